@@ -1,0 +1,65 @@
+/* json.h: reading JSON with jsmn: parse once, then walk tokens by index without recursion. */
+#ifndef HOOKD_JSON_H
+#define HOOKD_JSON_H
+
+#define JSMN_HEADER
+#include <jsmn.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/slice.h"
+
+/* A parsed document. js is borrowed (not copied): it must outlive the struct. */
+struct json {
+	const char *js;
+	size_t len;
+	jsmntok_t *tok;
+	int ntok;
+};
+
+/*
+ * Parses js[0..len) as one JSON value with at most max_tokens tokens (0: no limit beyond memory).
+ * Trailing bytes other than white space are an error. On failure returns -1, fills err and
+ * leaves j empty; on success the caller frees with json_free.
+ */
+int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char *err, size_t errlen);
+/* Frees the tokens; NULL-safe, idempotent. */
+void json_free(struct json *j);
+
+/* Index of the first token after token i and everything under it. O(size of subtree), no recursion. */
+int json_next(const struct json *j, int i);
+/* Member value of object token obj with key (unescaped comparison); -1 when absent or obj is no object. */
+int json_get(const struct json *j, int obj, const char *key);
+/* Element idx of array token arr; -1 when out of range. */
+int json_at(const struct json *j, int arr, int idx);
+/* RFC 6901 JSON pointer from token root ("" is root itself); -1 when it names nothing. */
+int json_pointer(const struct json *j, int root, const char *ptr);
+
+int json_is_object(const struct json *j, int i);
+int json_is_array(const struct json *j, int i);
+int json_is_string(const struct json *j, int i);
+int json_is_null(const struct json *j, int i);
+/* Number of members/elements of an object or array token; 0 otherwise. */
+int json_size(const struct json *j, int i);
+
+/* Raw bytes of token i (for strings: without quotes, still escaped). Empty slice for i < 0. */
+struct slice json_raw(const struct json *j, int i);
+/* Raw bytes of token i as JSON (strings with their quotes), for storing a subtree verbatim. */
+struct slice json_raw_value(const struct json *j, int i);
+/*
+ * Unescaped copy of string token i, or of a primitive's text (numbers, true, false); NULL for
+ * absent, null, objects, arrays, invalid escapes or allocation failure. Caller frees.
+ */
+char *json_strdup(const struct json *j, int i);
+/* 1 when string token i unescapes to exactly s. */
+int json_str_eq(const struct json *j, int i, const char *s);
+/* Integer value of a primitive token; -1 when it is not an integer in range. */
+int json_int(const struct json *j, int i, int64_t *out);
+
+/*
+ * Unescapes a JSON string body (without quotes) into out (at least n+1 bytes, NUL-terminated);
+ * \u escapes become UTF-8, surrogate pairs joined. Returns the output length or -1 when invalid.
+ */
+long json_unescape(const char *p, size_t n, char *out);
+
+#endif

@@ -1,0 +1,140 @@
+/* journal.h: the durable journal of events and the jobs derived from them (SQLite or PostgreSQL). */
+#ifndef HOOKD_JOURNAL_H
+#define HOOKD_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/slice.h"
+
+struct journal;
+struct config;
+
+/* Where the journal lives. Strings are borrowed for the duration of journal_open only. */
+struct journal_opts {
+	const char *backend; /* "sqlite" or "postgres" */
+	const char *path;    /* sqlite: database file */
+	const char *url;     /* postgres: connection URI, NULL for libpq's PG* variables */
+	int group_commit_max; /* most events in one transaction */
+	int pool_size;        /* postgres connections */
+};
+
+/* A job that a rule derives from an event; stored in the event's transaction. */
+struct job_spec {
+	const char *action;  /* create_user, send_activation, resend_activation, deactivate_user, update_profile */
+	const char *rule;    /* name of the rule that made it, or "admin" */
+	const char *subject; /* Okta user id or login the action applies to */
+	const char *params;  /* JSON object text (profile, groups, options), or NULL */
+	int64_t run_at_ms;   /* unix ms; 0 = now */
+	int max_attempts;    /* 0: the worker's default */
+	/*
+	 * NULL, or a key that names "the" job of its kind for a subject (send_activation:<employee>).
+	 * When a pending job with the same key exists, it is moved (run_at, params) instead of adding one.
+	 */
+	const char *job_key;
+};
+
+/* One normalized event. Every string is borrowed; NULL means unknown. */
+struct journal_event {
+	const char *source;      /* "okta", "hr:<name>", "admin" */
+	const char *dedupe_key;  /* unique per source: a redelivery repeats it */
+	const char *delivery_id; /* the envelope's id (Okta eventId, webhook-id) */
+	const char *type;        /* user.lifecycle.create, employee.created, ... */
+	const char *occurred_at; /* RFC 3339 as the source gave it */
+	const char *subject_id;    /* Okta user id or employee id */
+	const char *subject_login; /* Okta login (alternateId) or work email */
+	const char *subject_name;  /* display name */
+	const char *actor_id;      /* who caused it (Okta actor id) */
+	const char *subject_json;  /* normalized profile as a JSON object text, or NULL */
+	const char *status;        /* NULL or "accepted"; "rejected" for payloads a mapping could not read */
+	const char *reason;        /* why rejected */
+	struct slice raw;          /* the event's own JSON, stored verbatim */
+	const struct job_spec *jobs;
+	size_t njobs;
+};
+
+enum journal_outcome { JOURNAL_STORED = 0, JOURNAL_DUPLICATE = 1 };
+
+/* A job as stored. Strings are owned by the row; free with journal_jobs_free. */
+struct job {
+	int64_t id, event_id;
+	char *action, *rule, *subject, *params, *state, *lease_owner, *last_error, *result, *job_key;
+	int attempts, max_attempts;
+	int64_t run_at_ms, created_ms, updated_ms, lease_expires_ms;
+};
+
+/* An event as stored, for inspection. Free with journal_events_free. */
+struct event_row {
+	int64_t id, received_ms;
+	char *source, *dedupe_key, *delivery_id, *type, *occurred_at, *subject_id, *subject_login, *subject_name,
+		*actor_id, *status, *reason, *subject_json, *raw;
+	int duplicates;
+};
+
+/*
+ * Opens (creating and migrating as needed) the journal and starts its group committer.
+ * Returns NULL with err filled when the store cannot be opened or migrated.
+ */
+struct journal *journal_open(const struct journal_opts *opts, char *err, size_t errlen);
+/* Reads [store] into opts (strings point into c). Problems are reported to c; returns -1 then. */
+int journal_opts_from_config(struct config *c, struct journal_opts *opts);
+/* Stops the committer after the queued commits are durable, then closes. NULL-safe. */
+void journal_close(struct journal *j);
+
+/*
+ * Durably stores n events, each with its jobs, and returns only once they are on disk (several
+ * callers' events share one transaction and one fsync). out[i] says whether event i was stored or
+ * was a duplicate (same source and dedupe_key as a stored one; its jobs are then not added and its
+ * duplicate count is raised). Returns 0, or -1 with err filled when nothing of the call was stored.
+ * Thread-safe.
+ */
+int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out, char *err,
+		   size_t errlen);
+
+/*
+ * Claims up to max due pending jobs (run_at <= now), or running jobs whose lease expired, for owner,
+ * leasing them for lease_ms. *jobs is a malloc'd array of *n jobs (free with journal_jobs_free).
+ */
+int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
+		  char *err, size_t errlen);
+
+enum job_outcome { JOB_DONE, JOB_RETRY, JOB_DEAD };
+/*
+ * Records what became of a job claimed by owner: done (with result text), retry at next_run_ms
+ * (attempts + 1, with error), or dead (with error). Returns 1 when the lease was no longer owner's
+ * (the job was taken over), 0 on success, -1 on a store error.
+ */
+int journal_job_finish(struct journal *j, int64_t id, const char *owner, enum job_outcome outcome, int64_t next_run_ms,
+		       const char *text, char *err, size_t errlen);
+/* Operator retry: a dead (or done) job goes back to pending, due now, attempts reset. 1 if no such job. */
+int journal_job_requeue(struct journal *j, int64_t id, char *err, size_t errlen);
+
+/* Newest first. state/source NULL for any. */
+struct journal_query {
+	const char *state;  /* jobs: pending, running, done, dead */
+	const char *source; /* events */
+	int limit;
+	int64_t before_id; /* 0: from the newest */
+	int64_t id;        /* nonzero: that row only */
+};
+int journal_list_events(struct journal *j, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
+			size_t errlen);
+int journal_list_jobs(struct journal *j, const struct journal_query *q, struct job **rows, size_t *n, char *err,
+		      size_t errlen);
+void journal_events_free(struct event_row *rows, size_t n);
+void journal_jobs_free(struct job *rows, size_t n);
+
+/* Counts for /metrics and `hookd jobs`: jobs per state. */
+int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen);
+
+/* 0 when the journal can take a write now (for /readyz). */
+int journal_ping(struct journal *j, char *err, size_t errlen);
+
+/*
+ * Waits up to timeout_ms for a commit that added jobs (or for journal_wake), so idle workers start
+ * new work at once. Returns 1 when woken, 0 on timeout.
+ */
+int journal_wait_jobs(struct journal *j, int64_t timeout_ms);
+void journal_wake(struct journal *j);
+
+#endif
