@@ -76,6 +76,8 @@ const struct cfg_key cfg_schema[] = {
 	{ "source *", "map.*", CFG_STR, NULL, "JSON pointer of a field: map.type, map.email, map.start_date, ..." },
 	{ "source *", "events", CFG_STR, NULL, "JSON pointer of an array of employees (one event each)" },
 	{ "source *", "type_map.*", CFG_STR, NULL, "renames a source event type to hookd's, e.g. type_map.hire = employee.created" },
+	{ "source *", "form_field", CFG_STR, "payload", "content = form: field holding the JSON document; without it the form's fields form a flat object" },
+	{ "source *", "max_events", CFG_INT, "1000", "most employees (events array elements) accepted in one delivery" },
 
 	{ NULL, NULL, 0, NULL, NULL },
 };

@@ -17,6 +17,7 @@ struct journal_opts {
 	const char *url;     /* postgres: connection URI, NULL for libpq's PG* variables */
 	int group_commit_max; /* most events in one transaction */
 	int pool_size;        /* postgres connections */
+	char *owned;          /* internal: the url read from url_file, freed by journal_opts_free */
 };
 
 /* A job that a rule derives from an event; stored in the event's transaction. */
@@ -78,6 +79,8 @@ struct event_row {
 struct journal *journal_open(const struct journal_opts *opts, char *err, size_t errlen);
 /* Reads [store] into opts (strings point into c). Problems are reported to c; returns -1 then. */
 int journal_opts_from_config(struct config *c, struct journal_opts *opts);
+/* Frees what journal_opts_from_config allocated; NULL-safe. */
+void journal_opts_free(struct journal_opts *opts);
 /* Stops the committer after the queued commits are durable, then closes. NULL-safe. */
 void journal_close(struct journal *j);
 

@@ -1,0 +1,22 @@
+/* cli.h: hookd's subcommands; main.c picks one by name and hands it the remaining arguments. */
+#ifndef HOOKD_CLI_H
+#define HOOKD_CLI_H
+
+struct config;
+
+/* Each returns the process exit status: 0 ok, 1 failure, 2 usage or configuration error. */
+int cli_serve(int argc, char **argv);
+int cli_check_config(int argc, char **argv);
+int cli_events(int argc, char **argv);
+int cli_jobs(int argc, char **argv);
+int cli_config_reference(int argc, char **argv);
+
+/*
+ * Shared by the subcommands: finds -c FILE (or HOOKD_CONFIG) in argv, loads it, applies [log] level,
+ * prints every problem to stderr. Returns NULL (after printing) when the file has problems.
+ */
+struct config *cli_load_config(int argc, char **argv);
+/* 1 when argv holds -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,250 @@
+/* inspect.c: `hookd events` and `hookd jobs`: read the journal, and requeue dead jobs. */
+#include "cli/cli.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/jbuf.h"
+#include "store/journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct inspect_args {
+	int json;
+	struct journal_query q;
+	int64_t retry_id;
+};
+
+static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
+{
+	memset(a, 0, sizeof(*a));
+	a->q.limit = 50;
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(argv[i], "--json") == 0) {
+			a->json = 1;
+		} else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && v) {
+			i++;
+		} else if (strcmp(argv[i], "--limit") == 0 && v) {
+			a->q.limit = atoi(v);
+			i++;
+			if (a->q.limit < 1 || a->q.limit > 100000) {
+				fprintf(stderr, "hookd: --limit must be between 1 and 100000\n");
+				return -1;
+			}
+		} else if (strcmp(argv[i], "--before") == 0 && v) {
+			a->q.before_id = atoll(v);
+			i++;
+		} else if (strcmp(argv[i], "--id") == 0 && v) {
+			a->q.id = atoll(v);
+			i++;
+		} else if (!jobs && strcmp(argv[i], "--source") == 0 && v) {
+			a->q.source = v;
+			i++;
+		} else if (jobs && strcmp(argv[i], "--state") == 0 && v) {
+			a->q.state = v;
+			i++;
+			if (strcmp(v, "pending") && strcmp(v, "running") && strcmp(v, "done") && strcmp(v, "dead")) {
+				fprintf(stderr, "hookd: --state is pending, running, done or dead\n");
+				return -1;
+			}
+		} else if (jobs && strcmp(argv[i], "retry") == 0 && v) {
+			a->retry_id = atoll(v);
+			i++;
+			if (a->retry_id <= 0) {
+				fprintf(stderr, "hookd: jobs retry takes a job id\n");
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "hookd: unknown argument '%s' (see --help)\n", argv[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct journal *open_journal(struct config *c, struct journal_opts *jo)
+{
+	char err[512];
+	if (journal_opts_from_config(c, jo) < 0) {
+		fputs(config_errors(c), stderr);
+		return NULL;
+	}
+	struct journal *j = journal_open(jo, err, sizeof(err));
+	if (!j)
+		fprintf(stderr, "hookd: cannot open the journal: %s\n", err);
+	return j;
+}
+
+static void when(int64_t ms, char *out, size_t n)
+{
+	if (ms)
+		clock_format_ms(ms, out, n);
+	else
+		snprintf(out, n, "-");
+}
+
+static void print_events(const struct event_row *r, size_t n, int json)
+{
+	if (json) {
+		struct jbuf b;
+		jbuf_init(&b);
+		jbuf_arr_open(&b);
+		for (size_t i = 0; i < n; i++) {
+			char t[40];
+			when(r[i].received_ms, t, sizeof(t));
+			jbuf_elem(&b);
+			jbuf_obj_open(&b);
+			jbuf_key_int(&b, "id", r[i].id);
+			jbuf_key_str(&b, "received_at", t);
+			jbuf_key_str(&b, "source", r[i].source);
+			jbuf_key_str(&b, "dedupe_key", r[i].dedupe_key);
+			jbuf_key_str(&b, "delivery_id", r[i].delivery_id);
+			jbuf_key_str(&b, "type", r[i].type);
+			jbuf_key_str(&b, "occurred_at", r[i].occurred_at);
+			jbuf_key_str(&b, "subject_id", r[i].subject_id);
+			jbuf_key_str(&b, "subject_login", r[i].subject_login);
+			jbuf_key_str(&b, "subject_name", r[i].subject_name);
+			jbuf_key_str(&b, "actor_id", r[i].actor_id);
+			jbuf_key_str(&b, "status", r[i].status);
+			jbuf_key_str(&b, "reason", r[i].reason);
+			jbuf_key_int(&b, "duplicates", r[i].duplicates);
+			if (r[i].subject_json)
+				jbuf_key_raw(&b, "subject", r[i].subject_json, strlen(r[i].subject_json));
+			jbuf_key_raw(&b, "raw", r[i].raw ? r[i].raw : "null", r[i].raw ? strlen(r[i].raw) : 4);
+			jbuf_obj_close(&b);
+		}
+		jbuf_arr_close(&b);
+		printf("%s\n", b.err ? "[]" : b.p);
+		jbuf_free(&b);
+		return;
+	}
+	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS", "STATUS");
+	for (size_t i = 0; i < n; i++) {
+		char t[40];
+		when(r[i].received_ms, t, sizeof(t));
+		const char *subj = r[i].subject_login ? r[i].subject_login : r[i].subject_id ? r[i].subject_id : "-";
+		printf("%-8lld %-24s %-14s %-30s %-32s %4d %s\n", (long long)r[i].id, t, r[i].source, r[i].type, subj,
+		       r[i].duplicates, r[i].status);
+	}
+}
+
+static void print_jobs(const struct job *r, size_t n, int json)
+{
+	if (json) {
+		struct jbuf b;
+		jbuf_init(&b);
+		jbuf_arr_open(&b);
+		for (size_t i = 0; i < n; i++) {
+			char t[40];
+			jbuf_elem(&b);
+			jbuf_obj_open(&b);
+			jbuf_key_int(&b, "id", r[i].id);
+			jbuf_key_int(&b, "event_id", r[i].event_id);
+			jbuf_key_str(&b, "action", r[i].action);
+			jbuf_key_str(&b, "rule", r[i].rule);
+			jbuf_key_str(&b, "subject", r[i].subject);
+			jbuf_key_str(&b, "state", r[i].state);
+			jbuf_key_int(&b, "attempts", r[i].attempts);
+			when(r[i].run_at_ms, t, sizeof(t));
+			jbuf_key_str(&b, "run_at", t);
+			jbuf_key_str(&b, "job_key", r[i].job_key);
+			jbuf_key_str(&b, "last_error", r[i].last_error);
+			jbuf_key_str(&b, "result", r[i].result);
+			if (r[i].params)
+				jbuf_key_raw(&b, "params", r[i].params, strlen(r[i].params));
+			jbuf_obj_close(&b);
+		}
+		jbuf_arr_close(&b);
+		printf("%s\n", b.err ? "[]" : b.p);
+		jbuf_free(&b);
+		return;
+	}
+	printf("%-8s %-18s %-8s %-3s %-24s %-32s %s\n", "ID", "ACTION", "STATE", "TRY", "RUN AT", "SUBJECT",
+	       "RESULT / LAST ERROR");
+	for (size_t i = 0; i < n; i++) {
+		char t[40];
+		when(r[i].run_at_ms, t, sizeof(t));
+		const char *note = strcmp(r[i].state, "done") == 0 ? r[i].result : r[i].last_error;
+		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, r[i].action, r[i].state,
+		       r[i].attempts, t, r[i].subject ? r[i].subject : "-", note ? note : "");
+	}
+}
+
+int cli_events(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		puts("usage: hookd events -c FILE [--json] [--limit N] [--source S] [--before ID] [--id ID]\n\n"
+		     "Lists journaled events, newest first (default 50). --json prints a JSON array with\n"
+		     "each event's raw JSON; --source okta or hr:NAME filters; --before pages.");
+		return 0;
+	}
+	struct inspect_args a;
+	if (parse_args(argc, argv, &a, 0) < 0)
+		return 2;
+	struct config *c = cli_load_config(argc, argv);
+	if (!c)
+		return 2;
+	struct journal_opts jo;
+	struct journal *j = open_journal(c, &jo);
+	int rc = 1;
+	struct event_row *rows;
+	size_t n;
+	char err[256];
+	if (j && journal_list_events(j, &a.q, &rows, &n, err, sizeof(err)) == 0) {
+		print_events(rows, n, a.json);
+		journal_events_free(rows, n);
+		rc = 0;
+	} else if (j) {
+		fprintf(stderr, "hookd: %s\n", err);
+	}
+	journal_close(j);
+	journal_opts_free(&jo);
+	config_free(c);
+	return rc;
+}
+
+int cli_jobs(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		puts("usage: hookd jobs -c FILE [--state pending|running|done|dead] [--json] [--limit N]\n"
+		     "       hookd jobs retry ID -c FILE\n\n"
+		     "Lists jobs newest first with their state, attempts, run_at and last error.\n"
+		     "retry puts a dead (or done) job back to pending, due now, with attempts reset.");
+		return 0;
+	}
+	struct inspect_args a;
+	if (parse_args(argc, argv, &a, 1) < 0)
+		return 2;
+	struct config *c = cli_load_config(argc, argv);
+	if (!c)
+		return 2;
+	struct journal_opts jo;
+	struct journal *j = open_journal(c, &jo);
+	int rc = 1;
+	char err[256];
+	if (j && a.retry_id) {
+		int r = journal_job_requeue(j, a.retry_id, err, sizeof(err));
+		if (r == 0) {
+			printf("job %lld requeued\n", (long long)a.retry_id);
+			rc = 0;
+		} else {
+			fprintf(stderr, "hookd: %s\n", r == 1 ? "no dead or done job with that id" : err);
+		}
+	} else if (j) {
+		struct job *rows;
+		size_t n;
+		if (journal_list_jobs(j, &a.q, &rows, &n, err, sizeof(err)) == 0) {
+			print_jobs(rows, n, a.json);
+			journal_jobs_free(rows, n);
+			rc = 0;
+		} else {
+			fprintf(stderr, "hookd: %s\n", err);
+		}
+	}
+	journal_close(j);
+	journal_opts_free(&jo);
+	config_free(c);
+	return rc;
+}

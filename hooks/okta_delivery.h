@@ -1,0 +1,39 @@
+/* okta_delivery.h: parses an Okta event-hook delivery into normalized events. */
+#ifndef HOOKD_OKTA_DELIVERY_H
+#define HOOKD_OKTA_DELIVERY_H
+
+#include <stddef.h>
+
+#include "core/json.h"
+#include "core/slice.h"
+
+/* One LogEvent of a delivery. Strings are owned by the delivery; raw points into the body. */
+struct okta_event {
+	char *uuid;         /* the event's uuid; a retried delivery repeats it */
+	char *dedupe_key;   /* uuid, or eventId#index when an event has no uuid */
+	char *type;         /* eventType, e.g. user.lifecycle.create */
+	char *published;    /* RFC 3339 */
+	char *actor_id;
+	char *target_id;    /* the first target of type User */
+	char *target_login; /* its alternateId */
+	char *target_name;  /* its displayName */
+	struct slice raw;   /* the LogEvent's JSON, verbatim */
+};
+
+struct okta_delivery {
+	struct json doc;
+	char *event_id; /* the envelope's eventId */
+	struct okta_event *ev;
+	size_t n;
+};
+
+/*
+ * Parses body[0..len) (borrowed: it must outlive d). A delivery needs a JSON object with an array
+ * data.events of at most max_events objects, each with an eventType. Returns 0, -1 for a malformed
+ * delivery or -2 for one with more than max_events events, with a reason in err and d empty. Free with okta_delivery_free.
+ */
+int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
+			size_t errlen);
+void okta_delivery_free(struct okta_delivery *d);
+
+#endif

@@ -1,0 +1,364 @@
+/* server.c: civetweb setup with hookd's TLS policy, route dispatch, /healthz, /readyz, /metrics. */
+#include "hooks/server.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/jbuf.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/secure.h"
+#include "store/journal.h"
+
+#include <civetweb.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROUTES 64
+
+struct route {
+	struct server *srv;
+	char *path;
+	http_handler fn;
+	void *arg;
+};
+
+struct server {
+	struct server_opts o;
+	struct journal *journal;
+	struct mg_context *ctx;
+	struct route routes[MAX_ROUTES];
+	int nroutes;
+	int port;
+	char id_prefix[9];
+	_Atomic uint64_t seq;
+};
+
+/* TLS 1.2 suites with forward secrecy and AEAD only; TLS 1.3 suites are all ECDHE/AEAD. */
+static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+				    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+				    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+int server_opts_from_config(struct config *c, struct server_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	int rc = 0;
+	int64_t v;
+	o->listen = config_get(c, "server", NULL, "listen");
+	o->tls_cert = config_get(c, "server", NULL, "tls_cert");
+	o->tls_key = config_get(c, "server", NULL, "tls_key");
+	const char *minv = config_get(c, "server", NULL, "tls_min_version");
+	if (strcmp(minv, "1.2") != 0 && strcmp(minv, "1.3") != 0) {
+		config_report(c, "server", NULL, "tls_min_version", "'%s' is not 1.2 or 1.3", minv);
+		rc = -1;
+	}
+	o->tls13_only = strcmp(minv, "1.3") == 0;
+	if (config_int(c, "server", NULL, "threads", &v) == 0) {
+		if (v < 1 || v > 1024) {
+			config_report(c, "server", NULL, "threads", "must be between 1 and 1024");
+			rc = -1;
+		}
+		o->threads = (int)v;
+	}
+	if (config_size(c, "server", NULL, "max_body", &o->max_body) == 0 &&
+	    (o->max_body < 1024 || o->max_body > 64 * 1048576)) {
+		config_report(c, "server", NULL, "max_body", "must be between 1 KiB and 64 MiB");
+		rc = -1;
+	}
+	if (config_ms(c, "server", NULL, "request_timeout", &o->request_timeout_ms) == 0 &&
+	    (o->request_timeout_ms < 100 || o->request_timeout_ms > 600000)) {
+		config_report(c, "server", NULL, "request_timeout", "must be between 100ms and 10m");
+		rc = -1;
+	}
+	config_ms(c, "server", NULL, "keep_alive_timeout", &o->keep_alive_ms);
+	if (!o->listen || !*o->listen) {
+		config_report(c, "server", NULL, "listen", "no address to listen on");
+		rc = -1;
+	}
+	if (config_secret(c, "server", NULL, "admin_token", &o->admin_token) < 0)
+		rc = -1;
+	return rc;
+}
+
+void server_opts_free(struct server_opts *o)
+{
+	if (!o)
+		return;
+	secure_free(o->admin_token);
+	o->admin_token = NULL;
+}
+
+static int init_tls(void *ssl_ctx, void *user_data)
+{
+	struct server *s = user_data;
+	SSL_CTX *ctx = ssl_ctx;
+	SSL_CTX_set_min_proto_version(ctx, s->o.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 || SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
+		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(ctx, s->o.tls_cert) != 1) {
+		log_error("cannot load the TLS certificate", "file", s->o.tls_cert);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+		log_error("cannot load the TLS private key, or it does not match the certificate", "file", s->o.tls_key);
+		goto fail;
+	}
+	return 1;
+fail: {
+	char e[256];
+	ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+	log_error("TLS setup failed", "openssl", e);
+	return -1;
+}
+}
+
+static int on_log(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	log_kv(LOG_WARN, "civetweb", "detail", message, (const char *)0);
+	return 1;
+}
+
+static void make_id(struct server *s, char *out, size_t n)
+{
+	uint64_t seq = atomic_fetch_add(&s->seq, 1);
+	snprintf(out, n, "%s%08llx", s->id_prefix, (unsigned long long)(seq & 0xffffffffULL));
+}
+
+static void count_request(const struct http_req *r)
+{
+	char labels[200];
+	snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"", r->route, r->status);
+	metrics_count("hookd_http_requests_total", labels, 1);
+	static struct metric *latency;
+	if (!latency)
+		latency = metrics_histogram("hookd_http_request_seconds", NULL, "Time from handler start to answer");
+	metric_observe(latency, (double)(clock_mono_ns() - r->start_ns) / 1e9);
+}
+
+static void h_not_found(struct http_req *r, void *arg)
+{
+	(void)arg;
+	http_fail(r, 404, "not_found", "no route for this path");
+}
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+	struct route *rt = cbdata;
+	struct server *s = rt->srv;
+	struct http_req r;
+	memset(&r, 0, sizeof(r));
+	r.conn = conn;
+	r.ri = mg_get_request_info(conn);
+	r.route = rt->path;
+	r.start_ns = clock_mono_ns();
+	r.deadline_ns = r.start_ns + s->o.request_timeout_ms * 1000000;
+	r.max_body = (size_t)s->o.max_body;
+	r.body_done = r.ri->content_length == 0 ||
+		      (r.ri->content_length < 0 && !mg_get_header(conn, "Transfer-Encoding"));
+	make_id(s, r.id, sizeof(r.id));
+	size_t pl = strlen(rt->path);
+	int prefix = pl && rt->path[pl - 1] == '/';
+	if (rt->fn != h_not_found && !prefix && strcmp(r.ri->local_uri, rt->path) != 0)
+		h_not_found(&r, NULL);
+	else
+		rt->fn(&r, rt->arg);
+	if (!r.status)
+		http_fail(&r, 500, "internal", "the handler gave no answer");
+	count_request(&r);
+	free(r.body);
+	return r.status;
+}
+
+static void h_healthz(struct http_req *r, void *arg)
+{
+	(void)arg;
+	static const char ok[] = "{\"status\":\"ok\"}";
+	http_reply(r, 200, "application/json", ok, sizeof(ok) - 1);
+}
+
+static void h_readyz(struct http_req *r, void *arg)
+{
+	struct server *s = arg;
+	char err[256];
+	if (journal_ping(s->journal, err, sizeof(err)) < 0) {
+		http_fail(r, 503, "journal_unavailable", "the journal cannot take writes: %s", err);
+		return;
+	}
+	static const char ok[] = "{\"status\":\"ready\"}";
+	http_reply(r, 200, "application/json", ok, sizeof(ok) - 1);
+}
+
+static int authorized(struct http_req *r, const char *token)
+{
+	if (!token)
+		return 1;
+	const char *h = http_header(r, "Authorization");
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	return secure_equal(h + 7, strlen(h + 7), token, strlen(token));
+}
+
+static void h_metrics(struct http_req *r, void *arg)
+{
+	struct server *s = arg;
+	if (!authorized(r, s->o.admin_token)) {
+		http_fail(r, 401, "unauthorized", "/metrics needs the admin bearer token");
+		return;
+	}
+	int64_t counts[4];
+	char err[128];
+	if (journal_job_counts(s->journal, counts, err, sizeof(err)) == 0) {
+		static const char *const st[] = { "pending", "running", "done", "dead" };
+		for (int i = 0; i < 4; i++) {
+			char labels[32];
+			snprintf(labels, sizeof(labels), "state=\"%s\"", st[i]);
+			metric_set(metrics_gauge("hookd_jobs", labels, "Jobs in the journal by state"), counts[i]);
+		}
+	}
+	struct jbuf b;
+	jbuf_init(&b);
+	metrics_render(&b);
+	if (b.err)
+		http_fail(r, 503, "out_of_memory", "cannot render metrics");
+	else
+		http_reply(r, 200, "text/plain; version=0.0.4", b.p ? b.p : "", b.n);
+	jbuf_free(&b);
+}
+
+struct server *server_new(const struct server_opts *o, struct journal *j)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->o = *o;
+	s->journal = j;
+	unsigned char rnd[4];
+	RAND_bytes(rnd, sizeof(rnd));
+	snprintf(s->id_prefix, sizeof(s->id_prefix), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+	server_route(s, "/healthz", h_healthz, s);
+	server_route(s, "/readyz", h_readyz, s);
+	server_route(s, "/metrics", h_metrics, s);
+	return s;
+}
+
+int server_route(struct server *s, const char *path, http_handler fn, void *arg)
+{
+	if (s->nroutes == MAX_ROUTES || s->ctx)
+		return -1;
+	struct route *rt = &s->routes[s->nroutes];
+	rt->path = strdup(path);
+	if (!rt->path)
+		return -1;
+	rt->srv = s;
+	rt->fn = fn;
+	rt->arg = arg;
+	s->nroutes++;
+	return 0;
+}
+
+/* "127.0.0.1:8443,[::1]:8443" -> "127.0.0.1:8443s,[::1]:8443s": every listener is TLS. */
+static int tls_ports(const char *listen, char *out, size_t n)
+{
+	struct jbuf b;
+	jbuf_init(&b);
+	const char *p = listen;
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		const char *e = p;
+		while (*e && *e != ',' && *e != ' ')
+			e++;
+		if (e > p) {
+			if (b.n)
+				jbuf_putc(&b, ',');
+			jbuf_put(&b, p, (size_t)(e - p));
+			jbuf_putc(&b, 's');
+		}
+		p = e;
+	}
+	int ok = !b.err && b.n && b.n < n;
+	if (ok)
+		memcpy(out, b.p, b.n + 1);
+	jbuf_free(&b);
+	return ok ? 0 : -1;
+}
+
+int server_start(struct server *s, char *err, size_t errlen)
+{
+	char ports[512], threads[16], rto[32], kato[32];
+	if (tls_ports(s->o.listen, ports, sizeof(ports)) < 0) {
+		snprintf(err, errlen, "bad listen value '%s'", s->o.listen);
+		return -1;
+	}
+	snprintf(threads, sizeof(threads), "%d", s->o.threads > 0 ? s->o.threads : 16);
+	/* civetweb restarts request_timeout_ms on every read: bound each read by it, the total ourselves. */
+	int64_t per_read = s->o.request_timeout_ms < 5000 ? s->o.request_timeout_ms : 5000;
+	snprintf(rto, sizeof(rto), "%lld", (long long)per_read);
+	snprintf(kato, sizeof(kato), "%lld", (long long)s->o.keep_alive_ms);
+	const char *opts[] = {
+		"listening_ports", ports,
+		"num_threads", threads,
+		"request_timeout_ms", rto,
+		"keep_alive_timeout_ms", kato,
+		"enable_keep_alive", "yes",
+		"tcp_nodelay", "1",
+		"ssl_protocol_version", "4",
+		"linger_timeout_ms", "0",
+		"decode_url", "yes",
+		NULL,
+	};
+	struct mg_callbacks cb;
+	memset(&cb, 0, sizeof(cb));
+	cb.init_ssl = init_tls;
+	cb.log_message = on_log;
+	struct mg_init_data init = { .callbacks = &cb, .user_data = s, .configuration_options = opts };
+	struct mg_error_data ed;
+	char ebuf[256] = "";
+	memset(&ed, 0, sizeof(ed));
+	ed.text = ebuf;
+	ed.text_buffer_size = sizeof(ebuf);
+	s->ctx = mg_start2(&init, &ed);
+	if (!s->ctx) {
+		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen, ebuf[0] ? ebuf : "unknown error");
+		return -1;
+	}
+	for (int i = 0; i < s->nroutes; i++) {
+		struct route *rt = &s->routes[i];
+		/* civetweb also matches path/...; dispatch keeps exact routes exact. */
+		char pattern[300];
+		snprintf(pattern, sizeof(pattern), "%s", rt->path);
+		size_t n = strlen(pattern);
+		if (n > 1 && pattern[n - 1] == '/')
+			pattern[n - 1] = '\0';
+		mg_set_request_handler(s->ctx, pattern, dispatch, rt);
+	}
+	static struct route fallback = { .path = "(none)", .fn = h_not_found };
+	fallback.srv = s;
+	mg_set_request_handler(s->ctx, "/", dispatch, &fallback);
+	struct mg_server_port sp[4];
+	int np = mg_get_server_ports(s->ctx, 4, sp);
+	s->port = np > 0 ? sp[0].port : 0;
+	return 0;
+}
+
+int server_port(const struct server *s)
+{
+	return s->port;
+}
+
+void server_free(struct server *s)
+{
+	if (!s)
+		return;
+	if (s->ctx)
+		mg_stop(s->ctx);
+	for (int i = 0; i < s->nroutes; i++)
+		free(s->routes[i].path);
+	free(s);
+}

@@ -1,0 +1,45 @@
+/* server.h: the TLS HTTP server (civetweb): listeners, routes, health, readiness and metrics. */
+#ifndef HOOKD_SERVER_H
+#define HOOKD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hooks/http.h"
+
+struct config;
+struct journal;
+struct server;
+
+struct server_opts {
+	const char *listen; /* host:port[,host:port...] */
+	const char *tls_cert, *tls_key;
+	int tls13_only;
+	int threads;
+	int64_t max_body;
+	int64_t request_timeout_ms;
+	int64_t keep_alive_ms;
+	char *admin_token; /* owned; NULL: /metrics open */
+};
+
+/* Reads [server] into o (strings point into c, admin_token is allocated). Reports problems; -1 then. */
+int server_opts_from_config(struct config *c, struct server_opts *o);
+void server_opts_free(struct server_opts *o);
+
+typedef void (*http_handler)(struct http_req *r, void *arg);
+
+/* A server that is not yet listening. j (borrowed) answers /readyz and /metrics job gauges. */
+struct server *server_new(const struct server_opts *o, struct journal *j);
+/*
+ * Adds a route before server_start. path is exact ("/hooks/okta") or, ending in '/', a prefix
+ * ("/hooks/hr/"). The handler must answer through http_reply / http_fail; arg is passed through.
+ */
+int server_route(struct server *s, const char *path, http_handler fn, void *arg);
+/* Starts listening (TLS only). Returns -1 with err filled when a port or the certificate fails. */
+int server_start(struct server *s, char *err, size_t errlen);
+/* The first listening port (useful with port 0). */
+int server_port(const struct server *s);
+/* Stops accepting, lets in-flight requests finish, then frees. NULL-safe. */
+void server_free(struct server *s);
+
+#endif

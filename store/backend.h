@@ -1,0 +1,46 @@
+/* backend.h: what a journal backend implements; journal.c adds group commit and wake-ups on top. */
+#ifndef HOOKD_STORE_BACKEND_H
+#define HOOKD_STORE_BACKEND_H
+
+#include "store/journal.h"
+
+/*
+ * Every function is called with the backend's own handle b and must be thread-safe with respect
+ * to the others (journal.c calls write only from its committer thread, the rest from any thread).
+ * Times are passed in so that the backend never reads the clock itself.
+ */
+struct journal_backend {
+	const char *name;
+	void *(*open)(const struct journal_opts *o, char *err, size_t errlen);
+	void (*close)(void *b);
+	/*
+	 * Stores ev[0..n) with their jobs in ONE transaction, durable when it returns 0. out[i] is
+	 * STORED or DUPLICATE; *jobs_added counts jobs inserted or moved. On -1 nothing is stored.
+	 */
+	int (*write)(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms,
+		     enum journal_outcome *out, int *jobs_added, char *err, size_t errlen);
+	int (*claim)(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs,
+		     size_t *n, char *err, size_t errlen);
+	int (*finish)(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms, int64_t next_run_ms,
+		      const char *text, char *err, size_t errlen);
+	int (*requeue)(void *b, int64_t id, int64_t now_ms, char *err, size_t errlen);
+	int (*list_events)(void *b, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
+			   size_t errlen);
+	int (*list_jobs)(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,
+			 size_t errlen);
+	int (*job_counts)(void *b, int64_t counts[4], char *err, size_t errlen);
+	int (*ping)(void *b, int64_t now_ms, char *err, size_t errlen);
+	/* Optional: block up to timeout_ms for another instance's new jobs (PostgreSQL LISTEN). NULL: none. */
+	int (*wait_remote)(void *b, int64_t timeout_ms);
+};
+
+extern const struct journal_backend journal_backend_sqlite;
+extern const struct journal_backend journal_backend_postgres;
+
+/* The job states in the order journal_job_counts reports them. */
+extern const char *const journal_job_states[4];
+
+/* strdup that maps NULL to NULL; for filling rows. */
+char *journal_dup(const char *s);
+
+#endif

@@ -1,0 +1,397 @@
+/* journal.c: the journal's public face: backend choice, group commit, job wake-ups, metrics. */
+#include "store/journal.h"
+#include "store/backend.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const journal_job_states[4] = { "pending", "running", "done", "dead" };
+
+/* One caller's events, waiting for the committer. Lives on the caller's stack. */
+struct commit_req {
+	const struct journal_event *ev;
+	size_t n;
+	enum journal_outcome *out;
+	int rc;
+	int done;
+	char err[256];
+	struct commit_req *next;
+};
+
+struct journal {
+	const struct journal_backend *be;
+	void *b;
+	int group_max;
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, done_cv, jobs_cv;
+	struct commit_req *head, *tail;
+	int stopping;
+	uint64_t jobs_seq;
+	pthread_t committer;
+	struct metric *commit_seconds, *batch_events, *commit_errors;
+};
+
+char *journal_dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg);
+}
+
+int journal_opts_from_config(struct config *c, struct journal_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->backend = config_get(c, "store", NULL, "backend");
+	o->path = config_get(c, "store", NULL, "path");
+	int64_t v = 0;
+	int rc = 0;
+	if (strcmp(o->backend, "sqlite") != 0 && strcmp(o->backend, "postgres") != 0) {
+		config_report(c, "store", NULL, "backend", "'%s' is not a backend: use sqlite or postgres", o->backend);
+		rc = -1;
+	}
+	if (config_int(c, "store", NULL, "group_commit_max", &v) == 0 && (v < 1 || v > 100000)) {
+		config_report(c, "store", NULL, "group_commit_max", "must be between 1 and 100000");
+		rc = -1;
+	}
+	o->group_commit_max = (int)v;
+	if (config_int(c, "store", NULL, "pool_size", &v) == 0 && (v < 1 || v > 64)) {
+		config_report(c, "store", NULL, "pool_size", "must be between 1 and 64");
+		rc = -1;
+	}
+	o->pool_size = (int)v;
+	if (config_secret(c, "store", NULL, "url", &o->owned) < 0)
+		rc = -1;
+	o->url = o->owned;
+	return rc;
+}
+
+void journal_opts_free(struct journal_opts *o)
+{
+	if (!o)
+		return;
+	free(o->owned);
+	o->owned = NULL;
+	o->url = NULL;
+}
+
+static size_t take_batch(struct journal *j, struct commit_req **first)
+{
+	size_t events = 0;
+	struct commit_req *r = j->head, *last = NULL;
+	*first = r;
+	while (r && (events == 0 || events + r->n <= (size_t)j->group_max)) {
+		events += r->n;
+		last = r;
+		r = r->next;
+	}
+	last->next = NULL;
+	j->head = r;
+	if (!r)
+		j->tail = NULL;
+	return events;
+}
+
+/* Writes the given requests in one transaction; returns the backend's status and jobs added. */
+static int write_reqs(struct journal *j, struct commit_req *reqs, size_t events, int *jobs_added, char *err,
+		      size_t errlen)
+{
+	const struct journal_event **ev = malloc(events * sizeof(*ev));
+	enum journal_outcome *out = malloc(events * sizeof(*out));
+	int rc = -1;
+	if (!ev || !out) {
+		set_err(err, errlen, "out of memory");
+		goto done;
+	}
+	size_t k = 0;
+	for (struct commit_req *r = reqs; r; r = r->next)
+		for (size_t i = 0; i < r->n; i++)
+			ev[k++] = &r->ev[i];
+	int64_t t0 = clock_mono_ns();
+	rc = j->be->write(j->b, ev, events, clock_now_ms(), out, jobs_added, err, errlen);
+	metric_observe(j->commit_seconds, (double)(clock_mono_ns() - t0) / 1e9);
+	if (rc == 0) {
+		metric_add(j->batch_events, (int64_t)events);
+		k = 0;
+		for (struct commit_req *r = reqs; r; r = r->next)
+			for (size_t i = 0; i < r->n; i++)
+				r->out[i] = out[k++];
+	}
+done:
+	free(ev);
+	free(out);
+	return rc;
+}
+
+static void commit_batch(struct journal *j, struct commit_req *reqs, size_t events, int *jobs_added)
+{
+	char err[256] = "";
+	if (write_reqs(j, reqs, events, jobs_added, err, sizeof(err)) == 0) {
+		for (struct commit_req *r = reqs; r; r = r->next)
+			r->rc = 0;
+		return;
+	}
+	metric_add(j->commit_errors, 1);
+	if (!reqs->next) {
+		reqs->rc = -1;
+		snprintf(reqs->err, sizeof(reqs->err), "%s", err);
+		return;
+	}
+	/* One caller's bad event must not fail the others: retry each caller alone. */
+	for (struct commit_req *r = reqs; r;) {
+		struct commit_req *next = r->next;
+		r->next = NULL;
+		int added = 0;
+		r->rc = write_reqs(j, r, r->n, &added, r->err, sizeof(r->err));
+		*jobs_added += r->rc == 0 ? added : 0;
+		if (r->rc != 0)
+			metric_add(j->commit_errors, 1);
+		r->next = next;
+		r = next;
+	}
+}
+
+static void *committer_main(void *arg)
+{
+	struct journal *j = arg;
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		while (!j->head && !j->stopping)
+			pthread_cond_wait(&j->work_cv, &j->mu);
+		if (!j->head && j->stopping)
+			break;
+		struct commit_req *reqs;
+		size_t events = take_batch(j, &reqs);
+		pthread_mutex_unlock(&j->mu);
+
+		int jobs_added = 0;
+		commit_batch(j, reqs, events, &jobs_added);
+
+		pthread_mutex_lock(&j->mu);
+		for (struct commit_req *r = reqs, *next; r; r = next) {
+			next = r->next;
+			r->done = 1; /* r may vanish once its owner sees done */
+		}
+		pthread_cond_broadcast(&j->done_cv);
+		if (jobs_added > 0) {
+			j->jobs_seq++;
+			pthread_cond_broadcast(&j->jobs_cv);
+		}
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+static const struct journal_backend *find_backend(const char *name)
+{
+	if (!name || strcmp(name, "sqlite") == 0)
+		return &journal_backend_sqlite;
+	if (strcmp(name, "postgres") == 0)
+		return &journal_backend_postgres;
+	return NULL;
+}
+
+struct journal *journal_open(const struct journal_opts *o, char *err, size_t errlen)
+{
+	const struct journal_backend *be = find_backend(o->backend);
+	if (!be) {
+		set_err(err, errlen, "unknown journal backend");
+		return NULL;
+	}
+	struct journal *j = calloc(1, sizeof(*j));
+	if (!j) {
+		set_err(err, errlen, "out of memory");
+		return NULL;
+	}
+	j->be = be;
+	j->group_max = o->group_commit_max > 0 ? o->group_commit_max : 512;
+	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->work_cv, NULL);
+	pthread_cond_init(&j->done_cv, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->jobs_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	char labels[64];
+	snprintf(labels, sizeof(labels), "backend=\"%s\"", be->name);
+	j->commit_seconds = metrics_histogram("hookd_journal_commit_seconds", labels,
+					      "Time to make one group of events durable");
+	j->batch_events = metrics_counter("hookd_journal_committed_events_total", labels,
+					  "Events written by group commits (stored or duplicate)");
+	j->commit_errors = metrics_counter("hookd_journal_commit_errors_total", labels,
+					   "Journal transactions that failed");
+	j->b = be->open(o, err, errlen);
+	if (!j->b)
+		goto fail;
+	if (pthread_create(&j->committer, NULL, committer_main, j) != 0) {
+		set_err(err, errlen, "cannot start the committer thread");
+		be->close(j->b);
+		goto fail;
+	}
+	return j;
+fail:
+	pthread_mutex_destroy(&j->mu);
+	free(j);
+	return NULL;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->mu);
+	j->stopping = 1;
+	pthread_cond_broadcast(&j->work_cv);
+	pthread_cond_broadcast(&j->jobs_cv);
+	pthread_mutex_unlock(&j->mu);
+	pthread_join(j->committer, NULL);
+	j->be->close(j->b);
+	pthread_cond_destroy(&j->work_cv);
+	pthread_cond_destroy(&j->done_cv);
+	pthread_cond_destroy(&j->jobs_cv);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
+}
+
+int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out, char *err,
+		   size_t errlen)
+{
+	if (n == 0)
+		return 0;
+	struct commit_req r = { .ev = ev, .n = n, .out = out, .rc = -1 };
+	pthread_mutex_lock(&j->mu);
+	if (j->stopping) {
+		pthread_mutex_unlock(&j->mu);
+		set_err(err, errlen, "journal is closing");
+		return -1;
+	}
+	if (j->tail)
+		j->tail->next = &r;
+	else
+		j->head = &r;
+	j->tail = &r;
+	pthread_cond_signal(&j->work_cv);
+	while (!r.done)
+		pthread_cond_wait(&j->done_cv, &j->mu);
+	pthread_mutex_unlock(&j->mu);
+	if (r.rc != 0)
+		set_err(err, errlen, r.err[0] ? r.err : "journal write failed");
+	return r.rc;
+}
+
+int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
+		  char *err, size_t errlen)
+{
+	*jobs = NULL;
+	*n = 0;
+	return j->be->claim(j->b, owner, clock_now_ms(), lease_ms, max, jobs, n, err, errlen);
+}
+
+int journal_job_finish(struct journal *j, int64_t id, const char *owner, enum job_outcome outcome, int64_t next_run_ms,
+		       const char *text, char *err, size_t errlen)
+{
+	return j->be->finish(j->b, id, owner, outcome, clock_now_ms(), next_run_ms, text, err, errlen);
+}
+
+int journal_job_requeue(struct journal *j, int64_t id, char *err, size_t errlen)
+{
+	int rc = j->be->requeue(j->b, id, clock_now_ms(), err, errlen);
+	if (rc == 0)
+		journal_wake(j);
+	return rc;
+}
+
+int journal_list_events(struct journal *j, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
+			size_t errlen)
+{
+	*rows = NULL;
+	*n = 0;
+	return j->be->list_events(j->b, q, rows, n, err, errlen);
+}
+
+int journal_list_jobs(struct journal *j, const struct journal_query *q, struct job **rows, size_t *n, char *err,
+		      size_t errlen)
+{
+	*rows = NULL;
+	*n = 0;
+	return j->be->list_jobs(j->b, q, rows, n, err, errlen);
+}
+
+int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen)
+{
+	memset(counts, 0, 4 * sizeof(counts[0]));
+	return j->be->job_counts(j->b, counts, err, errlen);
+}
+
+int journal_ping(struct journal *j, char *err, size_t errlen)
+{
+	return j->be->ping(j->b, clock_now_ms(), err, errlen);
+}
+
+void journal_events_free(struct event_row *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++) {
+		struct event_row *r = &rows[i];
+		char **s[] = { &r->source, &r->dedupe_key, &r->delivery_id, &r->type, &r->occurred_at, &r->subject_id,
+			       &r->subject_login, &r->subject_name, &r->actor_id, &r->status, &r->reason,
+			       &r->subject_json, &r->raw };
+		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+			free(*s[k]);
+	}
+	free(rows);
+}
+
+void journal_jobs_free(struct job *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++) {
+		struct job *r = &rows[i];
+		char **s[] = { &r->action, &r->rule, &r->subject, &r->params, &r->state, &r->lease_owner,
+			       &r->last_error, &r->result, &r->job_key };
+		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+			free(*s[k]);
+	}
+	free(rows);
+}
+
+int journal_wait_jobs(struct journal *j, int64_t timeout_ms)
+{
+	if (j->be->wait_remote) {
+		/* The backend hears other instances (and our own commits, which it also notifies). */
+		return j->be->wait_remote(j->b, timeout_ms);
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&j->mu);
+	uint64_t seq = j->jobs_seq;
+	int rc = 0;
+	while (j->jobs_seq == seq && !j->stopping && rc == 0)
+		rc = pthread_cond_timedwait(&j->jobs_cv, &j->mu, &ts);
+	int woken = j->jobs_seq != seq || j->stopping;
+	pthread_mutex_unlock(&j->mu);
+	return woken;
+}
+
+void journal_wake(struct journal *j)
+{
+	pthread_mutex_lock(&j->mu);
+	j->jobs_seq++;
+	pthread_cond_broadcast(&j->jobs_cv);
+	pthread_mutex_unlock(&j->mu);
+}
