@@ -1,0 +1,185 @@
+/* governor.c: the in-memory rate governor: per-bucket window state under one mutex, pure decisions. */
+#include "okta/governor.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct window {
+	int known;
+	int64_t limit, remaining, reset_s, reset_ms;
+};
+
+struct local {
+	pthread_mutex_t mu;
+	int reserve;
+	struct window w[OKTA_BUCKET_COUNT];
+};
+
+struct okta_governor {
+	const struct okta_governor_ops *ops;
+	void *ctx;
+};
+
+static const char *const bucket_names[OKTA_BUCKET_COUNT] = {
+	"users", "user_get", "user_write", "event_hooks", "token", "other",
+};
+
+const char *okta_bucket_name(enum okta_bucket b)
+{
+	return (unsigned)b < OKTA_BUCKET_COUNT ? bucket_names[b] : "other";
+}
+
+/* Length of the next path segment of p (up to '/', '?' or the end). */
+static size_t seg_len(const char *p)
+{
+	return strcspn(p, "/?#");
+}
+
+static int at_end(const char *p)
+{
+	return *p == '\0' || *p == '?' || *p == '#';
+}
+
+enum okta_bucket okta_bucket_for(const char *method, const char *path)
+{
+	static const char users[] = "/api/v1/users";
+	static const char hooks[] = "/api/v1/eventHooks";
+	if (strncmp(path, "/oauth2/v1/token", 16) == 0 && at_end(path + 16))
+		return OKTA_BUCKET_TOKEN;
+	if (strncmp(path, hooks, sizeof(hooks) - 1) == 0 &&
+	    (at_end(path + sizeof(hooks) - 1) || path[sizeof(hooks) - 1] == '/'))
+		return OKTA_BUCKET_EVENT_HOOKS;
+	if (strncmp(path, users, sizeof(users) - 1) != 0)
+		return OKTA_BUCKET_OTHER;
+	const char *p = path + sizeof(users) - 1;
+	if (at_end(p) || (p[0] == '/' && at_end(p + 1)))
+		return OKTA_BUCKET_USERS;
+	if (p[0] != '/')
+		return OKTA_BUCKET_OTHER;
+	p += 1 + seg_len(p + 1);
+	if (at_end(p) && strcmp(method, "GET") == 0)
+		return OKTA_BUCKET_USER_GET;
+	if (at_end(p))
+		return OKTA_BUCKET_USER_WRITE;
+	if (strncmp(p, "/lifecycle/", 11) == 0)
+		return OKTA_BUCKET_USER_WRITE;
+	return OKTA_BUCKET_OTHER;
+}
+
+/* The decision, on a window the caller has locked. */
+static int64_t window_delay(const struct window *w, int reserve, int64_t now_ms)
+{
+	if (!w->known || now_ms >= w->reset_ms)
+		return 0;
+	int64_t keep = reserve;
+	if (w->limit > 0 && keep > w->limit - 1)
+		keep = w->limit - 1;
+	if (w->remaining > keep)
+		return 0;
+	return w->reset_ms - now_ms;
+}
+
+static int64_t local_delay(struct local *l, enum okta_bucket b, int64_t now_ms, int spend)
+{
+	pthread_mutex_lock(&l->mu);
+	struct window *w = &l->w[b];
+	int64_t d = window_delay(w, l->reserve, now_ms);
+	if (d == 0 && spend && w->known && now_ms < w->reset_ms && w->remaining > 0)
+		w->remaining--;
+	pthread_mutex_unlock(&l->mu);
+	return d;
+}
+
+static int64_t local_take(void *ctx, enum okta_bucket b, int64_t now_ms)
+{
+	return local_delay(ctx, b, now_ms, 1);
+}
+
+static void local_update(void *ctx, enum okta_bucket b, const struct okta_rate *r, int64_t now_ms)
+{
+	struct local *l = ctx;
+	(void)now_ms;
+	pthread_mutex_lock(&l->mu);
+	struct window *w = &l->w[b];
+	if (!w->known || r->reset_s > w->reset_s) {
+		w->known = 1;
+		w->limit = r->limit;
+		w->remaining = r->remaining;
+		w->reset_s = r->reset_s;
+		w->reset_ms = r->reset_ms;
+	} else if (r->reset_s == w->reset_s) {
+		if (r->remaining < w->remaining)
+			w->remaining = r->remaining;
+		w->limit = r->limit;
+		if (r->reset_ms > w->reset_ms)
+			w->reset_ms = r->reset_ms;
+	}
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void local_free(void *ctx)
+{
+	struct local *l = ctx;
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static const struct okta_governor_ops local_ops = {
+	.take = local_take,
+	.update = local_update,
+	.free = local_free,
+};
+
+struct okta_governor *okta_governor_new_ops(const struct okta_governor_ops *ops, void *ctx)
+{
+	struct okta_governor *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->ops = ops;
+	g->ctx = ctx;
+	return g;
+}
+
+struct okta_governor *okta_governor_new(int reserve)
+{
+	struct local *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	pthread_mutex_init(&l->mu, NULL);
+	l->reserve = reserve < 0 ? 0 : reserve;
+	struct okta_governor *g = okta_governor_new_ops(&local_ops, l);
+	if (!g)
+		local_free(l);
+	return g;
+}
+
+void okta_governor_free(struct okta_governor *g)
+{
+	if (!g)
+		return;
+	if (g->ops->free)
+		g->ops->free(g->ctx);
+	free(g);
+}
+
+int64_t okta_governor_delay_ms(struct okta_governor *g, enum okta_bucket b, int64_t now_ms)
+{
+	if (g->ops != &local_ops || (unsigned)b >= OKTA_BUCKET_COUNT)
+		return 0;
+	return local_delay(g->ctx, b, now_ms, 0);
+}
+
+int64_t okta_governor_take(struct okta_governor *g, enum okta_bucket b, int64_t now_ms)
+{
+	if ((unsigned)b >= OKTA_BUCKET_COUNT)
+		b = OKTA_BUCKET_OTHER;
+	return g->ops->take(g->ctx, b, now_ms);
+}
+
+void okta_governor_update(struct okta_governor *g, enum okta_bucket b, const struct okta_rate *r, int64_t now_ms)
+{
+	if ((unsigned)b >= OKTA_BUCKET_COUNT)
+		b = OKTA_BUCKET_OTHER;
+	g->ops->update(g->ctx, b, r, now_ms);
+}

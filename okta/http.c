@@ -1,0 +1,230 @@
+/* http.c: one bounded, TLS-verified HTTP exchange with Okta through libcurl, rate headers captured. */
+#include "okta/http.h"
+
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+
+/* Header state while one exchange runs. */
+struct hdr {
+	struct okta_http_resp *rs;
+	int have_limit, have_remaining, have_reset;
+	int64_t date_s;
+};
+
+CURL *okta_http_handle_new(const char *ca_file, int allow_http)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return NULL;
+	const char *proto = allow_http ? "http" : "https";
+	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, proto) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
+	    (ca_file && curl_easy_setopt(h, CURLOPT_CAINFO, ca_file) != CURLE_OK))
+		goto fail;
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OKTA_HTTP_MAX_BODY);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "hookd/0.1");
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	return h;
+fail:
+	curl_easy_cleanup(h);
+	return NULL;
+}
+
+void okta_http_resp_init(struct okta_http_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	jbuf_init(&r->body);
+}
+
+void okta_http_resp_free(struct okta_http_resp *r)
+{
+	if (!r)
+		return;
+	jbuf_free(&r->body);
+	okta_http_resp_init(r);
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct okta_http_resp *rs = ud;
+	size_t n = size * nmemb;
+	if (rs->body.n + n > OKTA_HTTP_MAX_BODY)
+		return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
+	jbuf_put(&rs->body, p, n);
+	return rs->body.err ? 0 : n;
+}
+
+/* Value of header line p[0..n) when its name is name (case-insensitive), as an integer. */
+static int header_int(const char *p, size_t n, const char *name, int64_t *out)
+{
+	size_t nl = strlen(name);
+	if (n <= nl + 1 || strncasecmp(p, name, nl) != 0 || p[nl] != ':')
+		return 0;
+	char buf[32];
+	size_t i = nl + 1, k = 0;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (i < n && isdigit((unsigned char)p[i]) && k < sizeof(buf) - 1)
+		buf[k++] = p[i++];
+	buf[k] = '\0';
+	if (k == 0)
+		return 0;
+	*out = strtoll(buf, NULL, 10);
+	return 1;
+}
+
+static void header_date(struct hdr *st, const char *p, size_t n)
+{
+	if (n < 6 || strncasecmp(p, "date:", 5) != 0)
+		return;
+	char buf[64];
+	size_t len = n - 5 < sizeof(buf) - 1 ? n - 5 : sizeof(buf) - 1;
+	memcpy(buf, p + 5, len);
+	buf[len] = '\0';
+	time_t t = curl_getdate(buf, NULL);
+	if (t > 0)
+		st->date_s = (int64_t)t;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct hdr *st = ud;
+	size_t n = size * nmemb;
+	struct okta_rate *r = &st->rs->rate;
+	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue, say) */
+		st->have_limit = st->have_remaining = st->have_reset = 0;
+		st->date_s = 0;
+		return n;
+	}
+	st->have_limit |= header_int(p, n, "x-rate-limit-limit", &r->limit);
+	st->have_remaining |= header_int(p, n, "x-rate-limit-remaining", &r->remaining);
+	st->have_reset |= header_int(p, n, "x-rate-limit-reset", &r->reset_s);
+	header_date(st, p, n);
+	return n;
+}
+
+static struct curl_slist *build_headers(const struct okta_http_req *rq)
+{
+	struct curl_slist *l = NULL, *t;
+	char buf[64];
+	const char *fixed[] = { "Accept: application/json", "Expect:" };
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (!(t = curl_slist_append(l, fixed[i])))
+			goto fail;
+		l = t;
+	}
+	if (rq->content_type) {
+		snprintf(buf, sizeof(buf), "Content-Type: %s", rq->content_type);
+		if (!(t = curl_slist_append(l, buf)))
+			goto fail;
+		l = t;
+	}
+	if (rq->authorization) {
+		struct jbuf a;
+		jbuf_init(&a);
+		jbuf_printf(&a, "Authorization: %s", rq->authorization);
+		t = a.err ? NULL : curl_slist_append(l, a.p);
+		if (a.p)
+			OPENSSL_cleanse(a.p, a.n);
+		jbuf_free(&a);
+		if (!t)
+			goto fail;
+		l = t;
+	}
+	return l;
+fail:
+	curl_slist_free_all(l);
+	return NULL;
+}
+
+static void set_method(CURL *h, const struct okta_http_req *rq)
+{
+	if (strcmp(rq->method, "GET") == 0) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+		return;
+	}
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(rq->body ? rq->body_len : 0));
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "POST") == 0 ? NULL : rq->method);
+}
+
+static long clamp_ms(int64_t ms)
+{
+	return ms < 1 ? 1L : ms > 86400000 ? 86400000L : (long)ms;
+}
+
+/* Puts the server's reset instant on the local clock: the Date header removes clock skew. */
+static void finish_rate(struct hdr *st, int64_t now_ms)
+{
+	struct okta_http_resp *rs = st->rs;
+	rs->have_rate = st->have_limit && st->have_remaining && st->have_reset;
+	if (!rs->have_rate)
+		return;
+	if (st->date_s > 0)
+		rs->rate.reset_ms = now_ms + (rs->rate.reset_s - st->date_s) * 1000;
+	else
+		rs->rate.reset_ms = rs->rate.reset_s * 1000;
+}
+
+int okta_http_do(CURL *h, const struct okta_http_req *rq, struct okta_http_resp *rs, struct okta_error *e)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct hdr st = { .rs = rs };
+	okta_http_resp_init(rs);
+	struct curl_slist *hdrs = build_headers(rq);
+	if (!hdrs) {
+		okta_error_local(e, "out of memory");
+		return -1;
+	}
+	set_method(h, rq);
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, clamp_ms(rq->timeout_ms));
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, clamp_ms(rq->connect_timeout_ms));
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, rs);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &st);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	CURLcode rc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(hdrs);
+	if (rc == CURLE_OK && rs->body.err)
+		rc = CURLE_OUT_OF_MEMORY;
+	if (rc != CURLE_OK) {
+		int too_big = rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED;
+		okta_error_transport(e, rc, too_big ? "response body larger than 4 MiB" : errbuf);
+		okta_http_resp_free(rs);
+		return -1;
+	}
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	rs->status = (int)status;
+	jbuf_put(&rs->body, "", 0);
+	finish_rate(&st, clock_now_ms());
+	return 0;
+}
+
+char *okta_http_escape(const char *s)
+{
+	char *c = curl_easy_escape(NULL, s, 0);
+	if (!c)
+		return NULL;
+	char *out = strdup(c);
+	curl_free(c);
+	return out;
+}

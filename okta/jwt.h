@@ -1,0 +1,44 @@
+/* jwt.h: signing keys (RSA / EC P-256 from PEM) and compact JWS tokens for OAuth private_key_jwt. */
+#ifndef HOOKD_OKTA_JWT_H
+#define HOOKD_OKTA_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct okta_jwt_key;
+
+/*
+ * Loads a PEM private key (PKCS#8 or traditional, unencrypted): RSA of at least 2048 bits signs
+ * RS256, EC P-256 signs ES256; anything else is refused. Returns NULL and fills err (never with
+ * key material). The key is read-only once loaded, so threads may sign with it concurrently.
+ */
+struct okta_jwt_key *okta_jwt_key_from_pem(const char *pem, size_t len, char *err, size_t errlen);
+/* NULL-safe. */
+void okta_jwt_key_free(struct okta_jwt_key *k);
+/* "RS256" or "ES256". */
+const char *okta_jwt_key_alg(const struct okta_jwt_key *k);
+
+/* base64url without padding of p[0..n); malloc'd, NUL-terminated; NULL when out of memory. */
+char *okta_base64url(const void *p, size_t n);
+/*
+ * Decodes base64url (padding optional) into a malloc'd buffer with a NUL after the bytes;
+ * *outlen gets the length. NULL when s is not base64url.
+ */
+unsigned char *okta_base64url_decode(const char *s, size_t n, size_t *outlen);
+
+/*
+ * Signs claims_json (an object, used verbatim) into a compact JWS: header {"alg","typ":"JWT"[,"kid"]}.
+ * kid may be NULL. ES256 signatures are raw r||s (64 bytes) as JWS requires. Returns a malloc'd
+ * token or NULL with err filled.
+ */
+char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json,
+		    char *err, size_t errlen);
+
+/*
+ * The private_key_jwt client assertion for Okta's token endpoint: aud = token_url, iss = sub =
+ * client_id, iat = now_s, exp = now_s + 300, a fresh random jti. Returns a malloc'd token or NULL.
+ */
+char *okta_jwt_client_assertion(const struct okta_jwt_key *k, const char *kid, const char *client_id,
+				const char *token_url, int64_t now_s, char *err, size_t errlen);
+
+#endif
