@@ -17,7 +17,8 @@ void okta_error_clear(struct okta_error *e)
 /* Copies string member key of obj into out (unescaped, truncated); leaves out alone when absent. */
 static int copy_member(const struct json *j, int obj, const char *key, char *out, size_t n)
 {
-	char *s = json_strdup(j, json_get(j, obj, key));
+	int t = json_get(j, obj, key);
+	char *s = json_is_string(j, t) ? json_strdup(j, t) : NULL;
 	if (!s)
 		return -1;
 	snprintf(out, n, "%s", s);

@@ -146,7 +146,7 @@ int okta_opts_check_url(const char *url, int *plain_http, const char **why)
 	if (*rest == ':') {
 		rest++;
 		size_t digits = strspn(rest, "0123456789");
-		if (digits == 0 || digits > 5) {
+		if (digits == 0 || digits > 5 || atoi(rest) > 65535 || atoi(rest) == 0) {
 			*why = "has a bad port";
 			return -1;
 		}
