@@ -4,6 +4,9 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "handlers/rules.h"
+#include "handlers/workers.h"
+#include "okta/client.h"
+#include "okta/users.h"
 #include "hooks/okta_hook.h"
 #include "hooks/server.h"
 #include "store/journal.h"
@@ -18,6 +21,12 @@
 struct app {
 	struct journal_opts jo;
 	struct server_opts so;
+	struct worker_opts wo;
+	struct okta_opts oo;
+	int okta_configured;
+	struct okta_org *org;
+	struct workers *workers;
+	char *self_id;
 	struct journal *journal;
 	struct rules *rules;
 	struct okta_hook *okta_hook;
@@ -32,7 +41,14 @@ static int app_configure(struct config *c, struct app *a)
 		rc = -1;
 	if (server_opts_from_config(c, &a->so) < 0)
 		rc = -1;
-	a->rules = rules_from_config(c, config_get(c, "okta", NULL, "self_actor_id"));
+	if (worker_opts_from_config(c, &a->wo) < 0)
+		rc = -1;
+	int orc = okta_opts_from_config(c, &a->oo);
+	if (orc < 0)
+		rc = -1;
+	a->okta_configured = orc == 0;
+	rules_free(a->rules);
+	a->rules = rules_from_config(c, a->self_id ? a->self_id : config_get(c, "okta", NULL, "self_actor_id"));
 	if (!a->rules)
 		rc = -1;
 	/* The hook's own checks need no journal yet; it is attached in app_build. */
@@ -46,12 +62,73 @@ static int app_configure(struct config *c, struct app *a)
 static void app_free(struct app *a)
 {
 	server_free(a->server); /* stops accepting and finishes in-flight requests first */
+	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
 	journal_close(a->journal);
+	okta_org_free(a->org);
+	okta_opts_free(&a->oo);
+	free(a->self_id);
 	rules_free(a->rules);
 	server_opts_free(&a->so);
 	journal_opts_free(&a->jo);
 	memset(a, 0, sizeof(*a));
+}
+
+/*
+ * hookd's own Okta identity, so that rules skip the events its own calls cause: the configured
+ * self_actor_id, else the OAuth client id, else the API token's owner (GET /api/v1/users/me).
+ */
+static char *discover_self(struct app *a)
+{
+	if (a->oo.self_actor_id)
+		return strdup(a->oo.self_actor_id);
+	if (a->oo.auth_mode == OKTA_AUTH_PRIVATE_KEY && a->oo.client_id)
+		return strdup(a->oo.client_id);
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	struct okta_client *cl = okta_client_new(a->org, &e);
+	char *id = NULL;
+	if (cl && okta_user_get(cl, "me", &u, &e) == 0) {
+		id = u.id;
+		u.id = NULL;
+	} else {
+		char msg[300];
+		log_warn("cannot learn hookd's own Okta identity; set [okta] self_actor_id so rules skip its own events",
+			 "detail", okta_error_format(&e, msg, sizeof(msg)));
+	}
+	okta_user_free(&u);
+	okta_client_free(cl);
+	return id;
+}
+
+static int start_okta(struct config *c, struct app *a)
+{
+	char err[512];
+	if (!a->okta_configured) {
+		log_warn("no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
+		return 0;
+	}
+	struct okta_error e;
+	a->org = okta_org_new(&a->oo, NULL, &e);
+	if (!a->org) {
+		log_error("cannot set up the Okta client", "detail", okta_error_format(&e, err, sizeof(err)));
+		return -1;
+	}
+	a->self_id = discover_self(a);
+	if (a->self_id) {
+		rules_free(a->rules);
+		a->rules = rules_from_config(c, a->self_id);
+		log_info("hookd's own Okta identity; its events fire no rule unless a rule opts in", "actor_id",
+			 a->self_id);
+	}
+	if (a->wo.threads == 0)
+		return 0;
+	a->workers = workers_start(&a->wo, a->journal, a->org, err, sizeof(err));
+	if (!a->workers) {
+		log_error("cannot start the job workers", "detail", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int app_build(struct config *c, struct app *a)
@@ -66,6 +143,8 @@ static int app_build(struct config *c, struct app *a)
 		log_error("cannot open the journal", "detail", err);
 		return -1;
 	}
+	if (start_okta(c, a) < 0 || !a->rules)
+		return -1;
 	a->okta_hook = okta_hook_from_config(c, a->journal, a->rules);
 	a->server = server_new(&a->so, a->journal);
 	if (!a->okta_hook || !a->server ||

@@ -119,6 +119,7 @@ struct journal_query {
 	int limit;
 	int64_t before_id; /* 0: from the newest */
 	int64_t id;        /* nonzero: that row only */
+	const char *job_key; /* jobs: only the job with this job_key */
 };
 int journal_list_events(struct journal *j, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			size_t errlen);

@@ -486,7 +486,8 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 {
 	struct sq *s = b;
 	static const char sql[] = "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
-				  " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT ?4";
+				  " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR job_key = ?5)"
+				  " ORDER BY id DESC LIMIT ?4";
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&s->mu);
@@ -495,6 +496,7 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 		goto out;
 	}
 	bind_text(st, 1, q->state);
+	bind_text(st, 5, q->job_key);
 	sqlite3_bind_int64(st, 2, q->before_id);
 	sqlite3_bind_int64(st, 3, q->id);
 	sqlite3_bind_int(st, 4, q->limit > 0 ? q->limit : 50);

@@ -1,0 +1,282 @@
+/* admin.c: `hookd user ...` (operator actions through the journal) and `hookd okta ...` (event hooks). */
+#include "cli/cli.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/jbuf.h"
+#include "core/secure.h"
+#include "okta/client.h"
+#include "okta/eventhooks.h"
+#include "okta/opts.h"
+#include "store/journal.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *arg_value(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static int has_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void random_id(char *out, size_t n)
+{
+	unsigned char b[16];
+	RAND_bytes(b, sizeof(b));
+	snprintf(out, n, "admin-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+		 b[6], b[7], b[8], b[9], b[10], b[11]);
+}
+
+static const struct {
+	const char *verb, *action;
+} user_verbs[] = {
+	{ "create", "create_user" },		{ "activate", "send_activation" },
+	{ "resend", "resend_activation" },	{ "deactivate", "deactivate_user" },
+};
+
+static char *user_params(int argc, char **argv, const char *login)
+{
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key_bool(&b, "send_email", !has_flag(argc, argv, "--no-email"));
+	jbuf_key_bool(&b, "allow_reactivate", has_flag(argc, argv, "--allow-reactivate"));
+	jbuf_key_str(&b, "login", login);
+	jbuf_key(&b, "subject");
+	jbuf_obj_open(&b);
+	jbuf_key_str(&b, "login", login);
+	static const char *const fields[][2] = { { "--email", "email" },	   { "--first-name", "first_name" },
+						 { "--last-name", "last_name" }, { "--personal-email", "personal_email" },
+						 { "--department", "department" } };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *v = arg_value(argc, argv, fields[i][0]);
+		if (v)
+			jbuf_key_str(&b, fields[i][1], v);
+	}
+	jbuf_obj_close(&b);
+	jbuf_obj_close(&b);
+	return jbuf_take(&b, NULL);
+}
+
+/* Polls the job until it is done or dead, or timeout_ms passes. Prints its outcome. */
+static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
+{
+	int64_t until = clock_now_ms() + timeout_ms;
+	struct journal_query q = { .id = id, .limit = 1 };
+	for (;;) {
+		struct job *rows;
+		size_t n;
+		char err[256];
+		if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) < 0 || n != 1) {
+			fprintf(stderr, "hookd: cannot read job %lld\n", (long long)id);
+			return 1;
+		}
+		int finished = strcmp(rows[0].state, "done") == 0 || strcmp(rows[0].state, "dead") == 0;
+		if (finished || clock_now_ms() > until) {
+			const char *text = strcmp(rows[0].state, "done") == 0 ? rows[0].result : rows[0].last_error;
+			printf("job %lld %s: %s\n", (long long)id, rows[0].state, text ? text : "(no result yet)");
+			int rc = strcmp(rows[0].state, "done") == 0 ? 0 : 1;
+			journal_jobs_free(rows, n);
+			return rc;
+		}
+		journal_jobs_free(rows, n);
+		usleep(100000);
+	}
+}
+
+int cli_user(int argc, char **argv)
+{
+	if (argc < 3 || cli_wants_help(argc, argv)) {
+		puts("usage: hookd user create|activate|resend|deactivate LOGIN -c FILE [options]\n\n"
+		     "Journals an operator event with one job; a running `hookd serve` (or any instance\n"
+		     "sharing the journal) runs it. Every action reads the user first: create reuses an\n"
+		     "existing login, activate sends the first activation email only to a STAGED user (the\n"
+		     "user becomes PROVISIONED, not ACTIVE), resend uses reactivate?sendEmail=true.\n\n"
+		     "  --email E --first-name F --last-name L --personal-email P --department D   (create)\n"
+		     "  --no-email          activate without Okta's email (hookd receives the link)\n"
+		     "  --allow-reactivate  resend may bring a DEPROVISIONED user back\n"
+		     "  --wait [SECONDS]    wait for the job's outcome (default 30 s) and print it");
+		return argc < 3 ? 2 : 0;
+	}
+	const char *verb = argv[1], *login = argv[2], *action = NULL;
+	for (size_t i = 0; i < sizeof(user_verbs) / sizeof(user_verbs[0]); i++)
+		if (strcmp(verb, user_verbs[i].verb) == 0)
+			action = user_verbs[i].action;
+	if (!action || login[0] == '-') {
+		fprintf(stderr, "hookd: usage: hookd user create|activate|resend|deactivate LOGIN -c FILE\n");
+		return 2;
+	}
+	struct config *c = cli_load_config(argc, argv);
+	if (!c)
+		return 2;
+	struct journal_opts jo;
+	char err[512];
+	struct journal *j = NULL;
+	if (journal_opts_from_config(c, &jo) == 0)
+		j = journal_open(&jo, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", config_errors(c));
+	int rc = 1;
+	char *params = user_params(argc, argv, login);
+	if (j && params) {
+		char key[64], type[64];
+		random_id(key, sizeof(key));
+		snprintf(type, sizeof(type), "admin.user.%s", verb);
+		struct job_spec js = { .action = action, .rule = "admin", .subject = login, .params = params,
+				       .job_key = key };
+		struct journal_event ev = { .source = "admin", .dedupe_key = key, .delivery_id = key, .type = type,
+					    .subject_id = login, .subject_login = login, .subject_json = NULL,
+					    .raw = slice_cstr(params), .jobs = &js, .njobs = 1 };
+		enum journal_outcome out;
+		if (journal_commit(j, &ev, 1, &out, err, sizeof(err)) == 0) {
+			struct journal_query q = { .limit = 1, .job_key = key };
+			struct job *rows;
+			size_t n;
+			int64_t id = 0;
+			if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) == 0 && n == 1) {
+				id = rows[0].id;
+				journal_jobs_free(rows, n);
+			}
+			printf("job %lld queued: %s %s\n", (long long)id, action, login);
+			rc = 0;
+			if (has_flag(argc, argv, "--wait")) {
+				const char *w = arg_value(argc, argv, "--wait");
+				int64_t secs = w && w[0] != '-' ? atoll(w) : 30;
+				rc = wait_job(j, id, (secs > 0 ? secs : 30) * 1000);
+			}
+		} else {
+			fprintf(stderr, "hookd: %s\n", err);
+		}
+	} else {
+		fprintf(stderr, "hookd: cannot open the journal: %s\n", err);
+	}
+	free(params);
+	journal_close(j);
+	journal_opts_free(&jo);
+	config_free(c);
+	return rc;
+}
+
+static struct okta_client *open_okta(struct config *c, struct okta_opts *o, struct okta_org **org)
+{
+	struct okta_error e;
+	char msg[300];
+	int rc = okta_opts_from_config(c, o);
+	if (rc != 0) {
+		fputs(rc == 1 ? "hookd: no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL)\n" : config_errors(c),
+		      stderr);
+		return NULL;
+	}
+	*org = okta_org_new(o, NULL, &e);
+	struct okta_client *cl = *org ? okta_client_new(*org, &e) : NULL;
+	if (!cl)
+		fprintf(stderr, "hookd: %s\n", okta_error_format(&e, msg, sizeof(msg)));
+	return cl;
+}
+
+static void print_hook(const struct okta_eventhook *h)
+{
+	printf("%-24s %-8s %-10s %-20s %s\n", h->id ? h->id : "-", h->status ? h->status : "-",
+	       h->verification_status ? h->verification_status : "-", h->name ? h->name : "-", h->uri ? h->uri : "-");
+}
+
+static int register_hook(int argc, char **argv, struct config *c, struct okta_client *cl)
+{
+	const char *url = arg_value(argc, argv, "--url");
+	const char *name = arg_value(argc, argv, "--name");
+	const char *events = arg_value(argc, argv, "--events");
+	if (!url) {
+		fprintf(stderr, "hookd: register-hook needs --url https://your-host%s\n",
+			config_get(c, "okta_hook", NULL, "path"));
+		return 2;
+	}
+	char *secret = NULL;
+	if (config_secret(c, "okta_hook", NULL, "auth_value", &secret) != 0) {
+		fputs(config_errors(c), stderr);
+		fprintf(stderr, "hookd: [okta_hook] auth_value or auth_value_file is needed: Okta sends it back\n");
+		return 2;
+	}
+	char *list = strdup(events ? events : "user.lifecycle.create,user.lifecycle.activate,user.lifecycle.reactivate,"
+					      "user.lifecycle.deactivate,user.account.update_profile,system.email.delivery");
+	const char *types[64];
+	size_t nt = 0;
+	for (char *save = NULL, *t = strtok_r(list, ", ", &save); t && nt < 64; t = strtok_r(NULL, ", ", &save))
+		types[nt++] = t;
+	struct okta_error e;
+	struct okta_eventhook h = { 0 }, v = { 0 };
+	char msg[300];
+	int rc = 1;
+	if (okta_eventhook_create(cl, name ? name : "hookd", url, config_get(c, "okta_hook", NULL, "auth_header"), secret,
+				  types, nt, &h, &e) < 0) {
+		fprintf(stderr, "hookd: creating the event hook failed: %s\n", okta_error_format(&e, msg, sizeof(msg)));
+	} else if (okta_eventhook_verify(cl, h.id, &v, &e) < 0) {
+		fprintf(stderr, "hookd: event hook %s created but verification failed: %s\n", h.id,
+			okta_error_format(&e, msg, sizeof(msg)));
+		print_hook(&h);
+	} else {
+		print_hook(&v);
+		rc = v.verification_status && strcmp(v.verification_status, "VERIFIED") == 0 ? 0 : 1;
+	}
+	okta_eventhook_free(&h);
+	okta_eventhook_free(&v);
+	secure_free(secret);
+	free(list);
+	return rc;
+}
+
+int cli_okta(int argc, char **argv)
+{
+	if (argc < 2 || cli_wants_help(argc, argv)) {
+		puts("usage: hookd okta register-hook -c FILE --url https://HOST/hooks/okta [--events a,b] [--name N]\n"
+		     "       hookd okta hooks -c FILE\n\n"
+		     "register-hook creates the event hook in the org with hookd's configured auth header and\n"
+		     "secret, asks Okta to verify it (Okta sends the GET challenge to --url, so hookd must be\n"
+		     "running there), and prints the hook's id and verification status; exit 0 when VERIFIED.\n"
+		     "hooks lists the org's event hooks.");
+		return argc < 2 ? 2 : 0;
+	}
+	struct config *c = cli_load_config(argc, argv);
+	if (!c)
+		return 2;
+	struct okta_opts o = { 0 };
+	struct okta_org *org = NULL;
+	struct okta_client *cl = open_okta(c, &o, &org);
+	int rc = 1;
+	if (cl && strcmp(argv[1], "register-hook") == 0) {
+		rc = register_hook(argc, argv, c, cl);
+	} else if (cl && strcmp(argv[1], "hooks") == 0) {
+		struct okta_eventhook_list l = { 0 };
+		struct okta_error e;
+		char msg[300];
+		if (okta_eventhook_list(cl, &l, &e) == 0) {
+			printf("%-24s %-8s %-10s %-20s %s\n", "ID", "STATUS", "VERIFIED", "NAME", "URI");
+			for (size_t i = 0; i < l.n; i++)
+				print_hook(&l.v[i]);
+			rc = 0;
+		} else {
+			fprintf(stderr, "hookd: %s\n", okta_error_format(&e, msg, sizeof(msg)));
+		}
+		okta_eventhook_list_free(&l);
+	} else if (cl) {
+		fprintf(stderr, "hookd: unknown okta command '%s'\n", argv[1]);
+		rc = 2;
+	}
+	okta_client_free(cl);
+	okta_org_free(org);
+	okta_opts_free(&o);
+	config_free(c);
+	return rc;
+}

@@ -1,0 +1,252 @@
+/* actions.c: create_user, send/resend_activation, deactivate_user, update_profile against Okta. */
+#include "handlers/actions.h"
+
+#include "core/jbuf.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "handlers/lifecycle.h"
+#include "okta/users.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void result(struct action_result *r, enum action_status s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void result(struct action_result *r, enum action_status s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+	r->status = s;
+}
+
+/* Maps an Okta failure to retry or fail, with its text. */
+static void from_error(struct action_result *r, const char *what, const struct okta_error *e)
+{
+	char msg[400];
+	okta_error_format(e, msg, sizeof(msg));
+	result(r, e->retryable ? ACTION_RETRY : ACTION_FAIL, "%s: %s", what, msg);
+	r->retry_after_ms = e->retry_after_ms;
+}
+
+/* Normalized field (HR mapping names) -> Okta profile attribute. */
+static const struct {
+	const char *field, *attr;
+} profile_map[] = {
+	{ "login", "login" },		  { "email", "email" },		    { "first_name", "firstName" },
+	{ "last_name", "lastName" },	  { "personal_email", "secondEmail" }, { "employee_id", "employeeNumber" },
+	{ "department", "department" }, { "manager", "manager" },	    { "title", "title" },
+	{ "display_name", "displayName" }, { "mobile_phone", "mobilePhone" }, { "locale", "locale" },
+	{ "time_zone", "timezone" },
+};
+
+char *action_profile_json(const char *params_json, int for_create)
+{
+	struct json j;
+	if (!params_json || json_parse(&j, params_json, strlen(params_json), 8192, NULL, 0) < 0)
+		return NULL;
+	int subj = json_get(&j, 0, "subject");
+	char *login = json_strdup(&j, json_get(&j, subj, "login"));
+	if (!login)
+		login = json_strdup(&j, json_get(&j, subj, "email"));
+	if (!login)
+		login = json_strdup(&j, json_get(&j, 0, "login"));
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	if (login)
+		jbuf_key_str(&b, "login", login);
+	for (size_t i = 1; i < sizeof(profile_map) / sizeof(profile_map[0]); i++) {
+		char *v = json_strdup(&j, json_get(&j, subj, profile_map[i].field));
+		if (v && *v)
+			jbuf_key_str(&b, profile_map[i].attr, v);
+		free(v);
+	}
+	/* Okta requires email, firstName and lastName on create; the login is the usual email. */
+	if (for_create && login && json_get(&j, subj, "email") < 0)
+		jbuf_key_str(&b, "email", login);
+	jbuf_obj_close(&b);
+	json_free(&j);
+	char *out = login || !for_create ? jbuf_take(&b, NULL) : NULL;
+	jbuf_free(&b);
+	free(login);
+	return out;
+}
+
+static int param_bool(const char *params, const char *key, int def)
+{
+	struct json j;
+	if (!params || json_parse(&j, params, strlen(params), 8192, NULL, 0) < 0)
+		return def;
+	int t = json_get(&j, 0, key);
+	struct slice s = json_raw(&j, t);
+	int v = t < 0 ? def : slice_eq_cstr(s, "true");
+	json_free(&j);
+	return v;
+}
+
+/* The groups array of params as a NULL-terminated list (malloc'd, free with free_list). */
+static char **param_groups(const char *params, size_t *n)
+{
+	struct json j;
+	*n = 0;
+	if (!params || json_parse(&j, params, strlen(params), 8192, NULL, 0) < 0)
+		return NULL;
+	int g = json_get(&j, 0, "groups");
+	size_t cnt = (size_t)json_size(&j, g);
+	char **v = cnt && json_is_array(&j, g) ? calloc(cnt + 1, sizeof(*v)) : NULL;
+	int t = g + 1;
+	for (size_t i = 0; v && i < cnt; i++, t = json_next(&j, t))
+		if ((v[*n] = json_strdup(&j, t)))
+			(*n)++;
+	json_free(&j);
+	return v;
+}
+
+static void free_list(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void create_user(struct okta_client *c, const struct job *job, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	char *profile = action_profile_json(job->params, 1);
+	if (!profile) {
+		result(r, ACTION_FAIL, "create_user: the event gives no login or email");
+		return;
+	}
+	struct json pj;
+	char *login = NULL;
+	if (json_parse(&pj, profile, strlen(profile), 256, NULL, 0) == 0) {
+		login = json_strdup(&pj, json_get(&pj, 0, "login"));
+		json_free(&pj);
+	}
+	if (login && okta_user_get(c, login, &u, &e) == 0) {
+		result(r, ACTION_DONE, "exists: %s %s (reused)", u.id, u.status);
+		goto out;
+	}
+	if (login && !okta_error_is_not_found(&e)) {
+		from_error(r, "create_user: reading the user", &e);
+		goto out;
+	}
+	size_t ng;
+	char **groups = param_groups(job->params, &ng);
+	int rc = okta_user_create(c, profile, (const char *const *)groups, ng, 0, &u, &e);
+	free_list(groups);
+	if (rc == 0) {
+		result(r, ACTION_DONE, "created: %s %s", u.id, u.status);
+	} else if (okta_error_is_duplicate_login(&e) && okta_user_find_by_login(c, login, &u, &e) == 0) {
+		result(r, ACTION_DONE, "exists: %s %s (created concurrently)", u.id, u.status);
+	} else {
+		from_error(r, "create_user", &e);
+	}
+out:
+	okta_user_free(&u);
+	free(login);
+	free(profile);
+}
+
+static enum lc_action lc_for(const char *action)
+{
+	enum lc_action a = LC_SEND_ACTIVATION;
+	lifecycle_action_parse(action, &a);
+	return a;
+}
+
+/* send_activation, resend_activation, deactivate_user: read the status, look up the table, call. */
+static void lifecycle(struct okta_client *c, const struct job *job, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	enum lc_action a = lc_for(job->action);
+	enum lc_status st;
+	if (!job->subject) {
+		result(r, ACTION_FAIL, "%s: the job names no user", job->action);
+		return;
+	}
+	if (okta_user_get(c, job->subject, &u, &e) == 0)
+		st = lifecycle_status_parse(u.transitioning ? u.transitioning : u.status);
+	else if (okta_error_is_not_found(&e))
+		st = LC_NOT_FOUND;
+	else {
+		from_error(r, "reading the user", &e);
+		return;
+	}
+	struct lc_opts o = { .send_email = param_bool(job->params, "send_email", 1),
+			     .allow_reactivate = param_bool(job->params, "allow_reactivate", 0) };
+	struct lc_decision d = lifecycle_decide(a, st, &o);
+	const char *status = lifecycle_status_name(st);
+	int rc = 0;
+	switch (d.verb) {
+	case LC_NOTHING:
+		result(r, ACTION_DONE, "nothing to do: %s", d.reason);
+		goto out;
+	case LC_REFUSE:
+		/* A user not found may still be on its way (its create_user job): retry, then give up. */
+		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
+		goto out;
+	case LC_ACTIVATE:
+		rc = okta_user_activate(c, u.id, d.send_email, NULL, &e);
+		break;
+	case LC_REACTIVATE:
+		rc = okta_user_reactivate(c, u.id, d.send_email, NULL, &e);
+		break;
+	case LC_DEACTIVATE:
+		rc = okta_user_deactivate(c, u.id, 0, &e);
+		break;
+	}
+	if (rc < 0) {
+		from_error(r, lifecycle_verb_name(d.verb), &e);
+		goto out;
+	}
+	result(r, ACTION_DONE, "%s%s: %s %s -> %s", lifecycle_verb_name(d.verb),
+	       d.verb == LC_DEACTIVATE ? "" : d.send_email ? "?sendEmail=true" : "?sendEmail=false", u.id, status,
+	       lifecycle_status_name(d.expect));
+out:
+	okta_user_free(&u);
+}
+
+static void update_profile(struct okta_client *c, const struct job *job, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	char *profile = action_profile_json(job->params, 0);
+	if (!profile || !job->subject) {
+		result(r, ACTION_FAIL, "update_profile: nothing to update");
+		free(profile);
+		return;
+	}
+	if (okta_user_get(c, job->subject, &u, &e) < 0) {
+		from_error(r, "reading the user", &e);
+		if (okta_error_is_not_found(&e))
+			r->status = ACTION_RETRY;
+	} else if (okta_user_update_profile(c, u.id, profile, NULL, &e) < 0) {
+		from_error(r, "update_profile", &e);
+	} else {
+		result(r, ACTION_DONE, "profile updated: %s", u.id);
+	}
+	okta_user_free(&u);
+	free(profile);
+}
+
+void action_run(struct okta_client *c, const struct job *job, struct action_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strcmp(job->action, "create_user") == 0)
+		create_user(c, job, out);
+	else if (strcmp(job->action, "update_profile") == 0)
+		update_profile(c, job, out);
+	else if (strcmp(job->action, "send_activation") == 0 || strcmp(job->action, "resend_activation") == 0 ||
+		 strcmp(job->action, "deactivate_user") == 0)
+		lifecycle(c, job, out);
+	else
+		result(out, ACTION_FAIL, "unknown action '%s'", job->action);
+}

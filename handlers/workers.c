@@ -1,0 +1,189 @@
+/* workers.c: a pool of threads that claim jobs from the journal and run them against Okta. */
+#include "handlers/workers.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "handlers/actions.h"
+#include "okta/client.h"
+#include "store/journal.h"
+
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct worker {
+	struct workers *pool;
+	pthread_t thread;
+	int index;
+	char owner[128];
+};
+
+struct workers {
+	struct worker_opts o;
+	struct journal *journal;
+	struct okta_org *org;
+	struct worker *w;
+	int n;
+	atomic_int stopping;
+};
+
+int worker_opts_from_config(struct config *c, struct worker_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	int64_t v = 0;
+	int rc = 0;
+	if (config_int(c, "worker", NULL, "threads", &v) == 0 && (v < 0 || v > 256)) {
+		config_report(c, "worker", NULL, "threads", "must be between 0 (no workers) and 256");
+		rc = -1;
+	}
+	o->threads = (int)v;
+	if (config_int(c, "worker", NULL, "max_attempts", &v) == 0 && (v < 1 || v > 1000)) {
+		config_report(c, "worker", NULL, "max_attempts", "must be between 1 and 1000");
+		rc = -1;
+	}
+	o->max_attempts = (int)v;
+	config_ms(c, "worker", NULL, "lease", &o->lease_ms);
+	config_ms(c, "worker", NULL, "backoff_base", &o->backoff_base_ms);
+	config_ms(c, "worker", NULL, "backoff_max", &o->backoff_max_ms);
+	config_ms(c, "worker", NULL, "poll", &o->poll_ms);
+	if (o->lease_ms < 5000) {
+		config_report(c, "worker", NULL, "lease", "must be at least 5s (longer than one Okta call)");
+		rc = -1;
+	}
+	if (o->poll_ms < 10 || o->poll_ms > 60000) {
+		config_report(c, "worker", NULL, "poll", "must be between 10ms and 60s");
+		rc = -1;
+	}
+	return rc;
+}
+
+int64_t workers_backoff_ms(const struct worker_opts *o, int attempt, uint32_t rnd)
+{
+	int64_t d = o->backoff_base_ms;
+	for (int i = 1; i < attempt && d < o->backoff_max_ms; i++)
+		d *= 2;
+	if (d > o->backoff_max_ms)
+		d = o->backoff_max_ms;
+	/* Full jitter between half and all of d, so retries of many jobs spread out. */
+	return d / 2 + (d > 1 ? (int64_t)(rnd % (uint64_t)(d / 2 + 1)) : 0);
+}
+
+static uint32_t rnd32(void)
+{
+	uint32_t r = 0;
+	RAND_bytes((unsigned char *)&r, sizeof(r));
+	return r;
+}
+
+static void record(struct worker *w, const struct job *job, const struct action_result *res)
+{
+	struct workers *p = w->pool;
+	char err[256], label[96];
+	enum job_outcome oc = JOB_DONE;
+	int64_t next = 0;
+	int max = job->max_attempts > 0 ? job->max_attempts : p->o.max_attempts;
+	if (res->status == ACTION_RETRY && job->attempts < max) {
+		oc = JOB_RETRY;
+		int64_t delay = workers_backoff_ms(&p->o, job->attempts, rnd32());
+		if (res->retry_after_ms > delay)
+			delay = res->retry_after_ms;
+		next = clock_now_ms() + delay;
+	} else if (res->status != ACTION_DONE) {
+		oc = JOB_DEAD;
+	}
+	int rc = journal_job_finish(p->journal, job->id, w->owner, oc, next, res->text, err, sizeof(err));
+	char id[24], attempts[16];
+	snprintf(id, sizeof(id), "%lld", (long long)job->id);
+	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
+	static const char *const names[] = { "done", "retry", "dead" };
+	snprintf(label, sizeof(label), "action=\"%s\",outcome=\"%s\"", job->action, names[oc]);
+	metrics_count("hookd_jobs_finished_total", label, 1);
+	if (rc < 0)
+		log_error("cannot record a job's outcome", "job", id, "detail", err);
+	else if (rc == 1)
+		log_warn("job lease lost before its outcome was recorded", "job", id);
+	log_kv(oc == JOB_DEAD ? LOG_WARN : LOG_INFO, "job finished", "job", id, "action", job->action, "subject",
+	       job->subject, "outcome", names[oc], "attempt", attempts, "result", res->text, (const char *)0);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct workers *p = w->pool;
+	struct okta_error e;
+	struct okta_client *c = okta_client_new(p->org, &e);
+	if (!c) {
+		char msg[300];
+		log_error("worker cannot create its Okta client", "detail", okta_error_format(&e, msg, sizeof(msg)));
+		return NULL;
+	}
+	while (!atomic_load(&p->stopping)) {
+		struct job *jobs = NULL;
+		size_t n = 0;
+		char err[256];
+		if (journal_claim(p->journal, w->owner, p->o.lease_ms, 1, &jobs, &n, err, sizeof(err)) < 0) {
+			log_error("cannot claim jobs", "detail", err);
+			journal_wait_jobs(p->journal, p->o.poll_ms);
+			continue;
+		}
+		if (n == 0) {
+			journal_wait_jobs(p->journal, p->o.poll_ms);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct action_result res;
+			action_run(c, &jobs[i], &res);
+			record(w, &jobs[i], &res);
+		}
+		journal_jobs_free(jobs, n);
+	}
+	okta_client_free(c);
+	return NULL;
+}
+
+struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org, char *err,
+			      size_t errlen)
+{
+	struct workers *p = calloc(1, sizeof(*p));
+	if (!p || !(p->w = calloc((size_t)(o->threads > 0 ? o->threads : 1), sizeof(*p->w)))) {
+		free(p);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->o = *o;
+	p->journal = j;
+	p->org = org;
+	char host[64] = "host";
+	gethostname(host, sizeof(host) - 1);
+	for (int i = 0; i < o->threads; i++) {
+		struct worker *w = &p->w[i];
+		w->pool = p;
+		w->index = i;
+		snprintf(w->owner, sizeof(w->owner), "%s:%d:%d", host, (int)getpid(), i);
+		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+			snprintf(err, errlen, "cannot start worker %d", i);
+			workers_stop(p);
+			return NULL;
+		}
+		p->n++;
+	}
+	return p;
+}
+
+void workers_stop(struct workers *p)
+{
+	if (!p)
+		return;
+	atomic_store(&p->stopping, 1);
+	journal_wake(p->journal);
+	for (int i = 0; i < p->n; i++)
+		pthread_join(p->w[i].thread, NULL);
+	free(p->w);
+	free(p);
+}

@@ -1,0 +1,36 @@
+/* workers.h: the job worker pool: claim due jobs, run their actions, record outcomes with backoff. */
+#ifndef HOOKD_WORKERS_H
+#define HOOKD_WORKERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct journal;
+struct okta_org;
+struct workers;
+
+struct worker_opts {
+	int threads;
+	int64_t lease_ms;
+	int max_attempts;
+	int64_t backoff_base_ms, backoff_max_ms;
+	int64_t poll_ms;
+};
+
+/* Reads [worker]; reports problems to c and returns -1 then. */
+int worker_opts_from_config(struct config *c, struct worker_opts *o);
+
+/*
+ * Starts o->threads workers, each with its own Okta client of org. journal and org are borrowed
+ * and must outlive the pool. NULL with err filled.
+ */
+struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org, char *err,
+			      size_t errlen);
+/* Stops claiming, lets each worker finish its current job, joins them. NULL-safe. */
+void workers_stop(struct workers *w);
+
+/* The delay before retry number attempt (1-based): base * 2^(attempt-1), capped, with full jitter. */
+int64_t workers_backoff_ms(const struct worker_opts *o, int attempt, uint32_t rnd);
+
+#endif
