@@ -2,6 +2,7 @@
 #include "hooks/hr_form.h"
 #include "hooks/sig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,20 +84,132 @@ static int put_field(struct slice body, const char *field, char *buf, struct jbu
 	return 0;
 }
 
-static int put_object(struct slice body, char *buf, struct jbuf *out)
+#define MAX_FIELDS 10000
+
+/* The decoded fields as a tree: a node has a value or children, never both. */
+struct fnode {
+	char *key, *val;
+	struct fnode *kids, *last, *next;
+	size_t nkids;
+};
+
+static void fnode_free(struct fnode *n)
 {
-	struct slice n, v, dn, dv;
+	while (n) {
+		struct fnode *next = n->next;
+		fnode_free(n->kids);
+		free(n->key);
+		free(n->val);
+		free(n);
+		n = next;
+	}
+}
+
+/* The child of parent named key (an empty key means "the next index"), created when absent. */
+static struct fnode *fnode_child(struct fnode *parent, struct slice key)
+{
+	char idx[24];
+	if (key.n == 0) {
+		snprintf(idx, sizeof(idx), "%zu", parent->nkids);
+		key = slice_cstr(idx);
+	}
+	for (struct fnode *k = parent->kids; k; k = k->next)
+		if (slice_eq_cstr(key, k->key))
+			return k;
+	struct fnode *k = calloc(1, sizeof(*k));
+	if (!k || !(k->key = strndup(key.p, key.n))) {
+		free(k);
+		return NULL;
+	}
+	if (parent->last)
+		parent->last->next = k;
+	else
+		parent->kids = k;
+	parent->last = k;
+	parent->nkids++;
+	return k;
+}
+
+/* Splits "a[b][c]" into segments; a name whose brackets do not close is one segment. */
+static int split_name(struct slice name, struct slice *seg, int max)
+{
+	const char *open = memchr(name.p, '[', name.n);
+	if (!open || open == name.p || name.p[name.n - 1] != ']') {
+		seg[0] = name;
+		return 1;
+	}
+	int n = 0;
+	seg[n++] = (struct slice){ name.p, (size_t)(open - name.p) };
+	const char *p = open, *end = name.p + name.n;
+	while (p < end) {
+		const char *close = *p == '[' ? memchr(p, ']', (size_t)(end - p)) : NULL;
+		if (!close || n == max) {
+			seg[0] = name;
+			return close ? -1 : 1;
+		}
+		seg[n++] = (struct slice){ p + 1, (size_t)(close - p - 1) };
+		p = close + 1;
+	}
+	return n;
+}
+
+/* Puts one decoded field into the tree. 0 when placed or skipped (first wins), -1 on error. */
+static int fnode_put(struct fnode *root, struct slice name, struct slice val)
+{
+	struct slice seg[16];
+	int ns = split_name(name, seg, 16);
+	if (ns < 0)
+		return -1;
+	struct fnode *n = root;
+	for (int i = 0; i < ns; i++) {
+		if (n->val)
+			return 0;
+		if (!(n = fnode_child(n, seg[i])))
+			return -2;
+	}
+	if (n->val || n->kids)
+		return 0;
+	n->val = strndup(val.p, val.n);
+	return n->val ? 0 : -2;
+}
+
+static void fnode_json(const struct fnode *n, struct jbuf *out)
+{
+	if (!n->kids) {
+		jbuf_str(out, n->val ? n->val : "");
+		return;
+	}
 	jbuf_obj_open(out);
-	while (next_pair(&body, &n, &v)) {
-		if (decode_pair(n, v, buf, &dn, &dv) < 0)
-			return -1;
-		jbuf_elem(out);
-		jbuf_strn(out, dn.p, dn.n);
-		jbuf_putc(out, ':');
-		jbuf_strn(out, dv.p, dv.n);
+	for (const struct fnode *k = n->kids; k; k = k->next) {
+		jbuf_key(out, k->key);
+		fnode_json(k, out);
+		out->need_comma = 1;
 	}
 	jbuf_obj_close(out);
-	return 0;
+}
+
+static int put_object(struct slice body, char *buf, struct jbuf *out)
+{
+	struct fnode root = { 0 };
+	struct slice n, v, dn, dv;
+	int rc = 0, count = 0;
+	while (rc == 0 && next_pair(&body, &n, &v)) {
+		if (++count > MAX_FIELDS || decode_pair(n, v, buf, &dn, &dv) < 0)
+			rc = -1;
+		else if (dn.n)
+			rc = fnode_put(&root, dn, dv);
+	}
+	if (rc == 0) {
+		jbuf_obj_open(out);
+		for (const struct fnode *k = root.kids; k; k = k->next) {
+			jbuf_key(out, k->key);
+			fnode_json(k, out);
+			out->need_comma = 1;
+		}
+		jbuf_obj_close(out);
+	}
+	fnode_free(root.kids);
+	return rc;
 }
 
 int hr_form_to_json(struct slice body, const char *field, struct jbuf *out, char *err, size_t errlen)
@@ -108,8 +221,10 @@ int hr_form_to_json(struct slice body, const char *field, struct jbuf *out, char
 	if (rc == 0)
 		rc = put_object(body, buf, out);
 	free(buf);
+	if (rc == -1)
+		return sig_fail(err, errlen, "form body has invalid percent-encoding, nests deeper than 16 or has more than 10000 fields");
 	if (rc < 0)
-		return sig_fail(err, errlen, "form body has invalid percent-encoding");
+		return sig_fail(err, errlen, "out of memory");
 	if (out->err)
 		return sig_fail(err, errlen, "out of memory");
 	return 0;

@@ -10,10 +10,12 @@
 /*
  * Decodes body as name=value pairs joined by '&' ('+' is a space, %XX a byte). When a field named
  * field (e.g. "payload") is present, its decoded value is appended to out as the document (the
- * sender put JSON in it; the caller parses it). Otherwise the fields are appended as one flat JSON
- * object of strings, {"name":"value",...}, in body order (a repeated name appears twice; lookups
- * find the first). field may be NULL for "always the flat object". Returns 0, or -1 with err
- * filled (bad percent-encoding, out of memory).
+ * sender put JSON in it; the caller parses it). Otherwise the fields are appended as one JSON
+ * object of strings, in body order; bracketed names nest, as PHP and BambooHR write them:
+ * "employees[12345][First Name]=Ann" becomes {"employees":{"12345":{"First Name":"Ann"}}}
+ * ("a[]" takes the next free index as its key). When two fields claim the same place, the first
+ * wins. field may be NULL for "always the object". Returns 0, or -1 with err filled (bad
+ * percent-encoding, nesting deeper than 16, more than 10000 fields, out of memory).
  */
 int hr_form_to_json(struct slice body, const char *field, struct jbuf *out, char *err, size_t errlen);
 

@@ -19,7 +19,7 @@ static const char *const known_fields[] = { "employee_id", "email", "personal_em
 					    "last_name", "start_date", "end_date", "time_zone", "department",
 					    "manager", "employment_status", NULL };
 
-enum src { SRC_ELEM, SRC_ROOT, SRC_LITERAL };
+enum src { SRC_ELEM, SRC_ROOT, SRC_LITERAL, SRC_KEY };
 
 struct field {
 	char *name; /* after "map." */
@@ -63,6 +63,8 @@ static int parse_field(struct config *c, const char *name, const char *key, cons
 	if (*v == '=') {
 		f->src = SRC_LITERAL;
 		v++;
+	} else if (strcmp(v, "@key") == 0) {
+		f->src = SRC_KEY;
 	} else if (v[0] == '$' && v[1] == '/') {
 		f->src = SRC_ROOT;
 		v++;
@@ -70,7 +72,7 @@ static int parse_field(struct config *c, const char *name, const char *key, cons
 		f->src = SRC_ELEM;
 	} else {
 		config_report(c, SECTION, name, key,
-			      "'%s' is not a JSON pointer (/a/b), a root pointer ($/a/b) or a literal (=text)", val);
+			      "'%s' is not a JSON pointer (/a/b), a root pointer ($/a/b), @key or a literal (=text)", val);
 		return -1;
 	}
 	f->name = strdup(key + 4);
@@ -247,11 +249,14 @@ void hr_batch_free(struct hr_batch *b)
 
 /* ---- applying ---- */
 
-/* Where the mapper is: the batch, the root, the element and its index (-1 without events). */
+/*
+ * Where the mapper is: the batch, the root, the element, its index (-1 without events) and, in an
+ * events object, the token of its member name (-1 otherwise).
+ */
 struct cursor {
 	const struct hr_map *m;
 	struct hr_batch *b;
-	int root, elem, idx;
+	int root, elem, idx, key;
 	char *err;
 	size_t errlen;
 };
@@ -265,11 +270,30 @@ static int fail(const struct cursor *k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (k->idx >= 0)
+	struct slice key = json_raw(&k->b->js, k->key);
+	if (k->key >= 0)
+		snprintf(k->err, k->errlen, "%s in employee %.*s of %s", msg, (int)(key.n < 64 ? key.n : 64), key.p,
+			 k->m->events);
+	else if (k->idx >= 0)
 		snprintf(k->err, k->errlen, "%s in employee %d of %s", msg, k->idx, k->m->events);
 	else
 		snprintf(k->err, k->errlen, "%s", msg);
 	return -1;
+}
+
+/* @key: the element's member name in an events object, or its index in an events array. */
+static int read_key(const struct cursor *k, const struct field *f, const char **out)
+{
+	char idx[24];
+	if (k->key >= 0) {
+		*out = keep(k->b, json_strdup(&k->b->js, k->key));
+	} else if (k->idx >= 0) {
+		snprintf(idx, sizeof(idx), "%d", k->idx);
+		*out = keep(k->b, strdup(idx));
+	} else {
+		return f->optional ? 0 : fail(k, "map.%s: @key needs an events array or object", f->name);
+	}
+	return *out ? 1 : fail(k, "map.%s: the member name is not a valid string", f->name);
 }
 
 /*
@@ -284,6 +308,8 @@ static int read_field(const struct cursor *k, const struct field *f, const char 
 		*out = keep(k->b, strdup(f->arg));
 		return *out ? 1 : fail(k, "out of memory");
 	}
+	if (f->src == SRC_KEY)
+		return read_key(k, f, out);
 	int t = json_pointer(js, f->src == SRC_ROOT ? k->root : k->elem, f->arg);
 	if (t < 0 || json_is_null(js, t)) {
 		if (f->optional)
@@ -487,15 +513,18 @@ static int map_all(struct cursor *k, const char *source, const char *delivery)
 	int arr = json_pointer(js, k->root, m->events);
 	if (arr < 0)
 		return fail(k, "missing events array %s", m->events);
-	if (!json_is_array(js, arr))
-		return fail(k, "events %s is not an array", m->events);
+	int obj = json_is_object(js, arr);
+	if (!obj && !json_is_array(js, arr))
+		return fail(k, "events %s is neither an array nor an object", m->events);
 	if (json_size(js, arr) > m->max_events)
 		return fail(k, "more than %lld employees in %s (max_events)", (long long)m->max_events, m->events);
-	int e = arr + 1;
-	for (k->idx = 0; k->idx < json_size(js, arr); k->idx++, e = json_next(js, e)) {
-		k->elem = e;
+	int e = arr + 1, n = json_size(js, arr);
+	for (k->idx = 0; k->idx < n; k->idx++) {
+		k->key = obj ? e : -1;
+		k->elem = obj ? e + 1 : e;
 		if (map_one(k, source, delivery) < 0)
 			return -1;
+		e = json_next(js, k->elem);
 	}
 	return 0;
 }
@@ -509,7 +538,7 @@ int hr_map_apply(const struct hr_map *m, const char *source, struct slice body, 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	struct cursor k = { .m = m, .b = b, .root = 0, .elem = 0, .idx = -1, .err = err, .errlen = errlen };
+	struct cursor k = { .m = m, .b = b, .root = 0, .elem = 0, .idx = -1, .key = -1, .err = err, .errlen = errlen };
 	const char *delivery;
 	if (load_doc(m, b, body, err, errlen) < 0 || find_delivery(&k, delivery_id, &delivery) < 0 ||
 	    map_all(&k, source, delivery) < 0) {

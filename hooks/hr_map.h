@@ -20,7 +20,10 @@ struct hr_batch;
  *   /a/b       JSON pointer (RFC 6901) from the employee element (from the root when no events)
  *   $/a/b      JSON pointer from the delivery's root, also inside an events array
  *   =text      the literal text
+ *   @key       the element's member name when events names an object ({"12345": {...}}), or its
+ *              index in an events array
  *   ?...       any of the above, optional: absent or null leaves the field out instead of failing
+ * events names an array (each element one employee) or an object (each member value one employee).
  * map.type and map.employee_id are required keys. map.type, map.occurred_at and map.delivery_id
  * (always from the root) describe the event; every other map.X becomes profile field X.
  */

@@ -150,6 +150,13 @@ int sig_parse_timestamp(const char *text, int64_t *out_s)
 		*out_s = n >= 13 ? v / 1000 : v;
 		return 0;
 	}
+	char fixed[64];
+	/* "+0000" offsets (BambooHR writes them) get the colon RFC 3339 wants. */
+	if (n > 5 && n + 2 < sizeof(fixed) && (text[n - 5] == '+' || text[n - 5] == '-') && strchr(text, 'T') &&
+	    strspn(text + n - 4, "0123456789") == 4) {
+		snprintf(fixed, sizeof(fixed), "%.*s:%s", (int)(n - 2), text, text + n - 2);
+		text = fixed;
+	}
 	if (clock_parse_ms(text, &v) < 0)
 		return -1;
 	*out_s = v / 1000;

@@ -96,7 +96,8 @@ struct sig_stripe {
 int sig_verify_stripe(const struct sig_stripe *in, char *reason, size_t reason_len);
 
 /*
- * Shared secret in a header: the header value, after an optional prefix ("Bearer "), must equal
+ * Shared secret in a header: the header value, after an optional prefix ("Bearer", compared
+ * case-insensitively, blanks after it skipped), must equal
  * one of the keys. Compared through SHA-256 digests so neither content nor length leaks.
  */
 int sig_verify_header_secret(const struct sig_keys *keys, const struct sig_header *h, const char *prefix,

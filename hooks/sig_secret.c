@@ -27,6 +27,10 @@ int sig_verify_header_secret(const struct sig_keys *keys, const struct sig_heade
 			return sig_fail(reason, reason_len, "%s header lacks the prefix %s", h->name, prefix);
 		v.p += pn;
 		v.n -= pn;
+		while (v.n && v.p[0] == ' ') { /* INI values lose trailing blanks: "prefix = Bearer" */
+			v.p++;
+			v.n--;
+		}
 	}
 	if (!any_key(keys, v))
 		return sig_fail(reason, reason_len, "%s header does not match the secret", h->name);

@@ -384,6 +384,8 @@ static void test_helpers(void)
 	CHECK(sig_parse_timestamp("1700000000123", &t) == 0 && t == 1700000000);
 	CHECK(sig_parse_timestamp("2023-11-14T22:13:20Z", &t) == 0 && t == 1700000000);
 	CHECK(sig_parse_timestamp("2023-11-14T23:13:20+01:00", &t) == 0 && t == 1700000000);
+	CHECK(sig_parse_timestamp("2023-11-14T23:13:20+0100", &t) == 0 && t == 1700000000);
+	CHECK(sig_parse_timestamp("2023-11-14T23:13:20+01", &t) < 0);
 	CHECK(sig_parse_timestamp("soon", &t) < 0);
 	CHECK(sig_parse_timestamp("", &t) < 0);
 	CHECK(sig_within(100, 400, 300) == 1);
