@@ -1,0 +1,163 @@
+/* test_config.c: INI loading, schema checks with line numbers, environment overrides, typed reads. */
+#include "check.h"
+
+#include "core/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_issue_example(void)
+{
+	const char *ini = "[server]\n"
+			  "listen = 127.0.0.1:8443        ; host:port[,host:port...]\n"
+			  "tls_cert = /etc/hookd/server.crt\n"
+			  "tls_key = /etc/hookd/server.key\n"
+			  "threads = 16\n"
+			  "max_body = 1048576\n"
+			  "[store]\n"
+			  "backend = sqlite               ; postgres later\n"
+			  "path = /var/lib/hookd/hookd.db\n"
+			  "[okta_hook]\n"
+			  "path = /hooks/okta\n"
+			  "auth_header = Authorization\n"
+			  "auth_value_file = /etc/hookd/okta-hook.secret   ; or auth_value = ...\n"
+			  "[rule okta-created]\n"
+			  "on = okta:user.lifecycle.create\n"
+			  "do = send_activation\n";
+	struct config *c = config_load_string(ini, "hookd.ini");
+	CHECK(config_error_count(c) == 0);
+	CHECK_STR(config_get(c, "server", NULL, "listen"), "127.0.0.1:8443");
+	CHECK_STR(config_get(c, "store", NULL, "backend"), "sqlite");
+	CHECK_STR(config_get(c, "okta_hook", NULL, "auth_value_file"), "/etc/hookd/okta-hook.secret");
+	int64_t v = 0;
+	CHECK(config_int(c, "server", NULL, "threads", &v) == 0 && v == 16);
+	CHECK(config_size(c, "server", NULL, "max_body", &v) == 0 && v == 1048576);
+	CHECK(config_section_count(c, "rule") == 1);
+	CHECK_STR(config_section_name(c, "rule", 0), "okta-created");
+	CHECK_STR(config_get(c, "rule", "okta-created", "do"), "send_activation");
+	/* Defaults come from the schema when a key is unset. */
+	CHECK_STR(config_get(c, "worker", NULL, "lease"), "60s");
+	CHECK(config_ms(c, "worker", NULL, "lease", &v) == 0 && v == 60000);
+	CHECK(config_is_set(c, "worker", NULL, "lease") == 0);
+	config_free(c);
+}
+
+static void test_errors_with_lines(void)
+{
+	const char *ini = "[server]\n"
+			  "listen = 127.0.0.1:8443\n"
+			  "colour = blue\n"
+			  "threads = many\n"
+			  "[nonsense]\n"
+			  "x = 1\n"
+			  "[store]\n"
+			  "path = a\n"
+			  "path = b\n"
+			  "[rule r1]\n"
+			  "on = okta:x\n"
+			  "[rule r1]\n"
+			  "[rule bad name!]\n";
+	struct config *c = config_load_string(ini, "t.ini");
+	const char *e = config_errors(c);
+	CHECK(config_error_count(c) >= 5);
+	CHECK(strstr(e, "t.ini:3: unknown key 'colour' in [server]") != NULL);
+	CHECK(strstr(e, "t.ini:4: [server] threads: 'many' is not a valid integer") != NULL);
+	CHECK(strstr(e, "t.ini:5: unknown section [nonsense]") != NULL);
+	CHECK(strstr(e, "t.ini:9: key 'path' in [store] set twice (first on line 8)") != NULL);
+	CHECK(strstr(e, "t.ini:12: section [rule r1] defined twice") != NULL);
+	CHECK(strstr(e, "t.ini:13: bad section name") != NULL);
+	/* Keys of an unknown section are not reported again one by one. */
+	CHECK(strstr(e, "'x'") == NULL);
+	if (config_error_count(c) < 5)
+		fprintf(stderr, "%s", e);
+	config_free(c);
+}
+
+static void test_env_overrides(void)
+{
+	setenv("HOOKD_SERVER_THREADS", "4", 1);
+	setenv("HOOKD_RULE_OKTA_CREATED_DO", "resend_activation", 1);
+	setenv("HOOKD_OKTA_HOOK_AUTH_VALUE", "from-env", 1);
+	struct config *c = config_load_string("[server]\nthreads = 16\n[rule okta-created]\non = okta:a\ndo = x\n", "e.ini");
+	int64_t v = 0;
+	CHECK(config_int(c, "server", NULL, "threads", &v) == 0 && v == 4);
+	CHECK_STR(config_get(c, "rule", "okta-created", "do"), "resend_activation");
+	/* A section absent from the file is created by its environment variables. */
+	CHECK_STR(config_get(c, "okta_hook", NULL, "auth_value"), "from-env");
+	setenv("HOOKD_SERVER_THREADS", "lots", 1);
+	config_free(c);
+	c = config_load_string("", "e.ini");
+	CHECK(strstr(config_errors(c), "HOOKD_SERVER_THREADS") != NULL);
+	unsetenv("HOOKD_SERVER_THREADS");
+	unsetenv("HOOKD_RULE_OKTA_CREATED_DO");
+	unsetenv("HOOKD_OKTA_HOOK_AUTH_VALUE");
+	config_free(c);
+}
+
+static void test_secrets(void)
+{
+	char path[] = "/tmp/hookd-test-secretXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "top-secret\n", 11) == 11);
+	close(fd);
+	char ini[256];
+	snprintf(ini, sizeof(ini), "[okta_hook]\nauth_value_file = %s\n", path);
+	struct config *c = config_load_string(ini, "s.ini");
+	char *s = NULL;
+	CHECK(config_secret(c, "okta_hook", NULL, "auth_value", &s) == 0);
+	CHECK_STR(s, "top-secret");
+	free(s);
+	config_free(c);
+	/* Both forms at once is an error; a missing file is reported without the secret. */
+	snprintf(ini, sizeof(ini), "[okta_hook]\nauth_value = x\nauth_value_file = %s\n", path);
+	c = config_load_string(ini, "s.ini");
+	CHECK(config_secret(c, "okta_hook", NULL, "auth_value", &s) == -1 && s == NULL);
+	CHECK(strstr(config_errors(c), "not both") != NULL);
+	config_free(c);
+	unlink(path);
+	c = config_load_string("[okta_hook]\nauth_value_file = /nonexistent/secret\n", "s.ini");
+	CHECK(config_secret(c, "okta_hook", NULL, "auth_value", &s) == -1);
+	CHECK(strstr(config_errors(c), "s.ini:2:") != NULL);
+	config_free(c);
+	c = config_load_string("[okta_hook]\nauth_value = hunter2\n[server]\nthreads = x\n", "s.ini");
+	CHECK(strstr(config_errors(c), "hunter2") == NULL);
+	config_free(c);
+}
+
+static void test_parsers(void)
+{
+	int64_t v;
+	CHECK(config_parse_ms("250ms", &v) == 0 && v == 250);
+	CHECK(config_parse_ms("30", &v) == 0 && v == 30000);
+	CHECK(config_parse_ms("5m", &v) == 0 && v == 300000);
+	CHECK(config_parse_ms("1d", &v) == 0 && v == 86400000);
+	CHECK(config_parse_ms("-1s", &v) == -1);
+	CHECK(config_parse_ms("5 parsecs", &v) == -1);
+	CHECK(config_parse_size("1MiB", &v) == 0 && v == 1048576);
+	CHECK(config_parse_size("64k", &v) == 0 && v == 65536);
+	CHECK(config_parse_size("99999999999999999999", &v) == -1);
+	struct config *c = config_load_string("[rule x]\non = a:b\nwhen.department = Eng, Sales\nwhen.type = t\n", "p");
+	CHECK(config_prefixed_count(c, "rule", "x", "when.") == 2);
+	const char *k, *val;
+	CHECK(config_prefixed_at(c, "rule", "x", "when.", 1, &k, &val) == 0 && strcmp(k, "when.type") == 0);
+	int b = -1;
+	CHECK(config_bool(c, "rule", "x", "include_self", &b) == 0 && b == 0);
+	config_free(c);
+	/* A file that cannot be opened is one error, not a crash. */
+	c = config_load("/nonexistent/hookd.ini");
+	CHECK(config_error_count(c) == 1 && strstr(config_errors(c), "cannot open") != NULL);
+	config_free(c);
+}
+
+int main(void)
+{
+	test_issue_example();
+	test_errors_with_lines();
+	test_env_overrides();
+	test_secrets();
+	test_parsers();
+	return check_report("config");
+}

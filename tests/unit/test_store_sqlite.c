@@ -1,0 +1,231 @@
+/* test_store_sqlite.c: the journal on SQLite: group commit, dedupe, jobs, leases, listing. */
+#include "check.h"
+
+#include "core/clock.h"
+#include "store/journal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dbpath[64];
+
+static struct journal *open_j(void)
+{
+	struct journal_opts o = { .backend = "sqlite", .path = dbpath, .group_commit_max = 64 };
+	char err[256];
+	struct journal *j = journal_open(&o, err, sizeof(err));
+	if (!j)
+		fprintf(stderr, "open: %s\n", err);
+	return j;
+}
+
+static struct journal_event ev_of(const char *key, const struct job_spec *jobs, size_t njobs)
+{
+	return (struct journal_event){ .source = "okta", .dedupe_key = key, .type = "user.lifecycle.create",
+				       .subject_id = "00u1", .raw = SLICE_LIT("{\"uuid\":\"x\"}"), .jobs = jobs,
+				       .njobs = njobs };
+}
+
+struct worker_arg {
+	struct journal *j;
+	int id;
+	int stored, dups, errors;
+};
+
+/* 8 threads x 200 events, half of them keys another thread also sends. */
+static void *committer(void *p)
+{
+	struct worker_arg *a = p;
+	for (int i = 0; i < 200; i++) {
+		char key[32];
+		if (i % 2)
+			snprintf(key, sizeof(key), "shared-%d", i);
+		else
+			snprintf(key, sizeof(key), "own-%d-%d", a->id, i);
+		struct job_spec js = { .action = "send_activation", .rule = "r", .subject = "00u1" };
+		struct journal_event e = ev_of(key, &js, 1);
+		enum journal_outcome out;
+		char err[256];
+		if (journal_commit(a->j, &e, 1, &out, err, sizeof(err)) < 0)
+			a->errors++;
+		else if (out == JOURNAL_STORED)
+			a->stored++;
+		else
+			a->dups++;
+	}
+	return NULL;
+}
+
+static void test_group_commit(void)
+{
+	struct journal *j = open_j();
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	pthread_t t[8];
+	struct worker_arg a[8];
+	for (int i = 0; i < 8; i++) {
+		a[i] = (struct worker_arg){ .j = j, .id = i };
+		pthread_create(&t[i], NULL, committer, &a[i]);
+	}
+	int stored = 0, dups = 0, errors = 0;
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		stored += a[i].stored;
+		dups += a[i].dups;
+		errors += a[i].errors;
+	}
+	/* 8*100 own keys + 100 shared keys stored once each; the other 7*100 shared sends are duplicates. */
+	CHECK(errors == 0);
+	CHECK(stored == 900);
+	CHECK(dups == 700);
+	int64_t counts[4];
+	char err[256];
+	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
+	CHECK(counts[0] == 900); /* one job per stored event, none for duplicates */
+	struct journal_query q = { .limit = 5 };
+	struct event_row *rows;
+	size_t n;
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0 && n == 5);
+	CHECK(n == 5 && rows[0].id > rows[1].id);
+	journal_events_free(rows, n);
+	journal_close(j);
+
+	/* Reopened: everything is still there (it was durable before journal_commit returned). */
+	j = open_j();
+	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0 && counts[0] == 900);
+	journal_close(j);
+}
+
+static void test_dedupe_counts(void)
+{
+	struct journal *j = open_j();
+	struct journal_event e[3] = { ev_of("d1", NULL, 0), ev_of("d2", NULL, 0), ev_of("d1", NULL, 0) };
+	enum journal_outcome out[3];
+	char err[256];
+	/* A duplicate inside one call is caught too. */
+	CHECK(journal_commit(j, e, 3, out, err, sizeof(err)) == 0);
+	CHECK(out[0] == JOURNAL_STORED && out[1] == JOURNAL_STORED && out[2] == JOURNAL_DUPLICATE);
+	CHECK(journal_commit(j, e, 1, out, err, sizeof(err)) == 0 && out[0] == JOURNAL_DUPLICATE);
+	struct journal_query q = { .limit = 100, .source = "okta" };
+	struct event_row *rows;
+	size_t n;
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
+	int found = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].dedupe_key, "d1") == 0) {
+			found = 1;
+			CHECK(rows[i].duplicates == 2);
+			CHECK_STR(rows[i].raw, "{\"uuid\":\"x\"}");
+		}
+	CHECK(found);
+	journal_events_free(rows, n);
+	/* Same key from another source is another event. */
+	e[0].source = "hr:x";
+	CHECK(journal_commit(j, e, 1, out, err, sizeof(err)) == 0 && out[0] == JOURNAL_STORED);
+	journal_close(j);
+}
+
+static void test_jobs_lifecycle(void)
+{
+	unlink(dbpath);
+	struct journal *j = open_j();
+	char err[256];
+	int64_t now = clock_now_ms();
+	struct job_spec js[2] = {
+		{ .action = "create_user", .rule = "r", .subject = "a@x", .params = "{\"k\":1}" },
+		{ .action = "send_activation", .rule = "r", .subject = "a@x", .run_at_ms = now + 3600000,
+		  .job_key = "send_activation:hr:x:e1" },
+	};
+	struct journal_event e = ev_of("j1", js, 2);
+	enum journal_outcome out;
+	CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == 0);
+
+	/* Only the due job is claimed; a second claimer gets nothing. */
+	struct job *jobs;
+	size_t n;
+	CHECK(journal_claim(j, "w1", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(jobs[0].action, "create_user") == 0 && jobs[0].attempts == 1);
+	CHECK(n == 1 && strcmp(jobs[0].state, "running") == 0 && strcmp(jobs[0].lease_owner, "w1") == 0);
+	int64_t id = n ? jobs[0].id : 0;
+	journal_jobs_free(jobs, n);
+	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
+	/* Retry, then dead; a stale owner cannot record. */
+	CHECK(journal_job_finish(j, id, "w2", JOB_DONE, 0, "x", err, sizeof(err)) == 1);
+	CHECK(journal_job_finish(j, id, "w1", JOB_RETRY, now - 1, "429", err, sizeof(err)) == 0);
+	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && jobs[0].attempts == 2 && strcmp(jobs[0].last_error, "429") == 0);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_job_finish(j, id, "w2", JOB_DEAD, 0, "E0000001", err, sizeof(err)) == 0);
+	struct journal_query q = { .state = "dead", .limit = 10 };
+	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_jobs_free(jobs, n);
+	/* Operator retry: pending again with attempts reset. */
+	CHECK(journal_job_requeue(j, id, err, sizeof(err)) == 0);
+	CHECK(journal_job_requeue(j, 999999, err, sizeof(err)) == 1);
+	CHECK(journal_claim(j, "w3", 1, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1 && jobs[0].attempts == 1);
+	journal_jobs_free(jobs, n);
+	/* A lease of 1 ms expires: another worker takes the job over. */
+	usleep(20000);
+	CHECK(journal_claim(j, "w4", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(jobs[0].lease_owner, "w4") == 0 && jobs[0].attempts == 2);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_job_finish(j, id, "w3", JOB_DONE, 0, "late", err, sizeof(err)) == 1);
+	CHECK(journal_job_finish(j, id, "w4", JOB_DONE, 0, "created", err, sizeof(err)) == 0);
+
+	/* A second event with the same job_key moves the pending job instead of adding one. */
+	struct job_spec moved = js[1];
+	moved.run_at_ms = now - 1000;
+	struct journal_event e2 = ev_of("j2", &moved, 1);
+	CHECK(journal_commit(j, &e2, 1, &out, err, sizeof(err)) == 0);
+	int64_t counts[4];
+	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0 && counts[0] == 1 && counts[2] == 1);
+	CHECK(journal_claim(j, "w5", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(jobs[0].action, "send_activation") == 0);
+	journal_jobs_free(jobs, n);
+	q = (struct journal_query){ .job_key = "send_activation:hr:x:e1", .limit = 5 };
+	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_ping(j, err, sizeof(err)) == 0);
+	journal_close(j);
+}
+
+static void test_wake(void)
+{
+	struct journal *j = open_j();
+	int64_t t0 = clock_mono_ns();
+	CHECK(journal_wait_jobs(j, 50) == 0);
+	CHECK(clock_mono_ns() - t0 >= 40000000);
+	journal_wake(j);
+	journal_close(j);
+}
+
+static void test_open_failure(void)
+{
+	struct journal_opts o = { .backend = "sqlite", .path = "/nonexistent-dir/x.db" };
+	char err[256] = "";
+	CHECK(journal_open(&o, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "cannot open") != NULL);
+	o.backend = "oracle";
+	CHECK(journal_open(&o, err, sizeof(err)) == NULL);
+}
+
+int main(void)
+{
+	snprintf(dbpath, sizeof(dbpath), "/tmp/hookd-test-%d.db", (int)getpid());
+	test_group_commit();
+	test_dedupe_counts();
+	test_jobs_lifecycle();
+	test_wake();
+	test_open_failure();
+	char p[80];
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	return check_report("store_sqlite");
+}
