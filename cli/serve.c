@@ -7,6 +7,8 @@
 #include "handlers/workers.h"
 #include "okta/client.h"
 #include "okta/users.h"
+#include "hooks/hr_hook.h"
+#include "hooks/hr_source.h"
 #include "hooks/okta_hook.h"
 #include "hooks/server.h"
 #include "store/journal.h"
@@ -30,6 +32,8 @@ struct app {
 	struct journal *journal;
 	struct rules *rules;
 	struct okta_hook *okta_hook;
+	struct hr_sources *hr_sources;
+	struct hr_hook hr_hook;
 	struct server *server;
 };
 
@@ -56,6 +60,10 @@ static int app_configure(struct config *c, struct app *a)
 	if (!probe)
 		rc = -1;
 	okta_hook_free(probe);
+	hr_sources_free(a->hr_sources);
+	a->hr_sources = hr_sources_from_config(c);
+	if (!a->hr_sources)
+		rc = -1;
 	return config_error_count(c) ? -1 : rc;
 }
 
@@ -64,6 +72,7 @@ static void app_free(struct app *a)
 	server_free(a->server); /* stops accepting and finishes in-flight requests first */
 	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
+	hr_sources_free(a->hr_sources);
 	journal_close(a->journal);
 	okta_org_free(a->org);
 	okta_opts_free(&a->oo);
@@ -147,8 +156,11 @@ static int app_build(struct config *c, struct app *a)
 		return -1;
 	a->okta_hook = okta_hook_from_config(c, a->journal, a->rules);
 	a->server = server_new(&a->so, a->journal);
+	a->hr_hook = (struct hr_hook){ .sources = a->hr_sources, .journal = a->journal, .rules = a->rules };
 	if (!a->okta_hook || !a->server ||
-	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0) {
+	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0 ||
+	    (hr_sources_count(a->hr_sources) &&
+	     server_route(a->server, "/hooks/hr/", hr_hook_handle, &a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");
 		return -1;
 	}
@@ -217,7 +229,8 @@ int cli_check_config(int argc, char **argv)
 	if (bad)
 		fputs(config_errors(c), stderr);
 	else
-		printf("configuration OK: %zu rule(s), journal %s\n", rules_count(a.rules), a.jo.backend);
+		printf("configuration OK: %zu rule(s), %zu HR source(s), journal %s, Okta %s\n", rules_count(a.rules),
+		       hr_sources_count(a.hr_sources), a.jo.backend, a.okta_configured ? a.oo.org_url : "not configured");
 	app_free(&a);
 	config_free(c);
 	return bad ? 2 : 0;
