@@ -1,0 +1,34 @@
+/* jwt.h: verification of compact JWS tokens (RS256/384/512, ES256/384/512) with OpenSSL, and base64url. */
+#ifndef OKTA_SIM_JWT_H
+#define OKTA_SIM_JWT_H
+
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The registered claims okta-sim checks; absent strings are "", absent times 0 with has_* 0. */
+struct jwt_claims {
+	char alg[8];
+	char iss[256];
+	char sub[256];
+	char jti[256];
+	char aud[16][512];
+	int naud;
+	int64_t exp, iat, nbf;
+	int has_exp, has_iat, has_nbf;
+};
+
+/*
+ * Decodes unpadded base64url in[0..n) into a new buffer (caller frees, NUL-terminated for
+ * convenience). Returns -1 for characters outside the alphabet, padding or a bad length.
+ */
+int b64url_decode(const char *in, size_t n, unsigned char **out, size_t *outlen);
+
+/*
+ * Verifies the signature of compact JWS token with key (alg taken from the header and required
+ * to match the key: RS* for RSA keys of 2048 bits or more, ES256/384/512 for P-256/384/521) and
+ * reads its claims. Returns 0, or -1 with a reason in err (never the token itself).
+ */
+int jwt_verify(const char *token, EVP_PKEY *key, struct jwt_claims *c, char *err, size_t errlen);
+
+#endif
