@@ -8,6 +8,7 @@
 struct window {
 	int known;
 	int64_t limit, remaining, reset_s, reset_ms;
+	int64_t blind; /* requests let through while no current window was known */
 };
 
 struct local {
@@ -87,6 +88,8 @@ static int64_t local_delay(struct local *l, enum okta_bucket b, int64_t now_ms, 
 	int64_t d = window_delay(w, l->reserve, now_ms);
 	if (d == 0 && spend && w->known && now_ms < w->reset_ms && w->remaining > 0)
 		w->remaining--;
+	else if (d == 0 && spend)
+		w->blind++;
 	pthread_mutex_unlock(&l->mu);
 	return d;
 }
@@ -103,11 +106,14 @@ static void local_update(void *ctx, enum okta_bucket b, const struct okta_rate *
 	pthread_mutex_lock(&l->mu);
 	struct window *w = &l->w[b];
 	if (!w->known || r->reset_s > w->reset_s) {
+		/* the other blind requests may all land in this window: count them as spent */
+		int64_t others = w->blind > 1 ? w->blind - 1 : 0;
 		w->known = 1;
 		w->limit = r->limit;
-		w->remaining = r->remaining;
+		w->remaining = r->remaining > others ? r->remaining - others : 0;
 		w->reset_s = r->reset_s;
 		w->reset_ms = r->reset_ms;
+		w->blind = 0;
 	} else if (r->reset_s == w->reset_s) {
 		if (r->remaining < w->remaining)
 			w->remaining = r->remaining;

@@ -60,9 +60,9 @@ int64_t okta_governor_delay_ms(struct okta_governor *g, enum okta_bucket b, int6
 /* Decides like okta_governor_delay_ms and, when it returns 0, counts one request as spent. */
 int64_t okta_governor_take(struct okta_governor *g, enum okta_bucket b, int64_t now_ms);
 /*
- * Records a response's rate headers. A newer window (larger reset_s) replaces the state; the same
- * window only lowers remaining (responses of concurrent requests arrive out of order); an older
- * one is ignored.
+ * Records a response's rate headers. A newer window (larger reset_s) replaces the state, counting
+ * the other requests let through while no window was known as spent too; the same window only
+ * lowers remaining (responses of concurrent requests arrive out of order); an older one is ignored.
  */
 void okta_governor_update(struct okta_governor *g, enum okta_bucket b, const struct okta_rate *r, int64_t now_ms);
 

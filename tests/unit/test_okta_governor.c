@@ -107,6 +107,34 @@ static void test_buckets_independent(void)
 	okta_governor_free(g);
 }
 
+static void test_blind_requests(void)
+{
+	struct okta_governor *g = okta_governor_new(2);
+	int64_t now = 1700000000000;
+	/* four workers go while nothing is known; the first answer says 9 of 10 left */
+	for (int i = 0; i < 4; i++)
+		CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now) == 0);
+	struct okta_rate r = rate(10, 9, 1700000002);
+	okta_governor_update(g, OKTA_BUCKET_USERS, &r, now);
+	/* the three others count as spent too: 6 left, 2 in reserve -> 4 more go */
+	for (int i = 0; i < 4; i++)
+		CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now) == 0);
+	CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now) == 2000);
+	/* their late answers (same window, more left) do not raise it */
+	r = rate(10, 7, 1700000002);
+	okta_governor_update(g, OKTA_BUCKET_USERS, &r, now);
+	CHECK(okta_governor_delay_ms(g, OKTA_BUCKET_USERS, now) == 2000);
+	/* after the reset: blind again, counted against the next window */
+	CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now + 2000) == 0);
+	CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now + 2000) == 0);
+	r = rate(10, 9, 1700000004);
+	okta_governor_update(g, OKTA_BUCKET_USERS, &r, now + 2000);
+	for (int i = 0; i < 6; i++)
+		CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now + 2000) == 0);
+	CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now + 2000) == 2000);
+	okta_governor_free(g);
+}
+
 struct race {
 	struct okta_governor *g;
 	int64_t now;
@@ -226,6 +254,7 @@ int main(void)
 	test_window_and_reserve();
 	test_update_order();
 	test_buckets_independent();
+	test_blind_requests();
 	test_concurrency();
 	test_ops();
 	test_backoff();
