@@ -277,7 +277,9 @@ int simapi_handler(struct mg_connection *conn, void *cbdata)
 		route(r);
 	char status[8];
 	snprintf(status, sizeof(status), "%d", r->status);
-	log_info("sim request", "method", r->method, "path", r->path, "status", status);
+	/* one-time links are secrets: log which endpoint, never the token */
+	int link = http_seg_is(r, 0, "tokens") || (http_seg_is(r, 0, "sim") && http_seg_is(r, 1, "activate"));
+	log_info("sim request", "method", r->method, "path", link ? "(one-time link)" : r->path, "status", status);
 	int rc = r->status;
 	http_req_free(r);
 	free(r);

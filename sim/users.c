@@ -15,6 +15,7 @@
 #include "sim/sim.h"
 
 #define MAX_PROFILE_KEYS 200
+#define MAX_PROFILE_BYTES (64 * 1024)
 #define LIST_MAX 200
 
 enum ustatus {
@@ -150,7 +151,10 @@ static int profile_merge(struct profile *p, const struct json *j, int obj)
 		profile_set(p, key, json_raw_value(j, k + 1));
 		k = json_next(j, k + 1);
 	}
-	return p->n > MAX_PROFILE_KEYS ? -1 : 0;
+	size_t total = 0;
+	for (int i = 0; i < p->n; i++)
+		total += strlen(p->a[i].key) + strlen(p->a[i].json);
+	return p->n > MAX_PROFILE_KEYS || total > MAX_PROFILE_BYTES ? -1 : 0;
 }
 
 /* The string value of key (unescaped into buf), NULL when absent, null or not a string. */
@@ -699,7 +703,7 @@ static int user_from_body(struct http_req *r, const struct json *j, struct user 
 	int prof = json_get(j, 0, "profile");
 	if (prof < 0 || profile_merge(&p, j, prof) < 0) {
 		profile_free(&p);
-		invalid(r, "profile", "profile: An object with at most 200 attributes is required");
+		invalid(r, "profile", "profile: An object with at most 200 attributes and 64 KiB is required");
 		return -1;
 	}
 	user_set_profile(u, &p);
@@ -808,7 +812,7 @@ static int apply_update(struct http_req *r, const struct json *j, struct user *u
 		profile_clone(&u->prof, &p);
 	if (prof >= 0 && profile_merge(&p, j, prof) < 0) {
 		profile_free(&p);
-		invalid(r, "profile", "profile: An object with at most 200 attributes is required");
+		invalid(r, "profile", "profile: An object with at most 200 attributes and 64 KiB is required");
 		return -1;
 	}
 	const char *bad = profile_invalid(&p, cause, sizeof(cause));
