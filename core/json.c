@@ -378,7 +378,10 @@ int json_int(const struct json *j, int i, int64_t *out)
 	for (; k < s.n; k++) {
 		if (s.p[k] < '0' || s.p[k] > '9')
 			return -1;
-		v = v * 10 + (s.p[k] - '0');
+		int d = s.p[k] - '0';
+		if (v > (INT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
 	}
 	*out = neg ? -v : v;
 	return 0;

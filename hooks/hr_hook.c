@@ -29,7 +29,10 @@ static void count(const struct hr_source *s, const char *what, int64_t n)
 static void reject(struct hr_hook *h, struct http_req *r, const struct hr_source *s, const char *key,
 		   const char *why)
 {
-	struct journal_event ev = { .source = hr_source_label(s), .dedupe_key = key, .delivery_id = key,
+	/* Its own key space: a corrected mapping must still accept the sender's retry of this delivery. */
+	char rkey[HR_DEDUPE_MAX + 16];
+	snprintf(rkey, sizeof(rkey), "rejected:%s", key);
+	struct journal_event ev = { .source = hr_source_label(s), .dedupe_key = rkey, .delivery_id = key,
 				    .type = "unmapped", .status = "rejected", .reason = why,
 				    .raw = { r->body, r->body_len } };
 	enum journal_outcome out;
