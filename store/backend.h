@@ -32,6 +32,13 @@ struct journal_backend {
 	int (*ping)(void *b, int64_t now_ms, char *err, size_t errlen);
 	/* Optional: block up to timeout_ms for another instance's new jobs (PostgreSQL LISTEN). NULL: none. */
 	int (*wait_remote)(void *b, int64_t timeout_ms);
+	/* Optional: make wait_remote callers return now (journal_wake). NULL: none. */
+	void (*wake)(void *b);
+	/* The shared rate budget; same contracts as journal_rate_take/update/read. */
+	int64_t (*rate_take)(void *b, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen);
+	int (*rate_update)(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
+			   size_t errlen);
+	int (*rate_read)(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen);
 };
 
 extern const struct journal_backend journal_backend_sqlite;

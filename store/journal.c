@@ -390,8 +390,40 @@ int journal_wait_jobs(struct journal *j, int64_t timeout_ms)
 
 void journal_wake(struct journal *j)
 {
+	if (j->be->wake)
+		j->be->wake(j->b);
 	pthread_mutex_lock(&j->mu);
 	j->jobs_seq++;
 	pthread_cond_broadcast(&j->jobs_cv);
 	pthread_mutex_unlock(&j->mu);
+}
+
+int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err,
+			  size_t errlen)
+{
+	if (!j->be->rate_take) {
+		set_err(err, errlen, "this journal backend has no shared rate budget");
+		return -1;
+	}
+	return j->be->rate_take(j->b, bucket, reserve < 0 ? 0 : reserve, now_ms, err, errlen);
+}
+
+int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms,
+			char *err, size_t errlen)
+{
+	if (!j->be->rate_update) {
+		set_err(err, errlen, "this journal backend has no shared rate budget");
+		return -1;
+	}
+	return j->be->rate_update(j->b, bucket, w, now_ms, err, errlen);
+}
+
+int journal_rate_read(struct journal *j, const char *bucket, struct rate_window *w, char *err, size_t errlen)
+{
+	memset(w, 0, sizeof(*w));
+	if (!j->be->rate_read) {
+		set_err(err, errlen, "this journal backend has no shared rate budget");
+		return -1;
+	}
+	return j->be->rate_read(j->b, bucket, w, err, errlen);
 }

@@ -141,4 +141,34 @@ int journal_ping(struct journal *j, char *err, size_t errlen);
 int journal_wait_jobs(struct journal *j, int64_t timeout_ms);
 void journal_wake(struct journal *j);
 
+/*
+ * The Okta rate budget shared by every instance on one journal (the cross-instance half of the
+ * okta governor). One row per bucket name holds the window Okta last reported: reset_s is Okta's
+ * X-Rate-Limit-Reset (the window's identity), reset_ms the same instant on the recording
+ * instance's clock (instances must keep their clocks in sync, e.g. NTP), remaining and limit.
+ */
+struct rate_window {
+	int64_t limit, remaining, reset_s, reset_ms;
+};
+
+/*
+ * Takes one request from bucket's shared budget at now_ms. Returns 0 to go now (the request is
+ * counted as spent by every instance), a positive number of milliseconds to wait (no more than
+ * min(reserve, limit - 1) requests are left in the window), or -1 with err filled when the store
+ * cannot answer (the caller should fall back to its per-process budget). A bucket never recorded,
+ * or whose window has reset, returns 0 without spending. One atomic statement: concurrent takers
+ * on several instances never spend the same request twice. Thread-safe.
+ */
+int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err,
+			  size_t errlen);
+/*
+ * Records what a response's X-Rate-Limit-* headers said about bucket: a newer window (larger
+ * reset_s) replaces the row, the same window only lowers remaining (responses of concurrent
+ * requests arrive out of order), an older window is ignored. Returns 0, or -1 with err filled.
+ */
+int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms,
+			char *err, size_t errlen);
+/* Reads bucket's row into *w: 0, 1 when the bucket was never recorded, -1 on a store error. */
+int journal_rate_read(struct journal *j, const char *bucket, struct rate_window *w, char *err, size_t errlen);
+
 #endif

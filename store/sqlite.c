@@ -52,6 +52,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX jobs_event ON jobs (event_id);"
 	"CREATE UNIQUE INDEX jobs_pending_key ON jobs (job_key) WHERE job_key IS NOT NULL AND state = 'pending';"
 	"CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL);",
+	/* 2: the shared Okta rate budget (journal_rate_take) */
+	"CREATE TABLE rate_budget ("
+	" bucket TEXT PRIMARY KEY,"
+	" window_reset INTEGER NOT NULL,"
+	" reset_ms INTEGER NOT NULL,"
+	" remaining INTEGER NOT NULL,"
+	" limit_ INTEGER NOT NULL,"
+	" updated_ms INTEGER NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -550,6 +558,126 @@ static int sq_ping(void *b, int64_t now_ms, char *err, size_t errlen)
 	return rc;
 }
 
+/* Runs one prepared statement with bucket as ?1 to the end; 0 or -1. */
+static int rate_step(struct sq *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_err(s, err, errlen, what);
+	return -1;
+}
+
+static int64_t sq_rate_take(void *b, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	static const char take_sql[] =
+		"UPDATE rate_budget SET remaining = remaining - 1, updated_ms = ?2 WHERE bucket = ?1 AND reset_ms > ?2"
+		" AND remaining > 0 AND remaining > min(?3, CASE WHEN limit_ > 0 THEN limit_ - 1 ELSE ?3 END)";
+	static const char wait_sql[] = "SELECT reset_ms FROM rate_budget WHERE bucket = ?1";
+	sqlite3_stmt *st = NULL;
+	int64_t rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (sqlite3_prepare_v2(s->db, take_sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(s, err, errlen, "prepare rate take");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int(st, 3, reserve);
+	if (rate_step(s, st, err, errlen, "rate take") < 0)
+		goto out;
+	if (sqlite3_changes(s->db) > 0) {
+		rc = 0;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, wait_sql, -1, &st, NULL) != SQLITE_OK) {
+		st = NULL;
+		db_err(s, err, errlen, "prepare rate read");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int64_t reset_ms = sqlite3_column_int64(st, 0);
+		rc = reset_ms > now_ms ? reset_ms - now_ms : 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		db_err(s, err, errlen, "rate read");
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int sq_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
+			  size_t errlen)
+{
+	struct sq *s = b;
+	static const char sql[] =
+		"INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (bucket) DO UPDATE SET"
+		" remaining = CASE WHEN excluded.window_reset > window_reset THEN excluded.remaining"
+		" ELSE min(remaining, excluded.remaining) END,"
+		" reset_ms = CASE WHEN excluded.window_reset > window_reset THEN excluded.reset_ms"
+		" ELSE max(reset_ms, excluded.reset_ms) END,"
+		" window_reset = excluded.window_reset, limit_ = excluded.limit_, updated_ms = excluded.updated_ms"
+		" WHERE excluded.window_reset >= window_reset";
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(s, err, errlen, "prepare rate update");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, w->reset_s);
+	sqlite3_bind_int64(st, 3, w->reset_ms);
+	sqlite3_bind_int64(st, 4, w->remaining);
+	sqlite3_bind_int64(st, 5, w->limit);
+	sqlite3_bind_int64(st, 6, now_ms);
+	rc = rate_step(s, st, err, errlen, "rate update");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int sq_rate_read(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	static const char sql[] = "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = ?1";
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(s, err, errlen, "prepare rate read");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		w->reset_s = sqlite3_column_int64(st, 0);
+		w->reset_ms = sqlite3_column_int64(st, 1);
+		w->remaining = sqlite3_column_int64(st, 2);
+		w->limit = sqlite3_column_int64(st, 3);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 1;
+	} else {
+		db_err(s, err, errlen, "rate read");
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 const struct journal_backend journal_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -563,4 +691,7 @@ const struct journal_backend journal_backend_sqlite = {
 	.job_counts = sq_job_counts,
 	.ping = sq_ping,
 	.wait_remote = NULL,
+	.rate_take = sq_rate_take,
+	.rate_update = sq_rate_update,
+	.rate_read = sq_rate_read,
 };

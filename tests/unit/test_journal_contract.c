@@ -1,0 +1,319 @@
+/* test_journal_contract.c: one test body every journal backend must pass (run here on SQLite; test_journal_postgres.c runs it on PostgreSQL). */
+#include "check.h"
+
+#include "core/clock.h"
+#include "store/journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Opens a journal on an empty store; the contract closes it. NULL fails the run. */
+typedef struct journal *(*contract_open_fn)(void *ctx);
+
+static struct journal_event contract_ev(const char *source, const char *key, const struct job_spec *jobs, size_t njobs)
+{
+	return (struct journal_event){ .source = source, .dedupe_key = key, .delivery_id = key,
+				       .type = "user.lifecycle.create", .subject_id = "00u1",
+				       .subject_login = "ann@example.com", .raw = SLICE_LIT("{\"uuid\":\"x\"}"),
+				       .jobs = jobs, .njobs = njobs };
+}
+
+static int contract_commit1(struct journal *j, const struct journal_event *e, enum journal_outcome *out)
+{
+	char err[256];
+	int rc = journal_commit(j, e, 1, out, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "commit: %s\n", err);
+	return rc;
+}
+
+static struct job *contract_job(struct journal *j, int64_t id)
+{
+	struct journal_query q = { .id = id };
+	struct job *rows = NULL;
+	size_t n = 0;
+	char err[256];
+	if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) < 0 || n != 1) {
+		journal_jobs_free(rows, n);
+		return NULL;
+	}
+	return rows;
+}
+
+/* Stored once, a redelivery counted; raw kept byte for byte (a slice that is not NUL-terminated). */
+static void contract_dedupe(struct journal *j)
+{
+	enum journal_outcome out = JOURNAL_DUPLICATE;
+	struct journal_event e = contract_ev("okta", "evt-1", NULL, 0);
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_DUPLICATE);
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_DUPLICATE);
+	struct journal_event other = contract_ev("hr:bamboo", "evt-1", NULL, 0); /* same key, other source */
+	const char rawbuf[] = "{\"a\":\"\xc3\xa9\"}TRAILING";
+	other.raw = (struct slice){ rawbuf, sizeof(rawbuf) - 1 - strlen("TRAILING") };
+	CHECK(contract_commit1(j, &other, &out) == 0 && out == JOURNAL_STORED);
+
+	/* Two events with one key in one call: the first is stored, the second is its duplicate. */
+	struct journal_event two[2] = { contract_ev("okta", "evt-2", NULL, 0), contract_ev("okta", "evt-2", NULL, 0) };
+	enum journal_outcome outs[2];
+	char err[256];
+	CHECK(journal_commit(j, two, 2, outs, err, sizeof(err)) == 0);
+	CHECK(outs[0] == JOURNAL_STORED && outs[1] == JOURNAL_DUPLICATE);
+
+	struct journal_query q = { .source = "okta", .limit = 10 };
+	struct event_row *rows = NULL;
+	size_t n = 0;
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(rows[0].dedupe_key, "evt-2"); /* newest first */
+		CHECK(rows[0].duplicates == 1);
+		CHECK_STR(rows[1].dedupe_key, "evt-1");
+		CHECK(rows[1].duplicates == 2);
+		CHECK_STR(rows[1].subject_login, "ann@example.com");
+		CHECK_STR(rows[1].status, "accepted");
+		CHECK(rows[1].delivery_id && !rows[1].reason);
+		CHECK(rows[0].id > rows[1].id);
+	}
+	journal_events_free(rows, n);
+	q = (struct journal_query){ .source = "hr:bamboo" };
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0 && n == 1);
+	if (n == 1)
+		CHECK_STR(rows[0].raw, "{\"a\":\"\xc3\xa9\"}");
+	journal_events_free(rows, n);
+}
+
+/* Claim, lease, finish (done, retry, dead), stale owners, requeue. */
+static void contract_jobs(struct journal *j)
+{
+	int64_t now = clock_now_ms();
+	struct job_spec js[3] = {
+		{ .action = "create_user", .rule = "r1", .subject = "ann@example.com", .params = "{\"p\":1}" },
+		{ .action = "send_activation", .rule = "r1", .subject = "ann@example.com", .max_attempts = 7 },
+		{ .action = "deactivate_user", .rule = "r2", .subject = "bob", .run_at_ms = now + 3600000 },
+	};
+	struct journal_event e = contract_ev("okta", "jobs-1", js, 3);
+	enum journal_outcome out;
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_STORED);
+	/* A duplicate adds no jobs. */
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_DUPLICATE);
+
+	int64_t counts[4];
+	char err[256];
+	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
+	CHECK(counts[0] == 3 && counts[1] == 0 && counts[2] == 0 && counts[3] == 0);
+
+	struct job *jobs = NULL;
+	size_t n = 0;
+	CHECK(journal_claim(j, "w1", 60000, 10, &jobs, &n, err, sizeof(err)) == 0);
+	CHECK(n == 2); /* the third is due in an hour */
+	int64_t a = 0, b = 0;
+	for (size_t i = 0; i < n; i++) {
+		CHECK_STR(jobs[i].state, "running");
+		CHECK_STR(jobs[i].lease_owner, "w1");
+		CHECK(jobs[i].attempts == 1);
+		CHECK(jobs[i].lease_expires_ms >= now + 60000);
+		CHECK(jobs[i].event_id > 0);
+		if (strcmp(jobs[i].action, "create_user") == 0) {
+			a = jobs[i].id;
+			CHECK_STR(jobs[i].params, "{\"p\":1}");
+		} else {
+			b = jobs[i].id;
+			CHECK(jobs[i].max_attempts == 7);
+			CHECK(jobs[i].params == NULL);
+		}
+	}
+	journal_jobs_free(jobs, n);
+	CHECK(a && b);
+
+	/* Nothing more is due; a running job with a live lease is not claimed again. */
+	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
+
+	CHECK(journal_job_finish(j, a, "w2", JOB_DONE, 0, "stolen", err, sizeof(err)) == 1);
+	CHECK(journal_job_finish(j, a, "w1", JOB_DONE, 0, "created 00u9", err, sizeof(err)) == 0);
+	CHECK(journal_job_finish(j, a, "w1", JOB_DONE, 0, "again", err, sizeof(err)) == 1);
+	struct job *row = contract_job(j, a);
+	CHECK(row && strcmp(row->state, "done") == 0 && row->result && strcmp(row->result, "created 00u9") == 0);
+	CHECK(row && row->lease_owner == NULL);
+	journal_jobs_free(row, row ? 1 : 0);
+
+	/* Retry: back to pending at next_run_ms with its error; claimed again it counts attempt 2. */
+	CHECK(journal_job_finish(j, b, "w1", JOB_RETRY, now - 1, "429 from okta", err, sizeof(err)) == 0);
+	row = contract_job(j, b);
+	CHECK(row && strcmp(row->state, "pending") == 0 && row->run_at_ms == now - 1);
+	CHECK(row && row->last_error && strcmp(row->last_error, "429 from okta") == 0);
+	journal_jobs_free(row, row ? 1 : 0);
+	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && jobs[0].id == b && jobs[0].attempts == 2);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_job_finish(j, b, "w2", JOB_DEAD, 0, "gave up", err, sizeof(err)) == 0);
+
+	/* Requeue: a dead job is due again with attempts reset; a pending one cannot be requeued. */
+	CHECK(journal_job_requeue(j, b, err, sizeof(err)) == 0);
+	row = contract_job(j, b);
+	CHECK(row && strcmp(row->state, "pending") == 0 && row->attempts == 0);
+	journal_jobs_free(row, row ? 1 : 0);
+	CHECK(journal_job_requeue(j, b, err, sizeof(err)) == 1);
+	CHECK(journal_job_requeue(j, 987654321, err, sizeof(err)) == 1);
+
+	/* Lease expiry: w3's lease runs out, w4 takes the job over, w3's outcome is refused. */
+	CHECK(journal_claim(j, "w3", 1, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_jobs_free(jobs, n);
+	usleep(20000);
+	CHECK(journal_claim(j, "w4", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && jobs[0].id == b && jobs[0].attempts == 2 && strcmp(jobs[0].lease_owner, "w4") == 0);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_job_finish(j, b, "w3", JOB_DONE, 0, "late", err, sizeof(err)) == 1);
+	CHECK(journal_job_finish(j, b, "w4", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+
+	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
+	CHECK(counts[0] == 1 && counts[1] == 0 && counts[2] == 2 && counts[3] == 0);
+
+	/* Listing by state, newest first, paging with before_id. */
+	struct journal_query q = { .state = "done" };
+	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0 && n == 2);
+	if (n == 2) {
+		CHECK(jobs[0].id > jobs[1].id);
+		q.before_id = jobs[0].id;
+	}
+	journal_jobs_free(jobs, n);
+	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_jobs_free(jobs, n);
+	q = (struct journal_query){ .limit = 2 };
+	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0 && n == 2);
+	journal_jobs_free(jobs, n);
+}
+
+/* A keyed job moves the pending job of its key; once that one runs, a new one is added. */
+static void contract_job_key(struct journal *j)
+{
+	int64_t now = clock_now_ms();
+	struct job_spec k1 = { .action = "send_activation", .rule = "start", .subject = "emp-7", .params = "{\"v\":1}",
+			       .run_at_ms = now + 86400000, .job_key = "send_activation:emp-7" };
+	struct job_spec k2 = k1;
+	k2.params = "{\"v\":2}";
+	k2.run_at_ms = now - 1000;
+	struct journal_event e1 = contract_ev("hr:x", "key-1", &k1, 1), e2 = contract_ev("hr:x", "key-2", &k2, 1);
+	enum journal_outcome out;
+	CHECK(contract_commit1(j, &e1, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(contract_commit1(j, &e2, &out) == 0 && out == JOURNAL_STORED);
+	struct journal_query q = { .state = "pending", .limit = 100 };
+	struct job *jobs = NULL;
+	size_t n = 0, keyed = 0;
+	char err[256];
+	int64_t id = 0;
+	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0);
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].job_key && strcmp(jobs[i].job_key, "send_activation:emp-7") == 0) {
+			keyed++;
+			id = jobs[i].id;
+			CHECK_STR(jobs[i].params, "{\"v\":2}");
+			CHECK(jobs[i].run_at_ms == now - 1000);
+		}
+	}
+	journal_jobs_free(jobs, n);
+	CHECK(keyed == 1);
+
+	CHECK(journal_claim(j, "w1", 60000, 1, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && jobs[0].id == id);
+	journal_jobs_free(jobs, n);
+	struct journal_event e3 = contract_ev("hr:x", "key-3", &k1, 1);
+	CHECK(contract_commit1(j, &e3, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0);
+	keyed = 0;
+	for (size_t i = 0; i < n; i++)
+		keyed += jobs[i].job_key && strcmp(jobs[i].job_key, "send_activation:emp-7") == 0 && jobs[i].id != id;
+	journal_jobs_free(jobs, n);
+	CHECK(keyed == 1);
+	CHECK(journal_job_finish(j, id, "w1", JOB_DONE, 0, NULL, err, sizeof(err)) == 0);
+}
+
+/* The shared rate budget: spend down to the reserve, then wait for the reset; window rules. */
+static void contract_rate(struct journal *j)
+{
+	char err[256];
+	int64_t now = 1700000000000;
+	struct rate_window w = { 0 };
+	CHECK(journal_rate_read(j, "users", &w, err, sizeof(err)) == 1);
+	CHECK(journal_rate_take(j, "users", 2, now, err, sizeof(err)) == 0); /* unknown: go */
+
+	struct rate_window seen = { .limit = 600, .remaining = 4, .reset_s = 1700000060, .reset_ms = now + 60000 };
+	CHECK(journal_rate_update(j, "users", &seen, now, err, sizeof(err)) == 0);
+	CHECK(journal_rate_take(j, "users", 2, now + 1, err, sizeof(err)) == 0); /* 4 -> 3 */
+	CHECK(journal_rate_take(j, "users", 2, now + 2, err, sizeof(err)) == 0); /* 3 -> 2 */
+	CHECK(journal_rate_take(j, "users", 2, now + 10, err, sizeof(err)) == 60000 - 10);
+	CHECK(journal_rate_read(j, "users", &w, err, sizeof(err)) == 0);
+	CHECK(w.remaining == 2 && w.limit == 600 && w.reset_s == 1700000060 && w.reset_ms == now + 60000);
+	CHECK(journal_rate_take(j, "user_get", 2, now, err, sizeof(err)) == 0); /* other buckets are apart */
+
+	/* The same window only lowers remaining; an older window is ignored. */
+	struct rate_window late = seen;
+	late.remaining = 50;
+	CHECK(journal_rate_update(j, "users", &late, now + 20, err, sizeof(err)) == 0);
+	late.remaining = 1;
+	CHECK(journal_rate_update(j, "users", &late, now + 21, err, sizeof(err)) == 0);
+	struct rate_window old = { .limit = 600, .remaining = 599, .reset_s = 1700000000, .reset_ms = now };
+	CHECK(journal_rate_update(j, "users", &old, now + 22, err, sizeof(err)) == 0);
+	CHECK(journal_rate_read(j, "users", &w, err, sizeof(err)) == 0 && w.remaining == 1 && w.reset_s == 1700000060);
+
+	/* Once the window resets, requests go (without spending) until a newer window is recorded. */
+	CHECK(journal_rate_take(j, "users", 2, now + 60000, err, sizeof(err)) == 0);
+	struct rate_window next = { .limit = 600, .remaining = 599, .reset_s = 1700000120, .reset_ms = now + 120000 };
+	CHECK(journal_rate_update(j, "users", &next, now + 60001, err, sizeof(err)) == 0);
+	CHECK(journal_rate_take(j, "users", 2, now + 60002, err, sizeof(err)) == 0);
+	CHECK(journal_rate_read(j, "users", &w, err, sizeof(err)) == 0 && w.remaining == 598);
+
+	/* A tiny limit keeps at most limit - 1 in reserve: with limit 1 the one request goes. */
+	struct rate_window tiny = { .limit = 1, .remaining = 1, .reset_s = 1700000060, .reset_ms = now + 60000 };
+	CHECK(journal_rate_update(j, "token", &tiny, now, err, sizeof(err)) == 0);
+	CHECK(journal_rate_take(j, "token", 5, now, err, sizeof(err)) == 0);
+	CHECK(journal_rate_take(j, "token", 5, now, err, sizeof(err)) > 0);
+}
+
+/* Runs the whole contract on journals from open_fn (each on an empty store). */
+static void contract_run(contract_open_fn open_fn, void *ctx)
+{
+	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs, contract_job_key, contract_rate };
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct journal *j = open_fn(ctx);
+		CHECK(j != NULL);
+		if (!j)
+			continue;
+		char err[256];
+		CHECK(journal_ping(j, err, sizeof(err)) == 0);
+		parts[i](j);
+		journal_close(j);
+	}
+}
+
+#ifndef JOURNAL_CONTRACT_NO_MAIN
+static struct journal *contract_open_sqlite(void *ctx)
+{
+	char *dir = ctx, path[256];
+	static int seq;
+	snprintf(path, sizeof(path), "%s/j%d.db", dir, ++seq);
+	struct journal_opts o = { .backend = "sqlite", .path = path, .group_commit_max = 64 };
+	char err[256];
+	struct journal *j = journal_open(&o, err, sizeof(err));
+	if (!j)
+		fprintf(stderr, "sqlite open: %s\n", err);
+	return j;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/hookd-contract.XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	contract_run(contract_open_sqlite, dir);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return check_report("test_journal_contract (sqlite)");
+}
+#endif

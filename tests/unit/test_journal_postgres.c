@@ -1,0 +1,689 @@
+/*
+ * test_journal_postgres.c: the PostgreSQL journal: the shared contract, then what several instances
+ * and a restarting server do (migrations at once, concurrent dedupe, SKIP LOCKED, leases, NOTIFY,
+ * reconnect, a COMMIT whose outcome is unknown).
+ *
+ * Needs PostgreSQL server binaries: uses HOOKD_TEST_PG_URL (scripts/test.sh exports it) and starts a
+ * private cluster with scripts/pg-cluster.sh for the restart tests (and for everything when the
+ * variable is unset). Fails, never skips, when no server can be had.
+ */
+#define JOURNAL_CONTRACT_NO_MAIN
+#include "test_journal_contract.c"
+
+#include <arpa/inet.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+static char own_tmp[64], own_dir[128], own_url[256];
+static int own_port;
+static const char *src_dir = ".";
+
+static int cluster(const char *cmd, int with_port)
+{
+	char line[512];
+	if (with_port)
+		snprintf(line, sizeof(line), "'%s/scripts/pg-cluster.sh' %s '%s' %d >/dev/null", src_dir, cmd, own_dir,
+			 own_port);
+	else
+		snprintf(line, sizeof(line), "'%s/scripts/pg-cluster.sh' %s '%s' >/dev/null", src_dir, cmd, own_dir);
+	return system(line) == 0 ? 0 : -1;
+}
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int port = -1;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* A cluster only this test uses (it stops and starts it). */
+static int own_cluster_start(void)
+{
+	snprintf(own_tmp, sizeof(own_tmp), "/tmp/hookd-pgtest.XXXXXX");
+	if (!mkdtemp(own_tmp) || chmod(own_tmp, 0755) < 0)
+		return -1;
+	snprintf(own_dir, sizeof(own_dir), "%s/data", own_tmp);
+	own_port = free_port();
+	snprintf(own_url, sizeof(own_url), "postgresql://postgres@127.0.0.1:%d/postgres", own_port);
+	return own_port > 0 ? cluster("start", 1) : -1;
+}
+
+static void own_cluster_remove(void)
+{
+	if (!own_tmp[0])
+		return;
+	cluster("stop", 0);
+	char line[128];
+	snprintf(line, sizeof(line), "rm -rf '%s'", own_tmp);
+	if (system(line) != 0)
+		fprintf(stderr, "could not remove %s\n", own_tmp);
+}
+
+static void quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* Runs sql on url; the first column of the first row as a number (0 for a command), or -1. */
+static int64_t sql_int(const char *url, const char *sql)
+{
+	PGconn *c = PQconnectdb(url);
+	PQsetNoticeProcessor(c, quiet, NULL);
+	int64_t v = -1;
+	PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	else if (PQresultStatus(r) == PGRES_COMMAND_OK)
+		v = 0;
+	else
+		fprintf(stderr, "sql %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+static int db_seq;
+
+/* Drops the databases fresh_db made on admin's server. */
+static void drop_dbs(const char *admin)
+{
+	for (int i = 1; i <= db_seq; i++) {
+		char sql[160];
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS hookd_t_%d_%d WITH (FORCE)", (int)getpid(), i);
+		sql_int(admin, sql);
+	}
+}
+
+/* Creates an empty database on the server of admin and writes its URL to out. */
+static int fresh_db(const char *admin, char *out, size_t n)
+{
+	char name[64], sql[160];
+	snprintf(name, sizeof(name), "hookd_t_%d_%d", (int)getpid(), ++db_seq);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
+	sql_int(admin, sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	if (sql_int(admin, sql) < 0)
+		return -1;
+	const char *host = strstr(admin, "://");
+	const char *slash = host ? strchr(host + 3, '/') : NULL;
+	const char *query = slash ? strchr(slash, '?') : NULL;
+	if (!slash)
+		return -1;
+	snprintf(out, n, "%.*s/%s%s", (int)(slash - admin), admin, name, query ? query : "");
+	return 0;
+}
+
+static struct journal *open_url(const char *url, int pool)
+{
+	struct journal_opts o = { .backend = "postgres", .url = url, .group_commit_max = 256, .pool_size = pool };
+	char err[256];
+	struct journal *j = journal_open(&o, err, sizeof(err));
+	if (!j)
+		fprintf(stderr, "postgres open: %s\n", err);
+	return j;
+}
+
+static struct journal *contract_open_pg(void *ctx)
+{
+	char url[512];
+	if (fresh_db(ctx, url, sizeof(url)) < 0)
+		return NULL;
+	return open_url(url, 4);
+}
+
+/* ---- migrations ---- */
+
+struct opener {
+	const char *url;
+	struct journal *j;
+};
+
+static void *open_thread(void *arg)
+{
+	struct opener *o = arg;
+	o->j = open_url(o->url, 1);
+	return NULL;
+}
+
+static void test_migrations(const char *admin)
+{
+	char url[512];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct opener o[4];
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++) {
+		o[i] = (struct opener){ .url = url };
+		pthread_create(&t[i], NULL, open_thread, &o[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		CHECK(o[i].j != NULL);
+		journal_close(o[i].j);
+	}
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 2);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 2);
+	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
+	CHECK(j != NULL);
+	journal_close(j);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 2);
+	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
+
+	sql_int(url, "INSERT INTO hookd_schema (version) VALUES (99)");
+	struct journal_opts jo = { .backend = "postgres", .url = url };
+	char err[256] = "";
+	j = journal_open(&jo, err, sizeof(err));
+	CHECK(j == NULL && strstr(err, "newer than this hookd knows"));
+	journal_close(j);
+
+	jo.url = "postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=2";
+	j = journal_open(&jo, err, sizeof(err));
+	CHECK(j == NULL && strstr(err, "postgres: cannot connect"));
+	journal_close(j);
+}
+
+/* ---- two instances committing the same deliveries ---- */
+
+#define DEDUPE_KEYS 400
+
+struct committer {
+	struct journal *j;
+	int offset;
+	int stored, dups, errors;
+};
+
+static void *commit_thread(void *arg)
+{
+	struct committer *c = arg;
+	for (int i = 0; i < DEDUPE_KEYS; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "k-%d", (i + c->offset) % DEDUPE_KEYS);
+		struct job_spec js = { .action = "create_user", .rule = "r", .subject = key };
+		struct journal_event e = contract_ev("okta", key, &js, 1);
+		enum journal_outcome out;
+		char err[256];
+		if (journal_commit(c->j, &e, 1, &out, err, sizeof(err)) < 0) {
+			fprintf(stderr, "commit %s: %s\n", key, err);
+			c->errors++;
+		} else if (out == JOURNAL_STORED) {
+			c->stored++;
+		} else {
+			c->dups++;
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_dedupe(const char *admin)
+{
+	char url[512];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *a = open_url(url, 2), *b = open_url(url, 2);
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	struct committer c[6];
+	pthread_t t[6];
+	for (int i = 0; i < 6; i++) {
+		c[i] = (struct committer){ .j = i % 2 ? b : a, .offset = (i / 2) * 37 };
+		pthread_create(&t[i], NULL, commit_thread, &c[i]);
+	}
+	int stored = 0, dups = 0, errors = 0;
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		stored += c[i].stored;
+		dups += c[i].dups;
+		errors += c[i].errors;
+	}
+	CHECK(errors == 0);
+	CHECK(stored == DEDUPE_KEYS);
+	CHECK(dups == 5 * DEDUPE_KEYS);
+	CHECK(sql_int(url, "SELECT count(*) FROM events") == DEDUPE_KEYS);
+	CHECK(sql_int(url, "SELECT sum(duplicates) FROM events") == 5 * DEDUPE_KEYS);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs") == DEDUPE_KEYS);
+	printf("concurrent dedupe: 6 committers on 2 instances, %d keys: %d stored, %d duplicates, %d errors\n",
+	       DEDUPE_KEYS, stored, dups, errors);
+out:
+	journal_close(a);
+	journal_close(b);
+}
+
+/* One call larger than a pipeline chunk, then the same again: all duplicates, no new jobs. */
+static void test_big_batch(const char *admin)
+{
+	char url[512];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *j = open_url(url, 1);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	enum { N = 1000 };
+	static struct journal_event ev[N];
+	static struct job_spec js[N];
+	static char keys[N][16];
+	static enum journal_outcome out[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "b-%d", (i * 7919) % N);
+		js[i] = (struct job_spec){ .action = "create_user", .subject = keys[i],
+					   .job_key = i % 10 == 0 ? "only-one" : NULL };
+		ev[i] = contract_ev("okta", keys[i], &js[i], 1);
+	}
+	char err[256];
+	CHECK(journal_commit(j, ev, N, out, err, sizeof(err)) == 0);
+	int stored = 0;
+	for (int i = 0; i < N; i++)
+		stored += out[i] == JOURNAL_STORED;
+	CHECK(stored == N);
+	CHECK(journal_commit(j, ev, N, out, err, sizeof(err)) == 0);
+	int dups = 0;
+	for (int i = 0; i < N; i++)
+		dups += out[i] == JOURNAL_DUPLICATE;
+	CHECK(dups == N);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs") == N - N / 10 + 1);
+	/* The keyed job carries the last event's data: the key's jobs were applied in the events' order. */
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs j JOIN events e ON e.id = j.event_id"
+			   " WHERE j.job_key = 'only-one' AND e.dedupe_key = 'b-810'") == 1); /* keys[990] */
+	CHECK_STR(keys[990], "b-810");
+
+	/* A bad event fails its own call only, with a clear message; the journal goes on. */
+	struct journal_event bad = contract_ev("okta", NULL, NULL, 0);
+	enum journal_outcome o1;
+	CHECK(journal_commit(j, &bad, 1, &o1, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "postgres: insert event") != NULL);
+	printf("bad event refused: %s\n", err);
+	struct journal_event good = contract_ev("okta", "after-bad", NULL, 0);
+	CHECK(journal_commit(j, &good, 1, &o1, err, sizeof(err)) == 0 && o1 == JOURNAL_STORED);
+	journal_close(j);
+}
+
+/* ---- claiming from two instances ---- */
+
+#define CLAIM_JOBS 400
+
+struct claimer {
+	struct journal *j;
+	char owner[16];
+	atomic_int *seen; /* claims per job id */
+	int claimed, errors;
+};
+
+static void *claim_thread(void *arg)
+{
+	struct claimer *c = arg;
+	for (int empty = 0; empty < 3;) {
+		struct job *jobs = NULL;
+		size_t n = 0;
+		char err[256];
+		if (journal_claim(c->j, c->owner, 60000, 7, &jobs, &n, err, sizeof(err)) < 0) {
+			fprintf(stderr, "claim: %s\n", err);
+			c->errors++;
+			break;
+		}
+		empty = n ? 0 : empty + 1;
+		for (size_t i = 0; i < n; i++) {
+			if (jobs[i].id > 0 && jobs[i].id <= CLAIM_JOBS)
+				atomic_fetch_add(&c->seen[jobs[i].id], 1);
+			if (journal_job_finish(c->j, jobs[i].id, c->owner, JOB_DONE, 0, "ok", err, sizeof(err)) != 0)
+				c->errors++;
+			c->claimed++;
+		}
+		journal_jobs_free(jobs, n);
+	}
+	return NULL;
+}
+
+static void test_skip_locked(const char *admin)
+{
+	char url[512];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *a = open_url(url, 3), *b = open_url(url, 3);
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	enum journal_outcome out;
+	for (int i = 0; i < CLAIM_JOBS; i++) {
+		char key[16];
+		snprintf(key, sizeof(key), "c-%d", i);
+		struct job_spec js = { .action = "send_activation", .subject = key };
+		struct journal_event e = contract_ev("okta", key, &js, 1);
+		CHECK(contract_commit1(i % 2 ? a : b, &e, &out) == 0);
+	}
+	static atomic_int seen[CLAIM_JOBS + 1];
+	struct claimer c[6];
+	pthread_t t[6];
+	for (int i = 0; i < 6; i++) {
+		c[i] = (struct claimer){ .j = i % 2 ? b : a, .seen = seen };
+		snprintf(c[i].owner, sizeof(c[i].owner), "w%d", i);
+		pthread_create(&t[i], NULL, claim_thread, &c[i]);
+	}
+	int total = 0, errors = 0, twice = 0, never = 0;
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		total += c[i].claimed;
+		errors += c[i].errors;
+	}
+	for (int i = 1; i <= CLAIM_JOBS; i++) {
+		twice += atomic_load(&seen[i]) > 1;
+		never += atomic_load(&seen[i]) == 0;
+	}
+	CHECK(errors == 0);
+	CHECK(total == CLAIM_JOBS);
+	CHECK(twice == 0 && never == 0);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs WHERE state = 'done' AND attempts = 1") == CLAIM_JOBS);
+	printf("skip locked: 6 workers on 2 instances claimed %d of %d jobs, %d twice\n", total, CLAIM_JOBS, twice);
+
+	/* Lease expiry across instances: a's worker "dies", b takes the job over. */
+	struct job_spec js = { .action = "create_user", .subject = "lease" };
+	struct journal_event e = contract_ev("okta", "lease-1", &js, 1);
+	CHECK(contract_commit1(a, &e, &out) == 0);
+	struct job *jobs = NULL;
+	size_t n = 0;
+	char err[256];
+	CHECK(journal_claim(a, "a:dead", 50, 1, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	int64_t id = n ? jobs[0].id : 0;
+	journal_jobs_free(jobs, n);
+	CHECK(journal_claim(b, "b:alive", 60000, 1, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
+	usleep(120000);
+	CHECK(journal_claim(b, "b:alive", 60000, 1, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && jobs[0].id == id && jobs[0].attempts == 2);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_job_finish(a, id, "a:dead", JOB_DONE, 0, "late", err, sizeof(err)) == 1);
+	CHECK(journal_job_finish(b, id, "b:alive", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+out:
+	journal_close(a);
+	journal_close(b);
+}
+
+/* ---- LISTEN/NOTIFY ---- */
+
+struct waiter {
+	struct journal *j;
+	int64_t timeout_ms;
+	atomic_int ready;
+	int woken;
+	int64_t woke_ns;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct waiter *w = arg;
+	journal_wait_jobs(w->j, 0); /* from here on, no notification is missed */
+	atomic_store(&w->ready, 1);
+	w->woken = journal_wait_jobs(w->j, w->timeout_ms);
+	w->woke_ns = clock_mono_ns();
+	return NULL;
+}
+
+/* Starts a waiter on j, lets it block, runs act, returns the wake latency in ms (-1: not woken). */
+static double wake_latency(struct journal *j, int64_t timeout_ms, void (*act)(void *), void *ctx)
+{
+	struct waiter w = { .j = j, .timeout_ms = timeout_ms };
+	pthread_t t;
+	pthread_create(&t, NULL, wait_thread, &w);
+	while (!atomic_load(&w.ready))
+		usleep(1000);
+	usleep(20000);
+	int64_t t0 = clock_mono_ns();
+	act(ctx);
+	pthread_join(t, NULL);
+	return w.woken ? (double)(w.woke_ns - t0) / 1e6 : -1;
+}
+
+struct commit_act {
+	struct journal *j;
+	int n;
+};
+
+static void act_commit(void *ctx)
+{
+	struct commit_act *c = ctx;
+	char key[32];
+	snprintf(key, sizeof(key), "n-%d", c->n++);
+	struct job_spec js = { .action = "create_user", .subject = key };
+	struct journal_event e = contract_ev("okta", key, &js, 1);
+	enum journal_outcome out;
+	contract_commit1(c->j, &e, &out);
+}
+
+static void act_wake(void *ctx)
+{
+	journal_wake(ctx);
+}
+
+static void act_nothing(void *ctx)
+{
+	(void)ctx;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+static void test_notify(const char *admin)
+{
+	char url[512];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *a = open_url(url, 2), *b = open_url(url, 2);
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	/* Let b's listener connect (its first connect wakes waiters once). */
+	journal_wait_jobs(b, 300);
+	CHECK(wake_latency(b, 400, act_nothing, NULL) < 0); /* nothing: times out */
+	struct commit_act c = { .j = a };
+	enum { ROUNDS = 20 };
+	double lat[ROUNDS];
+	int missed = 0;
+	for (int i = 0; i < ROUNDS; i++) {
+		lat[i] = wake_latency(b, 5000, act_commit, &c);
+		if (lat[i] < 0)
+			fprintf(stderr, "round %d: not woken\n", i);
+		missed += lat[i] < 0;
+	}
+	CHECK(missed == 0);
+	qsort(lat, ROUNDS, sizeof(lat[0]), cmp_double);
+	CHECK(lat[ROUNDS - 1] < 1000);
+	printf("LISTEN/NOTIFY: instance b woken by a's commit in median %.2f ms, max %.2f ms (%d rounds)\n",
+	       lat[ROUNDS / 2], lat[ROUNDS - 1], ROUNDS);
+
+	/* An event without jobs notifies nobody. */
+	struct journal_event e = contract_ev("okta", "no-jobs", NULL, 0);
+	enum journal_outcome out;
+	struct waiter w = { .j = b, .timeout_ms = 400 };
+	pthread_t t;
+	pthread_create(&t, NULL, wait_thread, &w);
+	while (!atomic_load(&w.ready))
+		usleep(1000);
+	contract_commit1(a, &e, &out);
+	pthread_join(t, NULL);
+	CHECK(w.woken == 0);
+
+	double wl = wake_latency(b, 5000, act_wake, b);
+	CHECK(wl >= 0 && wl < 100);
+	printf("journal_wake: waiter returned in %.2f ms\n", wl);
+out:
+	journal_close(a);
+	journal_close(b);
+}
+
+/* ---- the server goes away ---- */
+
+static void test_restart(void)
+{
+	char url[512], err[256];
+	CHECK(fresh_db(own_url, url, sizeof(url)) == 0);
+	struct journal *j = open_url(url, 2), *other = open_url(url, 1);
+	CHECK(j && other);
+	if (!j || !other)
+		goto out;
+	struct job_spec js = { .action = "create_user", .subject = "r" };
+	struct journal_event e1 = contract_ev("okta", "before", &js, 1), e2 = contract_ev("okta", "during", &js, 1);
+	enum journal_outcome out;
+	CHECK(contract_commit1(j, &e1, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(journal_ping(j, err, sizeof(err)) == 0);
+
+	CHECK(cluster("stop", 0) == 0);
+	err[0] = '\0';
+	CHECK(journal_ping(j, err, sizeof(err)) == -1);
+	printf("ping while stopped: %s\n", err);
+	CHECK(strstr(err, "postgres") != NULL);
+	CHECK(journal_commit(j, &e2, 1, &out, err, sizeof(err)) == -1);
+	printf("commit while stopped: %s\n", err);
+	struct job *jobs = NULL;
+	size_t n = 0;
+	CHECK(journal_claim(j, "w", 1000, 1, &jobs, &n, err, sizeof(err)) == -1 && n == 0);
+	/* Backoff: attempts while the server is down return at once. */
+	int64_t t0 = clock_mono_ns();
+	for (int i = 0; i < 50; i++)
+		journal_ping(j, err, sizeof(err));
+	double fast = (double)(clock_mono_ns() - t0) / 1e6;
+	CHECK(fast < 2000);
+	printf("50 pings while down took %.1f ms (%s)\n", fast, err);
+
+	CHECK(cluster("start", 1) == 0);
+	t0 = clock_mono_ns();
+	int up = 0;
+	while (!up && clock_mono_ns() - t0 < 15000000000LL) {
+		up = journal_ping(j, err, sizeof(err)) == 0;
+		if (!up)
+			usleep(50000);
+	}
+	CHECK(up);
+	printf("ping recovered %.0f ms after the server was back\n", (double)(clock_mono_ns() - t0) / 1e6);
+	CHECK(contract_commit1(j, &e2, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(contract_commit1(j, &e1, &out) == 0 && out == JOURNAL_DUPLICATE);
+	CHECK(sql_int(url, "SELECT count(*) FROM events") == 2);
+
+	/* The other instance's listener is back too: a commit on j wakes it. */
+	struct commit_act c = { .j = j };
+	double lat = -1;
+	for (int i = 0; i < 3 && lat < 0; i++)
+		lat = wake_latency(other, 6000, act_commit, &c);
+	CHECK(lat >= 0);
+	printf("after the restart, NOTIFY reached the other instance in %.1f ms\n", lat);
+out:
+	journal_close(j);
+	journal_close(other);
+}
+
+/* ---- a connection killed in the middle of a transaction, and during COMMIT ---- */
+
+struct bg_commit {
+	struct journal *j;
+	const char *key;
+	int rc;
+	enum journal_outcome out;
+	char err[256];
+};
+
+static void *bg_commit_thread(void *arg)
+{
+	struct bg_commit *c = arg;
+	struct journal_event e = contract_ev("okta", c->key, NULL, 0);
+	c->rc = journal_commit(c->j, &e, 1, &c->out, c->err, sizeof(c->err));
+	return NULL;
+}
+
+/* Terminates the hookd backend running a statement like pattern; 1 when one was killed. */
+static int kill_backend(const char *url, const char *pattern)
+{
+	char sql[300];
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'hookd'"
+		 " AND state = 'active' AND query LIKE '%s'",
+		 pattern);
+	for (int i = 0; i < 200; i++) {
+		if (sql_int(url, sql) > 0)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void test_connection_killed(const char *admin)
+{
+	char url[512];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *j = open_url(url, 1);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	sql_int(url, "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
+		     " $$ BEGIN PERFORM pg_sleep(0.7); RETURN NEW; END $$");
+	sql_int(url, "CREATE TRIGGER slow_insert AFTER INSERT ON events FOR EACH ROW"
+		     " WHEN (NEW.dedupe_key LIKE 'mid-%') EXECUTE FUNCTION slow()");
+	sql_int(url, "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED"
+		     " FOR EACH ROW WHEN (NEW.dedupe_key LIKE 'commit-%') EXECUTE FUNCTION slow()");
+	enum journal_outcome out;
+	struct journal_event warm = contract_ev("okta", "warm", NULL, 0);
+	CHECK(contract_commit1(j, &warm, &out) == 0);
+
+	/* Lost before COMMIT: the server rolled it back, so hookd runs it again on a new connection. */
+	struct bg_commit c = { .j = j, .key = "mid-1" };
+	pthread_t t;
+	pthread_create(&t, NULL, bg_commit_thread, &c);
+	CHECK(kill_backend(url, "INSERT INTO events%") == 1);
+	pthread_join(t, NULL);
+	CHECK(c.rc == 0 && c.out == JOURNAL_STORED);
+	CHECK(sql_int(url, "SELECT count(*) FROM events WHERE dedupe_key = 'mid-1' AND duplicates = 0") == 1);
+
+	/* Lost during COMMIT: the outcome is unknown, so the caller hears "not stored" and retries. */
+	c = (struct bg_commit){ .j = j, .key = "commit-1" };
+	pthread_create(&t, NULL, bg_commit_thread, &c);
+	CHECK(kill_backend(url, "COMMIT") == 1);
+	pthread_join(t, NULL);
+	CHECK(c.rc == -1);
+	CHECK(strstr(c.err, "outcome unknown") != NULL);
+	printf("commit killed: %s\n", c.err);
+	c = (struct bg_commit){ .j = j, .key = "commit-1" };
+	bg_commit_thread(&c); /* the sender's retry */
+	CHECK(c.rc == 0);
+	CHECK(sql_int(url, "SELECT count(*) FROM events WHERE dedupe_key = 'commit-1'") == 1);
+	journal_close(j);
+}
+
+int main(void)
+{
+	const char *env_src = getenv("HOOKD_SRC");
+	if (env_src && *env_src)
+		src_dir = env_src;
+	if (own_cluster_start() < 0) {
+		fprintf(stderr, "FAIL: cannot start a private PostgreSQL cluster with %s/scripts/pg-cluster.sh"
+				" (needs the PostgreSQL server binaries and root for runuser)\n",
+			src_dir);
+		own_cluster_remove();
+		return 1;
+	}
+	const char *shared = getenv("HOOKD_TEST_PG_URL");
+	static char admin[256];
+	snprintf(admin, sizeof(admin), "%s", shared && *shared ? shared : own_url);
+	printf("PostgreSQL under test: %s (restarts on the private cluster %s)\n", admin, own_url);
+
+	contract_run(contract_open_pg, admin);
+	test_migrations(admin);
+	test_concurrent_dedupe(admin);
+	test_big_batch(admin);
+	test_skip_locked(admin);
+	test_notify(admin);
+	test_connection_killed(admin);
+	test_restart();
+
+	if (strcmp(admin, own_url) != 0)
+		drop_dbs(admin);
+	own_cluster_remove();
+	return check_report("test_journal_postgres");
+}
