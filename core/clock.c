@@ -1,15 +1,29 @@
 /* clock.c: time helpers. */
 #include "core/clock.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+static int64_t offset_ms;
+static pthread_once_t offset_once = PTHREAD_ONCE_INIT;
+
+/* HOOKD_CLOCK_OFFSET (seconds, may be negative) moves hookd's wall clock: for drills and tests. */
+static void offset_init(void)
+{
+	const char *v = getenv("HOOKD_CLOCK_OFFSET");
+	if (v && *v)
+		offset_ms = strtoll(v, NULL, 10) * 1000;
+}
+
 int64_t clock_now_ms(void)
 {
+	pthread_once(&offset_once, offset_init);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + offset_ms;
 }
 
 int64_t clock_mono_ns(void)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Unix time in milliseconds. */
+/* Unix time in milliseconds, moved by HOOKD_CLOCK_OFFSET seconds when that is set (tests, drills). */
 int64_t clock_now_ms(void);
 /* Monotonic nanoseconds, for deadlines and latency. */
 int64_t clock_mono_ns(void);
