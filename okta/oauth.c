@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/jbuf.h"
 #include "core/json.h"
+#include "core/metrics.h"
 #include "okta/http.h"
 #include "okta/jwt.h"
 
@@ -147,6 +148,7 @@ static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, i
 		.connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000,
 	};
 	struct okta_http_resp rs;
+	metrics_count("hookd_okta_token_fetches_total", NULL, 1);
 	int rc = okta_http_do(h, &rq, &rs, e);
 	wipe_free(form);
 	if (rc < 0)

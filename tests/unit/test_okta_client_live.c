@@ -433,6 +433,11 @@ static void test_bad_token(const struct sim *s)
 	disconnect(&k);
 }
 
+static int64_t metric_now(const char *name, const char *labels)
+{
+	return metric_value(metrics_counter(name, labels, "test"));
+}
+
 /* Writes k's private PEM into *priv (malloc'd) and its public PEM to path. */
 static int key_files(EVP_PKEY *k, char **priv, const char *path)
 {
@@ -488,6 +493,7 @@ static void test_oauth(const char *type, const char *param)
 		snprintf(login, sizeof(login), "oauth.%s.%d@example.com", type, (int)getpid());
 		snprintf(profile, sizeof(profile), "{\"firstName\":\"O\",\"lastName\":\"Auth\",\"email\":\"%s\",\"login\":\"%s\"}",
 			 login, login);
+		int64_t f0 = metric_now("hookd_okta_token_fetches_total", NULL);
 		int rc = okta_user_create(c.c, profile, NULL, 0, 0, &u, &e);
 		CHECK(rc == 0);
 		if (rc < 0)
@@ -498,6 +504,25 @@ static void test_oauth(const char *type, const char *param)
 			CHECK(okta_user_get(c.c, u.id, &g, &e) == 0);
 			okta_user_free(&g);
 		}
+		/* a second worker of the same org shares the cached token */
+		struct okta_client *c2 = okta_client_new(c.org, &e);
+		struct okta_eventhook_list l;
+		CHECK(c2 && okta_eventhook_list(c2, &l, &e) == 0);
+		okta_eventhook_list_free(&l);
+		okta_client_free(c2);
+		CHECK(metric_now("hookd_okta_token_fetches_total", NULL) - f0 == 1);
+		/* the sim's clock passes the token's expiry: the 401 makes the client drop the cached
+		 * token and fetch another (whose assertion the sim then finds expired: an OAuth error) */
+		CHECK(sim_control(&s, "POST", "/sim/clock", "{\"offset_s\":3700}", NULL) == 200);
+		struct okta_user g;
+		int rc2 = okta_user_get(c.c, login, &g, &e);
+		CHECK(rc2 == 0 || e.kind == OKTA_ERR_OAUTH);
+		if (rc2 == 0)
+			okta_user_free(&g);
+		CHECK(metric_now("hookd_okta_token_fetches_total", NULL) - f0 == 2);
+		CHECK(sim_control(&s, "POST", "/sim/clock", "{\"offset_s\":0}", NULL) == 200);
+		CHECK(okta_user_get(c.c, login, &g, &e) == 0);
+		okta_user_free(&g);
 		if (rc == 0)
 			okta_user_free(&u);
 		disconnect(&c);
@@ -531,11 +556,6 @@ done:
 	free(other_pem);
 	EVP_PKEY_free(k);
 	EVP_PKEY_free(other);
-}
-
-static int64_t metric_now(const char *name, const char *labels)
-{
-	return metric_value(metrics_counter(name, labels, "test"));
 }
 
 struct worker {
