@@ -49,7 +49,7 @@ static const char usage[] =
 	"Okta endpoints (Authorization: SSWS <token> or Bearer <access token>; rate-limit headers on every reply):\n"
 	"  POST /api/v1/users?activate=true|false        createUser (activate defaults to true)\n"
 	"  GET  /api/v1/users?filter=|search=|q=&limit=&after=   listUsers (Link rel=next when more)\n"
-	"  GET  /api/v1/users/{id or URL-encoded login}  getUser\n"
+	"  GET  /api/v1/users/{id or URL-encoded login}  getUser (me: the SSWS token's owner)\n"
 	"  POST /api/v1/users/{id}  (PUT replaces)       updateUser: profile merge; a body with status is refused\n"
 	"                                                (400 E0000003: status is read-only, use the lifecycle ops)\n"
 	"  POST /api/v1/users/{id}/lifecycle/activate?sendEmail=true      STAGED|DEPROVISIONED only, else 403 E0000016\n"

@@ -767,9 +767,36 @@ void users_create(struct http_req *r)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/*
+ * GET /api/v1/users/me: the user behind an SSWS token (Okta answers the token owner). The sim's
+ * token owner is its fixed principal, not a stored user, so a minimal ACTIVE user is returned.
+ * OAuth service apps have no user: Okta answers 404 there, and so does the sim.
+ */
+static int reply_me(struct http_req *r)
+{
+	if (!r->authed || strcmp(r->who.type, "User") != 0)
+		return -1;
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key_str(&b, "id", r->who.id);
+	jbuf_key_str(&b, "status", "ACTIVE");
+	jbuf_key(&b, "profile");
+	jbuf_obj_open(&b);
+	jbuf_key_str(&b, "login", r->who.alternate_id);
+	jbuf_key_str(&b, "email", r->who.alternate_id);
+	jbuf_key_str(&b, "displayName", r->who.display_name);
+	jbuf_obj_close(&b);
+	jbuf_obj_close(&b);
+	http_reply_jbuf(r, 200, &b);
+	return 0;
+}
+
 void users_get(struct http_req *r)
 {
 	struct sim *s = r->sim;
+	if (strcmp(r->seg[3], "me") == 0 && reply_me(r) == 0)
+		return;
 	pthread_mutex_lock(&s->mu);
 	struct user *u = user_find(s->users, r->seg[3]);
 	if (u)
