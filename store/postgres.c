@@ -75,6 +75,8 @@ static const char *const migrations[] = {
 	" remaining BIGINT NOT NULL,"
 	" limit_ BIGINT NOT NULL,"
 	" updated_ms BIGINT NOT NULL);",
+	/* 3: requests let through while no current window was known (counted as spent in the next one) */
+	"ALTER TABLE rate_budget ADD COLUMN blind BIGINT NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -161,21 +163,32 @@ static const struct {
 	[ST_PING] = { "ping", "heartbeat",
 		      "INSERT INTO heartbeat (id, at_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
 		      1 },
-	/* Locks the bucket's row, spends one request when more than the reserve is left, says what it saw. */
+	/*
+	 * Locks the bucket's row; with a current window spends one request when more than the reserve
+	 * is left, without one lets the request go and counts it as blind. Says what it did and saw.
+	 */
 	[ST_RATE_TAKE] = { "rate_take", "rate take",
 			   "WITH cur AS (SELECT bucket, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = $1"
 			   " FOR UPDATE),"
-			   " upd AS (UPDATE rate_budget r SET remaining = r.remaining - 1, updated_ms = $2 FROM cur"
+			   " spend AS (UPDATE rate_budget r SET remaining = r.remaining - 1, updated_ms = $2 FROM cur"
 			   " WHERE r.bucket = cur.bucket AND cur.reset_ms > $2 AND cur.remaining > 0 AND cur.remaining >"
 			   " LEAST($3::bigint, CASE WHEN cur.limit_ > 0 THEN cur.limit_ - 1 ELSE $3::bigint END)"
-			   " RETURNING r.remaining)"
-			   " SELECT (SELECT count(*) FROM upd), cur.reset_ms FROM cur",
+			   " RETURNING 1),"
+			   " blind AS (INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_,"
+			   " updated_ms, blind) SELECT $1, 0, 0, 0, 0, $2, 1"
+			   " WHERE NOT EXISTS (SELECT 1 FROM cur WHERE cur.reset_ms > $2)"
+			   " ON CONFLICT (bucket) DO UPDATE SET blind = rate_budget.blind + 1, updated_ms = excluded.updated_ms"
+			   " RETURNING 1)"
+			   " SELECT (SELECT count(*) FROM spend) + (SELECT count(*) FROM blind), (SELECT reset_ms FROM cur)",
 			   3 },
 	[ST_RATE_UPDATE] = { "rate_update", "rate update",
 			     "INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms)"
 			     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (bucket) DO UPDATE SET"
 			     " remaining = CASE WHEN excluded.window_reset > rate_budget.window_reset"
-			     " THEN excluded.remaining ELSE LEAST(rate_budget.remaining, excluded.remaining) END,"
+			     " THEN GREATEST(excluded.remaining - GREATEST(rate_budget.blind - 1, 0), 0)"
+			     " ELSE LEAST(rate_budget.remaining, excluded.remaining) END,"
+			     " blind = CASE WHEN excluded.window_reset > rate_budget.window_reset THEN 0"
+			     " ELSE rate_budget.blind END,"
 			     " reset_ms = CASE WHEN excluded.window_reset > rate_budget.window_reset"
 			     " THEN excluded.reset_ms ELSE GREATEST(rate_budget.reset_ms, excluded.reset_ms) END,"
 			     " window_reset = excluded.window_reset, limit_ = excluded.limit_,"
@@ -1212,7 +1225,7 @@ static int64_t pg_rate_take(void *b, const char *bucket, int reserve, int64_t no
 	int64_t wait = 0;
 	if (PQntuples(r) == 1 && val_i64(r, 0, 0) == 0) {
 		int64_t reset_ms = val_i64(r, 0, 1);
-		wait = reset_ms > now_ms ? reset_ms - now_ms : 0;
+		wait = reset_ms > now_ms ? reset_ms - now_ms : 1; /* a window ended under us: ask again */
 	}
 	PQclear(r);
 	return wait;

@@ -60,6 +60,8 @@ static const char *const migrations[] = {
 	" remaining INTEGER NOT NULL,"
 	" limit_ INTEGER NOT NULL,"
 	" updated_ms INTEGER NOT NULL);",
+	/* 3: requests let through while no current window was known (counted as spent in the next one) */
+	"ALTER TABLE rate_budget ADD COLUMN blind INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -577,6 +579,10 @@ static int64_t sq_rate_take(void *b, const char *bucket, int reserve, int64_t no
 		"UPDATE rate_budget SET remaining = remaining - 1, updated_ms = ?2 WHERE bucket = ?1 AND reset_ms > ?2"
 		" AND remaining > 0 AND remaining > min(?3, CASE WHEN limit_ > 0 THEN limit_ - 1 ELSE ?3 END)";
 	static const char wait_sql[] = "SELECT reset_ms FROM rate_budget WHERE bucket = ?1";
+	static const char blind_sql[] =
+		"INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms, blind)"
+		" VALUES (?1, 0, 0, 0, 0, ?2, 1) ON CONFLICT (bucket) DO UPDATE SET blind = blind + 1,"
+		" updated_ms = excluded.updated_ms";
 	sqlite3_stmt *st = NULL;
 	int64_t rc = -1;
 	pthread_mutex_lock(&s->mu);
@@ -601,14 +607,24 @@ static int64_t sq_rate_take(void *b, const char *bucket, int reserve, int64_t no
 	}
 	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
 	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		int64_t reset_ms = sqlite3_column_int64(st, 0);
-		rc = reset_ms > now_ms ? reset_ms - now_ms : 0;
-	} else if (step == SQLITE_DONE) {
-		rc = 0;
-	} else {
-		db_err(s, err, errlen, "rate read");
+	if (step == SQLITE_ROW && sqlite3_column_int64(st, 0) > now_ms) {
+		rc = sqlite3_column_int64(st, 0) - now_ms;
+		goto out;
 	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		db_err(s, err, errlen, "rate read");
+		goto out;
+	}
+	/* No current window: go, and count the request as blind. */
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, blind_sql, -1, &st, NULL) != SQLITE_OK) {
+		st = NULL;
+		db_err(s, err, errlen, "prepare rate blind");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	rc = rate_step(s, st, err, errlen, "rate blind") < 0 ? -1 : 0;
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
@@ -622,8 +638,9 @@ static int sq_rate_update(void *b, const char *bucket, const struct rate_window 
 	static const char sql[] =
 		"INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (bucket) DO UPDATE SET"
-		" remaining = CASE WHEN excluded.window_reset > window_reset THEN excluded.remaining"
-		" ELSE min(remaining, excluded.remaining) END,"
+		" remaining = CASE WHEN excluded.window_reset > window_reset"
+		" THEN max(excluded.remaining - max(blind - 1, 0), 0) ELSE min(remaining, excluded.remaining) END,"
+		" blind = CASE WHEN excluded.window_reset > window_reset THEN 0 ELSE blind END,"
 		" reset_ms = CASE WHEN excluded.window_reset > window_reset THEN excluded.reset_ms"
 		" ELSE max(reset_ms, excluded.reset_ms) END,"
 		" window_reset = excluded.window_reset, limit_ = excluded.limit_, updated_ms = excluded.updated_ms"

@@ -265,6 +265,25 @@ static void contract_rate(struct journal *j)
 	CHECK(journal_rate_take(j, "users", 2, now + 60002, err, sizeof(err)) == 0);
 	CHECK(journal_rate_read(j, "users", &w, err, sizeof(err)) == 0 && w.remaining == 598);
 
+	/*
+	 * Blind requests (no current window known) go; when a window arrives, all but one of them are
+	 * counted as spent in it (the response that brought it was one of them).
+	 */
+	for (int i = 0; i < 4; i++)
+		CHECK(journal_rate_take(j, "event_hooks", 0, now, err, sizeof(err)) == 0);
+	struct rate_window eh = { .limit = 100, .remaining = 50, .reset_s = 1700000060, .reset_ms = now + 60000 };
+	CHECK(journal_rate_update(j, "event_hooks", &eh, now + 1, err, sizeof(err)) == 0);
+	CHECK(journal_rate_read(j, "event_hooks", &w, err, sizeof(err)) == 0 && w.remaining == 47);
+	eh.remaining = 49; /* a later response of the same window: lowers only when lower */
+	CHECK(journal_rate_update(j, "event_hooks", &eh, now + 2, err, sizeof(err)) == 0);
+	CHECK(journal_rate_read(j, "event_hooks", &w, err, sizeof(err)) == 0 && w.remaining == 47);
+	/* The window ends: blind again, counted against the next one. */
+	CHECK(journal_rate_take(j, "event_hooks", 0, now + 60000, err, sizeof(err)) == 0);
+	CHECK(journal_rate_take(j, "event_hooks", 0, now + 60001, err, sizeof(err)) == 0);
+	struct rate_window eh2 = { .limit = 100, .remaining = 99, .reset_s = 1700000120, .reset_ms = now + 120000 };
+	CHECK(journal_rate_update(j, "event_hooks", &eh2, now + 60002, err, sizeof(err)) == 0);
+	CHECK(journal_rate_read(j, "event_hooks", &w, err, sizeof(err)) == 0 && w.remaining == 98);
+
 	/* A tiny limit keeps at most limit - 1 in reserve: with limit 1 the one request goes. */
 	struct rate_window tiny = { .limit = 1, .remaining = 1, .reset_s = 1700000060, .reset_ms = now + 60000 };
 	CHECK(journal_rate_update(j, "token", &tiny, now, err, sizeof(err)) == 0);

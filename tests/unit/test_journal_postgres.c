@@ -173,12 +173,12 @@ static void test_migrations(const char *admin)
 		CHECK(o[i].j != NULL);
 		journal_close(o[i].j);
 	}
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 2);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 2);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 3);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 3);
 	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 2);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 3);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
 
 	sql_int(url, "INSERT INTO hookd_schema (version) VALUES (99)");
@@ -401,6 +401,63 @@ static void test_skip_locked(const char *admin)
 	journal_jobs_free(jobs, n);
 	CHECK(journal_job_finish(a, id, "a:dead", JOB_DONE, 0, "late", err, sizeof(err)) == 1);
 	CHECK(journal_job_finish(b, id, "b:alive", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+out:
+	journal_close(a);
+	journal_close(b);
+}
+
+/* ---- the shared rate budget from two instances ---- */
+
+struct taker {
+	struct journal *j;
+	int went, waited, errors;
+};
+
+static void *take_thread(void *arg)
+{
+	struct taker *t = arg;
+	for (int i = 0; i < 60; i++) {
+		char err[256];
+		int64_t d = journal_rate_take(t->j, "users", 3, 1700000000000, err, sizeof(err));
+		if (d == 0)
+			t->went++;
+		else if (d > 0)
+			t->waited++;
+		else
+			t->errors++;
+	}
+	return NULL;
+}
+
+static void test_rate_shared(const char *admin)
+{
+	char url[512], err[256];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *a = open_url(url, 3), *b = open_url(url, 3);
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	struct rate_window w = { .limit = 600, .remaining = 103, .reset_s = 1700000060, .reset_ms = 1700000060000 };
+	CHECK(journal_rate_update(a, "users", &w, 1700000000000, err, sizeof(err)) == 0);
+	struct taker t[6];
+	pthread_t th[6];
+	for (int i = 0; i < 6; i++) {
+		t[i] = (struct taker){ .j = i % 2 ? b : a };
+		pthread_create(&th[i], NULL, take_thread, &t[i]);
+	}
+	int went = 0, waited = 0, errors = 0;
+	for (int i = 0; i < 6; i++) {
+		pthread_join(th[i], NULL);
+		went += t[i].went;
+		waited += t[i].waited;
+		errors += t[i].errors;
+	}
+	CHECK(errors == 0);
+	CHECK(went == 100); /* 103 left, 3 kept in reserve */
+	CHECK(waited == 6 * 60 - 100);
+	CHECK(journal_rate_read(b, "users", &w, err, sizeof(err)) == 0 && w.remaining == 3);
+	printf("shared rate budget: 6 takers on 2 instances, 360 takes of a window with 103 left (reserve 3):"
+	       " %d went, %d told to wait\n", went, waited);
 out:
 	journal_close(a);
 	journal_close(b);
@@ -678,6 +735,7 @@ int main(void)
 	test_concurrent_dedupe(admin);
 	test_big_batch(admin);
 	test_skip_locked(admin);
+	test_rate_shared(admin);
 	test_notify(admin);
 	test_connection_killed(admin);
 	test_restart();
