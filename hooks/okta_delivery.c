@@ -18,6 +18,8 @@ static void free_event(struct okta_event *e)
 	free(e->target_id);
 	free(e->target_login);
 	free(e->target_name);
+	free(e->outcome);
+	free(e->reason);
 }
 
 void okta_delivery_free(struct okta_delivery *d)
@@ -77,6 +79,11 @@ static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta
 	int actor = json_get(j, tok, "actor");
 	if (json_is_object(j, actor))
 		e->actor_id = json_strdup(j, json_get(j, actor, "id"));
+	int outcome = json_get(j, tok, "outcome");
+	if (json_is_object(j, outcome)) {
+		e->outcome = json_strdup(j, json_get(j, outcome, "result"));
+		e->reason = json_strdup(j, json_get(j, outcome, "reason"));
+	}
 	int t = user_target(j, tok);
 	if (t >= 0) {
 		e->target_id = json_strdup(j, json_get(j, t, "id"));

@@ -17,6 +17,8 @@ struct okta_event {
 	char *target_id;    /* the first target of type User */
 	char *target_login; /* its alternateId */
 	char *target_name;  /* its displayName */
+	char *outcome;      /* outcome.result: SUCCESS, FAILURE, ... */
+	char *reason;       /* outcome.reason */
 	struct slice raw;   /* the LogEvent's JSON, verbatim */
 };
 

@@ -146,6 +146,9 @@ static int build_events(struct okta_hook *h, const struct okta_delivery *d, stru
 			.actor_id = e->actor_id,
 			.raw = e->raw,
 		};
+		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
+			log_warn("Okta could not deliver an email", "user", e->target_login, "user_id", e->target_id,
+				 "outcome", e->outcome, "reason", e->reason, "event", e->uuid);
 		if (rules_apply(h->rules, &ev[i], now_ms, &jobs[i]) < 0)
 			return -1;
 		ev[i].jobs = jobs[i].jobs;

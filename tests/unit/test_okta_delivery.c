@@ -60,7 +60,8 @@ static void test_multi_event_and_target(void)
 			"\"actor\":{\"id\":\"00uADMIN\",\"type\":\"User\"},"
 			"\"target\":[{\"type\":\"AppInstance\",\"id\":\"0oa1\"},{\"type\":\"User\",\"id\":\"00u1\","
 			"\"alternateId\":\"ann@example.com\",\"displayName\":\"Ann \\\"A\\\" Lee\"}]},"
-			"{\"uuid\":\"u2\",\"eventType\":\"user.lifecycle.activate\"}]}}";
+			"{\"uuid\":\"u2\",\"eventType\":\"user.lifecycle.activate\","
+			"\"outcome\":{\"result\":\"FAILURE\",\"reason\":\"bounced\"}}]}}";
 	struct okta_delivery d;
 	char err[256] = "";
 	CHECK(parse(s, &d, err, sizeof(err)) == 0);
@@ -72,6 +73,9 @@ static void test_multi_event_and_target(void)
 		CHECK_STR(d.ev[0].actor_id, "00uADMIN");
 		CHECK(d.ev[1].target_id == NULL);
 		CHECK_STR(d.ev[1].type, "user.lifecycle.activate");
+		CHECK_STR(d.ev[1].outcome, "FAILURE");
+		CHECK_STR(d.ev[1].reason, "bounced");
+		CHECK(d.ev[0].outcome == NULL);
 	}
 	okta_delivery_free(&d);
 }
