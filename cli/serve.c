@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "handlers/mail.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
@@ -28,6 +29,7 @@ struct app {
 	int okta_configured;
 	struct okta_org *org;
 	struct workers *workers;
+	struct mailer *mail;
 	char *self_id;
 	struct journal *journal;
 	struct rules *rules;
@@ -46,6 +48,9 @@ static int app_configure(struct config *c, struct app *a)
 	if (server_opts_from_config(c, &a->so) < 0)
 		rc = -1;
 	if (worker_opts_from_config(c, &a->wo) < 0)
+		rc = -1;
+	mailer_free(a->mail);
+	if (mailer_from_config(c, &a->mail) < 0)
 		rc = -1;
 	int orc = okta_opts_from_config(c, &a->oo);
 	if (orc < 0)
@@ -75,6 +80,7 @@ static void app_free(struct app *a)
 	hr_sources_free(a->hr_sources);
 	journal_close(a->journal);
 	okta_org_free(a->org);
+	mailer_free(a->mail);
 	okta_opts_free(&a->oo);
 	free(a->self_id);
 	rules_free(a->rules);
@@ -132,7 +138,7 @@ static int start_okta(struct config *c, struct app *a)
 	}
 	if (a->wo.threads == 0)
 		return 0;
-	a->workers = workers_start(&a->wo, a->journal, a->org, err, sizeof(err));
+	a->workers = workers_start(&a->wo, a->journal, a->org, a->mail, err, sizeof(err));
 	if (!a->workers) {
 		log_error("cannot start the job workers", "detail", err);
 		return -1;

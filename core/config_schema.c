@@ -46,6 +46,15 @@ const struct cfg_key cfg_schema[] = {
 	{ "worker", "backoff_max", CFG_MS, "15m", "longest retry delay" },
 	{ "worker", "poll", CFG_MS, "1s", "how often idle workers look for due jobs" },
 
+	{ "mail", "smtp_url", CFG_STR, NULL, "SMTP server for activation links hookd delivers itself (rule send_email = false): smtp://host:587 or smtps://host:465" },
+	{ "mail", "from", CFG_STR, NULL, "sender address of those emails" },
+	{ "mail", "username", CFG_STR, NULL, "SMTP user name" },
+	{ "mail", "password", CFG_SECRET, NULL, "SMTP password" },
+	{ "mail", "starttls", CFG_BOOL, "true", "require STARTTLS on smtp:// URLs" },
+	{ "mail", "ca_file", CFG_STR, NULL, "extra CA bundle for the SMTP server's certificate" },
+	{ "mail", "subject", CFG_STR, "Activate your account", "subject of activation emails" },
+	{ "mail", "timeout", CFG_MS, "20s", "deadline of one SMTP submission" },
+
 	{ "log", "level", CFG_STR, "info", "debug, info, warn or error" },
 
 	{ "rule *", "on", CFG_STR, NULL, "source:event.type this rule fires on, e.g. okta:user.lifecycle.create" },

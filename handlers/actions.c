@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "handlers/lifecycle.h"
+#include "handlers/mail.h"
 #include "okta/users.h"
 
 #include <stdarg.h>
@@ -161,8 +162,40 @@ static enum lc_action lc_for(const char *action)
 	return a;
 }
 
+/* Where hookd mails a link itself: the mapped personal_email, else Okta's profile.secondEmail. */
+static char *personal_address(const struct job *job, const struct okta_user *u)
+{
+	struct json j;
+	char *to = NULL;
+	if (job->params && json_parse(&j, job->params, strlen(job->params), 8192, NULL, 0) == 0) {
+		to = json_strdup(&j, json_pointer(&j, 0, "/subject/personal_email"));
+		json_free(&j);
+	}
+	if (!to && u->raw && json_parse(&j, u->raw, u->raw_len, 65536, NULL, 0) == 0) {
+		to = json_strdup(&j, json_pointer(&j, 0, "/profile/secondEmail"));
+		json_free(&j);
+	}
+	return to;
+}
+
+/* Mails the link Okta returned; a failure is retried (a retry asks Okta for a fresh link). */
+static void deliver_link(struct mailer *mail, const char *to, const struct okta_user *u,
+			 const struct okta_activation *act, struct action_result *r)
+{
+	char err[256], name[200];
+	snprintf(name, sizeof(name), "%s", u->first_name ? u->first_name : "");
+	if (mailer_send_activation(mail, to, name[0] ? name : NULL, act->url, err, sizeof(err)) < 0) {
+		result(r, ACTION_RETRY, "activation link for %s not delivered: %s", u->id, err);
+		return;
+	}
+	/* The address is the person's; show only its domain in the job record. */
+	const char *at = strchr(to, '@');
+	size_t n = strlen(r->text);
+	snprintf(r->text + n, sizeof(r->text) - n, "; link mailed to ...%s", at ? at : "");
+}
+
 /* send_activation, resend_activation, deactivate_user: read the status, look up the table, call. */
-static void lifecycle(struct okta_client *c, const struct job *job, struct action_result *r)
+static void lifecycle(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *r)
 {
 	struct okta_error e;
 	struct okta_user u = { 0 };
@@ -182,6 +215,21 @@ static void lifecycle(struct okta_client *c, const struct job *job, struct actio
 	}
 	struct lc_opts o = { .send_email = param_bool(job->params, "send_email", 1),
 			     .allow_reactivate = param_bool(job->params, "allow_reactivate", 0) };
+	/* send_email = false: Okta sends nothing, hookd takes the link and mails it itself. */
+	int self_mail = !o.send_email && (a == LC_SEND_ACTIVATION || a == LC_RESEND_ACTIVATION);
+	char *to = NULL;
+	struct okta_activation act = { 0 };
+	if (self_mail) {
+		a = LC_ACTIVATE_NOW;
+		if (!mail) {
+			result(r, ACTION_FAIL, "send_email = false needs [mail] smtp_url: hookd must mail the link itself");
+			goto out;
+		}
+		if (st != LC_NOT_FOUND && !(to = personal_address(job, &u))) {
+			result(r, ACTION_FAIL, "send_email = false needs a personal_email (or Okta secondEmail) to mail the link to");
+			goto out;
+		}
+	}
 	struct lc_decision d = lifecycle_decide(a, st, &o);
 	const char *status = lifecycle_status_name(st);
 	int rc = 0;
@@ -194,10 +242,10 @@ static void lifecycle(struct okta_client *c, const struct job *job, struct actio
 		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
 		goto out;
 	case LC_ACTIVATE:
-		rc = okta_user_activate(c, u.id, d.send_email, NULL, &e);
+		rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e);
 		break;
 	case LC_REACTIVATE:
-		rc = okta_user_reactivate(c, u.id, d.send_email, NULL, &e);
+		rc = okta_user_reactivate(c, u.id, d.send_email, self_mail ? &act : NULL, &e);
 		break;
 	case LC_DEACTIVATE:
 		rc = okta_user_deactivate(c, u.id, 0, &e);
@@ -210,7 +258,11 @@ static void lifecycle(struct okta_client *c, const struct job *job, struct actio
 	result(r, ACTION_DONE, "%s%s: %s %s -> %s", lifecycle_verb_name(d.verb),
 	       d.verb == LC_DEACTIVATE ? "" : d.send_email ? "?sendEmail=true" : "?sendEmail=false", u.id, status,
 	       lifecycle_status_name(d.expect));
+	if (self_mail && d.verb != LC_DEACTIVATE)
+		deliver_link(mail, to, &u, &act, r);
 out:
+	okta_activation_free(&act);
+	free(to);
 	okta_user_free(&u);
 }
 
@@ -237,7 +289,7 @@ static void update_profile(struct okta_client *c, const struct job *job, struct 
 	free(profile);
 }
 
-void action_run(struct okta_client *c, const struct job *job, struct action_result *out)
+void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (strcmp(job->action, "create_user") == 0)
@@ -246,7 +298,7 @@ void action_run(struct okta_client *c, const struct job *job, struct action_resu
 		update_profile(c, job, out);
 	else if (strcmp(job->action, "send_activation") == 0 || strcmp(job->action, "resend_activation") == 0 ||
 		 strcmp(job->action, "deactivate_user") == 0)
-		lifecycle(c, job, out);
+		lifecycle(c, mail, job, out);
 	else
 		result(out, ACTION_FAIL, "unknown action '%s'", job->action);
 }

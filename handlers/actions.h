@@ -7,6 +7,7 @@
 #include "store/journal.h"
 
 struct okta_client;
+struct mailer;
 
 enum action_status {
 	ACTION_DONE,  /* finished, or nothing was left to do */
@@ -24,8 +25,11 @@ struct action_result {
  * Runs job's action (create_user, send_activation, resend_activation, deactivate_user,
  * update_profile) with client c. Every action reads the user first, so a replay or a duplicate does
  * nothing more: an existing login is reused by create_user, an ACTIVE user gets no email.
+ * When the rule sets send_email = false, Okta sends nothing and hookd mails the activation link
+ * itself through mail (NULL: such jobs fail with a clear reason) to the person's personal_email
+ * (or Okta's secondEmail).
  */
-void action_run(struct okta_client *c, const struct job *job, struct action_result *out);
+void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out);
 
 /*
  * Builds the Okta profile JSON for create_user / update_profile from a job's params (the "subject"

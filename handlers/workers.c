@@ -28,6 +28,7 @@ struct workers {
 	struct worker_opts o;
 	struct journal *journal;
 	struct okta_org *org;
+	struct mailer *mail;
 	struct worker *w;
 	int n;
 	atomic_int stopping;
@@ -138,7 +139,7 @@ static void *worker_main(void *arg)
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct action_result res;
-			action_run(c, &jobs[i], &res);
+			action_run(c, p->mail, &jobs[i], &res);
 			record(w, &jobs[i], &res);
 		}
 		journal_jobs_free(jobs, n);
@@ -147,8 +148,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org, char *err,
-			      size_t errlen)
+struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org,
+			      struct mailer *mail, char *err, size_t errlen)
 {
 	struct workers *p = calloc(1, sizeof(*p));
 	if (!p || !(p->w = calloc((size_t)(o->threads > 0 ? o->threads : 1), sizeof(*p->w)))) {
@@ -159,6 +160,7 @@ struct workers *workers_start(const struct worker_opts *o, struct journal *j, st
 	p->o = *o;
 	p->journal = j;
 	p->org = org;
+	p->mail = mail;
 	char host[64] = "host";
 	gethostname(host, sizeof(host) - 1);
 	for (int i = 0; i < o->threads; i++) {
