@@ -13,11 +13,38 @@ static void set_err(char *err, size_t errlen, const char *msg)
 		snprintf(err, errlen, "%s", msg);
 }
 
+/* Deepest nesting of js outside strings. jsmn closes a container in O(depth), so depth is capped first. */
+static int max_depth(const char *js, size_t len)
+{
+	int depth = 0, max = 0, in_str = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = js[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return max;
+}
+
 int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char *err, size_t errlen)
 {
 	memset(j, 0, sizeof(*j));
 	if (len > (size_t)INT32_MAX) {
 		set_err(err, errlen, "document too large");
+		return -1;
+	}
+	if (max_depth(js, len) > JSON_MAX_DEPTH) {
+		set_err(err, errlen, "JSON nested deeper than 256 levels");
 		return -1;
 	}
 	jsmn_parser p;

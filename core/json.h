@@ -17,9 +17,12 @@ struct json {
 	int ntok;
 };
 
+/* Deepest nesting json_parse accepts. */
+#define JSON_MAX_DEPTH 256
+
 /*
  * Parses js[0..len) as one JSON value with at most max_tokens tokens (0: no limit beyond memory).
- * Trailing bytes other than white space are an error. On failure returns -1, fills err and
+ * Nesting deeper than JSON_MAX_DEPTH and trailing bytes other than white space are errors. On failure returns -1, fills err and
  * leaves j empty; on success the caller frees with json_free.
  */
 int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char *err, size_t errlen);

@@ -134,22 +134,33 @@ static void test_missing_fields(void)
 	okta_delivery_free(&d);
 }
 
+/* An event with depth nested arrays inside it. */
+static void nested(struct jbuf *b, int depth)
+{
+	jbuf_init(b);
+	jbuf_puts(b, "{\"data\":{\"events\":[{\"uuid\":\"deep\",\"eventType\":\"t\",\"x\":");
+	for (int i = 0; i < depth; i++)
+		jbuf_putc(b, '[');
+	for (int i = 0; i < depth; i++)
+		jbuf_putc(b, ']');
+	jbuf_puts(b, ",\"s\":\"[[[[\"}]}}");
+}
+
 static void test_deep_nesting(void)
 {
-	/* 100,000 nested arrays inside an event: no recursion anywhere, so no stack overflow. */
 	struct jbuf b;
-	jbuf_init(&b);
-	jbuf_puts(&b, "{\"data\":{\"events\":[{\"uuid\":\"deep\",\"eventType\":\"t\",\"x\":");
-	for (int i = 0; i < 100000; i++)
-		jbuf_putc(&b, '[');
-	for (int i = 0; i < 100000; i++)
-		jbuf_putc(&b, ']');
-	jbuf_puts(&b, "}]}}");
 	struct okta_delivery d;
 	char err[256];
+	/* 250 levels in an event (plus the envelope's 4) are fine; brackets inside strings do not count. */
+	nested(&b, 250);
 	CHECK(okta_delivery_parse(b.p, b.n, 1000, &d, err, sizeof(err)) == 0);
 	CHECK(d.n == 1 && strcmp(d.ev[0].uuid, "deep") == 0);
 	okta_delivery_free(&d);
+	jbuf_free(&b);
+	/* 100,000 levels are refused at once: no recursion, and no quadratic closing in jsmn. */
+	nested(&b, 100000);
+	CHECK(okta_delivery_parse(b.p, b.n, 1000, &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "nested deeper than 256") != NULL);
 	jbuf_free(&b);
 }
 
