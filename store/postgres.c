@@ -369,7 +369,8 @@ static int conn_alive(PGconn *c)
 	struct pollfd pfd = { .fd = PQsocket(c), .events = POLLIN };
 	if (pfd.fd < 0)
 		return 0;
-	if (poll(&pfd, 1, 0) > 0) {
+	/* A goodbye comes as a FATAL message, then EOF: read until the socket is quiet (or closed). */
+	for (int i = 0; i < 4 && poll(&pfd, 1, 0) > 0; i++) {
 		if (!PQconsumeInput(c))
 			return 0;
 		PGnotify *n;
