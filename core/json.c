@@ -1,6 +1,7 @@
 /* json.c: jsmn-based reading helpers. This file holds jsmn's implementation for the whole program. */
 #include <jsmn.h>
 
+#include "core/hex.h"
 #include "core/json.h"
 
 #include <stdio.h>
@@ -260,24 +261,13 @@ int json_pointer(const struct json *j, int root, const char *ptr)
 	return cur;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static long read_u4(const char *p, size_t left)
 {
 	if (left < 4)
 		return -1;
 	long v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(p[i]);
+		int h = hex_value(p[i]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;

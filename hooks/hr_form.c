@@ -1,21 +1,11 @@
 /* hr_form.c: decodes application/x-www-form-urlencoded bodies into JSON for the HR mapper. */
+#include "core/hex.h"
 #include "hooks/hr_form.h"
 #include "hooks/sig.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 long hr_form_unescape(struct slice s, char *out)
 {
@@ -27,7 +17,7 @@ long hr_form_unescape(struct slice s, char *out)
 		} else if (c == '%') {
 			if (i + 2 >= s.n)
 				return -1;
-			int hi = hexval(s.p[i + 1]), lo = hexval(s.p[i + 2]);
+			int hi = hex_value(s.p[i + 1]), lo = hex_value(s.p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);

@@ -1,4 +1,5 @@
 /* sig.c: what the signature schemes share: decoding, HMAC, timestamps and constant-time equality. */
+#include "core/hex.h"
 #include "hooks/sig.h"
 #include "core/clock.h"
 
@@ -23,23 +24,12 @@ int sig_fail(char *reason, size_t reason_len, const char *fmt, ...)
 	return -1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static long hex_decode(struct slice t, unsigned char *out, size_t cap)
 {
 	if (t.n % 2 || t.n / 2 > cap)
 		return -1;
 	for (size_t i = 0; i < t.n; i += 2) {
-		int hi = hexval(t.p[i]), lo = hexval(t.p[i + 1]);
+		int hi = hex_value(t.p[i]), lo = hex_value(t.p[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i / 2] = (unsigned char)(hi << 4 | lo);

@@ -1,4 +1,5 @@
 /* http.c: request parsing (segments, query, bounded body) and every response okta-sim sends. */
+#include "core/hex.h"
 #include "sim/http.h"
 
 #include <civetweb.h>
@@ -14,17 +15,6 @@
 
 #include "sim/sim.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int http_pct_decode(const char *src, size_t n, char *out)
 {
 	size_t o = 0;
@@ -33,7 +23,7 @@ int http_pct_decode(const char *src, size_t n, char *out)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
+			int hi = hex_value(src[i + 1]), lo = hex_value(src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = (char)(hi * 16 + lo);
