@@ -5,6 +5,7 @@
 #   hk_port                       a free TCP port on 127.0.0.1
 #   hk_certs DIR [ec|rsa]         a dev CA and server certificate (certs/gen-dev-cert.sh)
 #   hk_config FILE PORT DIR [INI] a hookd config: TLS on PORT, SQLite journal in DIR, secret in DIR/secret
+#                                 (HK_STORE replaces the [store] lines, HK_THREADS the thread count)
 #   hk_start CONFIG LOG           starts hookd serve; HK_PID; waits until /healthz answers (or fails)
 #   hk_stop [SIGNAL]              stops hookd (TERM by default) and waits for it
 #   hk_loadgen                    builds tests/drills/loadgen.c once; prints its path
@@ -66,8 +67,8 @@ tls_key = $dir/certs/server.key
 threads = ${HK_THREADS:-16}
 
 [store]
-backend = sqlite
-path = $dir/hookd.db
+${HK_STORE:-backend = sqlite
+path = $dir/hookd.db}
 
 [okta_hook]
 auth_value_file = $dir/secret

@@ -52,7 +52,7 @@ struct conn {
 
 static struct {
 	const char *host, *path, *auth, *ctype, *body_file, *log_file, *uuid_token, *id_token, *method;
-	int port, conns, dup, reconnect, verbose;
+	int port, conns, dup, reconnect, verbose, new_conn, close_hdr;
 	double rate, duration;
 	long long max_requests;
 } opt;
@@ -63,7 +63,7 @@ static size_t tmpl_len;
 static int epfd;
 static FILE *logf;
 static int64_t t0;
-static long long unsent, issued, finished, ok2xx, conn_errors, by_status[600];
+static long long handshakes, unsent, issued, finished, ok2xx, conn_errors, by_status[600];
 static int64_t *lat;
 static size_t nlat, caplat;
 static uint32_t run_id;
@@ -86,7 +86,10 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: loadgen --port P --body FILE --auth SECRET [--host H] [--path /hooks/okta]\n"
 			"  [--connections C] [--rate R] [--duration S | --requests N] [--dup] [--log FILE]\n"
-			"  [--reconnect] [--content-type T] [--method M]\n");
+			"  [--reconnect] [--content-type T] [--method M] [--new-conn]\n"
+			"  [--connection-close]\n"
+			"  --method GET needs no --body; --new-conn: the client closes after each answer, so every\n"
+			"  request pays a full TLS handshake (no resumption); --connection-close: ask the server to close\n");
 	exit(2);
 }
 
@@ -135,18 +138,26 @@ static void parse_args(int argc, char **argv)
 			opt.dup = 1;
 		else if (strcmp(a, "--reconnect") == 0)
 			opt.reconnect = 1;
+		else if (strcmp(a, "--new-conn") == 0)
+			opt.new_conn = 1;
+		else if (strcmp(a, "--connection-close") == 0)
+			opt.close_hdr = 1;
 		else if (strcmp(a, "-v") == 0)
 			opt.verbose = 1;
 		else
 			usage();
 #undef ARG
 	}
-	if (!opt.port || !opt.body_file || opt.conns < 1 || opt.conns > 100000)
+	if (!opt.port || (!opt.body_file && strcmp(opt.method, "GET") != 0) || opt.conns < 1 || opt.conns > 100000)
 		usage();
 }
 
 static void load_template(void)
 {
+	if (!opt.body_file) {
+		tmpl = calloc(1, 1);
+		return;
+	}
 	FILE *f = fopen(opt.body_file, "rb");
 	if (!f) {
 		perror(opt.body_file);
@@ -180,11 +191,12 @@ static void build_request(struct conn *c)
 	unsigned long long seq = (unsigned long long)issued;
 	snprintf(c->uuid, sizeof(c->uuid), "%08x-%04x-4%03x-8%03x-%012llx", run_id, (unsigned)(seq >> 48) & 0xffff,
 		 (unsigned)(seq >> 36) & 0xfff, (unsigned)(seq >> 24) & 0xfff, seq & 0xffffffffffffULL);
-	char hdr[1024];
-	int hn = snprintf(hdr, sizeof(hdr),
-			  "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s%sContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-			  opt.method, opt.path, opt.host, opt.port, opt.auth ? "Authorization: " : "",
-			  opt.auth ? opt.auth : "", opt.auth ? "\r\n" : "", opt.ctype, tmpl_len);
+	char hdr[1024], ct[300] = "";
+	if (opt.body_file)
+		snprintf(ct, sizeof(ct), "Content-Type: %s\r\nContent-Length: %zu\r\n", opt.ctype, tmpl_len);
+	int hn = snprintf(hdr, sizeof(hdr), "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s%s%s%s\r\n", opt.method, opt.path,
+			  opt.host, opt.port, opt.auth ? "Authorization: " : "", opt.auth ? opt.auth : "",
+			  opt.auth ? "\r\n" : "", opt.close_hdr ? "Connection: close\r\n" : "", ct);
 	free(c->req);
 	c->req = malloc((size_t)hn + tmpl_len);
 	memcpy(c->req, hdr, (size_t)hn);
@@ -365,6 +377,7 @@ static int parse_response(struct conn *c, int *close_after)
 
 static void conn_read(struct conn *c)
 {
+	int eof = 0;
 	for (;;) {
 		if (c->rlen >= sizeof(c->rbuf) - 1) {
 			conn_fail(c, "response too large");
@@ -387,8 +400,11 @@ static void conn_read(struct conn *c)
 			c->retry_at_ns = 0;
 			return;
 		}
-		conn_fail(c, "connection closed before the answer");
-		return;
+		if (opt.verbose && c->st == C_READING)
+			fprintf(stderr, "loadgen: read end: ssl error %d, errno %d (%s), %zu bytes\n", e, errno,
+				strerror(errno), c->rlen);
+		eof = 1;
+		break;
 	}
 	if (c->st != C_READING) {
 		c->rlen = 0;
@@ -400,12 +416,21 @@ static void conn_read(struct conn *c)
 		conn_fail(c, "unparsable answer");
 		return;
 	}
-	if (status == 0)
+	if (status == 0) {
+		if (eof) {
+			if (opt.verbose)
+				fprintf(stderr, "loadgen: eof after %zu bytes: %.60s\n", c->rlen, c->rbuf);
+			conn_fail(c, "connection closed before the answer");
+		}
 		return;
+	}
+	if (eof)
+		close_after = 1;
 	record(c, status);
 	c->rlen = 0;
-	if (close_after) {
+	if (close_after || opt.new_conn) {
 		conn_close(c);
+		handshakes++;
 		c->retry_at_ns = 0;
 	} else {
 		c->st = C_IDLE;
@@ -451,9 +476,9 @@ static void summary(int64_t elapsed)
 	double secs = (double)elapsed / 1e9;
 	printf("{\"requests\":%lld,\"answered\":%zu,\"ok_2xx\":%lld,\"conn_errors\":%lld,\"seconds\":%.3f,"
 	       "\"rate\":%.1f,\"target_rate\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f,"
-	       "\"max_ms\":%.3f,\"unsent\":%lld,\"status\":{",
+	       "\"max_ms\":%.3f,\"unsent\":%lld,\"closed_after_answer\":%lld,\"status\":{",
 	       finished, nlat, ok2xx, conn_errors, secs, secs > 0 ? (double)nlat / secs : 0, opt.rate, pct(50), pct(90),
-	       pct(99), pct(99.9), nlat ? (double)lat[nlat - 1] / 1e6 : 0, unsent);
+	       pct(99), pct(99.9), nlat ? (double)lat[nlat - 1] / 1e6 : 0, unsent, handshakes);
 	int first = 1;
 	for (int s = 100; s < 600; s++)
 		if (by_status[s]) {

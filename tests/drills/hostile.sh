@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# hostile.sh: hostile clients against hookd while honest Okta-like clients keep delivering.
+# Usage: tests/drills/hostile.sh [--large] [--conns N] [--seconds S] [--strict]
+#   CI size: 64 hostile connections (4 x the 16 request threads) for 10 s per attack.
+#   --large: 2000 hostile connections for 30 s per attack.
+#   --strict: the known weaknesses (listed in the output as KNOWN) fail the drill too.
+# For every attack, measured: the honest clients' answers and latency (open loop, from each request's
+# due time: one client on fresh connections, one on keep-alive), how long the server held the hostile
+# connections, what it answered them, hookd's RSS and thread count. Hard checks: hookd survives and
+# answers /healthz after every attack, memory stays bounded (peak RSS < 256 MiB), every oversized or
+# unending request is refused or cut off, plain HTTP gets no HTTP answer. The latency target (honest
+# p99 <= 20 ms, no honest request lost) is checked too; where hookd misses it because of civetweb's
+# thread-per-connection model, the check is reported as KNOWN (see bench/HOSTILE.md).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+hk_need_bin
+CONNS=64 SECS=10 STRICT=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--large) CONNS=2000 SECS=30 ;;
+	--conns) CONNS=$2; shift ;;
+	--seconds) SECS=$2; shift ;;
+	--strict) STRICT=1 ;;
+	*) echo "usage: hostile.sh [--large] [--conns N] [--seconds S] [--strict]"; exit 2 ;;
+	esac
+	shift
+done
+ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+D=$HK_TMP
+HP=$HK_SRC/tests/drills/hostile.py
+hk_config "$D/hookd.ini" "$(hk_port)" "$D" "$(printf '[server]\nmax_body = 65536\n')"
+LG=$(hk_loadgen) || exit 1
+hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+THREADS=$(sed -n 's/^threads = //p' "$D/hookd.ini" | head -1)
+echo "# hostile clients: $CONNS connections per attack, ${SECS} s each; hookd has $THREADS request threads, request_timeout 10s, keep_alive_timeout 15s, max_body 64 KiB"
+KNOWN=0
+known() { # known DESC CMD...: a check of a documented weakness
+	local desc=$1
+	shift
+	if "$@"; then
+		echo "ok   - $desc"
+	elif [ $STRICT = 1 ]; then
+		check "$desc" false
+	else
+		echo "KNOWN - $desc"
+		KNOWN=$((KNOWN + 1))
+	fi
+}
+RESULTS=$D/results.tsv
+: >"$RESULTS"
+
+# honest NAME SECONDS: the two honest clients, in the background; results in $D/NAME.{fresh,ka}.json
+honest() {
+	"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$HK_SAMPLE" --new-conn --reconnect --connections 2 \
+		--rate 10 --duration "$2" >"$D/$1.fresh.json" 2>/dev/null &
+	HK_PIDS+=($!)
+	"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$HK_SAMPLE" --reconnect --connections 2 \
+		--rate 50 --duration "$2" >"$D/$1.ka.json" 2>/dev/null &
+	HK_PIDS+=($!)
+}
+# sampler NAME: RSS and threads of hookd every 0.25 s until $D/stop-sampler exists
+sampler() {
+	local max_rss=0 max_thr=0 r t
+	while [ ! -e "$D/stop-sampler" ]; do
+		r=$(hk_rss_kb "$HK_PID")
+		t=$(awk '/^Threads/ {print $2}' "/proc/$HK_PID/status" 2>/dev/null || echo 0)
+		[ "${r:-0}" -gt "$max_rss" ] && max_rss=$r
+		[ "${t:-0}" -gt "$max_thr" ] && max_thr=$t
+		sleep 0.25
+	done
+	echo "$max_rss $max_thr" >"$D/$1.mem"
+}
+honest_ok() { # honest_ok NAME: every honest request answered 200 within 20 ms at p99
+	local f
+	for f in "$D/$1.fresh.json" "$D/$1.ka.json"; do
+		python3 - "$f" <<'EOF' || return 1
+import json, sys
+r = json.load(open(sys.argv[1]))
+lost = r["requests"] - r["ok_2xx"] + r["unsent"]
+sys.exit(0 if lost == 0 and r["p99_ms"] <= 20 and r["ok_2xx"] > 0 else 1)
+EOF
+	done
+}
+
+# attack NAME MODE [hostile.py args...]
+attack() {
+	local name=$1 mode=$2
+	shift 2
+	rm -f "$D/stop-sampler"
+	sampler "$name" &
+	local sp=$!
+	python3 "$HP" "$mode" --port "$HK_PORT" --secret "$HK_SECRET" "$@" >"$D/$name.attack.json" 2>"$D/$name.attack.err" &
+	local ap=$!
+	HK_PIDS+=("$ap")
+	sleep 2 # the hostile connections first, as an attacker would
+	honest "$name" "$((SECS - 3))"
+	wait "$ap"
+	wait "${HK_PIDS[@]: -2}" 2>/dev/null
+	touch "$D/stop-sampler"
+	wait "$sp"
+	local mem
+	mem=$(cat "$D/$name.mem")
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$(cat "$D/$name.attack.json")" "$(cat "$D/$name.fresh.json")" \
+		"$(cat "$D/$name.ka.json")" "$mem" >>"$RESULTS"
+	echo "  [$name] hostile: $(cat "$D/$name.attack.json")"
+	for k in fresh ka; do
+		echo "  [$name] honest ($([ $k = fresh ] && echo 'new connection per request, 10/s' || echo 'keep-alive, 50/s')): $(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%d due, %d answered 200, %d unsent, %d connection errors; p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (
+    r["requests"] + r["unsent"], r["ok_2xx"], r["unsent"], r["conn_errors"], r["p50_ms"], r["p99_ms"], r["max_ms"]))' "$D/$name.$k.json")"
+	done
+	echo "  [$name] hookd: peak RSS $((${mem% *} / 1024)) MiB, peak threads ${mem#* }"
+	check "$name: hookd still answers /healthz" bash -c "curl -sk --max-time 10 https://127.0.0.1:$HK_PORT/healthz | grep -q ok"
+	check "$name: hookd RSS stayed under 256 MiB ($((${mem% *} / 1024)) MiB)" test "${mem% *}" -lt 262144
+}
+
+echo "# baseline (no attack)"
+honest baseline 5
+wait "${HK_PIDS[@]: -2}"
+for k in fresh ka; do echo "  [baseline] $k: $(cat "$D/baseline.$k.json")"; done
+check "baseline: honest clients all answered within p99 20 ms" honest_ok baseline
+
+echo "# idle TCP connections (never start TLS)"
+attack idle-tcp idle-tcp --conns "$CONNS" --seconds "$SECS"
+known "idle-tcp: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok idle-tcp
+
+echo "# idle TLS connections (handshake done, no request)"
+attack idle-tls idle-tls --conns "$CONNS" --seconds "$SECS"
+known "idle-tls: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok idle-tls
+
+echo "# slowloris: headers trickled one byte a second"
+attack slow-headers slow-headers --conns "$CONNS" --seconds "$SECS" --interval 1
+known "slow-headers: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok slow-headers
+
+echo "# slow body: complete headers, then one body byte a second"
+LONG=$((SECS > 17 ? SECS : 17)) # long enough to see the 10 s body deadline act
+attack slow-body slow-body --conns "$CONNS" --seconds "$LONG" --interval 1
+known "slow-body: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok slow-body
+
+echo "# chunked bodies that never end (a 16-byte chunk a second)"
+attack chunked chunked-forever --conns "$CONNS" --seconds "$LONG" --interval 1
+known "chunked: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok chunked
+
+echo "# oversized requests and plain HTTP (sequential, honest clients alongside)"
+attack big-headers big-headers --conns 50
+check "big-headers: every 100 KiB header refused with 4xx or cut off, none accepted" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["answers"]
+sys.exit(0 if not any(k.startswith("2") for k in a) else 1)' "$D/big-headers.attack.json"
+attack big-body big-body --conns 50
+check "big-body: Content-Length 1 GB answered 413 every time" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["answers"]
+sys.exit(0 if a.get("413") == 50 else 1)' "$D/big-body.attack.json"
+attack big-chunked big-chunked --conns 20
+check "big-chunked: a 4 MiB chunked stream answered 413 or cut off, never 2xx" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["answers"]
+sys.exit(0 if not any(k.startswith("2") for k in a) and a.get("413", 0) > 0 else 1)' "$D/big-chunked.attack.json"
+attack plain-http plain-http --conns 200
+check "plain-http: no HTTP answer on the TLS port" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["answers"]
+sys.exit(0 if not any(k.isdigit() for k in a) else 1)' "$D/plain-http.attack.json"
+for a in big-headers big-body big-chunked plain-http; do
+	known "$a: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok "$a"
+done
+
+echo "# the body deadline alone: 4 slow bodies and 4 endless chunked bodies (fewer than the threads), 20 s"
+cut_off() { python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+print("     %s: %d of %d closed by hookd, last after %s s" % (a["mode"], a["closed_by_server"], a["opened"], a["max_close_s"]))
+sys.exit(0 if a["opened"] and a["closed_by_server"] == a["opened"] and a["max_close_s"] <= 15.5 else 1)' "$1"; }
+python3 "$HP" slow-body --port "$HK_PORT" --secret "$HK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-body.json" &
+python3 "$HP" chunked-forever --port "$HK_PORT" --secret "$HK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-chunked.json" &
+wait %%- %% 2>/dev/null; wait
+known "a body trickled 1 byte/s is cut off by the 10 s body deadline (<= 15.5 s)" cut_off "$D/deadline-body.json"
+known "a chunked body that never ends is cut off by the 10 s body deadline (<= 15.5 s)" cut_off "$D/deadline-chunked.json"
+hk_stop TERM
+check "hookd stops cleanly after all attacks (SIGTERM, exit 0)" test $? = 0
+[ -n "${HOSTILE_RESULTS:-}" ] && cp "$RESULTS" "$HOSTILE_RESULTS"
+echo "$KNOWN known weakness(es) observed (see bench/HOSTILE.md; --strict makes them failures)"
+hk_summary
