@@ -124,10 +124,14 @@ static const struct {
 		     " updated_ms = excluded.updated_ms",
 		     9 },
 	[ST_NOTIFY] = { "notify", "notify", "SELECT pg_notify('" NOTIFY_CHANNEL "', '')", 0 },
+	/* Two index-ordered arms (due pending jobs, expired leases), so a claim never sorts the whole table. */
 	[ST_CLAIM] = { "claim", "claim jobs",
-		       "WITH c AS (SELECT id FROM jobs WHERE (state = 'pending' AND run_at_ms <= $2)"
-		       " OR (state = 'running' AND lease_expires_ms < $2) ORDER BY run_at_ms, id LIMIT $4"
-		       " FOR UPDATE SKIP LOCKED),"
+		       "WITH due AS (SELECT id, run_at_ms FROM jobs WHERE state = 'pending' AND run_at_ms <= $2"
+		       " ORDER BY run_at_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED),"
+		       " expired AS (SELECT id, run_at_ms FROM jobs WHERE state = 'running' AND lease_expires_ms < $2"
+		       " ORDER BY run_at_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED),"
+		       " c AS (SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) x"
+		       " ORDER BY run_at_ms, id LIMIT $4),"
 		       " u AS (UPDATE jobs j SET state = 'running', lease_owner = $1, lease_expires_ms = $2 + $3::bigint,"
 		       " attempts = j.attempts + 1, updated_ms = $2 FROM c WHERE j.id = c.id RETURNING j.*)"
 		       " SELECT " JOB_COLUMNS " FROM u ORDER BY run_at_ms, id",
