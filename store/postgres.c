@@ -796,7 +796,174 @@ struct wctx {
 	struct job_ref *jobs;
 	size_t nev, njobs;
 	int64_t now_ms;
+	void **owned; /* cleaned copies (text_clean) freed after the write */
+	size_t nowned;
 };
+
+/* ---- text PostgreSQL accepts: valid UTF-8 without NUL (SQLite stores any bytes) ---- */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is invalid or NUL. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len = 0;
+	if (c >= 0x01 && c < 0x80)
+		len = 1;
+	else if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xf0 && s[1] < 0x90)) /* overlong */
+		return 0;
+	if ((c == 0xed && s[1] > 0x9f) || (c == 0xf4 && s[1] > 0x8f)) /* surrogates, beyond U+10FFFF */
+		return 0;
+	return len;
+}
+
+static int text_ok(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0, k; i < n; i += k)
+		if ((k = utf8_seq(u + i, n - i)) == 0)
+			return 0;
+	return 1;
+}
+
+/* A NUL-terminated copy of s[0..n) with each invalid byte (or NUL) replaced by U+FFFD. */
+static char *text_clean(const char *s, size_t n, size_t *outn)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = malloc(n * 3 + 1);
+	size_t m = 0;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq(u + i, n - i);
+		if (k) {
+			memcpy(o + m, s + i, k);
+			m += k;
+			i += k;
+		} else {
+			memcpy(o + m, "\xef\xbf\xbd", 3);
+			m += 3;
+			i++;
+		}
+	}
+	o[m] = '\0';
+	if (outn)
+		*outn = m;
+	return o;
+}
+
+static int own(struct wctx *w, void *ptr)
+{
+	void **no = realloc(w->owned, (w->nowned + 1) * sizeof(*no));
+	if (!no)
+		return -1;
+	w->owned = no;
+	w->owned[w->nowned++] = ptr;
+	return 0;
+}
+
+/* s when PostgreSQL takes it as text, else a cleaned copy (*changed set); s again when out of memory. */
+static const char *fix_str(struct wctx *w, const char *s, int *changed)
+{
+	if (!s || text_ok(s, strlen(s)))
+		return s;
+	char *c = text_clean(s, strlen(s), NULL);
+	if (!c || own(w, c) < 0) {
+		free(c);
+		return s;
+	}
+	*changed = 1;
+	return c;
+}
+
+/* The jobs of e with their text fixed, or e->jobs when none needed it. */
+static const struct job_spec *fix_jobs(struct wctx *w, const struct journal_event *e, int *changed)
+{
+	struct job_spec *js = malloc(e->njobs ? e->njobs * sizeof(*js) : 1);
+	int any = 0;
+	if (!js || own(w, js) < 0) {
+		free(js);
+		return e->jobs;
+	}
+	for (size_t k = 0; k < e->njobs; k++) {
+		js[k] = e->jobs[k];
+		const char **f[] = { &js[k].action, &js[k].rule, &js[k].subject, &js[k].params, &js[k].job_key };
+		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			*f[i] = fix_str(w, *f[i], &any);
+	}
+	*changed |= any;
+	return any ? js : e->jobs;
+}
+
+static int str_ok(const char *s)
+{
+	return !s || text_ok(s, strlen(s));
+}
+
+/* 1 when every text of e and its jobs is valid UTF-8 (the usual case: nothing to copy). */
+static int event_text_ok(const struct journal_event *e)
+{
+	const char *str[] = { e->source,     e->dedupe_key,    e->delivery_id,  e->type,     e->occurred_at,
+			      e->subject_id, e->subject_login, e->subject_name, e->actor_id, e->status,
+			      e->reason,     e->subject_json };
+	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+		if (!str_ok(str[i]))
+			return 0;
+	for (size_t k = 0; k < e->njobs; k++) {
+		const struct job_spec *j = &e->jobs[k];
+		if (!str_ok(j->action) || !str_ok(j->rule) || !str_ok(j->subject) || !str_ok(j->params) ||
+		    !str_ok(j->job_key))
+			return 0;
+	}
+	return !e->raw.p || text_ok(e->raw.p, e->raw.n);
+}
+
+/*
+ * An event whose text is not valid UTF-8 (PostgreSQL would refuse it, and the sender would retry
+ * forever) is stored with U+FFFD in place of the invalid bytes, and a warning is logged.
+ */
+static void fix_event(struct wctx *w, struct ev_ref *r)
+{
+	if (event_text_ok(r->e))
+		return;
+	struct journal_event f = *r->e;
+	int changed = 0;
+	const char **str[] = { &f.source,     &f.dedupe_key, &f.delivery_id, &f.type,   &f.occurred_at,
+			       &f.subject_id, &f.subject_login, &f.subject_name, &f.actor_id, &f.status,
+			       &f.reason,     &f.subject_json };
+	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+		*str[i] = fix_str(w, *str[i], &changed);
+	if (f.raw.p && !text_ok(f.raw.p, f.raw.n)) {
+		size_t m = 0;
+		char *c = text_clean(f.raw.p, f.raw.n, &m);
+		if (c && own(w, c) == 0) {
+			f.raw = (struct slice){ c, m };
+			changed = 1;
+		} else {
+			free(c);
+		}
+	}
+	f.jobs = fix_jobs(w, &f, &changed);
+	struct journal_event *copy = changed ? malloc(sizeof(*copy)) : NULL;
+	if (!copy || own(w, copy) < 0) {
+		free(copy);
+		return;
+	}
+	*copy = f;
+	r->e = copy;
+	log_warn("event text is not valid UTF-8: stored with U+FFFD in place of the invalid bytes", "source",
+		 f.source, "dedupe_key", f.dedupe_key);
+}
 
 static int cmp_str(const char *a, const char *b)
 {
@@ -1014,8 +1181,10 @@ static int pg_write(void *b, const struct journal_event *const *ev, size_t n, in
 		snprintf(err, errlen, "postgres: out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		w.evs[i] = (struct ev_ref){ .e = ev[i], .i = i };
+		fix_event(&w, &w.evs[i]);
+	}
 	qsort(w.evs, n, sizeof(*w.evs), ev_cmp);
 	for (int attempt = 0; attempt < WRITE_TRIES; attempt++) {
 		if (conn_ready(p, &p->writer, err, errlen) < 0)
@@ -1033,6 +1202,9 @@ static int pg_write(void *b, const struct journal_event *const *ev, size_t n, in
 		if (res == WR_FAIL || (res == WR_LOST && fresh))
 			break;
 	}
+	for (size_t i = 0; i < w.nowned; i++)
+		free(w.owned[i]);
+	free(w.owned);
 	free(w.evs);
 	free(w.jobs);
 	return rc;

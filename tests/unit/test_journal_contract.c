@@ -59,12 +59,29 @@ static void contract_dedupe(struct journal *j)
 	struct journal_event two[2] = { contract_ev("okta", "evt-2", NULL, 0), contract_ev("okta", "evt-2", NULL, 0) };
 	enum journal_outcome outs[2];
 	char err[256];
-	CHECK(journal_commit(j, two, 2, outs, err, sizeof(err)) == 0);
-	CHECK(outs[0] == JOURNAL_STORED && outs[1] == JOURNAL_DUPLICATE);
-
-	struct journal_query q = { .source = "okta", .limit = 10 };
+	struct journal_query q0;
 	struct event_row *rows = NULL;
 	size_t n = 0;
+	CHECK(journal_commit(j, two, 2, outs, err, sizeof(err)) == 0);
+	CHECK(outs[0] == JOURNAL_STORED && outs[1] == JOURNAL_DUPLICATE);
+	/*
+	 * Text that is not valid UTF-8 (a sender's bug) is stored all the same: refusing it would make
+	 * the sender retry forever. (PostgreSQL stores U+FFFD in place of the invalid bytes.)
+	 */
+	const char badraw[] = "{\"name\":\"caf\xe9\"}";
+	struct job_spec badjob = { .action = "create_user", .subject = "caf\xe9", .job_key = "k\xff" };
+	struct journal_event bad = contract_ev("hr:latin1", "bad-\xff", &badjob, 1);
+	bad.subject_login = "caf\xe9@example.com";
+	bad.raw = (struct slice){ badraw, sizeof(badraw) - 1 };
+	CHECK(contract_commit1(j, &bad, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(contract_commit1(j, &bad, &out) == 0 && out == JOURNAL_DUPLICATE);
+	q0 = (struct journal_query){ .source = "hr:latin1" };
+	CHECK(journal_list_events(j, &q0, &rows, &n, err, sizeof(err)) == 0 && n == 1);
+	if (n == 1)
+		CHECK(rows[0].raw && strncmp(rows[0].raw, "{\"name\":\"caf", 12) == 0 && rows[0].duplicates == 1);
+	journal_events_free(rows, n);
+
+	struct journal_query q = { .source = "okta", .limit = 10 };
 	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
 	CHECK(n == 2);
 	if (n == 2) {

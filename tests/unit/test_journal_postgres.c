@@ -303,6 +303,12 @@ static void test_big_batch(const char *admin)
 	CHECK(journal_commit(j, &bad, 1, &o1, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "postgres: insert event") != NULL);
 	printf("bad event refused: %s\n", err);
+	/* A NUL and an invalid byte in raw become U+FFFD; the rest is kept. */
+	const char nulraw[] = "a\0b\xff";
+	struct journal_event odd = contract_ev("okta", "odd-raw", NULL, 0);
+	odd.raw = (struct slice){ nulraw, sizeof(nulraw) - 1 };
+	CHECK(journal_commit(j, &odd, 1, &o1, err, sizeof(err)) == 0 && o1 == JOURNAL_STORED);
+	CHECK(sql_int(url, "SELECT count(*) FROM events WHERE raw = U&'a\\FFFDb\\FFFD'") == 1);
 	struct journal_event good = contract_ev("okta", "after-bad", NULL, 0);
 	CHECK(journal_commit(j, &good, 1, &o1, err, sizeof(err)) == 0 && o1 == JOURNAL_STORED);
 	journal_close(j);
