@@ -11,6 +11,7 @@ Modes:
   chunked-forever N TLS connections sending a chunked body, a 16-byte chunk per interval, never the end
   big-headers     N sequential requests with a 100 KiB header; records the answers
   big-body        N sequential requests announcing Content-Length 1 GB; records the answers
+  big-body-stream N sequential 2 MB deliveries still being sent when the 413 comes; records the answers
   big-chunked     N sequential chunked requests streaming 4 MiB as fast as possible; records the answers
   plain-http      N sequential plain-HTTP requests on the TLS port; records what comes back
 Holding modes run for --seconds and report how many connections the server closed and when;
@@ -140,6 +141,12 @@ async def sequential(mode, a):
                 elif mode == "big-body":
                     writer.write(head(extra="Authorization: %s\r\nContent-Length: 1000000000\r\n\r\n" % a.secret))
                     writer.write(b"{" * 65536)
+                elif mode == "big-body-stream":
+                    # still sending when the 413 goes out, and a moment slower than loopback to read it
+                    writer.write(head(extra="Authorization: %s\r\nContent-Length: 2000000\r\n\r\n" % a.secret))
+                    writer.write(b"{" * 60000)
+                    await writer.drain()
+                    await asyncio.sleep(0.02)
                 elif mode == "big-chunked":
                     writer.write(head(extra="Authorization: %s\r\nTransfer-Encoding: chunked\r\n\r\n" % a.secret))
                     chunk = b"4000\r\n" + b" " * 16384 + b"\r\n"

@@ -153,6 +153,12 @@ check "big-body: Content-Length 1 GB answered 413 every time" python3 -c '
 import json, sys
 a = json.load(open(sys.argv[1]))["answers"]
 sys.exit(0 if a.get("413") == 50 else 1)' "$D/big-body.attack.json"
+python3 "$HP" big-body-stream --port "$HK_PORT" --secret "$HK_SECRET" --conns 40 >"$D/big-body-stream.json"
+echo "  [big-body-stream] $(cat "$D/big-body-stream.json")"
+known "big-body-stream: a client still sending an oversized body sees its 413 (not a reset)" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["answers"]
+sys.exit(0 if a.get("413") == 40 else 1)' "$D/big-body-stream.json"
 attack big-chunked big-chunked --conns 20
 check "big-chunked: a 4 MiB chunked stream answered 413 or cut off, never 2xx" python3 -c '
 import json, sys

@@ -533,6 +533,8 @@ int main(int argc, char **argv)
 			struct conn *c = &cs[i];
 			if (c->st == C_DOWN && now >= c->retry_at_ns && !(done_issuing && !pending))
 				conn_open(c);
+			if (opt.max_requests && issued >= opt.max_requests)
+				done_issuing = 1;
 			if (c->st == C_IDLE && !done_issuing) {
 				if (opt.rate > 0 && pending > 0) {
 					int64_t due = t0 + (int64_t)((double)issued * 1e9 / opt.rate);
