@@ -146,6 +146,9 @@ void journal_wake(struct journal *j);
  * okta governor). One row per bucket name holds the window Okta last reported: reset_s is Okta's
  * X-Rate-Limit-Reset (the window's identity), reset_ms the same instant on the recording
  * instance's clock (instances must keep their clocks in sync, e.g. NTP), remaining and limit.
+ * The okta governor plugs these in with okta_governor_new_ops: its take calls journal_rate_take
+ * with okta_bucket_name(b) and its reserve (falling back to an in-memory governor on -1), its
+ * update calls journal_rate_update with the response's struct okta_rate fields.
  */
 struct rate_window {
 	int64_t limit, remaining, reset_s, reset_ms;
