@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh build/release
+BUILD_TARGETS="hookd okta-sim" scripts/build.sh build/release
 data=$PWD/data
 mkdir -p "$data"
 certs/gen-dev-cert.sh "$data/certs" >/dev/null
