@@ -92,9 +92,12 @@ void metric_observe(struct metric *m, double seconds)
 {
 	if (!m)
 		return;
+	/* One increment in the value's own bucket; render adds them up (Prometheus buckets are cumulative). */
 	for (size_t i = 0; i < NBUCKETS; i++)
-		if (seconds <= buckets[i])
+		if (seconds <= buckets[i]) {
 			atomic_fetch_add(&m->bucket[i], 1);
+			break;
+		}
 	atomic_fetch_add(&m->count, 1);
 	atomic_fetch_add(&m->sum_ns, (uint64_t)(seconds * 1e9));
 }
@@ -117,10 +120,12 @@ static void render_one(struct jbuf *out, struct metric *m, int header)
 			jbuf_printf(out, "%s %lld\n", m->name, (long long)atomic_load(&m->value));
 		return;
 	}
-	for (size_t i = 0; i < NBUCKETS; i++)
+	uint64_t count = atomic_load(&m->count), cum = 0;
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		cum += atomic_load(&m->bucket[i]);
 		jbuf_printf(out, "%s_bucket{%s%sle=\"%g\"} %llu\n", m->name, m->labels, sep, buckets[i],
-			    (unsigned long long)atomic_load(&m->bucket[i]));
-	uint64_t count = atomic_load(&m->count);
+			    (unsigned long long)(cum < count ? cum : count));
+	}
 	jbuf_printf(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", m->name, m->labels, sep, (unsigned long long)count);
 	const char *lb = m->labels[0] ? "{" : "", *rb = m->labels[0] ? "}" : "";
 	jbuf_printf(out, "%s_sum%s%s%s %.9f\n", m->name, lb, m->labels, rb, (double)atomic_load(&m->sum_ns) / 1e9);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *http_header(const struct http_req *r, const char *name)
 {
@@ -30,31 +31,63 @@ int http_query(const struct http_req *r, const char *name, char *out, size_t n)
 	return rc >= 0 ? 0 : -1;
 }
 
-static void send_headers(struct http_req *r, int status, const char *ctype, size_t n, int close)
+/* The client's wish from Connection and the HTTP version, as civetweb decides keep-alive. */
+static int client_keeps_alive(const struct http_req *r)
 {
-	mg_response_header_start(r->conn, status);
-	if (ctype)
-		mg_response_header_add(r->conn, "Content-Type", ctype, -1);
-	char len[32];
-	snprintf(len, sizeof(len), "%zu", n);
-	mg_response_header_add(r->conn, "Content-Length", len, -1);
-	mg_response_header_add(r->conn, "Cache-Control", "no-store", -1);
-	mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
-	mg_response_header_add(r->conn, "X-Request-Id", r->id, -1);
-	if (close)
-		mg_response_header_add(r->conn, "Connection", "close", -1);
-	mg_response_header_send(r->conn);
+	const char *c = mg_get_header(r->conn, "Connection");
+	if (c)
+		return strcasestr(c, "keep-alive") != NULL;
+	return r->ri->http_version && strcmp(r->ri->http_version, "1.1") == 0;
 }
 
-void http_reply(struct http_req *r, int status, const char *ctype, const char *body, size_t n)
+/*
+ * Makes civetweb close the connection after this response instead of reading and discarding
+ * what is left of the body (which a client can trickle forever). civetweb 1.16 has no public call
+ * for that; mg_send_http_error sets its must_close flag and, once a response has been written
+ * (mg_write put the connection in the "data sent" state), writes nothing for a 304, which has no
+ * body. Pinned to the civetweb version scripts/fetch-civetweb.sh fetches; t_okta_hook checks it.
+ */
+static void close_after_reply(struct http_req *r)
+{
+	mg_send_http_error(r->conn, 304, "%s", "");
+}
+
+/*
+ * Writes the whole response (status line, headers, body) with one mg_write: one TLS record, one
+ * TCP send. civetweb's header calls write each line on its own, which costs a packet per line.
+ */
+static void send_response(struct http_req *r, int status, const char *ctype, const char *body, size_t n,
+			  const char *extra)
 {
 	if (r->status)
 		return;
 	r->status = status;
-	/* A body we did not read to its end cannot be skipped safely: civetweb closes, and so do we. */
-	send_headers(r, status, body ? ctype : NULL, body ? n : 0, !r->body_done);
+	int keep = r->body_done && client_keeps_alive(r);
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, mg_get_response_code_text(r->conn, status), date);
+	if (body && ctype)
+		jbuf_printf(&b, "Content-Type: %s\r\n", ctype);
+	jbuf_printf(&b, "Content-Length: %zu\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+			"X-Request-Id: %s\r\nConnection: %s\r\n%s\r\n",
+		    body ? n : 0, r->id, keep ? "keep-alive" : "close", extra ? extra : "");
 	if (body && n)
-		mg_write(r->conn, body, n);
+		jbuf_put(&b, body, n);
+	if (!b.err)
+		mg_write(r->conn, b.p, b.n);
+	jbuf_free(&b);
+	if (!keep)
+		close_after_reply(r);
+}
+
+void http_reply(struct http_req *r, int status, const char *ctype, const char *body, size_t n)
+{
+	send_response(r, status, ctype, body, n, NULL);
 }
 
 void http_fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
@@ -83,23 +116,10 @@ void http_fail(struct http_req *r, int status, const char *code, const char *fmt
 
 void http_fail_method(struct http_req *r, const char *allow)
 {
-	if (r->status)
-		return;
-	mg_response_header_start(r->conn, 405);
-	mg_response_header_add(r->conn, "Allow", allow, -1);
-	r->status = 405;
-	static const char body_fmt[] = "{\"error\":\"method_not_allowed\",\"message\":\"use %s\"}";
-	char body[160];
-	int n = snprintf(body, sizeof(body), body_fmt, allow);
-	char len[16];
-	snprintf(len, sizeof(len), "%d", n);
-	mg_response_header_add(r->conn, "Content-Type", "application/json", -1);
-	mg_response_header_add(r->conn, "Content-Length", len, -1);
-	mg_response_header_add(r->conn, "X-Request-Id", r->id, -1);
-	if (!r->body_done)
-		mg_response_header_add(r->conn, "Connection", "close", -1);
-	mg_response_header_send(r->conn);
-	mg_write(r->conn, body, (size_t)n);
+	char body[160], extra[96];
+	int n = snprintf(body, sizeof(body), "{\"error\":\"method_not_allowed\",\"message\":\"use %s\"}", allow);
+	snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+	send_response(r, 405, "application/json", body, (size_t)n, extra);
 }
 
 int http_read_body(struct http_req *r)

@@ -20,11 +20,16 @@
 
 #define MAX_ROUTES 64
 
+#define ROUTE_CODES 16
+
 struct route {
 	struct server *srv;
 	char *path;
 	http_handler fn;
 	void *arg;
+	/* hookd_http_requests_total{route,code} per status seen, filled once, then read without locks */
+	_Atomic int codes[ROUTE_CODES];
+	struct metric *_Atomic counters[ROUTE_CODES];
 };
 
 struct server {
@@ -130,15 +135,43 @@ static void make_id(struct server *s, char *out, size_t n)
 	snprintf(out, n, "%s%08llx", s->id_prefix, (unsigned long long)(seq & 0xffffffffULL));
 }
 
-static void count_request(const struct http_req *r)
+/* The route's counter for status code, from its small cache (the registry's lock only on a miss). */
+static struct metric *route_counter(struct route *rt, int code)
 {
+	for (int i = 0; i < ROUTE_CODES; i++) {
+		int c = atomic_load(&rt->codes[i]);
+		if (c == code) {
+			struct metric *m = atomic_load(&rt->counters[i]);
+			if (m)
+				return m;
+			break;
+		}
+		if (c == 0) {
+			int expected = 0;
+			if (!atomic_compare_exchange_strong(&rt->codes[i], &expected, code) && expected != code)
+				continue;
+			break;
+		}
+	}
 	char labels[200];
-	snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"", r->route, r->status);
-	metrics_count("hookd_http_requests_total", labels, 1);
-	static struct metric *latency;
-	if (!latency)
-		latency = metrics_histogram("hookd_http_request_seconds", NULL, "Time from handler start to answer");
-	metric_observe(latency, (double)(clock_mono_ns() - r->start_ns) / 1e9);
+	snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%d\"", rt->path, code);
+	struct metric *m = metrics_counter("hookd_http_requests_total", labels, "HTTP requests by route and status");
+	for (int i = 0; i < ROUTE_CODES; i++)
+		if (atomic_load(&rt->codes[i]) == code)
+			atomic_store(&rt->counters[i], m);
+	return m;
+}
+
+static void count_request(struct route *rt, const struct http_req *r)
+{
+	metric_add(route_counter(rt, r->status), 1);
+	static struct metric *_Atomic latency;
+	struct metric *l = atomic_load(&latency);
+	if (!l) {
+		l = metrics_histogram("hookd_http_request_seconds", NULL, "Time from handler start to answer");
+		atomic_store(&latency, l);
+	}
+	metric_observe(l, (double)(clock_mono_ns() - r->start_ns) / 1e9);
 }
 
 static void h_not_found(struct http_req *r, void *arg)
@@ -170,7 +203,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 		rt->fn(&r, rt->arg);
 	if (!r.status)
 		http_fail(&r, 500, "internal", "the handler gave no answer");
-	count_request(&r);
+	count_request(rt, &r);
 	free(r.body);
 	return r.status;
 }

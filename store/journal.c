@@ -21,6 +21,7 @@ struct commit_req {
 	enum journal_outcome *out;
 	int rc;
 	int done;
+	pthread_cond_t cv; /* its own: the committer wakes each waiter, not every waiter for every batch */
 	char err[256];
 	struct commit_req *next;
 };
@@ -30,7 +31,7 @@ struct journal {
 	void *b;
 	int group_max;
 	pthread_mutex_t mu;
-	pthread_cond_t work_cv, done_cv, jobs_cv;
+	pthread_cond_t work_cv, jobs_cv;
 	struct commit_req *head, *tail;
 	int stopping;
 	uint64_t jobs_seq;
@@ -180,9 +181,9 @@ static void *committer_main(void *arg)
 		pthread_mutex_lock(&j->mu);
 		for (struct commit_req *r = reqs, *next; r; r = next) {
 			next = r->next;
-			r->done = 1; /* r may vanish once its owner sees done */
+			r->done = 1; /* r may vanish once its owner sees done and the lock is released */
+			pthread_cond_signal(&r->cv);
 		}
-		pthread_cond_broadcast(&j->done_cv);
 		if (jobs_added > 0) {
 			j->jobs_seq++;
 			pthread_cond_broadcast(&j->jobs_cv);
@@ -217,7 +218,6 @@ struct journal *journal_open(const struct journal_opts *o, char *err, size_t err
 	j->group_max = o->group_commit_max > 0 ? o->group_commit_max : 512;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->work_cv, NULL);
-	pthread_cond_init(&j->done_cv, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -258,7 +258,6 @@ void journal_close(struct journal *j)
 	pthread_join(j->committer, NULL);
 	j->be->close(j->b);
 	pthread_cond_destroy(&j->work_cv);
-	pthread_cond_destroy(&j->done_cv);
 	pthread_cond_destroy(&j->jobs_cv);
 	pthread_mutex_destroy(&j->mu);
 	free(j);
@@ -270,9 +269,11 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 	if (n == 0)
 		return 0;
 	struct commit_req r = { .ev = ev, .n = n, .out = out, .rc = -1 };
+	pthread_cond_init(&r.cv, NULL);
 	pthread_mutex_lock(&j->mu);
 	if (j->stopping) {
 		pthread_mutex_unlock(&j->mu);
+		pthread_cond_destroy(&r.cv);
 		set_err(err, errlen, "journal is closing");
 		return -1;
 	}
@@ -283,8 +284,9 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 	j->tail = &r;
 	pthread_cond_signal(&j->work_cv);
 	while (!r.done)
-		pthread_cond_wait(&j->done_cv, &j->mu);
+		pthread_cond_wait(&r.cv, &j->mu);
 	pthread_mutex_unlock(&j->mu);
+	pthread_cond_destroy(&r.cv);
 	if (r.rc != 0)
 		set_err(err, errlen, r.err[0] ? r.err : "journal write failed");
 	return r.rc;
