@@ -5,8 +5,16 @@
 #include "core/jbuf.h"
 #include "core/log.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +130,143 @@ void http_fail_method(struct http_req *r, const char *allow)
 	send_response(r, 405, "application/json", body, (size_t)n, extra);
 }
 
+/*
+ * The body watchdog. civetweb's mg_read keeps reading as long as bytes keep coming, however slowly,
+ * so a trickling client could hold a request thread far past any deadline. Every read of a body is
+ * registered here; a thread checks the deadlines every 200 ms and shuts the reading side of an
+ * overdue connection's socket, which ends the read at once (the handler then answers 408).
+ */
+#define WATCH_SLOTS 1024
+
+struct watch {
+	int used, fired;
+	int64_t deadline_ns;
+	char addr[48];
+	int peer_port, local_port;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	struct watch slot[WATCH_SLOTS];
+	pthread_t thread;
+	atomic_int running;
+	atomic_int started;
+} wd = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* Finds the socket of (local port, peer address and port) among our descriptors and shuts its read side. */
+static int shut_reads(const struct watch *w)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int done = -1;
+	struct dirent *e;
+	while (done < 0 && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		struct sockaddr_storage local, peer;
+		socklen_t ll = sizeof(local), pl = sizeof(peer);
+		if (fd < 3 || getsockname(fd, (struct sockaddr *)&local, &ll) < 0 ||
+		    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 || local.ss_family != peer.ss_family)
+			continue;
+		char a[64];
+		int lport, pport;
+		if (peer.ss_family == AF_INET) {
+			lport = ntohs(((struct sockaddr_in *)&local)->sin_port);
+			pport = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&peer)->sin_addr, a, sizeof(a));
+		} else if (peer.ss_family == AF_INET6) {
+			lport = ntohs(((struct sockaddr_in6 *)&local)->sin6_port);
+			pport = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer)->sin6_addr, a, sizeof(a));
+		} else {
+			continue;
+		}
+		if (lport == w->local_port && pport == w->peer_port && strcmp(a, w->addr) == 0)
+			done = shutdown(fd, SHUT_RD);
+	}
+	closedir(d);
+	return done;
+}
+
+static void *watchdog_main(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&wd.running)) {
+		usleep(200000);
+		int64_t now = clock_mono_ns();
+		for (int i = 0; i < WATCH_SLOTS; i++) {
+			pthread_mutex_lock(&wd.mu);
+			struct watch w = wd.slot[i];
+			int overdue = w.used && !w.fired && now > w.deadline_ns;
+			if (overdue)
+				wd.slot[i].fired = 1;
+			pthread_mutex_unlock(&wd.mu);
+			if (overdue && shut_reads(&w) == 0)
+				log_info("body deadline passed: connection's reads shut", "remote", w.addr);
+		}
+	}
+	return NULL;
+}
+
+void http_watchdog_start(void)
+{
+	if (atomic_exchange(&wd.started, 1))
+		return;
+	atomic_store(&wd.running, 1);
+	if (pthread_create(&wd.thread, NULL, watchdog_main, NULL) != 0) {
+		atomic_store(&wd.running, 0);
+		atomic_store(&wd.started, 0);
+	}
+}
+
+void http_watchdog_stop(void)
+{
+	if (!atomic_exchange(&wd.started, 0))
+		return;
+	atomic_store(&wd.running, 0);
+	pthread_join(wd.thread, NULL);
+}
+
+static int watch_begin(const struct http_req *r)
+{
+	pthread_mutex_lock(&wd.mu);
+	int slot = -1;
+	for (int i = 0; i < WATCH_SLOTS && slot < 0; i++)
+		if (!wd.slot[i].used)
+			slot = i;
+	if (slot >= 0) {
+		struct watch *w = &wd.slot[slot];
+		w->used = 1;
+		w->fired = 0;
+		w->deadline_ns = r->deadline_ns;
+		snprintf(w->addr, sizeof(w->addr), "%s", r->ri->remote_addr);
+		w->peer_port = r->ri->remote_port;
+		w->local_port = r->ri->server_port;
+	}
+	pthread_mutex_unlock(&wd.mu);
+	return slot;
+}
+
+static void watch_end(int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&wd.mu);
+	wd.slot[slot].used = 0;
+	pthread_mutex_unlock(&wd.mu);
+}
+
+static int read_body(struct http_req *r);
+
 int http_read_body(struct http_req *r)
+{
+	int slot = watch_begin(r);
+	int rc = read_body(r);
+	watch_end(slot);
+	return rc;
+}
+
+static int read_body(struct http_req *r)
 {
 	long long cl = r->ri->content_length;
 	if (cl > (long long)r->max_body) {
@@ -160,6 +304,11 @@ int http_read_body(struct http_req *r)
 			cap = ncap;
 		}
 		int got = mg_read(r->conn, buf + n, cap - n - 1);
+		if (got <= 0 && clock_mono_ns() > r->deadline_ns) {
+			free(buf);
+			http_fail(r, 408, "request_timeout", "the body did not arrive within the request deadline");
+			return -1;
+		}
 		if (got == 0)
 			break;
 		if (got < 0) {

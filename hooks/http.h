@@ -28,6 +28,13 @@ struct http_req {
  */
 int http_read_body(struct http_req *r);
 
+/*
+ * The body-deadline watchdog (one thread per process): started by the server, stopped after it.
+ * Without it a client trickling its body keeps a request thread past request_timeout.
+ */
+void http_watchdog_start(void);
+void http_watchdog_stop(void);
+
 /* A request header (case-insensitive) or NULL. */
 const char *http_header(const struct http_req *r, const char *name);
 const char *http_method(const struct http_req *r);

@@ -356,6 +356,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 	memset(&ed, 0, sizeof(ed));
 	ed.text = ebuf;
 	ed.text_buffer_size = sizeof(ebuf);
+	http_watchdog_start();
 	s->ctx = mg_start2(&init, &ed);
 	if (!s->ctx) {
 		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen, ebuf[0] ? ebuf : "unknown error");
@@ -391,6 +392,7 @@ void server_free(struct server *s)
 		return;
 	if (s->ctx)
 		mg_stop(s->ctx);
+	http_watchdog_stop();
 	for (int i = 0; i < s->nroutes; i++)
 		free(s->routes[i].path);
 	free(s);

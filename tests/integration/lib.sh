@@ -73,7 +73,8 @@ sim_api() {
 	fi
 }
 
-# Writes a hookd config to $IT_DIR/hookd.ini: port $1, extra sections from stdin appended.
+# Writes a hookd config to $IT_DIR/hookd.ini: port $1, extra sections from stdin appended,
+# extra [server] lines from $IT_SERVER_EXTRA.
 write_hookd_config() {
 	HOOKD_PORT=$1
 	HOOK_SECRET=hooksecret$RANDOM$RANDOM
@@ -84,6 +85,7 @@ listen = 127.0.0.1:$HOOKD_PORT
 tls_cert = $IT_DIR/certs/server.crt
 tls_key = $IT_DIR/certs/server.key
 threads = 8
+${IT_SERVER_EXTRA:-}
 [store]
 path = $IT_DIR/hookd.db
 [okta_hook]

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Bounded bodies and deadlines on the wire: a body announced over max_body is refused with 413 and
+# the connection closed at once (civetweb would otherwise read and discard it for as long as the
+# client trickles it); a body trickled past request_timeout is cut off at the deadline (civetweb's
+# read keeps going while bytes trickle in, so a watchdog shuts the socket's reads); an honest client
+# on another connection is served meanwhile.
+. "$(dirname "$0")/lib.sh"
+it_init http_limits
+
+port=$(free_port)
+IT_SERVER_EXTRA="request_timeout = 2s" write_hookd_config "$port" </dev/null
+start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
+
+cat >"$IT_DIR/client.py" <<'PY'
+import socket, ssl, sys, time
+port, ca, secret, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+length = 100_000_000 if mode == "huge" else 5000
+s.sendall(("POST /hooks/okta HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\n"
+           "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n{" % (secret, length)).encode())
+t0 = time.time(); got = b""; closed = None
+s.settimeout(0.2)
+while time.time() - t0 < 12:
+    try:
+        d = s.recv(65536)
+        if not d:
+            closed = time.time() - t0; break
+        got += d
+    except socket.timeout:
+        pass
+    except (ConnectionResetError, ssl.SSLError):
+        closed = time.time() - t0; break
+    try:
+        s.send(b" ")  # the trickle: one byte per 200 ms
+    except OSError:
+        closed = time.time() - t0; break
+status = got.split(b" ")[1].decode() if got.startswith(b"HTTP/1.1") else "none"
+print(status, "%.1f" % closed if closed is not None else "open", "json" if b'"error"' in got else "nojson")
+PY
+read -r st closed js < <(python3 "$IT_DIR/client.py" "$port" "$IT_DIR/certs/ca.crt" "$HOOK_SECRET" huge)
+check_eq "a body announced over max_body gets 413" "$st" 413
+check_eq "with a JSON reason" "$js" json
+check "and the connection is closed at once, not drained (closed after ${closed}s)" \
+	python3 -c "import sys; sys.exit(0 if '$closed' != 'open' and float('$closed') < 2 else 1)"
+read -r st closed js < <(python3 "$IT_DIR/client.py" "$port" "$IT_DIR/certs/ca.crt" "$HOOK_SECRET" trickle &
+	sleep 1; tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}\n' >"$IT_DIR/honest"; wait)
+# The watchdog shuts the socket's reading side at the deadline; once OpenSSL has seen that EOF it
+# will not write any more, so the client sees the close and hookd records the 408 in its log.
+check "a body trickled past request_timeout (2 s): the connection is closed at the deadline (after ${closed}s)" \
+	python3 -c "import sys; sys.exit(0 if '$closed' != 'open' and float('$closed') < 4 else 1)"
+check "hookd records it as a 408" grep -q '"status":"408","error":"request_timeout"' "$IT_DIR/hookd.log"
+check_eq "an honest client is served meanwhile" "$(cat "$IT_DIR/honest")" 200
+check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json | jq_py 'len(d)')" 0
+it_done
