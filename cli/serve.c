@@ -7,6 +7,7 @@
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
+#include "okta/governor_shared.h"
 #include "okta/users.h"
 #include "hooks/hr_hook.h"
 #include "hooks/hr_source.h"
@@ -28,6 +29,7 @@ struct app {
 	struct okta_opts oo;
 	int okta_configured;
 	struct okta_org *org;
+	struct okta_governor *governor;
 	struct workers *workers;
 	struct mailer *mail;
 	char *self_id;
@@ -78,8 +80,9 @@ static void app_free(struct app *a)
 	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
 	hr_sources_free(a->hr_sources);
-	journal_close(a->journal);
 	okta_org_free(a->org);
+	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
+	journal_close(a->journal);
 	mailer_free(a->mail);
 	okta_opts_free(&a->oo);
 	free(a->self_id);
@@ -124,7 +127,12 @@ static int start_okta(struct config *c, struct app *a)
 		return 0;
 	}
 	struct okta_error e;
-	a->org = okta_org_new(&a->oo, NULL, &e);
+	/* With PostgreSQL several instances share one Okta budget, kept in the journal. */
+	if (strcmp(a->jo.backend, "postgres") == 0 && !(a->governor = okta_governor_shared_new(a->journal, a->oo.rate_reserve))) {
+		log_error("cannot set up the shared rate governor");
+		return -1;
+	}
+	a->org = okta_org_new(&a->oo, a->governor, &e);
 	if (!a->org) {
 		log_error("cannot set up the Okta client", "detail", okta_error_format(&e, err, sizeof(err)));
 		return -1;
