@@ -347,9 +347,12 @@ static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms
 	struct sq *s = b;
 	static const char sql[] =
 		"UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_ms = ?2 + ?3,"
-		" attempts = attempts + 1, updated_ms = ?2 WHERE id IN (SELECT id FROM jobs WHERE"
-		" (state = 'pending' AND run_at_ms <= ?2) OR (state = 'running' AND lease_expires_ms < ?2)"
-		" ORDER BY run_at_ms, id LIMIT ?4) RETURNING " JOB_COLUMNS;
+		" attempts = attempts + 1, updated_ms = ?2 WHERE id IN ("
+		/* Two index walks (jobs_due gives due jobs in run_at order), not a sort of the whole table. */
+		" SELECT id FROM (SELECT id FROM jobs WHERE state = 'pending' AND run_at_ms <= ?2"
+		" ORDER BY run_at_ms LIMIT ?4)"
+		" UNION ALL SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_ms < ?2 LIMIT ?4)"
+		" LIMIT ?4) RETURNING " JOB_COLUMNS;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&s->mu);
