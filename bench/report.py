@@ -59,7 +59,7 @@ w("")
 if noise:
     w("**Noise:** " + "; ".join(noise))
 else:
-    w("No compiler was running at the end of any run.")
+    w("No compiler ran during any run (sampled every second).")
 w("")
 
 # ---- summary

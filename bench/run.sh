@@ -60,10 +60,18 @@ wait_idle() {
 	done
 	echo "bench: compilers still running; results will be noisy" | tee -a "$NOISE"
 }
-note_noise() { # records compilers and load seen during a run
-	local c
-	c=$(pgrep -xc cc1 || true)
-	[ "${c:-0}" -gt 0 ] && echo "$1: $c compiler process(es) running at the end of the run (load $(cut -d' ' -f1-3 /proc/loadavg))" >>"$NOISE"
+NOISE_PID=
+noise_start() { # counts the seconds during a run in which a compiler (cc1) was running
+	(while :; do pgrep -x cc1 >/dev/null && echo x; sleep 1; done) >"$OUT/cc.txt" &
+	NOISE_PID=$!
+}
+note_noise() { # records compilers seen during a run
+	[ -n "$NOISE_PID" ] && kill "$NOISE_PID" 2>/dev/null && wait "$NOISE_PID" 2>/dev/null
+	NOISE_PID=
+	local n
+	n=$(wc -l <"$OUT/cc.txt" 2>/dev/null || echo 0)
+	[ "${n:-0}" -gt 0 ] && echo "$1: a compiler ran during ${n} s of the run (load $(cut -d' ' -f1-3 /proc/loadavg))" >>"$NOISE"
+	return 0
 }
 
 # ---------- servers ----------
@@ -180,6 +188,7 @@ wrk_run() {
 		-s bench/wrk-delivery.lua "https://127.0.0.1:$SRV_PORT/hooks/okta" >/dev/null 2>&1 # warm-up
 	local c0 t0 j0 j1
 	j0=$(journal_count "$srv")
+	noise_start
 	c0=$(cpu_ticks "${extra[@]}")
 	# a fresh run id per wrk process: its uuids must not repeat the warm-up's or an earlier run's
 	DELIVERY=$DELIVERY SECRET=$HK_SECRET MODE=$mode RUN_ID=$(new_run_id) wrk -t2 -c"$conns" -d"${DUR}s" --latency \
@@ -277,6 +286,7 @@ rate_run() { # rate_run NAME [EXTRA_PIDS...]
 	wait_idle
 	local j0 j1 res c0 c1
 	j0=$(journal_count "$name")
+	noise_start
 	c0=$(cpu_ticks "$@")
 	res=$("$LG" --port "$SRV_PORT" --auth "$HK_SECRET" --body "$DELIVERY" --connections 16 --rate "$HALF" \
 		--duration "$RATE_DUR")
@@ -316,6 +326,7 @@ HSROWS=$OUT/hs.tsv
 hs_run() { # hs_run NAME KIND CONNS
 	wait_idle
 	local res c0 c1
+	noise_start
 	c0=$(cpu_ticks)
 	res=$("$LG" --port "$SRV_PORT" --method GET --path /healthz --new-conn --reconnect --connections "$3" --duration "$HS_DUR")
 	c1=$(cpu_ticks)

@@ -180,8 +180,11 @@ a = json.load(open(sys.argv[1]))
 print("     %s: %d of %d closed by hookd, last after %s s" % (a["mode"], a["closed_by_server"], a["opened"], a["max_close_s"]))
 sys.exit(0 if a["opened"] and a["closed_by_server"] == a["opened"] and a["max_close_s"] <= 15.5 else 1)' "$1"; }
 python3 "$HP" slow-body --port "$HK_PORT" --secret "$HK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-body.json" &
+dl1=$!
 python3 "$HP" chunked-forever --port "$HK_PORT" --secret "$HK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-chunked.json" &
-wait %%- %% 2>/dev/null; wait
+dl2=$!
+HK_PIDS+=("$dl1" "$dl2")
+wait "$dl1" "$dl2"
 known "a body trickled 1 byte/s is cut off by the 10 s body deadline (<= 15.5 s)" cut_off "$D/deadline-body.json"
 known "a chunked body that never ends is cut off by the 10 s body deadline (<= 15.5 s)" cut_off "$D/deadline-chunked.json"
 hk_stop TERM
