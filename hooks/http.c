@@ -48,6 +48,8 @@ static int client_keeps_alive(const struct http_req *r)
 	return r->ri->http_version && strcmp(r->ri->http_version, "1.1") == 0;
 }
 
+static int watch_begin(const struct http_req *r, int64_t deadline_ns, int linger);
+
 /*
  * Makes civetweb close the connection after this response instead of reading and discarding
  * what is left of the body (which a client can trickle forever). civetweb 1.16 has no public call
@@ -55,9 +57,29 @@ static int client_keeps_alive(const struct http_req *r)
  * (mg_write put the connection in the "data sent" state), writes nothing for a 304, which has no
  * body. Pinned to the civetweb version scripts/fetch-civetweb.sh fetches; t_okta_hook checks it.
  */
+static void watch_end(int slot);
+
 static void close_after_reply(struct http_req *r)
 {
+	/*
+	 * A lingering close, bounded: read and drop what the client is still sending (at most 4 MiB
+	 * within 1 s, the watchdog cuts a trickle) so that closing does not reset the connection
+	 * before the client has read our answer.
+	 */
+	if (!r->body_done) {
+		int slot = watch_begin(r, clock_mono_ns() + 1000000000LL, 0);
+		char buf[16384];
+		size_t total = 0;
+		int64_t until = clock_mono_ns() + 1000000000LL;
+		int got;
+		while (total < 4 * 1048576 && clock_mono_ns() < until && (got = mg_read(r->conn, buf, sizeof(buf))) > 0)
+			total += (size_t)got;
+		watch_end(slot);
+	}
 	mg_send_http_error(r->conn, 304, "%s", "");
+	/* civetweb's own graceful close still drains; bound that to 1 s too. */
+	if (!r->body_done)
+		watch_begin(r, clock_mono_ns() + 1000000000LL, 1);
 }
 
 /*
@@ -140,6 +162,7 @@ void http_fail_method(struct http_req *r, const char *allow)
 
 struct watch {
 	int used, fired;
+	int linger; /* a closing connection: the slot is freed when it fires */
 	int64_t deadline_ns;
 	char addr[48];
 	int peer_port, local_port;
@@ -198,10 +221,13 @@ static void *watchdog_main(void *arg)
 			pthread_mutex_lock(&wd.mu);
 			struct watch w = wd.slot[i];
 			int overdue = w.used && !w.fired && now > w.deadline_ns;
-			if (overdue)
+			if (overdue) {
 				wd.slot[i].fired = 1;
+				if (w.linger)
+					wd.slot[i].used = 0;
+			}
 			pthread_mutex_unlock(&wd.mu);
-			if (overdue && shut_reads(&w) == 0)
+			if (overdue && shut_reads(&w) == 0 && !w.linger)
 				log_info("body deadline passed: connection's reads shut", "remote", w.addr);
 		}
 	}
@@ -227,8 +253,10 @@ void http_watchdog_stop(void)
 	pthread_join(wd.thread, NULL);
 }
 
-static int watch_begin(const struct http_req *r)
+static int watch_begin(const struct http_req *r, int64_t deadline_ns, int linger)
 {
+	if (!atomic_load(&wd.running))
+		return -1;
 	pthread_mutex_lock(&wd.mu);
 	int slot = -1;
 	for (int i = 0; i < WATCH_SLOTS && slot < 0; i++)
@@ -238,7 +266,8 @@ static int watch_begin(const struct http_req *r)
 		struct watch *w = &wd.slot[slot];
 		w->used = 1;
 		w->fired = 0;
-		w->deadline_ns = r->deadline_ns;
+		w->linger = linger;
+		w->deadline_ns = deadline_ns;
 		snprintf(w->addr, sizeof(w->addr), "%s", r->ri->remote_addr);
 		w->peer_port = r->ri->remote_port;
 		w->local_port = r->ri->server_port;
@@ -260,7 +289,7 @@ static int read_body(struct http_req *r);
 
 int http_read_body(struct http_req *r)
 {
-	int slot = watch_begin(r);
+	int slot = watch_begin(r, r->deadline_ns, 0);
 	int rc = read_body(r);
 	watch_end(slot);
 	return rc;

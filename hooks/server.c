@@ -342,7 +342,6 @@ int server_start(struct server *s, char *err, size_t errlen)
 		"enable_keep_alive", "yes",
 		"tcp_nodelay", "1",
 		"ssl_protocol_version", "4",
-		"linger_timeout_ms", "0",
 		"decode_url", "yes",
 		NULL,
 	};
