@@ -8,10 +8,10 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "tls_cert", CFG_STR, "/etc/hookd/server.crt", "PEM certificate chain (leaf first)" },
 	{ "server", "tls_key", CFG_STR, "/etc/hookd/server.key", "PEM private key" },
 	{ "server", "tls_min_version", CFG_STR, "1.2", "lowest TLS version accepted: 1.2 or 1.3" },
-	{ "server", "threads", CFG_INT, "16", "request threads (each serves one connection at a time)" },
+	{ "server", "threads", CFG_INT, "64", "request threads; civetweb gives each open connection one, so this bounds concurrent connections" },
 	{ "server", "max_body", CFG_SIZE, "1048576", "largest request body accepted; larger answers 413" },
 	{ "server", "request_timeout", CFG_MS, "10s", "total deadline for reading one request's body" },
-	{ "server", "keep_alive_timeout", CFG_MS, "15s", "how long an idle keep-alive connection is kept" },
+	{ "server", "keep_alive_timeout", CFG_MS, "5s", "how long an idle keep-alive connection keeps its thread" },
 	{ "server", "drain_timeout", CFG_MS, "10s", "on SIGTERM, how long in-flight requests may take to finish" },
 	{ "server", "admin_token", CFG_SECRET, NULL, "bearer token for /metrics when it is not on loopback; unset: /metrics is open" },
 
