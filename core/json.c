@@ -48,31 +48,41 @@ int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char 
 		set_err(err, errlen, "JSON nested deeper than 256 levels");
 		return -1;
 	}
-	jsmn_parser p;
-	jsmn_init(&p);
-	int n = jsmn_parse(&p, js, len, NULL, 0);
-	if (n < 0) {
-		set_err(err, errlen, n == JSMN_ERROR_PART ? "truncated JSON" : "invalid JSON");
-		return -1;
-	}
-	if (n == 0) {
-		set_err(err, errlen, "empty document");
-		return -1;
-	}
-	if (max_tokens > 0 && n > max_tokens) {
-		set_err(err, errlen, "too many JSON tokens");
-		return -1;
-	}
-	jsmntok_t *tok = calloc((size_t)n, sizeof(*tok));
+	/* One pass with a generous guess (real documents use far fewer tokens than bytes / 8); a count pass only when it is too small. */
+	size_t guess = len / 8 + 64;
+	if (max_tokens > 0 && guess > (size_t)max_tokens)
+		guess = (size_t)max_tokens;
+	jsmntok_t *tok = malloc(guess * sizeof(*tok));
 	if (!tok) {
 		set_err(err, errlen, "out of memory");
 		return -1;
 	}
+	jsmn_parser p;
 	jsmn_init(&p);
-	int m = jsmn_parse(&p, js, len, tok, (unsigned)n);
-	if (m != n) {
+	int n = jsmn_parse(&p, js, len, tok, (unsigned)guess);
+	if (n == JSMN_ERROR_NOMEM) {
 		free(tok);
-		set_err(err, errlen, "invalid JSON");
+		jsmn_init(&p);
+		n = jsmn_parse(&p, js, len, NULL, 0);
+		if (n > 0 && max_tokens > 0 && n > max_tokens) {
+			set_err(err, errlen, "too many JSON tokens");
+			return -1;
+		}
+		tok = n > 0 ? calloc((size_t)n, sizeof(*tok)) : NULL;
+		if (n > 0 && !tok) {
+			set_err(err, errlen, "out of memory");
+			return -1;
+		}
+		if (n > 0) {
+			jsmn_init(&p);
+			if (jsmn_parse(&p, js, len, tok, (unsigned)n) != n)
+				n = JSMN_ERROR_INVAL;
+		}
+	}
+	if (n <= 0) {
+		free(tok);
+		set_err(err, errlen, n == 0 ? "empty document" : n == JSMN_ERROR_PART ? "truncated JSON" :
+				     n == JSMN_ERROR_NOMEM ? "too many JSON tokens" : "invalid JSON");
 		return -1;
 	}
 	j->js = js;

@@ -24,7 +24,7 @@ run_suite() {
   echo "=== build $dir $*"
   scripts/build.sh "$dir" "$@"
   echo "=== test $dir"
-  ctest --test-dir "$dir" --output-on-failure --timeout 900 ${CTEST_ARGS:-} || status=1
+  ctest --test-dir "$dir" --output-on-failure --timeout 900 -j2 ${CTEST_ARGS:-} || status=1
 }
 
 run_suite build/release
