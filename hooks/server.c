@@ -102,7 +102,9 @@ static int init_tls(void *ssl_ctx, void *user_data)
 	struct server *s = user_data;
 	SSL_CTX *ctx = ssl_ctx;
 	SSL_CTX_set_min_proto_version(ctx, s->o.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* No session tickets: their key would live as long as the process, and with it forward secrecy. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+				 SSL_OP_NO_TICKET);
 	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 || SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
 		goto fail;
 	if (SSL_CTX_use_certificate_chain_file(ctx, s->o.tls_cert) != 1) {
