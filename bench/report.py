@@ -97,6 +97,17 @@ for kind, label in (("ec", "ECDSA P-256"), ("rsa", "RSA-2048")):
         if h and n:
             w("- New TLS connections, %s, %s concurrent: hookd %s/s, nginx %s/s (hookd/nginx %s)." % (
                 label, c, h[3], n[3], ratio(float(h[3]), float(n[3]))))
+# ---- why: CPU budget per delivery
+cpu = {r[0]: float(r[7]) for r in ing if r[1] == "unique" and r[2] == "16"}
+if "nginx" in cpu and "hookd-sqlite" in cpu and cpu["nginx"] > 0:
+    cap = os.cpu_count() * 1000 / cpu["hookd-sqlite"]
+    half = 0.5 * ng.get("16", 0)
+    w("- CPU per durable delivery: hookd-sqlite %.3f s per 1,000 vs nginx %.3f (%.0f x). At that cost %d cores cap "
+      "hookd near %.0f deliveries/s even with no load generator on the machine; half of nginx's measured rate is "
+      "%.0f/s, %s that cap. More connections than `[server] threads` (16) add no concurrency (civetweb holds a "
+      "thread per connection; see bench/HOSTILE.md), which is why 64 connections do worse."
+      % (cpu["hookd-sqlite"], cpu["nginx"], cpu["hookd-sqlite"] / cpu["nginx"], os.cpu_count(), cap, half,
+         "above" if half > cap else "below"))
 w("")
 
 # ---- ingest table
