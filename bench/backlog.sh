@@ -189,7 +189,7 @@ for (w, b), c in sorted(win.items()):
 total429 = sum(c["429"] for c in win.values())
 print("\n- %d API calls, %d answered 429 (%.2f%%); jobs at the end: %s pending, %s done, %s dead" % (
     len(rows), total429, 100.0 * total429 / len(rows), sys.argv[3], sys.argv[4], sys.argv[5]))
-print("- share used counts calls that were not refused; the last window may be partial.\n")
+print("- windows are 60 s slices from the first call, not okta-sim's own window boundaries (which the governor follows), so a slice may straddle two sim windows; share used counts calls that were not refused; the last slice is partial.\n")
 EOF
 cat "$OUTMD"
 {
