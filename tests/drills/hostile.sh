@@ -32,7 +32,8 @@ hk_config "$D/hookd.ini" "$(hk_port)" "$D" "$(printf '[server]\nmax_body = 65536
 LG=$(hk_loadgen) || exit 1
 hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
 THREADS=$(sed -n 's/^threads = //p' "$D/hookd.ini" | head -1)
-echo "# hostile clients: $CONNS connections per attack, ${SECS} s each; hookd has $THREADS request threads, request_timeout 10s, keep_alive_timeout 15s, max_body 64 KiB"
+[ -n "$THREADS" ] || THREADS="$("$HK_BIN" config-reference 2>/dev/null | grep -m1 -o '`threads`[^|]*|[^|]*|[^|]*' | grep -o '[0-9][0-9]*' | head -1) (default)"
+echo "# hostile clients: $CONNS connections per attack, ${SECS} s each; hookd has $THREADS request threads (HK_THREADS sets them), max_body 64 KiB"
 KNOWN=0
 known() { # known DESC CMD...: a check of a documented weakness
 	local desc=$1

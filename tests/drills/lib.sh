@@ -5,7 +5,7 @@
 #   hk_port                       a free TCP port on 127.0.0.1
 #   hk_certs DIR [ec|rsa]         a dev CA and server certificate (certs/gen-dev-cert.sh)
 #   hk_config FILE PORT DIR [INI] a hookd config: TLS on PORT, SQLite journal in DIR, secret in DIR/secret
-#                                 (HK_STORE replaces the [store] lines, HK_THREADS the thread count)
+#                                 (HK_STORE replaces the [store] lines; HK_THREADS sets [server] threads, else hookd's default)
 #   hk_start CONFIG LOG           starts hookd serve; HK_PID; waits until /healthz answers (or fails)
 #   hk_stop [SIGNAL]              stops hookd (TERM by default) and waits for it
 #   hk_loadgen                    builds tests/drills/loadgen.c once; prints its path
@@ -64,7 +64,7 @@ hk_config() {
 listen = 127.0.0.1:$port
 tls_cert = $dir/certs/server.crt
 tls_key = $dir/certs/server.key
-threads = ${HK_THREADS:-16}
+${HK_THREADS:+threads = $HK_THREADS}
 
 [store]
 ${HK_STORE:-backend = sqlite
