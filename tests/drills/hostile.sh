@@ -32,6 +32,13 @@ hk_config "$D/hookd.ini" "$(hk_port)" "$D" "$(printf '[server]\nmax_body = 65536
 LG=$(hk_loadgen) || exit 1
 hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
 THREADS=$(sed -n 's/^threads = //p' "$D/hookd.ini" | head -1)
+# An AddressSanitizer build keeps up to 256 MiB of freed memory in quarantine by design: its RSS
+# says nothing about hookd's own bound, so the limit is raised there (and the release run checks 256).
+RSS_LIMIT_MB=256
+if grep -q __asan_init "$HOOKD_BIN" 2>/dev/null; then
+	RSS_LIMIT_MB=1024
+	echo "# ASan build: the RSS bound is 1024 MiB here (ASan's quarantine alone may hold 256 MiB)"
+fi
 [ -n "$THREADS" ] || THREADS="$("$HK_BIN" config-reference 2>/dev/null | grep -m1 -o '`threads`[^|]*|[^|]*|[^|]*' | grep -o '[0-9][0-9]*' | head -1) (default)"
 echo "# hostile clients: $CONNS connections per attack, ${SECS} s each; hookd has $THREADS request threads (HK_THREADS sets them), max_body 64 KiB"
 KNOWN=0
@@ -113,7 +120,7 @@ print("%d due, %d answered 200, %d unsent, %d connection errors; p50 %.1f ms, p9
 	done
 	echo "  [$name] hookd: peak RSS $((${mem% *} / 1024)) MiB, peak threads ${mem#* }"
 	check "$name: hookd still answers /healthz" bash -c "curl -sk --max-time 10 https://127.0.0.1:$HK_PORT/healthz | grep -q ok"
-	check "$name: hookd RSS stayed under 256 MiB ($((${mem% *} / 1024)) MiB)" test "${mem% *}" -lt 262144
+	check "$name: hookd RSS stayed under $RSS_LIMIT_MB MiB ($((${mem% *} / 1024)) MiB)" test "${mem% *}" -lt $((RSS_LIMIT_MB * 1024))
 }
 
 echo "# baseline (no attack)"
