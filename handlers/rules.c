@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/jbuf.h"
 #include "core/json.h"
+#include "core/list.h"
 #include "core/tz.h"
 
 #include <stdio.h>
@@ -211,21 +212,10 @@ static char *event_field(const struct journal_event *ev, const struct json *subj
 
 static int in_list(const char *value, const char *list)
 {
-	size_t vn = strlen(value);
-	const char *p = list;
-	while (*p) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		const char *e = p;
-		while (*e && *e != ',')
-			e++;
-		const char *t = e;
-		while (t > p && t[-1] == ' ')
-			t--;
-		if ((size_t)(t - p) == vn && memcmp(p, value, vn) == 0)
+	struct slice item;
+	while (list_next(&list, ",", &item))
+		if (slice_eq_cstr(item, value))
 			return 1;
-		p = e;
-	}
 	return 0;
 }
 
@@ -275,17 +265,10 @@ static char *make_params(const struct rule *r, const struct journal_event *ev)
 		jbuf_key(&b, "groups");
 		jbuf_arr_open(&b);
 		const char *p = r->groups;
-		while (*p) {
-			while (*p == ' ' || *p == ',')
-				p++;
-			const char *e = p;
-			while (*e && *e != ',' && *e != ' ')
-				e++;
-			if (e > p) {
-				jbuf_elem(&b);
-				jbuf_strn(&b, p, (size_t)(e - p));
-			}
-			p = e;
+		struct slice id;
+		while (list_next(&p, ", ", &id)) {
+			jbuf_elem(&b);
+			jbuf_strn(&b, id.p, id.n);
 		}
 		jbuf_arr_close(&b);
 	}

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/jbuf.h"
+#include "core/list.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/secure.h"
@@ -303,19 +304,12 @@ static int tls_ports(const char *listen, char *out, size_t n)
 	struct jbuf b;
 	jbuf_init(&b);
 	const char *p = listen;
-	while (*p) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		const char *e = p;
-		while (*e && *e != ',' && *e != ' ')
-			e++;
-		if (e > p) {
-			if (b.n)
-				jbuf_putc(&b, ',');
-			jbuf_put(&b, p, (size_t)(e - p));
-			jbuf_putc(&b, 's');
-		}
-		p = e;
+	struct slice addr;
+	while (list_next(&p, ", ", &addr)) {
+		if (b.n)
+			jbuf_putc(&b, ',');
+		jbuf_put(&b, addr.p, addr.n);
+		jbuf_putc(&b, 's');
 	}
 	int ok = !b.err && b.n && b.n < n;
 	if (ok)

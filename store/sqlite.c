@@ -71,6 +71,17 @@ static void db_err(struct sq *s, char *err, size_t errlen, const char *what)
 		snprintf(err, errlen, "sqlite: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
+/* A prepared statement, or NULL with err naming what failed. */
+static sqlite3_stmt *prepare(struct sq *s, const char *sql, char *err, size_t errlen, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(s, err, errlen, what);
+		return NULL;
+	}
+	return st;
+}
+
 static int exec(struct sq *s, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;
@@ -356,10 +367,8 @@ static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare claim");
+	if (!(st = prepare(s, sql, err, errlen, "prepare claim")))
 		goto out;
-	}
 	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms);
 	sqlite3_bind_int64(st, 3, lease_ms);
@@ -421,10 +430,8 @@ static int sq_requeue(void *b, int64_t id, int64_t now_ms, char *err, size_t err
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare requeue");
+	if (!(st = prepare(s, sql, err, errlen, "prepare requeue")))
 		goto out;
-	}
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_ms);
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -451,10 +458,8 @@ static int sq_list_events(void *b, const struct journal_query *q, struct event_r
 	int rc = -1, step;
 	size_t cap = 0;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare list");
+	if (!(st = prepare(s, sql, err, errlen, "prepare list")))
 		goto out;
-	}
 	bind_text(st, 1, q->source);
 	sqlite3_bind_int64(st, 2, q->before_id);
 	sqlite3_bind_int64(st, 3, q->id);
@@ -504,10 +509,8 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare list");
+	if (!(st = prepare(s, sql, err, errlen, "prepare list")))
 		goto out;
-	}
 	bind_text(st, 1, q->state);
 	bind_text(st, 5, q->job_key);
 	sqlite3_bind_int64(st, 2, q->before_id);
@@ -589,10 +592,8 @@ static int64_t sq_rate_take(void *b, const char *bucket, int reserve, int64_t no
 	sqlite3_stmt *st = NULL;
 	int64_t rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, take_sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare rate take");
+	if (!(st = prepare(s, take_sql, err, errlen, "prepare rate take")))
 		goto out;
-	}
 	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms);
 	sqlite3_bind_int(st, 3, reserve);
@@ -651,10 +652,8 @@ static int sq_rate_update(void *b, const char *bucket, const struct rate_window 
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare rate update");
+	if (!(st = prepare(s, sql, err, errlen, "prepare rate update")))
 		goto out;
-	}
 	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, w->reset_s);
 	sqlite3_bind_int64(st, 3, w->reset_ms);
@@ -675,10 +674,8 @@ static int sq_rate_read(void *b, const char *bucket, struct rate_window *w, char
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare rate read");
+	if (!(st = prepare(s, sql, err, errlen, "prepare rate read")))
 		goto out;
-	}
 	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {

@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/list.h"
 #include "core/tz.h"
 #include "handlers/actions.h"
 #include "handlers/rules.h"
@@ -154,8 +155,29 @@ static void test_profile_json(void)
 	CHECK(action_profile_json("not json", 1) == NULL);
 }
 
+static void test_lists(void)
+{
+	const char *p = " a, b ,,Human Resources , ";
+	struct slice it;
+	const char *want[] = { "a", "b", "Human Resources" };
+	int n = 0;
+	while (list_next(&p, ",", &it)) {
+		CHECK(n < 3 && slice_eq_cstr(it, want[n]));
+		n++;
+	}
+	CHECK(n == 3);
+	p = "127.0.0.1:8443,[::1]:8443 10.0.0.1:1";
+	n = 0;
+	while (list_next(&p, ", ", &it))
+		n++;
+	CHECK(n == 3);
+	p = "";
+	CHECK(list_next(&p, ",", &it) == 0);
+}
+
 int main(void)
 {
+	test_lists();
 	test_okta_rule_and_self();
 	test_hr_filters_and_schedule();
 	test_bad_rules();
