@@ -64,6 +64,26 @@ start_sim() {
 	[ -n "$SIM_URL" ] && wait_url "$SIM_URL/sim/config"
 }
 
+# An OAuth service app for hookd (private_key_jwt, ES256): $IT_DIR/app.key and app.pub; sets APP_ID.
+# With it hookd's own calls carry the app's identity, while the test plays the admin with SSWS.
+make_oauth_app() {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$IT_DIR/app.key" 2>/dev/null
+	openssl pkey -in "$IT_DIR/app.key" -pubout -out "$IT_DIR/app.pub" 2>/dev/null
+	APP_ID=${1:-0oahookdtest$RANDOM}
+}
+
+# The [okta] section for hookd as that OAuth app against the running okta-sim.
+okta_app_ini() {
+	cat <<INI
+[okta]
+org_url = $SIM_URL
+auth_mode = private_key
+client_id = $APP_ID
+private_key_file = $IT_DIR/app.key
+ca_file = $IT_DIR/certs/ca.crt
+INI
+}
+
 # okta-sim API call with the SSWS token: sim_api METHOD PATH [JSON]
 sim_api() {
 	if [ $# -ge 3 ]; then

@@ -9,20 +9,14 @@
 . "$(dirname "$0")/lib.sh"
 it_init activation_flow
 
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$IT_DIR/app.key" 2>/dev/null
-openssl pkey -in "$IT_DIR/app.key" -pubout -out "$IT_DIR/app.pub" 2>/dev/null
-client_id=0oahookdtest$RANDOM
-start_sim --rate-limit off --oauth-client-id "$client_id" --oauth-public-key "$IT_DIR/app.pub" ||
+make_oauth_app
+client_id=$APP_ID
+start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
 	{ fail "okta-sim starts"; it_done; exit 1; }
 ok "okta-sim listening at $SIM_URL"
 port=$(free_port)
 write_hookd_config "$port" <<INI
-[okta]
-org_url = $SIM_URL
-auth_mode = private_key
-client_id = $client_id
-private_key_file = $IT_DIR/app.key
-ca_file = $IT_DIR/certs/ca.crt
+$(okta_app_ini)
 [worker]
 threads = 2
 poll = 100ms

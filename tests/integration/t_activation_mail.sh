@@ -18,18 +18,12 @@ asyncore.loop()
 PY
 python3 "$IT_DIR/smtp.py" "$smtp_port" "$IT_DIR/mail.txt" 2>"$IT_DIR/smtp.log" &
 IT_PIDS+=($!)
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$IT_DIR/app.key" 2>/dev/null
-openssl pkey -in "$IT_DIR/app.key" -pubout -out "$IT_DIR/app.pub" 2>/dev/null
-start_sim --rate-limit off --oauth-client-id 0oamail --oauth-public-key "$IT_DIR/app.pub" ||
+make_oauth_app
+start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
 	{ fail "okta-sim starts"; it_done; exit 1; }
 port=$(free_port)
 write_hookd_config "$port" <<INI
-[okta]
-org_url = $SIM_URL
-auth_mode = private_key
-client_id = 0oamail
-private_key_file = $IT_DIR/app.key
-ca_file = $IT_DIR/certs/ca.crt
+$(okta_app_ini)
 [mail]
 smtp_url = smtp://127.0.0.1:$smtp_port
 from = hookd@example.com

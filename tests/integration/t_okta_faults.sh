@@ -8,19 +8,12 @@
 it_init okta_faults
 N=${FAULT_USERS:-25}
 
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$IT_DIR/app.key" 2>/dev/null
-openssl pkey -in "$IT_DIR/app.key" -pubout -out "$IT_DIR/app.pub" 2>/dev/null
-client_id=0oafaults$RANDOM
-start_sim --rate-limit all=100000,window=5 --oauth-client-id "$client_id" --oauth-public-key "$IT_DIR/app.pub" ||
+make_oauth_app
+start_sim --rate-limit all=100000,window=5 --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
 	{ fail "okta-sim starts"; it_done; exit 1; }
 port=$(free_port)
 write_hookd_config "$port" <<INI
-[okta]
-org_url = $SIM_URL
-auth_mode = private_key
-client_id = $client_id
-private_key_file = $IT_DIR/app.key
-ca_file = $IT_DIR/certs/ca.crt
+$(okta_app_ini)
 timeout = 5s
 ; no retries inside the client: every fault it meets becomes a job retry, which is what is tested here
 max_retries = 0
