@@ -2,7 +2,8 @@
 # HR webhooks end to end against okta-sim, with the shipped BambooHR example config: a signed hire
 # creates the user STAGED with the mapped profile and schedules the activation email for 09:00 on the
 # start date; with hookd's clock moved to the start date the email is sent and the user is
-# PROVISIONED; a leaver is deactivated; tampered, stale or unsigned deliveries create nothing.
+# PROVISIONED; a leaver is deactivated and a rehire activated again; tampered, stale or unsigned
+# deliveries create nothing.
 . "$(dirname "$0")/lib.sh"
 it_init hr_flow
 
@@ -77,6 +78,12 @@ check_eq "with exactly one activation email" "$(tls_curl "$SIM_URL/sim/outbox" |
 # before, by hookd's clock): deactivated at once.
 check_eq "the leaver delivery is accepted" "$(post_bamboo "$(hire Inactive "$(date -u -d "$start -1 day" +%F)")")" 200
 check "the user is deactivated" eventually '[ "$(user_json | jq_py "d[\"status\"]")" = DEPROVISIONED ]' 15
+
+# The rehire: Active again. The login is reused (no second user) and activated again.
+check_eq "the rehire delivery is accepted" "$(post_bamboo "$(hire Active "")")" 200
+check "the rehired user is PROVISIONED again" eventually '[ "$(user_json | jq_py "d[\"status\"]")" = PROVISIONED ]' 15
+check_eq "with a second activation email" "$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['login']=='$login' and m['kind']=='activation'))")" 2
+check_eq "and still one user with that login" "$(sim_api GET "/api/v1/users?limit=200" | python3 -c "import json,sys; print(sum(1 for u in json.load(sys.stdin) if u['profile']['login']=='$login'))")" 1
 
 # A payload the mapping cannot read: 422, kept as rejected, no job.
 check_eq "an unmappable payload is answered 422" "$(post_bamboo '{"employees":[{"action":"Updated"}]}')" 422
