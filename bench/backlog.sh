@@ -192,8 +192,9 @@ print("\n- %d API calls, %d answered 429 (%.2f%%); jobs at the end: %s pending, 
 print("- windows are 60 s slices from the first call, not okta-sim's own window boundaries (which the governor follows), so a slice may straddle two sim windows; share used counts calls that were not refused; the last slice is partial.\n")
 EOF
 cat "$OUTMD"
+# sed -i replaces the file: it must run before the append opens it, not inside the redirected block.
+grep -q '<!-- backlog -->' bench/RESULTS.md 2>/dev/null && sed -i '/<!-- backlog -->/,$d' bench/RESULTS.md
 {
-	grep -q '<!-- backlog -->' bench/RESULTS.md 2>/dev/null && sed -i '/<!-- backlog -->/,$d' bench/RESULTS.md
 	echo "<!-- backlog -->"
 	echo "Backlog run of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), \`bench/backlog.sh --events $N\`:"
 	echo
