@@ -9,6 +9,9 @@
 int64_t clock_now_ms(void);
 /* Monotonic nanoseconds, for deadlines and latency. */
 int64_t clock_mono_ns(void);
+/* The CLOCK_MONOTONIC instant timeout_ms from now, for pthread_cond_timedwait on a monotonic condvar. */
+struct timespec;
+void clock_mono_deadline(int64_t timeout_ms, struct timespec *out);
 /* Formats unix milliseconds as RFC 3339 UTC with milliseconds ("2026-11-27T04:47:16.123Z"). */
 void clock_format_ms(int64_t ms, char *out, size_t n);
 /*

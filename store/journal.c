@@ -373,13 +373,7 @@ int journal_wait_jobs(struct journal *j, int64_t timeout_ms)
 		return j->be->wait_remote(j->b, timeout_ms);
 	}
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	clock_mono_deadline(timeout_ms, &ts);
 	pthread_mutex_lock(&j->mu);
 	uint64_t seq = j->jobs_seq;
 	int rc = 0;

@@ -743,13 +743,7 @@ static int pg_wait_remote(void *b, int64_t timeout_ms)
 {
 	struct pg *p = b;
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	clock_mono_deadline(timeout_ms, &ts);
 	pthread_mutex_lock(&p->mu);
 	if (tl_pg != p) {
 		tl_pg = p;

@@ -328,7 +328,7 @@ static void read_job(sqlite3_stmt *st, struct job *j)
 	j->lease_expires_ms = sqlite3_column_int64(st, 16);
 }
 
-/* Steps st to the end, appending one job per row. */
+/* Steps st to the end, appending one job per row; on failure frees what it gathered and leaves none. */
 static int collect_jobs(struct sq *s, sqlite3_stmt *st, struct job **jobs, size_t *n, char *err, size_t errlen)
 {
 	size_t cap = 0;
@@ -339,7 +339,7 @@ static int collect_jobs(struct sq *s, sqlite3_stmt *st, struct job **jobs, size_
 			struct job *nj = realloc(*jobs, cap * sizeof(*nj));
 			if (!nj) {
 				snprintf(err, errlen, "out of memory");
-				return -1;
+				goto fail;
 			}
 			*jobs = nj;
 		}
@@ -347,9 +347,14 @@ static int collect_jobs(struct sq *s, sqlite3_stmt *st, struct job **jobs, size_
 	}
 	if (rc != SQLITE_DONE) {
 		db_err(s, err, errlen, "read jobs");
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	journal_jobs_free(*jobs, *n);
+	*jobs = NULL;
+	*n = 0;
+	return -1;
 }
 
 static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs,
@@ -374,11 +379,6 @@ static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms
 	sqlite3_bind_int64(st, 3, lease_ms);
 	sqlite3_bind_int(st, 4, max);
 	rc = collect_jobs(s, st, jobs, n, err, errlen);
-	if (rc < 0) {
-		journal_jobs_free(*jobs, *n);
-		*jobs = NULL;
-		*n = 0;
-	}
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
@@ -517,11 +517,6 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 	sqlite3_bind_int64(st, 3, q->id);
 	sqlite3_bind_int(st, 4, q->limit > 0 ? q->limit : 50);
 	rc = collect_jobs(s, st, rows, n, err, errlen);
-	if (rc < 0) {
-		journal_jobs_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);
