@@ -14,6 +14,7 @@
 #include "sim/http.h"
 #include "sim/oauth.h"
 #include "sim/ratelimit.h"
+#include "sim/reqlog.h"
 #include "sim/sim.h"
 #include "sim/users.h"
 
@@ -101,6 +102,16 @@ static int gate(struct http_req *r, enum rl_bucket bucket)
 	int over = ratelimit_take(r->sim->rl, bucket, clock_now_ms(), &st);
 	enum fault_action a = faults_roll(r->sim->faults, &delay_ms, &status);
 	rate_headers(r, &st, a == FAULT_429);
+	r->bucket = ratelimit_bucket_name(bucket);
+	r->rl_reset_s = st.reset_s;
+	r->rl_remaining = a == FAULT_429 ? 0 : st.remaining;
+	r->fault = a == FAULT_429	? "429"
+		   : a == FAULT_DROP	? "drop"
+		   : a == FAULT_ERROR	? "error"
+		   : a == FAULT_LOST	? "lost"
+					: NULL;
+	if (delay_ms > 0 && a == FAULT_NONE)
+		r->fault = "latency";
 	if (delay_ms > 0) {
 		struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
@@ -115,6 +126,9 @@ static int gate(struct http_req *r, enum rl_bucket bucket)
 	case FAULT_ERROR:
 		http_okta_error(r, status, "E0000009", "Internal Server Error", "injected by okta-sim /sim/faults");
 		return 1;
+	case FAULT_LOST:
+		r->lose_reply = 1; /* the call runs below; http_reply drops instead of answering */
+		break;
 	case FAULT_NONE:
 		break;
 	}
@@ -172,9 +186,21 @@ static void dispatch(struct http_req *r)
 int api_handler(struct mg_connection *conn, void *cbdata)
 {
 	struct http_req *r = sim_xcalloc(1, sizeof(*r));
-	int64_t t0 = clock_mono_ns();
+	int64_t t0 = clock_mono_ns(), start_ms = clock_now_ms();
+	r->rl_remaining = -1;
 	if (http_req_init(r, conn, cbdata) == 0)
 		dispatch(r);
+	struct reqlog_entry e = { .start_ms = start_ms,
+				  .end_ms = clock_now_ms(),
+				  .method = r->method,
+				  .path = r->path,
+				  .bucket = r->bucket,
+				  .fault = r->fault,
+				  .actor = r->authed ? r->who.id : NULL,
+				  .status = r->status,
+				  .reset_s = r->bucket ? r->rl_reset_s : 0,
+				  .remaining = r->rl_remaining };
+	reqlog_add(r->sim->reqlog, &e);
 	char status[8], ms[24];
 	snprintf(status, sizeof(status), "%d", r->status);
 	snprintf(ms, sizeof(ms), "%.1f", (double)(clock_mono_ns() - t0) / 1e6);

@@ -17,6 +17,7 @@ struct fault_cfg {
 	int latency_ms;
 	double latency_rate;
 	double drop_rate;
+	double lost_rate;
 };
 
 struct faults {
@@ -92,6 +93,7 @@ int faults_set_json(struct faults *f, const char *body, size_t n, char *err, siz
 	if (get_rate(&j, "error_rate", &c.error_rate, err, errlen) < 0 ||
 	    get_rate(&j, "latency_rate", &c.latency_rate, err, errlen) < 0 ||
 	    get_rate(&j, "drop_rate", &c.drop_rate, err, errlen) < 0 ||
+	    get_rate(&j, "lost_rate", &c.lost_rate, err, errlen) < 0 ||
 	    get_int(&j, "status", 500, 599, &status, err, errlen) < 0 ||
 	    get_int(&j, "burst_429", 0, 1000000, &c.burst_429, err, errlen) < 0 ||
 	    get_int(&j, "latency_ms", 0, 60000, &latency, err, errlen) < 0)
@@ -125,6 +127,8 @@ void faults_to_json(struct faults *f, struct jbuf *b)
 	jbuf_printf(b, "%g", c.latency_rate);
 	jbuf_key(b, "drop_rate");
 	jbuf_printf(b, "%g", c.drop_rate);
+	jbuf_key(b, "lost_rate");
+	jbuf_printf(b, "%g", c.lost_rate);
 	jbuf_key_int(b, "injected", injected);
 	jbuf_obj_close(b);
 }
@@ -153,6 +157,8 @@ enum fault_action faults_roll(struct faults *f, int *delay_ms, int *status)
 		a = FAULT_DROP;
 	} else if (c.error_rate > 0 && sim_random_unit() < c.error_rate) {
 		a = FAULT_ERROR;
+	} else if (c.lost_rate > 0 && sim_random_unit() < c.lost_rate) {
+		a = FAULT_LOST;
 	}
 	if (a != FAULT_NONE || *delay_ms)
 		f->injected++;

@@ -209,6 +209,10 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
 
 void http_reply(struct http_req *r, int status, const char *body, size_t n)
 {
+	if (r->lose_reply) {
+		http_drop(r);
+		return;
+	}
 	char len[24];
 	snprintf(len, sizeof(len), "%zu", n);
 	mg_response_header_start(r->conn, status);

@@ -36,6 +36,12 @@ struct http_req {
 	int authed;
 	char request_id[28];
 	int status;
+	/* what the gate decided, for the request log */
+	const char *bucket;
+	const char *fault;
+	long long rl_reset_s;
+	long rl_remaining;
+	int lose_reply; /* FAULT_LOST: the reply is replaced by a dropped connection */
 };
 
 /*

@@ -18,6 +18,7 @@
 #include "sim/oauth.h"
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
+#include "sim/reqlog.h"
 #include "sim/sim.h"
 #include "sim/simapi.h"
 #include "sim/users.h"
@@ -69,7 +70,11 @@ static const char usage[] =
 	"  GET    /tokens/{token}/verify the activation URL itself; same as the POST above (a link scanner uses it up)\n"
 	"                                used / superseded / expired links: 410 {\"error\":\"token_used\"|...}; unknown: 404\n"
 	"  GET|POST|DELETE /sim/faults   {\"error_rate\":0.2,\"status\":500,\"burst_429\":N,\"latency_ms\":2000,\n"
-	"                                \"latency_rate\":0.1,\"drop_rate\":0.05} for /api and /oauth2 (POST replaces)\n"
+	"                                \"latency_rate\":0.1,\"drop_rate\":0.05,\"lost_rate\":0.05} for /api and /oauth2\n"
+	"                                (POST replaces); drop: closed before the call runs; lost: the call takes\n"
+	"                                effect, then the connection closes instead of the answer\n"
+	"  GET|DELETE /sim/requests[?since=SEQ]  the latest 100,000 /api and /oauth2 requests with wall-clock\n"
+	"                                start_ms/end_ms, bucket, status, fault, reset_s (X-Rate-Limit-Reset sent), actor\n"
 	"  GET|POST /sim/clock           {\"offset_s\":N}: move the sim's clock (token expiry, JWT exp, timestamps)\n"
 	"  POST   /sim/reset             forget users, links, emails, hooks, events, deliveries, faults, windows, clock\n"
 	"  GET    /sim/users             every user, DEPROVISIONED included\n"
@@ -307,6 +312,7 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 	s->hooks = hooks_new();
 	s->events = events_new();
 	s->faults = faults_new();
+	s->reqlog = reqlog_new(100000);
 	s->delivery = delivery_new(cfg->hook_ca);
 	return 0;
 }
@@ -319,6 +325,7 @@ static void free_sim(struct sim *s)
 	hooks_free(s->hooks);
 	events_free(s->events);
 	faults_free(s->faults);
+	reqlog_free(s->reqlog);
 	oauth_free(s->oauth);
 	auth_free(s->auth);
 	ratelimit_free(s->rl);

@@ -13,6 +13,7 @@
 #include "sim/hooks.h"
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
+#include "sim/reqlog.h"
 #include "sim/users.h"
 
 static void oom(void)
@@ -114,6 +115,7 @@ void sim_reset(struct sim *s)
 	pthread_mutex_unlock(&s->mu);
 	delivery_reset(s->delivery);
 	faults_clear(s->faults);
+	reqlog_clear(s->reqlog);
 	ratelimit_reset(s->rl);
 	atomic_store(&s->clock_offset_ms, 0);
 }

@@ -16,6 +16,7 @@ struct ratelimit;
 struct faults;
 struct oauth;
 struct auth;
+struct reqlog;
 
 #define SIM_BODY_MAX (1024 * 1024)
 
@@ -52,6 +53,7 @@ struct sim {
 	struct faults *faults;
 	struct oauth *oauth;
 	struct auth *auth;
+	struct reqlog *reqlog; /* /api and /oauth2 requests, for GET /sim/requests */
 };
 
 /* The sim's clock: wall clock plus the offset set through /sim/clock, in unix milliseconds. */

@@ -16,6 +16,7 @@
 #include "sim/oauth.h"
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
+#include "sim/reqlog.h"
 #include "sim/sim.h"
 #include "sim/users.h"
 
@@ -71,6 +72,28 @@ static void faults_delete(struct http_req *r)
 {
 	faults_clear(r->sim->faults);
 	faults_get(r);
+}
+
+static void requests_get(struct http_req *r)
+{
+	char v[24];
+	int have = http_query(r, "since", v, sizeof(v));
+	char *end = NULL;
+	unsigned long long since = have == 1 ? strtoull(v, &end, 10) : 0;
+	if (have < 0 || (have == 1 && (!v[0] || *end || v[0] == '-'))) {
+		http_fail(r, 400, "invalid_query", "since must be a sequence number");
+		return;
+	}
+	struct jbuf b;
+	jbuf_init(&b);
+	reqlog_to_json(r->sim->reqlog, since, &b);
+	http_reply_jbuf(r, 200, &b);
+}
+
+static void requests_delete(struct http_req *r)
+{
+	reqlog_clear(r->sim->reqlog);
+	reply_ok(r);
 }
 
 static void clock_get(struct http_req *r)
@@ -248,6 +271,10 @@ static void route(struct http_req *r)
 		faults_post(r);
 	else if (is(r, "DELETE", 2, "faults", NULL))
 		faults_delete(r);
+	else if (is(r, "GET", 2, "requests", NULL))
+		requests_get(r);
+	else if (is(r, "DELETE", 2, "requests", NULL))
+		requests_delete(r);
 	else if (is(r, "GET", 2, "clock", NULL))
 		clock_get(r);
 	else if (is(r, "POST", 2, "clock", NULL))

@@ -544,9 +544,36 @@ eq "drop_rate 1: connection closed without an answer (curl 52)" "$?" 52
 req POST "$BASE/sim/faults" '{"latency_ms":600,"latency_rate":1}'
 T=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: SSWS $TOKEN" "$BASE/api/v1/users/$U2")
 if python3 -c "import sys; sys.exit(0 if float('$T') >= 0.6 else 1)"; then ok "latency_ms 600 delays ($T s)"; else bad "latency not applied ($T s)"; fi
+req POST "$BASE/sim/faults" '{"lost_rate":1}'
+curl -s -o /dev/null -H "Authorization: SSWS $TOKEN" -H 'Content-Type: application/json' -X POST \
+	--data-binary '{"profile":{"nickName":"lost-answer"}}' "$BASE/api/v1/users/$U2"
+eq "lost_rate 1: the update's answer is lost (curl 52)" "$?" 52
 req DELETE "$BASE/sim/faults"
 api GET "/api/v1/users/$U2"
 eq "faults cleared: 200" "$CODE" 200
+eq "...and the update whose answer was lost took effect" "$(jv "d['profile'].get('nickName')")" lost-answer
+
+section "request log"
+req GET "$BASE/sim/requests"
+eq "GET /sim/requests: 200" "$CODE" 200
+eq "every /api request of the fault section is logged with its outcome" \
+	"$(jv "[[x['status'], x['fault']] for x in d['requests'][-4:]]")" \
+	'[[499, "drop"], [200, "latency"], [499, "lost"], [200, ""]]'
+eq "the lost call is logged as a user write" "$(jv "[x['bucket'] for x in d['requests'] if x['fault'] == 'lost']")" '["user_write"]'
+eq "a 429 is logged with its bucket, Remaining 0 and the Reset sent" \
+	"$(jv "[[x['bucket'], x['remaining'], x['reset_s'] > 1700000000] for x in d['requests'] if x['status'] == 429][0]")" \
+	'["user", 0, true]'
+eq "the injected latency shows in start/end" "$(jv "[x['end_ms'] - x['start_ms'] >= 600 for x in d['requests'] if x['fault'] == 'latency']")" '[true]'
+eq "the actor is the token's principal" "$(jv "d['requests'][-1]['actor'][:3]")" 00u
+SEQ=$(jv "d['next_seq']")
+api GET "/api/v1/users/$U2"
+req GET "$BASE/sim/requests?since=$((SEQ - 1))"
+eq "?since returns only newer requests" "$(jv "[x['seq'] for x in d['requests']]")" "[$SEQ]"
+req GET "$BASE/sim/requests?since=x"
+eq "?since=x: 400" "$CODE" 400
+req DELETE "$BASE/sim/requests"
+req GET "$BASE/sim/requests"
+eq "DELETE /sim/requests forgets them" "$(jv "len(d['requests'])")" 0
 req POST "$BASE/sim/faults" '{"error_rate":2}'
 eq "invalid fault settings: 400" "$CODE" 400
 
