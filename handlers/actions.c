@@ -32,6 +32,7 @@ static void from_error(struct action_result *r, const char *what, const struct o
 	okta_error_format(e, msg, sizeof(msg));
 	result(r, e->retryable ? ACTION_RETRY : ACTION_FAIL, "%s: %s", what, msg);
 	r->retry_after_ms = e->retry_after_ms;
+	r->rate_limited = e->retryable && e->rate_limited;
 }
 
 /* Normalized field (HR mapping names) -> Okta profile attribute. */
@@ -253,6 +254,13 @@ static void lifecycle(struct okta_client *c, struct mailer *mail, const struct j
 	}
 	if (rc < 0) {
 		from_error(r, lifecycle_verb_name(d.verb), &e);
+		/*
+		 * Refused for a status other than the one just read: the user moved meanwhile (often through
+		 * this very call, retried after its answer was lost). Read again on the next attempt and let
+		 * the table decide; a lost activate is then "nothing to do", not a second email.
+		 */
+		if (okta_error_is_status_conflict(&e))
+			r->status = ACTION_RETRY;
 		goto out;
 	}
 	result(r, ACTION_DONE, "%s%s: %s %s -> %s", lifecycle_verb_name(d.verb),

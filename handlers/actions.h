@@ -19,6 +19,7 @@ struct action_result {
 	enum action_status status;
 	char text[512];         /* what happened, for the job record; never a secret */
 	int64_t retry_after_ms; /* with ACTION_RETRY: earliest sensible retry, 0 = use backoff */
+	int rate_limited;       /* with ACTION_RETRY: Okta's rate limit stopped it; the attempt does not count */
 };
 
 /*

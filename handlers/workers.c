@@ -89,7 +89,11 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	enum job_outcome oc = JOB_DONE;
 	int64_t next = 0;
 	int max = job->max_attempts > 0 ? job->max_attempts : p->o.max_attempts;
-	if (res->status == ACTION_RETRY && job->attempts < max) {
+	if (res->status == ACTION_RETRY && res->rate_limited) {
+		/* Okta's budget, not the job, stopped it: wait for the reset without using up an attempt */
+		oc = JOB_DEFER;
+		next = clock_now_ms() + (res->retry_after_ms > 0 ? res->retry_after_ms : workers_backoff_ms(&p->o, 1, rnd32()));
+	} else if (res->status == ACTION_RETRY && job->attempts < max) {
 		oc = JOB_RETRY;
 		int64_t delay = workers_backoff_ms(&p->o, job->attempts, rnd32());
 		if (res->retry_after_ms > delay)
@@ -102,7 +106,7 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	char id[24], attempts[16];
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
-	static const char *const names[] = { "done", "retry", "dead" };
+	static const char *const names[] = { "done", "retry", "dead", "deferred" };
 	snprintf(label, sizeof(label), "action=\"%s\",outcome=\"%s\"", job->action, names[oc]);
 	metrics_count("hookd_jobs_finished_total", label, 1);
 	if (rc < 0)

@@ -211,6 +211,7 @@ static int wait_governor(struct call *k, struct okta_error *e)
 			okta_error_local(e, "rate limit: bucket %s is down to its reserve for %lld ms more",
 					 okta_bucket_name(k->bucket), (long long)d);
 			e->retryable = 1;
+			e->rate_limited = 1;
 			e->retry_after_ms = d;
 			return -1;
 		}

@@ -53,6 +53,7 @@ void okta_error_from_http(struct okta_error *e, int http_status, const char *bod
 	e->kind = OKTA_ERR_API;
 	e->http_status = http_status;
 	e->retryable = http_status == 429 || http_status >= 500;
+	e->rate_limited = http_status == 429;
 	struct json j;
 	if (body && len && json_parse(&j, body, len, 256, NULL, 0) == 0) {
 		if (json_is_object(&j, 0) && parse_okta_object(e, &j) < 0)
@@ -115,6 +116,12 @@ int okta_error_is_duplicate_login(const struct okta_error *e)
 int okta_error_is_unauthorized(const struct okta_error *e)
 {
 	return e->http_status == 401;
+}
+
+int okta_error_is_status_conflict(const struct okta_error *e)
+{
+	return e->kind == OKTA_ERR_API && e->http_status == 403 &&
+	       (strcmp(e->code, "E0000016") == 0 || strcmp(e->code, "E0000038") == 0);
 }
 
 static const char *kind_name(enum okta_err_kind k)

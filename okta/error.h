@@ -27,6 +27,7 @@ struct okta_error {
 	int retryable;          /* 1: the same call may succeed later (429, 5xx, network) */
 	int transport;          /* CURLcode of a transport failure, else 0 */
 	int64_t retry_after_ms; /* hint for the job's next run_at; 0: use your own backoff */
+	int rate_limited;       /* 1: a 429, or the governor held the call back: not the call's own failure */
 };
 
 /* Empties e (kind OKTA_ERR_NONE). */
@@ -55,6 +56,12 @@ int okta_error_is_not_found(const struct okta_error *e);
 int okta_error_is_duplicate_login(const struct okta_error *e);
 /* 1 when e is 401 (bad, expired or revoked credentials). */
 int okta_error_is_unauthorized(const struct okta_error *e);
+/*
+ * 1 when a lifecycle call was refused for the user's current status: 403 E0000016 (activate on a
+ * user already activated) or 403 E0000038 (not allowed in the current status). The status changed
+ * since the caller read it (another actor, or the caller's own earlier call whose answer was lost).
+ */
+int okta_error_is_status_conflict(const struct okta_error *e);
 
 /* One line for logs and job records: "HTTP 404 E0000007: Not found: ... (cause)". Returns out. */
 const char *okta_error_format(const struct okta_error *e, char *out, size_t n);

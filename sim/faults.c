@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/json.h"
 #include "sim/sim.h"
 
@@ -14,6 +15,7 @@ struct fault_cfg {
 	double error_rate;
 	int status;
 	long long burst_429;
+	int64_t burst_until_ms; /* wall clock: every request until then gets 429 */
 	int latency_ms;
 	double latency_rate;
 	double drop_rate;
@@ -84,7 +86,7 @@ int faults_set_json(struct faults *f, const char *body, size_t n, char *err, siz
 	if (json_parse(&j, body, n, 256, err, errlen) < 0)
 		return -1;
 	struct fault_cfg c = { 0 };
-	long long status = 500, latency = 0;
+	long long status = 500, latency = 0, burst_ms = 0;
 	int rc = -1;
 	if (!json_is_object(&j, 0)) {
 		snprintf(err, errlen, "body must be a JSON object");
@@ -96,8 +98,11 @@ int faults_set_json(struct faults *f, const char *body, size_t n, char *err, siz
 	    get_rate(&j, "lost_rate", &c.lost_rate, err, errlen) < 0 ||
 	    get_int(&j, "status", 500, 599, &status, err, errlen) < 0 ||
 	    get_int(&j, "burst_429", 0, 1000000, &c.burst_429, err, errlen) < 0 ||
-	    get_int(&j, "latency_ms", 0, 60000, &latency, err, errlen) < 0)
+	    get_int(&j, "latency_ms", 0, 60000, &latency, err, errlen) < 0 ||
+	    get_int(&j, "burst_429_ms", 0, 3600000, &burst_ms, err, errlen) < 0)
 		goto out;
+	if (burst_ms > 0)
+		c.burst_until_ms = clock_now_ms() + burst_ms;
 	c.status = (int)status;
 	c.latency_ms = (int)latency;
 	if (c.latency_ms > 0 && c.latency_rate == 0 && json_get(&j, 0, "latency_rate") < 0)
@@ -122,6 +127,8 @@ void faults_to_json(struct faults *f, struct jbuf *b)
 	jbuf_printf(b, "%g", c.error_rate);
 	jbuf_key_int(b, "status", c.status);
 	jbuf_key_int(b, "burst_429", c.burst_429);
+	int64_t left = c.burst_until_ms - clock_now_ms();
+	jbuf_key_int(b, "burst_429_ms", left > 0 ? left : 0);
 	jbuf_key_int(b, "latency_ms", c.latency_ms);
 	jbuf_key(b, "latency_rate");
 	jbuf_printf(b, "%g", c.latency_rate);
@@ -152,6 +159,8 @@ enum fault_action faults_roll(struct faults *f, int *delay_ms, int *status)
 		*delay_ms = c.latency_ms;
 	if (c.burst_429 > 0) {
 		f->c.burst_429--;
+		a = FAULT_429;
+	} else if (c.burst_until_ms > 0 && clock_now_ms() < c.burst_until_ms) {
 		a = FAULT_429;
 	} else if (c.drop_rate > 0 && sim_random_unit() < c.drop_rate) {
 		a = FAULT_DROP;

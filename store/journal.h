@@ -101,10 +101,11 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		  char *err, size_t errlen);
 
-enum job_outcome { JOB_DONE, JOB_RETRY, JOB_DEAD };
+enum job_outcome { JOB_DONE, JOB_RETRY, JOB_DEAD, JOB_DEFER };
 /*
  * Records what became of a job claimed by owner: done (with result text), retry at next_run_ms
- * (attempts + 1, with error), or dead (with error). Returns 1 when the lease was no longer owner's
+ * (the claim counted the attempt; with error), dead (with error), or deferred to next_run_ms with
+ * the claim's attempt given back (Okta's rate limit held it up: waiting is not failing). Returns 1 when the lease was no longer owner's
  * (the job was taken over), 0 on success, -1 on a store error.
  */
 int journal_job_finish(struct journal *j, int64_t id, const char *owner, enum job_outcome outcome, int64_t next_run_ms,

@@ -93,6 +93,7 @@ enum stmt {
 	ST_DONE,
 	ST_RETRY,
 	ST_DEAD,
+	ST_DEFER,
 	ST_REQUEUE,
 	ST_LIST_EVENTS,
 	ST_LIST_JOBS,
@@ -143,6 +144,11 @@ static const struct {
 	[ST_RETRY] = { "retry", "finish job",
 		       "UPDATE jobs SET state = 'pending', last_error = $3, run_at_ms = $5, lease_owner = NULL,"
 		       " lease_expires_ms = NULL, updated_ms = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+		       5 },
+	[ST_DEFER] = { "defer", "finish job",
+		       "UPDATE jobs SET state = 'pending', last_error = $3, run_at_ms = $5, lease_owner = NULL,"
+		       " lease_expires_ms = NULL, updated_ms = $4, attempts = greatest(attempts - 1, 0)"
+		       " WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
 		       5 },
 	[ST_DEAD] = { "dead", "finish job",
 		      "UPDATE jobs SET state = 'dead', last_error = $3, lease_owner = NULL, lease_expires_ms = NULL,"
@@ -1291,7 +1297,9 @@ static int pg_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms
 static int pg_finish(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms, int64_t next_run_ms,
 		     const char *text, char *err, size_t errlen)
 {
-	static const enum stmt by_outcome[] = { [JOB_DONE] = ST_DONE, [JOB_RETRY] = ST_RETRY, [JOB_DEAD] = ST_DEAD };
+	static const enum stmt by_outcome[] = {
+		[JOB_DONE] = ST_DONE, [JOB_RETRY] = ST_RETRY, [JOB_DEAD] = ST_DEAD, [JOB_DEFER] = ST_DEFER
+	};
 	char sid[24], now[24], next[24];
 	snprintf(sid, sizeof(sid), "%lld", (long long)id);
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);

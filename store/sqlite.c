@@ -397,6 +397,9 @@ static int sq_finish(void *b, int64_t id, const char *owner, enum job_outcome oc
 			      " WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
 		[JOB_DEAD] = "UPDATE jobs SET state = 'dead', last_error = ?3, lease_owner = NULL, lease_expires_ms = NULL,"
 			     " updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
+		[JOB_DEFER] = "UPDATE jobs SET state = 'pending', last_error = ?3, run_at_ms = ?5, lease_owner = NULL,"
+			      " lease_expires_ms = NULL, updated_ms = ?4, attempts = max(attempts - 1, 0)"
+			      " WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
 	};
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
@@ -409,7 +412,7 @@ static int sq_finish(void *b, int64_t id, const char *owner, enum job_outcome oc
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	bind_text(st, 3, text);
 	sqlite3_bind_int64(st, 4, now_ms);
-	if (oc == JOB_RETRY)
+	if (oc == JOB_RETRY || oc == JOB_DEFER)
 		sqlite3_bind_int64(st, 5, next_run_ms);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_err(s, err, errlen, "finish job");

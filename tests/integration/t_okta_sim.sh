@@ -533,6 +533,14 @@ api GET "/api/v1/users/$U2"
 eq "burst: second 429" "$CODE" 429
 api GET "/api/v1/users/$U2"
 eq "after the burst: 200" "$CODE" 200
+req POST "$BASE/sim/faults" '{"burst_429_ms":800}'
+api GET "/api/v1/users/$U2"
+eq "burst_429_ms: 429 within the burst" "$CODE" 429
+api GET "/api/v1/users/$U2"
+eq "...every call within it" "$CODE" 429
+sleep 0.9
+api GET "/api/v1/users/$U2"
+eq "after burst_429_ms: 200" "$CODE" 200
 req POST "$BASE/sim/faults" '{"error_rate":1,"status":503}'
 api GET "/api/v1/users/$U2"
 eq "error_rate 1 status 503: 503 E0000009" "$CODE $(jv "d['errorCode']")" "503 E0000009"

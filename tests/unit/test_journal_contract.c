@@ -165,6 +165,16 @@ static void contract_jobs(struct journal *j)
 	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
 	CHECK(n == 1 && jobs[0].id == b && jobs[0].attempts == 2);
 	journal_jobs_free(jobs, n);
+	/* Defer: pending again at next_run_ms with the claim's attempt given back (a rate-limit wait). */
+	CHECK(journal_job_finish(j, b, "w2", JOB_DEFER, now - 1, "rate limit: wait 900 ms", err, sizeof(err)) == 0);
+	row = contract_job(j, b);
+	CHECK(row && strcmp(row->state, "pending") == 0 && row->run_at_ms == now - 1 && row->attempts == 1);
+	CHECK(row && row->lease_owner == NULL && row->last_error && strcmp(row->last_error, "rate limit: wait 900 ms") == 0);
+	journal_jobs_free(row, row ? 1 : 0);
+	CHECK(journal_job_finish(j, b, "w2", JOB_DEFER, now - 1, "not mine any more", err, sizeof(err)) == 1);
+	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && jobs[0].id == b && jobs[0].attempts == 2);
+	journal_jobs_free(jobs, n);
 	CHECK(journal_job_finish(j, b, "w2", JOB_DEAD, 0, "gave up", err, sizeof(err)) == 0);
 
 	/* Requeue: a dead job is due again with attempts reset; a pending one cannot be requeued. */

@@ -56,6 +56,19 @@ static void test_spec_bodies(void)
 	parse(&e, 403, "{\"errorCode\":\"E0000006\",\"errorSummary\":\"You do not have permission to perform the requested action\",\"errorCauses\":[]}");
 	CHECK_STR(e.code, "E0000006");
 	CHECK(!e.retryable && !okta_error_is_unauthorized(&e));
+	CHECK(!okta_error_is_status_conflict(&e) && !e.rate_limited);
+
+	/* status conflicts: activate on an activated user, reactivate on a STAGED one */
+	parse(&e, 403, "{\"errorCode\":\"E0000016\",\"errorSummary\":\"Activation failed because the user is already active\",\"errorCauses\":[]}");
+	CHECK(okta_error_is_status_conflict(&e) && !e.retryable);
+	parse(&e, 403, "{\"errorCode\":\"E0000038\",\"errorSummary\":\"This operation is not allowed in the user's current status.\",\"errorCauses\":[]}");
+	CHECK(okta_error_is_status_conflict(&e));
+	parse(&e, 400, "{\"errorCode\":\"E0000038\",\"errorSummary\":\"x\"}");
+	CHECK(!okta_error_is_status_conflict(&e));
+	parse(&e, 429, "{\"errorCode\":\"E0000047\",\"errorSummary\":\"API call exceeded rate limit due to too many requests.\"}");
+	CHECK(e.rate_limited && e.retryable && !okta_error_is_status_conflict(&e));
+	parse(&e, 503, "{\"errorCode\":\"E0000009\",\"errorSummary\":\"Internal Server Error\"}");
+	CHECK(!e.rate_limited && e.retryable);
 
 	/* escapes are unescaped */
 	parse(&e, 400, "{\"errorCode\":\"E0000001\",\"errorSummary\":\"quote \\\" and \\u00e9\"}");
