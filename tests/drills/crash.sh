@@ -75,6 +75,6 @@ else
 	psql -q "$HOOKD_TEST_PG_URL" -c "drop database $db" >/dev/null 2>&1
 fi
 if grep -q '"worker' "$D/hookd.log" 2>/dev/null; then
-	echo "     (workers ran: job exactly-once checks belong to the fault drill, tests/drills/okta-faults.sh)"
+	echo "     (workers ran: job exactly-once checks are in tests/drills/crash_jobs.sh)"
 fi
 hk_summary

@@ -120,6 +120,8 @@ def verdict(d, admin_actor):
     out["users_without_one_job"] = sum(1 for i in ids if per_subject[i] != 1)
     out["max_job_attempts"] = max((j["attempts"] for j in jobs), default=0)
     out["retried_jobs"] = sum(1 for j in jobs if j["attempts"] > 1)
+    # re-runs that came after the job's activate had already taken effect: they must find nothing to do
+    out["rerun_after_effect"] = sum(1 for j in done if j["attempts"] > 1 and (j["result"] or "").startswith("nothing to do"))
     out["users_with_two_emails"] = sum(1 for i in ids if emails[i] > 1)
     out["done_not_provisioned_once"] = sum(
         1 for j in done if emails[j["subject"]] != 1 or simusers[j["subject"]]["status"] != "PROVISIONED")

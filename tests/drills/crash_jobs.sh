@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# crash_jobs.sh: kill -9 hookd at random moments while it both takes deliveries and runs their jobs
+# against okta-sim, restart it, and check at the end that every event answered 200 is journaled once
+# and that its job ran exactly once in effect: one job per user, done, one activate call that took
+# effect, one activation email, the user PROVISIONED.
+# Usage: tests/drills/crash_jobs.sh [--users N] [--cycles C] [--large]
+#   CI size: 400 users, 20 kills;  --large: 3000 users, 100 kills.
+# okta-sim stalls every call 100 ms, so a kill often lands between an Okta call and the record of its
+# outcome: the job then runs again after its lease (12 s here, above the 10 s call timeout) and must find nothing left to do.
+set -uo pipefail
+HOOKD_SRC=${HOOKD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+if [ -z "${HOOKD_BIN:-}" ]; then
+	for b in "$HOOKD_SRC/build/release/hookd" "$HOOKD_SRC/build/hookd"; do [ -x "$b" ] && HOOKD_BIN=$b && break; done
+fi
+if [ -z "${HOOKD_BIN:-}" ] || [ ! -x "$HOOKD_BIN" ]; then
+	echo "SKIP: no hookd binary (set HOOKD_BIN)"
+	exit 77
+fi
+. "$HOOKD_SRC/tests/integration/lib.sh"
+N=400 CYCLES=20
+while [ $# -gt 0 ]; do
+	case $1 in
+	--users) N=$2; shift ;;
+	--cycles) CYCLES=$2; shift ;;
+	--large) N=3000 CYCLES=100 ;;
+	*) echo "usage: crash_jobs.sh [--users N] [--cycles C] [--large]"; exit 2 ;;
+	esac
+	shift
+done
+PY=$HOOKD_SRC/tests/drills/okta_faults.py
+it_init crash_jobs
+echo "# crash drill with jobs: $CYCLES x kill -9 while $N users' events are delivered and their jobs run (SQLite journal)"
+# hookd calls as an OAuth app, so that its calls in okta-sim's request log are told from the admin's.
+make_oauth_app
+start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
+	{ fail "okta-sim starts"; it_done; exit 1; }
+ADMIN=$(tls_curl "$SIM_URL/sim/whoami" -H "Authorization: SSWS $SIM_TOKEN" | jq_py 'd["id"]')
+port=$(free_port)
+write_hookd_config "$port" <<INI
+$(okta_app_ini)
+[worker]
+threads = 4
+lease = 12s
+poll = 100ms
+backoff_base = 200ms
+backoff_max = 2s
+[rule okta-created]
+on = okta:user.lifecycle.create
+do = send_activation
+INI
+python3 "$PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
+	{ fail "$N STAGED users created"; it_done; exit 1; }
+tls_curl "$SIM_URL/sim/requests" -X DELETE >/dev/null
+tls_curl "$SIM_URL/sim/faults" -X POST -H 'Content-Type: application/json' -d '{"latency_ms":100,"latency_rate":1}' >/dev/null
+start_hookd || { fail "hookd starts"; it_done; exit 1; }
+
+# Deliveries spread over about as long as the kills take; the sender retries until each is answered 200.
+SECS=$((CYCLES * 7 / 10 + 2))
+python3 "$PY" send "$HOOKD_URL" "$HOOK_SECRET" "$IT_DIR/certs/ca.crt" "$IT_DIR/users.json" "$SECS" "$IT_DIR/send.json" &
+SENDER=$!
+restarts=()
+for i in $(seq "$CYCLES"); do
+	sleep "$(python3 -c 'import random; print(round(random.uniform(0.2, 1.2), 3))')"
+	kill -KILL "$HOOKD_PID"
+	wait "$HOOKD_PID" 2>/dev/null
+	t0=$(date +%s%N)
+	start_hookd || { fail "hookd comes back after kill $i"; it_done; exit 1; }
+	restarts+=($((($(date +%s%N) - t0) / 1000000)))
+done
+wait "$SENDER"
+echo "  sender: $(cat "$IT_DIR/send.json"); restart to /healthz: $(printf '%s\n' "${restarts[@]}" | sort -n |
+	awk '{a[NR]=$1} END {printf "median %d ms, max %d ms", a[int((NR+1)/2)], a[NR]}')"
+check_eq "every delivery was answered 200 in the end" "$(jq_py 'd.get("gave_up", 0)' <"$IT_DIR/send.json")" 0
+settled() {
+	"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 100000 >"$IT_DIR/jobs.json" 2>/dev/null &&
+		python3 -c "
+import json,sys
+jobs=json.load(open('$IT_DIR/jobs.json'))
+sys.exit(0 if len(jobs)>=$N and all(j['state'] in ('done','dead') for j in jobs) else 1)"
+}
+check "every job ends done or dead after the last restart" eventually settled 120
+tls_curl "$SIM_URL/sim/faults" -X DELETE >/dev/null
+stop_hookd
+"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 100000 >"$IT_DIR/jobs.json"
+"$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json --limit 100000 --source okta >"$IT_DIR/events.json"
+tls_curl "$SIM_URL/sim/outbox" >"$IT_DIR/outbox.json"
+tls_curl "$SIM_URL/sim/users" >"$IT_DIR/simusers.json"
+tls_curl "$SIM_URL/sim/requests" >"$IT_DIR/requests.json"
+python3 "$PY" verdict "$IT_DIR" "$ADMIN" >"$IT_DIR/verdict.txt" || fail "verdict computed"
+v() { awk -v k="$1" '$1 == k {print $2}' "$IT_DIR/verdict.txt"; }
+events=$(python3 -c "
+import json, collections
+ev = json.load(open('$IT_DIR/events.json'))
+keys = collections.Counter(e['dedupe_key'] for e in ev)
+subs = collections.Counter(e['subject_id'] for e in ev)
+print(len(ev), sum(1 for k in keys.values() if k > 1), len(subs), sum(e['duplicates'] for e in ev))")
+read -r nev dupkeys nsubs redelivered <<<"$events"
+echo "  journal: $nev events for $nsubs users, $redelivered redeliveries answered as duplicates"
+echo "  jobs: $(v done) done, $(v dead) dead, $(v retried_jobs) ran more than once (claimed again after a kill or a failure; most attempts $(v max_job_attempts)); $(v activate_calls) activate calls for $N users"
+check_eq "every user's event is journaled exactly once" "$nev $dupkeys $nsubs" "$N 0 $N"
+check_eq "one job per user" "$(v users_without_one_job)" 0
+check_eq "every job done" "$(v done)" "$N"
+echo "  $(v rerun_after_effect) jobs were killed after their activate took effect and, run again, found nothing to do"
+check "some jobs were interrupted by a kill and ran again ($(v retried_jobs))" test "$(v retried_jobs)" -gt 0
+check "hookd's activate calls are in okta-sim's request log ($(v activate_calls))" test "$(v activate_calls)" -ge "$N"
+check_eq "no activate call took effect twice for a user" "$(v users_activated_twice)" 0
+check_eq "no user got two activation emails" "$(v users_with_two_emails)" 0
+check_eq "every user PROVISIONED with exactly one email" "$(v done_not_provisioned_once)" 0
+ic=$(sqlite3 "$IT_DIR/hookd.db" 'PRAGMA integrity_check' 2>&1)
+check_eq "the SQLite journal passes integrity_check" "$ic" ok
+it_done
