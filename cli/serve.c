@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Everything serve builds from the config; filled by app_build, torn down by app_free. */
 struct app {
@@ -154,6 +155,31 @@ static int start_okta(struct config *c, struct app *a)
 	return 0;
 }
 
+/*
+ * Every connection hookd holds is a descriptor, and it holds up to [server] threads of them: the
+ * soft RLIMIT_NOFILE (often 1024) is raised to the hard one, and a warning names a limit too low.
+ */
+static void raise_nofile(int threads)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl = up;
+	}
+	/* threads connections, plus the journal, listeners, outbound calls and their spares */
+	rlim_t need = (rlim_t)threads + 256;
+	if (rl.rlim_cur < need) {
+		char have[32], want[32];
+		snprintf(have, sizeof(have), "%llu", (unsigned long long)rl.rlim_cur);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)need);
+		log_warn("the open-file limit is below what [server] threads needs; raise LimitNOFILE or lower threads",
+			 "limit", have, "needed", want);
+	}
+}
+
 static int app_build(struct config *c, struct app *a)
 {
 	char err[512];
@@ -161,6 +187,7 @@ static int app_build(struct config *c, struct app *a)
 		fputs(config_errors(c), stderr);
 		return -1;
 	}
+	raise_nofile(a->so.threads);
 	a->journal = journal_open(&a->jo, err, sizeof(err));
 	if (!a->journal) {
 		log_error("cannot open the journal", "detail", err);
