@@ -198,6 +198,7 @@ int api_handler(struct mg_connection *conn, void *cbdata)
 				  .fault = r->fault,
 				  .actor = r->authed ? r->who.id : NULL,
 				  .status = r->status,
+				  .lost_status = r->lose_reply ? r->lost_status : 0,
 				  .reset_s = r->bucket ? r->rl_reset_s : 0,
 				  .remaining = r->rl_remaining };
 	reqlog_add(r->sim->reqlog, &e);

@@ -210,6 +210,7 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
 void http_reply(struct http_req *r, int status, const char *body, size_t n)
 {
 	if (r->lose_reply) {
+		r->lost_status = status;
 		http_drop(r);
 		return;
 	}

@@ -13,7 +13,7 @@ struct slot {
 	int64_t start_ms, end_ms;
 	long long reset_s;
 	long remaining;
-	int status;
+	int status, lost_status;
 	char method[8];
 	char path[160];
 	char bucket[16];
@@ -65,6 +65,7 @@ void reqlog_add(struct reqlog *l, const struct reqlog_entry *e)
 	s->reset_s = e->reset_s;
 	s->remaining = e->remaining;
 	s->status = e->status;
+	s->lost_status = e->lost_status;
 	put(s->method, sizeof(s->method), e->method);
 	put(s->path, sizeof(s->path), e->path);
 	put(s->bucket, sizeof(s->bucket), e->bucket);
@@ -101,6 +102,8 @@ void reqlog_to_json(struct reqlog *l, uint64_t since, struct jbuf *b)
 		jbuf_key_str(b, "bucket", s->bucket);
 		jbuf_key_int(b, "status", s->status);
 		jbuf_key_str(b, "fault", s->fault);
+		if (s->lost_status)
+			jbuf_key_int(b, "lost_status", s->lost_status);
 		jbuf_key_int(b, "reset_s", s->reset_s);
 		jbuf_key_int(b, "remaining", s->remaining);
 		jbuf_key_str(b, "actor", s->actor);

@@ -126,14 +126,14 @@ def verdict(d, admin_actor):
     out["done_not_provisioned_once"] = sum(
         1 for j in done if emails[j["subject"]] != 1 or simusers[j["subject"]]["status"] != "PROVISIONED")
     out["users_active"] = sum(1 for i in ids if simusers[i]["status"] == "ACTIVE")
-    # Calls that took effect: an activate answered 200, or whose answer was lost after it ran.
+    # Calls that took effect: an activate answered 200, or one that succeeded and whose answer was lost.
     eff = collections.Counter()
     activates = collections.Counter()
     for r in reqs:
         p = r["path"].split("?")[0].split("/")
         if r["method"] == "POST" and len(p) == 7 and p[5:7] == ["lifecycle", "activate"]:
             activates[p[4]] += 1
-            if r["status"] == 200 or r["fault"] == "lost":
+            if r["status"] == 200 or r.get("lost_status") == 200:
                 eff[p[4]] += 1
     out["activate_calls"] = sum(activates.values())
     out["users_activated_twice"] = sum(1 for i in ids if eff[i] > 1)

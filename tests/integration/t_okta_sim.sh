@@ -567,7 +567,7 @@ eq "GET /sim/requests: 200" "$CODE" 200
 eq "every /api request of the fault section is logged with its outcome" \
 	"$(jv "[[x['status'], x['fault']] for x in d['requests'][-4:]]")" \
 	'[[499, "drop"], [200, "latency"], [499, "lost"], [200, ""]]'
-eq "the lost call is logged as a user write" "$(jv "[x['bucket'] for x in d['requests'] if x['fault'] == 'lost']")" '["user_write"]'
+eq "the lost call is logged as a user write that succeeded" "$(jv "[[x['bucket'], x['lost_status']] for x in d['requests'] if x['fault'] == 'lost']")" '[["user_write", 200]]'
 eq "a 429 is logged with its bucket, Remaining 0 and the Reset sent" \
 	"$(jv "[[x['bucket'], x['remaining'], x['reset_s'] > 1700000000] for x in d['requests'] if x['status'] == 429][0]")" \
 	'["user", 0, true]'
