@@ -41,13 +41,15 @@ if [ -z "$THREADS" ]; then
 	THREADS_NOTE=" (the default)"
 fi
 # Memory is bounded per connection thread: 64 MiB for the process plus 96 KiB per thread (measured:
-# ~20 KiB a thread idle; 2000-3000 hostile connections at 4096 threads peaked at 49-73 KiB a thread;
-# see bench/HOSTILE.md). An AddressSanitizer build keeps up to 256 MiB of freed memory in quarantine
-# and 8 MiB stacks: its RSS says nothing about hookd's own bound, so 1024 MiB more is allowed there.
+# ~20 KiB a thread idle; 2000 hostile connections per attack at 4096 threads peaked at 259 MiB; see
+# bench/HOSTILE.md). An AddressSanitizer build gives every thread its own allocator cache, 8 MiB
+# stack and shadow, and keeps 256 MiB of freed memory in quarantine (measured: 534 MiB idle, 2.9 GiB
+# with 2000 idle TLS connections, at 4096 threads): its RSS says nothing about hookd's own bound, so
+# there the figure is printed and the bound is only checked in a release build.
 RSS_LIMIT_MB=$((64 + ${THREADS:-64} * 96 / 1024))
 if grep -q __asan_init "$HOOKD_BIN" 2>/dev/null; then
-	RSS_LIMIT_MB=$((RSS_LIMIT_MB + 1024))
-	echo "# ASan build: the RSS bound is $RSS_LIMIT_MB MiB here (ASan's quarantine alone may hold 256 MiB)"
+	RSS_LIMIT_MB=1048576
+	echo "# ASan build: hookd's RSS is printed, not bounded (a release build checks the bound)"
 fi
 echo "# hostile clients: $IDLE_CONNS idle and $CONNS trickling connections per attack, ${SECS} s each; hookd has $THREADS request threads$THREADS_NOTE (HK_THREADS sets them), max_body 64 KiB; RSS bound $RSS_LIMIT_MB MiB"
 KNOWN=0
