@@ -158,8 +158,6 @@ void http_fail_method(struct http_req *r, const char *allow)
  * registered here; a thread checks the deadlines every 200 ms and shuts the reading side of an
  * overdue connection's socket, which ends the read at once (the handler then answers 408).
  */
-#define WATCH_SLOTS 1024
-
 struct watch {
 	int used, fired;
 	int linger; /* a closing connection: the slot is freed when it fires */
@@ -168,81 +166,136 @@ struct watch {
 	int peer_port, local_port;
 };
 
+/* Slots for every request thread (plus closing connections); free slots form a stack. */
 static struct {
 	pthread_mutex_t mu;
-	struct watch slot[WATCH_SLOTS];
+	struct watch *slot;
+	int *free_ids;
+	int nslots, nfree;
 	pthread_t thread;
 	atomic_int running;
 	atomic_int started;
 } wd = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-/* Finds the socket of (local port, peer address and port) among our descriptors and shuts its read side. */
-static int shut_reads(const struct watch *w)
+/* A socket's (local port, peer port, peer address); -1 when fd is not a connected IP socket. */
+static int sock_tuple(int fd, int *lport, int *pport, char *addr, size_t addrlen)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t ll = sizeof(local), pl = sizeof(peer);
+	if (getsockname(fd, (struct sockaddr *)&local, &ll) < 0 || getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 ||
+	    local.ss_family != peer.ss_family)
+		return -1;
+	if (peer.ss_family == AF_INET) {
+		*lport = ntohs(((struct sockaddr_in *)&local)->sin_port);
+		*pport = ntohs(((struct sockaddr_in *)&peer)->sin_port);
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&peer)->sin_addr, addr, (socklen_t)addrlen);
+		return 0;
+	}
+	if (peer.ss_family == AF_INET6) {
+		*lport = ntohs(((struct sockaddr_in6 *)&local)->sin6_port);
+		*pport = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer)->sin6_addr, addr, (socklen_t)addrlen);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Shuts the read side of the sockets of the n overdue watches, found among our descriptors by
+ * (local port, peer address and port). One pass over the descriptors serves every overdue watch of
+ * a tick, so thousands of open connections cost one scan, not one per cut-off. Sets shut[i].
+ */
+static void shut_reads(const struct watch *w, int *shut, int n)
 {
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
-		return -1;
-	int done = -1;
+		return;
+	int left = n;
 	struct dirent *e;
-	while (done < 0 && (e = readdir(d))) {
-		int fd = atoi(e->d_name);
-		struct sockaddr_storage local, peer;
-		socklen_t ll = sizeof(local), pl = sizeof(peer);
-		if (fd < 3 || getsockname(fd, (struct sockaddr *)&local, &ll) < 0 ||
-		    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0 || local.ss_family != peer.ss_family)
-			continue;
+	while (left > 0 && (e = readdir(d))) {
+		int fd = atoi(e->d_name), lport, pport;
 		char a[64];
-		int lport, pport;
-		if (peer.ss_family == AF_INET) {
-			lport = ntohs(((struct sockaddr_in *)&local)->sin_port);
-			pport = ntohs(((struct sockaddr_in *)&peer)->sin_port);
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&peer)->sin_addr, a, sizeof(a));
-		} else if (peer.ss_family == AF_INET6) {
-			lport = ntohs(((struct sockaddr_in6 *)&local)->sin6_port);
-			pport = ntohs(((struct sockaddr_in6 *)&peer)->sin6_port);
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer)->sin6_addr, a, sizeof(a));
-		} else {
+		if (fd < 3 || fd == dirfd(d) || sock_tuple(fd, &lport, &pport, a, sizeof(a)) < 0)
 			continue;
+		for (int i = 0; i < n; i++) {
+			if (!shut[i] && lport == w[i].local_port && pport == w[i].peer_port && strcmp(a, w[i].addr) == 0) {
+				shut[i] = shutdown(fd, SHUT_RD) == 0;
+				left--;
+				break;
+			}
 		}
-		if (lport == w->local_port && pport == w->peer_port && strcmp(a, w->addr) == 0)
-			done = shutdown(fd, SHUT_RD);
 	}
 	closedir(d);
-	return done;
+}
+
+static void release_slot(int i)
+{
+	wd.slot[i].used = 0;
+	wd.free_ids[wd.nfree++] = i;
 }
 
 static void *watchdog_main(void *arg)
 {
 	(void)arg;
+	struct watch *due = calloc((size_t)wd.nslots, sizeof(*due));
+	int *shut = calloc((size_t)wd.nslots, sizeof(*shut));
+	if (!due || !shut) {
+		log_error("body watchdog: out of memory; body deadlines are not enforced");
+		free(due);
+		free(shut);
+		return NULL;
+	}
 	while (atomic_load(&wd.running)) {
 		usleep(200000);
 		int64_t now = clock_mono_ns();
-		for (int i = 0; i < WATCH_SLOTS; i++) {
-			pthread_mutex_lock(&wd.mu);
-			struct watch w = wd.slot[i];
-			int overdue = w.used && !w.fired && now > w.deadline_ns;
-			if (overdue) {
-				wd.slot[i].fired = 1;
-				if (w.linger)
-					wd.slot[i].used = 0;
-			}
-			pthread_mutex_unlock(&wd.mu);
-			if (overdue && shut_reads(&w) == 0 && !w.linger)
-				log_info("body deadline passed: connection's reads shut", "remote", w.addr);
+		int n = 0;
+		pthread_mutex_lock(&wd.mu);
+		for (int i = 0; i < wd.nslots; i++) {
+			struct watch *w = &wd.slot[i];
+			if (!w->used || w->fired || now <= w->deadline_ns)
+				continue;
+			w->fired = 1;
+			due[n++] = *w;
+			if (w->linger)
+				release_slot(i);
 		}
+		pthread_mutex_unlock(&wd.mu);
+		if (n == 0)
+			continue;
+		memset(shut, 0, (size_t)n * sizeof(*shut));
+		shut_reads(due, shut, n);
+		for (int i = 0; i < n; i++)
+			if (shut[i] && !due[i].linger)
+				log_info("body deadline passed: connection's reads shut", "remote", due[i].addr);
 	}
+	free(due);
+	free(shut);
 	return NULL;
 }
 
-void http_watchdog_start(void)
+void http_watchdog_start(int slots)
 {
 	if (atomic_exchange(&wd.started, 1))
 		return;
+	wd.nslots = slots > 0 ? slots : 1;
+	wd.slot = calloc((size_t)wd.nslots, sizeof(*wd.slot));
+	wd.free_ids = calloc((size_t)wd.nslots, sizeof(*wd.free_ids));
+	if (!wd.slot || !wd.free_ids)
+		goto fail;
+	wd.nfree = 0;
+	for (int i = wd.nslots - 1; i >= 0; i--)
+		wd.free_ids[wd.nfree++] = i;
 	atomic_store(&wd.running, 1);
-	if (pthread_create(&wd.thread, NULL, watchdog_main, NULL) != 0) {
-		atomic_store(&wd.running, 0);
-		atomic_store(&wd.started, 0);
-	}
+	if (pthread_create(&wd.thread, NULL, watchdog_main, NULL) == 0)
+		return;
+	atomic_store(&wd.running, 0);
+fail:
+	log_error("body watchdog did not start; body deadlines are not enforced");
+	free(wd.slot);
+	free(wd.free_ids);
+	wd.slot = NULL;
+	wd.free_ids = NULL;
+	atomic_store(&wd.started, 0);
 }
 
 void http_watchdog_stop(void)
@@ -251,6 +304,11 @@ void http_watchdog_stop(void)
 		return;
 	atomic_store(&wd.running, 0);
 	pthread_join(wd.thread, NULL);
+	free(wd.slot);
+	free(wd.free_ids);
+	wd.slot = NULL;
+	wd.free_ids = NULL;
+	wd.nslots = wd.nfree = 0;
 }
 
 static int watch_begin(const struct http_req *r, int64_t deadline_ns, int linger)
@@ -258,10 +316,7 @@ static int watch_begin(const struct http_req *r, int64_t deadline_ns, int linger
 	if (!atomic_load(&wd.running))
 		return -1;
 	pthread_mutex_lock(&wd.mu);
-	int slot = -1;
-	for (int i = 0; i < WATCH_SLOTS && slot < 0; i++)
-		if (!wd.slot[i].used)
-			slot = i;
+	int slot = wd.nfree > 0 ? wd.free_ids[--wd.nfree] : -1;
 	if (slot >= 0) {
 		struct watch *w = &wd.slot[slot];
 		w->used = 1;
@@ -273,6 +328,8 @@ static int watch_begin(const struct http_req *r, int64_t deadline_ns, int linger
 		w->local_port = r->ri->server_port;
 	}
 	pthread_mutex_unlock(&wd.mu);
+	if (slot < 0)
+		log_warn("body watchdog: every slot is taken; this body's deadline is not enforced");
 	return slot;
 }
 
@@ -281,8 +338,46 @@ static void watch_end(int slot)
 	if (slot < 0)
 		return;
 	pthread_mutex_lock(&wd.mu);
-	wd.slot[slot].used = 0;
+	if (wd.slot && wd.slot[slot].used)
+		release_slot(slot);
 	pthread_mutex_unlock(&wd.mu);
+}
+
+/*
+ * The budget for buffered request bodies, across all connections: with thousands of request
+ * threads, max_body each would allow gigabytes. A body that would pass the budget is refused 503.
+ */
+static atomic_size_t body_bytes;
+static size_t body_budget = (size_t)256 << 20;
+
+void http_body_budget_set(size_t bytes)
+{
+	body_budget = bytes;
+}
+
+size_t http_body_bytes(void)
+{
+	return atomic_load(&body_bytes);
+}
+
+static int budget_take(struct http_req *r, size_t n)
+{
+	size_t was = atomic_fetch_add(&body_bytes, n);
+	if (was + n > body_budget) {
+		atomic_fetch_sub(&body_bytes, n);
+		return -1;
+	}
+	r->body_reserved += n;
+	return 0;
+}
+
+void http_req_release(struct http_req *r)
+{
+	free(r->body);
+	r->body = NULL;
+	if (r->body_reserved)
+		atomic_fetch_sub(&body_bytes, r->body_reserved);
+	r->body_reserved = 0;
 }
 
 static int read_body(struct http_req *r);
@@ -304,56 +399,61 @@ static int read_body(struct http_req *r)
 	}
 	/* cl < 0: chunked (or no length); count what arrives and stop one byte past the limit. */
 	size_t cap = cl >= 0 ? (size_t)cl + 1 : 16384;
-	char *buf = malloc(cap);
 	size_t n = 0;
-	if (!buf) {
-		http_fail(r, 503, "out_of_memory", "cannot buffer the body");
-		return -1;
+	int status = 0;
+	const char *code = NULL, *why = NULL;
+	char *buf = NULL;
+	if (budget_take(r, cap) < 0) {
+		status = 503, code = "overloaded", why = "too many request bodies are being received at once; retry";
+		goto fail;
+	}
+	if (!(buf = malloc(cap))) {
+		status = 503, code = "out_of_memory", why = "cannot buffer the body";
+		goto fail;
 	}
 	for (;;) {
 		if (clock_mono_ns() > r->deadline_ns) {
-			free(buf);
-			http_fail(r, 408, "request_timeout", "the body did not arrive within the request deadline");
-			return -1;
+			status = 408, code = "request_timeout", why = "the body did not arrive within the request deadline";
+			goto fail;
 		}
 		if (n + 1 >= cap) {
 			if (cap > r->max_body + 1) {
-				free(buf);
-				http_fail(r, 413, "body_too_large", "body exceeds the limit of %zu bytes", r->max_body);
-				return -1;
+				status = 413, code = "body_too_large", why = NULL;
+				goto fail;
 			}
 			size_t ncap = cap * 2 > r->max_body + 2 ? r->max_body + 2 : cap * 2;
+			if (budget_take(r, ncap - cap) < 0) {
+				status = 503, code = "overloaded", why = "too many request bodies are being received at once; retry";
+				goto fail;
+			}
 			char *nb = realloc(buf, ncap);
 			if (!nb) {
-				free(buf);
-				http_fail(r, 503, "out_of_memory", "cannot buffer the body");
-				return -1;
+				status = 503, code = "out_of_memory", why = "cannot buffer the body";
+				goto fail;
 			}
 			buf = nb;
 			cap = ncap;
 		}
 		int got = mg_read(r->conn, buf + n, cap - n - 1);
 		if (got <= 0 && clock_mono_ns() > r->deadline_ns) {
-			free(buf);
-			http_fail(r, 408, "request_timeout", "the body did not arrive within the request deadline");
-			return -1;
+			status = 408, code = "request_timeout", why = "the body did not arrive within the request deadline";
+			goto fail;
 		}
 		if (got == 0)
 			break;
 		if (got < 0) {
-			free(buf);
-			http_fail(r, 400, "body_read_failed", "the connection failed while reading the body");
-			return -1;
+			status = 400, code = "body_read_failed", why = "the connection failed while reading the body";
+			goto fail;
 		}
 		n += (size_t)got;
 		if (n > r->max_body) {
-			free(buf);
-			http_fail(r, 413, "body_too_large", "body exceeds the limit of %zu bytes", r->max_body);
-			return -1;
+			status = 413, code = "body_too_large", why = NULL;
+			goto fail;
 		}
 	}
 	if (cl >= 0 && n != (size_t)cl) {
 		free(buf);
+		http_req_release(r);
 		http_fail(r, 400, "body_incomplete", "the body ended after %zu of %lld bytes", n, cl);
 		return -1;
 	}
@@ -362,4 +462,12 @@ static int read_body(struct http_req *r)
 	r->body_len = n;
 	r->body_done = 1;
 	return 0;
+fail:
+	free(buf);
+	http_req_release(r);
+	if (status == 413)
+		http_fail(r, 413, code, "body exceeds the limit of %zu bytes", r->max_body);
+	else
+		http_fail(r, status, code, "%s", why);
+	return -1;
 }

@@ -16,8 +16,9 @@ struct http_req {
 	int64_t start_ns;    /* monotonic */
 	int64_t deadline_ns; /* body reads fail with 408 after this */
 	size_t max_body;
-	char *body;          /* NUL-terminated after http_read_body; freed by the server */
+	char *body;          /* NUL-terminated after http_read_body; freed by http_req_release */
 	size_t body_len;
+	size_t body_reserved; /* bytes of the process-wide body budget this request holds */
 	int status;          /* 0 until answered */
 	int body_done;       /* the body was read to its end */
 };
@@ -29,11 +30,22 @@ struct http_req {
 int http_read_body(struct http_req *r);
 
 /*
- * The body-deadline watchdog (one thread per process): started by the server, stopped after it.
- * Without it a client trickling its body keeps a request thread past request_timeout.
+ * The body-deadline watchdog (one thread per process): started by the server with one slot per
+ * request thread (and some for closing connections), stopped after it. Without it a client
+ * trickling its body keeps a request thread past request_timeout.
  */
-void http_watchdog_start(void);
+void http_watchdog_start(int slots);
 void http_watchdog_stop(void);
+
+/*
+ * Bodies being buffered by all requests together may hold at most bytes (default 256 MiB); a body
+ * that would pass it is refused 503 "overloaded". Set before the server starts.
+ */
+void http_body_budget_set(size_t bytes);
+/* Bytes of the budget held right now (for /metrics). */
+size_t http_body_bytes(void);
+/* Frees the body and gives its bytes back to the budget. The server calls it after each request. */
+void http_req_release(struct http_req *r);
 
 /* A request header (case-insensitive) or NULL. */
 const char *http_header(const struct http_req *r, const char *name);

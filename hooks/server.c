@@ -79,6 +79,10 @@ int server_opts_from_config(struct config *c, struct server_opts *o)
 		config_report(c, "server", NULL, "max_body", "must be between 1 KiB and 64 MiB");
 		rc = -1;
 	}
+	if (config_size(c, "server", NULL, "body_memory", &o->body_memory) == 0 && o->body_memory < o->max_body) {
+		config_report(c, "server", NULL, "body_memory", "must be at least max_body");
+		rc = -1;
+	}
 	if (config_ms(c, "server", NULL, "request_timeout", &o->request_timeout_ms) == 0 &&
 	    (o->request_timeout_ms < 100 || o->request_timeout_ms > 600000)) {
 		config_report(c, "server", NULL, "request_timeout", "must be between 100ms and 10m");
@@ -243,7 +247,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	if (!r.status)
 		http_fail(&r, 500, "internal", "the handler gave no answer");
 	count_request(rt, &r);
-	free(r.body);
+	http_req_release(&r);
 	return r.status;
 }
 
@@ -293,6 +297,8 @@ static void h_metrics(struct http_req *r, void *arg)
 			metric_set(metrics_gauge("hookd_jobs", labels, "Jobs in the journal by state"), counts[i]);
 		}
 	}
+	metric_set(metrics_gauge("hookd_http_body_bytes", NULL, "Request body bytes being buffered (against body_memory)"),
+		   (int64_t)http_body_bytes());
 	struct jbuf b;
 	jbuf_init(&b);
 	metrics_render(&b);
@@ -388,7 +394,10 @@ int server_start(struct server *s, char *err, size_t errlen)
 	memset(&ed, 0, sizeof(ed));
 	ed.text = ebuf;
 	ed.text_buffer_size = sizeof(ebuf);
-	http_watchdog_start();
+	if (s->o.body_memory > 0)
+		http_body_budget_set((size_t)s->o.body_memory);
+	/* one watch per request thread, plus closing connections that linger */
+	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
 	s->ctx = mg_start2(&init, &ed);
 	if (!s->ctx) {
 		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen, ebuf[0] ? ebuf : "unknown error");

@@ -17,6 +17,7 @@ struct server_opts {
 	int tls13_only;
 	int threads;
 	int64_t max_body;
+	int64_t body_memory; /* all bodies being buffered at once */
 	int64_t request_timeout_ms;
 	int64_t keep_alive_ms;
 	char *admin_token; /* owned; NULL: /metrics open */

@@ -15,7 +15,21 @@ struct hdr {
 	struct okta_http_resp *rs;
 	int have_limit, have_remaining, have_reset;
 	int64_t date_s;
+	int sends; /* times libcurl was about to send the request */
 };
+
+/*
+ * libcurl silently re-sends a request (POSTs too, up to 5 times) when a reused connection dies
+ * before any answer. Those re-sends would bypass the rate governor, the backoff and the logs, and
+ * re-send a call that may already have taken effect. The second send is refused here, so the
+ * failure comes back to the client, which retries through its own loop.
+ */
+static int on_prereq(void *arg, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port, int conn_local_port)
+{
+	(void)conn_primary_ip, (void)conn_local_ip, (void)conn_primary_port, (void)conn_local_port;
+	struct hdr *st = arg;
+	return ++st->sends > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
 
 CURL *okta_http_handle_new(const char *ca_file, int allow_http)
 {
@@ -199,7 +213,13 @@ int okta_http_do(CURL *h, const struct okta_http_req *rq, struct okta_http_resp 
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &st);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, &st);
 	CURLcode rc = curl_easy_perform(h);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && st.sends > 1) {
+		rc = CURLE_GOT_NOTHING;
+		snprintf(errbuf, sizeof(errbuf), "%s", "the connection closed before any answer (the call may have taken effect)");
+	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hdrs);

@@ -104,7 +104,12 @@ async def one_holder(mode, a, hold, deadline):
                 await writer.drain()
             await asyncio.wait([watch], timeout=a.interval)
     except (ConnectionError, ssl.SSLError, OSError):
-        pass
+        # A write failed: the server closed (a reset answers a write to a closed socket). The reader
+        # usually sees the close too; give it a moment, else count the close from here.
+        await asyncio.wait([watch], timeout=1)
+        if not watch.done():
+            watch.cancel()
+            hold.closed_at.append(time.monotonic() - start)
     if not watch.done():
         watch.cancel()
     writer.close()

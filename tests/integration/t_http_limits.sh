@@ -52,4 +52,36 @@ check "a body trickled past request_timeout (2 s): the connection is closed at t
 check "hookd records it as a 408" grep -q '"status":"408","error":"request_timeout"' "$IT_DIR/hookd.log"
 check_eq "an honest client is served meanwhile" "$(cat "$IT_DIR/honest")" 200
 check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json | jq_py 'len(d)')" 0
+
+# The budget for bodies buffered at once (body_memory): a trickling 5000-byte body holds 5001 bytes of
+# 8192, so a 4000-byte delivery meanwhile is refused 503 overloaded; once the trickler is cut off, it
+# is taken.
+stop_hookd
+IT_SERVER_EXTRA="request_timeout = 2s
+max_body = 8192
+body_memory = 8192" write_hookd_config "$port" </dev/null
+start_hookd || { fail "hookd restarts with body_memory = 8192"; it_done; exit 1; }
+python3 - "$IT_DIR/delivery.json" <<'PY'
+import json, sys, uuid
+ev = {"uuid": str(uuid.uuid4()), "eventType": "user.lifecycle.create", "published": "2026-11-27T05:00:00.000Z",
+      "displayMessage": "x" * 3000, "target": [{"id": "00ubudget", "type": "User"}]}
+json.dump({"eventType": "com.okta.event_hook", "data": {"events": [ev]}}, open(sys.argv[1], "w"))
+PY
+post() { tls_curl "$HOOKD_URL/hooks/okta" -o "$IT_DIR/post.out" -w '%{http_code}' -H "Authorization: $HOOK_SECRET" \
+	-H 'Content-Type: application/json' --data-binary @"$IT_DIR/delivery.json"; }
+python3 "$IT_DIR/client.py" "$port" "$IT_DIR/certs/ca.crt" "$HOOK_SECRET" trickle >/dev/null &
+trickler=$!
+sleep 0.7
+check_eq "while a trickled body holds most of body_memory, another body gets 503" "$(post)" 503
+check_eq "...with the reason" "$(jq_py 'd["error"]' <"$IT_DIR/post.out")" overloaded
+wait $trickler
+check_eq "once the trickler is cut off, the same delivery is taken" "$(post)" 200
+check_eq "...and journaled once" "$("$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json | jq_py 'len(d)')" 1
+stop_hookd
+IT_SERVER_EXTRA="max_body = 65536
+body_memory = 4096" write_hookd_config "$port" </dev/null
+out=$("$HOOKD_BIN" check-config -c "$IT_DIR/hookd.ini" 2>&1)
+rc=$?
+check "check-config refuses body_memory below max_body (exit $rc)" test "$rc" -ne 0
+check "...naming the key and the rule" grep -q 'body_memory: must be at least max_body' <<<"$out"
 it_done

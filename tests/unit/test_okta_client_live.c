@@ -746,6 +746,53 @@ static void test_5xx(const struct sim *s)
 	disconnect(&k);
 }
 
+static int count_substr(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; p && (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * An answer lost after the call took effect, on a reused connection: libcurl on its own would send
+ * the POST again on a fresh connection; the client must not let it (one send, a retryable
+ * "nothing came back" error), and must retry only through its own loop.
+ */
+static void test_lost_answer(const struct sim *s)
+{
+	struct okta_opts o;
+	struct conn k;
+	struct okta_error e;
+	struct okta_user u;
+	base_opts(&o, s);
+	o.max_retries = 0;
+	if (connect_org(&k, &o) < 0) {
+		CHECK(0);
+		return;
+	}
+	char *id = one_user(k.c, "lost"); /* leaves a live connection to reuse */
+	CHECK(sim_control(s, "DELETE", "/sim/requests", NULL, NULL) == 200);
+	CHECK(sim_control(s, "POST", "/sim/faults", "{\"lost_rate\":1}", NULL) == 200);
+	int rc = id ? okta_user_activate(k.c, id, 1, NULL, &e) : 0;
+	sim_control(s, "DELETE", "/sim/faults", NULL, NULL);
+	CHECK(rc == -1 && e.kind == OKTA_ERR_TRANSPORT && e.transport == CURLE_GOT_NOTHING && e.retryable);
+	report("activate whose answer was lost (expected)", &e);
+	char *log = NULL;
+	CHECK(sim_control(s, "GET", "/sim/requests", NULL, &log) == 200);
+	CHECK(log && count_substr(log, "/lifecycle/activate") == 1);
+	CHECK(log && count_substr(log, "\"lost_status\":200") == 1);
+	free(log);
+	/* it took effect: the user is PROVISIONED, and a second activate is a status conflict */
+	int got = id ? okta_user_get(k.c, id, &u, &e) : -1;
+	CHECK(got == 0 && strcmp(u.status, "PROVISIONED") == 0);
+	if (got == 0)
+		okta_user_free(&u);
+	CHECK(id && okta_user_activate(k.c, id, 1, NULL, &e) == -1 && okta_error_is_status_conflict(&e));
+	free(id);
+	disconnect(&k);
+}
+
 static void test_transport(const struct sim *s)
 {
 	struct okta_opts o;
@@ -835,6 +882,7 @@ int main(int argc, char **argv)
 	test_event_hooks(&s);
 	test_bad_token(&s);
 	test_transport(&s);
+	test_lost_answer(&s);
 	test_5xx(&s);
 	test_429_burst(&s);
 	sim_stop(&s);
