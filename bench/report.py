@@ -104,8 +104,7 @@ if "nginx" in cpu and "hookd-sqlite" in cpu and cpu["nginx"] > 0:
     half = 0.5 * ng.get("16", 0)
     w("- CPU per durable delivery: hookd-sqlite %.3f s per 1,000 vs nginx %.3f (%.0f x). At that cost %d cores cap "
       "hookd near %.0f deliveries/s even with no load generator on the machine; half of nginx's measured rate is "
-      "%.0f/s, %s that cap. More connections than `[server] threads` (16) add no concurrency (civetweb holds a "
-      "thread per connection; see bench/HOSTILE.md), which is why 64 connections do worse."
+      "%.0f/s, %s that cap."
       % (cpu["hookd-sqlite"], cpu["nginx"], cpu["hookd-sqlite"] / cpu["nginx"], os.cpu_count(), cap, half,
          "above" if half > cap else "below"))
 w("")
@@ -167,7 +166,7 @@ w("## Half load, open loop (tests/drills/loadgen.c, 16 connections)")
 w("")
 w("Requests are due at a constant rate whatever the server does; latency runs from each request's due time, so a "
   "stall counts against every request queued behind it (no coordinated omission). The rate is half of hookd-sqlite's "
-  "best closed-loop rate at 16 connections. `unsent`: requests still queued when the run ended.")
+  "best closed-loop rate at 16 connections (for hookd-pg, half of its own). `unsent`: requests still queued when the run ended.")
 w("")
 w("| server | target/s | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | 200s | other | unsent | journaled | CPU s / 1k |")
 w("|---|---|---|---|---|---|---|---|---|---|---|---|")

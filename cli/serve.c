@@ -164,8 +164,10 @@ static void raise_nofile(int threads)
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
-	if (rl.rlim_cur < rl.rlim_max) {
-		struct rlimit up = { .rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max };
+	/* up to the hard limit, but not to an "unlimited" one: a million descriptors is plenty */
+	rlim_t target = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+	if (rl.rlim_cur < target) {
+		struct rlimit up = { .rlim_cur = target, .rlim_max = rl.rlim_max };
 		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
 			rl = up;
 	}
