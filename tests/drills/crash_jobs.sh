@@ -8,15 +8,7 @@
 # okta-sim stalls every call 100 ms, so a kill often lands between an Okta call and the record of its
 # outcome: the job then runs again after its lease (12 s here, above the 10 s call timeout) and must find nothing left to do.
 set -uo pipefail
-HOOKD_SRC=${HOOKD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ -z "${HOOKD_BIN:-}" ]; then
-	for b in "$HOOKD_SRC/build/release/hookd" "$HOOKD_SRC/build/hookd"; do [ -x "$b" ] && HOOKD_BIN=$b && break; done
-fi
-if [ -z "${HOOKD_BIN:-}" ] || [ ! -x "$HOOKD_BIN" ]; then
-	echo "SKIP: no hookd binary (set HOOKD_BIN)"
-	exit 77
-fi
-. "$HOOKD_SRC/tests/integration/lib.sh"
+. "$(dirname "$0")/jobs_lib.sh"
 N=400 CYCLES=20
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -27,7 +19,6 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-PY=$HOOKD_SRC/tests/drills/okta_faults.py
 it_init crash_jobs
 echo "# crash drill with jobs: $CYCLES x kill -9 while $N users' events are delivered and their jobs run (SQLite journal)"
 # hookd calls as an OAuth app, so that its calls in okta-sim's request log are told from the admin's.
@@ -48,7 +39,7 @@ backoff_max = 2s
 on = okta:user.lifecycle.create
 do = send_activation
 INI
-python3 "$PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
+python3 "$JOBS_PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
 	{ fail "$N STAGED users created"; it_done; exit 1; }
 tls_curl "$SIM_URL/sim/requests" -X DELETE >/dev/null
 tls_curl "$SIM_URL/sim/faults" -X POST -H 'Content-Type: application/json' -d '{"latency_ms":100,"latency_rate":1}' >/dev/null
@@ -56,7 +47,7 @@ start_hookd || { fail "hookd starts"; it_done; exit 1; }
 
 # Deliveries spread over about as long as the kills take; the sender retries until each is answered 200.
 SECS=$((CYCLES * 7 / 10 + 2))
-python3 "$PY" send "$HOOKD_URL" "$HOOK_SECRET" "$IT_DIR/certs/ca.crt" "$IT_DIR/users.json" "$SECS" "$IT_DIR/send.json" &
+python3 "$JOBS_PY" send "$HOOKD_URL" "$HOOK_SECRET" "$IT_DIR/certs/ca.crt" "$IT_DIR/users.json" "$SECS" "$IT_DIR/send.json" &
 SENDER=$!
 restarts=()
 for i in $(seq "$CYCLES"); do
@@ -71,23 +62,11 @@ wait "$SENDER"
 echo "  sender: $(cat "$IT_DIR/send.json"); restart to /healthz: $(printf '%s\n' "${restarts[@]}" | sort -n |
 	awk '{a[NR]=$1} END {printf "median %d ms, max %d ms", a[int((NR+1)/2)], a[NR]}')"
 check_eq "every delivery was answered 200 in the end" "$(jq_py 'd.get("gave_up", 0)' <"$IT_DIR/send.json")" 0
-settled() {
-	"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 100000 >"$IT_DIR/jobs.json" 2>/dev/null &&
-		python3 -c "
-import json,sys
-jobs=json.load(open('$IT_DIR/jobs.json'))
-sys.exit(0 if len(jobs)>=$N and all(j['state'] in ('done','dead') for j in jobs) else 1)"
-}
-check "every job ends done or dead after the last restart" eventually settled 120
+check "every job ends done or dead after the last restart" eventually "jobs_settled $N" 120
 tls_curl "$SIM_URL/sim/faults" -X DELETE >/dev/null
 stop_hookd
-"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 100000 >"$IT_DIR/jobs.json"
+jobs_judge "$ADMIN"
 "$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json --limit 100000 --source okta >"$IT_DIR/events.json"
-tls_curl "$SIM_URL/sim/outbox" >"$IT_DIR/outbox.json"
-tls_curl "$SIM_URL/sim/users" >"$IT_DIR/simusers.json"
-tls_curl "$SIM_URL/sim/requests" >"$IT_DIR/requests.json"
-python3 "$PY" verdict "$IT_DIR" "$ADMIN" >"$IT_DIR/verdict.txt" || fail "verdict computed"
-v() { awk -v k="$1" '$1 == k {print $2}' "$IT_DIR/verdict.txt"; }
 events=$(python3 -c "
 import json, collections
 ev = json.load(open('$IT_DIR/events.json'))

@@ -15,15 +15,7 @@
 #   after each 429, no call in that bucket arrived before its X-Rate-Limit-Reset; the faults were
 #   really injected (latency spikes of 2 s, drops, lost answers, 500s, 429s all seen).
 set -uo pipefail
-HOOKD_SRC=${HOOKD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-if [ -z "${HOOKD_BIN:-}" ]; then
-	for b in "$HOOKD_SRC/build/release/hookd" "$HOOKD_SRC/build/hookd"; do [ -x "$b" ] && HOOKD_BIN=$b && break; done
-fi
-if [ -z "${HOOKD_BIN:-}" ] || [ ! -x "$HOOKD_BIN" ]; then
-	echo "SKIP: no hookd binary (set HOOKD_BIN)"
-	exit 77
-fi
-. "$HOOKD_SRC/tests/integration/lib.sh"
+. "$(dirname "$0")/jobs_lib.sh"
 N=150 SECS=30
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -34,7 +26,6 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-PY=$HOOKD_SRC/tests/drills/okta_faults.py
 it_init okta_faults_drill
 echo "# Okta-fault drill: $N users over $SECS s"
 
@@ -58,7 +49,7 @@ do = send_activation
 INI
 start_hookd || { fail "hookd starts"; it_done; exit 1; }
 
-python3 "$PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
+python3 "$JOBS_PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
 	{ fail "$N STAGED users created"; it_done; exit 1; }
 ok "$N STAGED users in okta-sim"
 tls_curl "$SIM_URL/sim/requests" -X DELETE >/dev/null
@@ -76,29 +67,17 @@ faults ""
 ) &
 IT_PIDS+=($!)
 t0=$(date +%s)
-python3 "$PY" send "$HOOKD_URL" "$HOOK_SECRET" "$IT_DIR/certs/ca.crt" "$IT_DIR/users.json" "$SECS" "$IT_DIR/send.json"
+python3 "$JOBS_PY" send "$HOOKD_URL" "$HOOK_SECRET" "$IT_DIR/certs/ca.crt" "$IT_DIR/users.json" "$SECS" "$IT_DIR/send.json"
 echo "  sender: $(cat "$IT_DIR/send.json")"
 check_eq "every delivery was answered 200 in the end" "$(jq_py 'd.get("gave_up", 0)' <"$IT_DIR/send.json")" 0
 
-settled() {
-	"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 100000 >"$IT_DIR/jobs.json" 2>/dev/null &&
-		python3 -c "
-import json,sys
-jobs=[j for j in json.load(open('$IT_DIR/jobs.json')) if j['rule']=='okta-created']
-sys.exit(0 if len(jobs)>=$N and all(j['state'] in ('done','dead') for j in jobs) else 1)"
-}
 # The faults stay on until every job has settled (or 240 s more have passed).
-check "every job ends done or dead while the faults go on" eventually settled 240
+check "every job ends done or dead while the faults go on" eventually "jobs_settled $N" 240
 t1=$(date +%s)
 touch "$IT_DIR/calm"
 tls_curl "$SIM_URL/sim/faults" -X DELETE >/dev/null
 echo "  faults on for $((t1 - t0)) s"
-"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 100000 >"$IT_DIR/jobs.json"
-tls_curl "$SIM_URL/sim/outbox" >"$IT_DIR/outbox.json"
-tls_curl "$SIM_URL/sim/users" >"$IT_DIR/simusers.json"
-tls_curl "$SIM_URL/sim/requests" >"$IT_DIR/requests.json"
-python3 "$PY" verdict "$IT_DIR" "$ADMIN" >"$IT_DIR/verdict.txt" || fail "verdict computed"
-v() { awk -v k="$1" '$1 == k {print $2}' "$IT_DIR/verdict.txt"; }
+jobs_judge "$ADMIN"
 echo "  hookd's calls: $(v requests) ($(v activate_calls) activates); injected: $(v fault_error) x 500, $(v fault_drop) drops," \
 	"$(v fault_lost) lost answers, $(v fault_latency) x 2 s stalls (longest $(v spike_ms_max) ms), $(v fault_429) x 429 in bursts" \
 	"($(v answers_429) 429 answers in all)"
