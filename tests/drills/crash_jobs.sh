@@ -3,24 +3,39 @@
 # against okta-sim, restart it, and check at the end that every event answered 200 is journaled once
 # and that its job ran exactly once in effect: one job per user, done, one activate call that took
 # effect, one activation email, the user PROVISIONED.
-# Usage: tests/drills/crash_jobs.sh [--users N] [--cycles C] [--large]
-#   CI size: 400 users, 20 kills;  --large: 3000 users, 100 kills.
+# Usage: tests/drills/crash_jobs.sh [--users N] [--cycles C] [--large] [--pg]
+#   CI size: 400 users, 20 kills;  --large: 3000 users, 100 kills;  --pg: a PostgreSQL journal in a new
+#   database on HOOKD_TEST_PG_URL (skipped without it).
 # okta-sim stalls every call 100 ms, so a kill often lands between an Okta call and the record of its
 # outcome: the job then runs again after its lease (12 s here, above the 10 s call timeout) and must find nothing left to do.
 set -uo pipefail
 . "$(dirname "$0")/jobs_lib.sh"
-N=400 CYCLES=20
+N=400 CYCLES=20 PGMODE=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--users) N=$2; shift ;;
 	--cycles) CYCLES=$2; shift ;;
 	--large) N=3000 CYCLES=100 ;;
-	*) echo "usage: crash_jobs.sh [--users N] [--cycles C] [--large]"; exit 2 ;;
+	--pg) PGMODE=1 ;;
+	*) echo "usage: crash_jobs.sh [--users N] [--cycles C] [--large] [--pg]"; exit 2 ;;
 	esac
 	shift
 done
+if [ $PGMODE = 1 ] && [ -z "${HOOKD_TEST_PG_URL:-}" ]; then
+	echo "SKIP: --pg needs HOOKD_TEST_PG_URL"
+	exit 77
+fi
 it_init crash_jobs
-echo "# crash drill with jobs: $CYCLES x kill -9 while $N users' events are delivered and their jobs run (SQLite journal)"
+STORE=SQLite
+if [ $PGMODE = 1 ]; then
+	STORE=PostgreSQL
+	db=hookd_crashjobs_$$_$RANDOM
+	psql -q "$HOOKD_TEST_PG_URL" -c "create database $db" >/dev/null || { fail "database created"; it_done; exit 1; }
+	python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])), end="")' \
+		"$HOOKD_TEST_PG_URL" "$db" >"$IT_DIR/db.url"
+	trap 'it_cleanup; psql -q "$HOOKD_TEST_PG_URL" -c "drop database if exists $db" >/dev/null 2>&1' EXIT
+fi
+echo "# crash drill with jobs: $CYCLES x kill -9 while $N users' events are delivered and their jobs run ($STORE journal)"
 # hookd calls as an OAuth app, so that its calls in okta-sim's request log are told from the admin's.
 make_oauth_app
 start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
@@ -39,6 +54,8 @@ backoff_max = 2s
 on = okta:user.lifecycle.create
 do = send_activation
 INI
+# write_hookd_config wrote [store] path for SQLite; a second [store] section switches the backend.
+[ $PGMODE = 1 ] && printf '[store]\nbackend = postgres\nurl_file = %s\n' "$IT_DIR/db.url" >>"$IT_DIR/hookd.ini"
 python3 "$JOBS_PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
 	{ fail "$N STAGED users created"; it_done; exit 1; }
 tls_curl "$SIM_URL/sim/requests" -X DELETE >/dev/null
@@ -85,6 +102,8 @@ check "hookd's activate calls are in okta-sim's request log ($(v activate_calls)
 check_eq "no activate call took effect twice for a user" "$(v users_activated_twice)" 0
 check_eq "no user got two activation emails" "$(v users_with_two_emails)" 0
 check_eq "every user PROVISIONED with exactly one email" "$(v done_not_provisioned_once)" 0
-ic=$(sqlite3 "$IT_DIR/hookd.db" 'PRAGMA integrity_check' 2>&1)
-check_eq "the SQLite journal passes integrity_check" "$ic" ok
+if [ $PGMODE = 0 ]; then
+	ic=$(sqlite3 "$IT_DIR/hookd.db" 'PRAGMA integrity_check' 2>&1)
+	check_eq "the SQLite journal passes integrity_check" "$ic" ok
+fi
 it_done

@@ -9,4 +9,5 @@ bash "$here/crash.sh" --cycles 20 --rate 400 || exit $?
 bash "$here/crash_jobs.sh" --users 400 --cycles 20 || exit $?
 if [ -n "${HOOKD_TEST_PG_URL:-}" ]; then
 	bash "$here/crash.sh" --cycles 10 --rate 400 --pg || exit $?
+	bash "$here/crash_jobs.sh" --users 200 --cycles 10 --pg || exit $?
 fi
