@@ -36,24 +36,8 @@ if [ $PGMODE = 1 ]; then
 	trap 'it_cleanup; psql -q "$HOOKD_TEST_PG_URL" -c "drop database if exists $db" >/dev/null 2>&1' EXIT
 fi
 echo "# crash drill with jobs: $CYCLES x kill -9 while $N users' events are delivered and their jobs run ($STORE journal)"
-# hookd calls as an OAuth app, so that its calls in okta-sim's request log are told from the admin's.
-make_oauth_app
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
-	{ fail "okta-sim starts"; it_done; exit 1; }
-ADMIN=$(tls_curl "$SIM_URL/sim/whoami" -H "Authorization: SSWS $SIM_TOKEN" | jq_py 'd["id"]')
-port=$(free_port)
-write_hookd_config "$port" <<INI
-$(okta_app_ini)
-[worker]
-threads = 4
-lease = 12s
-poll = 100ms
-backoff_base = 200ms
-backoff_max = 2s
-[rule okta-created]
-on = okta:user.lifecycle.create
-do = send_activation
-INI
+jobs_sim --rate-limit off || { fail "okta-sim starts"; it_done; exit 1; }
+jobs_config "lease = 12s"
 # write_hookd_config wrote [store] path for SQLite; a second [store] section switches the backend.
 [ $PGMODE = 1 ] && printf '[store]\nbackend = postgres\nurl_file = %s\n' "$IT_DIR/db.url" >>"$IT_DIR/hookd.ini"
 python3 "$JOBS_PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||

@@ -1,6 +1,11 @@
 # jobs_lib.sh: shared by the drills that run hookd's jobs against okta-sim (okta_faults.sh, crash_jobs.sh).
 # Source it first: it finds hookd (HOOKD_BIN, else build/release/hookd; exits 77 when there is none),
 # sources tests/integration/lib.sh, and adds:
+#   jobs_sim ARGS...  okta-sim with an OAuth app for hookd (so that hookd's calls are told from the
+#                     drill's own admin calls in the request log); sets ADMIN, the admin's actor id
+#   jobs_config [INI] hookd's config: that OAuth app, 4 workers with short backoff, the rule
+#                     okta-created (okta:user.lifecycle.create -> send_activation); INI lines are
+#                     added to [worker]
 #   jobs_settled N    0 when hookd's journal holds N or more okta-created jobs, all done or dead
 #   jobs_judge ADMIN  writes hookd's jobs and okta-sim's outbox, users and request log to $IT_DIR, then the
 #                     verdict (okta_faults.py verdict; ADMIN is the drill's own actor, left out) to
@@ -17,6 +22,27 @@ if [ -z "${HOOKD_BIN:-}" ] || [ ! -x "$HOOKD_BIN" ]; then
 fi
 . "$HOOKD_SRC/tests/integration/lib.sh"
 JOBS_PY=$HOOKD_SRC/tests/drills/okta_faults.py
+
+jobs_sim() {
+	make_oauth_app
+	start_sim "$@" --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" || return 1
+	ADMIN=$(tls_curl "$SIM_URL/sim/whoami" -H "Authorization: SSWS $SIM_TOKEN" | jq_py 'd["id"]')
+}
+
+jobs_config() {
+	write_hookd_config "$(free_port)" <<INI
+$(okta_app_ini)
+[worker]
+threads = 4
+poll = 100ms
+backoff_base = 200ms
+backoff_max = 2s
+${1:-}
+[rule okta-created]
+on = okta:user.lifecycle.create
+do = send_activation
+INI
+}
 
 jobs_settled() {
 	"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 100000 >"$IT_DIR/jobs.json" 2>/dev/null &&

@@ -29,24 +29,10 @@ done
 it_init okta_faults_drill
 echo "# Okta-fault drill: $N users over $SECS s"
 
-make_oauth_app
 # Real limits over 10 s windows (the client must live within them), high enough that the run is not
 # only waiting: user reads and lifecycle writes 300 per window, the token endpoint 100.
-start_sim --rate-limit all=100000,user=300,user_write=300,token=100,window=10 \
-	--oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" || { fail "okta-sim starts"; it_done; exit 1; }
-ADMIN=$(tls_curl "$SIM_URL/sim/whoami" -H "Authorization: SSWS $SIM_TOKEN" | jq_py 'd["id"]')
-port=$(free_port)
-write_hookd_config "$port" <<INI
-$(okta_app_ini)
-[worker]
-threads = 4
-poll = 100ms
-backoff_base = 200ms
-backoff_max = 2s
-[rule okta-created]
-on = okta:user.lifecycle.create
-do = send_activation
-INI
+jobs_sim --rate-limit all=100000,user=300,user_write=300,token=100,window=10 || { fail "okta-sim starts"; it_done; exit 1; }
+jobs_config
 start_hookd || { fail "hookd starts"; it_done; exit 1; }
 
 python3 "$JOBS_PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
