@@ -212,6 +212,8 @@ void pg_conn_after_error(struct conn *k)
 	}
 }
 
+/* ---- the pool ---- */
+
 /* Lends a pool slot with a usable connection, waiting up to POOL_WAIT_MS for one to come back. */
 static struct conn *pool_get(struct pg *p, char *err, size_t errlen)
 {

@@ -12,6 +12,7 @@
 #define WRITE_TRIES 3          /* a batch is retried after a deadlock or on a connection found stale */
 #define MIGRATE_LOCK 448345729892LL /* pg_advisory_lock key: "hookd" in hex */
 
+/* ---- schema and statements ---- */
 
 /* Migrations, numbered from 1 (the same tables and meaning as sqlite.c's); each runs once, in order. */
 static const char *const migrations[] = {
@@ -138,8 +139,9 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 		      "INSERT INTO heartbeat (id, at_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
 		      1 },
 	/*
-	 * Locks the bucket's row; with a current window spends one request when more than the reserve
-	 * is left, without one lets the request go and counts it as blind. Says what it did and saw.
+	 * The rate budget (ST_RATE_*, run by pg_budget.c). Locks the bucket's row; with a current window
+	 * spends one request when more than the reserve is left, without one lets the request go and
+	 * counts it as blind. Says what it did and saw.
 	 */
 	[ST_RATE_TAKE] = { "rate_take", "rate take",
 			   "WITH cur AS (SELECT bucket, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = $1"
