@@ -24,6 +24,18 @@ struct hr_hook {
 	size_t n;
 };
 
+/* The door of source s: its intake and counter. -1 when out of memory. */
+static int door_open(struct door *d, const struct hr_source *s, struct journal *j, const struct rules *rules)
+{
+	char labels[200];
+	snprintf(labels, sizeof(labels), "source=\"%s\"", hr_source_label(s));
+	d->source = s;
+	d->verify_failures = metrics_counter("hookd_hr_verify_failures_total", labels,
+					     "HR deliveries refused by their signature check");
+	d->intake = intake_new(j, rules, hr_source_label(s));
+	return d->intake ? 0 : -1;
+}
+
 struct hr_hook *hr_hook_new(const struct hr_sources *sources, struct journal *j, const struct rules *rules)
 {
 	struct hr_hook *h = calloc(1, sizeof(*h));
@@ -32,18 +44,11 @@ struct hr_hook *hr_hook_new(const struct hr_sources *sources, struct journal *j,
 		free(h);
 		return NULL;
 	}
-	for (; h->n < n; h->n++) {
-		struct door *d = &h->doors[h->n];
-		d->source = hr_sources_at(sources, h->n);
-		char labels[200];
-		snprintf(labels, sizeof(labels), "source=\"%s\"", hr_source_label(d->source));
-		d->verify_failures = metrics_counter("hookd_hr_verify_failures_total", labels,
-						     "HR deliveries refused by their signature check");
-		if (!(d->intake = intake_new(j, rules, hr_source_label(d->source)))) {
+	for (; h->n < n; h->n++)
+		if (door_open(&h->doors[h->n], hr_sources_at(sources, h->n), j, rules) < 0) {
 			hr_hook_free(h);
 			return NULL;
 		}
-	}
 	return h;
 }
 

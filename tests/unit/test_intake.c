@@ -95,11 +95,11 @@ int main(void)
 	journal_close(j);
 	rules_free(rules);
 	config_free(c);
-	char p[80];
-	unlink(dbpath);
-	snprintf(p, sizeof(p), "%s-wal", dbpath);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", dbpath);
-	unlink(p);
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		char p[80];
+		snprintf(p, sizeof(p), "%s%s", dbpath, suffix[i]);
+		unlink(p);
+	}
 	return check_report("test_intake");
 }
