@@ -8,6 +8,9 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/secure.h"
+#include "hooks/http_budget.h"
+#include "hooks/http_req.h"
+#include "hooks/http_watchdog.h"
 #include "store/journal.h"
 
 #include <civetweb.h>
