@@ -6,6 +6,7 @@
 #include "core/jbuf.h"
 #include "core/json.h"
 #include "core/list.h"
+#include "core/str.h"
 #include "core/tz.h"
 
 #include <stdio.h>
@@ -66,11 +67,6 @@ void rules_free(struct rules *rs)
 size_t rules_count(const struct rules *rs)
 {
 	return rs ? rs->n : 0;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 static int valid_action(const char *a)
@@ -142,14 +138,14 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 			      " update_profile", act);
 		rc = -1;
 	}
-	r->action = dup_or_null(act);
+	r->action = str_dup(act);
 	config_bool(c, "rule", name, "include_self", &r->include_self);
 	config_bool(c, "rule", name, "send_email", &r->send_email);
 	config_bool(c, "rule", name, "allow_reactivate", &r->allow_reactivate);
 	config_ms(c, "rule", name, "delay", &r->delay_ms);
 	config_int(c, "rule", name, "days_before", &r->days_before);
-	r->groups = dup_or_null(config_get(c, "rule", name, "groups"));
-	r->date_field = dup_or_null(config_get(c, "rule", name, "date_field"));
+	r->groups = str_dup(config_get(c, "rule", name, "groups"));
+	r->date_field = str_dup(config_get(c, "rule", name, "date_field"));
 	const char *at = config_get(c, "rule", name, "at");
 	r->at_min = 9 * 60;
 	if (at && parse_at(at, &r->at_min) < 0) {
@@ -176,7 +172,7 @@ struct rules *rules_from_config(struct config *c, const char *self_actor_id)
 		return NULL;
 	size_t n = config_section_count(c, "rule");
 	rs->r = calloc(n ? n : 1, sizeof(*rs->r));
-	rs->self = dup_or_null(self_actor_id);
+	rs->self = str_dup(self_actor_id);
 	if (!rs->r)
 		goto fail;
 	int rc = 0;
@@ -204,7 +200,7 @@ static char *event_field(const struct journal_event *ev, const struct json *subj
 	};
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (strcmp(field, cols[i].name) == 0)
-			return dup_or_null(cols[i].value);
+			return str_dup(cols[i].value);
 	if (subject && subject->ntok)
 		return json_strdup(subject, json_get(subject, 0, field));
 	return NULL;

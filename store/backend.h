@@ -47,7 +47,4 @@ extern const struct journal_backend journal_backend_postgres;
 /* The job states in the order journal_job_counts reports them. */
 extern const char *const journal_job_states[4];
 
-/* strdup that maps NULL to NULL; for filling rows. */
-char *journal_dup(const char *s);
-
 #endif

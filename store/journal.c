@@ -39,11 +39,6 @@ struct journal {
 	struct metric *commit_seconds, *batch_events, *commit_errors;
 };
 
-char *journal_dup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void set_err(char *err, size_t errlen, const char *msg)
 {
 	if (err && errlen)
