@@ -59,7 +59,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "log", "level", CFG_STR, "info", "debug, info, warn or error" },
 
 	{ "rule *", "on", CFG_STR, NULL, "source:event.type this rule fires on, e.g. okta:user.lifecycle.create" },
-	{ "rule *", "do", CFG_STR, NULL, "action: create_user, send_activation, resend_activation, deactivate_user, update_profile" },
+	{ "rule *", "do", CFG_STR, NULL, "action: one of the names under Actions below; any other name is an error" },
 	{ "rule *", "when.*", CFG_STR, NULL, "filter: when.<field> = v1,v2 fires only when the event field is one of the values" },
 	{ "rule *", "include_self", CFG_BOOL, "false", "also fire on events caused by hookd's own Okta identity" },
 	{ "rule *", "delay", CFG_MS, "0", "run the action this long after the event" },

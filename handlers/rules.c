@@ -8,13 +8,14 @@
 #include "core/list.h"
 #include "core/str.h"
 #include "core/tz.h"
+#include "handlers/actions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const rules_actions[] = { "create_user", "send_activation", "resend_activation", "deactivate_user",
-				      "update_profile", NULL };
+/* Largest event subject (normalized fields) that filters and params read. */
+#define SUBJECT_MAX_TOKENS 4096
 
 struct filter {
 	char *field;
@@ -71,10 +72,8 @@ size_t rules_count(const struct rules *rs)
 
 static int valid_action(const char *a)
 {
-	for (int i = 0; rules_actions[i]; i++)
-		if (strcmp(a, rules_actions[i]) == 0)
-			return 1;
-	return 0;
+	enum action_id id;
+	return action_parse(a, &id) == 0;
 }
 
 /* "okta:user.lifecycle.create" or "hr:bamboohr:employee.created": source, then type after the last ':'. */
@@ -133,9 +132,9 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 		config_report(c, "rule", name, NULL, "needs do = an action");
 		rc = -1;
 	} else if (!valid_action(act)) {
-		config_report(c, "rule", name, "do",
-			      "'%s' is not an action: create_user, send_activation, resend_activation, deactivate_user,"
-			      " update_profile", act);
+		char names[256];
+		action_list(names, sizeof(names), ", ", 0);
+		config_report(c, "rule", name, "do", "'%s' is not an action: %s", act, names);
 		rc = -1;
 	}
 	r->action = str_dup(act);
@@ -332,7 +331,7 @@ int rules_apply(const struct rules *rs, const struct journal_event *ev, int64_t 
 		return 0;
 	struct json subject = { 0 };
 	if (ev->subject_json)
-		json_parse(&subject, ev->subject_json, strlen(ev->subject_json), 4096, NULL, 0);
+		json_parse(&subject, ev->subject_json, strlen(ev->subject_json), SUBJECT_MAX_TOKENS, NULL, 0);
 	int rc = 0;
 	for (size_t i = 0; i < rs->n && rc == 0; i++)
 		if (matches(rs, &rs->r[i], ev, &subject))

@@ -106,15 +106,14 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	char id[24], attempts[16];
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
-	static const char *const names[] = { "done", "retry", "dead", "deferred" };
-	snprintf(label, sizeof(label), "action=\"%s\",outcome=\"%s\"", job->action, names[oc]);
+	snprintf(label, sizeof(label), "action=\"%s\",outcome=\"%s\"", job->action, journal_job_outcome_name(oc));
 	metrics_count("hookd_jobs_finished_total", label, 1);
 	if (rc < 0)
 		log_error("cannot record a job's outcome", "job", id, "detail", err);
 	else if (rc == 1)
 		log_warn("job lease lost before its outcome was recorded", "job", id);
 	log_kv(oc == JOB_DEAD ? LOG_WARN : LOG_INFO, "job finished", "job", id, "action", job->action, "subject",
-	       job->subject, "outcome", names[oc], "attempt", attempts, "result", res->text, (const char *)0);
+	       job->subject, "outcome", journal_job_outcome_name(oc), "attempt", attempts, "result", res->text, (const char *)0);
 }
 
 static void *worker_main(void *arg)

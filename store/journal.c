@@ -12,7 +12,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const journal_job_states[4] = { "pending", "running", "done", "dead" };
+const char *const journal_job_states[JOB_STATE_COUNT] = {
+	[JOB_STATE_PENDING] = "pending",
+	[JOB_STATE_RUNNING] = "running",
+	[JOB_STATE_DONE] = "done",
+	[JOB_STATE_DEAD] = "dead",
+};
+
+static const char *const outcome_names[JOB_OUTCOME_COUNT] = {
+	[JOB_DONE] = "done",
+	[JOB_RETRY] = "retry",
+	[JOB_DEAD] = "dead",
+	[JOB_DEFER] = "deferred",
+};
+
+const char *journal_job_state_name(enum job_state s)
+{
+	return (unsigned)s < JOB_STATE_COUNT ? journal_job_states[s] : NULL;
+}
+
+int journal_job_state_parse(const char *name, enum job_state *out)
+{
+	for (int s = 0; name && s < JOB_STATE_COUNT; s++) {
+		if (strcmp(name, journal_job_states[s]) == 0) {
+			*out = (enum job_state)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *journal_job_outcome_name(enum job_outcome oc)
+{
+	return (unsigned)oc < JOB_OUTCOME_COUNT ? outcome_names[oc] : "unknown";
+}
 
 /* One caller's events, waiting for the committer. Lives on the caller's stack. */
 struct commit_req {
@@ -325,7 +358,7 @@ int journal_list_jobs(struct journal *j, const struct journal_query *q, struct j
 	return j->be->list_jobs(j->b, q, rows, n, err, errlen);
 }
 
-int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen)
+int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	memset(counts, 0, 4 * sizeof(counts[0]));
 	return j->be->job_counts(j->b, counts, err, errlen);
