@@ -142,7 +142,8 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 	config_bool(c, "rule", name, "send_email", &r->send_email);
 	config_bool(c, "rule", name, "allow_reactivate", &r->allow_reactivate);
 	config_ms(c, "rule", name, "delay", &r->delay_ms);
-	config_int(c, "rule", name, "days_before", &r->days_before);
+	if (config_int(c, "rule", name, "days_before", &r->days_before) < 0) /* range: the schema's */
+		rc = -1;
 	r->groups = str_dup(config_get(c, "rule", name, "groups"));
 	r->date_field = str_dup(config_get(c, "rule", name, "date_field"));
 	const char *at = config_get(c, "rule", name, "at");
@@ -153,10 +154,6 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 	}
 	if (at && !r->date_field) {
 		config_report(c, "rule", name, "at", "needs date_field (the event field holding the date)");
-		rc = -1;
-	}
-	if (r->days_before < 0 || r->days_before > 365) {
-		config_report(c, "rule", name, "days_before", "must be between 0 and 365");
 		rc = -1;
 	}
 	if (load_filters(c, name, r) < 0 || !r->name)

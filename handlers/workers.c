@@ -39,28 +39,19 @@ int worker_opts_from_config(struct config *c, struct worker_opts *o)
 	memset(o, 0, sizeof(*o));
 	int64_t v = 0;
 	int rc = 0;
-	if (config_int(c, "worker", NULL, "threads", &v) == 0 && (v < 0 || v > 256)) {
-		config_report(c, "worker", NULL, "threads", "must be between 0 (no workers) and 256");
+	/* Ranges (threads 0-256, max_attempts 1-1000, lease >= 5s, poll 10ms-60s) are the schema's. */
+	if (config_int(c, "worker", NULL, "threads", &v) < 0)
 		rc = -1;
-	}
 	o->threads = (int)v;
-	if (config_int(c, "worker", NULL, "max_attempts", &v) == 0 && (v < 1 || v > 1000)) {
-		config_report(c, "worker", NULL, "max_attempts", "must be between 1 and 1000");
+	if (config_int(c, "worker", NULL, "max_attempts", &v) < 0)
 		rc = -1;
-	}
 	o->max_attempts = (int)v;
-	config_ms(c, "worker", NULL, "lease", &o->lease_ms);
+	if (config_ms(c, "worker", NULL, "lease", &o->lease_ms) < 0)
+		rc = -1;
 	config_ms(c, "worker", NULL, "backoff_base", &o->backoff_base_ms);
 	config_ms(c, "worker", NULL, "backoff_max", &o->backoff_max_ms);
-	config_ms(c, "worker", NULL, "poll", &o->poll_ms);
-	if (o->lease_ms < 5000) {
-		config_report(c, "worker", NULL, "lease", "must be at least 5s (longer than one Okta call)");
+	if (config_ms(c, "worker", NULL, "poll", &o->poll_ms) < 0)
 		rc = -1;
-	}
-	if (o->poll_ms < 10 || o->poll_ms > 60000) {
-		config_report(c, "worker", NULL, "poll", "must be between 10ms and 60s");
-		rc = -1;
-	}
 	return rc;
 }
 

@@ -89,15 +89,12 @@ int journal_opts_from_config(struct config *c, struct journal_opts *o)
 		config_report(c, "store", NULL, "backend", "'%s' is not a backend: use sqlite or postgres", o->backend);
 		rc = -1;
 	}
-	if (config_int(c, "store", NULL, "group_commit_max", &v) == 0 && (v < 1 || v > 100000)) {
-		config_report(c, "store", NULL, "group_commit_max", "must be between 1 and 100000");
+	/* Ranges are the schema's (core/config_schema.c), reported when the config was loaded. */
+	if (config_int(c, "store", NULL, "group_commit_max", &v) < 0)
 		rc = -1;
-	}
 	o->group_commit_max = (int)v;
-	if (config_int(c, "store", NULL, "pool_size", &v) == 0 && (v < 1 || v > 64)) {
-		config_report(c, "store", NULL, "pool_size", "must be between 1 and 64");
+	if (config_int(c, "store", NULL, "pool_size", &v) < 0)
 		rc = -1;
-	}
 	o->pool_size = (int)v;
 	if (config_secret(c, "store", NULL, "url", &o->owned) < 0)
 		rc = -1;
