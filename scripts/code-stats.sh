@@ -12,7 +12,8 @@ mapfile -t FILES < <(find . -path ./build -prune -o -path './build*' -prune -o -
 	-o -path ./.git -prune -o -type f \( -name '*.c' -o -name '*.h' \) -print | sed 's|^\./||' | sort)
 [ "${#FILES[@]}" -gt 0 ] || { echo "code-stats: no C files under $TREE" >&2; exit 1; }
 ctags -x --c-kinds=f --_xformat='%{line} %{end} %{input}' -o - "${FILES[@]}" | python3 -c '
-import re, sys
+import re, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 files = sys.argv[1:]
 lens = []
 for row in sys.stdin:
