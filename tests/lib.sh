@@ -21,7 +21,9 @@
 # Set on sourcing: T_SRC (repo root), T_NAME (script name), T_DIR (temp dir, certs in T_DIR/certs),
 # HOOKD_BIN, SIM_BIN, HOOK_SECRET (the Okta hook's shared secret), T_PIDS (killed on exit).
 # Knobs for write_hookd_config: T_THREADS ([server] threads, 8 unless set; empty: hookd's default),
-# T_SERVER_EXTRA (more [server] lines), T_STORE (replaces the [store] lines), T_LOG_LEVEL (info).
+# T_SERVER_EXTRA (more [server] lines), T_STORE (replaces the [store] lines: SQLite at DIR/hookd.db
+# by default; a key may not be set twice, so a test that appends [store] backend = postgres keeps
+# path and adds only new keys), T_LOG_LEVEL (info).
 # Drills add tests/drills/lib.sh on top (loadgen, journal keys, /proc figures).
 set -u
 T_SRC=${HOOKD_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -122,8 +124,7 @@ tls_key = $dir/certs/server.key
 ${T_THREADS:+threads = $T_THREADS}
 ${T_SERVER_EXTRA:-}
 [store]
-${T_STORE:-backend = sqlite
-path = $dir/hookd.db}
+${T_STORE:-path = $dir/hookd.db}
 [okta_hook]
 auth_value_file = $dir/hook.secret
 [log]
