@@ -57,7 +57,7 @@ t_cleanup() {
 		sleep 0.1
 	done
 	for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	if [ "$T_FAIL" = 0 ] && [ -z "${T_KEEP:-}" ]; then rm -rf "$T_DIR"; else echo "kept $T_DIR"; fi
 }
 trap t_cleanup EXIT
