@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -43,7 +44,8 @@ struct call {
 	char *url;
 	enum okta_bucket bucket;
 	int64_t deadline; /* monotonic ms */
-	char *bearer;     /* the token this attempt used (OAuth), a secret */
+	struct okta_oauth_auth auth; /* this attempt's credentials (secrets); only authorization for SSWS */
+	int nonce_retried;           /* a DPoP use_dpop_nonce challenge was answered once */
 };
 
 static int64_t mono_ms(void)
@@ -69,7 +71,9 @@ static int org_auth(struct okta_org *org, const struct okta_opts *o, struct okta
 {
 	if (o->auth_mode == OKTA_AUTH_PRIVATE_KEY) {
 		org->oauth = okta_oauth_new(o->org_url, o->client_id, o->scopes, o->private_key_pem, o->key_id, e);
-		return org->oauth ? 0 : -1;
+		if (!org->oauth)
+			return -1;
+		return okta_oauth_set_dpop(org->oauth, o->dpop_mode, o->dpop_key_pem, o->dpop_alg, e);
 	}
 	if (!o->api_token || !*o->api_token) {
 		okta_error_local(e, "no API token (auth_mode = ssws)");
@@ -221,20 +225,18 @@ static int wait_governor(struct call *k, struct okta_error *e)
 	return 0;
 }
 
-/* The Authorization value of this attempt: SSWS, or Bearer with a cached or fresh token. */
-static char *authorization(struct call *k, int64_t left, struct okta_error *e)
+/* This attempt's credentials in k->auth: SSWS, or an OAuth token (Bearer, or DPoP with a fresh proof). */
+static int credentials(struct call *k, int64_t left, struct okta_error *e)
 {
 	struct okta_org *org = k->c->org;
-	if (org->ssws)
-		return strdup(org->ssws);
-	wipe_free(k->bearer);
-	k->bearer = okta_oauth_token(org->oauth, k->c->h, org->gov, left, e);
-	if (!k->bearer)
-		return NULL;
-	struct jbuf b;
-	jbuf_init(&b);
-	jbuf_printf(&b, "Bearer %s", k->bearer);
-	return jbuf_take(&b, NULL);
+	okta_oauth_auth_free(&k->auth);
+	if (org->ssws) {
+		k->auth.authorization = strdup(org->ssws);
+		if (!k->auth.authorization)
+			okta_error_local(e, "out of memory");
+		return k->auth.authorization ? 0 : -1;
+	}
+	return okta_oauth_authorize(org->oauth, k->c->h, org->gov, left, k->method, k->url, &k->auth, e);
 }
 
 /* One attempt: 0 with rs filled when an HTTP answer came, -1 with e filled otherwise. */
@@ -246,22 +248,66 @@ static int attempt(struct call *k, struct okta_http_resp *rs, struct okta_error 
 		e->retryable = 1;
 		return -1;
 	}
-	char *auth = authorization(k, left, e);
-	if (!auth) {
+	if (credentials(k, left, e) < 0) {
 		if (e->kind == OKTA_ERR_NONE)
 			okta_error_local(e, "out of memory");
 		return -1;
 	}
 	left = k->deadline - mono_ms();
 	struct okta_http_req rq = {
-		.method = k->method, .url = k->url, .authorization = auth,
+		.method = k->method, .url = k->url, .authorization = k->auth.authorization, .dpop = k->auth.dpop,
 		.content_type = k->body ? "application/json" : NULL,
 		.body = k->body, .body_len = k->body ? strlen(k->body) : 0,
 		.timeout_ms = left, .connect_timeout_ms = left < 5000 ? left : 5000,
 	};
-	int rc = okta_http_do(k->c->h, &rq, rs, e);
-	wipe_free(auth);
-	return rc;
+	return okta_http_do(k->c->h, &rq, rs, e);
+}
+
+/*
+ * Parameter name of a WWW-Authenticate challenge (name="value") into out; 1 when found. Values
+ * are short tokens and descriptions, so quoted-pair escapes are not unescaped.
+ */
+static int challenge_param(const char *www, const char *name, char *out, size_t n)
+{
+	size_t nl = strlen(name);
+	for (const char *p = www; (p = strstr(p, name)) != NULL; p += nl) {
+		if ((p == www || p[-1] == ' ' || p[-1] == ',') && p[nl] == '=' && p[nl + 1] == '"') {
+			const char *v = p + nl + 2;
+			size_t len = strcspn(v, "\"");
+			snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), v);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+enum dpop_next { DPOP_NONE, DPOP_RETRY, DPOP_FAIL };
+
+/* The DPoP side of a non-2xx answer: learn its nonce, retry once on use_dpop_nonce, explain refusals. */
+static enum dpop_next dpop_answer(struct call *k, const struct okta_http_resp *rs, struct okta_error *e)
+{
+	char err[64] = "", desc[160] = "";
+	if (!k->auth.dpop)
+		return DPOP_NONE;
+	okta_oauth_api_nonce(k->c->org->oauth, rs->dpop_nonce);
+	if (rs->status != 401 || strncasecmp(rs->www_authenticate, "DPoP", 4) != 0 ||
+	    !challenge_param(rs->www_authenticate, "error", err, sizeof(err)))
+		return DPOP_NONE;
+	challenge_param(rs->www_authenticate, "error_description", desc, sizeof(desc));
+	if (strcmp(err, "use_dpop_nonce") == 0 && rs->dpop_nonce[0] && !k->nonce_retried) {
+		k->nonce_retried = 1;
+		return DPOP_RETRY;
+	}
+	if (strcmp(err, "use_dpop_nonce") == 0)
+		snprintf(e->summary, sizeof(e->summary), "DPoP nonce loop: the API asked for a new nonce %s",
+			 rs->dpop_nonce[0] ? "again after a retry with the one it sent" : "without a DPoP-Nonce header");
+	else if (strcmp(err, "invalid_dpop_proof") == 0)
+		snprintf(e->summary, sizeof(e->summary), "the API refused hookd's DPoP proof (%s): check this host's clock", desc);
+	else
+		return DPOP_NONE;
+	snprintf(e->code, sizeof(e->code), "%s", err);
+	e->retryable = 0;
+	return DPOP_FAIL;
 }
 
 /* Turns a 2xx into out; anything else into e. Returns 0 for 2xx. */
@@ -315,11 +361,21 @@ static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
 			return -1;
 		int rc = attempt(k, &rs, e);
 		if (rc == 0 && settle(k, &rs, out, e) == 0) {
+			if (k->auth.dpop)
+				okta_oauth_api_nonce(org->oauth, rs.dpop_nonce);
 			okta_http_resp_free(&rs);
 			return 0;
 		}
+		enum dpop_next dn = rc == 0 ? dpop_answer(k, &rs, e) : DPOP_NONE;
+		if (dn != DPOP_NONE) {
+			okta_http_resp_free(&rs);
+			if (dn == DPOP_FAIL)
+				return -1;
+			n--;
+			continue;
+		}
 		if (rc == 0 && e->http_status == 401 && org->oauth && !renewed) {
-			okta_oauth_invalidate(org->oauth, k->bearer);
+			okta_oauth_invalidate(org->oauth, k->auth.token);
 			renewed = 1, n--;
 			okta_http_resp_free(&rs);
 			continue;
@@ -360,7 +416,23 @@ int okta_client_request(struct okta_client *c, const char *method, const char *p
 		return -1;
 	}
 	int rc = run(&k, out, e);
-	wipe_free(k.bearer);
+	okta_oauth_auth_free(&k.auth);
 	free(k.url);
+	return rc;
+}
+
+int okta_org_check_credentials(struct okta_org *org, char *why, size_t whylen)
+{
+	if (!org->oauth) {
+		snprintf(why, whylen, "API token (SSWS): no token request to make");
+		return 1;
+	}
+	CURL *h = okta_http_handle_new(org->ca_file, org->plain_http);
+	if (!h) {
+		snprintf(why, whylen, "cannot create a curl handle");
+		return -1;
+	}
+	int rc = okta_oauth_probe(org->oauth, h, org->timeout_ms, why, whylen);
+	curl_easy_cleanup(h);
 	return rc;
 }
