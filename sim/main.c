@@ -26,7 +26,7 @@
 static const char usage[] =
 	"usage: okta-sim --token TOKEN [--listen HOST:PORT] [--cert FILE --key FILE] [--hook-ca FILE]\n"
 	"                [--token-ttl DUR] [--rate-limit SPEC|off] [--oauth-client-id ID --oauth-public-key FILE]\n"
-	"                [--base-url URL] [--log-level LEVEL]\n"
+	"                [--oauth-dpop [--oauth-dpop-api-nonce]] [--base-url URL] [--log-level LEVEL]\n"
 	"\n"
 	"A local stand-in for the parts of an Okta org that hookd uses, following Okta's Management API spec.\n"
 	"Prints its base URL on stdout (one line) once listening; serves until SIGTERM or SIGINT, then exits 0.\n"
@@ -43,6 +43,10 @@ static const char usage[] =
 	"                            bucket; 'off' never answers 429 (headers then say 1000000)\n"
 	"  --oauth-client-id ID      enable POST /oauth2/v1/token for this service app (private_key_jwt)...\n"
 	"  --oauth-public-key FILE   ...whose assertions verify with this PEM public key (RSA or EC P-256/384/521)\n"
+	"  --oauth-dpop              the app requires DPoP (RFC 9449): token requests need a DPoP proof with a server\n"
+	"                            nonce (400 invalid_dpop_proof / use_dpop_nonce + DPoP-Nonce), tokens are DPoP-bound\n"
+	"                            (token_type DPoP, cnf.jkt) and API calls need 'Authorization: DPoP' plus a proof\n"
+	"  --oauth-dpop-api-nonce    ...and API calls need a nonce too (401 WWW-Authenticate: DPoP error=\"use_dpop_nonce\")\n"
 	"  --base-url URL            the org URL clients use (default http(s)://HOST:PORT); JWT aud must be\n"
 	"                            URL/oauth2/v1/token and links in emails and _links start with it\n"
 	"  --log-level LEVEL         debug, info (default), warn or error; logs are JSON lines on stderr\n"
@@ -59,6 +63,7 @@ static const char usage[] =
 	"  POST /api/v1/users/{id}/lifecycle/reset_password?sendEmail=    ACTIVE|RECOVERY|PASSWORD_EXPIRED|LOCKED_OUT\n"
 	"  GET|POST /api/v1/eventHooks, GET /api/v1/eventHooks/{id}, POST /api/v1/eventHooks/{id}/lifecycle/verify\n"
 	"  POST /oauth2/v1/token   client_credentials with a private_key_jwt client assertion (RS256..512, ES256..512)\n"
+	"                          and, with --oauth-dpop, a DPoP proof header (Authorization: DPoP <token> after)\n"
 	"Event hooks (ACTIVE and VERIFIED) get user.lifecycle.create/activate/reactivate/deactivate,\n"
 	"user.account.update_profile/reset_password/update_password from a delivery thread: POST, 3 s timeout, one\n"
 	"retry after a transport error or 5xx (not after 4xx). Events of one API call share one delivery.\n"
@@ -144,6 +149,10 @@ static int check_cli(struct cli *c)
 		fprintf(stderr, "okta-sim: --cert and --key go together\n");
 		return -1;
 	}
+	if ((c->cfg.oauth_dpop || c->cfg.oauth_dpop_api_nonce) && !c->cfg.oauth_client_id) {
+		fprintf(stderr, "okta-sim: --oauth-dpop needs --oauth-client-id and --oauth-public-key\n");
+		return -1;
+	}
 	if (!c->cfg.oauth_client_id != !c->cfg.oauth_key_file) {
 		fprintf(stderr, "okta-sim: --oauth-client-id and --oauth-public-key go together\n");
 		return -1;
@@ -158,7 +167,7 @@ static int check_cli(struct cli *c)
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
 	enum { O_LISTEN = 256, O_TOKEN, O_TOKEN_FILE, O_CERT, O_KEY, O_HOOK_CA, O_TTL, O_RATE, O_CID, O_KEYFILE,
-	       O_BASE, O_LOG };
+	       O_BASE, O_LOG, O_DPOP, O_DPOP_API_NONCE };
 	static const struct option opts[] = {
 		{ "listen", required_argument, 0, O_LISTEN },	     { "token", required_argument, 0, O_TOKEN },
 		{ "token-file", required_argument, 0, O_TOKEN_FILE }, { "cert", required_argument, 0, O_CERT },
@@ -166,6 +175,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "token-ttl", required_argument, 0, O_TTL },	     { "rate-limit", required_argument, 0, O_RATE },
 		{ "oauth-client-id", required_argument, 0, O_CID },   { "oauth-public-key", required_argument, 0, O_KEYFILE },
 		{ "base-url", required_argument, 0, O_BASE },	     { "log-level", required_argument, 0, O_LOG },
+		{ "oauth-dpop", no_argument, 0, O_DPOP },	     { "oauth-dpop-api-nonce", no_argument, 0, O_DPOP_API_NONCE },
 		{ "help", no_argument, 0, 'h' },		     { 0, 0, 0, 0 },
 	};
 	memset(c, 0, sizeof(*c));
@@ -185,6 +195,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case O_KEYFILE: c->cfg.oauth_key_file = optarg; break;
 		case O_BASE: c->cfg.base_url = optarg; break;
 		case O_LOG: c->log_level = optarg; break;
+		case O_DPOP: c->cfg.oauth_dpop = 1; break;
+		case O_DPOP_API_NONCE: c->cfg.oauth_dpop_api_nonce = 1; break;
 		case O_TTL:
 			if (parse_duration_ms(optarg, &c->cfg.token_ttl_ms) < 0) {
 				fprintf(stderr, "okta-sim: --token-ttl wants N[s|m|h|d], got %s\n", optarg);
@@ -307,6 +319,8 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 		fprintf(stderr, "okta-sim: %s\n", err);
 		return -1;
 	}
+	if (s->oauth && (cfg->oauth_dpop || cfg->oauth_dpop_api_nonce))
+		oauth_require_dpop(s->oauth, cfg->oauth_dpop_api_nonce);
 	s->auth = auth_new(cfg->token);
 	s->users = users_new();
 	s->outbox = outbox_new();
