@@ -210,8 +210,8 @@ static enum refusal on_refusal(struct okta_oauth *o, const struct okta_http_resp
 		snprintf(e->summary, sizeof(e->summary), "the token endpoint refused hookd's DPoP proof (%.120s): "
 			 "check this host's clock (proofs carry iat) and [okta] dpop_key", desc);
 	else if (e->kind == OKTA_ERR_OAUTH && strcmp(e->code, "invalid_client") == 0)
-		snprintf(e->summary, sizeof(e->summary), "%.120s: is the public key registered for client_id the one "
-			 "of [okta] private_key (and key_id)?", desc);
+		snprintf(e->summary, sizeof(e->summary), "%.120s (is the public key registered for client_id the one "
+			 "of [okta] private_key and key_id?)", desc);
 	return GIVE_UP;
 }
 
