@@ -286,7 +286,7 @@ enum dpop_next { DPOP_NONE, DPOP_RETRY, DPOP_FAIL };
 /* The DPoP side of a non-2xx answer: learn its nonce, retry once on use_dpop_nonce, explain refusals. */
 static enum dpop_next dpop_answer(struct call *k, const struct okta_http_resp *rs, struct okta_error *e)
 {
-	char err[64] = "", desc[160] = "";
+	char err[sizeof(e->code)] = "", desc[160] = "";
 	if (!k->auth.dpop)
 		return DPOP_NONE;
 	okta_oauth_api_nonce(k->c->org->oauth, rs->dpop_nonce);
