@@ -33,6 +33,7 @@ struct seen {
 struct dpop {
 	pthread_mutex_t mu;
 	int api_nonce;
+	long long rotate_ms;
 	struct nonce nonce[NONCES]; /* newest first; value "" when unused */
 	struct seen *jti;
 	int njti;
@@ -259,11 +260,12 @@ out:
 	return rc;
 }
 
-struct dpop *dpop_new(int api_nonce)
+struct dpop *dpop_new(int api_nonce, long long rotate_ms)
 {
 	struct dpop *d = sim_xcalloc(1, sizeof(*d));
 	pthread_mutex_init(&d->mu, NULL);
 	d->api_nonce = api_nonce;
+	d->rotate_ms = rotate_ms;
 	return d;
 }
 
@@ -284,7 +286,7 @@ int dpop_api_nonce(const struct dpop *d)
 void dpop_nonce(struct dpop *d, long long now_ms, char out[33])
 {
 	pthread_mutex_lock(&d->mu);
-	if (!d->nonce[0].value[0] || now_ms - d->nonce[0].issued_ms >= DPOP_NONCE_ROTATE_MS) {
+	if (!d->nonce[0].value[0] || now_ms - d->nonce[0].issued_ms >= d->rotate_ms) {
 		memmove(d->nonce + 1, d->nonce, sizeof(d->nonce[0]) * (NONCES - 1));
 		sim_random_alnum(d->nonce[0].value, 32);
 		d->nonce[0].issued_ms = now_ms;
@@ -298,7 +300,7 @@ static int nonce_accepted(const struct dpop *d, const char *nonce, long long now
 {
 	for (int i = 0; i < NONCES; i++)
 		if (d->nonce[i].value[0] && strcmp(d->nonce[i].value, nonce) == 0 &&
-		    now_ms - d->nonce[i].issued_ms < 3 * DPOP_NONCE_ROTATE_MS)
+		    now_ms - d->nonce[i].issued_ms < 3 * d->rotate_ms)
 			return 1;
 	return 0;
 }

@@ -10,7 +10,7 @@
 /* A proof's iat may be this far behind or ahead of the sim clock. */
 #define DPOP_IAT_PAST_S 300
 #define DPOP_IAT_FUTURE_S 60
-/* A nonce is handed out for this long, and accepted for three times as long (Okta: 24 h and 3 days). */
+/* By default a nonce is handed out for this long, and accepted for three times as long (Okta: 24 h and 3 days). */
 #define DPOP_NONCE_ROTATE_MS (24LL * 3600 * 1000)
 
 /* What a proof says; absent strings are "". */
@@ -36,12 +36,16 @@ int dpop_parse(const char *proof, size_t n, struct dpop_proof *p, char *err, siz
 /* The org's DPoP state: nonces and the jtis seen. Thread-safe. */
 struct dpop;
 
-/* api_nonce: resource calls need a nonce too (Okta does not require it today; RFC 9449 allows it). */
-struct dpop *dpop_new(int api_nonce);
+/*
+ * api_nonce: resource calls need a nonce too (Okta does not require it today; RFC 9449 allows it).
+ * rotate_ms: a nonce is handed out this long and accepted three times as long; 0 makes every nonce
+ * stale at once (a server whose nodes disagree: clients must give up rather than loop).
+ */
+struct dpop *dpop_new(int api_nonce, long long rotate_ms);
 void dpop_free(struct dpop *d);
 /* 1 when the API (not only the token endpoint) requires a nonce. */
 int dpop_api_nonce(const struct dpop *d);
-/* The nonce to hand out now (a new one every DPOP_NONCE_ROTATE_MS of sim time), into out. */
+/* The nonce to hand out now (a new one every rotate_ms of sim time), into out. */
 void dpop_nonce(struct dpop *d, long long now_ms, char out[33]);
 
 /* What the request a proof comes with must match. */

@@ -331,9 +331,9 @@ void oauth_token_endpoint(struct oauth *o, struct http_req *r)
 	reply_token(r, token, scopes, o->dpop != NULL);
 }
 
-void oauth_require_dpop(struct oauth *o, int api_nonce)
+void oauth_require_dpop(struct oauth *o, int api_nonce, long long nonce_ttl_ms)
 {
-	o->dpop = dpop_new(api_nonce);
+	o->dpop = dpop_new(api_nonce, nonce_ttl_ms);
 }
 
 int oauth_requires_dpop(const struct oauth *o)

@@ -36,9 +36,10 @@ int oauth_lookup(struct oauth *o, const char *token, long long now_ms, struct pr
  * The app requires DPoP (Okta's "Require Demonstrating Proof of Possession (DPoP) header in token
  * requests"): token requests need a proof with a server nonce (400 invalid_dpop_proof /
  * use_dpop_nonce otherwise), tokens are DPoP-bound to the proof's key (cnf.jkt) and typed DPoP.
- * api_nonce: API calls need a nonce too. Call once before serving.
+ * api_nonce: API calls need a nonce too. A nonce is handed out for nonce_ttl_ms of sim time and
+ * accepted three times as long (0: stale at once). Call once before serving.
  */
-void oauth_require_dpop(struct oauth *o, int api_nonce);
+void oauth_require_dpop(struct oauth *o, int api_nonce, long long nonce_ttl_ms);
 /* 1 when o is set and requires DPoP. */
 int oauth_requires_dpop(const struct oauth *o);
 /* 1 when token is a live DPoP-bound token (presented as Bearer it is refused). */

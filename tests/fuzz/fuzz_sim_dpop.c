@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dpop *d;
 	if (!d)
-		d = dpop_new(1);
+		d = dpop_new(1, DPOP_NONCE_ROTATE_MS);
 	struct dpop_proof p;
 	char err[256];
 	(void)dpop_parse((const char *)data, size, &p, err, sizeof(err));

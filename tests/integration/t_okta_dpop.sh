@@ -5,7 +5,7 @@
 # [okta] dpop = auto, switches to DPoP, answers both nonce challenges, registers its hook, runs a job
 # to PROVISIONED and resends by login (ann@example.com, percent-encoded in the path, proven decoded);
 # then each misconfiguration gives its own clear error: wrong client key, dpop = off, clock skew,
-# DPoP key equal to the client key.
+# a nonce loop, DPoP key equal to the client key.
 . "$(dirname "$0")/lib.sh"
 it_init okta_dpop
 
@@ -162,6 +162,20 @@ tls_curl "$SIM_URL/sim/clock" -X POST -H 'Content-Type: application/json' -d '{"
 check "dpop = on with the clock right again: hooks listed" grep -q VERIFIED <<<"$(okta_hooks on)"
 variant eckey "dpop = on" "dpop_key_file = $IT_DIR/dpop-ec.key"
 check "dpop = on with an EC P-256 dpop_key_file: hooks listed" grep -q VERIFIED <<<"$(okta_hooks eckey)"
+# A second sim whose nonces are stale as soon as issued (its nodes disagree): hookd gives up and says so.
+port2=$(free_port)
+"$SIM_BIN" --listen "127.0.0.1:$port2" --token "x$SIM_TOKEN" --cert "$IT_DIR/certs/server.crt" --key "$IT_DIR/certs/server.key" \
+	--oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" --oauth-dpop --oauth-dpop-nonce-ttl 0 \
+	>"$IT_DIR/sim2.url" 2>"$IT_DIR/sim2.log" &
+IT_PIDS+=($!)
+eventually '[ -s "$IT_DIR/sim2.url" ]' 10
+variant loop "dpop = on" "org_url = $(head -1 "$IT_DIR/sim2.url")"
+out=$(okta_hooks loop); rc=$?
+echo "    $out" | tail -1
+check "nonces that never hold: 'DPoP nonce loop', after a bounded number of token requests" \
+	bash -c '[ "$1" != 0 ] && grep -q "DPoP nonce loop" <<<"$2"' _ "$rc" "$out"
+check_eq "...three token requests: no nonce, the nonce, the next nonce" \
+	"$(tls_curl "$(head -1 "$IT_DIR/sim2.url")/sim/requests" | jq_py 'len(d["requests"])')" 3
 variant samekey "dpop_key_file = $IT_DIR/app.key"
 out=$("$HOOKD_BIN" check-config -c "$IT_DIR/samekey.ini" 2>&1); rc=$?
 check "check-config refuses the client-assertion key as DPoP key" bash -c '[ "$1" != 0 ] && grep -q "own key pair" <<<"$2"' _ "$rc" "$out"

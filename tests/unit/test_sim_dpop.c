@@ -61,7 +61,7 @@ static void expect(struct dpop *d, const char *p, const struct dpop_expect *x, l
 static void test_hookd_proofs(void)
 {
 	char err[128], nonce[33];
-	struct dpop *d = dpop_new(0);
+	struct dpop *d = dpop_new(0, DPOP_NONCE_ROTATE_MS);
 	struct okta_dpop *c = okta_dpop_new(NULL, NULL, err, sizeof(err));
 	dpop_nonce(d, NOW_MS, nonce);
 	char *p = okta_dpop_proof_at(c, "POST", TOKEN_URL, NULL, nonce, NOW_S, err, sizeof(err));
@@ -93,7 +93,7 @@ static void test_hookd_proofs(void)
 
 static void test_header_refusals(void)
 {
-	struct dpop *d = dpop_new(0);
+	struct dpop *d = dpop_new(0, DPOP_NONCE_ROTATE_MS);
 	struct dpop_expect x = { .htm = "POST", .htu = TOKEN_URL };
 	char *p;
 	expect(d, NULL, &x, NOW_MS, DPOP_INVALID, "The DPoP proof JWT header is missing.");
@@ -159,7 +159,7 @@ static void test_header_refusals(void)
 
 static void test_claim_refusals(void)
 {
-	struct dpop *d = dpop_new(0);
+	struct dpop *d = dpop_new(0, DPOP_NONCE_ROTATE_MS);
 	struct dpop_expect x = { .htm = "POST", .htu = TOKEN_URL };
 	char *p;
 	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "GET", TOKEN_URL, NOW_S, NULL, NULL);
@@ -212,7 +212,7 @@ static void test_claim_refusals(void)
 
 static void test_nonces(void)
 {
-	struct dpop *d = dpop_new(1);
+	struct dpop *d = dpop_new(1, DPOP_NONCE_ROTATE_MS);
 	char n1[33], n2[33], n3[33];
 	struct dpop_expect x = { .htm = "POST", .htu = TOKEN_URL, .need_nonce = 1 };
 	char *p = proof(ec_key, "dpop+jwt", "ES256", NULL, "POST", TOKEN_URL, NOW_S, NULL, NULL);
@@ -249,6 +249,21 @@ static void test_nonces(void)
 	dpop_free(d);
 }
 
+/* rotate_ms 0: every nonce is stale as soon as it is issued. */
+static void test_stale_nonces(void)
+{
+	struct dpop *d = dpop_new(0, 0);
+	char n1[33], n2[33];
+	struct dpop_expect x = { .htm = "POST", .htu = TOKEN_URL, .need_nonce = 1 };
+	dpop_nonce(d, NOW_MS, n1);
+	dpop_nonce(d, NOW_MS, n2);
+	CHECK(strcmp(n1, n2) != 0);
+	char *p = proof(ec_key, "dpop+jwt", "ES256", NULL, "POST", TOKEN_URL, NOW_S, NULL, n2);
+	expect(d, p, &x, NOW_MS, DPOP_USE_NONCE, NULL);
+	free(p);
+	dpop_free(d);
+}
+
 /* dpop_parse reads only the bytes it is given. */
 static void test_parse_bounds(void)
 {
@@ -275,6 +290,7 @@ int main(void)
 	test_header_refusals();
 	test_claim_refusals();
 	test_nonces();
+	test_stale_nonces();
 	test_parse_bounds();
 	okta_jwt_key_free(ec_key), okta_jwt_key_free(rsa_key), okta_jwt_key_free(other_key);
 	return check_report("test_sim_dpop");
