@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -15,6 +14,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "okta/backoff.h"
+#include "okta/dpop.h"
 #include "okta/http.h"
 #include "okta/oauth.h"
 
@@ -263,24 +263,6 @@ static int attempt(struct call *k, struct okta_http_resp *rs, struct okta_error 
 	return okta_http_do(k->c->h, &rq, rs, e);
 }
 
-/*
- * Parameter name of a WWW-Authenticate challenge (name="value") into out; 1 when found. Values
- * are short tokens and descriptions, so quoted-pair escapes are not unescaped.
- */
-static int challenge_param(const char *www, const char *name, char *out, size_t n)
-{
-	size_t nl = strlen(name);
-	for (const char *p = www; (p = strstr(p, name)) != NULL; p += nl) {
-		if ((p == www || p[-1] == ' ' || p[-1] == ',') && p[nl] == '=' && p[nl + 1] == '"') {
-			const char *v = p + nl + 2;
-			size_t len = strcspn(v, "\"");
-			snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), v);
-			return 1;
-		}
-	}
-	return 0;
-}
-
 enum dpop_next { DPOP_NONE, DPOP_RETRY, DPOP_FAIL };
 
 /* The DPoP side of a non-2xx answer: learn its nonce, retry once on use_dpop_nonce, explain refusals. */
@@ -290,10 +272,8 @@ static enum dpop_next dpop_answer(struct call *k, const struct okta_http_resp *r
 	if (!k->auth.dpop)
 		return DPOP_NONE;
 	okta_oauth_api_nonce(k->c->org->oauth, rs->dpop_nonce);
-	if (rs->status != 401 || strncasecmp(rs->www_authenticate, "DPoP", 4) != 0 ||
-	    !challenge_param(rs->www_authenticate, "error", err, sizeof(err)))
+	if (rs->status != 401 || !okta_dpop_challenge(rs->www_authenticate, err, sizeof(err), desc, sizeof(desc)))
 		return DPOP_NONE;
-	challenge_param(rs->www_authenticate, "error_description", desc, sizeof(desc));
 	if (strcmp(err, "use_dpop_nonce") == 0 && rs->dpop_nonce[0] && !k->nonce_retried) {
 		k->nonce_retried = 1;
 		return DPOP_RETRY;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
 #include "core/jbuf.h"
@@ -221,6 +222,37 @@ int okta_dpop_has_nonce(struct okta_dpop *d, enum okta_dpop_server server)
 	int has = d->nonce[server] != NULL;
 	pthread_mutex_unlock(&d->mu);
 	return has;
+}
+
+/*
+ * Parameter name="value" of an auth-param list into out; 1 when found. Values are short tokens and
+ * descriptions, so quoted-pair escapes are not unescaped.
+ */
+static int auth_param(const char *list, const char *name, char *out, size_t n)
+{
+	size_t nl = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)) != NULL; p += nl) {
+		if ((p == list || p[-1] == ' ' || p[-1] == ',') && p[nl] == '=' && p[nl + 1] == '"') {
+			const char *v = p + nl + 2;
+			size_t len = strcspn(v, "\"");
+			snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), v);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int okta_dpop_challenge(const char *www, char *error, size_t errorlen, char *desc, size_t desclen)
+{
+	if (errorlen == 0 || desclen == 0)
+		return 0;
+	error[0] = desc[0] = '\0';
+	if (strncasecmp(www, "DPoP", 4) != 0 || (www[4] != ' ' && www[4] != '\0'))
+		return 0;
+	if (!auth_param(www + 4, "error", error, errorlen))
+		return 0;
+	auth_param(www + 4, "error_description", desc, desclen);
+	return 1;
 }
 
 int okta_dpop_mode_parse(const char *s, enum okta_dpop_mode *out)

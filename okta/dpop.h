@@ -54,6 +54,13 @@ void okta_dpop_set_nonce(struct okta_dpop *d, enum okta_dpop_server server, cons
 /* 1 when a nonce from server is remembered. */
 int okta_dpop_has_nonce(struct okta_dpop *d, enum okta_dpop_server server);
 
+/*
+ * Reads a WWW-Authenticate value: 1 when it is a DPoP challenge ("DPoP ..." scheme) with an error
+ * parameter, copied (truncated) into error and its error_description into desc ("" when absent);
+ * 0 otherwise. www is untrusted: any NUL-terminated string is safe.
+ */
+int okta_dpop_challenge(const char *www, char *error, size_t errorlen, char *desc, size_t desclen);
+
 /* "auto", "on", "off" into *out; -1 for anything else. */
 int okta_dpop_mode_parse(const char *s, enum okta_dpop_mode *out);
 

@@ -1,4 +1,4 @@
-/* test_okta_dpop.c: DPoP proofs: header (typ, alg, public jwk), claims, htu decoding, ath, nonces, thumbprints. */
+/* test_okta_dpop.c: DPoP proofs: header (typ, alg, public jwk), claims, htu decoding, ath, nonces, thumbprints, challenges. */
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -243,6 +243,31 @@ static void test_modes(void)
 	CHECK(okta_dpop_mode_parse(NULL, &m) < 0);
 }
 
+static void test_challenge(void)
+{
+	char err[32], desc[64];
+	CHECK(okta_dpop_challenge("DPoP algs=\"ES256 RS256\", error=\"use_dpop_nonce\", error_description=\"Resource server "
+				  "requires nonce in DPoP proof\"", err, sizeof(err), desc, sizeof(desc)) == 1);
+	CHECK_STR(err, "use_dpop_nonce");
+	CHECK_STR(desc, "Resource server requires nonce in DPoP proof");
+	CHECK(okta_dpop_challenge("dpop error=\"invalid_dpop_proof\"", err, sizeof(err), desc, sizeof(desc)) == 1);
+	CHECK_STR(err, "invalid_dpop_proof");
+	CHECK_STR(desc, "");
+	/* error_description is not error; a name inside a value is not a parameter */
+	CHECK(okta_dpop_challenge("DPoP error_description=\"x\"", err, sizeof(err), desc, sizeof(desc)) == 0);
+	CHECK(okta_dpop_challenge("DPoP realm=\"a error=b\"", err, sizeof(err), desc, sizeof(desc)) == 0);
+	CHECK(okta_dpop_challenge("Bearer error=\"invalid_token\"", err, sizeof(err), desc, sizeof(desc)) == 0);
+	CHECK(okta_dpop_challenge("DPoPx error=\"a\"", err, sizeof(err), desc, sizeof(desc)) == 0);
+	CHECK(okta_dpop_challenge("DPoP", err, sizeof(err), desc, sizeof(desc)) == 0);
+	CHECK(okta_dpop_challenge("", err, sizeof(err), desc, sizeof(desc)) == 0);
+	/* unterminated and over-long values are cut to the buffer */
+	CHECK(okta_dpop_challenge("DPoP error=\"use_dpop_nonce_and_then_a_lot_more_than_fits", err, sizeof(err), desc,
+				  sizeof(desc)) == 1);
+	CHECK(strlen(err) == sizeof(err) - 1);
+	CHECK(okta_dpop_challenge("DPoP error=", err, sizeof(err), desc, sizeof(desc)) == 0);
+	CHECK(okta_dpop_challenge("DPoP error=\"", err, sizeof(err), desc, sizeof(desc)) == 1 && err[0] == '\0');
+}
+
 int main(void)
 {
 	test_htu();
@@ -250,5 +275,6 @@ int main(void)
 	test_key("RS256", 0);
 	test_generated();
 	test_modes();
+	test_challenge();
 	return check_report("test_okta_dpop");
 }
