@@ -276,6 +276,7 @@ static enum dpop_next dpop_answer(struct call *k, const struct okta_http_resp *r
 		return DPOP_NONE;
 	if (strcmp(err, "use_dpop_nonce") == 0 && rs->dpop_nonce[0] && !k->nonce_retried) {
 		k->nonce_retried = 1;
+		metrics_count("hookd_okta_dpop_nonce_retries_total", "server=\"api\"", 1);
 		return DPOP_RETRY;
 	}
 	if (strcmp(err, "use_dpop_nonce") == 0)

@@ -197,6 +197,7 @@ static enum refusal on_refusal(struct okta_oauth *o, const struct okta_http_resp
 	}
 	if (dpop_error && strcmp(e->code, "use_dpop_nonce") == 0 && o->dpop_on && rs->dpop_nonce[0] && *nonces < 2) {
 		okta_dpop_set_nonce(o->dpop, OKTA_DPOP_TOKEN_SERVER, rs->dpop_nonce);
+		metrics_count("hookd_okta_dpop_nonce_retries_total", "server=\"token\"", 1);
 		++*nonces;
 		return RETRY;
 	}

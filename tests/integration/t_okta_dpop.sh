@@ -122,6 +122,9 @@ user=$(sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$l
 uid=$(jq_py 'd["id"]' <<<"$user")
 status_of() { sim_api GET "/api/v1/users/$uid" | jq_py 'd["status"]'; }
 check "the rule's send_activation job brings the user to PROVISIONED through DPoP" eventually '[ "$(status_of)" = PROVISIONED ]' 15
+metrics=$(tls_curl "$HOOKD_URL/metrics")
+check "hookd serve counted its nonce retries on the token endpoint and the API" bash -c \
+	'grep -qE "^hookd_okta_dpop_nonce_retries_total\{server=\"token\"\} [1-9]" <<<"$1" && grep -qE "^hookd_okta_dpop_nonce_retries_total\{server=\"api\"\} [1-9]" <<<"$1"' _ "$metrics"
 check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --state dead --json | jq_py 'len(d)')" 0
 sim_api POST "/api/v1/users/ann%40example.com/lifecycle/activate?sendEmail=true" >/dev/null
 out=$("$HOOKD_BIN" user resend "$login" -c "$IT_DIR/hookd.ini" --wait 20 2>&1)
