@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/secure.h"
 #include "okta/dpop.h"
 #include "okta/http.h"
 #include "okta/jwt.h"
@@ -176,7 +177,7 @@ static int token_request(struct okta_oauth *o, CURL *h, int64_t timeout_ms, stru
 	rc = okta_http_do(h, &rq, rs, e);
 done:
 	wipe_free(form);
-	wipe_free(proof);
+	secure_free(proof);
 	return rc;
 }
 
@@ -345,9 +346,9 @@ void okta_oauth_auth_free(struct okta_oauth_auth *a)
 {
 	if (!a)
 		return;
-	wipe_free(a->authorization);
-	wipe_free(a->dpop);
-	wipe_free(a->token);
+	secure_free(a->authorization);
+	secure_free(a->dpop);
+	secure_free(a->token);
 	memset(a, 0, sizeof(*a));
 }
 
