@@ -31,8 +31,8 @@ int main(int argc, char **argv)
 		}
 		double t0 = seconds();
 		for (int i = 0; i < n; i++)
-			free(okta_dpop_proof_at(d, "GET", "https://x.okta.com/api/v1/users/ann%40example.com", "token", NULL,
-						1767225600, err, sizeof(err)));
+			free(okta_dpop_proof_at(d, "GET", "https://x.okta.com/api/v1/users/ann%40example.com", "token",
+						NULL, 1767225600, err, sizeof(err)));
 		printf("%s n=%d us_per_proof=%.1f\n", algs[a], n, (seconds() - t0) / n * 1e6);
 		okta_dpop_free(d);
 	}

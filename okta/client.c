@@ -3,7 +3,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "core/jbuf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/secure.h"
 #include "okta/backoff.h"
 #include "okta/dpop.h"
 #include "okta/http.h"
@@ -43,9 +43,9 @@ struct call {
 	const char *body;
 	char *url;
 	enum okta_bucket bucket;
-	int64_t deadline; /* monotonic ms */
+	int64_t deadline;	     /* monotonic ms */
 	struct okta_oauth_auth auth; /* this attempt's credentials (secrets); only authorization for SSWS */
-	int nonce_retried;           /* a DPoP use_dpop_nonce challenge was answered once */
+	int nonce_retried;	     /* a DPoP use_dpop_nonce challenge was answered once */
 };
 
 static int64_t mono_ms(void)
@@ -58,13 +58,6 @@ static void sleep_ms(int64_t ms)
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-static void wipe_free(char *s)
-{
-	if (s)
-		OPENSSL_cleanse(s, strlen(s));
-	free(s);
 }
 
 static int org_auth(struct okta_org *org, const struct okta_opts *o, struct okta_error *e)
@@ -129,7 +122,7 @@ void okta_org_free(struct okta_org *org)
 {
 	if (!org)
 		return;
-	wipe_free(org->ssws);
+	secure_free(org->ssws);
 	okta_oauth_free(org->oauth);
 	if (org->own_gov)
 		okta_governor_free(org->gov);
@@ -255,10 +248,15 @@ static int attempt(struct call *k, struct okta_http_resp *rs, struct okta_error 
 	}
 	left = k->deadline - mono_ms();
 	struct okta_http_req rq = {
-		.method = k->method, .url = k->url, .authorization = k->auth.authorization, .dpop = k->auth.dpop,
+		.method = k->method,
+		.url = k->url,
+		.authorization = k->auth.authorization,
+		.dpop = k->auth.dpop,
 		.content_type = k->body ? "application/json" : NULL,
-		.body = k->body, .body_len = k->body ? strlen(k->body) : 0,
-		.timeout_ms = left, .connect_timeout_ms = left < 5000 ? left : 5000,
+		.body = k->body,
+		.body_len = k->body ? strlen(k->body) : 0,
+		.timeout_ms = left,
+		.connect_timeout_ms = left < 5000 ? left : 5000,
 	};
 	return okta_http_do(k->c->h, &rq, rs, e);
 }
@@ -281,9 +279,11 @@ static enum dpop_next dpop_answer(struct call *k, const struct okta_http_resp *r
 	}
 	if (strcmp(err, "use_dpop_nonce") == 0)
 		snprintf(e->summary, sizeof(e->summary), "DPoP nonce loop: the API asked for a new nonce %s",
-			 rs->dpop_nonce[0] ? "again after a retry with the one it sent" : "without a DPoP-Nonce header");
+			 rs->dpop_nonce[0] ? "again after a retry with the one it sent"
+					   : "without a DPoP-Nonce header");
 	else if (strcmp(err, "invalid_dpop_proof") == 0)
-		snprintf(e->summary, sizeof(e->summary), "the API refused hookd's DPoP proof (%s): check this host's clock", desc);
+		snprintf(e->summary, sizeof(e->summary),
+			 "the API refused hookd's DPoP proof (%s): check this host's clock", desc);
 	else
 		return DPOP_NONE;
 	snprintf(e->code, sizeof(e->code), "%s", err);
@@ -326,8 +326,8 @@ static void log_retry(const struct call *k, int n, int64_t wait, const struct ok
 	char msg[640], att[16], ms[24];
 	snprintf(att, sizeof(att), "%d", n + 1);
 	snprintf(ms, sizeof(ms), "%lld", (long long)wait);
-	log_warn("okta call failed, retrying", "method", k->method, "bucket", okta_bucket_name(k->bucket),
-		 "error", okta_error_format(e, msg, sizeof(msg)), "attempt", att, "wait_ms", ms);
+	log_warn("okta call failed, retrying", "method", k->method, "bucket", okta_bucket_name(k->bucket), "error",
+		 okta_error_format(e, msg, sizeof(msg)), "attempt", att, "wait_ms", ms);
 }
 
 static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
@@ -384,7 +384,9 @@ int okta_client_request(struct okta_client *c, const char *method, const char *p
 		return -1;
 	}
 	struct call k = {
-		.c = c, .method = method, .body = json_body,
+		.c = c,
+		.method = method,
+		.body = json_body,
 		.bucket = okta_bucket_for(method, path),
 		.deadline = mono_ms() + c->org->timeout_ms,
 	};

@@ -17,7 +17,7 @@
 struct okta_dpop {
 	pthread_mutex_t mu;
 	struct okta_jwt_key *key;
-	char *header; /* {"typ":"dpop+jwt","alg":...,"jwk":{...}}, the same for every proof */
+	char *header;	/* {"typ":"dpop+jwt","alg":...,"jwk":{...}}, the same for every proof */
 	char *nonce[2]; /* by enum okta_dpop_server; NULL when none */
 };
 
@@ -93,7 +93,10 @@ char *okta_dpop_thumbprint(const struct okta_dpop *d)
 
 static int hexval(char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* Appends p[0..n) percent-decoded; -1 for a bad escape or a control byte (NUL included). */

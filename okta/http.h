@@ -22,23 +22,23 @@
 CURL *okta_http_handle_new(const char *ca_file, int allow_http);
 
 struct okta_http_req {
-	const char *method;       /* "GET", "POST", "PUT", "DELETE" */
-	const char *url;          /* absolute */
+	const char *method;	  /* "GET", "POST", "PUT", "DELETE" */
+	const char *url;	  /* absolute */
 	const char *content_type; /* NULL: no body */
 	const char *body;
 	size_t body_len;
 	const char *authorization; /* whole header value ("SSWS ...", "Bearer ..."), or NULL; a secret */
-	const char *dpop;          /* DPoP proof for a "DPoP" header, or NULL; a credential */
-	int64_t timeout_ms;        /* whole exchange */
+	const char *dpop;	   /* DPoP proof for a "DPoP" header, or NULL; a credential */
+	int64_t timeout_ms;	   /* whole exchange */
 	int64_t connect_timeout_ms;
 };
 
 struct okta_http_resp {
 	int status;
-	struct jbuf body;     /* NUL-terminated when status != 0 */
-	int have_rate;        /* 1 when all three X-Rate-Limit-* headers came */
-	struct okta_rate rate; /* reset_ms already on the local clock */
-	char dpop_nonce[1024]; /* DPoP-Nonce header, "" when absent or longer */
+	struct jbuf body;	    /* NUL-terminated when status != 0 */
+	int have_rate;		    /* 1 when all three X-Rate-Limit-* headers came */
+	struct okta_rate rate;	    /* reset_ms already on the local clock */
+	char dpop_nonce[1024];	    /* DPoP-Nonce header, "" when absent or longer */
 	char www_authenticate[512]; /* WWW-Authenticate header (truncated), "" when absent */
 };
 

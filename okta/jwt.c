@@ -103,7 +103,8 @@ struct okta_jwt_key *okta_jwt_key_generate(const char *alg, char *err, size_t er
 	}
 	struct okta_jwt_key *k = calloc(1, sizeof(*k));
 	if (k)
-		k->pkey = ec ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+		k->pkey = ec ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+			     : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	ERR_clear_error();
 	if (!k || !k->pkey) {
 		set_err(err, errlen, "generating the key failed");
@@ -277,8 +278,7 @@ char *okta_jwt_sign_with_header(const struct okta_jwt_key *k, const char *header
 	return tok;
 }
 
-char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json,
-		    char *err, size_t errlen)
+char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json, char *err, size_t errlen)
 {
 	struct jbuf h;
 	jbuf_init(&h);

@@ -24,9 +24,9 @@ struct okta_oauth {
 	pthread_mutex_t mu;
 	char *token_url, *client_id, *scopes, *kid;
 	struct okta_jwt_key *key;
-	char *token;           /* cached access token, NULL when none */
-	int token_dpop;        /* 1: token is DPoP-bound (token_type DPoP) */
-	int64_t renew_at_mono; /* clock_mono_ns()/1e6 after which token is not handed out */
+	char *token;		/* cached access token, NULL when none */
+	int token_dpop;		/* 1: token is DPoP-bound (token_type DPoP) */
+	int64_t renew_at_mono;	/* clock_mono_ns()/1e6 after which token is not handed out */
 	struct okta_dpop *dpop; /* NULL: DPoP off */
 	enum okta_dpop_mode dpop_mode;
 	int dpop_on; /* proofs are sent (on, or auto after the first invalid_dpop_proof) */
@@ -40,15 +40,8 @@ static int64_t mono_ms(void)
 	return clock_mono_ns() / 1000000;
 }
 
-static void wipe_free(char *s)
-{
-	if (s)
-		OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
-struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes,
-				  const char *pem, const char *kid, struct okta_error *e)
+struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes, const char *pem,
+				  const char *kid, struct okta_error *e)
 {
 	char why[128];
 	struct okta_oauth *o = calloc(1, sizeof(*o));
@@ -83,7 +76,7 @@ void okta_oauth_free(struct okta_oauth *o)
 {
 	if (!o)
 		return;
-	wipe_free(o->token);
+	secure_free(o->token);
 	okta_dpop_free(o->dpop);
 	okta_jwt_key_free(o->key);
 	free(o->token_url);
@@ -102,9 +95,12 @@ static char *token_form(const struct okta_oauth *o, const char *assertion)
 	struct jbuf b;
 	jbuf_init(&b);
 	if (scope && as)
-		jbuf_printf(&b, "grant_type=client_credentials&scope=%s"
-				"&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
-				"&client_assertion=%s", scope, as);
+		jbuf_printf(
+			&b,
+			"grant_type=client_credentials&scope=%s"
+			"&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+			"&client_assertion=%s",
+			scope, as);
 	free(scope);
 	free(as);
 	return scope && as ? jbuf_take(&b, NULL) : (jbuf_free(&b), NULL);
@@ -133,14 +129,15 @@ static int take_token(struct okta_oauth *o, const struct okta_http_resp *rs, str
 	json_int(&j, json_get(&j, 0, "expires_in"), &expires);
 	json_free(&j);
 	if (!tok || !*tok || !kind || (kind == 2 && !o->dpop_on)) {
-		wipe_free(tok);
-		okta_error_local(e, "%s", !kind ? "token endpoint issued a token that is neither Bearer nor DPoP"
+		secure_free(tok);
+		okta_error_local(e, "%s",
+				 !kind	     ? "token endpoint issued a token that is neither Bearer nor DPoP"
 				 : kind == 2 ? "token endpoint issued a DPoP token without a DPoP proof"
 					     : "token endpoint answered without access_token");
 		return -1;
 	}
 	int64_t early = expires > 2 * OAUTH_EARLY_MS / 1000 ? OAUTH_EARLY_MS : expires * 500;
-	wipe_free(o->token);
+	secure_free(o->token);
 	o->token = tok;
 	o->token_dpop = kind == 2;
 	o->renew_at_mono = mono_ms() + expires * 1000 - early;
@@ -152,16 +149,16 @@ static int token_request(struct okta_oauth *o, CURL *h, int64_t timeout_ms, stru
 			 struct okta_error *e)
 {
 	char why[128];
-	char *assertion = okta_jwt_client_assertion(o->key, o->kid, o->client_id, o->token_url,
-						    clock_now_ms() / 1000, why, sizeof(why));
+	char *assertion = okta_jwt_client_assertion(o->key, o->kid, o->client_id, o->token_url, clock_now_ms() / 1000,
+						    why, sizeof(why));
 	if (!assertion) {
 		okta_error_local(e, "client assertion: %s", why);
 		return -1;
 	}
 	char *form = token_form(o, assertion);
-	wipe_free(assertion);
-	char *proof = o->dpop_on ? okta_dpop_proof(o->dpop, OKTA_DPOP_TOKEN_SERVER, "POST", o->token_url, NULL,
-						   why, sizeof(why))
+	secure_free(assertion);
+	char *proof = o->dpop_on ? okta_dpop_proof(o->dpop, OKTA_DPOP_TOKEN_SERVER, "POST", o->token_url, NULL, why,
+						   sizeof(why))
 				 : NULL;
 	int rc = -1;
 	if (!form || (o->dpop_on && !proof)) {
@@ -169,14 +166,19 @@ static int token_request(struct okta_oauth *o, CURL *h, int64_t timeout_ms, stru
 		goto done;
 	}
 	struct okta_http_req rq = {
-		.method = "POST", .url = o->token_url, .content_type = "application/x-www-form-urlencoded",
-		.body = form, .body_len = strlen(form), .timeout_ms = timeout_ms, .dpop = proof,
+		.method = "POST",
+		.url = o->token_url,
+		.content_type = "application/x-www-form-urlencoded",
+		.body = form,
+		.body_len = strlen(form),
+		.timeout_ms = timeout_ms,
+		.dpop = proof,
 		.connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000,
 	};
 	metrics_count("hookd_okta_token_fetches_total", NULL, 1);
 	rc = okta_http_do(h, &rq, rs, e);
 done:
-	wipe_free(form);
+	secure_free(form);
 	secure_free(proof);
 	return rc;
 }
@@ -185,8 +187,7 @@ done:
 enum refusal { GIVE_UP, RETRY };
 
 /* Decides on a refusal already in e; rewrites e's summary into a clear error when giving up. */
-static enum refusal on_refusal(struct okta_oauth *o, const struct okta_http_resp *rs, int *nonces,
-			       struct okta_error *e)
+static enum refusal on_refusal(struct okta_oauth *o, const struct okta_http_resp *rs, int *nonces, struct okta_error *e)
 {
 	char desc[sizeof(e->summary)];
 	snprintf(desc, sizeof(desc), "%s", e->summary);
@@ -204,21 +205,25 @@ static enum refusal on_refusal(struct okta_oauth *o, const struct okta_http_resp
 	}
 	if (dpop_error && strcmp(e->code, "use_dpop_nonce") == 0)
 		snprintf(e->summary, sizeof(e->summary), "DPoP nonce loop: the token endpoint asked for a new nonce %s",
-			 rs->dpop_nonce[0] ? "again after each retry with the one it sent" : "without a DPoP-Nonce header");
+			 rs->dpop_nonce[0] ? "again after each retry with the one it sent"
+					   : "without a DPoP-Nonce header");
 	else if (dpop_error && strcmp(e->code, "invalid_dpop_proof") == 0 && !o->dpop_on)
-		snprintf(e->summary, sizeof(e->summary), "the service app requires DPoP (%.80s): set [okta] dpop = auto or on",
-			 desc);
+		snprintf(e->summary, sizeof(e->summary),
+			 "the service app requires DPoP (%.80s): set [okta] dpop = auto or on", desc);
 	else if (dpop_error && strcmp(e->code, "invalid_dpop_proof") == 0)
-		snprintf(e->summary, sizeof(e->summary), "the token endpoint refused hookd's DPoP proof (%.120s): "
-			 "check this host's clock (proofs carry iat) and [okta] dpop_key", desc);
+		snprintf(e->summary, sizeof(e->summary),
+			 "the token endpoint refused hookd's DPoP proof (%.120s): "
+			 "check this host's clock (proofs carry iat) and [okta] dpop_key",
+			 desc);
 	else if (e->kind == OKTA_ERR_OAUTH && strcmp(e->code, "invalid_client") == 0)
-		snprintf(e->summary, sizeof(e->summary), "%.120s (is the public key registered for client_id the one "
-			 "of [okta] private_key and key_id?)", desc);
+		snprintf(e->summary, sizeof(e->summary),
+			 "%.120s (is the public key registered for client_id the one "
+			 "of [okta] private_key and key_id?)",
+			 desc);
 	return GIVE_UP;
 }
 
-static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms,
-		       struct okta_error *e)
+static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms, struct okta_error *e)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
 	int nonces = 0, rc = -1;
@@ -275,8 +280,7 @@ done:
 	return copy;
 }
 
-char *okta_oauth_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms,
-		       struct okta_error *e)
+char *okta_oauth_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms, struct okta_error *e)
 {
 	int dpop = 0;
 	return token_copy(o, h, g, timeout_ms, &dpop, e);
@@ -318,8 +322,8 @@ static char *prefixed(const char *scheme, const char *token)
 	return jbuf_take(&b, NULL);
 }
 
-int okta_oauth_authorize(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms,
-			 const char *method, const char *url, struct okta_oauth_auth *out, struct okta_error *e)
+int okta_oauth_authorize(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms, const char *method,
+			 const char *url, struct okta_oauth_auth *out, struct okta_error *e)
 {
 	char why[128];
 	int dpop = 0;
@@ -328,8 +332,8 @@ int okta_oauth_authorize(struct okta_oauth *o, CURL *h, struct okta_governor *g,
 	if (!out->token)
 		return -1;
 	out->authorization = prefixed(dpop ? "DPoP" : "Bearer", out->token);
-	if (dpop && !(out->dpop = okta_dpop_proof(o->dpop, OKTA_DPOP_API_SERVER, method, url, out->token, why,
-						     sizeof(why)))) {
+	if (dpop &&
+	    !(out->dpop = okta_dpop_proof(o->dpop, OKTA_DPOP_API_SERVER, method, url, out->token, why, sizeof(why)))) {
 		okta_oauth_auth_free(out);
 		okta_error_local(e, "DPoP proof: %s", why);
 		return -1;
@@ -378,7 +382,7 @@ void okta_oauth_invalidate(struct okta_oauth *o, const char *token)
 {
 	pthread_mutex_lock(&o->mu);
 	if (o->token && token && strcmp(o->token, token) == 0) {
-		wipe_free(o->token);
+		secure_free(o->token);
 		o->token = NULL;
 	}
 	pthread_mutex_unlock(&o->mu);

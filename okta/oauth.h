@@ -16,8 +16,8 @@ struct okta_oauth;
  * separated), signing client assertions with the PEM key (kid may be NULL). Copies what it needs.
  * NULL with e filled (kind LOCAL) when the key does not load.
  */
-struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes,
-				  const char *pem, const char *kid, struct okta_error *e);
+struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes, const char *pem,
+				  const char *kid, struct okta_error *e);
 /* Wipes the cached token; NULL-safe. */
 void okta_oauth_free(struct okta_oauth *o);
 
@@ -49,8 +49,8 @@ int okta_oauth_dpop_active(struct okta_oauth *o);
 /* The credentials of one API call; every member is a secret (okta_oauth_auth_free wipes them). */
 struct okta_oauth_auth {
 	char *authorization; /* "Bearer <token>" or "DPoP <token>" */
-	char *dpop;          /* the DPoP header value for this call, NULL for a Bearer token */
-	char *token;         /* the bare access token, for okta_oauth_invalidate */
+	char *dpop;	     /* the DPoP header value for this call, NULL for a Bearer token */
+	char *token;	     /* the bare access token, for okta_oauth_invalidate */
 };
 
 /*
@@ -58,8 +58,8 @@ struct okta_oauth_auth {
  * proof (htm method, htu url without query and with its path percent-decoded, ath of the token,
  * the API's latest nonce). Returns 0 with out filled (free with okta_oauth_auth_free) or -1 with e.
  */
-int okta_oauth_authorize(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms,
-			 const char *method, const char *url, struct okta_oauth_auth *out, struct okta_error *e);
+int okta_oauth_authorize(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms, const char *method,
+			 const char *url, struct okta_oauth_auth *out, struct okta_error *e);
 /* Wipes and frees a's members; NULL-safe. */
 void okta_oauth_auth_free(struct okta_oauth_auth *a);
 /* Remembers a DPoP-Nonce the Management API sent, for the next proofs; no-op when DPoP is off. */

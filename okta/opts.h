@@ -8,7 +8,10 @@
 
 struct config;
 
-enum okta_auth_mode { OKTA_AUTH_SSWS, OKTA_AUTH_PRIVATE_KEY };
+enum okta_auth_mode {
+	OKTA_AUTH_SSWS,
+	OKTA_AUTH_PRIVATE_KEY,
+};
 
 /* Every string is malloc'd and owned by the struct (okta_opts_free); NULL when unset. */
 struct okta_opts {
@@ -16,12 +19,12 @@ struct okta_opts {
 	enum okta_auth_mode auth_mode;
 	char *api_token;       /* secret (SSWS) */
 	char *client_id;       /* private_key */
-	char *scopes;          /* space separated */
+	char *scopes;	       /* space separated */
 	char *private_key_pem; /* secret (private_key) */
 	char *key_id;
 	enum okta_dpop_mode dpop_mode; /* private_key only */
-	char *dpop_key_pem;            /* secret; NULL: a key is generated at start */
-	char *dpop_alg;                /* of the generated key: ES256 or RS256 */
+	char *dpop_key_pem;	       /* secret; NULL: a key is generated at start */
+	char *dpop_alg;		       /* of the generated key: ES256 or RS256 */
 	char *ca_file;
 	char *self_actor_id;
 	int64_t timeout_ms; /* total deadline of one call, retries and waits included */

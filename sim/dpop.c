@@ -211,13 +211,15 @@ static int read_claims(const char *payload, size_t n, struct dpop_proof *p, char
 	int rc = -1;
 	if (json_parse(&j, payload, n, 64, NULL, 0) < 0 || !json_is_object(&j, 0))
 		snprintf(err, errlen, "The DPoP proof JWT payload is not a JSON object.");
-	else if (str_member(&j, 0, "htm", p->htm, sizeof(p->htm)) != 1 || str_member(&j, 0, "htu", p->htu, sizeof(p->htu)) != 1)
+	else if (str_member(&j, 0, "htm", p->htm, sizeof(p->htm)) != 1 ||
+		 str_member(&j, 0, "htu", p->htu, sizeof(p->htu)) != 1)
 		snprintf(err, errlen, "The DPoP proof JWT must have 'htm' and 'htu' string claims.");
 	else if (json_is_string(&j, json_get(&j, 0, "iat")) || json_int(&j, json_get(&j, 0, "iat"), &p->iat) < 0)
 		snprintf(err, errlen, "The DPoP proof JWT must have an integer 'iat' claim.");
 	else if (str_member(&j, 0, "jti", p->jti, sizeof(p->jti)) != 1 || !p->jti[0])
 		snprintf(err, errlen, "The DPoP proof JWT must have a 'jti' claim (at most 127 bytes).");
-	else if (str_member(&j, 0, "ath", p->ath, sizeof(p->ath)) < 0 || str_member(&j, 0, "nonce", p->nonce, sizeof(p->nonce)) < 0)
+	else if (str_member(&j, 0, "ath", p->ath, sizeof(p->ath)) < 0 ||
+		 str_member(&j, 0, "nonce", p->nonce, sizeof(p->nonce)) < 0)
 		snprintf(err, errlen, "The DPoP proof JWT 'ath' and 'nonce' claims must be short strings.");
 	else
 		rc = 0;
@@ -380,7 +382,8 @@ enum dpop_verdict dpop_check(struct dpop *d, const char *proof, const struct dpo
 		v = DPOP_INVALID;
 	pthread_mutex_unlock(&d->mu);
 	if (v == DPOP_USE_NONCE)
-		snprintf(err, errlen, "%s server requires nonce in DPoP proof.", x->access_token ? "Resource" : "Authorization");
+		snprintf(err, errlen, "%s server requires nonce in DPoP proof.",
+			 x->access_token ? "Resource" : "Authorization");
 	else if (v == DPOP_INVALID)
 		snprintf(err, errlen, "The DPoP proof 'jti' has already been used.");
 	return v;

@@ -50,10 +50,10 @@ void dpop_nonce(struct dpop *d, long long now_ms, char out[33]);
 
 /* What the request a proof comes with must match. */
 struct dpop_expect {
-	const char *htm;          /* request method */
-	const char *htu;          /* scheme://host[:port] + percent-decoded path, no query */
+	const char *htm;	  /* request method */
+	const char *htu;	  /* scheme://host[:port] + percent-decoded path, no query */
 	const char *access_token; /* API calls: ath must be its hash; NULL at the token endpoint */
-	const char *jkt;          /* API calls: the key the token is bound to; NULL at the token endpoint */
+	const char *jkt;	  /* API calls: the key the token is bound to; NULL at the token endpoint */
 	int need_nonce;
 };
 

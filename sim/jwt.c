@@ -64,7 +64,7 @@ struct alg_info {
 };
 
 static const struct alg_info algs[] = {
-	{ "RS256", "SHA256", 0 }, { "RS384", "SHA384", 0 }, { "RS512", "SHA512", 0 },
+	{ "RS256", "SHA256", 0 },   { "RS384", "SHA384", 0 },	{ "RS512", "SHA512", 0 },
 	{ "ES256", "SHA256", 256 }, { "ES384", "SHA384", 384 }, { "ES512", "SHA512", 521 },
 };
 
@@ -236,8 +236,8 @@ out:
 	return rc;
 }
 
-int jwt_verify_signature(const char *token, size_t signed_len, const char *alg, EVP_PKEY *key,
-			 const unsigned char *sig, size_t siglen, char *err, size_t errlen)
+int jwt_verify_signature(const char *token, size_t signed_len, const char *alg, EVP_PKEY *key, const unsigned char *sig,
+			 size_t siglen, char *err, size_t errlen)
 {
 	const struct alg_info *a = alg_find(alg);
 	if (!a) {

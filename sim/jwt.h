@@ -38,7 +38,7 @@ int jwt_verify(const char *token, EVP_PKEY *key, struct jwt_claims *c, char *err
  * for alg (one of RS256/384/512, ES256/384/512, and fitting the key as in jwt_verify). Returns 0,
  * or -1 with a reason in err. For callers that take the key from the token itself (DPoP).
  */
-int jwt_verify_signature(const char *token, size_t signed_len, const char *alg, EVP_PKEY *key,
-			 const unsigned char *sig, size_t siglen, char *err, size_t errlen);
+int jwt_verify_signature(const char *token, size_t signed_len, const char *alg, EVP_PKEY *key, const unsigned char *sig,
+			 size_t siglen, char *err, size_t errlen);
 
 #endif

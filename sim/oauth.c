@@ -199,8 +199,8 @@ static int aud_ok(const struct jwt_claims *c, const char *want)
 }
 
 /* Claim checks after the signature; returns NULL when fine, else the error_description. */
-static const char *check_claims(struct oauth *o, const struct jwt_claims *c, const char *token_url,
-				long long now_ms, char *why, size_t whyn)
+static const char *check_claims(struct oauth *o, const struct jwt_claims *c, const char *token_url, long long now_ms,
+				char *why, size_t whyn)
 {
 	long long now_s = now_ms / 1000;
 	if (strcmp(c->iss, o->client_id) != 0 || strcmp(c->sub, o->client_id) != 0)
@@ -413,8 +413,9 @@ int oauth_dpop_authenticate(struct oauth *o, struct http_req *r, const char *tok
 	}
 	request_htu(r, htu, sizeof(htu));
 	struct dpop_proof p;
-	struct dpop_expect x = { .htm = r->method, .htu = htu, .access_token = token, .jkt = t.jkt,
-				 .need_nonce = dpop_api_nonce(o->dpop) };
+	struct dpop_expect x = {
+		.htm = r->method, .htu = htu, .access_token = token, .jkt = t.jkt, .need_nonce = dpop_api_nonce(o->dpop)
+	};
 	enum dpop_verdict v = dpop_check(o->dpop, http_header_in(r, "DPoP"), &x, now_ms, &p, why, sizeof(why));
 	if (v != DPOP_OK) {
 		dpop_challenge(o, r, v == DPOP_USE_NONCE ? "use_dpop_nonce" : "invalid_dpop_proof", why, now_ms);
@@ -427,6 +428,6 @@ int oauth_dpop_authenticate(struct oauth *o, struct http_req *r, const char *tok
 
 void oauth_bearer_refused(struct oauth *o, struct http_req *r)
 {
-	dpop_challenge(o, r, "invalid_token", "The access token is DPoP-bound: send it with the DPoP scheme and a proof.",
-		       sim_now_ms(r->sim));
+	dpop_challenge(o, r, "invalid_token",
+		       "The access token is DPoP-bound: send it with the DPoP scheme and a proof.", sim_now_ms(r->sim));
 }

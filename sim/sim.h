@@ -30,8 +30,8 @@ struct sim_config {
 	const char *rate_spec;
 	const char *oauth_client_id;
 	const char *oauth_key_file;
-	int oauth_dpop;           /* the app requires DPoP */
-	int oauth_dpop_api_nonce; /* ...and a nonce on API calls */
+	int oauth_dpop;			 /* the app requires DPoP */
+	int oauth_dpop_api_nonce;	 /* ...and a nonce on API calls */
 	int64_t oauth_dpop_nonce_ttl_ms; /* nonce rotation; 0: every nonce stale at once */
 	const char *base_url;
 };
@@ -74,11 +74,5 @@ char *sim_strdup(const char *s);
 char *sim_strndup(const char *s, size_t n);
 void *sim_xcalloc(size_t n, size_t size);
 void *sim_xrealloc(void *p, size_t size);
-
-/*
- * Clears the org: users, one-time tokens, outbox, event hooks, events, deliveries, faults,
- * rate-limit windows and the clock offset. OAuth access tokens and the jti replay cache stay.
- */
-void sim_reset(struct sim *s);
 
 #endif

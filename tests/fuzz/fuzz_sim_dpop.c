@@ -21,8 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(s, data, size);
 	s[size] = '\0';
-	struct dpop_expect x = { .htm = "GET", .htu = "https://127.0.0.1/api/v1/users/a@b", .access_token = "t",
-				 .jkt = "x", .need_nonce = 1 };
+	struct dpop_expect x = { .htm = "GET",
+				 .htu = "https://127.0.0.1/api/v1/users/a@b",
+				 .access_token = "t",
+				 .jkt = "x",
+				 .need_nonce = 1 };
 	(void)dpop_check(d, s, &x, 1767225600000LL, &p, err, sizeof(err));
 	free(s);
 	return 0;

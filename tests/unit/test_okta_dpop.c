@@ -92,13 +92,16 @@ static void test_htu(void)
 {
 	check_htu("https://dev-1.okta.com/oauth2/v1/token", "https://dev-1.okta.com/oauth2/v1/token");
 	/* Okta compares the percent-decoded path: a login in the path is proven as ann@example.com */
-	check_htu("https://dev-1.okta.com/api/v1/users/ann%40example.com", "https://dev-1.okta.com/api/v1/users/ann@example.com");
+	check_htu("https://dev-1.okta.com/api/v1/users/ann%40example.com",
+		  "https://dev-1.okta.com/api/v1/users/ann@example.com");
 	check_htu("https://dev-1.okta.com/api/v1/users/ann%2Bx%40example.com/lifecycle/activate?sendEmail=true",
 		  "https://dev-1.okta.com/api/v1/users/ann+x@example.com/lifecycle/activate");
-	check_htu("https://127.0.0.1:8443/api/v1/users?filter=profile.login%20eq%20%22a%22#frag", "https://127.0.0.1:8443/api/v1/users");
+	check_htu("https://127.0.0.1:8443/api/v1/users?filter=profile.login%20eq%20%22a%22#frag",
+		  "https://127.0.0.1:8443/api/v1/users");
 	check_htu("https://dev-1.okta.com", "https://dev-1.okta.com/");
 	check_htu("https://dev-1.okta.com?q=1", "https://dev-1.okta.com/");
-	check_htu("https://h/a%e2%82%acb", "https://h/a\xe2\x82\xac" "b");
+	check_htu("https://h/a%e2%82%acb", "https://h/a\xe2\x82\xac"
+					   "b");
 	/* bad escapes and control bytes are refused rather than proven */
 	check_htu("https://h/a%zz", NULL);
 	check_htu("https://h/a%4", NULL);
@@ -115,7 +118,8 @@ static void check_proof(EVP_PKEY *pk, struct okta_dpop *d, const char *alg, int 
 	int64_t now = 1767225600;
 	const char *url = "https://dev-1.okta.com/api/v1/users/ann%40example.com?x=1";
 	char *p1 = okta_dpop_proof_at(d, "GET", url, "tok.en-1", "n0nce", now, err, sizeof(err));
-	char *p2 = okta_dpop_proof_at(d, "POST", "https://dev-1.okta.com/oauth2/v1/token", NULL, NULL, now, err, sizeof(err));
+	char *p2 = okta_dpop_proof_at(d, "POST", "https://dev-1.okta.com/oauth2/v1/token", NULL, NULL, now, err,
+				      sizeof(err));
 	CHECK(p1 && p2);
 	if (!p1 || !p2) {
 		fprintf(stderr, "proof: %s\n", err);
@@ -128,21 +132,29 @@ static void check_proof(EVP_PKEY *pk, struct okta_dpop *d, const char *alg, int 
 	snprintf(want, sizeof(want), "{\"typ\":\"dpop+jwt\",\"alg\":\"%s\",\"jwk\":%s}", alg, jwk);
 	CHECK_STR(h, want);
 	char *v;
-	CHECK_STR((v = member(c1, "/htm")), "GET"); free(v);
-	CHECK_STR((v = member(c1, "/htu")), "https://dev-1.okta.com/api/v1/users/ann@example.com"); free(v);
-	CHECK_STR((v = member(c1, "/nonce")), "n0nce"); free(v);
+	CHECK_STR((v = member(c1, "/htm")), "GET");
+	free(v);
+	CHECK_STR((v = member(c1, "/htu")), "https://dev-1.okta.com/api/v1/users/ann@example.com");
+	free(v);
+	CHECK_STR((v = member(c1, "/nonce")), "n0nce");
+	free(v);
 	CHECK(int_member(c1, "iat") == now);
 	/* ath = base64url(SHA-256("tok.en-1")), computed here independently */
 	unsigned char md[32];
 	EVP_Digest("tok.en-1", 8, md, NULL, EVP_sha256(), NULL);
 	char *ath = okta_base64url(md, sizeof(md));
-	CHECK_STR((v = member(c1, "/ath")), ath); free(v);
+	CHECK_STR((v = member(c1, "/ath")), ath);
+	free(v);
 	CHECK(strlen(ath) == 43);
 	/* the token request's proof: htu is the token URL, no ath, no nonce */
-	CHECK_STR((v = member(c2, "/htm")), "POST"); free(v);
-	CHECK_STR((v = member(c2, "/htu")), "https://dev-1.okta.com/oauth2/v1/token"); free(v);
-	CHECK((v = member(c2, "/ath")) == NULL); free(v);
-	CHECK((v = member(c2, "/nonce")) == NULL); free(v);
+	CHECK_STR((v = member(c2, "/htm")), "POST");
+	free(v);
+	CHECK_STR((v = member(c2, "/htu")), "https://dev-1.okta.com/oauth2/v1/token");
+	free(v);
+	CHECK((v = member(c2, "/ath")) == NULL);
+	free(v);
+	CHECK((v = member(c2, "/nonce")) == NULL);
+	free(v);
 	char *j1 = member(c1, "/jti"), *j2 = member(c2, "/jti");
 	CHECK(j1 && j2 && strlen(j1) >= 16 && strcmp(j1, j2) != 0);
 	/* a tampered proof no longer verifies */
@@ -178,7 +190,8 @@ static void check_jwk(EVP_PKEY *pk, struct okta_dpop *d, int ec)
 
 static void test_key(const char *alg, int ec)
 {
-	EVP_PKEY *pk = ec ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	EVP_PKEY *pk =
+		ec ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256") : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	char *pem = pem_of(pk), err[128];
 	struct okta_dpop *d = okta_dpop_new(pem, NULL, err, sizeof(err));
 	CHECK(d != NULL);
@@ -195,7 +208,8 @@ static void test_key(const char *alg, int ec)
 static void test_generated(void)
 {
 	char err[128];
-	struct okta_dpop *a = okta_dpop_new(NULL, NULL, err, sizeof(err)), *b = okta_dpop_new(NULL, "RS256", err, sizeof(err));
+	struct okta_dpop *a = okta_dpop_new(NULL, NULL, err, sizeof(err)),
+			 *b = okta_dpop_new(NULL, "RS256", err, sizeof(err));
 	CHECK(a && b);
 	CHECK_STR(okta_dpop_alg(a), "ES256");
 	CHECK_STR(okta_dpop_alg(b), "RS256");
@@ -203,12 +217,14 @@ static void test_generated(void)
 	CHECK(okta_jwt_key_same(okta_dpop_key(a), okta_dpop_key(a)));
 	CHECK(okta_dpop_new(NULL, "HS256", err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "ES256 or RS256") != NULL);
-	CHECK(okta_dpop_new("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", NULL, err, sizeof(err)) == NULL);
+	CHECK(okta_dpop_new("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", NULL, err, sizeof(err)) ==
+	      NULL);
 	/* nonces: remembered per server, used in the next proof, forgotten with NULL */
 	CHECK(!okta_dpop_has_nonce(a, OKTA_DPOP_TOKEN_SERVER));
 	okta_dpop_set_nonce(a, OKTA_DPOP_TOKEN_SERVER, "tok-nonce");
 	CHECK(okta_dpop_has_nonce(a, OKTA_DPOP_TOKEN_SERVER) && !okta_dpop_has_nonce(a, OKTA_DPOP_API_SERVER));
-	char *p = okta_dpop_proof(a, OKTA_DPOP_TOKEN_SERVER, "POST", "https://h/oauth2/v1/token", NULL, err, sizeof(err));
+	char *p =
+		okta_dpop_proof(a, OKTA_DPOP_TOKEN_SERVER, "POST", "https://h/oauth2/v1/token", NULL, err, sizeof(err));
 	char *c = p ? part(p, 1) : NULL, *v;
 	v = c ? member(c, "/nonce") : NULL;
 	CHECK_STR(v, "tok-nonce");
@@ -246,8 +262,10 @@ static void test_modes(void)
 static void test_challenge(void)
 {
 	char err[32], desc[64];
-	CHECK(okta_dpop_challenge("DPoP algs=\"ES256 RS256\", error=\"use_dpop_nonce\", error_description=\"Resource server "
-				  "requires nonce in DPoP proof\"", err, sizeof(err), desc, sizeof(desc)) == 1);
+	CHECK(okta_dpop_challenge(
+		      "DPoP algs=\"ES256 RS256\", error=\"use_dpop_nonce\", error_description=\"Resource server "
+		      "requires nonce in DPoP proof\"",
+		      err, sizeof(err), desc, sizeof(desc)) == 1);
 	CHECK_STR(err, "use_dpop_nonce");
 	CHECK_STR(desc, "Resource server requires nonce in DPoP proof");
 	CHECK(okta_dpop_challenge("dpop error=\"invalid_dpop_proof\"", err, sizeof(err), desc, sizeof(desc)) == 1);

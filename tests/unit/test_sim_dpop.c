@@ -28,8 +28,8 @@ static char *proof(const struct okta_jwt_key *k, const char *typ, const char *al
 		n += (size_t)snprintf(extra + n, sizeof(extra) - n, ",\"ath\":\"%s\"", ath);
 	if (nonce)
 		snprintf(extra + n, sizeof(extra) - n, ",\"nonce\":\"%s\"", nonce);
-	snprintf(claims, sizeof(claims), "{\"htm\":\"%s\",\"htu\":\"%s\",\"iat\":%lld,\"jti\":\"jti-%d\"%s}", htm, htu, iat,
-		 ++jti_seq, extra);
+	snprintf(claims, sizeof(claims), "{\"htm\":\"%s\",\"htu\":\"%s\",\"iat\":%lld,\"jti\":\"jti-%d\"%s}", htm, htu,
+		 iat, ++jti_seq, extra);
 	char err[128];
 	char *p = okta_jwt_sign_with_header(k, header, claims, err, sizeof(err));
 	free(own);
@@ -73,8 +73,8 @@ static void test_hookd_proofs(void)
 	CHECK_STR(out.alg, "ES256");
 	expect(d, p, &tx, NOW_MS, DPOP_INVALID, "'jti' has already been used");
 	/* an API call with a login in the path: hookd proves the decoded path, as Okta compares it */
-	char *api = okta_dpop_proof_at(c, "GET", "https://127.0.0.1:8443/api/v1/users/ann%40example.com?expand=x", "tok",
-				      NULL, NOW_S, err, sizeof(err));
+	char *api = okta_dpop_proof_at(c, "GET", "https://127.0.0.1:8443/api/v1/users/ann%40example.com?expand=x",
+				       "tok", NULL, NOW_S, err, sizeof(err));
 	struct dpop_expect ax = { .htm = "GET", .htu = USER_URL, .access_token = "tok", .jkt = tp };
 	expect(d, api, &ax, NOW_MS, DPOP_OK, NULL);
 	free(api);
@@ -127,8 +127,8 @@ static void test_header_refusals(void)
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "signature is invalid");
 	free(p);
 	free(other);
-	p = proof(ec_key, "dpop+jwt", "ES256", "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\",\"y\":\"AAAA\"}", "POST",
-		  TOKEN_URL, NOW_S, NULL, NULL);
+	p = proof(ec_key, "dpop+jwt", "ES256", "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AAAA\",\"y\":\"AAAA\"}",
+		  "POST", TOKEN_URL, NOW_S, NULL, NULL);
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "not a valid EC or RSA public key");
 	free(p);
 	/* a point of the right size that is not on the curve */
@@ -138,14 +138,15 @@ static void test_header_refusals(void)
 		  "POST", TOKEN_URL, NOW_S, NULL, NULL);
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "not a valid EC or RSA public key");
 	free(p);
-	p = proof(ec_key, "dpop+jwt", "ES256", "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"A\",\"y\":\"B\",\"d\":\"C\"}", "POST",
-		  TOKEN_URL, NOW_S, NULL, NULL);
+	p = proof(ec_key, "dpop+jwt", "ES256", "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"A\",\"y\":\"B\",\"d\":\"C\"}",
+		  "POST", TOKEN_URL, NOW_S, NULL, NULL);
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "must not contain a private key");
 	free(p);
 	p = proof(ec_key, "dpop+jwt", "ES256", "\"x\"", "POST", TOKEN_URL, NOW_S, NULL, NULL);
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "'jwk' header is missing");
 	free(p);
-	p = proof(ec_key, "dpop+jwt", "ES256", "{\"kty\":\"oct\",\"k\":\"AAAA\"}", "POST", TOKEN_URL, NOW_S, NULL, NULL);
+	p = proof(ec_key, "dpop+jwt", "ES256", "{\"kty\":\"oct\",\"k\":\"AAAA\"}", "POST", TOKEN_URL, NOW_S, NULL,
+		  NULL);
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "not a valid EC or RSA public key");
 	free(p);
 	/* a tampered payload */
@@ -165,7 +166,8 @@ static void test_claim_refusals(void)
 	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "GET", TOKEN_URL, NOW_S, NULL, NULL);
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "'htm' claim does not match");
 	free(p);
-	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "POST", "https://127.0.0.1:8443/oauth2/v1/token2", NOW_S, NULL, NULL);
+	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "POST", "https://127.0.0.1:8443/oauth2/v1/token2", NOW_S, NULL,
+		  NULL);
 	expect(d, p, &x, NOW_MS, DPOP_INVALID, "'htu' claim does not match");
 	free(p);
 	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "POST", "https://127.0.0.1:8443/oauth2/v1/tok", NOW_S, NULL, NULL);
@@ -187,8 +189,8 @@ static void test_claim_refusals(void)
 	/* API calls: a login in the path proven as sent (percent-encoded) is refused, as Okta does */
 	char *ath = ath_of("tok"), *jkt = okta_jwt_key_thumbprint(ec_key);
 	struct dpop_expect ax = { .htm = "GET", .htu = USER_URL, .access_token = "tok", .jkt = jkt };
-	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "GET", "https://127.0.0.1:8443/api/v1/users/ann%40example.com", NOW_S,
-		  ath, NULL);
+	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "GET", "https://127.0.0.1:8443/api/v1/users/ann%40example.com",
+		  NOW_S, ath, NULL);
 	expect(d, p, &ax, NOW_MS, DPOP_INVALID, "'htu' claim does not match");
 	free(p);
 	p = proof(ec_key, "dpop+jwt", "ES256", NULL, "GET", USER_URL, NOW_S, NULL, NULL);
