@@ -1,4 +1,4 @@
-/* oauth.h: OAuth 2.0 private_key_jwt access tokens for the Management API, cached and shared by workers. */
+/* oauth.h: OAuth 2.0 private_key_jwt access tokens (Bearer or DPoP-bound) for the Management API, cached and shared by workers. */
 #ifndef HOOKD_OKTA_OAUTH_H
 #define HOOKD_OKTA_OAUTH_H
 
@@ -22,7 +22,8 @@ struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, co
 void okta_oauth_free(struct okta_oauth *o);
 
 /*
- * Hands out a bearer token valid for at least another 60 s: the cached one, or a new one fetched
+ * Hands out an access token valid for at least another 60 s (Bearer, or DPoP-bound when the app
+ * requires DPoP: then use okta_oauth_authorize, which adds the proof): the cached one, or a new one fetched
  * with the caller's handle h (one fetch at a time; other callers wait for it and share the result).
  * timeout_ms bounds the fetch. g (may be NULL) learns the token endpoint's rate headers.
  * Returns a malloc'd copy (a secret: wipe and free) or NULL with e filled: OKTA_ERR_OAUTH for the
