@@ -19,6 +19,8 @@ int cli_healthcheck(int argc, char **argv);
  * prints every problem to stderr. Returns NULL (after printing) when the file has problems.
  */
 struct config *cli_load_config(int argc, char **argv);
+/* The configuration file named by -c FILE in argv, else $HOOKD_CONFIG, else NULL. */
+const char *cli_config_path(int argc, char **argv);
 /* 1 when argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -17,7 +17,7 @@ int cli_wants_help(int argc, char **argv)
 	return 0;
 }
 
-static const char *config_path(int argc, char **argv)
+const char *cli_config_path(int argc, char **argv)
 {
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
@@ -27,7 +27,7 @@ static const char *config_path(int argc, char **argv)
 
 struct config *cli_load_config(int argc, char **argv)
 {
-	const char *path = config_path(argc, argv);
+	const char *path = cli_config_path(argc, argv);
 	struct config *c = config_load(path);
 	if (!c) {
 		fprintf(stderr, "hookd: out of memory\n");

@@ -1,5 +1,6 @@
 /* serve.c: `hookd serve` and `hookd check-config`: wires config, journal, rules, hooks and server. */
 #include "cli/cli.h"
+#include "cli/live.h"
 
 #include "core/config.h"
 #include "core/log.h"
@@ -36,10 +37,9 @@ struct app {
 	char *self_id;
 	struct journal *journal;
 	struct rules *rules;
-	struct okta_hook *okta_hook;
 	struct hr_sources *hr_sources;
-	struct hr_hook *hr_hook;
 	struct server *server;
+	struct live *live; /* rules, sources, hooks: swapped by a reload */
 };
 
 /* Reads every section into app (without opening anything), reporting all problems to c. */
@@ -79,8 +79,7 @@ static void app_free(struct app *a)
 {
 	server_free(a->server);	  /* stops accepting and finishes in-flight requests first */
 	workers_stop(a->workers); /* each worker finishes its current job */
-	okta_hook_free(a->okta_hook);
-	hr_hook_free(a->hr_hook);
+	live_free(a->live);
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
@@ -186,7 +185,7 @@ static void raise_nofile(int threads)
 	}
 }
 
-static int app_build(struct config *c, struct app *a)
+static int app_build(struct config *c, const char *path, struct app *a)
 {
 	char err[512];
 	if (app_configure(c, a) < 0) {
@@ -201,13 +200,11 @@ static int app_build(struct config *c, struct app *a)
 	}
 	if (start_okta(c, a) < 0 || !a->rules)
 		return -1;
-	a->okta_hook = okta_hook_from_config(c, a->journal, a->rules);
 	a->server = server_new(&a->so, a->journal);
-	a->hr_hook = hr_hook_new(a->hr_sources, a->journal, a->rules);
-	if (!a->okta_hook || !a->server || !a->hr_hook ||
-	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0 ||
-	    (hr_sources_count(a->hr_sources) &&
-	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
+	if (a->server)
+		a->live = live_new(c, path, a->journal, a->server, a->workers, a->self_id);
+	if (!a->server || !a->live || server_route(a->server, live_okta_path(a->live), live_okta_handle, a->live) < 0 ||
+	    server_route(a->server, HR_PATH_PREFIX, live_hr_handle, a->live) < 0) {
 		log_error("cannot set up the routes");
 		return -1;
 	}
@@ -224,15 +221,19 @@ int cli_serve(int argc, char **argv)
 		puts("usage: hookd serve -c FILE\n\n"
 		     "Runs the TLS receiver: Okta event hook, HR webhooks, /healthz, /readyz, /metrics.\n"
 		     "Every verified event is journaled durably before the 2xx. SIGTERM or SIGINT stops\n"
-		     "accepting, lets in-flight requests finish, and closes the journal.\n\n"
+		     "accepting, lets in-flight requests finish, and closes the journal. SIGHUP reads the\n"
+		     "file again and swaps rules, sources, secrets, mail and the TLS certificate when all\n"
+		     "of it is good (requests in flight finish with the old ones); otherwise it logs every\n"
+		     "problem and keeps running as it was.\n\n"
 		     "  -c, --config FILE   configuration (default: $HOOKD_CONFIG, else built-in defaults)");
 		return 0;
 	}
-	/* Block the stop signals in every thread; main waits for them with sigwait. */
+	/* Block the stop and reload signals in every thread; main waits for them with sigwait. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -242,13 +243,14 @@ int cli_serve(int argc, char **argv)
 	struct app a;
 	memset(&a, 0, sizeof(a));
 	int rc = 1;
-	if (app_build(c, &a) == 0) {
+	if (app_build(c, cli_config_path(argc, argv), &a) == 0) {
 		char port[16];
 		snprintf(port, sizeof(port), "%d", server_port(a.server));
-		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook", okta_hook_path(a.okta_hook),
+		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook", live_okta_path(a.live),
 			 "journal", a.jo.backend);
 		int sig = 0;
-		sigwait(&stop, &sig);
+		while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+			live_reload(a.live);
 		log_info("hookd stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		rc = 0;
 	}

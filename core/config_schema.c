@@ -35,6 +35,8 @@ const struct cfg_key cfg_schema[] = {
 	{ "okta_hook", "path", CFG_STR, "/hooks/okta", "URL path of the Okta event hook" },
 	{ "okta_hook", "auth_header", CFG_STR, "Authorization", "request header that carries the shared secret" },
 	{ "okta_hook", "auth_value", CFG_SECRET, NULL, "the shared secret Okta sends in auth_header (required)" },
+	{ "okta_hook", "previous_secret_grace", CFG_MS, "1h",
+	  "after a reload changed auth_value, how long the previous secret is still accepted (rotate in Okta within it)" },
 	{ "okta_hook", "max_events", CFG_INT, "1000", "most events accepted in one delivery", "1", "100000" },
 
 	{ "okta", "org_url", CFG_STR, NULL,

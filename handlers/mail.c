@@ -9,20 +9,29 @@
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 struct mailer {
+	_Atomic int refs;
 	char *url, *from, *username, *password, *ca_file, *subject;
 	int starttls;
 	int64_t timeout_ms;
 };
 
+struct mailer *mailer_ref(struct mailer *m)
+{
+	if (m)
+		atomic_fetch_add(&m->refs, 1);
+	return m;
+}
+
 void mailer_free(struct mailer *m)
 {
-	if (!m)
+	if (!m || atomic_fetch_sub(&m->refs, 1) != 1)
 		return;
 	free(m->url);
 	free(m->from);
@@ -47,6 +56,7 @@ int mailer_from_config(struct config *c, struct mailer **out)
 	struct mailer *m = calloc(1, sizeof(*m));
 	if (!m)
 		return -1;
+	atomic_init(&m->refs, 1);
 	int rc = 0;
 	if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
 		config_report(c, "mail", NULL, "smtp_url", "'%s' is not smtp://host[:port] or smtps://host[:port]",

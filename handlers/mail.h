@@ -13,6 +13,9 @@ struct mailer;
  * problems to c. Free with mailer_free.
  */
 int mailer_from_config(struct config *c, struct mailer **out);
+/* Mailers are shared by reference: mailer_ref takes one (returns m), mailer_free drops one and the
+ * last frees. Both NULL-safe. */
+struct mailer *mailer_ref(struct mailer *m);
 void mailer_free(struct mailer *m);
 
 /*

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/actions.h"
+#include "handlers/mail.h"
 #include "okta/client.h"
 #include "store/journal.h"
 
@@ -28,7 +29,8 @@ struct workers {
 	struct worker_opts o;
 	struct journal *journal;
 	struct okta_org *org;
-	struct mailer *mail;
+	pthread_mutex_t mail_lock;
+	struct mailer *mail; /* a reference; replaced by workers_set_mailer */
 	struct worker *w;
 	int n;
 	atomic_int stopping;
@@ -135,7 +137,11 @@ static void *worker_main(void *arg)
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct action_result res;
-			action_run(c, p->mail, &jobs[i], &res);
+			pthread_mutex_lock(&p->mail_lock);
+			struct mailer *mail = mailer_ref(p->mail);
+			pthread_mutex_unlock(&p->mail_lock);
+			action_run(c, mail, &jobs[i], &res);
+			mailer_free(mail);
 			record(w, &jobs[i], &res);
 		}
 		journal_jobs_free(jobs, n);
@@ -156,7 +162,8 @@ struct workers *workers_start(const struct worker_opts *o, struct journal *j, st
 	p->o = *o;
 	p->journal = j;
 	p->org = org;
-	p->mail = mail;
+	p->mail = mailer_ref(mail);
+	pthread_mutex_init(&p->mail_lock, NULL);
 	char host[64] = "host";
 	gethostname(host, sizeof(host) - 1);
 	for (int i = 0; i < o->threads; i++) {
@@ -182,6 +189,18 @@ void workers_stop(struct workers *p)
 	journal_wake(p->journal);
 	for (int i = 0; i < p->n; i++)
 		pthread_join(p->w[i].thread, NULL);
+	mailer_free(p->mail);
+	pthread_mutex_destroy(&p->mail_lock);
 	free(p->w);
 	free(p);
+}
+
+void workers_set_mailer(struct workers *p, struct mailer *mail)
+{
+	mailer_ref(mail);
+	pthread_mutex_lock(&p->mail_lock);
+	struct mailer *old = p->mail;
+	p->mail = mail;
+	pthread_mutex_unlock(&p->mail_lock);
+	mailer_free(old);
 }

@@ -19,6 +19,8 @@
 
 struct okta_hook {
 	char *path, *header, *secret;
+	char *prev_secret; /* the secret before a reload, accepted until prev_until_ms */
+	int64_t prev_until_ms;
 	size_t max_events;
 	struct intake *intake;
 };
@@ -70,6 +72,7 @@ void okta_hook_free(struct okta_hook *h)
 	free(h->path);
 	free(h->header);
 	secure_free(h->secret);
+	secure_free(h->prev_secret);
 	intake_free(h->intake);
 	free(h);
 }
@@ -79,11 +82,29 @@ const char *okta_hook_path(const struct okta_hook *h)
 	return h->path;
 }
 
+int okta_hook_keep_previous(struct okta_hook *h, const struct okta_hook *old, int64_t until_ms)
+{
+	if (!old || strcmp(old->secret, h->secret) == 0) {
+		/* unchanged: a rotation still in its grace period carries on */
+		if (old && old->prev_secret && !(h->prev_secret = strdup(old->prev_secret)))
+			return -1;
+		h->prev_until_ms = old ? old->prev_until_ms : 0;
+		return 0;
+	}
+	if (!(h->prev_secret = strdup(old->secret)))
+		return -1;
+	h->prev_until_ms = until_ms;
+	return 0;
+}
+
 static int authenticated(const struct okta_hook *h, struct http_req *r)
 {
 	const char *v = http_header(r, h->header);
+	const char *got = v ? v : "";
 	/* Compare even when absent, so that timing does not tell the two apart. */
-	int ok = secure_equal(v ? v : "", v ? strlen(v) : 0, h->secret, strlen(h->secret));
+	int ok = secure_equal(got, strlen(got), h->secret, strlen(h->secret));
+	if (h->prev_secret && clock_now_ms() < h->prev_until_ms)
+		ok |= secure_equal(got, strlen(got), h->prev_secret, strlen(h->prev_secret));
 	return v && ok;
 }
 

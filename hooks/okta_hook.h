@@ -4,6 +4,8 @@
 
 #include "hooks/http.h"
 
+#include <stdint.h>
+
 struct config;
 struct journal;
 struct rules;
@@ -15,6 +17,12 @@ struct okta_hook;
  */
 struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, const struct rules *rules);
 void okta_hook_free(struct okta_hook *h);
+/*
+ * After a reload: when old's secret differs from h's, h also accepts old's secret until until_ms
+ * (unix ms, [okta_hook] previous_secret_grace), so that Okta and hookd need not rotate in the same
+ * second; when it is the same, h takes over old's grace. old is only read. -1 when out of memory.
+ */
+int okta_hook_keep_previous(struct okta_hook *h, const struct okta_hook *old, int64_t until_ms);
 /* The URL path it is served at. */
 const char *okta_hook_path(const struct okta_hook *h);
 /* The route handler; arg is the okta_hook. */

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/secure.h"
+#include "core/tlscert.h"
 #include "hooks/http_budget.h"
 #include "hooks/http_req.h"
 #include "hooks/http_watchdog.h"
@@ -49,6 +50,9 @@ struct server {
 	int port;
 	char id_prefix[9];
 	_Atomic uint64_t seq;
+	/* the certificate new handshakes get; replaced by server_tls_set, read under tls_lock */
+	pthread_mutex_t tls_lock;
+	struct tls_cert *tls;
 };
 
 /* TLS 1.2 suites with forward secrecy and AEAD only; TLS 1.3 suites are all ECDHE/AEAD. */
@@ -117,6 +121,28 @@ static void log_openssl_error(void)
 	log_error("TLS setup failed", "openssl", e);
 }
 
+/* The current certificate, with a reference the caller drops. */
+static struct tls_cert *current_cert(struct server *s)
+{
+	pthread_mutex_lock(&s->tls_lock);
+	struct tls_cert *c = tls_cert_ref(s->tls);
+	pthread_mutex_unlock(&s->tls_lock);
+	return c;
+}
+
+/*
+ * Every handshake picks the certificate current when its ClientHello arrives, on its own SSL: the
+ * shared SSL_CTX is never written after start (SSL_new and civetweb's SNI callback copy its
+ * certificate without a lock hookd could take, so SSL_CTX_use_* while serving would race them).
+ */
+static int pick_cert(SSL *ssl, void *arg)
+{
+	struct tls_cert *c = current_cert(arg);
+	int ok = c && tls_cert_use(c, ssl) == 0;
+	tls_cert_unref(c);
+	return ok ? 1 : 0;
+}
+
 static int init_tls(void *ssl_ctx, void *user_data)
 {
 	struct server *s = user_data;
@@ -130,20 +156,23 @@ static int init_tls(void *ssl_ctx, void *user_data)
 	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
 		goto fail;
-	if (SSL_CTX_use_certificate_chain_file(ctx, s->o.tls_cert) != 1) {
-		log_error("cannot load the TLS certificate", "file", s->o.tls_cert);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		log_error("cannot load the TLS private key, or it does not match the certificate", "file",
-			  s->o.tls_key);
-		goto fail;
-	}
+	SSL_CTX_set_cert_cb(ctx, pick_cert, s);
 	return 1;
 fail:
 	log_openssl_error();
 	return -1;
+}
+
+void server_tls_set(struct server *s, struct tls_cert *c)
+{
+	pthread_mutex_lock(&s->tls_lock);
+	struct tls_cert *old = s->tls;
+	s->tls = c;
+	pthread_mutex_unlock(&s->tls_lock);
+	tls_cert_unref(old);
+	metric_set(metrics_gauge("hookd_tls_cert_expiry_seconds", NULL,
+				 "Unix time at which the served TLS certificate expires (notAfter)"),
+		   tls_cert_not_after(c));
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)
@@ -327,6 +356,7 @@ struct server *server_new(const struct server_opts *o, struct journal *j)
 		return NULL;
 	s->o = *o;
 	s->journal = j;
+	pthread_mutex_init(&s->tls_lock, NULL);
 	unsigned char rnd[4];
 	RAND_bytes(rnd, sizeof(rnd));
 	snprintf(s->id_prefix, sizeof(s->id_prefix), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
@@ -374,6 +404,12 @@ static int tls_ports(const char *listen, char *out, size_t n)
 int server_start(struct server *s, char *err, size_t errlen)
 {
 	char ports[512], threads[16], rto[32], kato[32];
+	if (!s->tls) {
+		struct tls_cert *c;
+		if (tls_cert_load(s->o.tls_cert, s->o.tls_key, &c, err, errlen) != TLS_CERT_OK)
+			return -1;
+		server_tls_set(s, c);
+	}
 	if (tls_ports(s->o.listen, ports, sizeof(ports)) < 0) {
 		snprintf(err, errlen, "bad listen value '%s'", s->o.listen);
 		return -1;
@@ -451,5 +487,7 @@ void server_free(struct server *s)
 	http_watchdog_stop();
 	for (int i = 0; i < s->nroutes; i++)
 		free(s->routes[i].path);
+	tls_cert_unref(s->tls);
+	pthread_mutex_destroy(&s->tls_lock);
 	free(s);
 }

@@ -10,6 +10,7 @@
 struct config;
 struct journal;
 struct server;
+struct tls_cert;
 
 struct server_opts {
 	const char *listen; /* host:port[,host:port...] */
@@ -38,6 +39,12 @@ struct server *server_new(const struct server_opts *o, struct journal *j);
 int server_route(struct server *s, const char *path, http_handler fn, void *arg);
 /* Starts listening (TLS only). Returns -1 with err filled when a port or the certificate fails. */
 int server_start(struct server *s, char *err, size_t errlen);
+/*
+ * Serves c (the reference is taken over) to every handshake from now on; connections already open
+ * keep the certificate they shook hands with. Thread-safe, callable while serving. server_start
+ * loads tls_cert and tls_key itself when none was set.
+ */
+void server_tls_set(struct server *s, struct tls_cert *c);
 /* The first listening port (useful with port 0). */
 int server_port(const struct server *s);
 /* Stops accepting, lets in-flight requests finish, then frees. NULL-safe. */

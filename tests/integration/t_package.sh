@@ -66,6 +66,8 @@ check_eq "/etc/hookd/hookd.ini is root:hookd 0640" "$(stat -c '%U:%G %a' /etc/ho
 check_eq "/var/lib/hookd is hookd's, 0750" "$(stat -c '%U:%G %a' /var/lib/hookd)" "hookd:hookd 750"
 check "the unit is installed" grep -q '^ExecStart=/usr/bin/hookd serve -c /etc/hookd/hookd.ini$' \
 	/usr/lib/systemd/system/hookd.service
+check "the unit reloads with SIGHUP" grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' \
+	/usr/lib/systemd/system/hookd.service
 
 # A real configuration in /etc/hookd, readable by hookd only through its group; serve as hookd.
 port=$(free_port)
