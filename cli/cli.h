@@ -19,6 +19,12 @@ int cli_healthcheck(int argc, char **argv);
  * prints every problem to stderr. Returns NULL (after printing) when the file has problems.
  */
 struct config *cli_load_config(int argc, char **argv);
+/* Like cli_load_config, but returns the config with its problems (NULL only when out of memory). */
+struct config *cli_load_config_all(int argc, char **argv);
+/* The first line of a configuration that is only a piece of one (deploy/examples/). */
+#define CLI_FRAGMENT_MARK "; hookd fragment:"
+/* 1 when the file at path starts with CLI_FRAGMENT_MARK. */
+int cli_is_fragment(const char *path);
 /* The configuration file named by -c FILE in argv, else $HOOKD_CONFIG, else NULL. */
 const char *cli_config_path(int argc, char **argv);
 /* 1 when argv holds -h or --help. */

@@ -25,7 +25,7 @@ const char *cli_config_path(int argc, char **argv)
 	return getenv("HOOKD_CONFIG");
 }
 
-struct config *cli_load_config(int argc, char **argv)
+struct config *cli_load_config_all(int argc, char **argv)
 {
 	const char *path = cli_config_path(argc, argv);
 	struct config *c = config_load(path);
@@ -36,7 +36,25 @@ struct config *cli_load_config(int argc, char **argv)
 	const char *level = config_get(c, "log", NULL, "level");
 	if (log_set_level_name(level) < 0)
 		config_report(c, "log", NULL, "level", "'%s' is not debug, info, warn or error", level);
-	if (config_error_count(c)) {
+	return c;
+}
+
+int cli_is_fragment(const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	char line[256] = "";
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	return strncmp(line, CLI_FRAGMENT_MARK, strlen(CLI_FRAGMENT_MARK)) == 0;
+}
+
+struct config *cli_load_config(int argc, char **argv)
+{
+	struct config *c = cli_load_config_all(argc, argv);
+	if (c && config_error_count(c)) {
 		fputs(config_errors(c), stderr);
 		config_free(c);
 		return NULL;

@@ -111,11 +111,8 @@ static void check_rest(struct config *c, struct mailer **mail, struct tls_cert *
 	journal_opts_from_config(c, &jo);
 	journal_opts_free(&jo);
 	server_opts_from_config(c, &so);
-	char err[512];
-	enum tls_cert_fault f = tls_cert_load(so.tls_cert, so.tls_key, cert, err, sizeof(err));
-	if (f != TLS_CERT_OK)
-		config_report(c, "server", NULL, f == TLS_CERT_BAD_KEY ? "tls_key" : "tls_cert", "%s", err);
 	server_opts_free(&so);
+	tls_cert_from_config(c, cert);
 	worker_opts_from_config(c, &wo);
 	okta_opts_from_config(c, &oo);
 	okta_opts_free(&oo);

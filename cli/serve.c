@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/tlscert.h"
 #include "handlers/mail.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
@@ -42,8 +43,11 @@ struct app {
 	struct live *live; /* rules, sources, hooks: swapped by a reload */
 };
 
-/* Reads every section into app (without opening anything), reporting all problems to c. */
-static int app_configure(struct config *c, struct app *a)
+/*
+ * Reads every section into app (without opening anything), reporting all problems to c. A fragment
+ * (check-config --fragment) is not held to what only a whole configuration must have.
+ */
+static int app_configure(struct config *c, struct app *a, int fragment)
 {
 	int rc = 0;
 	if (journal_opts_from_config(c, &a->jo) < 0)
@@ -64,10 +68,12 @@ static int app_configure(struct config *c, struct app *a)
 	if (!a->rules)
 		rc = -1;
 	/* The hook's own checks need no journal yet; it is attached in app_build. */
-	struct okta_hook *probe = okta_hook_from_config(c, NULL, NULL);
-	if (!probe)
-		rc = -1;
-	okta_hook_free(probe);
+	if (!fragment || config_has_section(c, "okta_hook", NULL)) {
+		struct okta_hook *probe = okta_hook_from_config(c, NULL, NULL);
+		if (!probe)
+			rc = -1;
+		okta_hook_free(probe);
+	}
 	hr_sources_free(a->hr_sources);
 	a->hr_sources = hr_sources_from_config(c);
 	if (!a->hr_sources)
@@ -124,11 +130,8 @@ static char *discover_self(struct app *a)
 static int start_okta(struct config *c, struct app *a)
 {
 	char err[512];
-	if (!a->okta_configured) {
-		log_warn(
-			"no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
-		return 0;
-	}
+	if (!a->okta_configured)
+		return 0; /* said once serving: a start-up failure must be the last line, not follow a warning */
 	struct okta_error e;
 	/* With PostgreSQL several instances share one Okta budget, kept in the journal. */
 	if (strcmp(a->jo.backend, "postgres") == 0 &&
@@ -188,19 +191,29 @@ static void raise_nofile(int threads)
 static int app_build(struct config *c, const char *path, struct app *a)
 {
 	char err[512];
-	if (app_configure(c, a) < 0) {
+	struct tls_cert *cert = NULL;
+	int bad = app_configure(c, a, 0) < 0;
+	if (tls_cert_from_config(c, &cert) < 0 || bad) {
 		fputs(config_errors(c), stderr);
+		tls_cert_unref(cert);
 		return -1;
 	}
 	raise_nofile(a->so.threads);
 	a->journal = journal_open(&a->jo, err, sizeof(err));
 	if (!a->journal) {
 		log_error("cannot open the journal", "detail", err);
+		tls_cert_unref(cert);
 		return -1;
 	}
-	if (start_okta(c, a) < 0 || !a->rules)
+	if (start_okta(c, a) < 0 || !a->rules) {
+		tls_cert_unref(cert);
 		return -1;
+	}
 	a->server = server_new(&a->so, a->journal);
+	if (a->server)
+		server_tls_set(a->server, cert);
+	else
+		tls_cert_unref(cert);
 	if (a->server)
 		a->live = live_new(c, path, a->journal, a->server, a->workers, a->self_id);
 	if (!a->server || !a->live || server_route(a->server, live_okta_path(a->live), live_okta_handle, a->live) < 0 ||
@@ -212,6 +225,9 @@ static int app_build(struct config *c, const char *path, struct app *a)
 		log_error("cannot start the server", "detail", err);
 		return -1;
 	}
+	if (!a->okta_configured)
+		log_warn(
+			"no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
 	return 0;
 }
 
@@ -261,26 +277,51 @@ int cli_serve(int argc, char **argv)
 	return rc;
 }
 
+/* 1 when argv holds flag. */
+static int has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
 int cli_check_config(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: hookd check-config -c FILE\n\n"
-		     "Reads the configuration as serve would and prints every problem with its line.\n"
-		     "Exits 0 when the file is good, 2 otherwise. Opens nothing and calls nothing.");
+		puts("usage: hookd check-config -c FILE [--fragment]\n\n"
+		     "Reads the configuration as serve would and prints every problem with its line, in\n"
+		     "line order: keys, values and their formats, rules and their actions and event types,\n"
+		     "HOOKD_* variables that set nothing, listen addresses, and the TLS certificate and key\n"
+		     "(readable, parseable, matching, not expired). Exits 0 when the file is good, 2\n"
+		     "otherwise. Opens nothing and calls nothing.\n\n"
+		     "  --fragment   FILE is a piece of a configuration (deploy/examples/, first line\n"
+		     "               \"" CLI_FRAGMENT_MARK "\"): its sections are checked, what only a\n"
+		     "               whole file must have ([okta_hook] secret, certificate) is not");
 		return 0;
 	}
-	struct config *c = cli_load_config(argc, argv);
+	int fragment = has_flag(argc, argv, "--fragment");
+	struct config *c = cli_load_config_all(argc, argv);
 	if (!c)
 		return 2;
+	const char *path = cli_config_path(argc, argv);
+	if (!fragment && cli_is_fragment(path))
+		fprintf(stderr,
+			"%s: this file is a fragment (its first line says so): add it to a whole "
+			"configuration, or check it alone with --fragment\n",
+			path);
 	struct app a;
 	memset(&a, 0, sizeof(a));
-	int bad = app_configure(c, &a) < 0 || config_error_count(c);
+	int bad = app_configure(c, &a, fragment) < 0;
+	if (!fragment && tls_cert_from_config(c, NULL) < 0)
+		bad = 1;
+	bad = bad || config_error_count(c);
 	if (bad)
 		fputs(config_errors(c), stderr);
 	else
-		printf("configuration OK: %zu rule(s), %zu HR source(s), journal %s, Okta %s\n", rules_count(a.rules),
-		       hr_sources_count(a.hr_sources), a.jo.backend,
-		       a.okta_configured ? a.oo.org_url : "not configured");
+		printf("configuration OK%s: %zu rule(s), %zu HR source(s), journal %s, Okta %s\n",
+		       fragment ? " (as a fragment)" : "", rules_count(a.rules), hr_sources_count(a.hr_sources),
+		       a.jo.backend, a.okta_configured ? a.oo.org_url : "not configured");
 	app_free(&a);
 	config_free(c);
 	return bad ? 2 : 0;

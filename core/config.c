@@ -1,9 +1,11 @@
 /* config.c: INI loading through libinih, schema checks, environment overrides and typed reads. */
 #include "core/config.h"
 #include "core/jbuf.h"
+#include "core/str.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,12 +26,19 @@ struct section {
 	size_t n, cap;
 };
 
+/* One problem; kept in line order (the file's own problems, then its lines, then the environment). */
+struct problem {
+	int order;
+	char *text;
+};
+
 struct config {
 	char *path;
 	struct section *s;
 	size_t n, cap;
-	struct jbuf errs;
-	size_t nerr;
+	struct jbuf errs; /* the problems' text, rendered again after each one */
+	struct problem *pr;
+	size_t nerr, prcap;
 	int line;	     /* line the reader is on */
 	struct section *cur; /* section of the current line */
 	char cur_raw[256];   /* raw header of the current section, to notice a new one */
@@ -37,18 +46,45 @@ struct config {
 
 static void add_error(struct config *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Renders every problem into errs, in order. */
+static void render_errors(struct config *c)
+{
+	c->errs.n = 0;
+	jbuf_put(&c->errs, "", 0);
+	for (size_t i = 0; i < c->nerr; i++)
+		jbuf_printf(&c->errs, "%s\n", c->pr[i].text);
+}
+
 static void add_error(struct config *c, int line, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], text[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		jbuf_printf(&c->errs, "%s:%d: %s\n", c->path, line, msg);
+		snprintf(text, sizeof(text), "%s:%d: %s", c->path, line, msg);
 	else
-		jbuf_printf(&c->errs, "%s: %s\n", line < 0 ? c->path : "environment", msg);
+		snprintf(text, sizeof(text), "%s: %s", line < 0 ? c->path : "environment", msg);
+	if (c->nerr == c->prcap) {
+		size_t cap = c->prcap ? c->prcap * 2 : 8;
+		struct problem *p = realloc(c->pr, cap * sizeof(*p));
+		if (!p)
+			return;
+		c->pr = p;
+		c->prcap = cap;
+	}
+	int order = line < 0 ? 0 : line == 0 ? INT_MAX : line;
+	char *t = strdup(text);
+	if (!t)
+		return;
+	size_t at = c->nerr;
+	while (at > 0 && c->pr[at - 1].order > order)
+		at--;
+	memmove(&c->pr[at + 1], &c->pr[at], (c->nerr - at) * sizeof(*c->pr));
+	c->pr[at] = (struct problem){ order, t };
 	c->nerr++;
+	render_errors(c);
 }
 
 static struct section *find_section(const struct config *c, const char *kind, const char *name)
@@ -224,6 +260,20 @@ static void begin_section(struct config *c, const char *raw)
 	c->cur = s ? s : add_section(c, kind, name, c->line);
 }
 
+/* The schema key of this kind of section closest to key (a typo), or NULL. */
+static const char *closest_key(const char *kind, int named, const char *key)
+{
+	const char *names[256];
+	size_t n = 0;
+	for (const struct cfg_key *k = cfg_schema; k->section && n < 256; k++) {
+		size_t kl = strlen(kind);
+		if (strncmp(k->section, kind, kl) == 0 &&
+		    (named ? strcmp(k->section + kl, " *") == 0 : !k->section[kl]))
+			names[n++] = k->key;
+	}
+	return str_closest(key, names, n);
+}
+
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct config *c = user;
@@ -234,7 +284,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	if (!c->cur)
 		return 1; /* the section's problem is already reported */
 	if (!schema_key(c->cur->kind, c->cur->name, key)) {
-		add_error(c, c->line, "unknown key '%s' in [%s]", key, section);
+		const char *near = closest_key(c->cur->kind, c->cur->name != NULL, key);
+		add_error(c, c->line, "unknown key '%s' in [%s]%s%s%s", key, section, near ? " (did you mean " : "",
+			  near ? near : "", near ? "?)" : "");
 		return 1;
 	}
 	struct entry *e = find_entry(c->cur, key);
@@ -345,6 +397,84 @@ static void apply_env(struct config *c)
 	}
 }
 
+/* Every HOOKD_* name the config reads, for this file's named sections; n set to the count. */
+static char **env_names(const struct config *c, size_t *n)
+{
+	size_t cap = 64, k = 0;
+	char **v = malloc(cap * sizeof(*v));
+	for (const struct cfg_key *sk = cfg_schema; v && sk->section; sk++) {
+		size_t kl = strlen(sk->key);
+		if (kl >= 2 && strcmp(sk->key + kl - 2, ".*") == 0)
+			continue;
+		char kind[64];
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(sk->section, " "), sk->section);
+		int named = strchr(sk->section, ' ') != NULL;
+		for (size_t i = 0; i < (named ? c->n : 1); i++) {
+			if (named && (!c->s[i].name || strcmp(c->s[i].kind, kind) != 0))
+				continue;
+			for (int f = 0; f < (sk->type == CFG_SECRET ? 2 : 1); f++) {
+				char key[128], var[256];
+				snprintf(key, sizeof(key), "%s%s", sk->key, f ? "_file" : "");
+				env_name(var, sizeof(var), kind, named ? c->s[i].name : NULL, key);
+				if (k == cap) {
+					char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+					if (!nv)
+						goto out;
+					v = nv;
+				}
+				if (!(v[k] = strdup(var)))
+					goto out;
+				k++;
+			}
+		}
+	}
+out:
+	*n = k;
+	return v;
+}
+
+/* 1 when var starts with HOOKD_<a section kind>_: meant for the config, not another tool. */
+static int env_is_config(const char *var)
+{
+	for (const struct cfg_key *sk = cfg_schema; sk->section; sk++) {
+		char kind[64], pre[80];
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(sk->section, " "), sk->section);
+		env_name(pre, sizeof(pre), kind, NULL, "");
+		if (strncmp(var, pre, strlen(pre)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+extern char **environ;
+
+/* Reports HOOKD_<SECTION>_* variables that name no key (HOOKD_SERVER_MAXBODY), with the closest. */
+static void check_env(struct config *c)
+{
+	size_t n = 0;
+	char **names = env_names(c, &n);
+	for (char **e = environ; names && e && *e; e++) {
+		char var[256];
+		size_t len = strcspn(*e, "=");
+		if (strncmp(*e, "HOOKD_", 6) != 0 || len >= sizeof(var))
+			continue;
+		memcpy(var, *e, len);
+		var[len] = '\0';
+		int known = 0;
+		for (size_t i = 0; i < n && !known; i++)
+			known = strcmp(names[i], var) == 0;
+		if (known || !env_is_config(var))
+			continue;
+		const char *near = str_closest(var, (const char *const *)names, n);
+		add_error(c, 0, "%s sets no configuration key%s%s%s", var, near ? " (did you mean " : "",
+			  near ? near : "",
+			  near ? "?)" : "; named sections are HOOKD_<KIND>_<NAME>_<KEY> of a section in the file");
+	}
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
 /* Parses a range bound in k's own syntax; 0, or -1 when b is not one (a schema mistake: no bound). */
 static int bound_value(const struct cfg_key *k, const char *b, int64_t *out)
 {
@@ -415,9 +545,9 @@ static void check_types(struct config *c)
 			}
 			if (bad)
 				config_report(c, s->kind, s->name, s->e[k].key, "'%s' is not a valid %s", val,
-					      sk->type == CFG_INT    ? "integer"
-					      : sk->type == CFG_SIZE ? "size"
-								     : "duration");
+					      sk->type == CFG_INT    ? "integer: use digits, e.g. 8"
+					      : sk->type == CFG_SIZE ? "size: use e.g. 1m, 512k or 1048576 (bytes)"
+								     : "duration: use e.g. 5m, 300s, 250ms, 2h or 1d");
 			else if ((sk->type == CFG_INT || sk->type == CFG_SIZE || sk->type == CFG_MS) &&
 				 out_of_range(sk, v))
 				report_range(c, s, s->e[k].key, sk);
@@ -454,6 +584,7 @@ static struct config *load(struct reader *r, const char *name)
 			add_error(c, -1, "cannot read the file");
 	}
 	apply_env(c);
+	check_env(c);
 	check_types(c);
 	return c;
 }
@@ -498,6 +629,9 @@ void config_free(struct config *c)
 	free(c->s);
 	free(c->path);
 	jbuf_free(&c->errs);
+	for (size_t i = 0; i < c->nerr; i++)
+		free(c->pr[i].text);
+	free(c->pr);
 	free(c);
 }
 
@@ -657,6 +791,11 @@ int config_secret(struct config *c, const char *section, const char *name, const
 	}
 	*out = strdup(v);
 	return *out ? 0 : -1;
+}
+
+int config_has_section(const struct config *c, const char *kind, const char *name)
+{
+	return find_section(c, kind, name) != NULL;
 }
 
 size_t config_section_count(const struct config *c, const char *kind)

@@ -78,6 +78,8 @@ int config_bool(struct config *c, const char *section, const char *name, const c
  */
 int config_secret(struct config *c, const char *section, const char *name, const char *key, char **out);
 
+/* 1 when the file or environment has the section [kind] (name NULL) or [kind name]. */
+int config_has_section(const struct config *c, const char *kind, const char *name);
 /* Named sections of a kind, in file order: count, then the name of the idx-th. */
 size_t config_section_count(const struct config *c, const char *kind);
 const char *config_section_name(const struct config *c, const char *kind, size_t idx);

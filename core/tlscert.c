@@ -1,6 +1,8 @@
 /* tlscert.c: loading and checking a PEM certificate chain and key (OpenSSL), shared by reference. */
 #include "core/tlscert.h"
 
+#include "core/config.h"
+
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -169,4 +171,21 @@ int tls_cert_use(const struct tls_cert *c, struct ssl_st *ssl)
 {
 	/* override = 1: replaces what the connection inherited from its SSL_CTX */
 	return SSL_use_cert_and_key(ssl, c->leaf, c->key, c->chain, 1) == 1 ? 0 : -1;
+}
+
+int tls_cert_from_config(struct config *c, struct tls_cert **out)
+{
+	char err[512];
+	struct tls_cert *t = NULL;
+	enum tls_cert_fault f = tls_cert_load(config_get(c, "server", NULL, "tls_cert"),
+					      config_get(c, "server", NULL, "tls_key"), &t, err, sizeof(err));
+	if (f != TLS_CERT_OK) {
+		config_report(c, "server", NULL, f == TLS_CERT_BAD_KEY ? "tls_key" : "tls_cert", "%s", err);
+		return -1;
+	}
+	if (out)
+		*out = t;
+	else
+		tls_cert_unref(t);
+	return 0;
 }

@@ -24,6 +24,12 @@ enum tls_cert_fault {
  */
 enum tls_cert_fault tls_cert_load(const char *cert_path, const char *key_path, struct tls_cert **out, char *err,
 				  size_t errlen);
+struct config;
+/*
+ * tls_cert_load on [server] tls_cert and tls_key of c, the problem reported to c at the key it is
+ * about. Returns 0 with *out holding a reference (out may be NULL: check only), -1 after reporting.
+ */
+int tls_cert_from_config(struct config *c, struct tls_cert **out);
 /* Takes another reference; returns c. NULL-safe. */
 struct tls_cert *tls_cert_ref(struct tls_cert *c);
 /* Drops a reference; the last one frees. NULL-safe. */

@@ -9,6 +9,7 @@
 #include "core/str.h"
 #include "core/tz.h"
 #include "handlers/actions.h"
+#include "okta/event_types.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,15 @@ static int load_filters(struct config *c, const char *name, struct rule *r)
 	return 0;
 }
 
+/* The action name closest to a (a misspelt do =), or NULL. */
+static const char *action_closest(const char *a)
+{
+	const char *names[ACTION_COUNT];
+	for (int i = 0; i < ACTION_COUNT; i++)
+		names[i] = action_name((enum action_id)i);
+	return str_closest(a, names, ACTION_COUNT);
+}
+
 static int load_rule(struct config *c, const char *name, struct rule *r)
 {
 	int rc = 0;
@@ -128,6 +138,11 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 		config_report(c, "rule", name, "on", "'%s' is not source:event.type (e.g. okta:user.lifecycle.create)",
 			      on);
 		rc = -1;
+	} else if (strcmp(r->source, "okta") == 0 && strcmp(r->type, "*") != 0 && !okta_event_type_eligible(r->type)) {
+		const char *near = okta_event_type_closest(r->type);
+		config_report(c, "rule", name, "on", "'%s' is not an event type Okta's event hooks deliver%s%s%s",
+			      r->type, near ? " (did you mean " : "", near ? near : "", near ? "?)" : "");
+		rc = -1;
 	}
 	if (!act) {
 		config_report(c, "rule", name, NULL, "needs do = an action");
@@ -135,7 +150,9 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 	} else if (!valid_action(act)) {
 		char names[256];
 		action_list(names, sizeof(names), ", ", 0);
-		config_report(c, "rule", name, "do", "'%s' is not an action: %s", act, names);
+		const char *near = action_closest(act);
+		config_report(c, "rule", name, "do", "'%s' is not an action%s%s%s: %s", act,
+			      near ? " (did you mean " : "", near ? near : "", near ? "?)" : "", names);
 		rc = -1;
 	}
 	r->action = str_dup(act);

@@ -60,6 +60,42 @@ static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES
 				    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
 				    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+/* 1 when s is a decimal port 1-65535. */
+static int valid_port(struct slice s)
+{
+	if (s.n == 0 || s.n > 5)
+		return 0;
+	long v = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return 0;
+		v = v * 10 + (s.p[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+/* Checks each address of listen: host:port, [v6]:port or a bare port, port 1-65535 (0: any free port). */
+static int listen_check(struct config *c, const char *listen)
+{
+	const char *p = listen;
+	struct slice a;
+	int rc = 0;
+	while (list_next(&p, ", ", &a)) {
+		const char *colon = memrchr(a.p, ':', a.n);
+		struct slice port = colon ? (struct slice){ colon + 1, a.n - (size_t)(colon + 1 - a.p) } : a;
+		int bracket_ok = a.p[0] != '[' || (colon && colon > a.p && colon[-1] == ']');
+		int zero = port.n == 1 && port.p[0] == '0';
+		if ((!valid_port(port) && !zero) || !bracket_ok || (colon && colon == a.p)) {
+			config_report(
+				c, "server", NULL, "listen",
+				"'%.*s' is not host:port with a port from 1 to 65535 (e.g. 127.0.0.1:8443, [::1]:8443)",
+				(int)a.n, a.p);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 int server_opts_from_config(struct config *c, struct server_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -98,6 +134,8 @@ int server_opts_from_config(struct config *c, struct server_opts *o)
 	config_ms(c, "server", NULL, "keep_alive_timeout", &o->keep_alive_ms);
 	if (!o->listen || !*o->listen) {
 		config_report(c, "server", NULL, "listen", "no address to listen on");
+		rc = -1;
+	} else if (listen_check(c, o->listen) < 0) {
 		rc = -1;
 	}
 	if (config_secret(c, "server", NULL, "admin_token", &o->admin_token) < 0)
@@ -406,8 +444,12 @@ int server_start(struct server *s, char *err, size_t errlen)
 	char ports[512], threads[16], rto[32], kato[32];
 	if (!s->tls) {
 		struct tls_cert *c;
-		if (tls_cert_load(s->o.tls_cert, s->o.tls_key, &c, err, errlen) != TLS_CERT_OK)
+		char why[400];
+		enum tls_cert_fault f = tls_cert_load(s->o.tls_cert, s->o.tls_key, &c, why, sizeof(why));
+		if (f != TLS_CERT_OK) {
+			snprintf(err, errlen, "%s %s", f == TLS_CERT_BAD_KEY ? "tls_key" : "tls_cert", why);
 			return -1;
+		}
 		server_tls_set(s, c);
 	}
 	if (tls_ports(s->o.listen, ports, sizeof(ports)) < 0) {

@@ -32,8 +32,8 @@ post_one() {
 }
 # The actions of the jobs the event with dedupe key UUID made.
 job_action_of() {
-	"$HOOKD_BIN" events -c "$CFG" --json --source okta --limit 100 >"$D/ev.json"
-	"$HOOKD_BIN" jobs -c "$CFG" --json --limit 100 | python3 -c '
+	"$HOOKD_BIN" events -c "$CFG" --json --source okta --limit 100000 >"$D/ev.json"
+	"$HOOKD_BIN" jobs -c "$CFG" --json --limit 100000 | python3 -c '
 import json, sys
 ids = {e["id"] for e in json.load(open(sys.argv[2])) if e["dedupe_key"] == sys.argv[1]}
 print(" ".join(sorted(j["action"] for j in json.load(sys.stdin) if j["event_id"] in ids)))' "$1" "$D/ev.json"

@@ -183,8 +183,41 @@ static void test_ranges(void)
 	config_free(c);
 }
 
+/* check-config in one pass: problems in line order whatever stage found them, with hints and examples. */
+static void test_one_pass(void)
+{
+	setenv("HOOKD_SERVER_MAXBODY", "1", 1);
+	setenv("HOOKD_BIN", "/not/a/config/key", 1); /* another tool's variable: not reported */
+	struct config *c = config_load_string("[server]\nmax_body = 1MB\ntls_kye = x\nrequest_timeout = 5 minutes\n"
+					      "[log]\nlevel = info\n",
+					      "o.ini");
+	unsetenv("HOOKD_SERVER_MAXBODY");
+	unsetenv("HOOKD_BIN");
+	config_report(c, "server", NULL, "max_body", "reported late"); /* a later stage, an earlier line */
+	const char *e = config_errors(c);
+	const char *size = strstr(e, "o.ini:2: [server] max_body: '1MB' is not a valid size: use e.g. 1m, 512k");
+	const char *late = strstr(e, "o.ini:2: [server] max_body: reported late");
+	const char *key = strstr(e, "o.ini:3: unknown key 'tls_kye' in [server] (did you mean tls_key?)");
+	const char *dur =
+		strstr(e, "o.ini:4: [server] request_timeout: '5 minutes' is not a valid duration: use e.g. 5m");
+	const char *env = strstr(e, "environment: HOOKD_SERVER_MAXBODY sets no configuration key (did you mean "
+				    "HOOKD_SERVER_MAX_BODY?)");
+	CHECK(size && late && key && dur && env);
+	CHECK(size < key && late < key && key < dur && dur < env);
+	CHECK(strstr(e, "HOOKD_BIN") == NULL);
+	CHECK(config_error_count(c) == 5);
+	config_free(c);
+	/* a named section's variable for a section the file does not have */
+	setenv("HOOKD_RULE_NOPE_DO", "create_user", 1);
+	c = config_load_string("[rule yes]\non = okta:user.lifecycle.create\ndo = create_user\n", "n.ini");
+	unsetenv("HOOKD_RULE_NOPE_DO");
+	CHECK(strstr(config_errors(c), "HOOKD_RULE_NOPE_DO sets no configuration key") != NULL);
+	config_free(c);
+}
+
 int main(void)
 {
+	test_one_pass();
 	test_ranges();
 	test_issue_example();
 	test_errors_with_lines();

@@ -117,10 +117,23 @@ static void test_bad_rules(void)
 	CHECK(rules_from_config(c, NULL) == NULL);
 	const char *e = config_errors(c);
 	CHECK(strstr(e, "bad.ini:2: [rule a] on:") != NULL);
-	CHECK(strstr(e, "bad.ini:6: [rule b] do: 'PASSWORD_RESET' is not an action: create_user, send_activation,") !=
-	      NULL);
+	CHECK(strstr(e, "bad.ini:6: [rule b] do: 'PASSWORD_RESET' is not an action") != NULL);
+	CHECK(strstr(e, "create_user, send_activation,") != NULL);
 	CHECK(strstr(e, "[rule c]: needs on") != NULL);
 	CHECK(strstr(e, "bad.ini:9: [rule c] at:") != NULL);
+	CHECK(strstr(e, "bad.ini:5: [rule b] on: 'x' is not an event type Okta's event hooks deliver") != NULL);
+	config_free(c);
+	/* Okta's event-hook-eligible list, with the closest name; a misspelt action likewise */
+	c = config_load_string("[rule t]\non = okta:user.lifecycle.created\ndo = send_activaton\n"
+			       "[rule ok]\non = okta:system.email.delivery\ndo = update_profile\n",
+			       "t.ini");
+	CHECK(rules_from_config(c, NULL) == NULL);
+	e = config_errors(c);
+	CHECK(strstr(e, "t.ini:2: [rule t] on: 'user.lifecycle.created' is not an event type Okta's event hooks "
+			"deliver (did you mean user.lifecycle.create?)") != NULL);
+	CHECK(strstr(e, "t.ini:3: [rule t] do: 'send_activaton' is not an action (did you mean send_activation?)") !=
+	      NULL);
+	CHECK(strstr(e, "[rule ok]") == NULL);
 	config_free(c);
 }
 
