@@ -12,6 +12,7 @@
 #include "hooks/http_budget.h"
 #include "hooks/http_req.h"
 #include "hooks/http_watchdog.h"
+#include "hooks/listen_probe.h"
 #include "store/journal.h"
 
 #include <civetweb.h>
@@ -216,7 +217,7 @@ void server_tls_set(struct server *s, struct tls_cert *c)
 static int on_log(const struct mg_connection *conn, const char *message)
 {
 	(void)conn;
-	log_kv(LOG_WARN, "civetweb", "detail", message, (const char *)0);
+	log_kv(LOG_WARN, message, "component", "civetweb", (const char *)0);
 	return 1;
 }
 
@@ -456,6 +457,9 @@ int server_start(struct server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "bad listen value '%s'", s->o.listen);
 		return -1;
 	}
+	/* civetweb would say "cannot bind to 127.0.0.1:8443s: 98 (...)", then "Failed to setup server ports" */
+	if (listen_probe(s->o.listen, err, errlen) < 0)
+		return -1;
 	snprintf(threads, sizeof(threads), "%d", s->o.threads > 0 ? s->o.threads : 16);
 	/* civetweb restarts request_timeout_ms on every read: bound each read by it, the total ourselves. */
 	int64_t per_read = s->o.request_timeout_ms < 5000 ? s->o.request_timeout_ms : 5000;

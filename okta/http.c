@@ -10,6 +10,9 @@
 
 #include "core/clock.h"
 
+/* Below okta-sim's 30 s keep-alive timeout and the 60 s of common load balancers. */
+#define OKTA_HTTP_IDLE_REUSE_S 20
+
 /* Header state while one exchange runs. */
 struct hdr {
 	struct okta_http_resp *rs;
@@ -46,6 +49,14 @@ CURL *okta_http_handle_new(const char *ca_file, int allow_http)
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	/*
+	 * An idle connection is not reused after OKTA_HTTP_IDLE_REUSE_S: servers close idle ones (okta-sim
+	 * after 30 s, load balancers often after 60 s), libcurl does not always notice the close of a TLS
+	 * connection, sends into it and retries on a new one, which on_prereq refuses (the warning
+	 * "connection closed before any answer" on every call after a pause). A new connection costs one
+	 * handshake instead.
+	 */
+	curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, (long)OKTA_HTTP_IDLE_REUSE_S);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)OKTA_HTTP_MAX_BODY);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "hookd/0.1");
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");

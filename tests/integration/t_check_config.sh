@@ -66,6 +66,15 @@ check_eq "serve exits 1 on the missing certificate" "$?" 1
 check_eq "and its last line says why" "$(tail -1 "$D/nocert.log" | grep -c "tls_cert: $D/none.crt: no such file")" 1
 check_eq "with nothing unrelated before it" "$(wc -l <"$D/nocert.log")" 1
 
+# serve on a taken port: the address and the reason in plain words, as the last and only line.
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$HOOKD_PORT" &
+T_PIDS+=($!)
+eventually "(exec 3<>/dev/tcp/127.0.0.1/$HOOKD_PORT) 2>/dev/null" 5
+"$HOOKD_BIN" serve -c "$D/hookd.ini" >/dev/null 2>"$D/taken.log"
+check_eq "serve exits 1 on a taken port" "$?" 1
+check "and says so in plain words" grep -q "\"127.0.0.1:$HOOKD_PORT: address already in use" "$D/taken.log"
+check_eq "in its only line" "$(wc -l <"$D/taken.log")" 1
+
 # The examples are fragments: refused alone with a reason, checked with --fragment.
 for f in "$T_SRC"/deploy/examples/*.ini; do
 	sed -E "s#^([a-z_.]*_file) *=.*#\1 = $D/stub#" "$f" >"$D/frag.ini"
