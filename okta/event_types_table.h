@@ -315,4 +315,4 @@
 "workload_principal.sign_on_provider.add",
 "workload_principal.sign_on_provider.remove",
 "workload_principal.update",
-/* clang-format on */
+	/* clang-format on */

@@ -14,5 +14,5 @@ with open("okta/event_types_table.h", "w") as f:
     f.write("/* clang-format off */\n")
     for n in names:
         f.write('"%s",\n' % n)
-    f.write("/* clang-format on */\n")
+    f.write("\t/* clang-format on */\n")
 print("%d event types" % len(names))
