@@ -279,7 +279,7 @@ int live_reload(struct live *l)
 	install(l, g);
 	char id[24];
 	snprintf(id, sizeof(id), "%lld", (long long)g->id);
-	log_info("configuration reloaded", "generation", id, "tls_sha256", fp, "file", l->path);
+	log_info("configuration reloaded", "#generation", id, "tls_sha256", fp, "file", l->path);
 	count_reload("ok", g->id);
 	config_free(c);
 	return 0;

@@ -184,7 +184,7 @@ static void raise_nofile(int threads)
 		snprintf(have, sizeof(have), "%llu", (unsigned long long)rl.rlim_cur);
 		snprintf(want, sizeof(want), "%llu", (unsigned long long)need);
 		log_warn("the open-file limit is below what [server] threads needs; raise LimitNOFILE or lower threads",
-			 "limit", have, "needed", want);
+			 "#limit", have, "#needed", want);
 	}
 }
 
@@ -262,7 +262,7 @@ int cli_serve(int argc, char **argv)
 	if (app_build(c, cli_config_path(argc, argv), &a) == 0) {
 		char port[16];
 		snprintf(port, sizeof(port), "%d", server_port(a.server));
-		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook", live_okta_path(a.live),
+		log_info("hookd serving", "listen", a.so.listen, "#port", port, "okta_hook", live_okta_path(a.live),
 			 "journal", a.jo.backend);
 		int sig = 0;
 		while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)

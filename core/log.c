@@ -27,6 +27,47 @@ int log_set_level_name(const char *name)
 	return -1;
 }
 
+/* 1 when s is a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static int json_number(const char *s)
+{
+	if (!s)
+		return 0;
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		if (!(*++s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* "#key": the value as a JSON number when it is one; any other key, or a non-number: a string. */
+static void put_pair(struct jbuf *b, const char *k, const char *v)
+{
+	if (k[0] == '#' && json_number(v))
+		jbuf_key_raw(b, k + 1, v, strlen(v));
+	else
+		jbuf_key_str(b, k[0] == '#' ? k + 1 : k, v);
+}
+
 void log_kv(enum log_level level, const char *msg, ...)
 {
 	if ((int)level < min_level)
@@ -51,7 +92,7 @@ void log_kv(enum log_level level, const char *msg, ...)
 		const char *k = va_arg(ap, const char *);
 		if (!k)
 			break;
-		jbuf_key_str(&b, k, va_arg(ap, const char *));
+		put_pair(&b, k, va_arg(ap, const char *));
 	}
 	va_end(ap);
 	jbuf_obj_close(&b);

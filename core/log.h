@@ -16,7 +16,9 @@ void log_set_level(enum log_level level);
 /*
  * Writes {"ts":..,"level":..,"msg":..,"k1":"v1",...} as one line. The variadic part is
  * NULL-terminated pairs of const char * key and value; a NULL value is written as null.
- * Every string is JSON-escaped. Thread-safe: one write(2) per line.
+ * Every string is JSON-escaped. A key written with a leading '#' ("#attempt", "3") is a number:
+ * its value goes out as a JSON number ("attempt":3) when it is one, as a string otherwise, and the
+ * '#' is dropped. Thread-safe: one write(2) per line.
  */
 void log_kv(enum log_level level, const char *msg, ...);
 

@@ -101,13 +101,13 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
 	snprintf(label, sizeof(label), "action=\"%s\",outcome=\"%s\"", job->action, journal_job_outcome_name(oc));
-	metrics_count("hookd_jobs_finished_total", label, 1);
+	metric_add(metrics_counter("hookd_jobs_finished_total", label, "Job runs finished, by action and outcome"), 1);
 	if (rc < 0)
-		log_error("cannot record a job's outcome", "job", id, "detail", err);
+		log_error("cannot record a job's outcome", "#job", id, "detail", err);
 	else if (rc == 1)
-		log_warn("job lease lost before its outcome was recorded", "job", id);
-	log_kv(oc == JOB_DEAD ? LOG_WARN : LOG_INFO, "job finished", "job", id, "action", job->action, "subject",
-	       job->subject, "outcome", journal_job_outcome_name(oc), "attempt", attempts, "result", res->text,
+		log_warn("job lease lost before its outcome was recorded", "#job", id);
+	log_kv(oc == JOB_DEAD ? LOG_WARN : LOG_INFO, "job finished", "#job", id, "action", job->action, "subject",
+	       job->subject, "outcome", journal_job_outcome_name(oc), "#attempt", attempts, "result", res->text,
 	       (const char *)0);
 }
 

@@ -152,7 +152,7 @@ void http_fail(struct http_req *r, int status, const char *code, const char *fmt
 	jbuf_free(&b);
 	char st[8];
 	snprintf(st, sizeof(st), "%d", status);
-	log_kv(status >= 500 ? LOG_ERROR : LOG_INFO, "request refused", "req", r->id, "route", r->route, "status", st,
+	log_kv(status >= 500 ? LOG_ERROR : LOG_INFO, "request refused", "req", r->id, "route", r->route, "#status", st,
 	       "error", code, "reason", msg, "remote", r->ri->remote_addr, (const char *)0);
 }
 

@@ -366,14 +366,20 @@ static void h_metrics(struct http_req *r, void *arg)
 		http_fail(r, 401, "unauthorized", "/metrics needs the admin bearer token");
 		return;
 	}
-	int64_t counts[JOB_STATE_COUNT];
+	int64_t counts[JOB_STATE_COUNT], oldest = 0;
 	char err[128];
-	if (journal_job_counts(s->journal, counts, err, sizeof(err)) == 0) {
+	if (journal_job_stats(s->journal, counts, &oldest, err, sizeof(err)) == 0) {
 		for (int i = 0; i < JOB_STATE_COUNT; i++) {
 			char labels[32];
 			snprintf(labels, sizeof(labels), "state=\"%s\"", journal_job_state_name((enum job_state)i));
 			metric_set(metrics_gauge("hookd_jobs", labels, "Jobs in the journal by state"), counts[i]);
 		}
+		int64_t age = oldest && oldest < clock_now_ms() ? (clock_now_ms() - oldest) / 1000 : 0;
+		metric_set(
+			metrics_gauge(
+				"hookd_jobs_oldest_due_age_seconds", NULL,
+				"How long the pending job due first has been due (0: none is due): workers keep up when it stays small"),
+			age);
 	}
 	metric_set(
 		metrics_gauge("hookd_http_body_bytes", NULL, "Request body bytes being buffered (against body_memory)"),

@@ -174,12 +174,12 @@ void okta_resp_free(struct okta_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void count(const char *name, const struct call *k, const char *extra)
+static void count(const char *name, const struct call *k, const char *extra, const char *help)
 {
 	char labels[96];
 	snprintf(labels, sizeof(labels), "bucket=\"%s\"%s%s", okta_bucket_name(k->bucket), extra ? "," : "",
 		 extra ? extra : "");
-	metrics_count(name, labels, 1);
+	metric_add(metrics_counter(name, labels, help), 1);
 }
 
 /* Fails e as "would pass the deadline" when waiting ms is not possible; else sleeps. */
@@ -203,7 +203,8 @@ static int wait_governor(struct call *k, struct okta_error *e)
 	int64_t d;
 	while ((d = okta_governor_take(g, k->bucket, clock_now_ms())) > 0) {
 		d += okta_backoff_random() % 250;
-		count("hookd_okta_rate_waits_total", k, NULL);
+		count("hookd_okta_rate_waits_total", k, NULL,
+		      "Okta calls that waited for their rate-limit bucket to refill");
 		if (mono_ms() + d > k->deadline) {
 			okta_error_local(e, "rate limit: bucket %s is down to its reserve for %lld ms more",
 					 okta_bucket_name(k->bucket), (long long)d);
@@ -274,7 +275,8 @@ static enum dpop_next dpop_answer(struct call *k, const struct okta_http_resp *r
 		return DPOP_NONE;
 	if (strcmp(err, "use_dpop_nonce") == 0 && rs->dpop_nonce[0] && !k->nonce_retried) {
 		k->nonce_retried = 1;
-		metrics_count("hookd_okta_dpop_nonce_retries_total", "server=\"api\"", 1);
+		metric_add(metrics_counter("hookd_okta_dpop_nonce_retries_total", "server=\"api\"", DPOP_NONCE_HELP),
+			   1);
 		return DPOP_RETRY;
 	}
 	if (strcmp(err, "use_dpop_nonce") == 0)
@@ -296,7 +298,7 @@ static int settle(struct call *k, struct okta_http_resp *rs, struct okta_resp *o
 {
 	char code[16];
 	snprintf(code, sizeof(code), "code=\"%d\"", rs->status);
-	count("hookd_okta_requests_total", k, code);
+	count("hookd_okta_requests_total", k, code, "Okta API answers by rate-limit bucket and HTTP status");
 	if (rs->have_rate)
 		okta_governor_update(k->c->org->gov, k->bucket, &rs->rate, clock_now_ms());
 	if (rs->status / 100 != 2) {
@@ -327,7 +329,7 @@ static void log_retry(const struct call *k, int n, int64_t wait, const struct ok
 	snprintf(att, sizeof(att), "%d", n + 1);
 	snprintf(ms, sizeof(ms), "%lld", (long long)wait);
 	log_warn("okta call failed, retrying", "method", k->method, "bucket", okta_bucket_name(k->bucket), "error",
-		 okta_error_format(e, msg, sizeof(msg)), "attempt", att, "wait_ms", ms);
+		 okta_error_format(e, msg, sizeof(msg)), "#attempt", att, "#wait_ms", ms);
 }
 
 static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
@@ -367,7 +369,7 @@ static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
 		}
 		int64_t wait = retry_wait(k, n, &rs, e);
 		okta_http_resp_free(&rs);
-		count("hookd_okta_retries_total", k, NULL);
+		count("hookd_okta_retries_total", k, NULL, "Okta calls sent again after a 429, 5xx or network error");
 		log_retry(k, n, wait, e);
 		if (wait_or_fail(k, wait, e) < 0)
 			return -1;

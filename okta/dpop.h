@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* HELP of hookd_okta_dpop_nonce_retries_total{server}, counted by the API client and the token client. */
+#define DPOP_NONCE_HELP "Okta calls sent again with the DPoP nonce the server asked for (use_dpop_nonce)"
+
 struct okta_jwt_key;
 
 /* When hookd sends proofs: never, always, or from the first invalid_dpop_proof on (remembered). */

@@ -1,7 +1,11 @@
 /* governor.c: the in-memory rate governor: per-bucket window state under one mutex, pure decisions. */
 #include "okta/governor.h"
 
+#include "core/metrics.h"
+
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,9 +187,32 @@ int64_t okta_governor_take(struct okta_governor *g, enum okta_bucket b, int64_t 
 	return g->ops->take(g->ctx, b, now_ms);
 }
 
+/* The last X-Rate-Limit-Limit and -Remaining seen for bucket b, as gauges. */
+static void show(enum okta_bucket b, const struct okta_rate *r)
+{
+	static struct metric *_Atomic lim[OKTA_BUCKET_COUNT], *_Atomic rem[OKTA_BUCKET_COUNT];
+	struct metric *l = atomic_load(&lim[b]), *m = atomic_load(&rem[b]);
+	if (!l || !m) {
+		char labels[64];
+		snprintf(labels, sizeof(labels), "bucket=\"%s\"", okta_bucket_name(b));
+		l = metrics_gauge("hookd_okta_rate_limit", labels,
+				  "X-Rate-Limit-Limit of the bucket's window in the last Okta answer that carried it");
+		m = metrics_gauge(
+			"hookd_okta_rate_limit_remaining", labels,
+			"X-Rate-Limit-Remaining in the last Okta answer for the bucket (reserve not subtracted)");
+		atomic_store(&lim[b], l);
+		atomic_store(&rem[b], m);
+	}
+	if (r->limit > 0)
+		metric_set(l, r->limit);
+	if (r->remaining >= 0)
+		metric_set(m, r->remaining);
+}
+
 void okta_governor_update(struct okta_governor *g, enum okta_bucket b, const struct okta_rate *r, int64_t now_ms)
 {
 	if ((unsigned)b >= OKTA_BUCKET_COUNT)
 		b = OKTA_BUCKET_OTHER;
 	g->ops->update(g->ctx, b, r, now_ms);
+	show(b, r);
 }

@@ -175,7 +175,9 @@ static int token_request(struct okta_oauth *o, CURL *h, int64_t timeout_ms, stru
 		.dpop = proof,
 		.connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000,
 	};
-	metrics_count("hookd_okta_token_fetches_total", NULL, 1);
+	metric_add(metrics_counter("hookd_okta_token_fetches_total", NULL,
+				   "OAuth access tokens fetched from Okta (private_key_jwt)"),
+		   1);
 	rc = okta_http_do(h, &rq, rs, e);
 done:
 	secure_free(form);
@@ -199,7 +201,8 @@ static enum refusal on_refusal(struct okta_oauth *o, const struct okta_http_resp
 	}
 	if (dpop_error && strcmp(e->code, "use_dpop_nonce") == 0 && o->dpop_on && rs->dpop_nonce[0] && *nonces < 2) {
 		okta_dpop_set_nonce(o->dpop, OKTA_DPOP_TOKEN_SERVER, rs->dpop_nonce);
-		metrics_count("hookd_okta_dpop_nonce_retries_total", "server=\"token\"", 1);
+		metric_add(metrics_counter("hookd_okta_dpop_nonce_retries_total", "server=\"token\"", DPOP_NONCE_HELP),
+			   1);
 		++*nonces;
 		return RETRY;
 	}

@@ -28,7 +28,9 @@ struct journal_backend {
 			   size_t errlen);
 	int (*list_jobs)(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,
 			 size_t errlen);
-	int (*job_counts)(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen);
+	/* counts by state, and the smallest run_at_ms of a pending job (0: none) */
+	int (*job_counts)(void *b, int64_t counts[JOB_STATE_COUNT], int64_t *oldest_pending_ms, char *err,
+			  size_t errlen);
 	int (*ping)(void *b, int64_t now_ms, char *err, size_t errlen);
 	/* Optional: block up to timeout_ms for another instance's new jobs (PostgreSQL LISTEN). NULL: none. */
 	int (*wait_remote)(void *b, int64_t timeout_ms);

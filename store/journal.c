@@ -357,8 +357,16 @@ int journal_list_jobs(struct journal *j, const struct journal_query *q, struct j
 
 int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
-	memset(counts, 0, 4 * sizeof(counts[0]));
-	return j->be->job_counts(j->b, counts, err, errlen);
+	int64_t oldest;
+	return journal_job_stats(j, counts, &oldest, err, errlen);
+}
+
+int journal_job_stats(struct journal *j, int64_t counts[JOB_STATE_COUNT], int64_t *oldest_pending_ms, char *err,
+		      size_t errlen)
+{
+	memset(counts, 0, JOB_STATE_COUNT * sizeof(counts[0]));
+	*oldest_pending_ms = 0;
+	return j->be->job_counts(j->b, counts, oldest_pending_ms, err, errlen);
 }
 
 int journal_ping(struct journal *j, char *err, size_t errlen)

@@ -159,6 +159,9 @@ void journal_jobs_free(struct job *rows, size_t n);
 
 /* Counts for /metrics and `hookd jobs`: counts[s] jobs in state s. */
 int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen);
+/* journal_job_counts, and the run_at (unix ms) of the pending job due first, 0 when none is pending. */
+int journal_job_stats(struct journal *j, int64_t counts[JOB_STATE_COUNT], int64_t *oldest_pending_ms, char *err,
+		      size_t errlen);
 
 /* 0 when the journal can take a write now (for /readyz). */
 int journal_ping(struct journal *j, char *err, size_t errlen);

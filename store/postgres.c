@@ -134,7 +134,8 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE ($1::text IS NULL OR state = $1)"
 			   " AND ($2::bigint = 0 OR id < $2) AND ($3::bigint = 0 OR id = $3) ORDER BY id DESC LIMIT $4",
 			   4 },
-	[ST_COUNTS] = { "counts", "count jobs", "SELECT state, count(*) FROM jobs GROUP BY state", 0 },
+	[ST_COUNTS] = { "counts", "count jobs",
+			"SELECT state, count(*), coalesce(min(run_at_ms), 0) FROM jobs GROUP BY state", 0 },
 	[ST_PING] = { "ping", "heartbeat",
 		      "INSERT INTO heartbeat (id, at_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
 		      1 },
@@ -219,7 +220,7 @@ static int migrate_locked(PGconn *c, char *err, size_t errlen)
 		PQclear(r);
 		if (!ok)
 			goto fail;
-		log_info("postgres journal migrated", "version", ver);
+		log_info("postgres journal migrated", "#version", ver);
 	}
 	return pg_exec_ok(c, "COMMIT", "commit migration", err, errlen);
 fail:
@@ -813,15 +814,18 @@ static int pg_list_jobs(void *b, const struct journal_query *q, struct job **row
 	return rc;
 }
 
-static int pg_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
+static int pg_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], int64_t *oldest_pending_ms, char *err, size_t errlen)
 {
 	PGresult *r = pg_pool_exec(b, ST_COUNTS, NULL, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;
-	for (int i = 0; i < PQntuples(r); i++)
+	for (int i = 0; i < PQntuples(r); i++) {
 		for (int s = 0; s < JOB_STATE_COUNT; s++)
 			if (strcmp(PQgetvalue(r, i, 0), journal_job_states[s]) == 0)
 				counts[s] = pg_val_i64(r, i, 1);
+		if (strcmp(PQgetvalue(r, i, 0), journal_job_states[JOB_STATE_PENDING]) == 0)
+			*oldest_pending_ms = pg_val_i64(r, i, 2);
+	}
 	PQclear(r);
 	return 0;
 }

@@ -135,7 +135,7 @@ static const struct {
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
 			   " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR job_key = ?5)"
 			   " ORDER BY id DESC LIMIT ?4" },
-	[ST_COUNTS] = { "counts", "SELECT state, count(*) FROM jobs GROUP BY state" },
+	[ST_COUNTS] = { "counts", "SELECT state, count(*), coalesce(min(run_at_ms), 0) FROM jobs GROUP BY state" },
 	[ST_PING] = { "heartbeat", "INSERT OR REPLACE INTO heartbeat (id, at_ms) VALUES (1, ?1)" },
 	/* Spends one request when the window is current and more than the reserve is left. */
 	[ST_RATE_TAKE] = { "rate take",
@@ -597,7 +597,7 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 	return rc;
 }
 
-static int sq_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
+static int sq_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], int64_t *oldest_pending_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
@@ -608,6 +608,8 @@ static int sq_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, si
 		for (int i = 0; i < JOB_STATE_COUNT; i++)
 			if (state && strcmp(state, journal_job_states[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
+		if (state && strcmp(state, journal_job_states[JOB_STATE_PENDING]) == 0)
+			*oldest_pending_ms = sqlite3_column_int64(st, 2);
 	}
 	int rc = done(s, ST_COUNTS, step, err, errlen);
 	pthread_mutex_unlock(&s->mu);

@@ -89,6 +89,11 @@ out=$("$HOOKD_BIN" user activate "$login2" -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check "hookd user activate: STAGED -> PROVISIONED with sendEmail=true" grep -q "activate?sendEmail=true: .* STAGED -> PROVISIONED" <<<"$out"
 
+# The rate limits okta-sim announced, per bucket, as /metrics last saw them.
+tls_curl "$HOOKD_URL/metrics" >"$T_DIR/metrics.txt"
+check "Okta rate-limit limit per bucket in /metrics" grep -qE '^hookd_okta_rate_limit\{bucket="[a-z_]+"\} [1-9]' "$T_DIR/metrics.txt"
+check "Okta rate-limit remaining per bucket in /metrics" grep -qE '^hookd_okta_rate_limit_remaining\{bucket="[a-z_]+"\} [0-9]' "$T_DIR/metrics.txt"
+
 # Nothing is left pending or dead.
 check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | jq_py 'len(d)')" 0
 t_done

@@ -63,6 +63,17 @@ s = json.load(open(sys.argv[1]))
 assert s["requests"] > 0 and s["conn_errors"] == 0 and s["ok_2xx"] == s["requests"], s
 PY
 check_eq "generation 2 after the reload" "$(metric hookd_config_generation)" 2
+check_eq "the certificate's expiry in /metrics" "$(metric hookd_tls_cert_expiry_seconds)" \
+	"$(date -d "$(openssl x509 -in "$D/certs2/server.crt" -noout -enddate | cut -d= -f2)" +%s)"
+check "the log says the generation as a JSON number" grep -q '"msg":"configuration reloaded","generation":2,' "$D/hookd.log"
+check "the oldest due job's age (no Okta here: jobs wait)" test "$(metric hookd_jobs_oldest_due_age_seconds)" -ge 1
+tls_curl "$URL/metrics" >"$D/metrics.txt"
+check "every metric has HELP text of its own" python3 - "$D/metrics.txt" <<'PY'
+import sys
+helps = [l.split(" ", 3) for l in open(sys.argv[1]) if l.startswith("# HELP ")]
+bad = [h[2] for h in helps if len(h) < 4 or h[3].strip() in ("", h[2])]
+assert helps and not bad, bad
+PY
 check_eq "reloads_total ok" "$(metric 'hookd_config_reloads_total{result="ok"}')" 1
 
 # Everything wrong at once: refused whole, every problem logged, the running configuration stays.

@@ -127,11 +127,16 @@ static void contract_jobs(struct journal *j)
 	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
 	CHECK(counts[JOB_STATE_PENDING] == 3 && counts[JOB_STATE_RUNNING] == 0 && counts[JOB_STATE_DONE] == 0 &&
 	      counts[JOB_STATE_DEAD] == 0);
+	/* the pending job due first: one of the two due now, not the one in an hour */
+	int64_t oldest = 0;
+	CHECK(journal_job_stats(j, counts, &oldest, err, sizeof(err)) == 0 && counts[JOB_STATE_PENDING] == 3);
+	CHECK(oldest > 0 && oldest < now + 3600000);
 
 	struct job *jobs = NULL;
 	size_t n = 0;
 	CHECK(journal_claim(j, "w1", 60000, 10, &jobs, &n, err, sizeof(err)) == 0);
 	CHECK(n == 2); /* the third is due in an hour */
+	CHECK(journal_job_stats(j, counts, &oldest, err, sizeof(err)) == 0 && oldest == now + 3600000);
 	int64_t a = 0, b = 0;
 	for (size_t i = 0; i < n; i++) {
 		CHECK_STR(jobs[i].state, "running");
