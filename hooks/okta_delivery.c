@@ -20,6 +20,10 @@ static void free_event(struct okta_event *e)
 	free(e->target_name);
 	free(e->outcome);
 	free(e->reason);
+	free(e->actor_type);
+	free(e->request_id);
+	free(e->debug_request_id);
+	free(e->api_token_id);
 }
 
 void okta_delivery_free(struct okta_delivery *d)
@@ -45,6 +49,17 @@ static int user_target(const struct json *j, int ev)
 		if (json_is_object(j, t) && json_str_eq(j, json_get(j, t, "type"), "User"))
 			return t;
 	return -1;
+}
+
+/* Which request caused the event: transaction {id, detail.requestApiTokenId}, debugData.requestId. */
+static void parse_origin(const struct json *j, int tok, struct okta_event *e)
+{
+	int tx = json_get(j, tok, "transaction");
+	if (json_is_object(j, tx)) {
+		e->request_id = json_strdup(j, json_get(j, tx, "id"));
+		e->api_token_id = json_strdup(j, json_pointer(j, tx, "/detail/requestApiTokenId"));
+	}
+	e->debug_request_id = json_strdup(j, json_pointer(j, tok, "/debugContext/debugData/requestId"));
 }
 
 static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err,
@@ -77,8 +92,11 @@ static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta
 	if (json_is_string(j, pub))
 		e->published = json_strdup(j, pub);
 	int actor = json_get(j, tok, "actor");
-	if (json_is_object(j, actor))
+	if (json_is_object(j, actor)) {
 		e->actor_id = json_strdup(j, json_get(j, actor, "id"));
+		e->actor_type = json_strdup(j, json_get(j, actor, "type"));
+	}
+	parse_origin(j, tok, e);
 	int outcome = json_get(j, tok, "outcome");
 	if (json_is_object(j, outcome)) {
 		e->outcome = json_strdup(j, json_get(j, outcome, "result"));

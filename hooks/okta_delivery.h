@@ -19,6 +19,10 @@ struct okta_event {
 	char *target_name;  /* its displayName */
 	char *outcome;      /* outcome.result: SUCCESS, FAILURE, ... */
 	char *reason;       /* outcome.reason */
+	char *actor_type;   /* actor.type: User, PublicClientApp, ... */
+	char *request_id;   /* transaction.id: the X-Okta-Request-Id of the call that caused it */
+	char *debug_request_id; /* debugContext.debugData.requestId (the same id) */
+	char *api_token_id; /* transaction.detail.requestApiTokenId: the API token used (00T...) */
 	struct slice raw;   /* the LogEvent's JSON, verbatim */
 };
 

@@ -138,6 +138,10 @@ static void build_events(const struct okta_delivery *d, struct journal_event *ev
 			.subject_name = e->target_name,
 			.actor_id = e->actor_id,
 			.raw = e->raw,
+			.request_id = e->request_id,
+			.debug_request_id = e->debug_request_id,
+			.api_token_id = e->api_token_id,
+			.actor_type = e->actor_type,
 		};
 		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
 			log_warn("Okta could not deliver an email", "user", e->target_login, "user_id", e->target_id,

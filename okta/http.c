@@ -111,6 +111,27 @@ static void header_date(struct hdr *st, const char *p, size_t n)
 		st->date_s = (int64_t)t;
 }
 
+/* X-Okta-Request-Id into rs->request_id: visible ASCII only, "" when absent, longer or odd. */
+static void header_request_id(struct okta_http_resp *rs, const char *p, size_t n)
+{
+	static const char name[] = "x-okta-request-id:";
+	size_t i = sizeof(name) - 1;
+	if (n <= i || strncasecmp(p, name, i) != 0)
+		return;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (n > i && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' '))
+		n--;
+	rs->request_id[0] = '\0';
+	if (n - i >= sizeof(rs->request_id))
+		return;
+	for (size_t k = i; k < n; k++)
+		if (p[k] <= ' ' || p[k] > '~')
+			return;
+	memcpy(rs->request_id, p + i, n - i);
+	rs->request_id[n - i] = '\0';
+}
+
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct hdr *st = ud;
@@ -119,8 +140,10 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue, say) */
 		st->have_limit = st->have_remaining = st->have_reset = 0;
 		st->date_s = 0;
+		st->rs->request_id[0] = '\0';
 		return n;
 	}
+	header_request_id(st->rs, p, n);
 	st->have_limit |= header_int(p, n, "x-rate-limit-limit", &r->limit);
 	st->have_remaining |= header_int(p, n, "x-rate-limit-remaining", &r->remaining);
 	st->have_reset |= header_int(p, n, "x-rate-limit-reset", &r->reset_s);

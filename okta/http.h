@@ -37,6 +37,7 @@ struct okta_http_resp {
 	struct jbuf body;     /* NUL-terminated when status != 0 */
 	int have_rate;        /* 1 when all three X-Rate-Limit-* headers came */
 	struct okta_rate rate; /* reset_ms already on the local clock */
+	char request_id[128];  /* X-Okta-Request-Id, "" when absent (or not 1..127 visible ASCII bytes) */
 };
 
 /* Empties r for a new exchange; frees nothing. */

@@ -18,7 +18,6 @@ struct okta_opts {
 	char *private_key_pem; /* secret (private_key) */
 	char *key_id;
 	char *ca_file;
-	char *self_actor_id;
 	int64_t timeout_ms; /* total deadline of one call, retries and waits included */
 	int max_retries;
 	int rate_reserve;

@@ -44,7 +44,6 @@ pool_size = 4
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
 ca_file = $IT_DIR/certs/ca.crt
-self_actor_id = 00uhookdself
 [worker]
 threads = 4
 lease = 5s
