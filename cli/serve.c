@@ -74,6 +74,12 @@ static int app_configure(struct config *c, struct app *a)
 	a->hr_sources = hr_sources_from_config(c);
 	if (!a->hr_sources)
 		rc = -1;
+	const char *pub = config_get(c, "server", NULL, "public_url");
+	if (pub && (strncmp(pub, "https://", 8) != 0 || !pub[8] || strpbrk(pub, " ?#"))) {
+		config_report(c, "server", NULL, "public_url",
+			      "'%s' is not an https:// URL without path query or fragment (Okta only calls HTTPS)", pub);
+		rc = -1;
+	}
 	return config_error_count(c) ? -1 : rc;
 }
 
@@ -179,6 +185,9 @@ static int app_build(struct config *c, struct app *a)
 		log_error("cannot set up the routes");
 		return -1;
 	}
+	if (!okta_hook_enabled(a->okta_hook))
+		log_info("no Okta event hook: [okta_hook] auth_value is not set, so its path answers 404", "path",
+			 okta_hook_path(a->okta_hook));
 	if (server_start(a->server, err, sizeof(err)) < 0) {
 		log_error("cannot start the server", "detail", err);
 		return -1;
@@ -213,7 +222,8 @@ int cli_serve(int argc, char **argv)
 	if (app_build(c, &a) == 0) {
 		char port[16];
 		snprintf(port, sizeof(port), "%d", server_port(a.server));
-		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook", okta_hook_path(a.okta_hook),
+		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook",
+			 okta_hook_enabled(a.okta_hook) ? okta_hook_path(a.okta_hook) : "off",
 			 "journal", a.jo.backend);
 		int sig = 0;
 		sigwait(&stop, &sig);
@@ -224,6 +234,15 @@ int cli_serve(int argc, char **argv)
 	config_free(c);
 	if (rc == 0)
 		log_info("hookd stopped");
+	return rc;
+}
+
+int cli_config_check(struct config *c)
+{
+	struct app a;
+	memset(&a, 0, sizeof(a));
+	int rc = app_configure(c, &a) < 0 || config_error_count(c) ? -1 : 0;
+	app_free(&a);
 	return rc;
 }
 

@@ -17,6 +17,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "request_timeout", CFG_MS, "10s", "total deadline for reading one request's body", "100ms", "10m" },
 	{ "server", "keep_alive_timeout", CFG_MS, "5s", "how long an idle keep-alive connection keeps its thread" },
 	{ "server", "drain_timeout", CFG_MS, "10s", "on SIGTERM, how long in-flight requests may take to finish" },
+	{ "server", "public_url", CFG_STR, NULL, "hookd's public base URL as Okta reaches it, https://hooks.example.com (no path): `okta register-hook` registers public_url + [okta_hook] path when --url is not given, and `doctor` checks that hook" },
 	{ "server", "admin_token", CFG_SECRET, NULL, "bearer token for /metrics when it is not on loopback; unset: /metrics is open" },
 
 	{ "store", "backend", CFG_STR, "sqlite", "journal backend: sqlite or postgres" },
@@ -27,7 +28,7 @@ const struct cfg_key cfg_schema[] = {
 
 	{ "okta_hook", "path", CFG_STR, "/hooks/okta", "URL path of the Okta event hook" },
 	{ "okta_hook", "auth_header", CFG_STR, "Authorization", "request header that carries the shared secret" },
-	{ "okta_hook", "auth_value", CFG_SECRET, NULL, "the shared secret Okta sends in auth_header (required)" },
+	{ "okta_hook", "auth_value", CFG_SECRET, NULL, "the shared secret Okta sends in auth_header; unset (and no other [okta_hook] key): no Okta event hook, its path answers 404 (an HR-only deployment)" },
 	{ "okta_hook", "max_events", CFG_INT, "1000", "most events accepted in one delivery", "1", "100000" },
 
 	{ "okta", "org_url", CFG_STR, NULL, "Okta org, https://example.okta.com (or OKTA_CLIENT_ORGURL); unset: no Okta calls" },
