@@ -72,7 +72,7 @@ static void add(struct doctor *d, const char *name, int ok, const char *fix, con
 
 /* ---- TLS certificate and key ---- */
 
-static STACK_OF(X509) *read_chain(const char *path)
+static STACK_OF(X509) * read_chain(const char *path)
 {
 	BIO *b = BIO_new_file(path, "r");
 	if (!b)
@@ -100,7 +100,7 @@ static EVP_PKEY *read_key(const char *path)
 }
 
 /* Verifies leaf against the system roots (and --ca) with the file's other certificates as intermediates. */
-static int chain_verifies(struct doctor *d, STACK_OF(X509) *chain, char *why, size_t whylen)
+static int chain_verifies(struct doctor *d, STACK_OF(X509) * chain, char *why, size_t whylen)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -130,14 +130,14 @@ static void check_expiry(struct doctor *d, X509 *leaf)
 	int before_days = 0, before_secs = 0;
 	ASN1_TIME_diff(&before_days, &before_secs, NULL, X509_get0_notBefore(leaf));
 	if (days < 0 || secs < 0)
-		add(d, "tls_expiry", 0, "renew the certificate and restart hookd", "the certificate expired %d day(s) ago",
-		    -days);
+		add(d, "tls_expiry", 0, "renew the certificate and restart hookd",
+		    "the certificate expired %d day(s) ago", -days);
 	else if (before_days > 0 || before_secs > 0)
 		add(d, "tls_expiry", 0, "check the clock of this machine, or use a certificate already valid",
 		    "the certificate is not valid yet");
 	else if (days < 14)
-		add(d, "tls_expiry", 0, "renew the certificate now and restart hookd", "the certificate expires in %d day(s)",
-		    days);
+		add(d, "tls_expiry", 0, "renew the certificate now and restart hookd",
+		    "the certificate expires in %d day(s)", days);
 	else
 		add(d, "tls_expiry", 1, NULL, "the certificate is valid for %d more days", days);
 }
@@ -161,7 +161,8 @@ static void check_tls(struct doctor *d)
 		if (X509_check_private_key(leaf, pk) == 1)
 			add(d, "tls_key", 1, NULL, "the key matches the certificate");
 		else
-			add(d, "tls_key", 0, "use the private key the certificate was issued for (or the certificate of this key)",
+			add(d, "tls_key", 0,
+			    "use the private key the certificate was issued for (or the certificate of this key)",
 			    "%s does not match the certificate in %s", key, cert);
 		ERR_clear_error();
 		check_expiry(d, leaf);
@@ -194,9 +195,9 @@ static void check_journal(struct doctor *d)
 		    strcmp(jo.backend, "sqlite") == 0 ? jo.path : "(PostgreSQL)");
 	else
 		add(d, "journal", 0,
-		    strcmp(jo.backend, "sqlite") == 0 ?
-			    "make [store] path and its directory writable by the user hookd runs as (and the disk not full)" :
-			    "check [store] url, the server, and the role's rights (CREATE on first start, then INSERT/UPDATE)",
+		    strcmp(jo.backend, "sqlite") == 0
+			    ? "make [store] path and its directory writable by the user hookd runs as (and the disk not full)"
+			    : "check [store] url, the server, and the role's rights (CREATE on first start, then INSERT/UPDATE)",
 		    "the journal cannot take a write: %s", err);
 	journal_opts_free(&jo);
 }
@@ -228,11 +229,11 @@ static const struct okta_governor_ops recording_ops = { gov_take, gov_update, go
 
 static const char *creds_fix(const struct doctor *d)
 {
-	return d->oo.auth_mode == OKTA_AUTH_PRIVATE_KEY ?
-		       "check [okta] client_id, that the app's public key matches private_key, and that the app is granted "
-		       "the scopes (Okta Admin Console > Applications > the app > Okta API Scopes)" :
-		       "put a valid API token in [okta] api_token_file (Security > API > Tokens); a revoked or "
-		       "expired token answers E0000011";
+	return d->oo.auth_mode == OKTA_AUTH_PRIVATE_KEY
+		       ? "check [okta] client_id, that the app's public key matches private_key, and that the app is granted "
+			 "the scopes (Okta Admin Console > Applications > the app > Okta API Scopes)"
+		       : "put a valid API token in [okta] api_token_file (Security > API > Tokens); a revoked or "
+			 "expired token answers E0000011";
 }
 
 /* Classifies a failed call: reachability first, then credentials, then scope. */
@@ -253,9 +254,9 @@ static void okta_failure(struct doctor *d, const char *what, const struct okta_e
 		add(d, "okta_credentials", 0, creds_fix(d), "%s refused: %s", what, msg);
 	else if (e->http_status == 403)
 		add(d, "okta_scopes", 0,
-		    d->oo.auth_mode == OKTA_AUTH_PRIVATE_KEY ?
-			    "grant the app the scope and list it in [okta] scopes" :
-			    "use a token of an admin whose role may do this (Super or Org Admin for event hooks)",
+		    d->oo.auth_mode == OKTA_AUTH_PRIVATE_KEY
+			    ? "grant the app the scope and list it in [okta] scopes"
+			    : "use a token of an admin whose role may do this (Super or Org Admin for event hooks)",
 		    "%s is not allowed: %s", what, msg);
 	else
 		add(d, "okta_credentials", 0, "see Okta's error above", "%s failed: %s", what, msg);
@@ -292,7 +293,8 @@ static int open_okta(struct doctor *d)
 static void check_scopes(struct doctor *d)
 {
 	if (d->oo.auth_mode != OKTA_AUTH_PRIVATE_KEY) {
-		add(d, "okta_scopes", 1, NULL, "API token: it acts with its admin's role (users and event hooks answered)");
+		add(d, "okta_scopes", 1, NULL,
+		    "API token: it acts with its admin's role (users and event hooks answered)");
 		return;
 	}
 	const char *need[] = { rules_count(d->rules) ? "okta.users.manage" : NULL, "okta.eventHooks.read" };
@@ -307,8 +309,8 @@ static void check_scopes(struct doctor *d)
 		while (list_next(&p, " ", &s))
 			have |= slice_eq_cstr(s, need[i]) || (alt && slice_eq_cstr(s, alt));
 		if (!have)
-			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s", missing[0] ? " " : "",
-				 need[i]);
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
+				 missing[0] ? " " : "", need[i]);
 	}
 	if (missing[0])
 		add(d, "okta_scopes", 0, "grant the app these scopes in Okta and add them to [okta] scopes",
@@ -421,8 +423,10 @@ static void check_hook(struct doctor *d)
 		add(d, "okta_hook", 0, "activate the hook: Admin Console > Workflow > Event Hooks > Activate",
 		    "hook %s for %s is %s", h->id, url, h->status ? h->status : "of unknown status");
 	} else if (!h->verification_status || strcmp(h->verification_status, "VERIFIED") != 0) {
-		add(d, "okta_hook", 0, "with hookd running at public_url, verify it: hookd okta register-hook, or Verify in the Admin Console",
-		    "hook %s for %s is ACTIVE but %s", h->id, url, h->verification_status ? h->verification_status : "not verified");
+		add(d, "okta_hook", 0,
+		    "with hookd running at public_url, verify it: hookd okta register-hook, or Verify in the Admin Console",
+		    "hook %s for %s is ACTIVE but %s", h->id, url,
+		    h->verification_status ? h->verification_status : "not verified");
 	} else {
 		add(d, "okta_hook", 1, NULL, "hook %s for %s is ACTIVE and VERIFIED", h->id, url);
 	}
@@ -537,8 +541,8 @@ static void print_text(const struct doctor *d)
 {
 	for (int i = 0; i < d->n; i++) {
 		const struct check *k = &d->k[i];
-		printf("%-4s %-18s %s%s%s\n", k->ok ? "ok" : "FAIL", k->name, k->detail, k->ok ? "" : " -- fix: ",
-		       k->ok ? "" : k->fix);
+		printf("%-4s %-18s %s%s%s\n", k->ok ? "ok" : "FAIL", k->name, k->detail,
+		       k->ok ? "" : " -- fix: ", k->ok ? "" : k->fix);
 	}
 	printf("%s\n", all_ok(d) ? "all checks passed" : "some checks failed");
 }

@@ -47,9 +47,9 @@ static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 			i++;
 			enum job_state st;
 			if (journal_job_state_parse(v, &st) < 0) {
-				fprintf(stderr, "hookd: --state is %s, %s, %s or %s\n", journal_job_states[JOB_STATE_PENDING],
-					journal_job_states[JOB_STATE_RUNNING], journal_job_states[JOB_STATE_DONE],
-					journal_job_states[JOB_STATE_DEAD]);
+				fprintf(stderr, "hookd: --state is %s, %s, %s or %s\n",
+					journal_job_states[JOB_STATE_PENDING], journal_job_states[JOB_STATE_RUNNING],
+					journal_job_states[JOB_STATE_DONE], journal_job_states[JOB_STATE_DEAD]);
 				return -1;
 			}
 		} else if (jobs && strcmp(argv[i], "retry") == 0 && v) {
@@ -123,7 +123,8 @@ static void print_events(const struct event_row *r, size_t n, int json)
 		jbuf_free(&b);
 		return;
 	}
-	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS", "STATUS");
+	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS",
+	       "STATUS");
 	for (size_t i = 0; i < n; i++) {
 		char t[40];
 		when(r[i].received_ms, t, sizeof(t));

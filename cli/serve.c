@@ -77,7 +77,8 @@ static int app_configure(struct config *c, struct app *a)
 	const char *pub = config_get(c, "server", NULL, "public_url");
 	if (pub && (strncmp(pub, "https://", 8) != 0 || !pub[8] || strpbrk(pub, " ?#"))) {
 		config_report(c, "server", NULL, "public_url",
-			      "'%s' is not an https:// URL without path query or fragment (Okta only calls HTTPS)", pub);
+			      "'%s' is not an https:// URL without path query or fragment (Okta only calls HTTPS)",
+			      pub);
 		rc = -1;
 	}
 	return config_error_count(c) ? -1 : rc;
@@ -85,7 +86,7 @@ static int app_configure(struct config *c, struct app *a)
 
 static void app_free(struct app *a)
 {
-	server_free(a->server); /* stops accepting and finishes in-flight requests first */
+	server_free(a->server);	  /* stops accepting and finishes in-flight requests first */
 	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
 	hr_hook_free(a->hr_hook);
@@ -106,12 +107,14 @@ static int start_okta(struct app *a)
 {
 	char err[512];
 	if (!a->okta_configured) {
-		log_warn("no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
+		log_warn(
+			"no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
 		return 0;
 	}
 	struct okta_error e;
 	/* With PostgreSQL several instances share one Okta budget, kept in the journal. */
-	if (strcmp(a->jo.backend, "postgres") == 0 && !(a->governor = okta_governor_shared_new(a->journal, a->oo.rate_reserve))) {
+	if (strcmp(a->jo.backend, "postgres") == 0 &&
+	    !(a->governor = okta_governor_shared_new(a->journal, a->oo.rate_reserve))) {
 		log_error("cannot set up the shared rate governor");
 		return -1;
 	}
@@ -223,8 +226,7 @@ int cli_serve(int argc, char **argv)
 		char port[16];
 		snprintf(port, sizeof(port), "%d", server_port(a.server));
 		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook",
-			 okta_hook_enabled(a.okta_hook) ? okta_hook_path(a.okta_hook) : "off",
-			 "journal", a.jo.backend);
+			 okta_hook_enabled(a.okta_hook) ? okta_hook_path(a.okta_hook) : "off", "journal", a.jo.backend);
 		int sig = 0;
 		sigwait(&stop, &sig);
 		log_info("hookd stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -264,7 +266,8 @@ int cli_check_config(int argc, char **argv)
 		fputs(config_errors(c), stderr);
 	else
 		printf("configuration OK: %zu rule(s), %zu HR source(s), journal %s, Okta %s\n", rules_count(a.rules),
-		       hr_sources_count(a.hr_sources), a.jo.backend, a.okta_configured ? a.oo.org_url : "not configured");
+		       hr_sources_count(a.hr_sources), a.jo.backend,
+		       a.okta_configured ? a.oo.org_url : "not configured");
 	app_free(&a);
 	config_free(c);
 	return bad ? 2 : 0;

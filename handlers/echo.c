@@ -42,7 +42,8 @@ struct echo *echo_from_config(struct config *c, const char *service_app_id)
 	if (tok && !valid_token_id(tok)) {
 		config_report(c, "okta", NULL, "api_token_id",
 			      "'%s' is not an Okta API token id (00T followed by letters and digits, "
-			      "as Security > API shows it; not the token itself)", tok);
+			      "as Security > API shows it; not the token itself)",
+			      tok);
 		rc = -1;
 	}
 	struct echo *e = calloc(1, sizeof(*e));
@@ -90,8 +91,7 @@ static const char *by_identity(const struct echo *e, const struct journal_event 
 	return NULL;
 }
 
-int echo_mark(const struct echo *e, struct journal *j, struct journal_event *ev, size_t n, char *err,
-	      size_t errlen)
+int echo_mark(const struct echo *e, struct journal *j, struct journal_event *ev, size_t n, char *err, size_t errlen)
 {
 	const char **ids = calloc(n ? 2 * n : 1, sizeof(*ids));
 	unsigned char *known = calloc(n ? 2 * n : 1, 1);
@@ -123,7 +123,8 @@ void echo_describe(const struct echo *e, char *out, size_t outlen)
 	if (w < 0 || (size_t)w >= outlen)
 		return;
 	if (e && e->api_token_id)
-		w += snprintf(out + w, outlen - (size_t)w, ", by its API token %s (requestApiTokenId)", e->api_token_id);
+		w += snprintf(out + w, outlen - (size_t)w, ", by its API token %s (requestApiTokenId)",
+			      e->api_token_id);
 	if (w > 0 && (size_t)w < outlen && e && e->service_app_id)
 		snprintf(out + w, outlen - (size_t)w, ", by its OAuth service app %s as actor", e->service_app_id);
 }

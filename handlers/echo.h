@@ -26,8 +26,8 @@ struct echo *echo_from_config(struct config *c, const char *service_app_id);
 void echo_free(struct echo *e);
 
 /* Reasons echo_mark gives; also the `reason` label of hookd_events_echo_total. */
-#define ECHO_REQUEST "request_id"     /* transaction.id or debugData.requestId is one of hookd's calls */
-#define ECHO_API_TOKEN "api_token"    /* requestApiTokenId is hookd's API token */
+#define ECHO_REQUEST "request_id"      /* transaction.id or debugData.requestId is one of hookd's calls */
+#define ECHO_API_TOKEN "api_token"     /* requestApiTokenId is hookd's API token */
 #define ECHO_SERVICE_APP "service_app" /* the actor is hookd's OAuth service app */
 
 /*
@@ -38,8 +38,7 @@ void echo_free(struct echo *e);
  * app only, and the caller goes on (an unmarked echo fires a rule whose action reads the user's
  * status first, so it does nothing twice).
  */
-int echo_mark(const struct echo *e, struct journal *j, struct journal_event *ev, size_t n, char *err,
-	      size_t errlen);
+int echo_mark(const struct echo *e, struct journal *j, struct journal_event *ev, size_t n, char *err, size_t errlen);
 
 /* How echoes are recognised with this identity, one line for logs and `hookd doctor`. */
 void echo_describe(const struct echo *e, char *out, size_t outlen);

@@ -78,8 +78,8 @@ static void tell_echo(const struct journal_event *e)
 		 "type", e->type, "event", e->dedupe_key, "user", e->subject_login, "request_id", e->request_id);
 }
 
-static void count(const struct intake *in, const struct journal_event *ev, const enum journal_outcome *out,
-		  size_t n, struct intake_result *res)
+static void count(const struct intake *in, const struct journal_event *ev, const enum journal_outcome *out, size_t n,
+		  struct intake_result *res)
 {
 	struct intake_result c = { 0 };
 	for (size_t i = 0; i < n; i++) {

@@ -62,8 +62,7 @@ static void parse_origin(const struct json *j, int tok, struct okta_event *e)
 	e->debug_request_id = json_strdup(j, json_pointer(j, tok, "/debugContext/debugData/requestId"));
 }
 
-static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err,
-		       size_t errlen)
+static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err, size_t errlen)
 {
 	const struct json *j = &d->doc;
 	if (!json_is_object(j, tok)) {

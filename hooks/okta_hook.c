@@ -47,7 +47,8 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 	if (s == 1 && configured) {
 		config_report(c, "okta_hook", NULL, NULL,
 			      "needs auth_value or auth_value_file: the secret Okta sends in %s "
-			      "(or remove [okta_hook] for a deployment without an Okta event hook)", header);
+			      "(or remove [okta_hook] for a deployment without an Okta event hook)",
+			      header);
 		rc = -1;
 	} else if (s < 0) {
 		rc = -1;
@@ -102,7 +103,8 @@ static void verify_challenge(struct okta_hook *h, struct http_req *r)
 	(void)h;
 	const char *ch = http_header(r, "x-okta-verification-challenge");
 	if (!ch || !ch[0]) {
-		http_fail(r, 400, "missing_challenge", "a verification GET needs the x-okta-verification-challenge header");
+		http_fail(r, 400, "missing_challenge",
+			  "a verification GET needs the x-okta-verification-challenge header");
 		return;
 	}
 	if (strlen(ch) > MAX_CHALLENGE) {
@@ -215,7 +217,8 @@ void okta_hook_handle(struct http_req *r, void *arg)
 		return;
 	}
 	if (!h->secret) {
-		http_fail(r, 404, "not_found", "this hookd serves no Okta event hook: [okta_hook] auth_value is not set");
+		http_fail(r, 404, "not_found",
+			  "this hookd serves no Okta event hook: [okta_hook] auth_value is not set");
 		return;
 	}
 	if (!authenticated(h, r)) {

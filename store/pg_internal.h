@@ -153,8 +153,7 @@ void pg_owned_free(struct pg_owned *o);
 /* ---- pg_budget.c: the shared rate budget (backend.h rate_take, rate_update, rate_read) ---- */
 
 int64_t pg_rate_take(void *b, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen);
-int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
-		   size_t errlen);
+int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err, size_t errlen);
 int pg_rate_read(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen);
 
 #endif

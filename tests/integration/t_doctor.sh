@@ -4,30 +4,29 @@
 # on an event type the hook does not deliver, an expired certificate, a key that does not match, an
 # unwritable journal. And an HR-only deployment (no [okta_hook]) serves HR, answers /hooks/okta 404
 # JSON, and `register-hook` says why it will not register.
-. "$(dirname "$0")/lib.sh"
-it_init doctor
+. "$(dirname "$0")/../lib.sh"
 
-start_sim --rate-limit off || { fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
-IT_SERVER_EXTRA="public_url = https://127.0.0.1:$port" write_hookd_config "$port" <<INI
+T_SERVER_EXTRA="public_url = https://127.0.0.1:$port" write_hookd_config "$port" <<INI
 [okta]
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
-ca_file = $IT_DIR/certs/ca.crt
+ca_file = $T_DIR/certs/ca.crt
 [worker]
 threads = 1
 [rule okta-created]
 on = okta:user.lifecycle.create
 do = send_activation
 INI
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
-out=$("$HOOKD_BIN" okta register-hook -c "$IT_DIR/hookd.ini" 2>&1)
+start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
+out=$("$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" 2>&1)
 check_eq "register-hook without --url registers public_url + path" $? 0
 check "  and names that URL" grep -q "https://127.0.0.1:$port/hooks/okta" <<<"$out"
 # one refused delivery, so the source line has a refusal to show
 tls_curl -o /dev/null "$HOOKD_URL/hooks/okta" -X POST -H 'Authorization: wrong' -d '{}'
 
-doctor() { "$HOOKD_BIN" doctor -c "$IT_DIR/hookd.ini" --ca "$IT_DIR/certs/ca.crt" "$@"; }
+doctor() { "$HOOKD_BIN" doctor -c "$T_DIR/hookd.ini" --ca "$T_DIR/certs/ca.crt" "$@"; }
 out=$(doctor)
 rc=$?
 echo "$out" | sed 's/^/    /'
@@ -44,7 +43,7 @@ fails() { # NAME PATTERN ENV...: doctor exits 1 and the NAME line FAILs with PAT
 	local name=$1 pat=$2
 	shift 2
 	local o r
-	o=$(env "$@" "$HOOKD_BIN" doctor -c "$IT_DIR/hookd.ini" ${DOCTOR_CA---ca "$IT_DIR/certs/ca.crt"} 2>&1)
+	o=$(env "$@" "$HOOKD_BIN" doctor -c "$T_DIR/hookd.ini" ${DOCTOR_CA---ca "$T_DIR/certs/ca.crt"} 2>&1)
 	r=$?
 	grep "^FAIL" <<<"$o" | sed 's/^/    /'
 	check "$name: doctor exits 1 and the line names the fix" \
@@ -53,12 +52,12 @@ fails() { # NAME PATTERN ENV...: doctor exits 1 and the NAME line FAILs with PAT
 fails "wrong API token" "okta_credentials .*E0000011.*fix: put a valid API token" HOOKD_OKTA_API_TOKEN=wrong$RANDOM
 fails "no hook for public_url" "okta_hook .*no event hook .*fix: run hookd okta register-hook" \
 	HOOKD_SERVER_PUBLIC_URL=https://127.0.0.1:1
-cp "$IT_DIR/hookd.ini" "$IT_DIR/hookd.ini.good"
-printf '[rule suspended]\non = okta:user.lifecycle.suspend\ndo = deactivate_user\n' >>"$IT_DIR/hookd.ini"
+cp "$T_DIR/hookd.ini" "$T_DIR/hookd.ini.good"
+printf '[rule suspended]\non = okta:user.lifecycle.suspend\ndo = deactivate_user\n' >>"$T_DIR/hookd.ini"
 fails "a rule on a type the hook does not deliver" \
 	"okta_hook_events .*user.lifecycle.suspend \(rule suspended\).*fix: add the missing event types"
-cp "$IT_DIR/hookd.ini.good" "$IT_DIR/hookd.ini"
-python3 - "$IT_DIR/certs" <<'PY'
+cp "$T_DIR/hookd.ini.good" "$T_DIR/hookd.ini"
+python3 - "$T_DIR/certs" <<'PY'
 import datetime, sys
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -79,46 +78,46 @@ open(d + "/other.key", "wb").write(ec.generate_private_key(ec.SECP256R1()).priva
     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
 PY
 fails "an expired certificate" "tls_expiry .*expired [0-9]+ day.*fix: renew the certificate" \
-	HOOKD_SERVER_TLS_CERT="$IT_DIR/certs/expired.crt" HOOKD_SERVER_TLS_KEY="$IT_DIR/certs/expired.key"
+	HOOKD_SERVER_TLS_CERT="$T_DIR/certs/expired.crt" HOOKD_SERVER_TLS_KEY="$T_DIR/certs/expired.key"
 fails "a key that does not match the certificate" "tls_key .*does not match.*fix: use the private key" \
-	HOOKD_SERVER_TLS_KEY="$IT_DIR/certs/other.key"
+	HOOKD_SERVER_TLS_KEY="$T_DIR/certs/other.key"
 DOCTOR_CA="" fails "a chain that does not reach a trusted root (the private CA not given)" \
 	"tls_chain .*does not verify: .*fix: append the intermediate" HOOKD_LOG_LEVEL=info
 fails "an unwritable journal" "journal .*cannot take a write.*fix: make \[store\] path" \
-	HOOKD_STORE_PATH="$IT_DIR/no-such-dir/hookd.db"
+	HOOKD_STORE_PATH="$T_DIR/no-such-dir/hookd.db"
 stop_hookd
 
 # HR only: no [okta_hook] at all.
-sed "s#/etc/hookd/bamboohr.secret#$IT_DIR/bamboohr.secret#" "$HOOKD_SRC/deploy/examples/bamboohr.ini" >"$IT_DIR/bamboohr.ini"
-printf 'bamboo-%s' "$RANDOM$RANDOM" >"$IT_DIR/bamboohr.secret"
+sed "s#/etc/hookd/bamboohr.secret#$T_DIR/bamboohr.secret#" "$HOOKD_SRC/deploy/examples/bamboohr.ini" >"$T_DIR/bamboohr.ini"
+printf 'bamboo-%s' "$RANDOM$RANDOM" >"$T_DIR/bamboohr.secret"
 port=$(free_port)
 write_hookd_config "$port" <<INI
 [okta]
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
-ca_file = $IT_DIR/certs/ca.crt
+ca_file = $T_DIR/certs/ca.crt
 [worker]
 threads = 1
 poll = 100ms
-$(cat "$IT_DIR/bamboohr.ini")
+$(cat "$T_DIR/bamboohr.ini")
 INI
-sed -i '/^\[okta_hook\]/,+1d' "$IT_DIR/hookd.ini"
-check "check-config accepts an HR-only config without [okta_hook]" "$HOOKD_BIN" check-config -c "$IT_DIR/hookd.ini"
-start_hookd || { fail "hookd starts HR-only"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
-code=$(tls_curl -o "$IT_DIR/last.body" -w '%{http_code}' "$HOOKD_URL/hooks/okta" -X POST -H 'Content-Type: application/json' -d '{}')
+sed -i '/^\[okta_hook\]/,+1d' "$T_DIR/hookd.ini"
+check "check-config accepts an HR-only config without [okta_hook]" "$HOOKD_BIN" check-config -c "$T_DIR/hookd.ini"
+start_hookd || { fail "hookd starts HR-only"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
+code=$(tls_curl -o "$T_DIR/last.body" -w '%{http_code}' "$HOOKD_URL/hooks/okta" -X POST -H 'Content-Type: application/json' -d '{}')
 check_eq "/hooks/okta answers 404" "$code" 404
-check_eq "with a JSON error that says why" "$(jq_py 'd["error"] + ":" + str("auth_value" in d["message"])' <"$IT_DIR/last.body")" "not_found:True"
+check_eq "with a JSON error that says why" "$(jq_py 'd["error"] + ":" + str("auth_value" in d["message"])' <"$T_DIR/last.body")" "not_found:True"
 body='{"employees":[{"action":"Updated","id":"77","timestamp":"2026-01-01T00:00:00Z","changedFields":["Status"],"fields":{"Work Email":"hr.only@example.com","First Name":"H","Last Name":"R","Hire Date":"2027-01-04","Status":"Active","Department":"Engineering","Termination Date":""}}]}'
 ts=$(date +%s)
-sig=$(printf '%s%s' "$body" "$ts" | openssl dgst -sha256 -hmac "$(cat "$IT_DIR/bamboohr.secret")" -r | cut -d' ' -f1)
+sig=$(printf '%s%s' "$body" "$ts" | openssl dgst -sha256 -hmac "$(cat "$T_DIR/bamboohr.secret")" -r | cut -d' ' -f1)
 code=$(tls_curl -o /dev/null -w '%{http_code}' "$HOOKD_URL/hooks/hr/bamboohr" -H 'Content-Type: application/json' \
 	-H "X-BambooHR-Signature: $sig" -H "X-BambooHR-Timestamp: $ts" --data-binary "$body")
 check_eq "a signed HR delivery is taken" "$code" 200
-out=$("$HOOKD_BIN" okta register-hook -c "$IT_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" 2>&1)
+out=$("$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" 2>&1)
 check_eq "register-hook refuses (exit 2)" $? 2
 check "  and says why" grep -q "no Okta event hook (\[okta_hook\] auth_value" <<<"$out"
-out=$("$HOOKD_BIN" doctor -c "$IT_DIR/hookd.ini" --ca "$IT_DIR/certs/ca.crt")
+out=$("$HOOKD_BIN" doctor -c "$T_DIR/hookd.ini" --ca "$T_DIR/certs/ca.crt")
 echo "$out" | sed 's/^/    /'
 check "doctor: no Okta hook is fine for HR only" grep -q "^ok   okta_hook .*HR-only" <<<"$out"
 check "doctor: the HR source's last accepted delivery" grep -q "^ok   source hr:bamboohr .*last accepted delivery: 20" <<<"$out"
-it_done
+t_done

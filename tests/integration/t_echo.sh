@@ -6,16 +6,15 @@
 # fires nothing; an echo that arrives before its request id is recorded fires the rule like anyone's
 # event, and the user still gets exactly one email because each action reads the user's status first. With [okta] api_token_id (when okta-sim reports its token id)
 # the token's events are echoes too, and the console's still fire.
-. "$(dirname "$0")/lib.sh"
-it_init echo
+. "$(dirname "$0")/../lib.sh"
 
-start_sim --rate-limit off || { fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
 hookd_ini() {
 	cat <<INI
 [okta]
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
-ca_file = $IT_DIR/certs/ca.crt
+ca_file = $T_DIR/certs/ca.crt
 max_retries = 0
 $1
 [worker]
@@ -30,8 +29,8 @@ INI
 }
 port=$(free_port)
 write_hookd_config "$port" <<<"$(hookd_ini "")"
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
-"$HOOKD_BIN" okta register-hook -c "$IT_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
+start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
+"$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
 check_eq "event hook registered and verified" $? 0
 
 profile() { echo "{\"profile\":{\"login\":\"$1\",\"email\":\"$1\",\"firstName\":\"E\",\"lastName\":\"Cho\"}}"; }
@@ -43,11 +42,11 @@ id_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd.get("id","")'; }
 status_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd["status"]'; }
 emails() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['login']=='$1'))"; }
 rule_jobs() {
-	"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 1000 |
+	"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 1000 |
 		python3 -c "import json,sys; print(sum(1 for j in json.load(sys.stdin) if j['rule']=='okta-created' and j['subject']=='$1'))"
 }
 journaled() { # login, event type: 1 when hookd journaled it
-	"$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json --source okta --limit 1000 |
+	"$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --source okta --limit 1000 |
 		python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['subject_login']=='$1' and e['type']=='$2'))"
 }
 echo_count() { tls_curl "$HOOKD_URL/metrics" | awk -v r="reason=\"$1\"" 'index($0, "hookd_events_echo_total{" r "}") == 1 {print $2}' | grep . || echo 0; }
@@ -69,12 +68,12 @@ check_eq "one activation email for it" "$(emails "$login2")" 1
 # 3. hookd's own create: an echo, journaled, logged with its reason, no rule fired.
 login3=hookd.$RANDOM@example.com
 before=$(echo_count request_id)
-out=$("$HOOKD_BIN" user create "$login3" --first-name E --last-name Cho -c "$IT_DIR/hookd.ini" --wait 20)
+out=$("$HOOKD_BIN" user create "$login3" --first-name E --last-name Cho -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check "hookd user create made the user STAGED" grep -q "created: .* STAGED" <<<"$out"
 check "hookd's create came back as an event and was journaled" eventually '[ "$(journaled "$login3" user.lifecycle.create)" = 1 ]' 10
 check "it was counted as an echo by request id" eventually '[ "$(echo_count request_id)" -gt "$before" ]' 5
-check "and logged at info with the reason" grep -q "\"reason\":\"request_id\",\"type\":\"user.lifecycle.create\".*\"user\":\"$login3\"" "$IT_DIR/hookd.log"
+check "and logged at info with the reason" grep -q "\"reason\":\"request_id\",\"type\":\"user.lifecycle.create\".*\"user\":\"$login3\"" "$T_DIR/hookd.log"
 sleep 1
 uid3=$(id_of "$login3")
 check_eq "no job from the rule for hookd's own create" "$(rule_jobs "$uid3")" 0
@@ -86,7 +85,7 @@ check_eq "the user is still STAGED, no email" "$(status_of "$uid3"):$(emails "$l
 # whose transaction.id hookd has not recorded. It fires the rule; then hookd's own activate runs too.
 # The user gets one email: each action reads the user's status first.
 login4=race.$RANDOM@example.com
-out=$("$HOOKD_BIN" user create "$login4" --first-name R --last-name Ace -c "$IT_DIR/hookd.ini" --wait 20)
+out=$("$HOOKD_BIN" user create "$login4" --first-name R --last-name Ace -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 uid4=$(id_of "$login4")
 race_delivery() {
@@ -106,10 +105,10 @@ code=$(tls_curl -o /dev/null -w '%{http_code}' "$HOOKD_URL/hooks/okta" -X POST -
 check_eq "hookd takes the early echo" "$code" 200
 check_eq "it fired the rule (it cannot be told from anyone's event)" "$(rule_jobs "$uid4")" 1
 check "the rule's send_activation makes the user PROVISIONED" eventually '[ "$(status_of "$uid4")" = PROVISIONED ]' 15
-out=$("$HOOKD_BIN" user activate "$login4" -c "$IT_DIR/hookd.ini" --wait 20)
+out=$("$HOOKD_BIN" user activate "$login4" -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check_eq "exactly one activation email after the race and hookd's own activate" "$(emails "$login4")" 1
-check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --state dead --json | jq_py 'len(d)')" 0
+check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | jq_py 'len(d)')" 0
 
 # 5. [okta] api_token_id: the token's own events are echoes; the console's are not.
 token_id=$(tls_curl "$SIM_URL/sim/config" | jq_py 'd.get("ssws_token_id") or ""')
@@ -117,10 +116,10 @@ if [ -z "$token_id" ]; then
 	echo "  skipped: api_token_id part: this okta-sim reports no ssws_token_id (it comes with okta-sim's request correlation)"
 else
 	stop_hookd
-	hookd_ini "api_token_id = $token_id" | sed -n '/^\[okta\]/,$p' >"$IT_DIR/okta.part"
-	sed -i '/^\[okta\]/,$d' "$IT_DIR/hookd.ini"
-	cat "$IT_DIR/okta.part" >>"$IT_DIR/hookd.ini"
-	start_hookd || { fail "hookd restarts"; it_done; exit 1; }
+	hookd_ini "api_token_id = $token_id" | sed -n '/^\[okta\]/,$p' >"$T_DIR/okta.part"
+	sed -i '/^\[okta\]/,$d' "$T_DIR/hookd.ini"
+	cat "$T_DIR/okta.part" >>"$T_DIR/hookd.ini"
+	start_hookd || { fail "hookd restarts"; t_done; exit 1; }
 	before=$(echo_count api_token)
 	login5=script2.$RANDOM@example.com
 	uid5=$(sim_api POST "/api/v1/users?activate=false" "$(profile "$login5")" | jq_py 'd["id"]')
@@ -132,4 +131,4 @@ else
 	check "a console create (no token) still fires the rule" eventually '[ "$(status_of "$uid6")" = PROVISIONED ]' 15
 	check_eq "one activation email for it" "$(emails "$login6")" 1
 fi
-it_done
+t_done

@@ -27,8 +27,12 @@ static const char ini[] = "[okta]\n"
 
 static struct journal_event ev_of(const char *key, const char *type)
 {
-	return (struct journal_event){ .source = "okta", .dedupe_key = key, .type = type, .subject_id = "00u1",
-				       .subject_login = "a@example.com", .raw = SLICE_LIT("{}") };
+	return (struct journal_event){ .source = "okta",
+				       .dedupe_key = key,
+				       .type = type,
+				       .subject_id = "00u1",
+				       .subject_login = "a@example.com",
+				       .raw = SLICE_LIT("{}") };
 }
 
 static size_t count_jobs(struct journal *j)
@@ -111,9 +115,9 @@ static void test_echoes(struct journal *j, const struct rules *rules)
 	size_t jobs0 = count_jobs(j);
 	struct journal_event ev[] = {
 		origin_ev("x1", "REQhookd1", "REQhookd1", NULL, "00uADMIN", "User"),   /* hookd's call */
-		origin_ev("x2", "REQother", "REQhookd2", NULL, "00uADMIN", "User"),     /* debugData names it */
-		origin_ev("x3", "REQconsole", "REQconsole", NULL, "00uADMIN", "User"),  /* the admin, same user */
-		origin_ev("x4", "REQscript", NULL, "00Thookdtoken1234567", "00uADMIN", "User"), /* hookd's token */
+		origin_ev("x2", "REQother", "REQhookd2", NULL, "00uADMIN", "User"),    /* debugData names it */
+		origin_ev("x3", "REQconsole", "REQconsole", NULL, "00uADMIN", "User"), /* the admin, same user */
+		origin_ev("x4", "REQscript", NULL, "00Thookdtoken1234567", "00uADMIN", "User"),	 /* hookd's token */
 		origin_ev("x5", "REQscript2", NULL, "00Tsomeoneelse000000", "00uADMIN", "User"), /* another token */
 		origin_ev("x6", NULL, NULL, NULL, "0oaHOOKDAPP", "PublicClientApp"), /* hookd's service app */
 		origin_ev("x7", NULL, NULL, NULL, "0oaHOOKDAPP", "User"), /* a user who happens to share the id */
@@ -150,7 +154,8 @@ static void test_echoes(struct journal *j, const struct rules *rules)
 	CHECK(journal_source_status(j, &st, &ns, err, sizeof(err)) == 0 && ns == 2);
 	for (size_t i = 0; i < ns; i++)
 		if (strcmp(st[i].source, "okta") == 0)
-			CHECK(st[i].accepted_ms >= 1000 && st[i].refused_ms == 7000 && strcmp(st[i].refusal, "unauthorized") == 0);
+			CHECK(st[i].accepted_ms >= 1000 && st[i].refused_ms == 7000 &&
+			      strcmp(st[i].refusal, "unauthorized") == 0);
 	journal_source_status_free(st, ns);
 	intake_free(hr);
 	intake_free(in);
