@@ -20,6 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < d.n; i++) {
 			/* Touch every field the journal would read. */
 			volatile size_t n = strlen(d.ev[i].dedupe_key) + strlen(d.ev[i].type) + d.ev[i].raw.n;
+			const char *origin[] = { d.ev[i].request_id, d.ev[i].debug_request_id, d.ev[i].api_token_id,
+						 d.ev[i].actor_type };
+			for (size_t k = 0; k < 4; k++)
+				n += origin[k] ? strlen(origin[k]) : 0;
 			(void)n;
 		}
 		okta_delivery_free(&d);
