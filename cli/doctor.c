@@ -294,7 +294,7 @@ static void check_scopes(struct doctor *d)
 {
 	if (d->oo.auth_mode != OKTA_AUTH_PRIVATE_KEY) {
 		add(d, "okta_scopes", 1, NULL,
-		    "API token: it acts with its admin's role (users and event hooks answered)");
+		    "API token: it acts with its admin's role; the calls here show what that role may do");
 		return;
 	}
 	const char *need[] = { rules_count(d->rules) ? "okta.users.manage" : NULL, "okta.eventHooks.read" };
