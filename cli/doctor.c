@@ -286,6 +286,15 @@ static int open_okta(struct doctor *d)
 		    okta_error_format(&e, msg, sizeof(msg)));
 		return -1;
 	}
+	/* OAuth: one token request now (with DPoP when the app needs it), with okta/'s own diagnosis. */
+	char why[512];
+	int t = okta_org_check_credentials(d->org, why, sizeof(why));
+	if (t < 0) {
+		add(d, "okta_token", 0, creds_fix(d), "%s", why);
+		return -1;
+	}
+	if (t == 0)
+		add(d, "okta_token", 1, NULL, "%s", why);
 	return 0;
 }
 

@@ -111,25 +111,36 @@ static void header_date(struct hdr *st, const char *p, size_t n)
 		st->date_s = (int64_t)t;
 }
 
-/* X-Okta-Request-Id into rs->request_id: visible ASCII only, "" when absent, longer or odd. */
-static void header_request_id(struct okta_http_resp *rs, const char *p, size_t n)
+/* Copies the value of header line p[0..n) named name into out when it fits; "" when it does not. */
+static void header_copy(const char *p, size_t n, const char *name, char *out, size_t outn, int truncate)
 {
-	static const char name[] = "x-okta-request-id:";
-	size_t i = sizeof(name) - 1;
-	if (n <= i || strncasecmp(p, name, i) != 0)
+	size_t nl = strlen(name);
+	if (n <= nl || strncasecmp(p, name, nl) != 0 || p[nl] != ':')
 		return;
+	size_t i = nl + 1;
 	while (i < n && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	while (n > i && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' '))
 		n--;
-	rs->request_id[0] = '\0';
-	if (n - i >= sizeof(rs->request_id))
+	size_t len = n - i;
+	if (len >= outn && !truncate)
+		len = 0;
+	len = len < outn ? len : outn - 1;
+	memcpy(out, p + i, len);
+	out[len] = '\0';
+}
+
+/* X-Okta-Request-Id into rs->request_id: visible ASCII only, "" when it is longer or odd. */
+static void header_request_id(struct okta_http_resp *rs, const char *p, size_t n)
+{
+	if (memchr(p, '\0', n))
 		return;
-	for (size_t k = i; k < n; k++)
-		if (p[k] <= ' ' || p[k] > '~')
+	header_copy(p, n, "x-okta-request-id", rs->request_id, sizeof(rs->request_id), 0);
+	for (const char *c = rs->request_id; *c; c++)
+		if (*c <= ' ' || *c > '~') {
+			rs->request_id[0] = '\0';
 			return;
-	memcpy(rs->request_id, p + i, n - i);
-	rs->request_id[n - i] = '\0';
+		}
 }
 
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
@@ -140,15 +151,32 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue, say) */
 		st->have_limit = st->have_remaining = st->have_reset = 0;
 		st->date_s = 0;
-		st->rs->request_id[0] = '\0';
+		st->rs->dpop_nonce[0] = st->rs->www_authenticate[0] = st->rs->request_id[0] = '\0';
 		return n;
 	}
+	header_copy(p, n, "dpop-nonce", st->rs->dpop_nonce, sizeof(st->rs->dpop_nonce), 0);
+	header_copy(p, n, "www-authenticate", st->rs->www_authenticate, sizeof(st->rs->www_authenticate), 1);
 	header_request_id(st->rs, p, n);
 	st->have_limit |= header_int(p, n, "x-rate-limit-limit", &r->limit);
 	st->have_remaining |= header_int(p, n, "x-rate-limit-remaining", &r->remaining);
 	st->have_reset |= header_int(p, n, "x-rate-limit-reset", &r->reset_s);
 	header_date(st, p, n);
 	return n;
+}
+
+/* Appends "name: value" (a credential: the temporary copy is wiped). Frees l and returns NULL on OOM. */
+static struct curl_slist *add_secret(struct curl_slist *l, const char *name, const char *value)
+{
+	struct jbuf a;
+	jbuf_init(&a);
+	jbuf_printf(&a, "%s: %s", name, value);
+	struct curl_slist *t = a.err ? NULL : curl_slist_append(l, a.p);
+	if (a.p)
+		OPENSSL_cleanse(a.p, a.n);
+	jbuf_free(&a);
+	if (!t)
+		curl_slist_free_all(l);
+	return t;
 }
 
 static struct curl_slist *build_headers(const struct okta_http_req *rq)
@@ -167,18 +195,10 @@ static struct curl_slist *build_headers(const struct okta_http_req *rq)
 			goto fail;
 		l = t;
 	}
-	if (rq->authorization) {
-		struct jbuf a;
-		jbuf_init(&a);
-		jbuf_printf(&a, "Authorization: %s", rq->authorization);
-		t = a.err ? NULL : curl_slist_append(l, a.p);
-		if (a.p)
-			OPENSSL_cleanse(a.p, a.n);
-		jbuf_free(&a);
-		if (!t)
-			goto fail;
-		l = t;
-	}
+	if (rq->authorization && !(l = add_secret(l, "Authorization", rq->authorization)))
+		return NULL;
+	if (rq->dpop && !(l = add_secret(l, "DPoP", rq->dpop)))
+		return NULL;
 	return l;
 fail:
 	curl_slist_free_all(l);

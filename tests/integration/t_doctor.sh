@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 make_oauth_app
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
+start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" --oauth-dpop ||
 	{ fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
 T_SERVER_EXTRA="public_url = https://127.0.0.1:$port" write_hookd_config "$port" <<INI
@@ -54,12 +54,15 @@ fails() { # NAME PATTERN ENV...: doctor exits 1 and the NAME line FAILs with PAT
 fails "wrong API token" "okta_credentials .*E0000011.*fix: put a valid API token" HOOKD_OKTA_API_TOKEN=wrong$RANDOM
 oauth=(HOOKD_OKTA_AUTH_MODE=private_key HOOKD_OKTA_CLIENT_ID="$APP_ID" HOOKD_OKTA_PRIVATE_KEY_FILE="$T_DIR/app.key")
 out=$(env "${oauth[@]}" "$HOOKD_BIN" doctor -c "$T_DIR/hookd.ini" --ca "$T_DIR/certs/ca.crt")
-check_eq "doctor as the OAuth service app passes too" $? 0
+check_eq "doctor as the OAuth service app (the org requires DPoP) passes too" $? 0
+check "  and its token request line says so" grep -q "^ok   okta_token " <<<"$out"
 check "  and says echoes are also told by the app" grep -q "^ok   echoes .*OAuth service app $APP_ID" <<<"$out"
 fails "OAuth scopes that do not cover the rules" "okta_scopes .*lack okta.users.manage okta.eventHooks.read.*fix: grant" \
 	"${oauth[@]}" HOOKD_OKTA_SCOPES=okta.users.read
-fails "an OAuth key the app does not have" "okta_credentials .*refused.*fix: check \[okta\] client_id" \
+fails "an OAuth key the app does not have" "okta_token .*fix: check \[okta\] client_id" \
 	"${oauth[@]}" HOOKD_OKTA_PRIVATE_KEY_FILE="$T_DIR/certs/server.key"
+fails "DPoP turned off for an app that requires it" "okta_token .*DPoP.*fix: check \[okta\] client_id" \
+	"${oauth[@]}" HOOKD_OKTA_DPOP=off
 fails "no hook for public_url" "okta_hook .*no event hook .*fix: run hookd okta register-hook" \
 	HOOKD_SERVER_PUBLIC_URL=https://127.0.0.1:1
 cp "$T_DIR/hookd.ini" "$T_DIR/hookd.ini.good"
