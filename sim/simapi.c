@@ -224,6 +224,7 @@ static void whoami(struct http_req *r)
 		jbuf_obj_open(&b);
 		jbuf_key(&b, "ssws");
 		principal_json(&b, auth_ssws_principal(s->auth));
+		jbuf_key_str(&b, "ssws_token_id", auth_ssws_token_id(s->auth));
 		jbuf_key(&b, "oauth");
 		if (s->oauth)
 			principal_json(&b, oauth_principal(s->oauth));
@@ -249,6 +250,9 @@ static void config_get(struct http_req *r)
 	jbuf_key_str(&b, "rate_limit", rl);
 	jbuf_key_str(&b, "oauth_client_id", s->cfg.oauth_client_id);
 	jbuf_key_str(&b, "user_type_id", s->user_type_id);
+	jbuf_key_str(&b, "ssws_token_id", auth_ssws_token_id(s->auth));
+	jbuf_key_int(&b, "search_lag_ms", s->cfg.search_lag_ms);
+	jbuf_key_int(&b, "transition_ms", s->cfg.transition_ms);
 	jbuf_obj_close(&b);
 	http_reply_jbuf(r, 200, &b);
 }
@@ -289,6 +293,10 @@ static void route(struct http_req *r)
 		deliveries_get(r);
 	else if (is(r, "POST", 3, "hooks", "redeliver"))
 		redeliver(r);
+	else if (is(r, "GET", 2, "groups", NULL))
+		users_groups_get(r);
+	else if (is(r, "POST", 2, "groups", NULL))
+		users_groups_add(r);
 	else if (is(r, "GET", 2, "whoami", NULL))
 		whoami(r);
 	else if (is(r, "GET", 2, "config", NULL))
