@@ -301,9 +301,9 @@ static void update_profile(struct okta_client *c, const struct job *job, struct 
 		if (okta_error_is_not_found(&e))
 			r->status = ACTION_RETRY;
 	} else if (lifecycle_status_parse(u.transitioning ? u.transitioning : u.status) == LC_DEPROVISIONED) {
-		/* Okta refuses profile edits of deactivated users (403 E0000038): no call */
-		result(r, ACTION_FAIL, "refused: DEPROVISIONED: Okta does not update a deactivated user's profile (%s)",
-		       u.id);
+		/* Okta refuses profile edits of deactivated users (403 E0000038): no call; a leaver's updates are normal */
+		result(r, ACTION_DONE, "nothing to do: DEPROVISIONED: Okta does not update a deactivated user's "
+		       "profile (%s)", u.id);
 	} else if (okta_user_update_profile(c, u.id, profile, NULL, &e) < 0) {
 		from_error(r, "update_profile", &e);
 	} else {
