@@ -1034,10 +1034,10 @@ void users_delete(struct http_req *r)
 	if (send_email_param(r, 0, &send) < 0)
 		return;
 	pthread_mutex_lock(&s->mu);
+	struct user *u = user_find(s->users, r->seg[3]);
 	int i = 0;
-	while (i < s->users->n && s->users->v[i] != user_find(s->users, r->seg[3]))
+	while (u && s->users->v[i] != u)
 		i++;
-	struct user *u = i < s->users->n ? s->users->v[i] : NULL;
 	if (!u) {
 		not_found(r, r->seg[3]);
 	} else if (u->status != ST_DEPROVISIONED) {
