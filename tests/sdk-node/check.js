@@ -89,6 +89,8 @@ class RecordingExecutor extends okta.DefaultRequestExecutor {
   }
 }
 
+const compiled = new Map();
+
 function validateSeen() {
   for (const r of seen) {
     const name = `${r.method} ${r.url.pathname} -> ${r.status} fits the spec`;
@@ -117,7 +119,8 @@ function validateSeen() {
       bad(name, `not JSON: ${r.text.slice(0, 200)}`);
       continue;
     }
-    const validate = ajv.compile(schema);
+    const key = `${found.op.operationId} ${r.status}`;
+    const validate = compiled.get(key) || compiled.set(key, ajv.compile(schema)).get(key);
     if (validate(body)) ok(`${name} (${found.op.operationId})`);
     else bad(name, ajv.errorsText(validate.errors).slice(0, 600));
   }
