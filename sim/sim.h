@@ -32,8 +32,8 @@ struct sim_config {
 	const char *oauth_client_id;
 	const char *oauth_key_file;
 	const char *base_url;
-	int64_t search_lag_ms;	   /* filter/search see a write this long after it (eventual consistency) */
-	int64_t transition_ms;	   /* activate/deactivate show transitioningToStatus this long (0: never) */
+	int64_t search_lag_ms; /* filter/search see a write this long after it (eventual consistency) */
+	int64_t transition_ms; /* activate/deactivate show transitioningToStatus this long (0: never) */
 };
 
 /*
