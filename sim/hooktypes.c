@@ -332,5 +332,6 @@ static int cmp(const void *key, const void *elem)
 
 int hooktypes_eligible(const char *type)
 {
-	return type && bsearch(type, eligible, sizeof(eligible) / sizeof(eligible[0]), sizeof(eligible[0]), cmp) != NULL;
+	return type &&
+	       bsearch(type, eligible, sizeof(eligible) / sizeof(eligible[0]), sizeof(eligible[0]), cmp) != NULL;
 }

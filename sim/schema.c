@@ -188,8 +188,7 @@ static int has_type(const char *json, int type)
 	}
 }
 
-static int check_value(const char *key, const char *json, int type, int min_len, int max_len, char *cause,
-		       size_t n)
+static int check_value(const char *key, const char *json, int type, int min_len, int max_len, char *cause, size_t n)
 {
 	if (!has_type(json, type)) {
 		snprintf(cause, n, "%s: The value must be of type %s", key, types[type]);
@@ -492,7 +491,8 @@ void schema_update(struct http_req *r)
 	char err[128], field[80] = "", cause[300] = "", summary[120];
 	if (!schema_known(r))
 		return;
-	if (json_parse(&j, r->body ? r->body : "", r->body_len, 16384, err, sizeof(err)) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, r->body ? r->body : "", r->body_len, 16384, err, sizeof(err)) < 0 ||
+	    !json_is_object(&j, 0)) {
 		json_free(&j);
 		http_okta_error(r, 400, "E0000003", "The request body was not well-formed.", err);
 		return;

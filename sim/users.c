@@ -30,13 +30,19 @@ enum ustatus {
 	ST_PASSWORD_EXPIRED,
 	ST_SUSPENDED,
 	ST_DEPROVISIONED,
-	ST_N
+	ST_N,
 };
 
-static const char *const status_names[ST_N] = { "STAGED",	"PROVISIONED",	    "ACTIVE",	 "RECOVERY",
-						"LOCKED_OUT",	"PASSWORD_EXPIRED", "SUSPENDED", "DEPROVISIONED" };
+static const char *const status_names[ST_N] = { "STAGED",     "PROVISIONED",	  "ACTIVE",    "RECOVERY",
+						"LOCKED_OUT", "PASSWORD_EXPIRED", "SUSPENDED", "DEPROVISIONED" };
 
-enum op { OP_ACTIVATE, OP_REACTIVATE, OP_DEACTIVATE, OP_RESET_PASSWORD, OP_CLICK };
+enum op {
+	OP_ACTIVATE,
+	OP_REACTIVATE,
+	OP_DEACTIVATE,
+	OP_RESET_PASSWORD,
+	OP_CLICK,
+};
 
 #define B(st) (1u << (st))
 #define ALL_ST ((1u << ST_N) - 1)
@@ -64,8 +70,8 @@ static const struct rule {
 	  "Activation failed because the user is already active" },
 	{ OP_REACTIVATE, B(ST_PROVISIONED) | B(ST_RECOVERY), 403, "E0000038", NOT_ALLOWED },
 	{ OP_DEACTIVATE, ALL_ST & ~B(ST_DEPROVISIONED), 403, "E0000038", NOT_ALLOWED },
-	{ OP_RESET_PASSWORD, B(ST_ACTIVE) | B(ST_RECOVERY) | B(ST_PASSWORD_EXPIRED) | B(ST_LOCKED_OUT), 403,
-	  "E0000038", NOT_ALLOWED },
+	{ OP_RESET_PASSWORD, B(ST_ACTIVE) | B(ST_RECOVERY) | B(ST_PASSWORD_EXPIRED) | B(ST_LOCKED_OUT), 403, "E0000038",
+	  NOT_ALLOWED },
 	{ OP_CLICK, B(ST_PROVISIONED) | B(ST_RECOVERY), 409, "invalid_status",
 	  "the user's status no longer allows finishing this flow" },
 };
@@ -526,7 +532,8 @@ static int read_group_ids(struct http_req *r, const struct json *j)
 		if (!json_is_string(j, json_at(j, g, i)))
 			goto bad;
 	if (json_size(j, g) > GROUP_IDS_MAX) {
-		http_okta_error(r, 400, "E0000093", "Target count limit exceeded", "The number of group targets is too large");
+		http_okta_error(r, 400, "E0000093", "Target count limit exceeded",
+				"The number of group targets is too large");
 		return -1;
 	}
 	for (int i = 0; i < json_size(j, g); i++) {
@@ -696,8 +703,7 @@ static void lifecycle(struct http_req *r, enum op op, int send_email)
 			http_reply_jbuf(r, 200, &b);
 			break;
 		}
-		case OP_CLICK:
-			break;
+		case OP_CLICK: break;
 		}
 	}
 	events_flush(s);
@@ -1085,7 +1091,8 @@ static int group_id_ok(const char *id)
 	if (n == 0 || n > 20)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9')))
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+		      (id[i] >= '0' && id[i] <= '9')))
 			return 0;
 	return 1;
 }

@@ -5,17 +5,16 @@
 # gets no update call (Okta would refuse it), and the job, done, says why. Two sources hiring the same
 # person at once race their creates: the loser's E0000001 meets okta-sim's search lag (its find sees
 # nothing yet) and retries instead of failing, and both jobs end done with one user.
-. "$(dirname "$0")/lib.sh"
-it_init hr_custom_attr
+. "$(dirname "$0")/../lib.sh"
 
-start_sim --rate-limit off || { fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
-printf 'people-%s' "$RANDOM$RANDOM" >"$IT_DIR/people.secret"
+printf 'people-%s' "$RANDOM$RANDOM" >"$T_DIR/people.secret"
 write_hookd_config "$port" <<INI
 [okta]
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
-ca_file = $IT_DIR/certs/ca.crt
+ca_file = $T_DIR/certs/ca.crt
 [worker]
 threads = 2
 poll = 100ms
@@ -23,7 +22,7 @@ backoff_base = 200ms
 backoff_max = 1s
 [source people]
 scheme = hmac
-secret_file = $IT_DIR/people.secret
+secret_file = $T_DIR/people.secret
 signature_header = X-Signature
 algorithm = sha256
 encoding = hex
@@ -37,7 +36,7 @@ map.last_name = /last
 map.okta.costCentre = ?/cost_centre
 [source people2]
 scheme = hmac
-secret_file = $IT_DIR/people.secret
+secret_file = $T_DIR/people.secret
 signature_header = X-Signature
 algorithm = sha256
 encoding = hex
@@ -58,17 +57,17 @@ do = create_user
 on = hr:people:change
 do = update_profile
 INI
-check "check-config accepts map.okta.<attr>" "$HOOKD_BIN" check-config -c "$IT_DIR/hookd.ini"
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
+check "check-config accepts map.okta.<attr>" "$HOOKD_BIN" check-config -c "$T_DIR/hookd.ini"
+start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
 
 post() {
 	local sig
-	sig=$(printf '%s' "$1" | openssl dgst -sha256 -hmac "$(cat "$IT_DIR/people.secret")" -r | cut -d' ' -f1)
+	sig=$(printf '%s' "$1" | openssl dgst -sha256 -hmac "$(cat "$T_DIR/people.secret")" -r | cut -d' ' -f1)
 	tls_curl "$HOOKD_URL/hooks/hr/${2:-people}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
 		-H "X-Signature: $sig" --data-binary "$1"
 }
 person() { printf '{"type":"%s","id":"%s","email":"%s","first":"Ada","last":"Byron","cost_centre":"%s"}' "$@"; }
-jobs_json() { "$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json; }
+jobs_json() { "$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json; }
 job() { jobs_json | jq_py "[j for j in d if j['action'] == '$1' and j['state'] in ('done', 'dead')][${2:-0}]$3"; }
 
 check_eq "the hire is accepted" "$(post "$(person hire e1 ada1@example.com CC-7)")" 200
@@ -116,4 +115,4 @@ else
 fi
 tls_curl -X DELETE "$SIM_URL/sim/faults" >/dev/null
 
-it_done
+t_done

@@ -2,26 +2,25 @@
 # t_okta_sim_strict.sh: okta-sim refuses what Okta refuses (user schema, lengths, groupIds, DEPROVISIONED
 # updates, auth codes, hook types and limits), lags its search index, shows transitions, and ties every
 # event to the request that caused it (X-Okta-Request-Id, requestApiTokenId, X-Sim-Console).
-set -u
-. "$(dirname "$0")/lib.sh"
-it_init okta_sim_strict
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
 if [ ! -x "$SIM_BIN" ]; then
 	echo "SKIP: okta-sim not built at $SIM_BIN"
 	exit 77
 fi
-start_sim --search-lag-ms 400 --transition-ms 400 || { fail "okta-sim did not start"; it_done; exit 1; }
+start_sim --search-lag-ms 400 --transition-ms 400 || { fail "okta-sim did not start"; t_done; exit 1; }
 
 # call METHOD PATH [JSON [curl args]]: SSWS call; sets CODE, BODY (file), HDRS (file)
 call() {
 	local m=$1 p=$2 d=${3-}
 	shift 2
 	[ $# -gt 0 ] && shift
-	local a=(-o "$IT_DIR/body" -D "$IT_DIR/hdrs" -w '%{http_code}' -X "$m" -H "Authorization: SSWS $SIM_TOKEN")
+	local a=(-o "$T_DIR/body" -D "$T_DIR/hdrs" -w '%{http_code}' -X "$m" -H "Authorization: SSWS $SIM_TOKEN")
 	[ -n "$d" ] && a+=(-H 'Content-Type: application/json' --data-binary "$d")
 	CODE=$(tls_curl "${a[@]}" "$@" "$SIM_URL$p")
 }
-j() { jq_py "$1" <"$IT_DIR/body"; }
-hdr() { grep -i "^$1:" "$IT_DIR/hdrs" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+j() { jq_py "$1" <"$T_DIR/body"; }
+hdr() { grep -i "^$1:" "$T_DIR/hdrs" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 user() { printf '{"profile":{"login":"%s","email":"%s","firstName":"%s","lastName":"L"%s}%s}' "$1" "$1" "${2:-F}" "${3:-}" "${4:-}"; }
 
 echo "# the user schema"
@@ -110,12 +109,12 @@ call GET "/api/v1/users/$U3"
 check_eq "deleteUser of an active user deactivates it first (asynchronously)" "$(j "d.get('transitioningToStatus')")" DEPROVISIONED
 
 echo "# credentials"
-CODE=$(tls_curl -o "$IT_DIR/body" -w '%{http_code}' "$SIM_URL/api/v1/users")
+CODE=$(tls_curl -o "$T_DIR/body" -w '%{http_code}' "$SIM_URL/api/v1/users")
 check_eq "no Authorization: 403 E0000005 Invalid session" "$CODE $(j "d['errorCode']") $(j "d['errorSummary']")" \
 	"403 E0000005 Invalid session"
-CODE=$(tls_curl -o "$IT_DIR/body" -w '%{http_code}' -H "Authorization: $SIM_TOKEN" "$SIM_URL/api/v1/users")
+CODE=$(tls_curl -o "$T_DIR/body" -w '%{http_code}' -H "Authorization: $SIM_TOKEN" "$SIM_URL/api/v1/users")
 check_eq "a token without SSWS: 403 E0000005" "$CODE $(j "d['errorCode']")" "403 E0000005"
-CODE=$(tls_curl -o "$IT_DIR/body" -w '%{http_code}' -H "Authorization: SSWS x$SIM_TOKEN" "$SIM_URL/api/v1/users")
+CODE=$(tls_curl -o "$T_DIR/body" -w '%{http_code}' -H "Authorization: SSWS x$SIM_TOKEN" "$SIM_URL/api/v1/users")
 check_eq "a wrong SSWS token: 401 E0000011" "$CODE $(j "d['errorCode']")" "401 E0000011"
 call GET /api/v1/users/me
 check_eq "users/me: the token owner in full" "$CODE $(j "d['status']") $(j "d['profile']['firstName']") $(j "'_links' in d")" \
@@ -130,7 +129,7 @@ call POST "/api/v1/users?activate=false" "$(user console@example.com)" -H 'X-Sim
 RID_CONSOLE=$(hdr X-Okta-Request-Id)
 check_eq "a console call needs no token" "$CODE" 200
 check "every /api answer has its own X-Okta-Request-Id" test -n "$RID_TOKEN" -a -n "$RID_CONSOLE" -a "$RID_TOKEN" != "$RID_CONSOLE"
-tls_curl "$SIM_URL/sim/events" >"$IT_DIR/body"
+tls_curl "$SIM_URL/sim/events" >"$T_DIR/body"
 ev() { j "[[e['transaction']['id'], e['debugContext']['debugData']['requestId'], e['transaction']['detail'].get('requestApiTokenId'), e['actor']['id']] for e in d if e['target'][0]['alternateId'] == '$1'][0]"; }
 ACTOR=$(tls_curl "$SIM_URL/sim/whoami" | jq_py "d['ssws']['id']")
 check_eq "token call: transaction.id, requestId, requestApiTokenId, actor" "$(ev tok@example.com)" \
@@ -167,4 +166,4 @@ check_eq "deleting an INACTIVE hook: 204" "$CODE" 204
 call GET "/api/v1/eventHooks/$H0"
 check_eq "...gone" "$CODE" 404
 
-it_done
+t_done

@@ -106,7 +106,8 @@ static void test_custom(void)
 {
 	CHECK(post("{\"definitions\":{\"custom\":{\"properties\":{\"costCentre\":{\"title\":\"CC\",\"type\":\"string\","
 		   "\"minLength\":2,\"maxLength\":4},\"level\":{\"title\":\"L\",\"type\":\"integer\",\"required\":true},"
-		   "\"tags\":{\"title\":\"T\",\"type\":\"array\"},\"ok\":{\"title\":\"O\",\"type\":\"boolean\"}}}}}") == 200);
+		   "\"tags\":{\"title\":\"T\",\"type\":\"array\"},\"ok\":{\"title\":\"O\",\"type\":\"boolean\"}}}}}") ==
+	      200);
 	CHECK(strstr(last_body, "\"costCentre\":{\"title\":\"CC\"") != NULL);
 	CHECK(ok_attr("costCentre", "\"CC1\""));
 	CHECK_STR(cause_of("costCentre", "\"C\""), "costCentre: The field must have at least 2 characters");
@@ -125,7 +126,8 @@ static void test_custom(void)
 	CHECK_STR(last_cause, "9x: Invalid property name. Property name should only have alphanumeric characters and "
 			      "underscores. It should not start with a digit.");
 	CHECK(!ok_attr("x1", "\"a\""));
-	CHECK(post("{\"definitions\":{\"custom\":{\"properties\":{\"email\":{\"title\":\"E\",\"type\":\"string\"}}}}}") == 400);
+	CHECK(post("{\"definitions\":{\"custom\":{\"properties\":{\"email\":{\"title\":\"E\",\"type\":\"string\"}}}}}") ==
+	      400);
 	CHECK(post("{\"definitions\":{\"custom\":{\"properties\":{\"y\":{\"type\":\"string\"}}}}}") == 400);
 	CHECK(post("{\"definitions\":{\"custom\":{\"properties\":{\"y\":{\"title\":\"Y\",\"type\":\"string\","
 		   "\"minLength\":5,\"maxLength\":2}}}}}") == 400);
