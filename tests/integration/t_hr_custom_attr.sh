@@ -7,7 +7,8 @@
 # nothing yet) and retries instead of failing, and both jobs end done with one user.
 . "$(dirname "$0")/../lib.sh"
 
-start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
+# a search lag (3 s) far longer than the race below takes, even on a busy machine
+start_sim --rate-limit off --search-lag-ms 3000 || { fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
 printf 'people-%s' "$RANDOM$RANDOM" >"$T_DIR/people.secret"
 write_hookd_config "$port" <<INI
