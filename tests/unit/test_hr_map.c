@@ -288,9 +288,26 @@ static void test_form_decoder(void)
 {
 	struct jbuf j;
 	jbuf_init(&j);
-	CHECK(hr_form_to_json(SLICE_LIT("a=1&b=x+y&c&a=2&d[]=p&d[]=q&e[k]=v&e=flat&=skip&%41=%2b"), NULL, &j, err,
-			      sizeof(err)) == 0);
+	CHECK(hr_form_to_json(SLICE_LIT("a=1&b=x+y&c&d[]=p&d[]=q&e[k]=v&=skip&%41=%2b"), NULL, &j, err, sizeof(err)) ==
+	      0);
 	CHECK_STR(j.p, "{\"a\":\"1\",\"b\":\"x y\",\"c\":\"\",\"d\":{\"0\":\"p\",\"1\":\"q\"},\"e\":{\"k\":\"v\"},\"A\":\"+\"}");
+	jbuf_free(&j);
+	/* Two fields for one place are refused: a field named twice, a value and members under one name. */
+	static const char *const twice[] = { "a=1&a=2", "a=1&%61=2", "e[k]=v&e=flat", "e=flat&e[k]=v", "p=1&p=2" };
+	for (size_t i = 0; i < sizeof(twice) / sizeof(twice[0]); i++) {
+		CHECK(hr_form_to_json(slice_cstr(twice[i]), i == 4 ? "p" : NULL, &j, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "twice") != NULL);
+		jbuf_free(&j);
+	}
+	/* %00 and bytes that are not UTF-8 are not text, in names and values alike. */
+	static const char *const binary[] = { "a=x%00y", "a%00b=1", "a=%ff", "a=%c3", "a=%ed%a0%80", "p=%00" };
+	for (size_t i = 0; i < sizeof(binary) / sizeof(binary[0]); i++) {
+		CHECK(hr_form_to_json(slice_cstr(binary[i]), i == 5 ? "p" : NULL, &j, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "not text") != NULL);
+		jbuf_free(&j);
+	}
+	CHECK(hr_form_to_json(SLICE_LIT("a=%c3%a9"), NULL, &j, err, sizeof(err)) == 0);
+	CHECK_STR(j.p, "{\"a\":\"\xc3\xa9\"}");
 	jbuf_free(&j);
 	/* A name whose brackets do not close stays flat; quotes and controls are escaped. */
 	CHECK(hr_form_to_json(SLICE_LIT("x[a=1&q=%22%0A"), "payload", &j, err, sizeof(err)) == 0);
