@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "core/jbuf.h"
 #include "core/secure.h"
+#include "handlers/actions.h"
 #include "okta/client.h"
 #include "okta/eventhooks.h"
 #include "okta/opts.h"
@@ -40,13 +41,6 @@ static void random_id(char *out, size_t n)
 	snprintf(out, n, "admin-%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
 		 b[6], b[7], b[8], b[9], b[10], b[11]);
 }
-
-static const struct {
-	const char *verb, *action;
-} user_verbs[] = {
-	{ "create", "create_user" },		{ "activate", "send_activation" },
-	{ "resend", "resend_activation" },	{ "deactivate", "deactivate_user" },
-};
 
 static char *user_params(int argc, char **argv, const char *login)
 {
@@ -85,14 +79,16 @@ static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 			fprintf(stderr, "hookd: cannot read job %lld\n", (long long)id);
 			return 1;
 		}
-		int finished = strcmp(rows[0].state, "done") == 0 || strcmp(rows[0].state, "dead") == 0;
+		enum job_state st = JOB_STATE_PENDING;
+		journal_job_state_parse(rows[0].state, &st);
+		int finished = st == JOB_STATE_DONE || st == JOB_STATE_DEAD;
 		if (finished || clock_now_ms() > until) {
-			const char *text = strcmp(rows[0].state, "done") == 0 ? rows[0].result : rows[0].last_error;
+			const char *text = st == JOB_STATE_DONE ? rows[0].result : rows[0].last_error;
 			struct out_row o = { 0 };
 			printf("job %lld %s: %s\n", (long long)id, out_safe(&o, rows[0].state),
 			       text ? out_safe(&o, text) : "(no result yet)");
 			out_row_clear(&o);
-			int rc = strcmp(rows[0].state, "done") == 0 ? 0 : 1;
+			int rc = st == JOB_STATE_DONE ? 0 : 1;
 			journal_jobs_free(rows, n);
 			return rc;
 		}
@@ -103,8 +99,11 @@ static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 
 int cli_user(int argc, char **argv)
 {
+	char verbs[128];
+	action_list(verbs, sizeof(verbs), "|", 1);
 	if (argc < 3 || cli_wants_help(argc, argv)) {
-		puts("usage: hookd user create|activate|resend|deactivate LOGIN -c FILE [options]\n\n"
+		printf("usage: hookd user %s LOGIN -c FILE [options]\n\n", verbs);
+		puts(
 		     "Journals an operator event with one job; a running `hookd serve` (or any instance\n"
 		     "sharing the journal) runs it. Every action reads the user first: create reuses an\n"
 		     "existing login, activate sends the first activation email only to a STAGED user (the\n"
@@ -116,11 +115,11 @@ int cli_user(int argc, char **argv)
 		return argc < 3 ? 2 : 0;
 	}
 	const char *verb = argv[1], *login = argv[2], *action = NULL;
-	for (size_t i = 0; i < sizeof(user_verbs) / sizeof(user_verbs[0]); i++)
-		if (strcmp(verb, user_verbs[i].verb) == 0)
-			action = user_verbs[i].action;
+	enum action_id act;
+	if (action_parse_verb(verb, &act) == 0)
+		action = action_name(act);
 	if (!action || login[0] == '-') {
-		fprintf(stderr, "hookd: usage: hookd user create|activate|resend|deactivate LOGIN -c FILE\n");
+		fprintf(stderr, "hookd: usage: hookd user %s LOGIN -c FILE\n", verbs);
 		return 2;
 	}
 	struct config *c = cli_load_config(argc, argv);

@@ -38,7 +38,7 @@ struct app {
 	struct rules *rules;
 	struct okta_hook *okta_hook;
 	struct hr_sources *hr_sources;
-	struct hr_hook hr_hook;
+	struct hr_hook *hr_hook;
 	struct server *server;
 };
 
@@ -80,6 +80,7 @@ static void app_free(struct app *a)
 	server_free(a->server); /* stops accepting and finishes in-flight requests first */
 	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
+	hr_hook_free(a->hr_hook);
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
@@ -199,11 +200,11 @@ static int app_build(struct config *c, struct app *a)
 		return -1;
 	a->okta_hook = okta_hook_from_config(c, a->journal, a->rules);
 	a->server = server_new(&a->so, a->journal);
-	a->hr_hook = (struct hr_hook){ .sources = a->hr_sources, .journal = a->journal, .rules = a->rules };
-	if (!a->okta_hook || !a->server ||
+	a->hr_hook = hr_hook_new(a->hr_sources, a->journal, a->rules);
+	if (!a->okta_hook || !a->server || !a->hr_hook ||
 	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0 ||
 	    (hr_sources_count(a->hr_sources) &&
-	     server_route(a->server, "/hooks/hr/", hr_hook_handle, &a->hr_hook) < 0)) {
+	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");
 		return -1;
 	}

@@ -18,6 +18,11 @@ struct cfg_key {
 	enum cfg_type type;
 	const char *def;
 	const char *doc;
+	/*
+	 * Range of an integer, size or duration key, in the key's own syntax ("1", "64 MiB", "10m");
+	 * NULL: unbounded on that side. Checked when the config is loaded; shown by config-reference.
+	 */
+	const char *min, *max;
 };
 
 /* The schema: every key hookd knows, terminated by an all-NULL entry (core/config_schema.c). */
@@ -50,7 +55,10 @@ void config_report(struct config *c, const char *section, const char *name, cons
 const char *config_get(const struct config *c, const char *section, const char *name, const char *key);
 /* 1 when the key was set in the file or environment, 0 when only defaulted. */
 int config_is_set(const struct config *c, const char *section, const char *name, const char *key);
-/* Typed reads of config_get; on a bad value they report it and return -1 leaving *out untouched. */
+/*
+ * Typed reads of config_get; on a bad value, or one outside the key's declared min/max (both
+ * reported when the config was loaded), they return -1 leaving *out untouched.
+ */
 int config_int(struct config *c, const char *section, const char *name, const char *key, int64_t *out);
 int config_size(struct config *c, const char *section, const char *name, const char *key, int64_t *out);
 int config_ms(struct config *c, const char *section, const char *name, const char *key, int64_t *out);

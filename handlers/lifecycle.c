@@ -87,9 +87,9 @@ static const char *const status_names[LC_STATUS_COUNT] = {
 };
 
 static const char *const action_names[LC_ACTION_COUNT] = {
-	[LC_SEND_ACTIVATION] = "send_activation",
-	[LC_RESEND_ACTIVATION] = "resend_activation",
-	[LC_DEACTIVATE_USER] = "deactivate_user",
+	[LC_SEND_ACTIVATION] = "send",
+	[LC_RESEND_ACTIVATION] = "resend",
+	[LC_DEACTIVATE_USER] = "deactivate",
 	[LC_ACTIVATE_NOW] = "activate_now",
 };
 

@@ -55,7 +55,10 @@ struct lc_decision lifecycle_decide(enum lc_action a, enum lc_status s, const st
 enum lc_status lifecycle_status_parse(const char *okta_status);
 /* Okta's spelling ("STAGED"), "NOT_FOUND" or "UNKNOWN". */
 const char *lifecycle_status_name(enum lc_status s);
-/* "send_activation", "resend_activation", "deactivate_user", "activate_now"; -1 for other names. */
+/*
+ * The table's row names, for diagnostics: "send", "resend", "deactivate", "activate_now"; -1 for
+ * other names. Rules and jobs name actions (handlers/actions.h), which map onto these rows.
+ */
 int lifecycle_action_parse(const char *name, enum lc_action *out);
 const char *lifecycle_action_name(enum lc_action a);
 /* "nothing", "activate", "reactivate", "deactivate", "refuse". */

@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/jbuf.h"
 #include "core/secure.h"
+#include "core/str.h"
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -37,11 +38,6 @@ static int valid_address(const char *a)
 	return a && *a && strchr(a, '@') && !strpbrk(a, "\r\n<>, \t\"");
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 int mailer_from_config(struct config *c, struct mailer **out)
 {
 	*out = NULL;
@@ -62,10 +58,10 @@ int mailer_from_config(struct config *c, struct mailer **out)
 		rc = -1;
 	}
 	m->url = strdup(url);
-	m->from = dup_or_null(from);
-	m->username = dup_or_null(config_get(c, "mail", NULL, "username"));
-	m->ca_file = dup_or_null(config_get(c, "mail", NULL, "ca_file"));
-	m->subject = dup_or_null(config_get(c, "mail", NULL, "subject"));
+	m->from = str_dup(from);
+	m->username = str_dup(config_get(c, "mail", NULL, "username"));
+	m->ca_file = str_dup(config_get(c, "mail", NULL, "ca_file"));
+	m->subject = str_dup(config_get(c, "mail", NULL, "subject"));
 	config_bool(c, "mail", NULL, "starttls", &m->starttls);
 	config_ms(c, "mail", NULL, "timeout", &m->timeout_ms);
 	if (config_secret(c, "mail", NULL, "password", &m->password) < 0)

@@ -213,14 +213,14 @@ static int read_options(struct config *c, const char *name, struct hr_source *s)
 
 static int set_names(struct hr_source *s, const char *name)
 {
-	size_t n = strlen(name);
+	size_t label_n = strlen("hr:") + strlen(name) + 1, path_n = strlen(HR_PATH_PREFIX) + strlen(name) + 1;
 	s->name = strdup(name);
-	s->label = malloc(n + 4);
-	s->path = malloc(n + 11);
+	s->label = malloc(label_n);
+	s->path = malloc(path_n);
 	if (!s->name || !s->label || !s->path)
 		return -1;
-	snprintf(s->label, n + 4, "hr:%s", name);
-	snprintf(s->path, n + 11, "/hooks/hr/%s", name);
+	snprintf(s->label, label_n, "hr:%s", name);
+	snprintf(s->path, path_n, HR_PATH_PREFIX "%s", name);
 	return 0;
 }
 

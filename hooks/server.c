@@ -8,6 +8,9 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/secure.h"
+#include "hooks/http_budget.h"
+#include "hooks/http_req.h"
+#include "hooks/http_watchdog.h"
 #include "store/journal.h"
 
 #include <civetweb.h>
@@ -287,13 +290,12 @@ static void h_metrics(struct http_req *r, void *arg)
 		http_fail(r, 401, "unauthorized", "/metrics needs the admin bearer token");
 		return;
 	}
-	int64_t counts[4];
+	int64_t counts[JOB_STATE_COUNT];
 	char err[128];
 	if (journal_job_counts(s->journal, counts, err, sizeof(err)) == 0) {
-		static const char *const st[] = { "pending", "running", "done", "dead" };
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < JOB_STATE_COUNT; i++) {
 			char labels[32];
-			snprintf(labels, sizeof(labels), "state=\"%s\"", st[i]);
+			snprintf(labels, sizeof(labels), "state=\"%s\"", journal_job_state_name((enum job_state)i));
 			metric_set(metrics_gauge("hookd_jobs", labels, "Jobs in the journal by state"), counts[i]);
 		}
 	}

@@ -11,6 +11,7 @@
 #include "core/jbuf.h"
 #include "core/json.h"
 #include "core/metrics.h"
+#include "core/secure.h"
 #include "okta/http.h"
 #include "okta/jwt.h"
 
@@ -28,13 +29,6 @@ struct okta_oauth {
 static int64_t mono_ms(void)
 {
 	return clock_mono_ns() / 1000000;
-}
-
-static void wipe_free(char *s)
-{
-	if (s)
-		OPENSSL_cleanse(s, strlen(s));
-	free(s);
 }
 
 struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes,
@@ -73,7 +67,7 @@ void okta_oauth_free(struct okta_oauth *o)
 {
 	if (!o)
 		return;
-	wipe_free(o->token);
+	secure_free(o->token);
 	okta_jwt_key_free(o->key);
 	free(o->token_url);
 	free(o->client_id);
@@ -114,13 +108,13 @@ static int take_token(struct okta_oauth *o, const struct okta_http_resp *rs, str
 	json_int(&j, json_get(&j, 0, "expires_in"), &expires);
 	json_free(&j);
 	if (!tok || !*tok || !bearer) {
-		wipe_free(tok);
+		secure_free(tok);
 		okta_error_local(e, bearer ? "token endpoint answered without access_token"
 					   : "token endpoint issued a non-Bearer token (DPoP-bound apps are not supported)");
 		return -1;
 	}
 	int64_t early = expires > 2 * OAUTH_EARLY_MS / 1000 ? OAUTH_EARLY_MS : expires * 500;
-	wipe_free(o->token);
+	secure_free(o->token);
 	o->token = tok;
 	o->renew_at_mono = mono_ms() + expires * 1000 - early;
 	return 0;
@@ -137,7 +131,7 @@ static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, i
 		return -1;
 	}
 	char *form = token_form(o, assertion);
-	wipe_free(assertion);
+	secure_free(assertion);
 	if (!form) {
 		okta_error_local(e, "out of memory");
 		return -1;
@@ -150,7 +144,7 @@ static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, i
 	struct okta_http_resp rs;
 	metrics_count("hookd_okta_token_fetches_total", NULL, 1);
 	int rc = okta_http_do(h, &rq, &rs, e);
-	wipe_free(form);
+	secure_free(form);
 	if (rc < 0)
 		return -1;
 	if (g && rs.have_rate)
@@ -186,7 +180,7 @@ void okta_oauth_invalidate(struct okta_oauth *o, const char *token)
 {
 	pthread_mutex_lock(&o->mu);
 	if (o->token && token && strcmp(o->token, token) == 0) {
-		wipe_free(o->token);
+		secure_free(o->token);
 		o->token = NULL;
 	}
 	pthread_mutex_unlock(&o->mu);

@@ -12,7 +12,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const journal_job_states[4] = { "pending", "running", "done", "dead" };
+const char *const journal_job_states[JOB_STATE_COUNT] = {
+	[JOB_STATE_PENDING] = "pending",
+	[JOB_STATE_RUNNING] = "running",
+	[JOB_STATE_DONE] = "done",
+	[JOB_STATE_DEAD] = "dead",
+};
+
+static const char *const outcome_names[JOB_OUTCOME_COUNT] = {
+	[JOB_DONE] = "done",
+	[JOB_RETRY] = "retry",
+	[JOB_DEAD] = "dead",
+	[JOB_DEFER] = "deferred",
+};
+
+const char *journal_job_state_name(enum job_state s)
+{
+	return (unsigned)s < JOB_STATE_COUNT ? journal_job_states[s] : NULL;
+}
+
+int journal_job_state_parse(const char *name, enum job_state *out)
+{
+	for (int s = 0; name && s < JOB_STATE_COUNT; s++) {
+		if (strcmp(name, journal_job_states[s]) == 0) {
+			*out = (enum job_state)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *journal_job_outcome_name(enum job_outcome oc)
+{
+	return (unsigned)oc < JOB_OUTCOME_COUNT ? outcome_names[oc] : "unknown";
+}
 
 /* One caller's events, waiting for the committer. Lives on the caller's stack. */
 struct commit_req {
@@ -39,11 +72,6 @@ struct journal {
 	struct metric *commit_seconds, *batch_events, *commit_errors;
 };
 
-char *journal_dup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void set_err(char *err, size_t errlen, const char *msg)
 {
 	if (err && errlen)
@@ -61,15 +89,12 @@ int journal_opts_from_config(struct config *c, struct journal_opts *o)
 		config_report(c, "store", NULL, "backend", "'%s' is not a backend: use sqlite or postgres", o->backend);
 		rc = -1;
 	}
-	if (config_int(c, "store", NULL, "group_commit_max", &v) == 0 && (v < 1 || v > 100000)) {
-		config_report(c, "store", NULL, "group_commit_max", "must be between 1 and 100000");
+	/* Ranges are the schema's (core/config_schema.c), reported when the config was loaded. */
+	if (config_int(c, "store", NULL, "group_commit_max", &v) < 0)
 		rc = -1;
-	}
 	o->group_commit_max = (int)v;
-	if (config_int(c, "store", NULL, "pool_size", &v) == 0 && (v < 1 || v > 64)) {
-		config_report(c, "store", NULL, "pool_size", "must be between 1 and 64");
+	if (config_int(c, "store", NULL, "pool_size", &v) < 0)
 		rc = -1;
-	}
 	o->pool_size = (int)v;
 	if (config_secret(c, "store", NULL, "url", &o->owned) < 0)
 		rc = -1;
@@ -330,7 +355,7 @@ int journal_list_jobs(struct journal *j, const struct journal_query *q, struct j
 	return j->be->list_jobs(j->b, q, rows, n, err, errlen);
 }
 
-int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen)
+int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	memset(counts, 0, 4 * sizeof(counts[0]));
 	return j->be->job_counts(j->b, counts, err, errlen);

@@ -22,7 +22,7 @@ struct journal_opts {
 
 /* A job that a rule derives from an event; stored in the event's transaction. */
 struct job_spec {
-	const char *action;  /* create_user, send_activation, resend_activation, deactivate_user, update_profile */
+	const char *action;  /* an action name (handlers/actions.h: action_parse) */
 	const char *rule;    /* name of the rule that made it, or "admin" */
 	const char *subject; /* Okta user id or login the action applies to */
 	const char *params;  /* JSON object text (profile, groups, options), or NULL */
@@ -101,7 +101,20 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		  char *err, size_t errlen);
 
-enum job_outcome { JOB_DONE, JOB_RETRY, JOB_DEAD, JOB_DEFER };
+/*
+ * A job's state, as the journal stores, filters and counts it. journal_job_states[s] is its name
+ * ("pending", "running", "done", "dead"), the text the backends store.
+ */
+enum job_state { JOB_STATE_PENDING, JOB_STATE_RUNNING, JOB_STATE_DONE, JOB_STATE_DEAD, JOB_STATE_COUNT };
+extern const char *const journal_job_states[JOB_STATE_COUNT];
+/* The state's name; NULL when out of range. */
+const char *journal_job_state_name(enum job_state s);
+/* "pending" -> JOB_STATE_PENDING ...; 0, or -1 for any other name (NULL included). */
+int journal_job_state_parse(const char *name, enum job_state *out);
+
+enum job_outcome { JOB_DONE, JOB_RETRY, JOB_DEAD, JOB_DEFER, JOB_OUTCOME_COUNT };
+/* "done", "retry", "dead", "deferred" (metric labels and logs); "unknown" when out of range. */
+const char *journal_job_outcome_name(enum job_outcome oc);
 /*
  * Records what became of a job claimed by owner: done (with result text), retry at next_run_ms
  * (the claim counted the attempt; with error), dead (with error), or deferred to next_run_ms with
@@ -115,7 +128,7 @@ int journal_job_requeue(struct journal *j, int64_t id, char *err, size_t errlen)
 
 /* Newest first. state/source NULL for any. */
 struct journal_query {
-	const char *state;  /* jobs: pending, running, done, dead */
+	const char *state;  /* jobs: a journal_job_states name */
 	const char *source; /* events */
 	int limit;
 	int64_t before_id; /* 0: from the newest */
@@ -129,8 +142,8 @@ int journal_list_jobs(struct journal *j, const struct journal_query *q, struct j
 void journal_events_free(struct event_row *rows, size_t n);
 void journal_jobs_free(struct job *rows, size_t n);
 
-/* Counts for /metrics and `hookd jobs`: jobs per state. */
-int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen);
+/* Counts for /metrics and `hookd jobs`: counts[s] jobs in state s. */
+int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen);
 
 /* 0 when the journal can take a write now (for /readyz). */
 int journal_ping(struct journal *j, char *err, size_t errlen);

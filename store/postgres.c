@@ -805,13 +805,13 @@ static int pg_list_jobs(void *b, const struct journal_query *q, struct job **row
 	return rc;
 }
 
-static int pg_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
+static int pg_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	PGresult *r = pg_pool_exec(b, ST_COUNTS, NULL, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++)
-		for (int s = 0; s < 4; s++)
+		for (int s = 0; s < JOB_STATE_COUNT; s++)
 			if (strcmp(PQgetvalue(r, i, 0), journal_job_states[s]) == 0)
 				counts[s] = pg_val_i64(r, i, 1);
 	PQclear(r);

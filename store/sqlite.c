@@ -597,7 +597,7 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 	return rc;
 }
 
-static int sq_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
+static int sq_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
@@ -605,7 +605,7 @@ static int sq_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *state = (const char *)sqlite3_column_text(st, 0);
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < JOB_STATE_COUNT; i++)
 			if (state && strcmp(state, journal_job_states[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
 	}

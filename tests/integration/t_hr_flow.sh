@@ -52,6 +52,15 @@ check_eq "an unsigned delivery is refused" \
 	"$(tls_curl "$HOOKD_URL/hooks/hr/bamboohr" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$body")" 401
 check_eq "nothing was journaled for them" "$("$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json | jq_py 'len(d)')" 0
 
+# Paths that are not a configured source, unauthenticated: a 404 with a JSON error, never a read past
+# the path (the old handler added strlen("/hooks/hr/") to "/hooks/hr"; the ASan build caught it).
+for p in /hooks/hr /hooks/hr/ /hooks/hrx /hooks/hr/bamboo /hooks/hr/bamboohrx /hooks/hr/bamboohr/x; do
+	code=$(tls_curl "$HOOKD_URL$p" -o "$IT_DIR/last.body" -w '%{http_code}' -X POST --data-binary '{}')
+	check_eq "POST $p is answered 404" "$code" 404
+	check_eq "with a JSON error" "$(jq_py '"error" in d and "message" in d' <"$IT_DIR/last.body")" True
+done
+check_eq "and hookd is still up" "$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
+
 check_eq "the signed hire is accepted" "$(post_bamboo "$body")" 200
 user_json() { sim_api GET "/api/v1/users/$login"; }
 check "the user is created in Okta" eventually 'user_json | grep -q "\"id\""' 15

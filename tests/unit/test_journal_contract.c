@@ -117,10 +117,11 @@ static void contract_jobs(struct journal *j)
 	/* A duplicate adds no jobs. */
 	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_DUPLICATE);
 
-	int64_t counts[4];
+	int64_t counts[JOB_STATE_COUNT];
 	char err[256];
 	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
-	CHECK(counts[0] == 3 && counts[1] == 0 && counts[2] == 0 && counts[3] == 0);
+	CHECK(counts[JOB_STATE_PENDING] == 3 && counts[JOB_STATE_RUNNING] == 0 && counts[JOB_STATE_DONE] == 0 &&
+	      counts[JOB_STATE_DEAD] == 0);
 
 	struct job *jobs = NULL;
 	size_t n = 0;
@@ -196,7 +197,8 @@ static void contract_jobs(struct journal *j)
 	CHECK(journal_job_finish(j, b, "w4", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
 
 	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
-	CHECK(counts[0] == 1 && counts[1] == 0 && counts[2] == 2 && counts[3] == 0);
+	CHECK(counts[JOB_STATE_PENDING] == 1 && counts[JOB_STATE_RUNNING] == 0 && counts[JOB_STATE_DONE] == 2 &&
+	      counts[JOB_STATE_DEAD] == 0);
 
 	/* Listing by state, newest first, paging with before_id. */
 	struct journal_query q = { .state = "done" };
@@ -335,6 +337,22 @@ static void contract_run(contract_open_fn open_fn, void *ctx)
 }
 
 #ifndef JOURNAL_CONTRACT_NO_MAIN
+/* The job states' one table: names parse back to their state, anything else is an error. */
+static void state_names(void)
+{
+	enum job_state st;
+	for (int i = 0; i < JOB_STATE_COUNT; i++)
+		CHECK(journal_job_state_parse(journal_job_state_name((enum job_state)i), &st) == 0 && st == (enum job_state)i);
+	CHECK(journal_job_state_parse("dead", &st) == 0 && st == JOB_STATE_DEAD);
+	CHECK(journal_job_state_parse("DEAD", &st) == -1);
+	CHECK(journal_job_state_parse("", &st) == -1);
+	CHECK(journal_job_state_parse(NULL, &st) == -1);
+	CHECK(journal_job_state_name(JOB_STATE_COUNT) == NULL);
+	CHECK(strcmp(journal_job_outcome_name(JOB_DEFER), "deferred") == 0);
+	CHECK(strcmp(journal_job_outcome_name(JOB_RETRY), "retry") == 0);
+	CHECK(strcmp(journal_job_outcome_name(JOB_OUTCOME_COUNT), "unknown") == 0);
+}
+
 static struct journal *contract_open_sqlite(void *ctx)
 {
 	char *dir = ctx, path[256];
@@ -355,6 +373,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	state_names();
 	contract_run(contract_open_sqlite, dir);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
