@@ -122,7 +122,7 @@ hk_curl() {
 	curl -sk --max-time 10 "$@"
 }
 
-# Pages through `hookd events --json` (the stable interface) and writes the sorted dedupe keys.
+# Pages through `hookd events --json` (the stable interface, JSON Lines) and writes the sorted dedupe keys.
 hk_journal_keys() {
 	local cfg=$1 out=$2 before=0 page
 	: >"$out.all"
@@ -135,7 +135,7 @@ hk_journal_keys() {
 		fi
 		before=$(python3 - "$page" "$out.all" <<'EOF'
 import json, sys
-rows = json.load(open(sys.argv[1]))
+rows = [json.loads(l) for l in open(sys.argv[1])]
 with open(sys.argv[2], "a") as f:
     for r in rows:
         f.write(r["dedupe_key"] + "\n")
