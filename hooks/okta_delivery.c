@@ -34,7 +34,7 @@ void okta_delivery_free(struct okta_delivery *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Where a field is, for error messages: "data.events[2].target[1]". */
+/* Where a field is, for error messages: "data.events[2].target[1]" (a parent path fits in 40 bytes). */
 struct place {
 	char path[64];
 	char *err;
@@ -87,7 +87,7 @@ static int user_target(const struct json *j, int ev, const struct place *at)
 	struct place tp = *at;
 	int t = targets + 1;
 	for (int k = 0; k < json_size(j, targets); k++, t = json_next(j, t)) {
-		snprintf(tp.path, sizeof(tp.path), "%s.target[%d]", at->path, k);
+		snprintf(tp.path, sizeof(tp.path), "%.40s.target[%d]", at->path, k);
 		if (!json_is_object(j, t))
 			continue;
 		char *type = NULL;
@@ -131,11 +131,11 @@ static int read_actor_outcome(const struct json *j, int tok, struct okta_event *
 {
 	struct place sub = *at;
 	int actor = read_object(j, tok, "actor", at);
-	snprintf(sub.path, sizeof(sub.path), "%s.actor", at->path);
+	snprintf(sub.path, sizeof(sub.path), "%.40s.actor", at->path);
 	if (actor == JSON_DUPLICATE || (actor >= 0 && read_text(j, actor, "id", &e->actor_id, &sub) < 0))
 		return -1;
 	int outcome = read_object(j, tok, "outcome", at);
-	snprintf(sub.path, sizeof(sub.path), "%s.outcome", at->path);
+	snprintf(sub.path, sizeof(sub.path), "%.40s.outcome", at->path);
 	if (outcome == JSON_DUPLICATE)
 		return -1;
 	if (outcome >= 0 && (read_text(j, outcome, "result", &e->outcome, &sub) < 0 ||
@@ -152,7 +152,7 @@ static int read_target(const struct json *j, int tok, struct okta_event *e, cons
 	if (t < 0)
 		return 0;
 	struct place tp = *at;
-	snprintf(tp.path, sizeof(tp.path), "%s.target(User)", at->path);
+	snprintf(tp.path, sizeof(tp.path), "%.40s.target(User)", at->path);
 	if (read_text(j, t, "id", &e->target_id, &tp) < 0 || read_text(j, t, "alternateId", &e->target_login, &tp) < 0 ||
 	    read_text(j, t, "displayName", &e->target_name, &tp) < 0)
 		return -1;
