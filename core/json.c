@@ -379,7 +379,10 @@ static size_t put_utf8(char *o, unsigned long cp)
 	return 4;
 }
 
-/* The code point of the \\u escape at p[i] ('u' at p[i]); a pair is joined and *i moved past it. -1: bad hex, -2: lone surrogate. */
+/*
+ * The code point of the \u escape whose 'u' is at p[*i]; a surrogate pair is joined. Moves *i to
+ * the escape's last character. -1: bad hex digits, -2: a lone surrogate.
+ */
 static long read_escape_u(const char *p, size_t n, size_t *i)
 {
 	long cp = read_u4(p + *i + 1, n - *i - 1);
@@ -407,7 +410,10 @@ static int simple_escape(char c, char *out)
 	return 0;
 }
 
-/* Unescapes p[0..n) into out; strict refuses U+0000 and bytes that are not UTF-8. Returns the length or -1 with *why. */
+/*
+ * Unescapes p[0..n) into out; strict also refuses U+0000, raw control characters and bytes that
+ * are not UTF-8. Returns the length, or -1 with *why.
+ */
 static long decode(const char *p, size_t n, char *out, int strict, const char **why)
 {
 	size_t o = 0;
@@ -442,7 +448,7 @@ static long decode(const char *p, size_t n, char *out, int strict, const char **
 			*why = "contains U+0000 (NUL)";
 			return -1;
 		}
-		/* \\u escapes never take more bytes than their 6 (or 12) source characters. */
+		/* \u escapes never take more bytes than their 6 (or 12) source characters. */
 		o += put_utf8(out + o, (unsigned long)cp);
 	}
 	out[o] = '\0';
