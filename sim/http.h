@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "core/jbuf.h"
-#include "sim/auth.h"
+#include "sim/principal.h"
 
 struct mg_connection;
 struct mg_request_info;

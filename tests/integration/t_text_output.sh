@@ -5,16 +5,16 @@
 # by line whatever the journal holds (bodies that are not JSON, empty bodies, a body crafted to look
 # accepted, logins with newlines and ESC, and old rows written before this check with bytes that are
 # not UTF-8); the text tables carry no raw control byte.
-. "$(dirname "$0")/lib.sh"
-it_init text_output
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 
 port=$(free_port)
-printf 'people-%s' "$RANDOM$RANDOM" >"$IT_DIR/people.secret"
+printf 'people-%s' "$RANDOM$RANDOM" >"$T_DIR/people.secret"
 write_hookd_config "$port" <<INI
 [source people]
 scheme = hmac
-secret_file = $IT_DIR/people.secret
+secret_file = $T_DIR/people.secret
 signature_header = X-Hub-Signature-256
 prefix = sha256=
 algorithm = sha256
@@ -26,23 +26,23 @@ map.type = /action
 map.employee_id = /employee/id
 map.email = ?/employee/email
 INI
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
+start_hookd || { fail "hookd starts"; t_done; exit 1; }
 
-# okta BODY: posts an Okta delivery; prints the status, the answer in $IT_DIR/last.body.
+# okta BODY: posts an Okta delivery; prints the status, the answer in $T_DIR/last.body.
 okta() {
-	tls_curl "$HOOKD_URL/hooks/okta" -o "$IT_DIR/last.body" -w '%{http_code}' -H "Authorization: $HOOK_SECRET" \
+	tls_curl "$HOOKD_URL/hooks/okta" -o "$T_DIR/last.body" -w '%{http_code}' -H "Authorization: $HOOK_SECRET" \
 		-H 'Content-Type: application/json' --data-binary "$1"
 }
 # hr ID FILE: posts the bytes of FILE as a signed HR delivery with delivery id ID; prints the status.
 hr() {
 	local sig
-	sig=$(openssl dgst -sha256 -hmac "$(cat "$IT_DIR/people.secret")" -r <"$2" | cut -d' ' -f1)
-	tls_curl "$HOOKD_URL/hooks/hr/people" -o "$IT_DIR/last.body" -w '%{http_code}' -H 'Content-Type: application/json' \
+	sig=$(openssl dgst -sha256 -hmac "$(cat "$T_DIR/people.secret")" -r <"$2" | cut -d' ' -f1)
+	tls_curl "$HOOKD_URL/hooks/hr/people" -o "$T_DIR/last.body" -w '%{http_code}' -H 'Content-Type: application/json' \
 		-H "X-Hub-Signature-256: sha256=$sig" -H "X-Delivery-Id: $1" --data-binary "@$2"
 }
 error_is() { python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); assert b["error"]==sys.argv[2] and sys.argv[3] in b["message"], b' \
-	"$IT_DIR/last.body" "$1" "$2"; }
-events_jsonl() { "$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json --limit 1000; }
+	"$T_DIR/last.body" "$1" "$2"; }
+events_jsonl() { "$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --limit 1000; }
 
 echo "# Okta deliveries that are not text, or name a field twice, are refused"
 env_of() { printf '{"eventId":"%s","data":{"events":[%s]}}' "$1" "$2"; }
@@ -64,20 +64,20 @@ check_eq "an Okta login with newlines and ESC is accepted" \
 	"$(okta "$(env_of h1 "{\"uuid\":\"h1-0\",\"eventType\":\"user.lifecycle.create\",\"target\":[{\"type\":\"User\",\"id\":\"00uH\",\"alternateId\":\"$login\"}]}")")" 200
 check_eq "an explicit uuid E#0 and eventId E's first uuid-less event are two events" \
 	"$(okta "$(env_of E '{"eventType":"user.lifecycle.create"},{"uuid":"E#0","eventType":"user.lifecycle.create"}')")" 200
-printf 'x","status":"accepted' >"$IT_DIR/notjson"
-check_eq "a signed HR body that is not JSON gets 422" "$(hr d-notjson "$IT_DIR/notjson")" 422
-: >"$IT_DIR/empty"
-check_eq "an empty signed HR body gets 422" "$(hr d-empty "$IT_DIR/empty")" 422
-printf '{"action":"employee.hired","employee":{"id":"7","email":"a@example.com\\u0000@evil.example"}}' >"$IT_DIR/nul"
-check_eq "an HR email with a \\u0000 gets 422" "$(hr d-nul "$IT_DIR/nul")" 422
+printf 'x","status":"accepted' >"$T_DIR/notjson"
+check_eq "a signed HR body that is not JSON gets 422" "$(hr d-notjson "$T_DIR/notjson")" 422
+: >"$T_DIR/empty"
+check_eq "an empty signed HR body gets 422" "$(hr d-empty "$T_DIR/empty")" 422
+printf '{"action":"employee.hired","employee":{"id":"7","email":"a@example.com\\u0000@evil.example"}}' >"$T_DIR/nul"
+check_eq "an HR email with a \\u0000 gets 422" "$(hr d-nul "$T_DIR/nul")" 422
 check "... naming the field" error_is unmappable_payload "map.email: /employee/email contains U+0000"
-printf '{"action":"employee.hired","employee":{"id":"7","id":"8"}}' >"$IT_DIR/dup"
-check_eq "an HR employee id given twice gets 422" "$(hr d-dup "$IT_DIR/dup")" 422
-printf '{"action":"employee.hired","employee":{"id":"9","email":"b@example.com\\n10 forged row\\u001b[31m"}}\n\n' >"$IT_DIR/hostile"
-check_eq "an HR email with a newline and ESC is accepted" "$(hr d-hostile "$IT_DIR/hostile")" 200
+printf '{"action":"employee.hired","employee":{"id":"7","id":"8"}}' >"$T_DIR/dup"
+check_eq "an HR employee id given twice gets 422" "$(hr d-dup "$T_DIR/dup")" 422
+printf '{"action":"employee.hired","employee":{"id":"9","email":"b@example.com\\n10 forged row\\u001b[31m"}}\n\n' >"$T_DIR/hostile"
+check_eq "an HR email with a newline and ESC is accepted" "$(hr d-hostile "$T_DIR/hostile")" 200
 
 # Rows written before these checks existed: bytes that are not UTF-8, raw controls, a body cut at a NUL.
-python3 - "$IT_DIR/hookd.db" <<'EOF' || fail "old rows can be written"
+python3 - "$T_DIR/hookd.db" <<'EOF' || fail "old rows can be written"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 ins = ("INSERT INTO events (source, dedupe_key, type, received_ms, subject_login, status, reason, raw) "
@@ -93,16 +93,16 @@ db.commit()
 EOF
 
 echo "# --json is JSON Lines"
-events_jsonl >"$IT_DIR/events.jsonl"
-"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json >"$IT_DIR/jobs.jsonl"
-check "every events line and jobs line parses as one JSON object (strict UTF-8)" python3 - "$IT_DIR/events.jsonl" "$IT_DIR/jobs.jsonl" <<'EOF'
+events_jsonl >"$T_DIR/events.jsonl"
+"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json >"$T_DIR/jobs.jsonl"
+check "every events line and jobs line parses as one JSON object (strict UTF-8)" python3 - "$T_DIR/events.jsonl" "$T_DIR/jobs.jsonl" <<'EOF'
 import json, sys
 for path in sys.argv[1:]:
     for n, line in enumerate(open(path, "rb").read().decode("utf-8").split("\n")[:-1]):
         assert isinstance(json.loads(line), dict), (path, n, line)
 EOF
-py_events() { python3 -c "import json,sys; ev=[json.loads(l) for l in open('$IT_DIR/events.jsonl')]; by={e['dedupe_key']:e for e in ev}; $1"; }
-check_eq "one line per stored event" "$(wc -l <"$IT_DIR/events.jsonl")" 10
+py_events() { python3 -c "import json,sys; ev=[json.loads(l) for l in open('$T_DIR/events.jsonl')]; by={e['dedupe_key']:e for e in ev}; $1"; }
+check_eq "one line per stored event" "$(wc -l <"$T_DIR/events.jsonl")" 10
 check_eq "the E#0 events have two keys" "$(py_events "print(sorted(k for k in by if k.endswith('E#0')))")" "['E#0', '~E#0']"
 check_eq "a body that is not JSON is a JSON string, and its row stays rejected" \
 	"$(py_events "e=by['rejected:d-notjson']; print(e['status'], e['raw'])")" 'rejected x","status":"accepted'
@@ -115,11 +115,11 @@ check_eq "an old row crafted to look accepted stays rejected, its body a string"
 check_eq "an old row's bytes that are not UTF-8 come back as U+FFFD, its body that is no longer JSON as a string" \
 	"$(py_events "print(ascii(by['old-1']['subject_login']), ascii(by['old-1']['raw']))")" "'old\\ufffd\\x1b[2J\\r\\nrow' '{\"a\":\"\\ufffd\\x1b\"}'"
 check_eq "a job's stored params that are not JSON are a string" \
-	"$(python3 -c "import json; print([json.loads(l)['params'] for l in open('$IT_DIR/jobs.jsonl')])")" "['{\"login\":\"a\"} junk']"
+	"$(python3 -c "import json; print([json.loads(l)['params'] for l in open('$T_DIR/jobs.jsonl')])")" "['{\"login\":\"a\"} junk']"
 
 echo "# text tables escape control characters"
-"$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --limit 1000 >"$IT_DIR/events.txt"
-"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" >"$IT_DIR/jobs.txt"
+"$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --limit 1000 >"$T_DIR/events.txt"
+"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" >"$T_DIR/jobs.txt"
 # no_controls FILE ROWS: no control byte but the line ends, no C1 control, and ROWS lines after the header.
 no_controls() {
 	python3 - "$1" "$2" <<'EOF'
@@ -132,10 +132,10 @@ assert not any(0x80 <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e for c in t),
 assert t.count("\n") == int(sys.argv[2]) + 1, t
 EOF
 }
-check "hookd events prints no raw control byte and one line per event" no_controls "$IT_DIR/events.txt" 10
-check "... the login's escapes are visible instead" grep -qF 'evil\n99' "$IT_DIR/events.txt"
-check "hookd jobs prints no raw control byte and one line per job" no_controls "$IT_DIR/jobs.txt" 1
-check "... the error's ESC is shown as \\x1b" grep -qF 'E0000001: \x1b]0;t\x07\xff' "$IT_DIR/jobs.txt"
+check "hookd events prints no raw control byte and one line per event" no_controls "$T_DIR/events.txt" 10
+check "... the login's escapes are visible instead" grep -qF 'evil\n99' "$T_DIR/events.txt"
+check "hookd jobs prints no raw control byte and one line per job" no_controls "$T_DIR/jobs.txt" 1
+check "... the error's ESC is shown as \\x1b" grep -qF 'E0000001: \x1b]0;t\x07\xff' "$T_DIR/jobs.txt"
 check "hookd events --help documents JSON Lines" bash -c "'$HOOKD_BIN' events --help | grep -q 'JSON Lines'"
 
-it_done
+t_done
