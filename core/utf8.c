@@ -1,13 +1,27 @@
 /* utf8.c: UTF-8 validity (RFC 3629). */
 #include "core/utf8.h"
 
+/* The length a lead byte announces; 0 for bytes that never start a sequence (80-C1, F5-FF). */
+static size_t lead_len(unsigned c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}
+
 size_t utf8_seq_len(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned c = u[0];
-	if (c < 0x80)
+	size_t len = lead_len(c);
+	if (len == 1)
 		return 1;
-	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
 	if (len == 0 || len > n)
 		return 0;
 	for (size_t i = 1; i < len; i++)

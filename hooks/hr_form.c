@@ -49,7 +49,12 @@ static int next_pair(struct slice *rest, struct slice *name, struct slice *value
 }
 
 /* Why a form body was refused; each code below has its message in hr_form_to_json. */
-enum { BAD_FORM = -1, NO_MEMORY = -2, BAD_TEXT = -3, TWICE = -4 };
+enum form_rc {
+	BAD_FORM = -1,
+	NO_MEMORY = -2,
+	BAD_TEXT = -3,
+	TWICE = -4,
+};
 
 /* 1 when s is text: valid UTF-8 without NUL (a %00 or a byte that is no UTF-8 is not). */
 static int is_text(struct slice s)

@@ -16,11 +16,11 @@ static char *escaped(const char *s, size_t n)
 	return jbuf_take(&b, NULL);
 }
 
-#define CHECK_ESC(in, want)                                  \
-	do {                                                 \
-		char *e_ = escaped((in), sizeof(in) - 1);    \
-		CHECK_STR(e_, (want));                       \
-		free(e_);                                    \
+#define CHECK_ESC(in, want)                               \
+	do {                                              \
+		char *e_ = escaped((in), sizeof(in) - 1); \
+		CHECK_STR(e_, (want));                    \
+		free(e_);                                 \
 	} while (0)
 
 static void test_escape(void)
@@ -31,8 +31,8 @@ static void test_escape(void)
 	CHECK_ESC("a\0b", "a\\x00b");
 	CHECK_ESC("\xc3\xa9 \xf0\x9f\x98\x80", "\xc3\xa9 \xf0\x9f\x98\x80");
 	CHECK_ESC("bad\xff\xc3", "bad\\xff\\xc3");
-	CHECK_ESC("\xc2\x9b" "31m", "\\u{009b}31m");        /* C1 CSI */
-	CHECK_ESC("\xe2\x80\xae" "moc.evil", "\\u{202e}moc.evil"); /* right-to-left override */
+	CHECK_ESC("\302\23331m", "\\u{009b}31m");		/* C1 CSI, in UTF-8 */
+	CHECK_ESC("\342\200\256moc.evil", "\\u{202e}moc.evil"); /* right-to-left override */
 	CHECK_ESC("\xe2\x80\xa8", "\\u{2028}");
 	struct out_row r = { 0 };
 	CHECK_STR(out_safe(&r, NULL), "-");

@@ -30,13 +30,13 @@ static int text_of(const char *s, const char *key, char **out, const char **why)
 static void test_document_is_utf8(void)
 {
 	static const char *const bad[] = {
-		"{\"a\":\"\xff\"}",         /* not a UTF-8 byte */
-		"{\"a\":\"\xc0\x80\"}",     /* overlong NUL */
-		"{\"a\":\"\xed\xa0\x80\"}", /* a surrogate, UTF-8 encoded */
+		"{\"a\":\"\xff\"}",		/* not a UTF-8 byte */
+		"{\"a\":\"\xc0\x80\"}",		/* overlong NUL */
+		"{\"a\":\"\xed\xa0\x80\"}",	/* a surrogate, UTF-8 encoded */
 		"{\"a\":\"\xf4\x90\x80\x80\"}", /* past U+10FFFF */
-		"{\"a\":\"\xc3\"}",         /* truncated */
-		"{\"a\":\"x\ty\"}",         /* raw control character in a string */
-		"{\"a\":\"x\x1b[2Jy\"}",    /* raw ESC */
+		"{\"a\":\"\xc3\"}",		/* truncated */
+		"{\"a\":\"x\ty\"}",		/* raw control character in a string */
+		"{\"a\":\"x\x1b[2Jy\"}",	/* raw ESC */
 	};
 	struct json j;
 	char err[128];
