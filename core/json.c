@@ -48,6 +48,113 @@ static const char *scan(const char *js, size_t len)
 	return NULL;
 }
 
+/* A token's first and one-past-last byte, quotes included. */
+static int tok_begin(const jsmntok_t *t)
+{
+	return t->type == JSMN_STRING ? t->start - 1 : t->start;
+}
+
+static int tok_end(const jsmntok_t *t)
+{
+	return t->type == JSMN_STRING ? t->end + 1 : t->end;
+}
+
+/* 1 when js[a..b) is white space around exactly one sep, or (sep 0) white space only. */
+static int gap_ok(const char *js, int a, int b, char sep)
+{
+	int seen = 0;
+	for (int i = a; i < b; i++) {
+		char c = js[i];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		if (c != sep || seen++)
+			return 0;
+	}
+	return sep == 0 || seen == 1;
+}
+
+static size_t digits(const char *p, size_t n, size_t i)
+{
+	size_t k = i;
+	while (k < n && p[k] >= '0' && p[k] <= '9')
+		k++;
+	return k - i;
+}
+
+/* RFC 8259 section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static int number_ok(const char *p, size_t n)
+{
+	size_t i = n && p[0] == '-', d = digits(p, n, i);
+	if (d == 0 || (d > 1 && p[i] == '0'))
+		return 0;
+	i += d;
+	if (i < n && p[i] == '.') {
+		if ((d = digits(p, n, ++i)) == 0)
+			return 0;
+		i += d;
+	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+		i += i + 1 < n && (p[i + 1] == '+' || p[i + 1] == '-') ? 2 : 1;
+		if ((d = digits(p, n, i)) == 0)
+			return 0;
+		i += d;
+	}
+	return i == n;
+}
+
+static int primitive_ok(const char *p, size_t n)
+{
+	return (n == 4 && (memcmp(p, "true", 4) == 0 || memcmp(p, "null", 4) == 0)) ||
+	       (n == 5 && memcmp(p, "false", 5) == 0) || number_ok(p, n);
+}
+
+/* Token k's place under its parent: a key's value after ':', a container's member after ',' (or first). */
+static int member_ok(const struct json *j, int k, int *last_end, int *count)
+{
+	const jsmntok_t *t = &j->tok[k], *p = &j->tok[t->parent];
+	if (p->type == JSMN_STRING) {
+		/* A value: its parent must be a key of an object, with this one value. */
+		if (p->parent < 0 || j->tok[p->parent].type != JSMN_OBJECT || p->size != 1)
+			return 0;
+		last_end[p->parent] = tok_end(t);
+		return gap_ok(j->js, tok_end(p), tok_begin(t), ':');
+	}
+	if (p->type == JSMN_PRIMITIVE || (p->type == JSMN_OBJECT && t->type != JSMN_STRING))
+		return 0;
+	int ok = gap_ok(j->js, last_end[t->parent], tok_begin(t), count[t->parent]++ ? ',' : 0);
+	last_end[t->parent] = tok_end(t);
+	return ok;
+}
+
+/*
+ * jsmn finds the tokens but lets some text through that is not JSON ("[1 2]", "[:,1]", "{\"a\":1,}",
+ * "{\"a\"}", "[tru]", "[01]"); RFC 8259's grammar is checked here in one pass over the tokens.
+ */
+static int grammar_ok(const struct json *j)
+{
+	int *last_end = malloc((size_t)j->ntok * sizeof(int)), *count = calloc((size_t)j->ntok, sizeof(int));
+	int ok = last_end && count && gap_ok(j->js, 0, tok_begin(&j->tok[0]), 0);
+	for (int k = 0; ok && k < j->ntok; k++) {
+		const jsmntok_t *t = &j->tok[k];
+		last_end[k] = t->start + 1;
+		if (t->type == JSMN_PRIMITIVE && !primitive_ok(j->js + t->start, (size_t)(t->end - t->start)))
+			ok = 0;
+		else if (k > 0 && (t->parent < 0 || t->parent >= k || !member_ok(j, k, last_end, count)))
+			ok = 0;
+	}
+	/* Then every container closes after its last member, and every key has exactly one value. */
+	for (int k = 0; ok && k < j->ntok; k++) {
+		const jsmntok_t *t = &j->tok[k];
+		if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY)
+			ok = count[k] == t->size && gap_ok(j->js, last_end[k], t->end - 1, 0);
+		else if (t->type == JSMN_STRING && t->parent >= 0 && j->tok[t->parent].type == JSMN_OBJECT)
+			ok = t->size == 1;
+	}
+	free(last_end);
+	free(count);
+	return ok;
+}
+
 int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char *err, size_t errlen)
 {
 	memset(j, 0, sizeof(*j));
@@ -107,13 +214,18 @@ int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char 
 		set_err(err, errlen, "trailing data after JSON value");
 		return -1;
 	}
-	for (size_t k = (size_t)tok[0].end; k < len; k++) {
+	for (size_t k = (size_t)tok_end(&tok[0]); k < len; k++) {
 		char c = js[k];
 		if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
 			json_free(j);
 			set_err(err, errlen, "trailing data after JSON value");
 			return -1;
 		}
+	}
+	if (!grammar_ok(j)) {
+		json_free(j);
+		set_err(err, errlen, "invalid JSON");
+		return -1;
 	}
 	return 0;
 }

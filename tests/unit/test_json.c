@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "core/utf8.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,11 +119,74 @@ static void test_writer_emits_utf8(void)
 	jbuf_free(&b);
 }
 
+/* jsmn's tokens come with RFC 8259's grammar checked on top: what jsmn lets through is refused. */
+static void test_grammar(void)
+{
+	static const char *const bad[] = {
+		"[:,1 [,: [:, 3, 3,3]],]",
+		"[1 2]",
+		"[1,]",
+		"[,1]",
+		"[1,,2]",
+		"{\"a\":1,}",
+		"{\"a\"}",
+		"{\"a\" 1}",
+		"{\"a\"::1}",
+		"{\"a\":1 \"b\":2}",
+		"{\"a\":1 2}",
+		"[\"a\":1]",
+		"[1:2]",
+		"[tru]",
+		"[nul]",
+		"[01]",
+		"[1.]",
+		"[.5]",
+		"[1e]",
+		"[-]",
+		"[+1]",
+		"[1.2.3]",
+		"[0x10]",
+		"[truex]",
+		"{,}",
+		"[1]]",
+		"{\"a\":{}:1}",
+	};
+	static const char *const good[] = {
+		"[]",
+		"{}",
+		" [ 1 , 2 ] ",
+		"{\"a\":[1,{\"b\":null}],\"c\":true}",
+		"[-0,0.5,1e10,-1.25E-3,2e+2]",
+		"\"top\"",
+		"0 ", /* jsmn needs a delimiter after a top-level number */
+		"[false, \"x\", [[]], {\"k\": {\"l\": []}}]",
+		"\n{\n \"a\" : 1\n}\n",
+	};
+	struct json j;
+	char err[64];
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse(&j, bad[i], err, sizeof(err));
+		CHECK(rc == -1);
+		if (rc == 0) {
+			fprintf(stderr, "  accepted: %s\n", bad[i]);
+			json_free(&j);
+		}
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int rc = parse(&j, good[i], err, sizeof(err));
+		CHECK(rc == 0);
+		if (rc < 0)
+			fprintf(stderr, "  refused: %s (%s)\n", good[i], err);
+		json_free(&j);
+	}
+}
+
 int main(void)
 {
 	test_document_is_utf8();
 	test_text_refuses_what_is_not_text();
 	test_keys_are_exact();
 	test_writer_emits_utf8();
+	test_grammar();
 	return check_report("test_json");
 }
