@@ -53,8 +53,10 @@ static char *user_params(int argc, char **argv, const char *login)
 	jbuf_key(&b, "subject");
 	jbuf_obj_open(&b);
 	jbuf_key_str(&b, "login", login);
-	static const char *const fields[][2] = { { "--email", "email" },	   { "--first-name", "first_name" },
-						 { "--last-name", "last_name" }, { "--personal-email", "personal_email" },
+	static const char *const fields[][2] = { { "--email", "email" },
+						 { "--first-name", "first_name" },
+						 { "--last-name", "last_name" },
+						 { "--personal-email", "personal_email" },
 						 { "--department", "department" } };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *v = arg_value(argc, argv, fields[i][0]);
@@ -103,8 +105,7 @@ int cli_user(int argc, char **argv)
 	action_list(verbs, sizeof(verbs), "|", 1);
 	if (argc < 3 || cli_wants_help(argc, argv)) {
 		printf("usage: hookd user %s LOGIN -c FILE [options]\n\n", verbs);
-		puts(
-		     "Journals an operator event with one job; a running `hookd serve` (or any instance\n"
+		puts("Journals an operator event with one job; a running `hookd serve` (or any instance\n"
 		     "sharing the journal) runs it. Every action reads the user first: create reuses an\n"
 		     "existing login, activate sends the first activation email only to a STAGED user (the\n"
 		     "user becomes PROVISIONED, not ACTIVE), resend uses reactivate?sendEmail=true.\n\n"
@@ -138,11 +139,19 @@ int cli_user(int argc, char **argv)
 		char key[64], type[64];
 		random_id(key, sizeof(key));
 		snprintf(type, sizeof(type), "admin.user.%s", verb);
-		struct job_spec js = { .action = action, .rule = "admin", .subject = login, .params = params,
-				       .job_key = key };
-		struct journal_event ev = { .source = "admin", .dedupe_key = key, .delivery_id = key, .type = type,
-					    .subject_id = login, .subject_login = login, .subject_json = NULL,
-					    .raw = slice_cstr(params), .jobs = &js, .njobs = 1 };
+		struct job_spec js = {
+			.action = action, .rule = "admin", .subject = login, .params = params, .job_key = key
+		};
+		struct journal_event ev = { .source = "admin",
+					    .dedupe_key = key,
+					    .delivery_id = key,
+					    .type = type,
+					    .subject_id = login,
+					    .subject_login = login,
+					    .subject_json = NULL,
+					    .raw = slice_cstr(params),
+					    .jobs = &js,
+					    .njobs = 1 };
 		enum journal_outcome out;
 		if (journal_commit(j, &ev, 1, &out, err, sizeof(err)) == 0) {
 			struct journal_query q = { .limit = 1, .job_key = key };
@@ -189,7 +198,8 @@ static struct okta_client *open_okta(struct config *c, struct okta_opts *o, stru
 	char msg[300];
 	int rc = okta_opts_from_config(c, o);
 	if (rc != 0) {
-		fputs(rc == 1 ? "hookd: no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL)\n" : config_errors(c),
+		fputs(rc == 1 ? "hookd: no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL)\n"
+			      : config_errors(c),
 		      stderr);
 		return NULL;
 	}
@@ -224,8 +234,9 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 		fprintf(stderr, "hookd: [okta_hook] auth_value or auth_value_file is needed: Okta sends it back\n");
 		return 2;
 	}
-	char *list = strdup(events ? events : "user.lifecycle.create,user.lifecycle.activate,user.lifecycle.reactivate,"
-					      "user.lifecycle.deactivate,user.account.update_profile,system.email.delivery");
+	char *list = strdup(events ? events
+				   : "user.lifecycle.create,user.lifecycle.activate,user.lifecycle.reactivate,"
+				     "user.lifecycle.deactivate,user.account.update_profile,system.email.delivery");
 	const char *types[64];
 	size_t nt = 0;
 	for (char *save = NULL, *t = strtok_r(list, ", ", &save); t && nt < 64; t = strtok_r(NULL, ", ", &save))
@@ -234,8 +245,8 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 	struct okta_eventhook h = { 0 }, v = { 0 };
 	char msg[300];
 	int rc = 1;
-	if (okta_eventhook_create(cl, name ? name : "hookd", url, config_get(c, "okta_hook", NULL, "auth_header"), secret,
-				  types, nt, &h, &e) < 0) {
+	if (okta_eventhook_create(cl, name ? name : "hookd", url, config_get(c, "okta_hook", NULL, "auth_header"),
+				  secret, types, nt, &h, &e) < 0) {
 		print_error("creating the event hook failed: ", okta_error_format(&e, msg, sizeof(msg)));
 	} else if (okta_eventhook_verify(cl, h.id, &v, &e) < 0) {
 		struct out_row o = { 0 };

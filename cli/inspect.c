@@ -48,9 +48,9 @@ static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 			i++;
 			enum job_state st;
 			if (journal_job_state_parse(v, &st) < 0) {
-				fprintf(stderr, "hookd: --state is %s, %s, %s or %s\n", journal_job_states[JOB_STATE_PENDING],
-					journal_job_states[JOB_STATE_RUNNING], journal_job_states[JOB_STATE_DONE],
-					journal_job_states[JOB_STATE_DEAD]);
+				fprintf(stderr, "hookd: --state is %s, %s, %s or %s\n",
+					journal_job_states[JOB_STATE_PENDING], journal_job_states[JOB_STATE_RUNNING],
+					journal_job_states[JOB_STATE_DONE], journal_job_states[JOB_STATE_DEAD]);
 				return -1;
 			}
 		} else if (jobs && strcmp(argv[i], "retry") == 0 && v) {
@@ -136,7 +136,8 @@ static int print_events(const struct event_row *r, size_t n, int json)
 			rc |= event_json(&r[i]);
 		return rc;
 	}
-	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS", "STATUS");
+	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS",
+	       "STATUS");
 	struct out_row o = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		char t[40];
@@ -191,7 +192,8 @@ static int print_jobs(const struct job *r, size_t n, int json)
 		int done = journal_job_state_parse(r[i].state, &st) == 0 && st == JOB_STATE_DONE;
 		const char *note = done ? r[i].result : r[i].last_error;
 		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, out_safe(&o, r[i].action),
-		       out_safe(&o, r[i].state), r[i].attempts, t, out_safe(&o, r[i].subject), note ? out_safe(&o, note) : "");
+		       out_safe(&o, r[i].state), r[i].attempts, t, out_safe(&o, r[i].subject),
+		       note ? out_safe(&o, note) : "");
 		out_row_clear(&o);
 	}
 	return rc;

@@ -30,9 +30,9 @@ struct config {
 	size_t n, cap;
 	struct jbuf errs;
 	size_t nerr;
-	int line;		/* line the reader is on */
-	struct section *cur;	/* section of the current line */
-	char cur_raw[256];	/* raw header of the current section, to notice a new one */
+	int line;	     /* line the reader is on */
+	struct section *cur; /* section of the current line */
+	char cur_raw[256];   /* raw header of the current section, to notice a new one */
 };
 
 static void add_error(struct config *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -418,8 +418,11 @@ static void check_types(struct config *c)
 			}
 			if (bad)
 				config_report(c, s->kind, s->name, s->e[k].key, "'%s' is not a valid %s", val,
-					      sk->type == CFG_INT ? "integer" : sk->type == CFG_SIZE ? "size" : "duration");
-			else if ((sk->type == CFG_INT || sk->type == CFG_SIZE || sk->type == CFG_MS) && out_of_range(sk, v))
+					      sk->type == CFG_INT    ? "integer"
+					      : sk->type == CFG_SIZE ? "size"
+								     : "duration");
+			else if ((sk->type == CFG_INT || sk->type == CFG_SIZE || sk->type == CFG_MS) &&
+				 out_of_range(sk, v))
 				report_range(c, s, s->e[k].key, sk);
 		}
 	}
@@ -689,8 +692,8 @@ size_t config_prefixed_count(const struct config *c, const char *section, const 
 	return n;
 }
 
-int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix,
-		       size_t idx, const char **key, const char **value)
+int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix, size_t idx,
+		       const char **key, const char **value)
 {
 	const struct section *s = find_section(c, section, name);
 	size_t pl = strlen(prefix);
@@ -750,7 +753,8 @@ void config_print_reference(void)
 	const char *last = "";
 	for (const struct cfg_key *k = cfg_schema; k->section; k++) {
 		if (strcmp(last, k->section) != 0) {
-			printf("\n### [%s]\n\n| key | type | default | range | meaning |\n|---|---|---|---|---|\n", k->section);
+			printf("\n### [%s]\n\n| key | type | default | range | meaning |\n|---|---|---|---|---|\n",
+			       k->section);
 			last = k->section;
 		}
 		char range[64] = "";
@@ -760,6 +764,7 @@ void config_print_reference(void)
 			printf("| `%s` / `%s_file` | %s | %s | %s | %s |\n", k->key, k->key, types[k->type],
 			       k->def ? k->def : "", range, k->doc);
 		else
-			printf("| `%s` | %s | %s | %s | %s |\n", k->key, types[k->type], k->def ? k->def : "", range, k->doc);
+			printf("| `%s` | %s | %s | %s | %s |\n", k->key, types[k->type], k->def ? k->def : "", range,
+			       k->doc);
 	}
 }

@@ -5,7 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum cfg_type { CFG_STR, CFG_INT, CFG_SIZE, CFG_MS, CFG_BOOL, CFG_SECRET, CFG_LIST };
+enum cfg_type {
+	CFG_STR,
+	CFG_INT,
+	CFG_SIZE,
+	CFG_MS,
+	CFG_BOOL,
+	CFG_SECRET,
+	CFG_LIST,
+};
 
 /*
  * One known key. section is a plain name ("server") or a kind followed by " *" for named
@@ -48,8 +56,8 @@ const char *config_errors(const struct config *c);
  * Records a problem with a value, located at the line where section/name/key was set.
  * name is NULL for plain sections; key may be NULL to point at the section.
  */
-void config_report(struct config *c, const char *section, const char *name, const char *key,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void config_report(struct config *c, const char *section, const char *name, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* Value of a key (or its schema default when unset); NULL when neither exists. name NULL for plain sections. */
 const char *config_get(const struct config *c, const char *section, const char *name, const char *key);
@@ -75,8 +83,8 @@ size_t config_section_count(const struct config *c, const char *kind);
 const char *config_section_name(const struct config *c, const char *kind, size_t idx);
 /* Keys of a section that start with prefix ("map."), in file order: count, then key and value. */
 size_t config_prefixed_count(const struct config *c, const char *section, const char *name, const char *prefix);
-int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix,
-		       size_t idx, const char **key, const char **value);
+int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix, size_t idx,
+		       const char **key, const char **value);
 
 /* Parses durations ("250ms", "30s", "5m", "2h", "1d", bare number = seconds) to milliseconds. */
 int config_parse_ms(const char *s, int64_t *out);

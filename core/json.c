@@ -200,8 +200,11 @@ int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char 
 	}
 	if (n <= 0) {
 		free(tok);
-		set_err(err, errlen, n == 0 ? "empty document" : n == JSMN_ERROR_PART ? "truncated JSON" :
-				     n == JSMN_ERROR_NOMEM ? "too many JSON tokens" : "invalid JSON");
+		set_err(err, errlen,
+			n == 0			? "empty document"
+			: n == JSMN_ERROR_PART	? "truncated JSON"
+			: n == JSMN_ERROR_NOMEM ? "too many JSON tokens"
+						: "invalid JSON");
 		return -1;
 	}
 	j->js = js;

@@ -39,10 +39,18 @@ static void from_error(struct action_result *r, const char *what, const struct o
 static const struct {
 	const char *field, *attr;
 } profile_map[] = {
-	{ "login", "login" },		  { "email", "email" },		    { "first_name", "firstName" },
-	{ "last_name", "lastName" },	  { "personal_email", "secondEmail" }, { "employee_id", "employeeNumber" },
-	{ "department", "department" }, { "manager", "manager" },	    { "title", "title" },
-	{ "display_name", "displayName" }, { "mobile_phone", "mobilePhone" }, { "locale", "locale" },
+	{ "login", "login" },
+	{ "email", "email" },
+	{ "first_name", "firstName" },
+	{ "last_name", "lastName" },
+	{ "personal_email", "secondEmail" },
+	{ "employee_id", "employeeNumber" },
+	{ "department", "department" },
+	{ "manager", "manager" },
+	{ "title", "title" },
+	{ "display_name", "displayName" },
+	{ "mobile_phone", "mobilePhone" },
+	{ "locale", "locale" },
 	{ "time_zone", "timezone" },
 };
 
@@ -52,7 +60,7 @@ struct run {
 	struct mailer *mail;
 	const struct job *job;
 	const struct json *params; /* NULL: the job has no params or they are not JSON */
-	int lc;                    /* the action's lifecycle row (enum lc_action), -1: none */
+	int lc;			   /* the action's lifecycle row (enum lc_action), -1: none */
 };
 
 /* Largest job params document (rules.c writes it from one event's subject and the rule's options). */
@@ -234,11 +242,13 @@ static void lifecycle(const struct run *x, struct action_result *r)
 	if (self_mail) {
 		a = LC_ACTIVATE_NOW;
 		if (!mail) {
-			result(r, ACTION_FAIL, "send_email = false needs [mail] smtp_url: hookd must mail the link itself");
+			result(r, ACTION_FAIL,
+			       "send_email = false needs [mail] smtp_url: hookd must mail the link itself");
 			goto out;
 		}
 		if (st != LC_NOT_FOUND && !(to = personal_address(x->params, &u))) {
-			result(r, ACTION_FAIL, "send_email = false needs a personal_email (or Okta secondEmail) to mail the link to");
+			result(r, ACTION_FAIL,
+			       "send_email = false needs a personal_email (or Okta secondEmail) to mail the link to");
 			goto out;
 		}
 	}
@@ -246,22 +256,14 @@ static void lifecycle(const struct run *x, struct action_result *r)
 	const char *status = lifecycle_status_name(st);
 	int rc = 0;
 	switch (d.verb) {
-	case LC_NOTHING:
-		result(r, ACTION_DONE, "nothing to do: %s", d.reason);
-		goto out;
+	case LC_NOTHING: result(r, ACTION_DONE, "nothing to do: %s", d.reason); goto out;
 	case LC_REFUSE:
 		/* A user not found may still be on its way (its create_user job): retry, then give up. */
 		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
 		goto out;
-	case LC_ACTIVATE:
-		rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e);
-		break;
-	case LC_REACTIVATE:
-		rc = okta_user_reactivate(c, u.id, d.send_email, self_mail ? &act : NULL, &e);
-		break;
-	case LC_DEACTIVATE:
-		rc = okta_user_deactivate(c, u.id, 0, &e);
-		break;
+	case LC_ACTIVATE: rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
+	case LC_REACTIVATE: rc = okta_user_reactivate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
+	case LC_DEACTIVATE: rc = okta_user_deactivate(c, u.id, 0, &e); break;
 	}
 	if (rc < 0) {
 		from_error(r, lifecycle_verb_name(d.verb), &e);
@@ -275,8 +277,10 @@ static void lifecycle(const struct run *x, struct action_result *r)
 		goto out;
 	}
 	result(r, ACTION_DONE, "%s%s: %s %s -> %s", lifecycle_verb_name(d.verb),
-	       d.verb == LC_DEACTIVATE ? "" : d.send_email ? "?sendEmail=true" : "?sendEmail=false", u.id, status,
-	       lifecycle_status_name(d.expect));
+	       d.verb == LC_DEACTIVATE ? ""
+	       : d.send_email	       ? "?sendEmail=true"
+				       : "?sendEmail=false",
+	       u.id, status, lifecycle_status_name(d.expect));
 	if (self_mail && d.verb != LC_DEACTIVATE)
 		deliver_link(mail, to, &u, &act, r);
 out:
@@ -317,7 +321,7 @@ static void update_profile(const struct run *x, struct action_result *r)
 static const struct action_def {
 	const char *name; /* as rules, jobs and the journal spell it */
 	const char *verb; /* `hookd user VERB`; NULL: not offered there */
-	int lc;           /* row of the lifecycle table (enum lc_action); -1: none */
+	int lc;		  /* row of the lifecycle table (enum lc_action); -1: none */
 	void (*run)(const struct run *x, struct action_result *r);
 	const char *help;
 } actions[ACTION_COUNT] = {
@@ -391,7 +395,8 @@ void action_print_reference(void)
 {
 	printf("\n### Actions (rule `do`)\n\n| action | `hookd user` | what it does |\n|---|---|---|\n");
 	for (int a = 0; a < ACTION_COUNT; a++)
-		printf("| `%s` | %s | %s |\n", actions[a].name, actions[a].verb ? actions[a].verb : "", actions[a].help);
+		printf("| `%s` | %s | %s |\n", actions[a].name, actions[a].verb ? actions[a].verb : "",
+		       actions[a].help);
 }
 
 void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out)
@@ -403,8 +408,7 @@ void action_run(struct okta_client *c, struct mailer *mail, const struct job *jo
 		return;
 	}
 	struct json pj;
-	int parsed = job->params &&
-		     json_parse(&pj, job->params, strlen(job->params), PARAMS_MAX_TOKENS, NULL, 0) == 0;
+	int parsed = job->params && json_parse(&pj, job->params, strlen(job->params), PARAMS_MAX_TOKENS, NULL, 0) == 0;
 	struct run x = { c, mail, job, parsed ? &pj : NULL, actions[id].lc };
 	actions[id].run(&x, out);
 	if (parsed)

@@ -20,7 +20,7 @@ enum action_id {
 	ACTION_RESEND_ACTIVATION,
 	ACTION_DEACTIVATE_USER,
 	ACTION_UPDATE_PROFILE,
-	ACTION_COUNT
+	ACTION_COUNT,
 };
 
 /* "create_user" -> ACTION_CREATE_USER ...; 0, or -1 for any other name (NULL included): never a default. */
@@ -44,9 +44,9 @@ enum action_status {
 
 struct action_result {
 	enum action_status status;
-	char text[512];         /* what happened, for the job record; never a secret */
+	char text[512];		/* what happened, for the job record; never a secret */
 	int64_t retry_after_ms; /* with ACTION_RETRY: earliest sensible retry, 0 = use backoff */
-	int rate_limited;       /* with ACTION_RETRY: Okta's rate limit stopped it; the attempt does not count */
+	int rate_limited;	/* with ACTION_RETRY: Okta's rate limit stopped it; the attempt does not count */
 };
 
 /*

@@ -37,15 +37,15 @@ enum lc_verb {
 
 /* The rule's options that the table consults. */
 struct lc_opts {
-	int send_email;       /* rule send_email (default 1): let Okta send the email */
+	int send_email;	      /* rule send_email (default 1): let Okta send the email */
 	int allow_reactivate; /* rule allow_reactivate (default 0): may bring a DEPROVISIONED user back */
 };
 
 struct lc_decision {
 	enum lc_verb verb;
-	int send_email;         /* for LC_ACTIVATE / LC_REACTIVATE: the explicit sendEmail value */
-	enum lc_status expect;  /* status the user should have afterwards */
-	const char *reason;     /* static text for the job record ("already sent: PROVISIONED") */
+	int send_email;	       /* for LC_ACTIVATE / LC_REACTIVATE: the explicit sendEmail value */
+	enum lc_status expect; /* status the user should have afterwards */
+	const char *reason;    /* static text for the job record ("already sent: PROVISIONED") */
 };
 
 /* Looks the cell up. Pure and thread-safe; o may be NULL (send_email 1, allow_reactivate 0). */

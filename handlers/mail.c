@@ -49,7 +49,8 @@ int mailer_from_config(struct config *c, struct mailer **out)
 		return -1;
 	int rc = 0;
 	if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
-		config_report(c, "mail", NULL, "smtp_url", "'%s' is not smtp://host[:port] or smtps://host[:port]", url);
+		config_report(c, "mail", NULL, "smtp_url", "'%s' is not smtp://host[:port] or smtps://host[:port]",
+			      url);
 		rc = -1;
 	}
 	const char *from = config_get(c, "mail", NULL, "from");
@@ -107,11 +108,14 @@ static char *message(const struct mailer *m, const char *to, const char *name, c
 	const char *domain = strchr(m->from, '@') + 1;
 	struct jbuf b;
 	jbuf_init(&b);
-	jbuf_printf(&b, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nMessage-ID: <%s@%s>\r\nSubject: %s\r\n", date, m->from, to,
-		    id, domain, m->subject);
-	jbuf_puts(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
-	jbuf_printf(&b, "Hello%s%s,\r\n\r\nyour account is ready. Open this link to set your password and sign in\r\n"
-			"for the first time:\r\n\r\n%s\r\n\r\nThe link works once and expires after a few days.\r\n",
+	jbuf_printf(&b, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nMessage-ID: <%s@%s>\r\nSubject: %s\r\n", date, m->from,
+		    to, id, domain, m->subject);
+	jbuf_puts(
+		&b,
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
+	jbuf_printf(&b,
+		    "Hello%s%s,\r\n\r\nyour account is ready. Open this link to set your password and sign in\r\n"
+		    "for the first time:\r\n\r\n%s\r\n\r\nThe link works once and expires after a few days.\r\n",
 		    name ? " " : "", name ? name : "", url);
 	return jbuf_take(&b, NULL);
 }

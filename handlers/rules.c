@@ -28,9 +28,9 @@ struct rule {
 	size_t nf;
 	int include_self, send_email, allow_reactivate;
 	int64_t delay_ms, days_before;
-	char *groups;     /* comma separated Okta group ids */
+	char *groups;	  /* comma separated Okta group ids */
 	char *date_field; /* subject field holding a date */
-	int at_min;       /* minutes after local midnight */
+	int at_min;	  /* minutes after local midnight */
 };
 
 struct rules {
@@ -125,7 +125,8 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 		config_report(c, "rule", name, NULL, "needs on = source:event.type");
 		rc = -1;
 	} else if (parse_on(on, r) < 0) {
-		config_report(c, "rule", name, "on", "'%s' is not source:event.type (e.g. okta:user.lifecycle.create)", on);
+		config_report(c, "rule", name, "on", "'%s' is not source:event.type (e.g. okta:user.lifecycle.create)",
+			      on);
 		rc = -1;
 	}
 	if (!act) {
@@ -190,9 +191,12 @@ static char *event_field(const struct journal_event *ev, const struct json *subj
 	struct {
 		const char *name, *value;
 	} cols[] = {
-		{ "source", ev->source },	     { "type", ev->type },
-		{ "subject_id", ev->subject_id },    { "subject_login", ev->subject_login },
-		{ "subject_name", ev->subject_name }, { "actor_id", ev->actor_id },
+		{ "source", ev->source },
+		{ "type", ev->type },
+		{ "subject_id", ev->subject_id },
+		{ "subject_login", ev->subject_login },
+		{ "subject_name", ev->subject_name },
+		{ "actor_id", ev->actor_id },
 	};
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (strcmp(field, cols[i].name) == 0)
@@ -303,8 +307,9 @@ static int add_job(struct rule_jobs *out, const struct rule *r, const struct jou
 	memset(js, 0, sizeof(*js));
 	js->action = r->action;
 	js->rule = r->name;
-	const char *subj = strcmp(ev->source, "okta") == 0 && ev->subject_id ? ev->subject_id :
-			   ev->subject_login ? ev->subject_login : ev->subject_id;
+	const char *subj = strcmp(ev->source, "okta") == 0 && ev->subject_id ? ev->subject_id
+			   : ev->subject_login				     ? ev->subject_login
+									     : ev->subject_id;
 	js->subject = subj;
 	js->params = keep(out, make_params(r, ev));
 	js->run_at_ms = r->date_field ? scheduled_at(r, ev, subject, now_ms) : now_ms + r->delay_ms;

@@ -83,7 +83,8 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	if (res->status == ACTION_RETRY && res->rate_limited) {
 		/* Okta's budget, not the job, stopped it: wait for the reset without using up an attempt */
 		oc = JOB_DEFER;
-		next = clock_now_ms() + (res->retry_after_ms > 0 ? res->retry_after_ms : workers_backoff_ms(&p->o, 1, rnd32()));
+		next = clock_now_ms() +
+		       (res->retry_after_ms > 0 ? res->retry_after_ms : workers_backoff_ms(&p->o, 1, rnd32()));
 	} else if (res->status == ACTION_RETRY && job->attempts < max) {
 		oc = JOB_RETRY;
 		int64_t delay = workers_backoff_ms(&p->o, job->attempts, rnd32());
@@ -104,7 +105,8 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	else if (rc == 1)
 		log_warn("job lease lost before its outcome was recorded", "job", id);
 	log_kv(oc == JOB_DEAD ? LOG_WARN : LOG_INFO, "job finished", "job", id, "action", job->action, "subject",
-	       job->subject, "outcome", journal_job_outcome_name(oc), "attempt", attempts, "result", res->text, (const char *)0);
+	       job->subject, "outcome", journal_job_outcome_name(oc), "attempt", attempts, "result", res->text,
+	       (const char *)0);
 }
 
 static void *worker_main(void *arg)
@@ -142,8 +144,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org,
-			      struct mailer *mail, char *err, size_t errlen)
+struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org, struct mailer *mail,
+			      char *err, size_t errlen)
 {
 	struct workers *p = calloc(1, sizeof(*p));
 	if (!p || !(p->w = calloc((size_t)(o->threads > 0 ? o->threads : 1), sizeof(*p->w)))) {

@@ -230,9 +230,12 @@ int hr_form_to_json(struct slice body, const char *field, struct jbuf *out, char
 		rc = put_object(body, buf, out);
 	free(buf);
 	if (rc == BAD_FORM)
-		return sig_fail(err, errlen, "form body has invalid percent-encoding, nests deeper than 16 or has more than 10000 fields");
+		return sig_fail(
+			err, errlen,
+			"form body has invalid percent-encoding, nests deeper than 16 or has more than 10000 fields");
 	if (rc == BAD_TEXT)
-		return sig_fail(err, errlen, "form body has a field name or value that is not text (%%00 or invalid UTF-8)");
+		return sig_fail(err, errlen,
+				"form body has a field name or value that is not text (%%00 or invalid UTF-8)");
 	if (rc == TWICE)
 		return sig_fail(err, errlen, "form body names a field twice (or a field and its members)");
 	if (rc < 0)

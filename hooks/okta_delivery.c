@@ -153,14 +153,14 @@ static int read_target(const struct json *j, int tok, struct okta_event *e, cons
 		return 0;
 	struct place tp = *at;
 	snprintf(tp.path, sizeof(tp.path), "%.40s.target(User)", at->path);
-	if (read_text(j, t, "id", &e->target_id, &tp) < 0 || read_text(j, t, "alternateId", &e->target_login, &tp) < 0 ||
+	if (read_text(j, t, "id", &e->target_id, &tp) < 0 ||
+	    read_text(j, t, "alternateId", &e->target_login, &tp) < 0 ||
 	    read_text(j, t, "displayName", &e->target_name, &tp) < 0)
 		return -1;
 	return 0;
 }
 
-static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err,
-		       size_t errlen)
+static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err, size_t errlen)
 {
 	const struct json *j = &d->doc;
 	struct place at = { .err = err, .errlen = errlen };

@@ -43,7 +43,7 @@ struct call {
 	char *url;
 	enum okta_bucket bucket;
 	int64_t deadline; /* monotonic ms */
-	char *bearer;     /* the token this attempt used (OAuth), a secret */
+	char *bearer;	  /* the token this attempt used (OAuth), a secret */
 };
 
 static int64_t mono_ms(void)
@@ -247,10 +247,14 @@ static int attempt(struct call *k, struct okta_http_resp *rs, struct okta_error 
 	}
 	left = k->deadline - mono_ms();
 	struct okta_http_req rq = {
-		.method = k->method, .url = k->url, .authorization = auth,
+		.method = k->method,
+		.url = k->url,
+		.authorization = auth,
 		.content_type = k->body ? "application/json" : NULL,
-		.body = k->body, .body_len = k->body ? strlen(k->body) : 0,
-		.timeout_ms = left, .connect_timeout_ms = left < 5000 ? left : 5000,
+		.body = k->body,
+		.body_len = k->body ? strlen(k->body) : 0,
+		.timeout_ms = left,
+		.connect_timeout_ms = left < 5000 ? left : 5000,
 	};
 	int rc = okta_http_do(k->c->h, &rq, rs, e);
 	secure_free(auth);
@@ -292,8 +296,8 @@ static void log_retry(const struct call *k, int n, int64_t wait, const struct ok
 	char msg[640], att[16], ms[24];
 	snprintf(att, sizeof(att), "%d", n + 1);
 	snprintf(ms, sizeof(ms), "%lld", (long long)wait);
-	log_warn("okta call failed, retrying", "method", k->method, "bucket", okta_bucket_name(k->bucket),
-		 "error", okta_error_format(e, msg, sizeof(msg)), "attempt", att, "wait_ms", ms);
+	log_warn("okta call failed, retrying", "method", k->method, "bucket", okta_bucket_name(k->bucket), "error",
+		 okta_error_format(e, msg, sizeof(msg)), "attempt", att, "wait_ms", ms);
 }
 
 static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
@@ -340,7 +344,9 @@ int okta_client_request(struct okta_client *c, const char *method, const char *p
 		return -1;
 	}
 	struct call k = {
-		.c = c, .method = method, .body = json_body,
+		.c = c,
+		.method = method,
+		.body = json_body,
 		.bucket = okta_bucket_for(method, path),
 		.deadline = mono_ms() + c->org->timeout_ms,
 	};

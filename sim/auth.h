@@ -16,7 +16,13 @@ enum {
 };
 
 /* What a route needs; "read" is also satisfied by the matching "manage" scope (as in Okta). */
-enum auth_need { NEED_NONE, NEED_USERS_READ, NEED_USERS_MANAGE, NEED_HOOKS_READ, NEED_HOOKS_MANAGE };
+enum auth_need {
+	NEED_NONE,
+	NEED_USERS_READ,
+	NEED_USERS_MANAGE,
+	NEED_HOOKS_READ,
+	NEED_HOOKS_MANAGE,
+};
 
 struct auth;
 struct oauth;

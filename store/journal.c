@@ -250,12 +250,12 @@ struct journal *journal_open(const struct journal_opts *o, char *err, size_t err
 	pthread_condattr_destroy(&ca);
 	char labels[64];
 	snprintf(labels, sizeof(labels), "backend=\"%s\"", be->name);
-	j->commit_seconds = metrics_histogram("hookd_journal_commit_seconds", labels,
-					      "Time to make one group of events durable");
+	j->commit_seconds =
+		metrics_histogram("hookd_journal_commit_seconds", labels, "Time to make one group of events durable");
 	j->batch_events = metrics_counter("hookd_journal_committed_events_total", labels,
 					  "Events written by group commits (stored or duplicate)");
-	j->commit_errors = metrics_counter("hookd_journal_commit_errors_total", labels,
-					   "Journal transactions that failed");
+	j->commit_errors =
+		metrics_counter("hookd_journal_commit_errors_total", labels, "Journal transactions that failed");
 	j->b = be->open(o, err, errlen);
 	if (!j->b)
 		goto fail;
@@ -370,9 +370,9 @@ void journal_events_free(struct event_row *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++) {
 		struct event_row *r = &rows[i];
-		char **s[] = { &r->source, &r->dedupe_key, &r->delivery_id, &r->type, &r->occurred_at, &r->subject_id,
-			       &r->subject_login, &r->subject_name, &r->actor_id, &r->status, &r->reason,
-			       &r->subject_json, &r->raw };
+		char **s[] = { &r->source,     &r->dedupe_key,	  &r->delivery_id,  &r->type,	  &r->occurred_at,
+			       &r->subject_id, &r->subject_login, &r->subject_name, &r->actor_id, &r->status,
+			       &r->reason,     &r->subject_json,  &r->raw };
 		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
 			free(*s[k]);
 	}
@@ -383,8 +383,8 @@ void journal_jobs_free(struct job *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++) {
 		struct job *r = &rows[i];
-		char **s[] = { &r->action, &r->rule, &r->subject, &r->params, &r->state, &r->lease_owner,
-			       &r->last_error, &r->result, &r->job_key };
+		char **s[] = { &r->action,	&r->rule,	&r->subject, &r->params, &r->state,
+			       &r->lease_owner, &r->last_error, &r->result,  &r->job_key };
 		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
 			free(*s[k]);
 	}
@@ -419,8 +419,7 @@ void journal_wake(struct journal *j)
 	pthread_mutex_unlock(&j->mu);
 }
 
-int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err,
-			  size_t errlen)
+int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)
 {
 	if (!j->be->rate_take) {
 		set_err(err, errlen, "this journal backend has no shared rate budget");
@@ -429,8 +428,8 @@ int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, in
 	return j->be->rate_take(j->b, bucket, reserve < 0 ? 0 : reserve, now_ms, err, errlen);
 }
 
-int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms,
-			char *err, size_t errlen)
+int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
+			size_t errlen)
 {
 	if (!j->be->rate_update) {
 		set_err(err, errlen, "this journal backend has no shared rate budget");

@@ -54,9 +54,9 @@ check_eq "nothing was journaled for them" "$("$HOOKD_BIN" events -c "$T_DIR/hook
 # Paths that are not a configured source, unauthenticated: a 404 with a JSON error, never a read past
 # the path (the old handler added strlen("/hooks/hr/") to "/hooks/hr"; the ASan build caught it).
 for p in /hooks/hr /hooks/hr/ /hooks/hrx /hooks/hr/bamboo /hooks/hr/bamboohrx /hooks/hr/bamboohr/x; do
-	code=$(tls_curl "$HOOKD_URL$p" -o "$IT_DIR/last.body" -w '%{http_code}' -X POST --data-binary '{}')
+	code=$(tls_curl "$HOOKD_URL$p" -o "$T_DIR/last.body" -w '%{http_code}' -X POST --data-binary '{}')
 	check_eq "POST $p is answered 404" "$code" 404
-	check_eq "with a JSON error" "$(jq_py '"error" in d and "message" in d' <"$IT_DIR/last.body")" True
+	check_eq "with a JSON error" "$(jq_py '"error" in d and "message" in d' <"$T_DIR/last.body")" True
 done
 check_eq "and hookd is still up" "$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
 

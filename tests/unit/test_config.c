@@ -81,7 +81,8 @@ static void test_env_overrides(void)
 	setenv("HOOKD_SERVER_THREADS", "4", 1);
 	setenv("HOOKD_RULE_OKTA_CREATED_DO", "resend_activation", 1);
 	setenv("HOOKD_OKTA_HOOK_AUTH_VALUE", "from-env", 1);
-	struct config *c = config_load_string("[server]\nthreads = 16\n[rule okta-created]\non = okta:a\ndo = x\n", "e.ini");
+	struct config *c =
+		config_load_string("[server]\nthreads = 16\n[rule okta-created]\non = okta:a\ndo = x\n", "e.ini");
 	int64_t v = 0;
 	CHECK(config_int(c, "server", NULL, "threads", &v) == 0 && v == 4);
 	CHECK_STR(config_get(c, "rule", "okta-created", "do"), "resend_activation");
@@ -176,7 +177,8 @@ static void test_ranges(void)
 	CHECK(config_int(c, "worker", NULL, "threads", &v) == 0 && v == 0);
 	config_free(c);
 	/* The bounds themselves are inside; a bad value is a type error, not also a range error. */
-	c = config_load_string("[server]\nthreads = 16384\nmax_body = 64 MiB\n[worker]\nlease = 5s\nmax_attempts = x\n", "b.ini");
+	c = config_load_string("[server]\nthreads = 16384\nmax_body = 64 MiB\n[worker]\nlease = 5s\nmax_attempts = x\n",
+			       "b.ini");
 	CHECK(config_error_count(c) == 1 && strstr(config_errors(c), "'x' is not a valid integer") != NULL);
 	CHECK(config_size(c, "server", NULL, "max_body", &v) == 0 && v == 64 * 1048576);
 	config_free(c);

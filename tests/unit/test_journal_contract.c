@@ -14,10 +14,15 @@ typedef struct journal *(*contract_open_fn)(void *ctx);
 
 static struct journal_event contract_ev(const char *source, const char *key, const struct job_spec *jobs, size_t njobs)
 {
-	return (struct journal_event){ .source = source, .dedupe_key = key, .delivery_id = key,
-				       .type = "user.lifecycle.create", .subject_id = "00u1",
-				       .subject_login = "ann@example.com", .raw = SLICE_LIT("{\"uuid\":\"x\"}"),
-				       .jobs = jobs, .njobs = njobs };
+	return (struct journal_event){ .source = source,
+				       .dedupe_key = key,
+				       .delivery_id = key,
+				       .type = "user.lifecycle.create",
+				       .subject_id = "00u1",
+				       .subject_login = "ann@example.com",
+				       .raw = SLICE_LIT("{\"uuid\":\"x\"}"),
+				       .jobs = jobs,
+				       .njobs = njobs };
 }
 
 static int contract_commit1(struct journal *j, const struct journal_event *e, enum journal_outcome *out)
@@ -170,7 +175,8 @@ static void contract_jobs(struct journal *j)
 	CHECK(journal_job_finish(j, b, "w2", JOB_DEFER, now - 1, "rate limit: wait 900 ms", err, sizeof(err)) == 0);
 	row = contract_job(j, b);
 	CHECK(row && strcmp(row->state, "pending") == 0 && row->run_at_ms == now - 1 && row->attempts == 1);
-	CHECK(row && row->lease_owner == NULL && row->last_error && strcmp(row->last_error, "rate limit: wait 900 ms") == 0);
+	CHECK(row && row->lease_owner == NULL && row->last_error &&
+	      strcmp(row->last_error, "rate limit: wait 900 ms") == 0);
 	journal_jobs_free(row, row ? 1 : 0);
 	CHECK(journal_job_finish(j, b, "w2", JOB_DEFER, now - 1, "not mine any more", err, sizeof(err)) == 1);
 	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
@@ -219,8 +225,12 @@ static void contract_jobs(struct journal *j)
 static void contract_job_key(struct journal *j)
 {
 	int64_t now = clock_now_ms();
-	struct job_spec k1 = { .action = "send_activation", .rule = "start", .subject = "emp-7", .params = "{\"v\":1}",
-			       .run_at_ms = now + 86400000, .job_key = "send_activation:emp-7" };
+	struct job_spec k1 = { .action = "send_activation",
+			       .rule = "start",
+			       .subject = "emp-7",
+			       .params = "{\"v\":1}",
+			       .run_at_ms = now + 86400000,
+			       .job_key = "send_activation:emp-7" };
 	struct job_spec k2 = k1;
 	k2.params = "{\"v\":2}";
 	k2.run_at_ms = now - 1000;
@@ -342,7 +352,8 @@ static void state_names(void)
 {
 	enum job_state st;
 	for (int i = 0; i < JOB_STATE_COUNT; i++)
-		CHECK(journal_job_state_parse(journal_job_state_name((enum job_state)i), &st) == 0 && st == (enum job_state)i);
+		CHECK(journal_job_state_parse(journal_job_state_name((enum job_state)i), &st) == 0 &&
+		      st == (enum job_state)i);
 	CHECK(journal_job_state_parse("dead", &st) == 0 && st == JOB_STATE_DEAD);
 	CHECK(journal_job_state_parse("DEAD", &st) == -1);
 	CHECK(journal_job_state_parse("", &st) == -1);

@@ -55,13 +55,14 @@ static void test_docs_sample(void)
 
 static void test_multi_event_and_target(void)
 {
-	const char *s = "{\"eventId\":\"d1\",\"data\":{\"events\":["
-			"{\"uuid\":\"u1\",\"eventType\":\"user.lifecycle.create\",\"published\":\"2026-01-01T00:00:00Z\","
-			"\"actor\":{\"id\":\"00uADMIN\",\"type\":\"User\"},"
-			"\"target\":[{\"type\":\"AppInstance\",\"id\":\"0oa1\"},{\"type\":\"User\",\"id\":\"00u1\","
-			"\"alternateId\":\"ann@example.com\",\"displayName\":\"Ann \\\"A\\\" Lee\"}]},"
-			"{\"uuid\":\"u2\",\"eventType\":\"user.lifecycle.activate\","
-			"\"outcome\":{\"result\":\"FAILURE\",\"reason\":\"bounced\"}}]}}";
+	const char *s =
+		"{\"eventId\":\"d1\",\"data\":{\"events\":["
+		"{\"uuid\":\"u1\",\"eventType\":\"user.lifecycle.create\",\"published\":\"2026-01-01T00:00:00Z\","
+		"\"actor\":{\"id\":\"00uADMIN\",\"type\":\"User\"},"
+		"\"target\":[{\"type\":\"AppInstance\",\"id\":\"0oa1\"},{\"type\":\"User\",\"id\":\"00u1\","
+		"\"alternateId\":\"ann@example.com\",\"displayName\":\"Ann \\\"A\\\" Lee\"}]},"
+		"{\"uuid\":\"u2\",\"eventType\":\"user.lifecycle.activate\","
+		"\"outcome\":{\"result\":\"FAILURE\",\"reason\":\"bounced\"}}]}}";
 	struct okta_delivery d;
 	char err[256] = "";
 	CHECK(parse(s, &d, err, sizeof(err)) == 0);
@@ -224,7 +225,8 @@ static void test_nul_is_refused(void)
 		"\"alternateId\":\"ceo@example.com\\u0000@evil.example\"}]}",
 		"data.events[0].target(User).alternateId contains U+0000 (NUL)");
 	refused("{\"uuid\":\"u1\",\"eventType\":\"t\\u0000x\"}", "data.events[0].eventType contains U+0000");
-	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"actor\":{\"id\":\"a\\u0000\"}}", "data.events[0].actor.id contains U+0000");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"actor\":{\"id\":\"a\\u0000\"}}",
+		"data.events[0].actor.id contains U+0000");
 }
 
 static void test_key_with_nul_is_another_key(void)
@@ -270,9 +272,12 @@ static void test_duplicates_are_refused(void)
 		"data.events[0].target(User).alternateId appears twice");
 	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"target\":[{\"type\":\"AppInstance\",\"type\":\"User\"}]}",
 		"data.events[0].target[0].type appears twice");
-	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"target\":[],\"target\":[]}", "data.events[0].target appears twice");
-	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"actor\":{\"id\":\"1\",\"id\":\"2\"}}", "data.events[0].actor.id appears twice");
-	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"outcome\":{},\"outcome\":{}}", "data.events[0].outcome appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"target\":[],\"target\":[]}",
+		"data.events[0].target appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"actor\":{\"id\":\"1\",\"id\":\"2\"}}",
+		"data.events[0].actor.id appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"outcome\":{},\"outcome\":{}}",
+		"data.events[0].outcome appears twice");
 	struct okta_delivery d;
 	char err[256] = "";
 	CHECK(parse("{\"eventId\":\"e\",\"eventId\":\"f\",\"data\":{\"events\":[]}}", &d, err, sizeof(err)) == -1);
