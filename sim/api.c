@@ -140,7 +140,15 @@ static int refuse(struct http_req *r, enum auth_need need)
 	if (need == NEED_NONE)
 		return 0;
 	const char *h = http_header_in(r, "Authorization");
-	if (auth_check(r->sim->auth, r->sim->oauth, h, sim_now_ms(r->sim), &r->who) < 0) {
+	long long now_ms = sim_now_ms(r->sim);
+	if (h && r->sim->oauth && strncmp(h, "DPoP ", 5) == 0) {
+		if (oauth_dpop_authenticate(r->sim->oauth, r, h + 5, &r->who) < 0)
+			return 1;
+	} else if (h && r->sim->oauth && strncmp(h, "Bearer ", 7) == 0 &&
+		   oauth_token_bound(r->sim->oauth, h + 7, now_ms)) {
+		oauth_bearer_refused(r->sim->oauth, r);
+		return 1;
+	} else if (auth_check(r->sim->auth, r->sim->oauth, h, now_ms, &r->who) < 0) {
 		if (h && strncmp(h, "Bearer ", 7) == 0)
 			http_add_header(r, "WWW-Authenticate", "Bearer realm=\"okta-sim\", error=\"invalid_token\"");
 		http_okta_error(r, 401, "E0000011", "Invalid token provided", NULL);

@@ -12,7 +12,7 @@ struct mg_request_info;
 struct sim;
 
 #define HTTP_MAX_SEG 10
-#define HTTP_MAX_HDR 6
+#define HTTP_MAX_HDR 8
 
 /* Per-request state; lives on the handler's stack. */
 struct http_req {

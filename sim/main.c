@@ -26,7 +26,8 @@
 static const char usage[] =
 	"usage: okta-sim --token TOKEN [--listen HOST:PORT] [--cert FILE --key FILE] [--hook-ca FILE]\n"
 	"                [--token-ttl DUR] [--rate-limit SPEC|off] [--oauth-client-id ID --oauth-public-key FILE]\n"
-	"                [--base-url URL] [--log-level LEVEL]\n"
+	"                [--oauth-dpop [--oauth-dpop-api-nonce] [--oauth-dpop-nonce-ttl DUR|0]] [--base-url URL]\n"
+	"                [--log-level LEVEL]\n"
 	"\n"
 	"A local stand-in for the parts of an Okta org that hookd uses, following Okta's Management API spec.\n"
 	"Prints its base URL on stdout (one line) once listening; serves until SIGTERM or SIGINT, then exits 0.\n"
@@ -43,6 +44,12 @@ static const char usage[] =
 	"                            bucket; 'off' never answers 429 (headers then say 1000000)\n"
 	"  --oauth-client-id ID      enable POST /oauth2/v1/token for this service app (private_key_jwt)...\n"
 	"  --oauth-public-key FILE   ...whose assertions verify with this PEM public key (RSA or EC P-256/384/521)\n"
+	"  --oauth-dpop              the app requires DPoP (RFC 9449): token requests need a DPoP proof with a server\n"
+	"                            nonce (400 invalid_dpop_proof / use_dpop_nonce + DPoP-Nonce), tokens are DPoP-bound\n"
+	"                            (token_type DPoP, cnf.jkt) and API calls need 'Authorization: DPoP' plus a proof\n"
+	"  --oauth-dpop-api-nonce    ...and API calls need a nonce too (401 WWW-Authenticate: DPoP error=\"use_dpop_nonce\")\n"
+	"  --oauth-dpop-nonce-ttl DUR  a nonce is handed out for DUR (default 24h, as Okta) and accepted 3 x DUR;\n"
+	"                            0: every nonce is stale at once (a client must give up, not loop)\n"
 	"  --base-url URL            the org URL clients use (default http(s)://HOST:PORT); JWT aud must be\n"
 	"                            URL/oauth2/v1/token and links in emails and _links start with it\n"
 	"  --log-level LEVEL         debug, info (default), warn or error; logs are JSON lines on stderr\n"
@@ -59,6 +66,7 @@ static const char usage[] =
 	"  POST /api/v1/users/{id}/lifecycle/reset_password?sendEmail=    ACTIVE|RECOVERY|PASSWORD_EXPIRED|LOCKED_OUT\n"
 	"  GET|POST /api/v1/eventHooks, GET /api/v1/eventHooks/{id}, POST /api/v1/eventHooks/{id}/lifecycle/verify\n"
 	"  POST /oauth2/v1/token   client_credentials with a private_key_jwt client assertion (RS256..512, ES256..512)\n"
+	"                          and, with --oauth-dpop, a DPoP proof header (Authorization: DPoP <token> after)\n"
 	"Event hooks (ACTIVE and VERIFIED) get user.lifecycle.create/activate/reactivate/deactivate,\n"
 	"user.account.update_profile/reset_password/update_password from a delivery thread: POST, 3 s timeout, one\n"
 	"retry after a transport error or 5xx (not after 4xx). Events of one API call share one delivery.\n"
@@ -92,6 +100,7 @@ struct cli {
 	const char *token_file;
 	const char *log_level;
 	char token_buf[1024];
+	int dpop_ttl_set;
 };
 
 static int parse_duration_ms(const char *s, int64_t *out)
@@ -144,6 +153,14 @@ static int check_cli(struct cli *c)
 		fprintf(stderr, "okta-sim: --cert and --key go together\n");
 		return -1;
 	}
+	if (c->dpop_ttl_set && !c->cfg.oauth_dpop && !c->cfg.oauth_dpop_api_nonce) {
+		fprintf(stderr, "okta-sim: --oauth-dpop-nonce-ttl goes with --oauth-dpop\n");
+		return -1;
+	}
+	if ((c->cfg.oauth_dpop || c->cfg.oauth_dpop_api_nonce) && !c->cfg.oauth_client_id) {
+		fprintf(stderr, "okta-sim: --oauth-dpop needs --oauth-client-id and --oauth-public-key\n");
+		return -1;
+	}
 	if (!c->cfg.oauth_client_id != !c->cfg.oauth_key_file) {
 		fprintf(stderr, "okta-sim: --oauth-client-id and --oauth-public-key go together\n");
 		return -1;
@@ -170,6 +187,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		O_KEYFILE,
 		O_BASE,
 		O_LOG,
+		O_DPOP,
+		O_DPOP_API_NONCE,
+		O_DPOP_TTL,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, 0, O_LISTEN },
@@ -184,12 +204,16 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "oauth-public-key", required_argument, 0, O_KEYFILE },
 		{ "base-url", required_argument, 0, O_BASE },
 		{ "log-level", required_argument, 0, O_LOG },
+		{ "oauth-dpop", no_argument, 0, O_DPOP },
+		{ "oauth-dpop-api-nonce", no_argument, 0, O_DPOP_API_NONCE },
+		{ "oauth-dpop-nonce-ttl", required_argument, 0, O_DPOP_TTL },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	memset(c, 0, sizeof(*c));
 	c->cfg.listen = "127.0.0.1:0";
 	c->cfg.token_ttl_ms = 7LL * 86400000;
+	c->cfg.oauth_dpop_nonce_ttl_ms = 24LL * 3600000;
 	int o;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -204,6 +228,18 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case O_KEYFILE: c->cfg.oauth_key_file = optarg; break;
 		case O_BASE: c->cfg.base_url = optarg; break;
 		case O_LOG: c->log_level = optarg; break;
+		case O_DPOP: c->cfg.oauth_dpop = 1; break;
+		case O_DPOP_API_NONCE: c->cfg.oauth_dpop_api_nonce = 1; break;
+		case O_DPOP_TTL:
+			c->dpop_ttl_set = 1;
+			if (strcmp(optarg, "0") == 0)
+				c->cfg.oauth_dpop_nonce_ttl_ms = 0;
+			else if (parse_duration_ms(optarg, &c->cfg.oauth_dpop_nonce_ttl_ms) < 0) {
+				fprintf(stderr, "okta-sim: --oauth-dpop-nonce-ttl wants 0 or N[s|m|h|d], got %s\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case O_TTL:
 			if (parse_duration_ms(optarg, &c->cfg.token_ttl_ms) < 0) {
 				fprintf(stderr, "okta-sim: --token-ttl wants N[s|m|h|d], got %s\n", optarg);
@@ -344,6 +380,8 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 		fprintf(stderr, "okta-sim: %s\n", err);
 		return -1;
 	}
+	if (s->oauth && (cfg->oauth_dpop || cfg->oauth_dpop_api_nonce))
+		oauth_require_dpop(s->oauth, cfg->oauth_dpop_api_nonce, cfg->oauth_dpop_nonce_ttl_ms);
 	s->auth = auth_new(cfg->token);
 	s->users = users_new();
 	s->outbox = outbox_new();

@@ -30,6 +30,9 @@ struct sim_config {
 	const char *rate_spec;
 	const char *oauth_client_id;
 	const char *oauth_key_file;
+	int oauth_dpop;			 /* the app requires DPoP */
+	int oauth_dpop_api_nonce;	 /* ...and a nonce on API calls */
+	int64_t oauth_dpop_nonce_ttl_ms; /* nonce rotation; 0: every nonce stale at once */
 	const char *base_url;
 };
 

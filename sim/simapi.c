@@ -268,6 +268,10 @@ static void config_get(struct http_req *r)
 	jbuf_key_int(&b, "token_ttl_s", s->cfg.token_ttl_ms / 1000);
 	jbuf_key_str(&b, "rate_limit", rl);
 	jbuf_key_str(&b, "oauth_client_id", s->cfg.oauth_client_id);
+	jbuf_key_str(&b, "oauth_dpop",
+		     !oauth_requires_dpop(s->oauth) ? "off"
+		     : s->cfg.oauth_dpop_api_nonce  ? "api_nonce"
+						    : "on");
 	jbuf_key_str(&b, "user_type_id", s->user_type_id);
 	jbuf_obj_close(&b);
 	http_reply_jbuf(r, 200, &b);
