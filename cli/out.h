@@ -15,8 +15,8 @@ struct jbuf;
 void out_escape(struct jbuf *out, const char *s, size_t n);
 
 /*
- * Escaped copies for one table row: each cli_safe result stays valid until out_row_clear. NULL (and
- * an out-of-memory copy) print as "-".
+ * Escaped copies for one table row: each out_safe result is owned by the row and stays valid until
+ * out_row_clear. NULL, an out-of-memory copy and a 25th cell of one row print as "-".
  */
 struct out_row {
 	char *own[24];
