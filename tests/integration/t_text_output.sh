@@ -106,6 +106,9 @@ check_eq "one line per stored event" "$(wc -l <"$T_DIR/events.jsonl")" 10
 check_eq "the E#0 events have two keys" "$(py_events "print(sorted(k for k in by if k.endswith('E#0')))")" "['E#0', '~E#0']"
 check_eq "a body that is not JSON is a JSON string, and its row stays rejected" \
 	"$(py_events "e=by['rejected:d-notjson']; print(e['status'], e['raw'])")" 'rejected x","status":"accepted'
+check_eq "the HR deliveries that were not text, or named a field twice, are rejected rows with the reason" \
+	"$(py_events "print([(by[k]['status'], by[k]['reason']) for k in ('rejected:d-nul', 'rejected:d-dup')])")" \
+	"[('rejected', 'map.email: /employee/email contains U+0000 (NUL)'), ('rejected', 'map.employee_id: /employee/id names a key that appears twice in one object')]"
 check_eq "an empty body is the empty string" "$(py_events "print(repr(by['rejected:d-empty']['raw']))")" "''"
 check_eq "a JSON body is embedded as JSON" "$(py_events "print(by['d-hostile']['raw']['employee']['id'])")" 9
 check_eq "the hostile login comes back exactly" \
