@@ -1,5 +1,6 @@
 /* doctor.c: `hookd doctor`: checks a deployment end to end, one line per check with the fix. */
 #include "cli/cli.h"
+#include "cli/out.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -546,12 +547,22 @@ static int all_ok(const struct doctor *d)
 	return 1;
 }
 
+/* One line per check; detail and fix escaped (a refusal reason or an Okta message may hold any bytes). */
 static void print_text(const struct doctor *d)
 {
 	for (int i = 0; i < d->n; i++) {
 		const struct check *k = &d->k[i];
-		printf("%-4s %-18s %s%s%s\n", k->ok ? "ok" : "FAIL", k->name, k->detail,
-		       k->ok ? "" : " -- fix: ", k->ok ? "" : k->fix);
+		struct jbuf b;
+		jbuf_init(&b);
+		jbuf_printf(&b, "%-4s %-18s ", k->ok ? "ok" : "FAIL", k->name);
+		out_escape(&b, k->detail, strlen(k->detail));
+		if (!k->ok) {
+			jbuf_puts(&b, " -- fix: ");
+			out_escape(&b, k->fix, strlen(k->fix));
+		}
+		char *line = jbuf_take(&b, NULL);
+		puts(line ? line : "FAIL (out of memory)");
+		free(line);
 	}
 	printf("%s\n", all_ok(d) ? "all checks passed" : "some checks failed");
 }
