@@ -4,8 +4,8 @@
 # rule and the user gets one activation email; hookd's own create comes back as an event that is
 # journaled, counted and logged as an echo (its transaction.id is a request id hookd recorded) and
 # fires nothing; an echo that arrives before its request id is recorded fires the rule like anyone's
-# event, and the user still gets exactly one email because each action reads the user's status first. With [okta] api_token_id (when okta-sim reports its token id)
-# the token's events are echoes too, and the console's still fire.
+# event, and the user still gets exactly one email because each action reads the user's status
+# first. With [okta] api_token_id the token's events are echoes too, and the console's still fire.
 . "$(dirname "$0")/../lib.sh"
 
 start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
