@@ -37,7 +37,7 @@ struct live {
 	int64_t next_id;
 	struct config *boot; /* the configuration serve started with */
 	char *path;
-	char *self_id;
+	const struct echo *echo;
 	char *okta_path;
 	struct journal *journal;
 	struct server *server;
@@ -85,7 +85,7 @@ static struct gen *gen_build(struct live *l, struct config *c, const struct gen 
 	if (!g)
 		return NULL;
 	atomic_init(&g->refs, 1);
-	g->rules = rules_from_config(c, l->self_id);
+	g->rules = rules_from_config(c, l->echo);
 	g->sources = hr_sources_from_config(c);
 	if (g->rules)
 		g->okta = okta_hook_from_config(c, l->journal, g->rules);
@@ -150,7 +150,7 @@ static void install(struct live *l, struct gen *g)
 }
 
 struct live *live_new(struct config *c, const char *path, struct journal *j, struct server *s, struct workers *w,
-		      const char *self_id)
+		      const struct echo *echo)
 {
 	struct live *l = calloc(1, sizeof(*l));
 	if (!l)
@@ -161,10 +161,10 @@ struct live *live_new(struct config *c, const char *path, struct journal *j, str
 	l->server = s;
 	l->workers = w;
 	l->path = path ? strdup(path) : NULL;
-	l->self_id = self_id ? strdup(self_id) : NULL;
+	l->echo = echo;
 	l->okta_path = strdup(config_get(c, "okta_hook", NULL, "path"));
 	struct gen *g = gen_build(l, c, NULL);
-	if (!g || !l->okta_path || (path && !l->path) || (self_id && !l->self_id)) {
+	if (!g || !l->okta_path || (path && !l->path)) {
 		if (g)
 			gen_free(g);
 		live_free(l);
@@ -184,7 +184,6 @@ void live_free(struct live *l)
 	gen_release(l->cur);
 	pthread_mutex_destroy(&l->lock);
 	free(l->path);
-	free(l->self_id);
 	free(l->okta_path);
 	free(l);
 }
@@ -192,6 +191,14 @@ void live_free(struct live *l)
 const char *live_okta_path(const struct live *l)
 {
 	return l->okta_path;
+}
+
+int live_okta_enabled(struct live *l)
+{
+	struct gen *g = gen_acquire(l);
+	int on = okta_hook_enabled(g->okta);
+	gen_release(g);
+	return on;
 }
 
 void live_okta_handle(struct http_req *r, void *arg)

@@ -5,6 +5,7 @@
 #include "hooks/http.h"
 
 struct config;
+struct echo;
 struct journal;
 struct server;
 struct workers;
@@ -20,15 +21,18 @@ struct live;
 /*
  * Builds generation 1 from c (the configuration serve started with; borrowed, must outlive the
  * live state: reloads compare restart-only keys against it). path is the file reloads read again
- * (NULL: defaults and environment only). journal, server and workers (may be NULL) are borrowed.
- * self_id (may be NULL) is hookd's own Okta identity for the rules. NULL after logging problems.
+ * (NULL: defaults and environment only). journal, server, workers (may be NULL) and echo (hookd's
+ * own identity for the rules, from [okta], which needs a restart) are borrowed and must outlive
+ * the live state. NULL after logging problems.
  */
 struct live *live_new(struct config *c, const char *path, struct journal *j, struct server *s, struct workers *w,
-		      const char *self_id);
+		      const struct echo *echo);
 /* Drops the current generation (after the server stopped). NULL-safe. */
 void live_free(struct live *l);
 /* The URL path of the Okta hook (fixed for the life of the process). */
 const char *live_okta_path(const struct live *l);
+/* 1 when the current generation serves an Okta event hook ([okta_hook] auth_value set). */
+int live_okta_enabled(struct live *l);
 /* Route handlers; arg is the live state. They serve through the current generation. */
 void live_okta_handle(struct http_req *r, void *arg);
 void live_hr_handle(struct http_req *r, void *arg);

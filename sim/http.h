@@ -34,6 +34,8 @@ struct http_req {
 	int nhdr;
 	struct principal who;
 	int authed;
+	char api_token_id[24]; /* the SSWS token's id when the call used one, else "" */
+	int console;	       /* X-Sim-Console: true: the token owner in the Admin Console (no token) */
 	char request_id[28];
 	int status;
 	/* what the gate decided, for the request log */

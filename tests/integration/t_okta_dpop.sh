@@ -126,7 +126,7 @@ check "the rule's send_activation job brings the user to PROVISIONED through DPo
 metrics=$(tls_curl "$HOOKD_URL/metrics")
 check "hookd serve counted its nonce retries on the token endpoint and the API" bash -c \
 	'grep -qE "^hookd_okta_dpop_nonce_retries_total\{server=\"token\"\} [1-9]" <<<"$1" && grep -qE "^hookd_okta_dpop_nonce_retries_total\{server=\"api\"\} [1-9]" <<<"$1"' _ "$metrics"
-check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | jq_py 'len(d)')" 0
+check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | jsonl_py 'len(d)')" 0
 sim_api POST "/api/v1/users/ann%40example.com/lifecycle/activate?sendEmail=true" >/dev/null
 out=$("$HOOKD_BIN" user resend "$login" -c "$T_DIR/hookd.ini" --wait 20 2>&1)
 echo "    $out"

@@ -35,8 +35,9 @@ job_action_of() {
 	"$HOOKD_BIN" events -c "$CFG" --json --source okta --limit 100000 >"$D/ev.json"
 	"$HOOKD_BIN" jobs -c "$CFG" --json --limit 100000 | python3 -c '
 import json, sys
-ids = {e["id"] for e in json.load(open(sys.argv[2])) if e["dedupe_key"] == sys.argv[1]}
-print(" ".join(sorted(j["action"] for j in json.load(sys.stdin) if j["event_id"] in ids)))' "$1" "$D/ev.json"
+rows = lambda f: [json.loads(l) for l in f if l.strip()]  # JSON Lines
+ids = {e["id"] for e in rows(open(sys.argv[2])) if e["dedupe_key"] == sys.argv[1]}
+print(" ".join(sorted(j["action"] for j in rows(sys.stdin) if j["event_id"] in ids)))' "$1" "$D/ev.json"
 }
 reloads() { grep -c "\"msg\":\"configuration reloaded\"" "$D/hookd.log"; }
 refusals() { grep -c "\"msg\":\"reload refused" "$D/hookd.log"; }

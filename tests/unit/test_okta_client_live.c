@@ -120,6 +120,8 @@ static int sim_start(struct sim *s, const char *const *extra)
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	char *argv[32] = { mut(sim_bin), "--listen", listen, "--token", TOKEN, "--log-level", "warn" };
 	int ac = 7;
+	/* no search lag: the client's own calls are tested here; hookd's handling of the lag is elsewhere */
+	argv[ac++] = "--search-lag-ms", argv[ac++] = "0";
 	if (tls_cert) {
 		argv[ac++] = "--cert", argv[ac++] = mut(tls_cert);
 		argv[ac++] = "--key", argv[ac++] = mut(tls_key);
