@@ -1,6 +1,7 @@
 /* serve.c: `hookd serve` and `hookd check-config`: wires config, journal, rules, hooks and server. */
 #include "cli/cli.h"
 #include "cli/live.h"
+#include "cli/retention.h"
 
 #include "core/config.h"
 #include "core/log.h"
@@ -17,12 +18,18 @@
 #include "hooks/server.h"
 #include "store/journal.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
+
+/* Background retention: a pass every minute, at most this many batches (prune_batch rows) per step. */
+#define RETENTION_TICK_S 60
+#define RETENTION_MAX_BATCHES 100
 
 /* Everything serve builds from the config; filled by app_build, torn down by app_free. */
 struct app {
@@ -41,6 +48,7 @@ struct app {
 	struct hr_sources *hr_sources;
 	struct server *server;
 	struct live *live; /* rules, sources, hooks: swapped by a reload */
+	struct retention_opts ret;
 };
 
 /*
@@ -79,6 +87,8 @@ static int app_configure(struct config *c, struct app *a, int fragment)
 	hr_sources_free(a->hr_sources);
 	a->hr_sources = hr_sources_from_config(c);
 	if (!a->hr_sources)
+		rc = -1;
+	if (retention_opts_from_config(c, &a->ret) < 0)
 		rc = -1;
 	const char *pub = config_get(c, "server", NULL, "public_url");
 	if (pub && (strncmp(pub, "https://", 8) != 0 || !pub[8] || strpbrk(pub, " ?#"))) {
@@ -241,9 +251,16 @@ int cli_serve(int argc, char **argv)
 		snprintf(port, sizeof(port), "%d", server_port(a.server));
 		log_info("hookd serving", "listen", a.so.listen, "#port", port, "okta_hook",
 			 live_okta_enabled(a.live) ? live_okta_path(a.live) : "off", "journal", a.jo.backend);
-		int sig = 0;
-		while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
-			live_reload(a.live);
+		int sig;
+		/* Signals as they come; between them, a bounded pass of retention every RETENTION_TICK_S. */
+		struct timespec tick = { .tv_sec = RETENTION_TICK_S };
+		while ((sig = sigtimedwait(&stop, NULL, &tick)) == SIGHUP ||
+		       (sig < 0 && (errno == EAGAIN || errno == EINTR))) {
+			if (sig == SIGHUP)
+				live_reload(a.live);
+			else if (errno == EAGAIN)
+				retention_run(a.journal, &a.ret, RETENTION_MAX_BATCHES, 0, NULL);
+		}
 		log_info("hookd stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		rc = 0;
 	}

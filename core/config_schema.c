@@ -33,6 +33,11 @@ const struct cfg_key cfg_schema[] = {
 	  "PostgreSQL connection URI (backend = postgres); unset: libpq's PG* variables" },
 	{ "store", "group_commit_max", CFG_INT, "512", "most events one journal transaction takes", "1", "100000" },
 	{ "store", "pool_size", CFG_INT, "4", "PostgreSQL connections per instance", "1", "64" },
+	{ "store", "retain_events", CFG_MS, "90d",
+	  "how long events keep their raw body and subject fields; 0: forever. Rows (dedupe keys) stay at least 7d (docs/data.md)" },
+	{ "store", "retain_jobs", CFG_MS, "30d", "how long done and dead jobs are kept; 0: forever" },
+	{ "store", "prune_batch", CFG_INT, "500",
+	  "rows per retention transaction (serve prunes in the background every minute)", "1", "100000" },
 
 	{ "okta_hook", "path", CFG_STR, "/hooks/okta", "URL path of the Okta event hook" },
 	{ "okta_hook", "auth_header", CFG_STR, "Authorization", "request header that carries the shared secret" },

@@ -47,6 +47,9 @@ struct journal_backend {
 	int (*requests_known)(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
 			      char *err, size_t errlen);
 	int64_t (*requests_prune)(void *b, int64_t before_ms, char *err, size_t errlen);
+	/* One batch of retention (journal_prune): at most limit rows of step; dry_run counts them all. */
+	int64_t (*prune)(void *b, enum journal_prune_step step, int dry_run, int64_t before_ms, int limit, char *err,
+			 size_t errlen);
 	/* Per-source status; same contracts as journal_source_note/journal_source_status. */
 	int (*source_note)(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen);
 	int (*source_status)(void *b, struct source_status **rows, size_t *n, char *err, size_t errlen);

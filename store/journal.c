@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *const journal_job_states[JOB_STATE_COUNT] = {
 	[JOB_STATE_PENDING] = "pending",
@@ -568,4 +569,46 @@ void journal_source_status_free(struct source_status *rows, size_t n)
 		free(rows[i].refusal);
 	}
 	free(rows);
+}
+
+/* Runs step in batches; adds the rows to *total. */
+static int prune_step(struct journal *j, enum journal_prune_step step, int64_t before_ms, int batch, int max_batches,
+		      int dry_run, int64_t *total, char *err, size_t errlen)
+{
+	for (int i = 0; max_batches <= 0 || i < max_batches; i++) {
+		int64_t t0 = clock_mono_ns();
+		int64_t n = j->be->prune(j->b, step, dry_run, before_ms, batch, err, errlen);
+		if (n < 0)
+			return -1;
+		*total += n;
+		if (dry_run || n < batch)
+			break;
+		/* At most half of the journal's write time: intake's commits get the other half. */
+		int64_t took = clock_mono_ns() - t0, pause = took > 2000000 ? took : 2000000;
+		struct timespec ts = { .tv_sec = pause / 1000000000, .tv_nsec = pause % 1000000000 };
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+int journal_prune(struct journal *j, int64_t now_ms, int64_t retain_jobs_ms, int64_t retain_events_ms, int batch,
+		  int max_batches, int dry_run, struct journal_prune_result *res, char *err, size_t errlen)
+{
+	memset(res, 0, sizeof(*res));
+	if (!j->be->prune) {
+		snprintf(err, errlen, "this journal backend cannot prune");
+		return -1;
+	}
+	batch = batch > 0 ? batch : 500;
+	if (retain_jobs_ms > 0 && prune_step(j, JOURNAL_PRUNE_JOBS, now_ms - retain_jobs_ms, batch, max_batches,
+					     dry_run, &res->jobs, err, errlen) < 0)
+		return -1;
+	if (retain_events_ms <= 0)
+		return 0;
+	int64_t keep_rows = retain_events_ms > JOURNAL_DEDUPE_KEEP_MS ? retain_events_ms : JOURNAL_DEDUPE_KEEP_MS;
+	if (retain_events_ms < keep_rows && prune_step(j, JOURNAL_PRUNE_SCRUB, now_ms - retain_events_ms, batch,
+						       max_batches, dry_run, &res->scrubbed, err, errlen) < 0)
+		return -1;
+	return prune_step(j, JOURNAL_PRUNE_EVENTS, now_ms - keep_rows, batch, max_batches, dry_run, &res->events, err,
+			  errlen);
 }

@@ -226,6 +226,32 @@ int journal_request_record(struct journal *j, const char *request_id, int64_t no
  */
 int journal_requests_known(struct journal *j, const char *const *ids, size_t n, unsigned char *known, char *err,
 			   size_t errlen);
+/*
+ * Retention (docs/data.md). A dedupe key outlives its event's content: an event's row (with its
+ * dedupe key) stays JOURNAL_DEDUPE_KEEP_MS after it was received even when retain_events is
+ * shorter, so that a sender's late redelivery is still told from a new event; only its raw body
+ * and subject fields are scrubbed at retain_events.
+ */
+#define JOURNAL_DEDUPE_KEEP_MS (7LL * 24 * 3600 * 1000)
+enum journal_prune_step {
+	JOURNAL_PRUNE_JOBS,   /* done and dead jobs last updated before the cutoff: deleted */
+	JOURNAL_PRUNE_SCRUB,  /* events received before the cutoff, with no job left: raw 'null', subject NULL */
+	JOURNAL_PRUNE_EVENTS, /* events received before the cutoff, with no job left: deleted */
+};
+struct journal_prune_result {
+	int64_t jobs, scrubbed, events;
+};
+/*
+ * Prunes in batches of batch rows (each its own short transaction, so intake waits at most one
+ * batch): finished jobs older than retain_jobs_ms, event content older than retain_events_ms and
+ * event rows older than max(retain_events_ms, JOURNAL_DEDUPE_KEEP_MS); a retention of 0 keeps
+ * forever. Events that still have a job are kept whole. Stops after max_batches batches per step
+ * (0: no bound). dry_run counts what would go and changes nothing. res gets the counts. Returns 0,
+ * or -1 with err filled (what went before the failure stays gone).
+ */
+int journal_prune(struct journal *j, int64_t now_ms, int64_t retain_jobs_ms, int64_t retain_events_ms, int batch,
+		  int max_batches, int dry_run, struct journal_prune_result *res, char *err, size_t errlen);
+
 /* Forgets the requests recorded before before_ms. Returns how many went, or -1 with err filled. */
 int64_t journal_requests_prune(struct journal *j, int64_t before_ms, char *err, size_t errlen);
 

@@ -37,6 +37,12 @@ enum stmt {
 	ST_SRC_ACCEPTED,
 	ST_SRC_REFUSED,
 	ST_SRC_LIST,
+	ST_PRUNE_JOBS, /* retention: journal_prune's steps, then their dry-run counts */
+	ST_PRUNE_SCRUB,
+	ST_PRUNE_EVENTS,
+	ST_PRUNE_JOBS_N,
+	ST_PRUNE_SCRUB_N,
+	ST_PRUNE_EVENTS_N,
 	NSTMT
 };
 

@@ -188,6 +188,34 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			   " WHERE request_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
 			   1 },
 	[ST_REQ_PRUNE] = { "req_prune", "prune requests", "DELETE FROM okta_requests WHERE recorded_ms < $1", 1 },
+	[ST_PRUNE_JOBS] = { "prune_jobs", "prune",
+			    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN "
+			    "('done','dead') AND updated_ms < $1 LIMIT $2)",
+			    2 },
+	[ST_PRUNE_SCRUB] = { "prune_scrub", "prune",
+			     "UPDATE events SET raw = 'null', subject_json = NULL, subject_id = "
+			     "NULL, subject_login = NULL, subject_name = NULL, reason = NULL WHERE "
+			     "id IN (SELECT e.id FROM events e WHERE e.received_ms < $1 AND e.raw <> "
+			     "'null' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = e.id) "
+			     "LIMIT $2)",
+			     2 },
+	[ST_PRUNE_EVENTS] = { "prune_events", "prune",
+			      "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE "
+			      "e.received_ms < $1 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE "
+			      "j.event_id = e.id) LIMIT $2)",
+			      2 },
+	[ST_PRUNE_JOBS_N] = { "prune_jobs_n", "prune",
+			      "SELECT count(*) FROM jobs WHERE state IN ('done','dead') AND "
+			      "updated_ms < $1",
+			      1 },
+	[ST_PRUNE_SCRUB_N] = { "prune_scrub_n", "prune",
+			       "SELECT count(*) FROM events e WHERE e.received_ms < $1 AND e.raw <> "
+			       "'null' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = e.id)",
+			       1 },
+	[ST_PRUNE_EVENTS_N] = { "prune_events_n", "prune",
+				"SELECT count(*) FROM events e WHERE e.received_ms < $1 AND NOT EXISTS "
+				"(SELECT 1 FROM jobs j WHERE j.event_id = e.id)",
+				1 },
 	[ST_SRC_ACCEPTED] = { "src_accepted", "note source",
 			      "INSERT INTO source_status (source, accepted_ms) VALUES ($1, $2)"
 			      " ON CONFLICT (source) DO UPDATE SET accepted_ms = excluded.accepted_ms",
@@ -904,6 +932,22 @@ static int64_t pg_requests_prune(void *b, int64_t before_ms, char *err, size_t e
 	return n;
 }
 
+static int64_t pg_prune(void *b, enum journal_prune_step step, int dry_run, int64_t before_ms, int limit, char *err,
+			size_t errlen)
+{
+	char before[24], lim[16];
+	snprintf(before, sizeof(before), "%lld", (long long)before_ms);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *vals[] = { before, lim };
+	enum stmt i = (enum stmt)(ST_PRUNE_JOBS + (int)step + (dry_run ? 3 : 0));
+	PGresult *r = pg_pool_exec(b, i, vals, dry_run ? PGRES_TUPLES_OK : PGRES_COMMAND_OK, 1, err, errlen);
+	if (!r)
+		return -1;
+	int64_t n = dry_run ? pg_val_i64(r, 0, 0) : strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
 static int pg_source_note(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen)
 {
 	char now[24];
@@ -956,6 +1000,7 @@ const struct journal_backend journal_backend_postgres = {
 	.request_record = pg_request_record,
 	.requests_known = pg_requests_known,
 	.requests_prune = pg_requests_prune,
+	.prune = pg_prune,
 	.source_note = pg_source_note,
 	.source_status = pg_source_status,
 };

@@ -92,6 +92,12 @@ enum stmt {
 	ST_REQ_RECORD,
 	ST_REQ_KNOWN,
 	ST_REQ_PRUNE,
+	ST_PRUNE_JOBS, /* retention: journal_prune's steps, then their dry-run counts */
+	ST_PRUNE_SCRUB,
+	ST_PRUNE_EVENTS,
+	ST_PRUNE_JOBS_N,
+	ST_PRUNE_SCRUB_N,
+	ST_PRUNE_EVENTS_N,
 	ST_SRC_ACCEPTED,
 	ST_SRC_REFUSED,
 	ST_SRC_LIST,
@@ -178,6 +184,22 @@ static const struct {
 	[ST_REQ_KNOWN] = { "look up requests", "SELECT request_id FROM okta_requests"
 					       " WHERE request_id IN (SELECT value FROM json_each(?1))" },
 	[ST_REQ_PRUNE] = { "prune requests", "DELETE FROM okta_requests WHERE recorded_ms < ?1" },
+	[ST_PRUNE_JOBS] = { "prune", "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN "
+				     "('done','dead') AND updated_ms < ?1 LIMIT ?2)" },
+	[ST_PRUNE_SCRUB] = { "prune", "UPDATE events SET raw = 'null', subject_json = NULL, subject_id = "
+				      "NULL, subject_login = NULL, subject_name = NULL, reason = NULL WHERE "
+				      "id IN (SELECT e.id FROM events e WHERE e.received_ms < ?1 AND e.raw <> "
+				      "'null' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = e.id) "
+				      "LIMIT ?2)" },
+	[ST_PRUNE_EVENTS] = { "prune", "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE "
+				       "e.received_ms < ?1 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE "
+				       "j.event_id = e.id) LIMIT ?2)" },
+	[ST_PRUNE_JOBS_N] = { "prune", "SELECT count(*) FROM jobs WHERE state IN ('done','dead') AND "
+				       "updated_ms < ?1" },
+	[ST_PRUNE_SCRUB_N] = { "prune", "SELECT count(*) FROM events e WHERE e.received_ms < ?1 AND e.raw <> "
+					"'null' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.event_id = e.id)" },
+	[ST_PRUNE_EVENTS_N] = { "prune", "SELECT count(*) FROM events e WHERE e.received_ms < ?1 AND NOT EXISTS "
+					 "(SELECT 1 FROM jobs j WHERE j.event_id = e.id)" },
 	[ST_SRC_ACCEPTED] = { "note source", "INSERT INTO source_status (source, accepted_ms) VALUES (?1, ?2)"
 					     " ON CONFLICT (source) DO UPDATE SET accepted_ms = excluded.accepted_ms" },
 	[ST_SRC_REFUSED] = { "note source",
@@ -769,6 +791,29 @@ static int64_t sq_requests_prune(void *b, int64_t before_ms, char *err, size_t e
 	return rc;
 }
 
+static int64_t sq_prune(void *b, enum journal_prune_step step, int dry_run, int64_t before_ms, int limit, char *err,
+			size_t errlen)
+{
+	struct sq *s = b;
+	enum stmt i = (enum stmt)(ST_PRUNE_JOBS + (int)step + (dry_run ? 3 : 0));
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, i);
+	sqlite3_bind_int64(st, 1, before_ms);
+	int64_t rc;
+	if (dry_run) {
+		int step_rc = sqlite3_step(st);
+		int64_t n = step_rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		rc = done(s, i, step_rc == SQLITE_ROW ? SQLITE_DONE : step_rc, err, errlen) < 0 ? -1 : n;
+	} else {
+		sqlite3_bind_int(st, 2, limit);
+		rc = run(s, i, err, errlen);
+		if (rc == 0)
+			rc = sqlite3_changes(s->db);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 static int sq_source_note(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
@@ -826,6 +871,7 @@ const struct journal_backend journal_backend_sqlite = {
 	.request_record = sq_request_record,
 	.requests_known = sq_requests_known,
 	.requests_prune = sq_requests_prune,
+	.prune = sq_prune,
 	.source_note = sq_source_note,
 	.source_status = sq_source_status,
 };

@@ -382,10 +382,75 @@ static void contract_requests(struct journal *j)
 }
 
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
+
+/* The event with dedupe key key from source "ret", or NULL (caller frees with journal_events_free(row, 1)). */
+static struct event_row *ret_event(struct journal *j, const char *key)
+{
+	struct journal_query q = { .source = "ret", .limit = 100 };
+	struct event_row *rows = NULL, *found = NULL;
+	size_t n = 0;
+	char err[256];
+	if (journal_list_events(j, &q, &rows, &n, err, sizeof(err)) < 0)
+		return NULL;
+	for (size_t i = 0; i < n && !found; i++)
+		if (strcmp(rows[i].dedupe_key, key) == 0)
+			found = &rows[i];
+	static struct event_row copy;
+	static struct event_row *keep;
+	static size_t keep_n;
+	journal_events_free(keep, keep_n);
+	keep = rows, keep_n = n;
+	if (!found)
+		return NULL;
+	copy = *found;
+	return &copy;
+}
+
+/* Retention: finished jobs, then event content, then event rows (dedupe keys) after the dedupe window. */
+static void contract_retention(struct journal *j)
+{
+	char err[256];
+	enum journal_outcome out;
+	struct journal_prune_result r;
+	const int64_t day = 86400000, now = clock_now_ms();
+	struct job_spec js[] = { { .action = "create_user", .rule = "r", .subject = "ann@example.com" } };
+	struct journal_event a = contract_ev("ret", "ret-a", js, 1), b = contract_ev("ret", "ret-b", NULL, 0);
+	CHECK(contract_commit1(j, &a, &out) == 0 && contract_commit1(j, &b, &out) == 0);
+	/* nothing is old yet */
+	CHECK(journal_prune(j, now, 30 * day, 90 * day, 1, 0, 0, &r, err, sizeof(err)) == 0);
+	CHECK(r.jobs == 0 && r.scrubbed == 0 && r.events == 0);
+	/* 100 days on: a's job is pending, so a stays whole; b goes (row and key) */
+	CHECK(journal_prune(j, now + 100 * day, 30 * day, 90 * day, 1, 0, 1, &r, err, sizeof(err)) == 0);
+	CHECK(r.jobs == 0 && r.events >= 1);
+	CHECK(journal_prune(j, now + 100 * day, 30 * day, 90 * day, 1, 0, 0, &r, err, sizeof(err)) == 0);
+	CHECK(ret_event(j, "ret-a") != NULL && ret_event(j, "ret-b") == NULL);
+	/* a's job done: the job, then the event go (batches of 1 until none is left) */
+	struct job *jobs = NULL;
+	size_t n = 0;
+	CHECK(journal_claim(j, "w", 60000, 100, &jobs, &n, err, sizeof(err)) == 0);
+	for (size_t i = 0; i < n; i++)
+		CHECK(journal_job_finish(j, jobs[i].id, "w", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_prune(j, now + 100 * day, 30 * day, 90 * day, 1, 0, 1, &r, err, sizeof(err)) == 0 && r.jobs >= 1);
+	CHECK(journal_prune(j, now + 100 * day, 30 * day, 90 * day, 1, 0, 0, &r, err, sizeof(err)) == 0);
+	CHECK(r.jobs >= 1 && r.events >= 1 && ret_event(j, "ret-a") == NULL);
+	/* retain_events shorter than the dedupe window: the body and subject go, the key stays */
+	struct journal_event c = contract_ev("ret", "ret-c", NULL, 0);
+	CHECK(contract_commit1(j, &c, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(journal_prune(j, now + 2 * 3600000, 0, 3600000, 10, 0, 0, &r, err, sizeof(err)) == 0);
+	CHECK(r.scrubbed >= 1 && r.events == 0);
+	struct event_row *row = ret_event(j, "ret-c");
+	CHECK(row && strcmp(row->raw, "null") == 0 && !row->subject_login && !row->subject_id);
+	CHECK(contract_commit1(j, &c, &out) == 0 && out == JOURNAL_DUPLICATE); /* a late redelivery */
+	CHECK(journal_prune(j, now + 8 * day, 0, 3600000, 10, 0, 0, &r, err, sizeof(err)) == 0 && r.events >= 1);
+	CHECK(ret_event(j, "ret-c") == NULL);
+	ret_event(j, "none"); /* frees the last listing */
+}
+
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs, contract_job_key, contract_rate,
-						    contract_requests };
+	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
+						    contract_rate,   contract_requests, contract_retention };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);
