@@ -45,6 +45,8 @@ const struct cfg_key cfg_schema[] = {
 	  "the shared secret Okta sends in auth_header; unset (and no other [okta_hook] key): no Okta event hook, its path answers 404 (an HR-only deployment)" },
 	{ "okta_hook", "previous_secret_grace", CFG_MS, "1h",
 	  "after a reload changed auth_value, how long the previous secret is still accepted (rotate in Okta within it)" },
+	{ "okta_hook", "store_raw", CFG_STR, "full",
+	  "what of each Okta event is journaled: full (as received), mapped or none (the extracted ids, login and name only)" },
 	{ "okta_hook", "max_events", CFG_INT, "1000", "most events accepted in one delivery", "1", "100000" },
 
 	{ "okta", "org_url", CFG_STR, NULL,
@@ -128,6 +130,8 @@ const struct cfg_key cfg_schema[] = {
 	  "renames a source event type to hookd's, e.g. type_map.hire = employee.created" },
 	{ "source *", "form_field", CFG_STR, "payload",
 	  "content = form: field holding the JSON document; without it the form's fields form a flat object" },
+	{ "source *", "store_raw", CFG_STR, "full",
+	  "what of each HR record is journaled: full (as received), mapped (only the fields the mapping read) or none (login, names and ids only)" },
 	{ "source *", "max_events", CFG_INT, "1000",
 	  "most employees (events array elements) accepted in one delivery" },
 

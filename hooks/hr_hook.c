@@ -33,6 +33,8 @@ static int door_open(struct door *d, const struct hr_source *s, struct journal *
 	d->verify_failures = metrics_counter("hookd_hr_verify_failures_total", labels,
 					     "HR deliveries refused by their signature check");
 	d->intake = intake_new(j, rules, hr_source_label(s));
+	if (d->intake)
+		intake_set_store_raw(d->intake, (enum intake_store_raw)hr_source_store_raw(s));
 	return d->intake ? 0 : -1;
 }
 

@@ -1,5 +1,7 @@
 /* hr_source.c: an HR webhook source from its [source NAME] section: scheme, secrets, headers, mapping. */
 #include "hooks/hr_source.h"
+
+#include "hooks/intake.h"
 #include "hooks/sig.h"
 #include "core/config.h"
 
@@ -50,6 +52,7 @@ struct hr_source {
 	enum sig_enc enc;
 	int64_t tolerance_s;
 	struct hr_map *map;
+	int store_raw; /* enum intake_store_raw */
 };
 
 const char *hr_header_list(void *ctx, const char *name)
@@ -247,12 +250,22 @@ struct hr_source *hr_source_from_config(struct config *c, const char *name)
 		bad |= read_headers(c, name, s) < 0;
 		bad |= read_options(c, name, s) < 0;
 	}
+	const char *sr = config_get(c, "source", name, "store_raw");
+	if ((s->store_raw = intake_store_raw_parse(sr)) < 0) {
+		config_report(c, "source", name, "store_raw", "'%s' is not full, mapped or none", sr);
+		bad = 1;
+	}
 	s->map = hr_map_from_config(c, name);
 	if (bad || !s->map) {
 		hr_source_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+int hr_source_store_raw(const struct hr_source *s)
+{
+	return s->store_raw;
 }
 
 void hr_source_free(struct hr_source *s)

@@ -47,6 +47,8 @@ void hr_source_free(struct hr_source *s);
 const char *hr_source_name(const struct hr_source *s);
 const char *hr_source_label(const struct hr_source *s);
 const char *hr_source_path(const struct hr_source *s);
+/* [source NAME] store_raw as an enum intake_store_raw (hooks/intake.h). */
+int hr_source_store_raw(const struct hr_source *s);
 
 /*
  * Checks that req comes from the sender: 0 when authentic, -1 otherwise with reason naming the

@@ -5,6 +5,7 @@
 #include "core/metrics.h"
 #include "handlers/echo.h"
 #include "handlers/rules.h"
+#include "core/slice.h"
 #include "store/journal.h"
 
 #include <stdatomic.h>
@@ -16,6 +17,7 @@ struct intake {
 	struct journal *journal;
 	const struct rules *rules;
 	char source[160];
+	enum intake_store_raw store_raw;
 	struct metric *journaled, *duplicates, *rejected;
 	/* when the source's row in the journal (journal_source_note) was last written, unix ms */
 	_Atomic int64_t noted_accepted_ms, noted_refused_ms;
@@ -46,6 +48,39 @@ struct intake *intake_new(struct journal *j, const struct rules *rules, const ch
 void intake_free(struct intake *in)
 {
 	free(in);
+}
+
+int intake_store_raw_parse(const char *name)
+{
+	static const char *const names[] = { "full", "mapped", "none" };
+	for (int i = 0; name && i < 3; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void intake_set_store_raw(struct intake *in, enum intake_store_raw mode)
+{
+	in->store_raw = mode;
+}
+
+/* After the rules ran: what store_raw keeps out of the journal, the originals into keep (restored after). */
+static void minimize(const struct intake *in, struct journal_event *ev, size_t n, struct journal_event *keep)
+{
+	for (size_t i = 0; keep && in->store_raw != INTAKE_RAW_FULL && i < n; i++) {
+		keep[i] = ev[i];
+		ev[i].raw = SLICE_LIT("null");
+		if (in->store_raw == INTAKE_RAW_NONE)
+			ev[i].subject_json = NULL;
+	}
+}
+
+static void restore(const struct intake *in, struct journal_event *ev, size_t n, const struct journal_event *keep)
+{
+	for (size_t i = 0; keep && in->store_raw != INTAKE_RAW_FULL && i < n; i++) {
+		ev[i].raw = keep[i].raw;
+		ev[i].subject_json = keep[i].subject_json;
+	}
 }
 
 static int is_rejected(const struct journal_event *e)
@@ -129,9 +164,18 @@ enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, s
 	if (!jobs || !out || apply_rules(in, ev, jobs, n, now_ms) < 0) {
 		snprintf(err, errlen, "out of memory while applying the rules");
 		rc = INTAKE_NO_MEMORY;
-	} else if (journal_commit(in->journal, ev, n, out, err, errlen) < 0) {
-		rc = INTAKE_JOURNAL_DOWN;
 	} else {
+		struct journal_event *keep = in->store_raw != INTAKE_RAW_FULL ? calloc(n ? n : 1, sizeof(*keep)) : NULL;
+		minimize(in, ev, n, keep);
+		int crc = in->store_raw != INTAKE_RAW_FULL && !keep
+				  ? -1
+				  : journal_commit(in->journal, ev, n, out, err, errlen);
+		restore(in, ev, n, keep);
+		free(keep);
+		if (crc < 0)
+			rc = INTAKE_JOURNAL_DOWN;
+	}
+	if (rc == INTAKE_STORED) {
 		count(in, ev, out, n, res);
 		note(in, &in->noted_accepted_ms, NULL, now_ms);
 	}

@@ -21,6 +21,17 @@ struct intake *intake_new(struct journal *j, const struct rules *rules, const ch
 /* NULL-safe. */
 void intake_free(struct intake *in);
 
+/* What of an event's body is journaled ([source NAME] store_raw, [okta_hook] store_raw). */
+enum intake_store_raw {
+	INTAKE_RAW_FULL,   /* the bytes as received */
+	INTAKE_RAW_MAPPED, /* only what the mapping read (subject fields, subject_json); raw is null */
+	INTAKE_RAW_NONE,   /* neither raw nor subject_json: the extracted login, names and ids only */
+};
+/* "full", "mapped" or "none" -> its mode; -1 for anything else. */
+int intake_store_raw_parse(const char *name);
+/* Sets what intake_commit journals of each event's body; rules still see all of it. */
+void intake_set_store_raw(struct intake *in, enum intake_store_raw mode);
+
 enum intake_outcome {
 	INTAKE_STORED = 0,   /* every event is durable (or was already): answer 2xx */
 	INTAKE_NO_MEMORY,    /* the rules could not run: nothing stored */

@@ -64,6 +64,14 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 	h->path = strdup(path);
 	h->header = strdup(header);
 	h->intake = intake_new(j, rules, "okta");
+	const char *sr = config_get(c, "okta_hook", NULL, "store_raw");
+	int mode = intake_store_raw_parse(sr);
+	if (mode < 0) {
+		config_report(c, "okta_hook", NULL, "store_raw", "'%s' is not full, mapped or none", sr);
+		rc = -1;
+	} else if (h->intake) {
+		intake_set_store_raw(h->intake, (enum intake_store_raw)mode);
+	}
 	if (rc < 0 || !h->path || !h->header || !h->intake) {
 		okta_hook_free(h);
 		return NULL;

@@ -161,6 +161,45 @@ static void test_echoes(struct journal *j, const struct rules *rules)
 	intake_free(in);
 }
 
+/* store_raw: the rules see the whole event, the journal keeps only what the mode allows. */
+static void test_store_raw(struct journal *j, const struct rules *rules)
+{
+	CHECK(intake_store_raw_parse("full") == INTAKE_RAW_FULL &&
+	      intake_store_raw_parse("mapped") == INTAKE_RAW_MAPPED &&
+	      intake_store_raw_parse("none") == INTAKE_RAW_NONE && intake_store_raw_parse("all") == -1 &&
+	      intake_store_raw_parse(NULL) == -1);
+	static const char *const modes[] = { "mapped", "none" };
+	for (int m = 0; m < 2; m++) {
+		struct intake *in = intake_new(j, rules, "okta");
+		intake_set_store_raw(in, (enum intake_store_raw)intake_store_raw_parse(modes[m]));
+		char key[32], err[256];
+		snprintf(key, sizeof(key), "raw-%s", modes[m]);
+		struct journal_event e = ev_of(key, "user.lifecycle.create");
+		e.raw = SLICE_LIT("{\"secret\":\"salary\"}");
+		e.subject_json = "{\"department\":\"x\"}";
+		size_t before = count_jobs(j);
+		CHECK(intake_commit(in, &e, 1, 1000, NULL, err, sizeof(err)) == INTAKE_STORED);
+		CHECK(count_jobs(j) == before + 1);		     /* the rule fired */
+		CHECK(e.raw.n == strlen("{\"secret\":\"salary\"}")); /* the caller's event is as it was */
+		struct journal_query q = { .source = "okta", .limit = 100 };
+		struct event_row *rows = NULL;
+		size_t n = 0;
+		CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
+		int seen = 0;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(rows[i].dedupe_key, key) == 0) {
+				seen = 1;
+				CHECK_STR(rows[i].raw, "null");
+				CHECK_STR(rows[i].subject_login, "a@example.com");
+				CHECK(m == 0 ? rows[i].subject_json && strstr(rows[i].subject_json, "department")
+					     : rows[i].subject_json == NULL);
+			}
+		CHECK(seen);
+		journal_events_free(rows, n);
+		intake_free(in);
+	}
+}
+
 int main(void)
 {
 	snprintf(dbpath, sizeof(dbpath), "/tmp/hookd-intake-%d.db", (int)getpid());
@@ -176,6 +215,7 @@ int main(void)
 	if (j && rules) {
 		test_commit(j, rules);
 		test_echoes(j, rules);
+		test_store_raw(j, rules);
 	}
 	journal_close(j);
 	rules_free(rules);
