@@ -21,6 +21,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "store", "url", CFG_SECRET, NULL, "PostgreSQL connection URI (backend = postgres); unset: libpq's PG* variables" },
 	{ "store", "group_commit_max", CFG_INT, "512", "most events one journal transaction takes" },
 	{ "store", "pool_size", CFG_INT, "4", "PostgreSQL connections per instance" },
+	{ "store", "dedupe_cache", CFG_INT, "8192", "events remembered as durable (0-1000000, 0: off) so that a redelivery is answered without a journal write (its duplicate count reaches the row within a second)" },
 
 	{ "okta_hook", "path", CFG_STR, "/hooks/okta", "URL path of the Okta event hook" },
 	{ "okta_hook", "auth_header", CFG_STR, "Authorization", "request header that carries the shared secret" },

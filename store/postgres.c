@@ -2,6 +2,7 @@
 #include "store/backend.h"
 
 #include "core/clock.h"
+#include "core/jbuf.h"
 #include "core/log.h"
 
 #include <fcntl.h>
@@ -1441,6 +1442,44 @@ static int pg_rate_read(void *b, const char *bucket, struct rate_window *w, char
 	return rc;
 }
 
+/* Redeliveries answered from journal.c's cache: one statement (autocommit) adds every pair's count. */
+static int pg_add_duplicates(void *b, const struct journal_dup_count *c, size_t n, char *err, size_t errlen)
+{
+	struct jbuf js;
+	jbuf_init(&js);
+	jbuf_arr_open(&js);
+	for (size_t i = 0; i < n; i++) {
+		jbuf_elem(&js);
+		jbuf_obj_open(&js);
+		jbuf_key_str(&js, "s", c[i].source);
+		jbuf_key_str(&js, "k", c[i].dedupe_key);
+		jbuf_key_int(&js, "n", c[i].n);
+		jbuf_obj_close(&js);
+	}
+	jbuf_arr_close(&js);
+	struct conn *k = js.err ? NULL : pool_get(b, err, errlen);
+	int rc = -1;
+	if (k) {
+		const char *vals[] = { js.p };
+		PGresult *r = PQexecParams(k->c,
+					   "UPDATE events e SET duplicates = e.duplicates + d.n"
+					   " FROM jsonb_to_recordset($1::jsonb) AS d(s text, k text, n int)"
+					   " WHERE e.source = d.s AND e.dedupe_key = d.k",
+					   1, NULL, vals, NULL, NULL, 0);
+		rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+		if (rc < 0) {
+			pg_err(err, errlen, "count duplicates", k->c, r);
+			conn_after_error(k);
+		}
+		PQclear(r);
+		pool_put(b, k);
+	} else if (js.err) {
+		snprintf(err, errlen, "out of memory");
+	}
+	jbuf_free(&js);
+	return rc;
+}
+
 const struct journal_backend journal_backend_postgres = {
 	.name = "postgres",
 	.open = pg_open,
@@ -1458,4 +1497,5 @@ const struct journal_backend journal_backend_postgres = {
 	.rate_take = pg_rate_take,
 	.rate_update = pg_rate_update,
 	.rate_read = pg_rate_read,
+	.add_duplicates = pg_add_duplicates,
 };

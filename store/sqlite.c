@@ -693,6 +693,38 @@ out:
 	return rc;
 }
 
+/* Redeliveries answered from journal.c's cache: each pair's count added in one transaction. */
+static int sq_add_duplicates(void *b, const struct journal_dup_count *c, size_t n, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = prepare(s, "UPDATE events SET duplicates = duplicates + ?3 WHERE source = ?1 AND dedupe_key = ?2",
+				   err, errlen, "prepare duplicates");
+	if (!st || exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(st);
+		bind_text(st, 1, c[i].source);
+		bind_text(st, 2, c[i].dedupe_key);
+		sqlite3_bind_int64(st, 3, c[i].n);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_err(s, err, errlen, "count duplicates");
+			exec(s, "ROLLBACK", NULL, 0);
+			goto out;
+		}
+	}
+	if (exec(s, "COMMIT", err, errlen) < 0) {
+		exec(s, "ROLLBACK", NULL, 0);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 const struct journal_backend journal_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -709,4 +741,5 @@ const struct journal_backend journal_backend_sqlite = {
 	.rate_take = sq_rate_take,
 	.rate_update = sq_rate_update,
 	.rate_read = sq_rate_read,
+	.add_duplicates = sq_add_duplicates,
 };
