@@ -21,7 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#ifndef PR_FUTEX_HASH
+#define PR_FUTEX_HASH 78
+#define PR_FUTEX_HASH_SET_SLOTS 1
+#define PR_FUTEX_HASH_GET_SLOTS 2
+#endif
 
 #define MAX_ROUTES 64
 
@@ -340,6 +347,25 @@ int server_route(struct server *s, const char *path, http_handler fn, void *arg)
 	return 0;
 }
 
+/*
+ * Linux 6.16+ gives each process a private futex hash sized by its CPUs, not its threads (16
+ * buckets on 2 CPUs). The thousands of idle request threads all wait on one civetweb condition
+ * variable, so one bucket holds thousands of waiters, and every futex wake that hashes there (a
+ * sixteenth of all: the journal's hand-offs, every lock) walks that list: most of hookd's CPU under
+ * load. A few buckets per thread keep the chains short. Older kernels reject the call: no harm.
+ */
+static void futex_hash_size(int threads)
+{
+	unsigned long slots = 16;
+	while (slots < 4UL * (unsigned long)threads && slots < 65536)
+		slots <<= 1;
+	if (prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0UL, 0UL) != 0)
+		return;
+	char v[24];
+	snprintf(v, sizeof(v), "%d", prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0UL, 0UL, 0UL));
+	log_debug("futex hash sized", "slots", v);
+}
+
 /* "127.0.0.1:8443,[::1]:8443" -> "127.0.0.1:8443s,[::1]:8443s": every listener is TLS. */
 static int tls_ports(const char *listen, char *out, size_t n)
 {
@@ -396,6 +422,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 	ed.text_buffer_size = sizeof(ebuf);
 	if (s->o.body_memory > 0)
 		http_body_budget_set((size_t)s->o.body_memory);
+	futex_hash_size(s->o.threads > 0 ? s->o.threads : 16);
 	/* one watch per request thread, plus closing connections that linger */
 	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
 	s->ctx = mg_start2(&init, &ed);
