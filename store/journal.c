@@ -41,8 +41,8 @@ struct commit_req {
 };
 
 #define DUPS_BATCH 512        /* redelivery counts written per statement */
-#define DUPS_FLUSH_MS 1000    /* longest a counted redelivery waits to reach its row */
-#define DUPS_EAGER 256        /* uncounted redeliveries that wake the counter early */
+#define DUPS_FLUSH_MS 1000    /* the counter's idle wake-up, for a count it might have missed */
+#define DUPS_GAP_MS 20        /* least time between two writes of redelivery counts */
 #define DEDUPE_CACHE_DEFAULT 8192 /* durable pairs remembered when the options say 0 */
 
 struct journal {
@@ -272,9 +272,10 @@ static void remember(struct journal *j, const struct journal_event *ev, size_t n
 		seen_add(j->seen, ev[i].source, ev[i].dedupe_key);
 }
 
+/* Wakes the counter for the first redelivery counted since its last flush. */
 static void dups_kick(struct journal *j)
 {
-	if (seen_pending(j->seen) < DUPS_EAGER || atomic_exchange(&j->dups_kicked, 1))
+	if (atomic_exchange(&j->dups_kicked, 1))
 		return;
 	pthread_mutex_lock(&j->jobs_mu);
 	pthread_cond_signal(&j->dups_cv);
@@ -304,12 +305,15 @@ static int answer_from_cache(struct journal *j, const struct journal_event *ev, 
 	return 1;
 }
 
-/* Writes the redelivery counts taken from the cache; one writer at a time. */
+/*
+ * Writes the redelivery counts taken from the cache; one writer at a time. On return every count
+ * taken before the call has been written (or given up as lost).
+ */
 static void flush_dups(struct journal *j)
 {
-	if (!j->seen || seen_pending(j->seen) == 0)
+	if (!j->seen)
 		return;
-	pthread_mutex_lock(&j->flush_mu);
+	pthread_mutex_lock(&j->flush_mu); /* also waits for a flush under way: its counts are taken already */
 	size_t n;
 	do {
 		n = seen_take(j->seen, j->dupbuf, DUPS_BATCH);
@@ -330,19 +334,31 @@ static void flush_dups(struct journal *j)
 	pthread_mutex_unlock(&j->flush_mu);
 }
 
-/* Writes counted redeliveries to their rows every DUPS_FLUSH_MS, or sooner when many wait. */
+/* Sleeps on dups_cv until ms have passed, the journal stops, or (when kickable) a kick. Under jobs_mu. */
+static void dups_sleep(struct journal *j, int64_t ms, int kickable)
+{
+	struct timespec ts;
+	clock_mono_deadline(ms, &ts);
+	while (!j->dups_stop && !(kickable && atomic_load(&j->dups_kicked)))
+		if (pthread_cond_timedwait(&j->dups_cv, &j->jobs_mu, &ts) != 0)
+			break;
+}
+
+/*
+ * Writes counted redeliveries to their rows soon after the first one (at most every DUPS_GAP_MS,
+ * so that a stream of redeliveries shares one transaction per gap).
+ */
 static void *dups_main(void *arg)
 {
 	struct journal *j = arg;
 	pthread_mutex_lock(&j->jobs_mu);
 	while (!j->dups_stop) {
-		struct timespec ts;
-		clock_mono_deadline(DUPS_FLUSH_MS, &ts);
-		pthread_cond_timedwait(&j->dups_cv, &j->jobs_mu, &ts);
+		dups_sleep(j, DUPS_FLUSH_MS, 1);
 		pthread_mutex_unlock(&j->jobs_mu);
 		atomic_store(&j->dups_kicked, 0);
 		flush_dups(j);
 		pthread_mutex_lock(&j->jobs_mu);
+		dups_sleep(j, DUPS_GAP_MS, 0);
 	}
 	pthread_mutex_unlock(&j->jobs_mu);
 	return NULL;
