@@ -40,8 +40,9 @@ HK_LOADGEN_DIR=$ROOT/$BUILD
 . tests/drills/lib.sh
 LG=$(hk_loadgen) || exit 1
 OUT=$HK_TMP
-DELIVERY=/work/shared/okta/examples/delivery-docs-sample.json
-[ -s "$DELIVERY" ] || DELIVERY=$ROOT/tests/drills/delivery-user.json
+# Okta's documented sample delivery: the copy in the fuzz corpus (the same bytes as ../shared's).
+DELIVERY=$ROOT/tests/fuzz/corpus/okta_delivery/docs-sample.json
+[ -s "$DELIVERY" ] || DELIVERY=$ROOT/../shared/okta/examples/delivery-docs-sample.json
 new_run_id() { od -An -N4 -tx1 /dev/urandom | tr -d ' \n'; }
 RUN_ID=$(new_run_id)
 TCK=$(getconf CLK_TCK)
