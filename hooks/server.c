@@ -150,15 +150,16 @@ static int on_log(const struct mg_connection *conn, const char *message)
 }
 
 /*
- * Stack a connection leaves behind, given back when it closes (on its worker thread). Each of the
- * thousands of connection threads would otherwise keep, for the life of the process, every stack
- * page its deepest call touched (up to 52 KiB: TLS handshake, delivery, lingering close).
+ * Stack a thread leaves behind below where it now runs: given back when a connection closes (on
+ * its worker thread), and once when a request thread starts. Each of the thousands of connection
+ * threads would otherwise keep, for the life of the process, every stack page its deepest call
+ * touched (up to 52 KiB: TLS handshake, delivery, lingering close; at start, civetweb naming the
+ * thread formats a string a page below where the idle thread then waits).
  */
 static _Thread_local uintptr_t stack_lo;
 
-static void on_connection_closed(const struct mg_connection *conn)
+static void __attribute__((noinline)) stack_trim(void)
 {
-	(void)conn;
 	if (!stack_lo) {
 		pthread_attr_t a;
 		void *addr;
@@ -171,12 +172,26 @@ static void on_connection_closed(const struct mg_connection *conn)
 			return;
 		stack_lo = (uintptr_t)addr;
 	}
-	/* Below this frame's page and the one under it nothing is live: drop those pages, as glibc does
-	 * when a thread exits; the next deep call faults in zeroed ones. */
+	/* Nothing live lies more than 1 KiB below this frame (its locals, madvise's own call): drop the
+	 * whole pages under that, as glibc does when a thread exits; a deeper call faults in zeroed ones. */
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t hi = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - page;
+	uintptr_t hi = ((uintptr_t)__builtin_frame_address(0) - 1024) & ~(page - 1);
 	if (hi > stack_lo)
 		madvise((void *)stack_lo, hi - stack_lo, MADV_DONTNEED);
+}
+
+static void on_connection_closed(const struct mg_connection *conn)
+{
+	(void)conn;
+	stack_trim();
+}
+
+static void *on_init_thread(const struct mg_context *ctx, int thread_type)
+{
+	(void)ctx;
+	(void)thread_type;
+	stack_trim();
+	return NULL;
 }
 
 static void make_id(struct server *s, char *out, size_t n)
@@ -414,6 +429,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 	cb.init_ssl = init_tls;
 	cb.log_message = on_log;
 	cb.connection_closed = on_connection_closed;
+	cb.init_thread = on_init_thread;
 	struct mg_init_data init = { .callbacks = &cb, .user_data = s, .configuration_options = opts };
 	struct mg_error_data ed;
 	char ebuf[256] = "";
