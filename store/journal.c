@@ -21,15 +21,15 @@
 const char *const journal_job_states[4] = { "pending", "running", "done", "dead" };
 
 /*
- * Group commit without a committer thread (leader/follower). A caller queues its request; when no
- * batch is being written it becomes the leader: it takes the queue (its own request first), writes
- * it in one transaction, hands the lead to the first request queued meanwhile, and wakes the
- * others. j->mu guards only the queue and the leader flag, for a few instructions at a time; every
- * wake-up happens after it is released, on the waiter's own futex word, exactly once per request.
+ * Group commit. A caller queues its request and sleeps on its own futex word; the committer thread
+ * takes the whole queue (up to group_max events), writes it in one transaction and wakes each
+ * caller. j->mu guards only the queue, for a few instructions at a time; no wake-up happens under
+ * it, each caller is woken exactly once, and the committer itself is woken only when it was idle
+ * (under load it goes from one batch to the next without sleeping).
  */
-enum req_state { REQ_QUEUED, REQ_SLEEPING, REQ_DONE, REQ_LEAD };
+enum req_state { REQ_QUEUED, REQ_SLEEPING, REQ_DONE };
 
-/* One caller's events in the queue. Lives on the caller's stack until its state leaves QUEUED/SLEEPING. */
+/* One caller's events in the queue. Lives on the caller's stack until its state is DONE. */
 struct commit_req {
 	const struct journal_event *ev;
 	size_t n;
@@ -49,9 +49,11 @@ struct journal {
 	const struct journal_backend *be;
 	void *b;
 	int group_max;
-	pthread_mutex_t mu; /* the queue and the leader flag */
+	pthread_mutex_t mu; /* the queue and the committer's idle flag */
+	pthread_cond_t work_cv;
 	struct commit_req *head, *tail;
-	int leading, stopping;
+	int idle, stopping;
+	pthread_t committer;
 	pthread_mutex_t jobs_mu; /* job wake-ups, and the dup counter's sleep */
 	pthread_cond_t jobs_cv, dups_cv;
 	uint64_t jobs_seq;
@@ -118,13 +120,13 @@ void journal_opts_free(struct journal_opts *o)
 	o->url = NULL;
 }
 
-/* Waits until the request is done or handed the lead; returns which. */
-static uint32_t req_wait(struct commit_req *r)
+/* Waits until the committer is done with the request. */
+static void req_wait(struct commit_req *r)
 {
 	for (;;) {
 		uint32_t s = atomic_load_explicit(&r->state, memory_order_acquire);
-		if (s == REQ_DONE || s == REQ_LEAD)
-			return s;
+		if (s == REQ_DONE)
+			return;
 		if (s == REQ_QUEUED && !atomic_compare_exchange_strong(&r->state, &s, REQ_SLEEPING))
 			continue;
 		syscall(SYS_futex, &r->state, FUTEX_WAIT_PRIVATE, REQ_SLEEPING, NULL, NULL, 0);
@@ -235,34 +237,35 @@ static void jobs_bump(struct journal *j)
 	pthread_mutex_unlock(&j->jobs_mu);
 }
 
-/*
- * The leader's turn: self is at the head of the queue. Writes one batch, passes the lead to the
- * next queued request (or gives it up), then wakes the batch's other callers.
- */
-static void lead(struct journal *j, struct commit_req *self)
+/* Takes batches off the queue, writes each, wakes its callers; sleeps only when the queue is empty. */
+static void *committer_main(void *arg)
 {
-	struct commit_req *reqs;
+	struct journal *j = arg;
 	pthread_mutex_lock(&j->mu);
-	size_t events = take_batch(j, &reqs);
-	pthread_mutex_unlock(&j->mu);
+	for (;;) {
+		while (!j->head && !j->stopping) {
+			j->idle = 1;
+			pthread_cond_wait(&j->work_cv, &j->mu);
+		}
+		j->idle = 0;
+		if (!j->head)
+			break;
+		struct commit_req *reqs;
+		size_t events = take_batch(j, &reqs);
+		pthread_mutex_unlock(&j->mu);
 
-	int jobs_added = 0;
-	commit_batch(j, reqs, events, &jobs_added);
-
-	pthread_mutex_lock(&j->mu);
-	struct commit_req *next = j->head;
-	if (!next)
-		j->leading = 0;
-	pthread_mutex_unlock(&j->mu);
-	if (next)
-		req_post(next, REQ_LEAD);
-	for (struct commit_req *r = reqs, *nx; r; r = nx) {
-		nx = r->next; /* read before the post: r may vanish right after it */
-		if (r != self)
+		int jobs_added = 0;
+		commit_batch(j, reqs, events, &jobs_added);
+		for (struct commit_req *r = reqs, *nx; r; r = nx) {
+			nx = r->next; /* read before the post: r may vanish right after it */
 			req_post(r, REQ_DONE);
+		}
+		if (jobs_added > 0)
+			jobs_bump(j);
+		pthread_mutex_lock(&j->mu);
 	}
-	if (jobs_added > 0)
-		jobs_bump(j);
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
 }
 
 /* Remembers the pairs of a committed request as durable (every event has a row now). */
@@ -311,7 +314,7 @@ static int answer_from_cache(struct journal *j, const struct journal_event *ev, 
  */
 static void flush_dups(struct journal *j)
 {
-	if (!j->seen)
+	if (!j->seen || !j->dupbuf || !j->dupc)
 		return;
 	pthread_mutex_lock(&j->flush_mu); /* also waits for a flush under way: its counts are taken already */
 	size_t n;
@@ -409,11 +412,26 @@ static int start_cache(struct journal *j, const struct journal_opts *o, char *er
 	return 0;
 }
 
+/* Stops the redelivery counter thread (after its last flush) and writes what is left. */
+static void stop_cache(struct journal *j)
+{
+	pthread_mutex_lock(&j->jobs_mu);
+	j->dups_stop = 1;
+	pthread_cond_broadcast(&j->dups_cv);
+	pthread_cond_broadcast(&j->jobs_cv);
+	pthread_mutex_unlock(&j->jobs_mu);
+	if (j->dups_started)
+		pthread_join(j->dups_thread, NULL);
+	j->dups_started = 0;
+	flush_dups(j);
+}
+
 static void free_journal(struct journal *j)
 {
 	seen_free(j->seen);
 	free(j->dupbuf);
 	free(j->dupc);
+	pthread_cond_destroy(&j->work_cv);
 	pthread_cond_destroy(&j->jobs_cv);
 	pthread_cond_destroy(&j->dups_cv);
 	pthread_mutex_destroy(&j->jobs_mu);
@@ -437,6 +455,7 @@ struct journal *journal_open(const struct journal_opts *o, char *err, size_t err
 	j->be = be;
 	j->group_max = o->group_commit_max > 0 ? o->group_commit_max : 512;
 	pthread_mutex_init(&j->mu, NULL);
+	pthread_cond_init(&j->work_cv, NULL);
 	pthread_mutex_init(&j->jobs_mu, NULL);
 	pthread_mutex_init(&j->flush_mu, NULL);
 	pthread_condattr_t ca;
@@ -450,6 +469,13 @@ struct journal *journal_open(const struct journal_opts *o, char *err, size_t err
 	if (!j->b)
 		goto fail;
 	if (start_cache(j, o, err, errlen) < 0) {
+		stop_cache(j);
+		be->close(j->b);
+		goto fail;
+	}
+	if (pthread_create(&j->committer, NULL, committer_main, j) != 0) {
+		set_err(err, errlen, "cannot start the committer thread");
+		stop_cache(j);
 		be->close(j->b);
 		goto fail;
 	}
@@ -464,22 +490,11 @@ void journal_close(struct journal *j)
 	if (!j)
 		return;
 	pthread_mutex_lock(&j->mu);
-	j->stopping = 1;
-	while (j->leading) { /* callers still in journal_commit finish their batches */
-		pthread_mutex_unlock(&j->mu);
-		struct timespec ms = { 0, 1000000 };
-		nanosleep(&ms, NULL);
-		pthread_mutex_lock(&j->mu);
-	}
+	j->stopping = 1; /* the committer writes what is queued, then ends */
+	pthread_cond_signal(&j->work_cv);
 	pthread_mutex_unlock(&j->mu);
-	pthread_mutex_lock(&j->jobs_mu);
-	j->dups_stop = 1;
-	pthread_cond_broadcast(&j->dups_cv);
-	pthread_cond_broadcast(&j->jobs_cv);
-	pthread_mutex_unlock(&j->jobs_mu);
-	if (j->dups_started)
-		pthread_join(j->dups_thread, NULL);
-	flush_dups(j);
+	pthread_join(j->committer, NULL);
+	stop_cache(j);
 	j->be->close(j->b);
 	free_journal(j);
 }
@@ -502,11 +517,12 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 	else
 		j->head = &r;
 	j->tail = &r;
-	int first = !j->leading;
-	j->leading = 1;
+	int wake = j->idle;
+	j->idle = 0;
 	pthread_mutex_unlock(&j->mu);
-	if (first || req_wait(&r) == REQ_LEAD)
-		lead(j, &r);
+	if (wake)
+		pthread_cond_signal(&j->work_cv);
+	req_wait(&r);
 	if (r.rc != 0) {
 		set_err(err, errlen, r.err[0] ? r.err : "journal write failed");
 		return r.rc;
