@@ -18,7 +18,40 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *const journal_job_states[4] = { "pending", "running", "done", "dead" };
+const char *const journal_job_states[JOB_STATE_COUNT] = {
+	[JOB_STATE_PENDING] = "pending",
+	[JOB_STATE_RUNNING] = "running",
+	[JOB_STATE_DONE] = "done",
+	[JOB_STATE_DEAD] = "dead",
+};
+
+static const char *const outcome_names[JOB_OUTCOME_COUNT] = {
+	[JOB_DONE] = "done",
+	[JOB_RETRY] = "retry",
+	[JOB_DEAD] = "dead",
+	[JOB_DEFER] = "deferred",
+};
+
+const char *journal_job_state_name(enum job_state s)
+{
+	return (unsigned)s < JOB_STATE_COUNT ? journal_job_states[s] : NULL;
+}
+
+int journal_job_state_parse(const char *name, enum job_state *out)
+{
+	for (int s = 0; name && s < JOB_STATE_COUNT; s++) {
+		if (strcmp(name, journal_job_states[s]) == 0) {
+			*out = (enum job_state)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *journal_job_outcome_name(enum job_outcome oc)
+{
+	return (unsigned)oc < JOB_OUTCOME_COUNT ? outcome_names[oc] : "unknown";
+}
 
 /*
  * Group commit. A caller queues its request and sleeps on its own futex word; the committer thread
@@ -40,9 +73,9 @@ struct commit_req {
 	struct commit_req *next;
 };
 
-#define DUPS_BATCH 512        /* redelivery counts written per statement */
-#define DUPS_FLUSH_MS 1000    /* the counter's idle wake-up, for a count it might have missed */
-#define DUPS_GAP_MS 20        /* least time between two writes of redelivery counts */
+#define DUPS_BATCH 512		  /* redelivery counts written per statement */
+#define DUPS_FLUSH_MS 1000	  /* the counter's idle wake-up, for a count it might have missed */
+#define DUPS_GAP_MS 20		  /* least time between two writes of redelivery counts */
 #define DEDUPE_CACHE_DEFAULT 8192 /* durable pairs remembered when the options say 0 */
 
 struct journal {
@@ -63,15 +96,10 @@ struct journal {
 	int dups_started;
 	pthread_mutex_t flush_mu; /* one writer of redelivery counts at a time */
 	struct seen *seen;
-	struct seen_count *dupbuf;      /* DUPS_BATCH of them, for flush_dups (under flush_mu) */
+	struct seen_count *dupbuf;	/* DUPS_BATCH of them, for flush_dups (under flush_mu) */
 	struct journal_dup_count *dupc; /* the same, as the backend takes them */
 	struct metric *commit_seconds, *batch_events, *commit_errors, *cached_dups, *lost_dups;
 };
-
-char *journal_dup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
 
 static void set_err(char *err, size_t errlen, const char *msg)
 {
@@ -90,20 +118,15 @@ int journal_opts_from_config(struct config *c, struct journal_opts *o)
 		config_report(c, "store", NULL, "backend", "'%s' is not a backend: use sqlite or postgres", o->backend);
 		rc = -1;
 	}
-	if (config_int(c, "store", NULL, "group_commit_max", &v) == 0 && (v < 1 || v > 100000)) {
-		config_report(c, "store", NULL, "group_commit_max", "must be between 1 and 100000");
+	/* Ranges are the schema's (core/config_schema.c), reported when the config was loaded. */
+	if (config_int(c, "store", NULL, "group_commit_max", &v) < 0)
 		rc = -1;
-	}
 	o->group_commit_max = (int)v;
-	if (config_int(c, "store", NULL, "dedupe_cache", &v) == 0 && (v < 0 || v > 1000000)) {
-		config_report(c, "store", NULL, "dedupe_cache", "must be between 0 and 1000000");
+	if (config_int(c, "store", NULL, "dedupe_cache", &v) < 0)
 		rc = -1;
-	}
 	o->dedupe_cache = v == 0 ? -1 : (int)v;
-	if (config_int(c, "store", NULL, "pool_size", &v) == 0 && (v < 1 || v > 64)) {
-		config_report(c, "store", NULL, "pool_size", "must be between 1 and 64");
+	if (config_int(c, "store", NULL, "pool_size", &v) < 0)
 		rc = -1;
-	}
 	o->pool_size = (int)v;
 	if (config_secret(c, "store", NULL, "url", &o->owned) < 0)
 		rc = -1;
@@ -380,12 +403,12 @@ static void init_metrics(struct journal *j)
 {
 	char labels[64];
 	snprintf(labels, sizeof(labels), "backend=\"%s\"", j->be->name);
-	j->commit_seconds = metrics_histogram("hookd_journal_commit_seconds", labels,
-					      "Time to make one group of events durable");
+	j->commit_seconds =
+		metrics_histogram("hookd_journal_commit_seconds", labels, "Time to make one group of events durable");
 	j->batch_events = metrics_counter("hookd_journal_committed_events_total", labels,
 					  "Events written by group commits (stored or duplicate)");
-	j->commit_errors = metrics_counter("hookd_journal_commit_errors_total", labels,
-					   "Journal transactions that failed");
+	j->commit_errors =
+		metrics_counter("hookd_journal_commit_errors_total", labels, "Journal transactions that failed");
 	j->cached_dups = metrics_counter("hookd_journal_duplicates_cached_total", labels,
 					 "Redeliveries of events known durable, answered without a journal write");
 	j->lost_dups = metrics_counter("hookd_journal_duplicate_counts_lost_total", labels,
@@ -570,7 +593,7 @@ int journal_list_jobs(struct journal *j, const struct journal_query *q, struct j
 	return j->be->list_jobs(j->b, q, rows, n, err, errlen);
 }
 
-int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen)
+int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	memset(counts, 0, 4 * sizeof(counts[0]));
 	return j->be->job_counts(j->b, counts, err, errlen);
@@ -585,9 +608,9 @@ void journal_events_free(struct event_row *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++) {
 		struct event_row *r = &rows[i];
-		char **s[] = { &r->source, &r->dedupe_key, &r->delivery_id, &r->type, &r->occurred_at, &r->subject_id,
-			       &r->subject_login, &r->subject_name, &r->actor_id, &r->status, &r->reason,
-			       &r->subject_json, &r->raw };
+		char **s[] = { &r->source,     &r->dedupe_key,	  &r->delivery_id,  &r->type,	  &r->occurred_at,
+			       &r->subject_id, &r->subject_login, &r->subject_name, &r->actor_id, &r->status,
+			       &r->reason,     &r->subject_json,  &r->raw };
 		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
 			free(*s[k]);
 	}
@@ -598,8 +621,8 @@ void journal_jobs_free(struct job *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++) {
 		struct job *r = &rows[i];
-		char **s[] = { &r->action, &r->rule, &r->subject, &r->params, &r->state, &r->lease_owner,
-			       &r->last_error, &r->result, &r->job_key };
+		char **s[] = { &r->action,	&r->rule,	&r->subject, &r->params, &r->state,
+			       &r->lease_owner, &r->last_error, &r->result,  &r->job_key };
 		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
 			free(*s[k]);
 	}
@@ -631,8 +654,7 @@ void journal_wake(struct journal *j)
 	jobs_bump(j);
 }
 
-int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err,
-			  size_t errlen)
+int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)
 {
 	if (!j->be->rate_take) {
 		set_err(err, errlen, "this journal backend has no shared rate budget");
@@ -641,8 +663,8 @@ int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, in
 	return j->be->rate_take(j->b, bucket, reserve < 0 ? 0 : reserve, now_ms, err, errlen);
 }
 
-int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms,
-			char *err, size_t errlen)
+int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
+			size_t errlen)
 {
 	if (!j->be->rate_update) {
 		set_err(err, errlen, "this journal backend has no shared rate budget");
