@@ -12,8 +12,8 @@ struct journal_dup_count {
 
 /*
  * Every function is called with the backend's own handle b and must be thread-safe with respect
- * to the others (journal.c calls write from one thread at a time, the group's leader, which may be
- * a different thread each time; the rest from any thread).
+ * to the others (journal.c calls write only from its committer thread, add_duplicates only from
+ * one thread at a time, the rest from any thread).
  * Times are passed in so that the backend never reads the clock itself.
  */
 struct journal_backend {
