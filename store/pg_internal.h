@@ -37,13 +37,14 @@ enum stmt {
 	ST_SRC_ACCEPTED,
 	ST_SRC_REFUSED,
 	ST_SRC_LIST,
+	ST_ADD_DUPS,
 	ST_PRUNE_JOBS, /* retention: journal_prune's steps, then their dry-run counts */
 	ST_PRUNE_SCRUB,
 	ST_PRUNE_EVENTS,
 	ST_PRUNE_JOBS_N,
 	ST_PRUNE_SCRUB_N,
 	ST_PRUNE_EVENTS_N,
-	NSTMT
+	NSTMT,
 };
 
 /* One row of the statement table: the prepared name, what errors call it, its SQL and parameter count. */
