@@ -104,4 +104,16 @@ check_eq "the old secret is accepted within the grace" "$(post_one rot-old "$OLD
 check "the old secret is refused after the grace" eventually '[ "$(post_one rot-late "$OLD")" = 401 ]' 10
 check_eq "the new secret still works" "$(post_one rot-new-2 "$NEW")" 200
 check "hookd is still running" kill -0 "$HOOKD_PID"
+
+# hookd prune beside the running serve: every event here still has a pending job (no Okta), so
+# 100 days on nothing may go but what has no job; a dry run changes nothing.
+out=$(HOOKD_CLOCK_OFFSET=$((100 * 86400)) "$HOOKD_BIN" prune -c "$CFG" --dry-run)
+check "prune --dry-run counts" grep -q "^would prune 0 finished job(s), 0 event body(ies) scrubbed, 0 event row(s)$" <<<"$out"
+"$HOOKD_BIN" jobs -c "$CFG" --json --limit 100000 | python3 -c '
+import json, sys
+ids = [json.loads(l)["id"] for l in sys.stdin if l.strip()]
+print(ids[0])' >"$D/one.id"
+check "a done job, 100 days on, is pruned with its event" bash -c "
+	sqlite3 '$D/hookd.db' \"UPDATE jobs SET state = 'done' WHERE id = \$(cat '$D/one.id')\" &&
+	HOOKD_CLOCK_OFFSET=$((100 * 86400)) '$HOOKD_BIN' prune -c '$CFG' | grep -q '^pruned 1 finished job(s), 0 event body(ies) scrubbed, 1 event row(s)$'"
 t_done
