@@ -1,6 +1,8 @@
 /* live.c: generations of the reloadable configuration, reference-counted, swapped on SIGHUP. */
 #include "cli/live.h"
 
+#include "cli/cli.h"
+
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -13,7 +15,6 @@
 #include "hooks/hr_source.h"
 #include "hooks/okta_hook.h"
 #include "hooks/server.h"
-#include "okta/opts.h"
 #include "store/journal.h"
 
 #include <pthread.h>
@@ -101,22 +102,13 @@ static struct gen *gen_build(struct live *l, struct config *c, const struct gen 
 	return g;
 }
 
-/* The other sections: checked now so that a reload is refused whole, applied at the next start. */
+/* The whole file checked as at start, so that a reload is refused whole; the certificate and mailer kept. */
 static void check_rest(struct config *c, struct mailer **mail, struct tls_cert **cert)
 {
-	struct journal_opts jo;
-	struct server_opts so;
-	struct worker_opts wo;
-	struct okta_opts oo;
-	journal_opts_from_config(c, &jo);
-	journal_opts_free(&jo);
-	server_opts_from_config(c, &so);
-	server_opts_free(&so);
+	cli_config_check(c); /* every section as serve reads it at start, rules and sources included */
 	tls_cert_from_config(c, cert);
-	worker_opts_from_config(c, &wo);
-	okta_opts_from_config(c, &oo);
-	okta_opts_free(&oo);
-	mailer_from_config(c, mail);
+	if (!config_error_count(c))
+		mailer_from_config(c, mail);
 }
 
 /* result: "ok" or "refused" after a reload; NULL at start (generation 1, counters at 0). */
@@ -262,11 +254,7 @@ int live_reload(struct live *l)
 	struct mailer *mail = NULL;
 	struct tls_cert *cert = NULL;
 	check_rest(c, &mail, &cert);
-	struct gen *g = gen_build(l, c, l->cur); /* always: its problems join the others */
-	if (g && config_error_count(c)) {
-		gen_free(g);
-		g = NULL;
-	}
+	struct gen *g = config_error_count(c) ? NULL : gen_build(l, c, l->cur);
 	if (!g) {
 		log_problems(c);
 		log_error("reload refused: the running configuration stays", "file", l->path);
