@@ -2,6 +2,7 @@
 #include "hooks/hr_source.h"
 #include "hooks/sig.h"
 #include "core/config.h"
+#include "core/str.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -61,11 +62,6 @@ const char *hr_header_list(void *ctx, const char *name)
 }
 
 /* ---- config ---- */
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
 
 static int read_scheme(struct config *c, const char *name, struct hr_source *s)
 {
@@ -158,9 +154,9 @@ static int read_headers(struct config *c, const char *name, struct hr_source *s)
 	const char *sig = config_get(c, SECTION, name, "signature_header");
 	const char *ts = config_get(c, SECTION, name, "timestamp_header");
 	const char *id = config_get(c, SECTION, name, "id_header");
-	s->sig_header = dup_or_null(sig ? sig : si->sig_header);
-	s->ts_header = dup_or_null(ts ? ts : si->ts_header);
-	s->id_header = dup_or_null(id ? id : si->id_header);
+	s->sig_header = str_dup(sig ? sig : si->sig_header);
+	s->ts_header = str_dup(ts ? ts : si->ts_header);
+	s->id_header = str_dup(id ? id : si->id_header);
 	if (!s->sig_header) {
 		config_report(c, SECTION, name, NULL, "signature_header is required for scheme %s", si->name);
 		return -1;
@@ -202,9 +198,9 @@ static int read_options(struct config *c, const char *name, struct hr_source *s)
 		bad = 1;
 	}
 	s->tolerance_s = ms / 1000;
-	s->prefix = dup_or_null(config_get(c, SECTION, name, "prefix"));
-	s->tmpl = dup_or_null(config_get(c, SECTION, name, "signed"));
-	s->username = dup_or_null(config_get(c, SECTION, name, "username"));
+	s->prefix = str_dup(config_get(c, SECTION, name, "prefix"));
+	s->tmpl = str_dup(config_get(c, SECTION, name, "signed"));
+	s->username = str_dup(config_get(c, SECTION, name, "username"));
 	if (s->scheme == SCHEME_HMAC) {
 		char err[160];
 		bad |= read_alg_enc(c, name, s) < 0;
