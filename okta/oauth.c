@@ -19,6 +19,7 @@
 
 /* A token is renewed this long before Okta says it expires. */
 #define OAUTH_EARLY_MS 60000
+#define TOKEN_RESP_MAX_TOKENS 64 /* a token response: token_type, access_token, expires_in, scope */
 
 struct okta_oauth {
 	pthread_mutex_t mu;
@@ -120,7 +121,7 @@ static int take_token(struct okta_oauth *o, const struct okta_http_resp *rs, str
 {
 	struct json j;
 	int64_t expires = 3600;
-	if (json_parse(&j, rs->body.p, rs->body.n, 64, NULL, 0) < 0) {
+	if (json_parse(&j, rs->body.p, rs->body.n, TOKEN_RESP_MAX_TOKENS, NULL, 0) < 0) {
 		okta_error_local(e, "token endpoint answered %d with no JSON body", rs->status);
 		return -1;
 	}

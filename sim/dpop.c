@@ -19,6 +19,7 @@
 #define MAX_PROOF 8192
 #define MAX_JTIS 100000
 #define NONCES 4
+#define PROOF_PART_MAX_TOKENS 64 /* a DPoP proof's header or claims */
 
 struct nonce {
 	char value[33];
@@ -191,7 +192,7 @@ static EVP_PKEY *read_header(const char *hdr, size_t n, struct dpop_proof *p, ch
 	struct json j;
 	char typ[16];
 	EVP_PKEY *key = NULL;
-	if (json_parse(&j, hdr, n, 64, NULL, 0) < 0 || !json_is_object(&j, 0))
+	if (json_parse(&j, hdr, n, PROOF_PART_MAX_TOKENS, NULL, 0) < 0 || !json_is_object(&j, 0))
 		snprintf(err, errlen, "The DPoP proof JWT header is not a JSON object.");
 	else if (str_member(&j, 0, "typ", typ, sizeof(typ)) != 1 || strcmp(typ, "dpop+jwt") != 0)
 		snprintf(err, errlen, "The DPoP proof JWT 'typ' header must be 'dpop+jwt'.");
@@ -209,7 +210,7 @@ static int read_claims(const char *payload, size_t n, struct dpop_proof *p, char
 {
 	struct json j;
 	int rc = -1;
-	if (json_parse(&j, payload, n, 64, NULL, 0) < 0 || !json_is_object(&j, 0))
+	if (json_parse(&j, payload, n, PROOF_PART_MAX_TOKENS, NULL, 0) < 0 || !json_is_object(&j, 0))
 		snprintf(err, errlen, "The DPoP proof JWT payload is not a JSON object.");
 	else if (str_member(&j, 0, "htm", p->htm, sizeof(p->htm)) != 1 ||
 		 str_member(&j, 0, "htu", p->htu, sizeof(p->htu)) != 1)

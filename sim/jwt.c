@@ -11,6 +11,9 @@
 #include "core/json.h"
 #include "sim/sim.h"
 
+#define CLAIMS_MAX_TOKENS 512 /* a client assertion's claims */
+#define HEADER_MAX_TOKENS 64 /* a JWS header */
+
 static int b64url_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -149,7 +152,7 @@ static int copy_time(const struct json *j, int obj, const char *key, int64_t *ou
 static int read_claims(const char *payload, size_t n, struct jwt_claims *c, char *err, size_t errlen)
 {
 	struct json j;
-	if (json_parse(&j, payload, n, 512, err, errlen) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, payload, n, CLAIMS_MAX_TOKENS, err, errlen) < 0 || !json_is_object(&j, 0)) {
 		snprintf(err, errlen, "JWT payload is not a JSON object");
 		json_free(&j);
 		return -1;
@@ -184,7 +187,7 @@ static const struct alg_info *read_header(const char *hdr, size_t n, char *err, 
 {
 	struct json j;
 	const struct alg_info *a = NULL;
-	if (json_parse(&j, hdr, n, 64, err, errlen) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, hdr, n, HEADER_MAX_TOKENS, err, errlen) < 0 || !json_is_object(&j, 0)) {
 		snprintf(err, errlen, "JWT header is not a JSON object");
 		json_free(&j);
 		return NULL;

@@ -15,6 +15,8 @@
 #define NAME_MAX_LEN 64
 #define TEXT_MAX 1024
 #define KEY_RAW(b, key, lit) jbuf_key_raw((b), (key), (lit), sizeof(lit) - 1)
+#define ARRAY_MAX_TOKENS 4096 /* a stored string array attribute value */
+#define UPDATE_MAX_TOKENS 16384 /* an updateUserProfile body */
 
 /* Base properties of Okta's default user profile (UserProfile / UserSchemaBaseProperties in the spec). */
 static const struct base_prop {
@@ -165,7 +167,7 @@ static int check_length(const char *key, const char *json, int min_len, int max_
 static int string_array(const char *json)
 {
 	struct json j;
-	if (json_parse(&j, json, strlen(json), 4096, NULL, 0) < 0)
+	if (json_parse(&j, json, strlen(json), ARRAY_MAX_TOKENS, NULL, 0) < 0)
 		return 0;
 	int ok = json_is_array(&j, 0);
 	for (int i = 0; ok && i < json_size(&j, 0); i++)
@@ -491,7 +493,7 @@ void schema_update(struct http_req *r)
 	char err[128], field[80] = "", cause[300] = "", summary[120];
 	if (!schema_known(r))
 		return;
-	if (json_parse(&j, r->body ? r->body : "", r->body_len, 16384, err, sizeof(err)) < 0 ||
+	if (json_parse(&j, r->body ? r->body : "", r->body_len, UPDATE_MAX_TOKENS, err, sizeof(err)) < 0 ||
 	    !json_is_object(&j, 0)) {
 		json_free(&j);
 		http_okta_error(r, 400, "E0000003", "The request body was not well-formed.", err);
