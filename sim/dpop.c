@@ -40,17 +40,6 @@ struct dpop {
 	int njti;
 };
 
-static int b64url_str(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-		      *s == '_'))
-			return 0;
-	return 1;
-}
-
 /* String member key of obj into out; 1 when present and fits, 0 when absent, -1 otherwise. */
 static int str_member(const struct json *j, int obj, const char *key, char *out, size_t n)
 {
@@ -66,11 +55,14 @@ static int str_member(const struct json *j, int obj, const char *key, char *out,
 	return rc;
 }
 
-/* Big-endian bytes of a base64url JWK member, exactly want bytes long (0: any, at most 1024). */
+/*
+ * Big-endian bytes of a base64url JWK member, exactly want bytes long (0: any, 1 to 1024).
+ * b64url_decode refuses any character outside the base64url alphabet, padding included.
+ */
 static unsigned char *jwk_bytes(const char *b64, size_t want, size_t *n)
 {
 	unsigned char *out = NULL;
-	if (!b64url_str(b64) || b64url_decode(b64, strlen(b64), &out, n) < 0)
+	if (b64url_decode(b64, strlen(b64), &out, n) < 0)
 		return NULL;
 	if ((want && *n != want) || *n == 0 || *n > 1024) {
 		free(out);
