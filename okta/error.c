@@ -9,7 +9,8 @@
 
 #include "core/json.h"
 
-#define ERROR_MAX_TOKENS 256 /* an Okta error object: errorCode, errorSummary, errorCauses, OAuth error fields */
+/* JSON tokens in an Okta error object: errorCode, errorSummary, errorCauses, OAuth error fields. */
+#define ERROR_MAX_TOKENS 256
 
 void okta_error_clear(struct okta_error *e)
 {

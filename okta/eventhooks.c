@@ -9,7 +9,8 @@
 #include "core/json.h"
 #include "okta/http.h"
 
-#define HOOKS_MAX_TOKENS 100000 /* an event hook or the list of an org's hooks */
+/* JSON tokens in an event hook or the list of an org's hooks. */
+#define HOOKS_MAX_TOKENS 100000
 
 void okta_eventhook_free(struct okta_eventhook *h)
 {

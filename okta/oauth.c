@@ -19,7 +19,8 @@
 
 /* A token is renewed this long before Okta says it expires. */
 #define OAUTH_EARLY_MS 60000
-#define TOKEN_RESP_MAX_TOKENS 64 /* a token response: token_type, access_token, expires_in, scope */
+/* JSON tokens in a token response: token_type, access_token, expires_in, scope. */
+#define TOKEN_RESP_MAX_TOKENS 64
 
 struct okta_oauth {
 	pthread_mutex_t mu;

@@ -12,7 +12,8 @@
 #include "okta/http.h"
 
 #define USER_MAX_TOKENS 200000
-#define ACTIVATION_MAX_TOKENS 64 /* an activation response: activationUrl, activationToken */
+/* JSON tokens in an activation response: activationUrl, activationToken. */
+#define ACTIVATION_MAX_TOKENS 64
 
 void okta_user_free(struct okta_user *u)
 {

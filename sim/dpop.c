@@ -19,7 +19,8 @@
 #define MAX_PROOF 8192
 #define MAX_JTIS 100000
 #define NONCES 4
-#define PROOF_PART_MAX_TOKENS 64 /* a DPoP proof's header or claims */
+/* JSON tokens in a DPoP proof's header or claims. */
+#define PROOF_PART_MAX_TOKENS 64
 
 struct nonce {
 	char value[33];

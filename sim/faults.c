@@ -11,7 +11,8 @@
 #include "core/json.h"
 #include "sim/sim.h"
 
-#define FAULTS_MAX_TOKENS 256 /* a /sim/faults body */
+/* JSON tokens in a /sim/faults body. */
+#define FAULTS_MAX_TOKENS 256
 
 struct fault_cfg {
 	double error_rate;

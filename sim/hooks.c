@@ -14,8 +14,10 @@
 
 #define VERIFY_TIMEOUT_MS 3000
 #define ACTIVE_MAX 25 /* Okta: at most 25 active event hooks per org */
-#define HOOK_MAX_TOKENS 4096 /* an event hook create or update body */
-#define VERIFY_MAX_TOKENS 64 /* a verification reply: {"verification": "..."} */
+/* JSON tokens in an event hook create or update body. */
+#define HOOK_MAX_TOKENS 4096
+/* JSON tokens in a verification reply: {"verification": "..."}. */
+#define VERIFY_MAX_TOKENS 64
 
 struct hook {
 	char id[24];
@@ -359,7 +361,8 @@ static struct hook *hook_from_body(struct http_req *r)
 {
 	struct json j;
 	char err[128], cause[256], summary[128];
-	if (json_parse(&j, r->body ? r->body : "", r->body_len, HOOK_MAX_TOKENS, err, sizeof(err)) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, r->body ? r->body : "", r->body_len, HOOK_MAX_TOKENS, err, sizeof(err)) < 0 ||
+	    !json_is_object(&j, 0)) {
 		json_free(&j);
 		http_okta_error(r, 400, "E0000003", "The request body was not well-formed.", err);
 		return NULL;

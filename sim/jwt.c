@@ -11,8 +11,10 @@
 #include "core/json.h"
 #include "sim/sim.h"
 
-#define CLAIMS_MAX_TOKENS 512 /* a client assertion's claims */
-#define HEADER_MAX_TOKENS 64 /* a JWS header */
+/* JSON tokens in a client assertion's claims. */
+#define CLAIMS_MAX_TOKENS 512
+/* JSON tokens in a JWS header. */
+#define HEADER_MAX_TOKENS 64
 
 static int b64url_char(char c)
 {

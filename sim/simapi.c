@@ -22,7 +22,8 @@
 #include "sim/sim.h"
 #include "sim/users.h"
 
-#define SIMAPI_MAX_TOKENS 16 /* the small bodies of /sim/clock and /sim/redeliver */
+/* JSON tokens in the small bodies of /sim/clock and /sim/redeliver. */
+#define SIMAPI_MAX_TOKENS 16
 
 static int is(const struct http_req *r, const char *method, int nseg, const char *s1, const char *s2)
 {
