@@ -28,7 +28,7 @@ static const char usage[] =
 	"usage: okta-sim --token TOKEN [--listen HOST:PORT] [--cert FILE --key FILE] [--hook-ca FILE]\n"
 	"                [--token-ttl DUR] [--rate-limit SPEC|off] [--oauth-client-id ID --oauth-public-key FILE]\n"
 	"                [--oauth-dpop [--oauth-dpop-api-nonce] [--oauth-dpop-nonce-ttl DUR|0]] [--base-url URL]\n"
-	"                [--search-lag-ms MS] [--transition-ms MS] [--log-level LEVEL]\n"
+	"                [--search-lag-ms MS] [--transition-ms MS] [--hook-delay-ms MS] [--log-level LEVEL]\n"
 	"\n"
 	"A local stand-in for the parts of an Okta org that hookd uses, following Okta's Management API spec.\n"
 	"Prints its base URL on stdout (one line) once listening; serves until SIGTERM or SIGINT, then exits 0.\n"
@@ -57,6 +57,8 @@ static const char usage[] =
 	"                            does (default 500; 0: at once); getUser by id or login is never late\n"
 	"  --transition-ms MS        for MS ms after activate/deactivate, users show the old status with\n"
 	"                            transitioningToStatus (Okta runs them asynchronously; default 0: never)\n"
+	"  --hook-delay-ms MS        event-hook deliveries leave MS ms after the call that caused them (Okta delivers\n"
+	"                            asynchronously, seconds later; default 0: at once)\n"
 	"  --log-level LEVEL         debug, info (default), warn or error; logs are JSON lines on stderr\n"
 	"\n"
 	"Okta endpoints (Authorization: SSWS <token> or Bearer <access token>; rate-limit headers on every reply):\n"
@@ -214,6 +216,7 @@ enum sim_opt {
 	O_DPOP_TTL,
 	O_LAG,
 	O_TRANS,
+	O_HOOK_DELAY,
 };
 
 static const struct option sim_opts[] = {
@@ -234,6 +237,7 @@ static const struct option sim_opts[] = {
 	{ "oauth-dpop-nonce-ttl", required_argument, 0, O_DPOP_TTL },
 	{ "search-lag-ms", required_argument, 0, O_LAG },
 	{ "transition-ms", required_argument, 0, O_TRANS },
+	{ "hook-delay-ms", required_argument, 0, O_HOOK_DELAY },
 	{ "help", no_argument, 0, 'h' },
 	{ 0, 0, 0, 0 },
 };
@@ -258,10 +262,15 @@ static int set_timing(struct cli *c, int o, const char *arg)
 		fprintf(stderr, "okta-sim: --token-ttl wants N[s|m|h|d], got %s\n", arg);
 		return -1;
 	default:
-		if (parse_ms(arg, o == O_LAG ? &c->cfg.search_lag_ms : &c->cfg.transition_ms) == 0)
+		if (parse_ms(arg, o == O_LAG	 ? &c->cfg.search_lag_ms
+				  : o == O_TRANS ? &c->cfg.transition_ms
+						 : &c->cfg.hook_delay_ms) == 0)
 			return 0;
 		fprintf(stderr, "okta-sim: --%s wants milliseconds 0..60000, got %s\n",
-			o == O_LAG ? "search-lag-ms" : "transition-ms", arg);
+			o == O_LAG     ? "search-lag-ms"
+			: o == O_TRANS ? "transition-ms"
+				       : "hook-delay-ms",
+			arg);
 		return -1;
 	}
 }
@@ -293,6 +302,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case O_TTL:
 		case O_LAG:
 		case O_TRANS:
+		case O_HOOK_DELAY:
 			if (set_timing(c, o, optarg) < 0)
 				return -1;
 			break;
@@ -440,7 +450,7 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 	s->faults = faults_new();
 	s->reqlog = reqlog_new(100000);
 	s->schema = schema_new();
-	s->delivery = delivery_new(cfg->hook_ca);
+	s->delivery = delivery_new(cfg->hook_ca, cfg->hook_delay_ms);
 	return 0;
 }
 
