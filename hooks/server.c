@@ -204,8 +204,12 @@ static int on_log(const struct mg_connection *conn, const char *message)
 {
 	(void)conn;
 	/* An address outside [server] allow: counted, logged at first sight and in summaries only. */
-	if (strstr(message, "is not allowed to connect") && !http_refusal_note("address_not_allowed", clock_mono_ns()))
+	if (strstr(message, "is not allowed to connect")) {
+		if (http_refusal_note("address_not_allowed", clock_mono_ns()))
+			log_kv(LOG_INFO, "connection refused at accept", "error", "address_not_allowed", "detail", message,
+			       (const char *)0);
 		return 1;
+	}
 	log_kv(LOG_WARN, "civetweb", "detail", message, (const char *)0);
 	return 1;
 }
