@@ -15,6 +15,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "keep_alive_timeout", CFG_MS, "5s", "how long an idle keep-alive connection keeps its thread" },
 	{ "server", "drain_timeout", CFG_MS, "10s", "on SIGTERM, how long in-flight requests may take to finish" },
 	{ "server", "admin_token", CFG_SECRET, NULL, "bearer token for /metrics; unset: /metrics is open when every listen address is loopback (127.0.0.0/8, ::1), else it answers 403" },
+	{ "server", "max_conns_per_address", CFG_INT, "0", "connections one client address may hold at once (0: no cap); Okta delivers from many addresses, so a cap of a few dozen costs it nothing" },
 	{ "server", "allow", CFG_LIST, NULL, "client addresses admitted, CIDR[,CIDR...] (IPv4 or IPv6); checked at accept, before TLS and before a request thread is used; unset: every address" },
 
 	{ "store", "backend", CFG_STR, "sqlite", "journal backend: sqlite or postgres" },

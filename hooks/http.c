@@ -5,6 +5,7 @@
 #include "core/jbuf.h"
 #include "core/log.h"
 #include "hooks/http_budget.h"
+#include "hooks/http_guard.h"
 #include "hooks/http_refusals.h"
 #include "hooks/http_watchdog.h"
 
@@ -108,7 +109,8 @@ static void send_response(struct http_req *r, int status, const char *ctype, con
 	/* A client waiting for 100 Continue gets its answer instead, and the connection closes. */
 	if (r->expect_continue)
 		r->no_drain = 1;
-	int keep = r->body_done && !r->no_drain && client_keeps_alive(r);
+	/* While request threads run low, connections are not kept: a held one is a thread. */
+	int keep = r->body_done && !r->no_drain && client_keeps_alive(r) && !http_guard_busy();
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -307,7 +309,9 @@ static int read_body(struct http_req *r)
 int http_read_body(struct http_req *r)
 {
 	int slot = watch_begin(r, r->deadline_ns, 0);
+	http_guard_body_start();
 	int rc = read_body(r);
+	http_guard_body_end();
 	http_watch_end(slot);
 	return rc;
 }

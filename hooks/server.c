@@ -10,6 +10,7 @@
 #include "core/secure.h"
 #include "hooks/framing.h"
 #include "hooks/http_budget.h"
+#include "hooks/http_guard.h"
 #include "hooks/http_refusals.h"
 #include "hooks/http_req.h"
 #include "hooks/http_watchdog.h"
@@ -146,6 +147,13 @@ int server_opts_from_config(struct config *c, struct server_opts *o)
 		rc = -1;
 	}
 	config_ms(c, "server", NULL, "keep_alive_timeout", &o->keep_alive_ms);
+	if (config_int(c, "server", NULL, "max_conns_per_address", &v) == 0) {
+		if (v < 0 || v > 16384) {
+			config_report(c, "server", NULL, "max_conns_per_address", "must be between 0 (no cap) and 16384");
+			rc = -1;
+		}
+		o->max_per_address = (int)v;
+	}
 	if (!o->listen || !*o->listen) {
 		config_report(c, "server", NULL, "listen", "no address to listen on");
 		rc = -1;
@@ -171,6 +179,29 @@ void server_opts_free(struct server_opts *o)
 	o->admin_token = NULL;
 }
 
+static void on_tls_info(const SSL *ssl, int where, int ret)
+{
+	(void)ret;
+	if (where & SSL_CB_HANDSHAKE_START)
+		http_guard_handshake_start(SSL_get_fd(ssl));
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		http_guard_handshake_done();
+}
+
+static void on_end_request(const struct mg_connection *conn, int status)
+{
+	(void)conn;
+	(void)status;
+	http_guard_request_end();
+}
+
+/* Before civetweb closes the socket: from here on the guard must not touch it. */
+static void on_connection_close(const struct mg_connection *conn)
+{
+	(void)conn;
+	http_guard_closing();
+}
+
 static int init_tls(void *ssl_ctx, void *user_data)
 {
 	struct server *s = user_data;
@@ -181,6 +212,8 @@ static int init_tls(void *ssl_ctx, void *user_data)
 				 SSL_OP_NO_TICKET);
 	/* An idle connection holds no record buffers (about 34 KiB each otherwise): thousands may be open. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* The guard learns each handshake's socket here (the request thread's first sight of it). */
+	SSL_CTX_set_info_callback(ctx, on_tls_info);
 	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 || SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
 		goto fail;
 	if (SSL_CTX_use_certificate_chain_file(ctx, s->o.tls_cert) != 1) {
@@ -311,6 +344,7 @@ static const struct framing_rules head_rules = { FRAMING_MAX_HEADERS, NULL };
 static int on_begin_request(struct mg_connection *conn)
 {
 	struct server *s = mg_get_user_data(mg_get_context(conn));
+	http_guard_request_start();
 	char *head = malloc(FRAMING_HEAD_MAX);
 	size_t n = head ? framing_head_rebuild(mg_get_request_info(conn), head, FRAMING_HEAD_MAX) : 0;
 	int ok = n && framing_check(head, n, &head_rules, &head_verdict) == 0;
@@ -594,6 +628,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 	cb.log_message = on_log;
 	cb.connection_closed = on_connection_closed;
 	cb.begin_request = on_begin_request;
+	cb.end_request = on_end_request;
+	cb.connection_close = on_connection_close;
 	cb.http_error = on_http_error;
 	struct mg_init_data init = { .callbacks = &cb, .user_data = s, .configuration_options = opts };
 	struct mg_error_data ed;
@@ -605,6 +641,11 @@ int server_start(struct server *s, char *err, size_t errlen)
 		http_body_budget_set((size_t)s->o.body_memory);
 	/* one watch per request thread, plus closing connections that linger */
 	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
+	struct http_guard_opts go = { s->o.threads > 0 ? s->o.threads : 16, s->o.max_per_address };
+	if (http_guard_start(&go) < 0) {
+		snprintf(err, errlen, "cannot start the connection guard");
+		return -1;
+	}
 	s->ctx = mg_start2(&init, &ed);
 	if (!s->ctx) {
 		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen, ebuf[0] ? ebuf : "unknown error");
@@ -626,6 +667,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 	struct mg_server_port sp[4];
 	int np = mg_get_server_ports(s->ctx, 4, sp);
 	s->port = np > 0 ? sp[0].port : 0;
+	for (int i = 0; i < np; i++)
+		http_guard_defer_accept(sp[i].port);
 	return 0;
 }
 
@@ -641,6 +684,7 @@ void server_free(struct server *s)
 	if (s->ctx)
 		mg_stop(s->ctx);
 	http_watchdog_stop();
+	http_guard_stop();
 	for (int i = 0; i < s->nroutes; i++)
 		free(s->routes[i].path);
 	free(s->framing.path);

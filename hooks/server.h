@@ -21,6 +21,7 @@ struct server_opts {
 	int64_t request_timeout_ms;
 	int64_t keep_alive_ms;
 	char *admin_token; /* owned; NULL: /metrics open only when every listener is on loopback */
+	int max_per_address; /* connections one client address may hold at once; 0: no cap */
 	const char *allow; /* CIDR[,CIDR...] admitted at accept; NULL or "": every address */
 };
 
