@@ -24,7 +24,9 @@ enum phase { FREE, HANDSHAKE, WAIT_HEAD, REQUEST, BODY, IDLE, NPHASES };
 static const char *const phase_names[NPHASES] = { "free", "handshake", "head", "request", "body", "keepalive" };
 
 /* How long a phase may last while threads run low (ms); 0: never cut for its age. */
-static const int64_t busy_limit_ms[NPHASES] = { 0, 250, 500, 0, 500, 100 };
+/* Long enough for a ClientHello, a TLS 1.2 client's request one round trip after the handshake, a
+ * small delivery's body; far shorter than a trickle. */
+static const int64_t busy_limit_ms[NPHASES] = { 0, 200, 200, 0, 300, 50 };
 
 /* What the guard knows of one request thread's connection; mu orders the cut against the close. */
 struct slot {
@@ -177,7 +179,7 @@ static void maybe_cut(struct slot *s, int64_t now)
 static void *guard_main(void *arg)
 {
 	(void)arg;
-	struct timespec tick = { 0, 50 * 1000000L };
+	struct timespec tick = { 0, 25 * 1000000L };
 	while (atomic_load(&g.running)) {
 		nanosleep(&tick, NULL);
 		if (!http_guard_busy())

@@ -609,6 +609,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 		"decode_url", "yes",
 		/* absolute-form targets (https://host:port/path) are served when the port is ours */
 		"enable_auth_domain_check", "no",
+		/* room for connections the kernel holds until they send data (TCP_DEFER_ACCEPT) */
+		"listen_backlog", "4096",
 		NULL, NULL, /* access_control_list, when [server] allow is set */
 		NULL,
 	};

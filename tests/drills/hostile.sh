@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # hostile.sh: hostile clients against hookd while honest Okta-like clients keep delivering.
-# Usage: tests/drills/hostile.sh [--large] [--conns N] [--idle-conns N] [--seconds S] [--strict]
+# Usage: tests/drills/hostile.sh [--large] [--conns N] [--idle-conns N] [--seconds S] [--threads N] [--strict]
 #   CI size: 2000 idle connections (idle TCP, idle after the TLS handshake), 64 for the trickling
 #   attacks (slow headers, slow body, endless chunked body), 10 s per attack.
 #   --large: 3000 connections for every attack, 30 s per attack.
+#   --threads N: hookd's [server] threads (as HK_THREADS); `--threads 64 --conns 1000 --idle-conns 1000`
+#   is the few-threads run of bench/HOSTILE.md.
 #   --strict: the known weaknesses (listed in the output as KNOWN) fail the drill too.
 # For every attack, measured: the honest clients' answers and latency (open loop, from each request's
 # due time: one client on fresh connections, one on keep-alive), how long the server held the hostile
 # connections, what it answered them, hookd's RSS and thread count. Hard checks: hookd survives and
 # answers /healthz after every attack, memory stays bounded (peak RSS < 256 MiB), every oversized or
 # unending request is refused or cut off, plain HTTP gets no HTTP answer. The latency target (honest
-# p99 <= 20 ms, no honest request lost) is checked too. civetweb holds a thread per open connection,
+# p99 <= 20 ms, no honest request lost) is checked too. Hard check whatever threads is: honest
+# deliveries are answered with p99 under 1 s and none is lost (hookd's connection guard sheds
+# hostile connections that make no progress while threads run low). civetweb holds a thread per open connection,
 # so hookd meets it only while hostile connections stay below [server] threads (4096 by default);
 # checks of such limits are reported as KNOWN when they miss (see bench/HOSTILE.md).
 set -uo pipefail
@@ -23,8 +27,9 @@ while [ $# -gt 0 ]; do
 	--conns) CONNS=$2; shift ;;
 	--idle-conns) IDLE_CONNS=$2; shift ;;
 	--seconds) SECS=$2; shift ;;
+	--threads) export HK_THREADS=$2; shift ;;
 	--strict) STRICT=1 ;;
-	*) echo "usage: hostile.sh [--large] [--conns N] [--idle-conns N] [--seconds S] [--strict]"; exit 2 ;;
+	*) echo "usage: hostile.sh [--large] [--conns N] [--idle-conns N] [--seconds S] [--threads N] [--strict]"; exit 2 ;;
 	esac
 	shift
 done
@@ -89,14 +94,14 @@ sampler() {
 	done
 	echo "$max_rss $max_thr" >"$D/$1.mem"
 }
-honest_ok() { # honest_ok NAME: every honest request answered 200 within 20 ms at p99
+honest_ok() { # honest_ok NAME [P99_MS]: every honest request answered 200 within P99_MS (20) at p99
 	local f
 	for f in "$D/$1.fresh.json" "$D/$1.ka.json"; do
-		python3 - "$f" <<'EOF' || return 1
+		python3 - "$f" "${2:-20.001}" <<'EOF' || return 1
 import json, sys
 r = json.load(open(sys.argv[1]))
 lost = r["requests"] - r["ok_2xx"] + r["unsent"]
-sys.exit(0 if lost == 0 and r["p99_ms"] <= 20 and r["ok_2xx"] > 0 else 1)
+sys.exit(0 if lost == 0 and r["p99_ms"] < float(sys.argv[2]) and r["ok_2xx"] > 0 else 1)
 EOF
 	done
 }
@@ -137,6 +142,7 @@ print("%d due, %d answered 200, %d unsent, %d connection errors; p50 %.1f ms, p9
     r["requests"] + r["unsent"], r["ok_2xx"], r["unsent"], r["conn_errors"], r["p50_ms"], r["p99_ms"], r["max_ms"]))' "$D/$name.$k.json")"
 	done
 	echo "  [$name] hookd: peak RSS $((${mem% *} / 1024)) MiB, peak threads ${mem#* }"
+	check "$name: honest deliveries answered with p99 < 1 s, none lost" honest_ok "$name" 1000
 	check "$name: hookd still answers /healthz" bash -c "curl -sk --max-time 10 https://127.0.0.1:$HK_PORT/healthz | grep -q ok"
 	check "$name: hookd RSS stayed under $RSS_LIMIT_MB MiB ($((${mem% *} / 1024)) MiB)" test "${mem% *}" -lt $((RSS_LIMIT_MB * 1024))
 }
@@ -156,6 +162,15 @@ echo "# idle TLS connections (handshake done, no request)"
 attack idle-tls idle-tls --conns "$IDLE_CONNS" --seconds "$SECS"
 known "idle-tls: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok idle-tls
 known "idle-tls: hookd closed every hostile connection" all_closed "$D/idle-tls.attack.json"
+
+echo "# one request, then idle on keep-alive"
+attack keep-alive keep-alive --conns "$IDLE_CONNS" --seconds "$SECS"
+known "keep-alive: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok keep-alive
+known "keep-alive: hookd closed every hostile connection" all_closed "$D/keep-alive.attack.json"
+
+echo "# new TLS connections as fast as 64 loops can open them"
+attack connect-flood connect-flood --conns 64 --seconds "$SECS"
+known "connect-flood: honest clients unaffected (all 200, p99 <= 20 ms)" honest_ok connect-flood
 
 echo "# slowloris: headers trickled one byte a second"
 attack slow-headers slow-headers --conns "$CONNS" --seconds "$SECS" --interval 1
