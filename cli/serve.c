@@ -77,7 +77,7 @@ static int app_configure(struct config *c, struct app *a)
 
 static void app_free(struct app *a)
 {
-	server_free(a->server); /* stops accepting and finishes in-flight requests first */
+	server_free(a->server);	  /* stops accepting and finishes in-flight requests first */
 	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
 	hr_hook_free(a->hr_hook);
@@ -113,8 +113,9 @@ static char *discover_self(struct app *a)
 		u.id = NULL;
 	} else {
 		char msg[300];
-		log_warn("cannot learn hookd's own Okta identity; set [okta] self_actor_id so rules skip its own events",
-			 "detail", okta_error_format(&e, msg, sizeof(msg)));
+		log_warn(
+			"cannot learn hookd's own Okta identity; set [okta] self_actor_id so rules skip its own events",
+			"detail", okta_error_format(&e, msg, sizeof(msg)));
 	}
 	okta_user_free(&u);
 	okta_client_free(cl);
@@ -125,12 +126,14 @@ static int start_okta(struct config *c, struct app *a)
 {
 	char err[512];
 	if (!a->okta_configured) {
-		log_warn("no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
+		log_warn(
+			"no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
 		return 0;
 	}
 	struct okta_error e;
 	/* With PostgreSQL several instances share one Okta budget, kept in the journal. */
-	if (strcmp(a->jo.backend, "postgres") == 0 && !(a->governor = okta_governor_shared_new(a->journal, a->oo.rate_reserve))) {
+	if (strcmp(a->jo.backend, "postgres") == 0 &&
+	    !(a->governor = okta_governor_shared_new(a->journal, a->oo.rate_reserve))) {
 		log_error("cannot set up the shared rate governor");
 		return -1;
 	}
@@ -288,7 +291,8 @@ int cli_check_config(int argc, char **argv)
 		fputs(config_errors(c), stderr);
 	else
 		printf("configuration OK: %zu rule(s), %zu HR source(s), journal %s, Okta %s\n", rules_count(a.rules),
-		       hr_sources_count(a.hr_sources), a.jo.backend, a.okta_configured ? a.oo.org_url : "not configured");
+		       hr_sources_count(a.hr_sources), a.jo.backend,
+		       a.okta_configured ? a.oo.org_url : "not configured");
 	app_free(&a);
 	config_free(c);
 	return bad ? 2 : 0;

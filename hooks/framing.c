@@ -10,9 +10,26 @@
 
 /* Fields a sender may repeat (list-valued, RFC 9110 5.3); every other name may appear once. */
 static const char *const list_fields[] = {
-	"accept", "accept-charset", "accept-encoding", "accept-language", "cache-control", "connection",
-	"cookie", "forwarded", "pragma", "te", "trailer", "transfer-encoding", "upgrade", "via", "warning",
-	"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", NULL,
+	"accept",
+	"accept-charset",
+	"accept-encoding",
+	"accept-language",
+	"cache-control",
+	"connection",
+	"cookie",
+	"forwarded",
+	"pragma",
+	"te",
+	"trailer",
+	"transfer-encoding",
+	"upgrade",
+	"via",
+	"warning",
+	"x-forwarded-for",
+	"x-forwarded-proto",
+	"x-forwarded-host",
+	"x-forwarded-port",
+	NULL,
 };
 
 struct field {
@@ -202,8 +219,7 @@ static void take_codings(struct head *h, struct slice val)
 /* A second copy of a field that may appear once; Content-Length is compared by value instead. */
 static int repeated(const struct head *h, const struct field *f)
 {
-	if (name_is(f->name, "content-length") ||
-	    (name_in(f->name, list_fields) && !name_in(f->name, h->r->once)))
+	if (name_is(f->name, "content-length") || (name_in(f->name, list_fields) && !name_in(f->name, h->r->once)))
 		return 0;
 	for (size_t i = 0; i < h->nf; i++)
 		if (h->f[i].name.n == f->name.n && strncasecmp(h->f[i].name.p, f->name.p, f->name.n) == 0)

@@ -12,22 +12,22 @@ struct mg_request_info;
 #define FRAMING_HEAD_MAX (16384 + 16)
 
 struct framing_rules {
-	size_t max_headers;       /* more field lines answer 431; at most FRAMING_MAX_HEADERS + 1 */
-	const char *const *once;  /* NULL-terminated names that may appear only once, even if list-valued */
+	size_t max_headers;	 /* more field lines answer 431; at most FRAMING_MAX_HEADERS + 1 */
+	const char *const *once; /* NULL-terminated names that may appear only once, even if list-valued */
 };
 
 enum framing_body { FRAMING_NO_BODY, FRAMING_LENGTH, FRAMING_CHUNKED };
 
 /* What framing_check found: status 0, or the answer to give (then code and why say it). */
 struct framing_verdict {
-	int status;               /* 0, 400, 417, 431, 501 or 505 */
-	const char *code;         /* static: the JSON error code */
+	int status;	  /* 0, 400, 417, 431, 501 or 505 */
+	const char *code; /* static: the JSON error code */
 	char why[160];
 	enum framing_body body;
 	unsigned long long length; /* body == FRAMING_LENGTH */
-	int http11;               /* HTTP/1.1 (else 1.0) */
-	int expect_continue;      /* Expect: 100-continue on HTTP/1.1: send 100 before reading the body */
-	int absolute_form;        /* the target is http(s)://authority/path */
+	int http11;		   /* HTTP/1.1 (else 1.0) */
+	int expect_continue;	   /* Expect: 100-continue on HTTP/1.1: send 100 before reading the body */
+	int absolute_form;	   /* the target is http(s)://authority/path */
 };
 
 /*

@@ -93,8 +93,13 @@ static void reject(const struct door *d, struct http_req *r, const char *key, co
 	/* Its own key space: a corrected mapping must still accept the sender's retry of this delivery. */
 	char rkey[HR_DEDUPE_MAX + 16];
 	snprintf(rkey, sizeof(rkey), "rejected:%s", key);
-	struct journal_event ev = { .source = hr_source_label(d->source), .dedupe_key = rkey, .delivery_id = key,
-				    .type = "unmapped", .status = "rejected", .reason = why, .raw = http_body(r) };
+	struct journal_event ev = { .source = hr_source_label(d->source),
+				    .dedupe_key = rkey,
+				    .delivery_id = key,
+				    .type = "unmapped",
+				    .status = "rejected",
+				    .reason = why,
+				    .raw = http_body(r) };
 	char err[256];
 	enum intake_outcome rc = intake_commit(d->intake, &ev, 1, clock_now_ms(), NULL, err, sizeof(err));
 	if (rc != INTAKE_STORED)

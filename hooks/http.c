@@ -121,8 +121,9 @@ static void send_response(struct http_req *r, int status, const char *ctype, con
 	jbuf_printf(&b, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, mg_get_response_code_text(r->conn, status), date);
 	if (body && ctype)
 		jbuf_printf(&b, "Content-Type: %s\r\n", ctype);
-	jbuf_printf(&b, "Content-Length: %zu\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-			"X-Request-Id: %s\r\nConnection: %s\r\n%s\r\n",
+	jbuf_printf(&b,
+		    "Content-Length: %zu\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+		    "X-Request-Id: %s\r\nConnection: %s\r\n%s\r\n",
 		    body ? n : 0, r->id, keep ? "keep-alive" : "close", extra ? extra : "");
 	if (body && n && !r->head)
 		jbuf_put(&b, body, n);
@@ -183,8 +184,8 @@ void http_req_init(struct http_req *r, struct mg_connection *conn, const char *r
 	r->start_ns = clock_mono_ns();
 	r->deadline_ns = r->start_ns + timeout_ms * 1000000;
 	r->max_body = max_body;
-	r->body_done = r->ri->content_length == 0 ||
-		       (r->ri->content_length < 0 && !mg_get_header(conn, "Transfer-Encoding"));
+	r->body_done =
+		r->ri->content_length == 0 || (r->ri->content_length < 0 && !mg_get_header(conn, "Transfer-Encoding"));
 	r->head = strcmp(r->ri->request_method, "HEAD") == 0;
 }
 
@@ -210,12 +211,14 @@ struct body_error {
 	const char *code, *why; /* why NULL: the 413 message with the limit */
 };
 
-static const struct body_error
-	overloaded = { 503, "overloaded", "too many request bodies are being received at once; retry" },
-	no_memory = { 503, "out_of_memory", "cannot buffer the body" },
-	too_late = { 408, "request_timeout", "the body did not arrive within the request deadline" },
-	too_large = { 413, "body_too_large", NULL },
-	read_failed = { 400, "body_read_failed", "the connection failed while reading the body" };
+static const struct body_error overloaded = { 503, "overloaded",
+					      "too many request bodies are being received at once; retry" },
+			       no_memory = { 503, "out_of_memory", "cannot buffer the body" },
+			       too_late = { 408, "request_timeout",
+					    "the body did not arrive within the request deadline" },
+			       too_large = { 413, "body_too_large", NULL },
+			       read_failed = { 400, "body_read_failed",
+					       "the connection failed while reading the body" };
 
 /* Frees buf and what the request holds of the budget, then answers e. Returns -1. */
 static int body_fail(struct http_req *r, char *buf, const struct body_error *e)
@@ -274,7 +277,8 @@ static int read_body(struct http_req *r)
 {
 	long long cl = r->ri->content_length;
 	if (cl > (long long)r->max_body) {
-		http_fail(r, 413, "body_too_large", "body of %lld bytes exceeds the limit of %zu bytes", cl, r->max_body);
+		http_fail(r, 413, "body_too_large", "body of %lld bytes exceeds the limit of %zu bytes", cl,
+			  r->max_body);
 		return -1;
 	}
 	/* cl < 0: chunked (or no length); count what arrives and stop one byte past the limit. */

@@ -208,8 +208,9 @@ int http_guard_start(const struct http_guard_opts *o)
 	for (int p = HANDSHAKE; p < NPHASES; p++) {
 		char labels[32];
 		snprintf(labels, sizeof(labels), "phase=\"%s\"", phase_names[p]);
-		g.shed[p] = metrics_counter("hookd_http_shed_total", labels,
-					    "Connections closed while request threads ran low, by what they were doing");
+		g.shed[p] =
+			metrics_counter("hookd_http_shed_total", labels,
+					"Connections closed while request threads ran low, by what they were doing");
 	}
 	g.capped = metrics_counter("hookd_http_address_cap_total", NULL,
 				   "Connections closed because their address held max_conns_per_address");
@@ -241,9 +242,9 @@ void http_guard_defer_accept(int port)
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &l) < 0 || !listening ||
 		    getsockname(fd, (struct sockaddr *)&a, &al) < 0)
 			continue;
-		int p = a.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&a)->sin_port)
-		      : a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
-						 : -1;
+		int p = a.ss_family == AF_INET	  ? ntohs(((struct sockaddr_in *)&a)->sin_port)
+			: a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
+						  : -1;
 		int secs = 10;
 		if (p == port && setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs)) < 0)
 			log_warn("cannot set TCP_DEFER_ACCEPT on a listener");

@@ -13,8 +13,8 @@
  * keep-alive connections idle longest. Under no pressure civetweb's own deadlines apply.
  */
 struct http_guard_opts {
-	int threads;             /* civetweb's num_threads */
-	int max_per_address;     /* connections one client address may hold; 0: no cap */
+	int threads;	     /* civetweb's num_threads */
+	int max_per_address; /* connections one client address may hold; 0: no cap */
 };
 
 /* Starts the guard's thread. Call once before the server accepts. Returns 0 or -1. */

@@ -81,7 +81,8 @@ static void shut_reads(const struct watch *w, int *shut, int n)
 		if (fd < 3 || fd == dirfd(d) || sock_tuple(fd, &lport, &pport, a, sizeof(a)) < 0)
 			continue;
 		for (int i = 0; i < n; i++) {
-			if (!shut[i] && lport == w[i].local_port && pport == w[i].peer_port && strcmp(a, w[i].addr) == 0) {
+			if (!shut[i] && lport == w[i].local_port && pport == w[i].peer_port &&
+			    strcmp(a, w[i].addr) == 0) {
 				shut[i] = shutdown(fd, SHUT_RD) == 0;
 				left--;
 				break;

@@ -58,8 +58,8 @@ static int apply_rules(const struct intake *in, struct journal_event *ev, struct
 	return 0;
 }
 
-static void count(const struct intake *in, const struct journal_event *ev, const enum journal_outcome *out,
-		  size_t n, struct intake_result *res)
+static void count(const struct intake *in, const struct journal_event *ev, const enum journal_outcome *out, size_t n,
+		  struct intake_result *res)
 {
 	struct intake_result c = { 0 };
 	for (size_t i = 0; i < n; i++) {

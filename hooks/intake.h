@@ -22,9 +22,9 @@ struct intake *intake_new(struct journal *j, const struct rules *rules, const ch
 void intake_free(struct intake *in);
 
 enum intake_outcome {
-	INTAKE_STORED = 0,    /* every event is durable (or was already): answer 2xx */
-	INTAKE_NO_MEMORY,     /* the rules could not run: nothing stored */
-	INTAKE_JOURNAL_DOWN,  /* the commit failed: nothing stored, the sender should retry */
+	INTAKE_STORED = 0,   /* every event is durable (or was already): answer 2xx */
+	INTAKE_NO_MEMORY,    /* the rules could not run: nothing stored */
+	INTAKE_JOURNAL_DOWN, /* the commit failed: nothing stored, the sender should retry */
 };
 
 /* What a stored call held: new events and redeliveries (rejected events count in neither). */

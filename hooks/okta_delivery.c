@@ -47,8 +47,7 @@ static int user_target(const struct json *j, int ev)
 	return -1;
 }
 
-static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err,
-		       size_t errlen)
+static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err, size_t errlen)
 {
 	const struct json *j = &d->doc;
 	if (!json_is_object(j, tok)) {

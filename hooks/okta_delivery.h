@@ -9,16 +9,16 @@
 
 /* One LogEvent of a delivery. Strings are owned by the delivery; raw points into the body. */
 struct okta_event {
-	char *uuid;         /* the event's uuid; a retried delivery repeats it */
-	char *dedupe_key;   /* uuid, or eventId#index when an event has no uuid */
-	char *type;         /* eventType, e.g. user.lifecycle.create */
-	char *published;    /* RFC 3339 */
+	char *uuid;	  /* the event's uuid; a retried delivery repeats it */
+	char *dedupe_key; /* uuid, or eventId#index when an event has no uuid */
+	char *type;	  /* eventType, e.g. user.lifecycle.create */
+	char *published;  /* RFC 3339 */
 	char *actor_id;
 	char *target_id;    /* the first target of type User */
 	char *target_login; /* its alternateId */
 	char *target_name;  /* its displayName */
-	char *outcome;      /* outcome.result: SUCCESS, FAILURE, ... */
-	char *reason;       /* outcome.reason */
+	char *outcome;	    /* outcome.result: SUCCESS, FAILURE, ... */
+	char *reason;	    /* outcome.reason */
 	struct slice raw;   /* the LogEvent's JSON, verbatim */
 };
 

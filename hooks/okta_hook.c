@@ -92,7 +92,8 @@ static void verify_challenge(struct okta_hook *h, struct http_req *r)
 	(void)h;
 	const char *ch = http_header(r, "x-okta-verification-challenge");
 	if (!ch || !ch[0]) {
-		http_fail(r, 400, "missing_challenge", "a verification GET needs the x-okta-verification-challenge header");
+		http_fail(r, 400, "missing_challenge",
+			  "a verification GET needs the x-okta-verification-challenge header");
 		return;
 	}
 	if (strlen(ch) > MAX_CHALLENGE) {

@@ -50,8 +50,8 @@ struct server {
 	struct mg_context *ctx;
 	struct route routes[MAX_ROUTES];
 	int nroutes;
-	struct route framing;   /* metrics of the requests refused before routing */
-	int metrics_open;       /* every listener is on loopback: /metrics needs no token */
+	struct route framing; /* metrics of the requests refused before routing */
+	int metrics_open;     /* every listener is on loopback: /metrics needs no token */
 	int port;
 	char id_prefix[9];
 	_Atomic uint64_t seq;
@@ -149,7 +149,8 @@ int server_opts_from_config(struct config *c, struct server_opts *o)
 	config_ms(c, "server", NULL, "keep_alive_timeout", &o->keep_alive_ms);
 	if (config_int(c, "server", NULL, "max_conns_per_address", &v) == 0) {
 		if (v < 0 || v > 16384) {
-			config_report(c, "server", NULL, "max_conns_per_address", "must be between 0 (no cap) and 16384");
+			config_report(c, "server", NULL, "max_conns_per_address",
+				      "must be between 0 (no cap) and 16384");
 			rc = -1;
 		}
 		o->max_per_address = (int)v;
@@ -202,6 +203,14 @@ static void on_connection_close(const struct mg_connection *conn)
 	http_guard_closing();
 }
 
+/* Logs OpenSSL's first queued error for a failed TLS setup. */
+static void log_openssl_error(void)
+{
+	char e[256];
+	ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+	log_error("TLS setup failed", "openssl", e);
+}
+
 static int init_tls(void *ssl_ctx, void *user_data)
 {
 	struct server *s = user_data;
@@ -209,28 +218,28 @@ static int init_tls(void *ssl_ctx, void *user_data)
 	SSL_CTX_set_min_proto_version(ctx, s->o.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
 	/* No session tickets: their key would live as long as the process, and with it forward secrecy. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-				 SSL_OP_NO_TICKET);
+					 SSL_OP_NO_TICKET);
 	/* An idle connection holds no record buffers (about 34 KiB each otherwise): thousands may be open. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	/* The guard learns each handshake's socket here (the request thread's first sight of it). */
 	SSL_CTX_set_info_callback(ctx, on_tls_info);
-	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 || SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
+	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
 		goto fail;
 	if (SSL_CTX_use_certificate_chain_file(ctx, s->o.tls_cert) != 1) {
 		log_error("cannot load the TLS certificate", "file", s->o.tls_cert);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		log_error("cannot load the TLS private key, or it does not match the certificate", "file", s->o.tls_key);
+	if (SSL_CTX_use_PrivateKey_file(ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		log_error("cannot load the TLS private key, or it does not match the certificate", "file",
+			  s->o.tls_key);
 		goto fail;
 	}
 	return 1;
-fail: {
-	char e[256];
-	ERR_error_string_n(ERR_get_error(), e, sizeof(e));
-	log_error("TLS setup failed", "openssl", e);
+fail:
+	log_openssl_error();
 	return -1;
-}
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)
@@ -239,8 +248,8 @@ static int on_log(const struct mg_connection *conn, const char *message)
 	/* An address outside [server] allow: counted, logged at first sight and in summaries only. */
 	if (strstr(message, "is not allowed to connect")) {
 		if (http_refusal_note("address_not_allowed", clock_mono_ns()))
-			log_kv(LOG_INFO, "connection refused at accept", "error", "address_not_allowed", "detail", message,
-			       (const char *)0);
+			log_kv(LOG_INFO, "connection refused at accept", "error", "address_not_allowed", "detail",
+			       message, (const char *)0);
 		return 1;
 	}
 	log_kv(LOG_WARN, "civetweb", "detail", message, (const char *)0);
@@ -395,8 +404,9 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
 	jbuf_key_str(&body, "error", code);
 	jbuf_key_str(&body, "message", msg && *msg ? msg : "the request could not be read");
 	jbuf_obj_close(&body);
-	jbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-			"Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+	jbuf_printf(&b,
+		    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+		    "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
 		    status, mg_get_response_code_text(conn, status), body.n);
 	jbuf_put(&b, body.p ? body.p : "", body.n);
 	int ok = !b.err && !body.err && mg_write(conn, b.p, b.n) > 0;
@@ -474,18 +484,18 @@ static void h_metrics(struct http_req *r, void *arg)
 		http_fail(r, 401, "unauthorized", "/metrics needs the admin bearer token");
 		return;
 	}
-	int64_t counts[4];
+	int64_t counts[JOB_STATE_COUNT];
 	char err[128];
 	if (journal_job_counts(s->journal, counts, err, sizeof(err)) == 0) {
-		static const char *const st[] = { "pending", "running", "done", "dead" };
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < JOB_STATE_COUNT; i++) {
 			char labels[32];
-			snprintf(labels, sizeof(labels), "state=\"%s\"", st[i]);
+			snprintf(labels, sizeof(labels), "state=\"%s\"", journal_job_state_name((enum job_state)i));
 			metric_set(metrics_gauge("hookd_jobs", labels, "Jobs in the journal by state"), counts[i]);
 		}
 	}
-	metric_set(metrics_gauge("hookd_http_body_bytes", NULL, "Request body bytes being buffered (against body_memory)"),
-		   (int64_t)http_body_bytes());
+	metric_set(
+		metrics_gauge("hookd_http_body_bytes", NULL, "Request body bytes being buffered (against body_memory)"),
+		(int64_t)http_body_bytes());
 	struct jbuf b;
 	jbuf_init(&b);
 	metrics_render(&b);
@@ -598,6 +608,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 	int64_t per_read = s->o.request_timeout_ms < 5000 ? s->o.request_timeout_ms : 5000;
 	snprintf(rto, sizeof(rto), "%lld", (long long)per_read);
 	snprintf(kato, sizeof(kato), "%lld", (long long)s->o.keep_alive_ms);
+	/* civetweb's options as name, value pairs */
+	/* clang-format off */
 	const char *opts[] = {
 		"listening_ports", ports,
 		"num_threads", threads,
@@ -614,6 +626,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 		NULL, NULL, /* access_control_list, when [server] allow is set */
 		NULL,
 	};
+	/* clang-format on */
 	char acl[4096], bad[64];
 	if (s->o.allow) {
 		if (acl_from_allow(s->o.allow, acl, sizeof(acl), bad, sizeof(bad)) < 0) {
@@ -650,7 +663,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 	}
 	s->ctx = mg_start2(&init, &ed);
 	if (!s->ctx) {
-		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen, ebuf[0] ? ebuf : "unknown error");
+		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen,
+			 ebuf[0] ? ebuf : "unknown error");
 		return -1;
 	}
 	for (int i = 0; i < s->nroutes; i++) {

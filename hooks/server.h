@@ -20,9 +20,9 @@ struct server_opts {
 	int64_t body_memory; /* all bodies being buffered at once */
 	int64_t request_timeout_ms;
 	int64_t keep_alive_ms;
-	char *admin_token; /* owned; NULL: /metrics open only when every listener is on loopback */
+	char *admin_token;   /* owned; NULL: /metrics open only when every listener is on loopback */
 	int max_per_address; /* connections one client address may hold at once; 0: no cap */
-	const char *allow; /* CIDR[,CIDR...] admitted at accept; NULL or "": every address */
+	const char *allow;   /* CIDR[,CIDR...] admitted at accept; NULL or "": every address */
 };
 
 /* Reads [server] into o (strings point into c, admin_token is allocated). Reports problems; -1 then. */

@@ -10,7 +10,10 @@
  * case-sensitively. FILTER_SEARCH: `search=`: id, status, type.id, the timestamps and any
  * profile.* attribute; eq, sw, co, gt, ge, lt, le, pr; string values compared case-insensitively.
  */
-enum filter_mode { FILTER_FILTER, FILTER_SEARCH };
+enum filter_mode {
+	FILTER_FILTER,
+	FILTER_SEARCH,
+};
 
 /*
  * Reads attribute attr ("profile.login", "status", ...) of obj into buf (n bytes) and returns

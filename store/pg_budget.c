@@ -23,8 +23,7 @@ int64_t pg_rate_take(void *b, const char *bucket, int reserve, int64_t now_ms, c
 }
 
 /* Folds a response's window into the bucket (ST_RATE_UPDATE; may repeat: the upsert is idempotent). */
-int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
-		   size_t errlen)
+int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err, size_t errlen)
 {
 	char num[5][24];
 	int64_t v[5] = { w->reset_s, w->reset_ms, w->remaining, w->limit, now_ms };

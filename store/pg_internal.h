@@ -31,7 +31,7 @@ enum stmt {
 	ST_RATE_TAKE,
 	ST_RATE_UPDATE,
 	ST_RATE_READ,
-	NSTMT
+	NSTMT,
 };
 
 /* One row of the statement table: the prepared name, what errors call it, its SQL and parameter count. */
@@ -147,8 +147,7 @@ void pg_owned_free(struct pg_owned *o);
 /* ---- pg_budget.c: the shared rate budget (backend.h rate_take, rate_update, rate_read) ---- */
 
 int64_t pg_rate_take(void *b, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen);
-int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
-		   size_t errlen);
+int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err, size_t errlen);
 int pg_rate_read(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen);
 
 #endif

@@ -70,8 +70,9 @@ int pg_retryable(const PGresult *r)
 PGconn *pg_connect_raw(struct pg *p, char *err, size_t errlen)
 {
 	/* Ours first, the URL last: settings in the URL (connect_timeout=...) win. */
-	const char *kw[] = { "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-			     "keepalives_count", "tcp_user_timeout", "application_name", "dbname", NULL };
+	const char *kw[] = { "connect_timeout",	    "keepalives",	"keepalives_idle",
+			     "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+			     "application_name",    "dbname",		NULL };
 	const char *val[] = { "5", "1", "30", "10", "3", "30000", "hookd", p->url, NULL };
 	if (!p->url)
 		kw[7] = NULL;

@@ -5,7 +5,6 @@
 
 #include <string.h>
 
-
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is invalid or NUL. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
@@ -118,9 +117,9 @@ static int str_ok(const char *s)
 /* 1 when every text of e and its jobs is valid UTF-8 (the usual case: nothing to copy). */
 static int event_text_ok(const struct journal_event *e)
 {
-	const char *str[] = { e->source,     e->dedupe_key,    e->delivery_id,  e->type,     e->occurred_at,
-			      e->subject_id, e->subject_login, e->subject_name, e->actor_id, e->status,
-			      e->reason,     e->subject_json };
+	const char *str[] = { e->source,      e->dedupe_key, e->delivery_id,   e->type,
+			      e->occurred_at, e->subject_id, e->subject_login, e->subject_name,
+			      e->actor_id,    e->status,     e->reason,	       e->subject_json };
 	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
 		if (!str_ok(str[i]))
 			return 0;
@@ -158,9 +157,9 @@ const struct journal_event *pg_text_fix_event(struct pg_owned *o, const struct j
 		return e;
 	struct journal_event f = *e;
 	int changed = 0;
-	const char **str[] = { &f.source,     &f.dedupe_key, &f.delivery_id, &f.type,   &f.occurred_at,
-			       &f.subject_id, &f.subject_login, &f.subject_name, &f.actor_id, &f.status,
-			       &f.reason,     &f.subject_json };
+	const char **str[] = { &f.source,      &f.dedupe_key, &f.delivery_id,	&f.type,
+			       &f.occurred_at, &f.subject_id, &f.subject_login, &f.subject_name,
+			       &f.actor_id,    &f.status,     &f.reason,	&f.subject_json };
 	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
 		*str[i] = fix_str(o, *str[i], &changed);
 	f.raw = fix_raw(o, f.raw, &changed);
@@ -171,8 +170,8 @@ const struct journal_event *pg_text_fix_event(struct pg_owned *o, const struct j
 		return e;
 	}
 	*copy = f;
-	log_warn("event text is not valid UTF-8: stored with U+FFFD in place of the invalid bytes", "source",
-		 f.source, "dedupe_key", f.dedupe_key);
+	log_warn("event text is not valid UTF-8: stored with U+FFFD in place of the invalid bytes", "source", f.source,
+		 "dedupe_key", f.dedupe_key);
 	return copy;
 }
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PIPE_CHUNK 128         /* statements per pipeline round trip (keeps both socket buffers small) */
-#define WRITE_TRIES 3          /* a batch is retried after a deadlock or on a connection found stale */
+#define PIPE_CHUNK 128		    /* statements per pipeline round trip (keeps both socket buffers small) */
+#define WRITE_TRIES 3		    /* a batch is retried after a deadlock or on a connection found stale */
 #define MIGRATE_LOCK 448345729892LL /* pg_advisory_lock key: "hookd" in hex */
 
 /* ---- schema and statements ---- */
@@ -67,7 +67,7 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-#define JOB_COLUMNS                                                                                   \
+#define JOB_COLUMNS                                                                                     \
 	"id, event_id, action, rule, subject, params, state, lease_owner, last_error, result, job_key," \
 	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
 
@@ -191,8 +191,10 @@ static int schema_version(PGconn *c, char *err, size_t errlen)
 /* Runs the missing migrations in one transaction (the caller holds the advisory lock). */
 static int migrate_locked(PGconn *c, char *err, size_t errlen)
 {
-	if (pg_exec_ok(c, "CREATE TABLE IF NOT EXISTS hookd_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ"
-		       " NOT NULL DEFAULT now())", "create hookd_schema", err, errlen) < 0 ||
+	if (pg_exec_ok(c,
+		       "CREATE TABLE IF NOT EXISTS hookd_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ"
+		       " NOT NULL DEFAULT now())",
+		       "create hookd_schema", err, errlen) < 0 ||
 	    pg_exec_ok(c, "BEGIN", "begin migration", err, errlen) < 0)
 		return -1;
 	int v = schema_version(c, err, errlen);
@@ -209,7 +211,8 @@ static int migrate_locked(PGconn *c, char *err, size_t errlen)
 		const char *vals[] = { ver };
 		if (pg_exec_ok(c, migrations[v], what, err, errlen) < 0)
 			goto fail;
-		PGresult *r = PQexecParams(c, "INSERT INTO hookd_schema (version) VALUES ($1)", 1, NULL, vals, NULL, NULL, 0);
+		PGresult *r =
+			PQexecParams(c, "INSERT INTO hookd_schema (version) VALUES ($1)", 1, NULL, vals, NULL, NULL, 0);
 		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		if (!ok)
 			pg_err(err, errlen, what, c, r);
@@ -337,8 +340,8 @@ static void *pg_open(const struct journal_opts *o, char *err, size_t errlen)
 
 struct ev_ref {
 	const struct journal_event *e;
-	size_t i;    /* index in the caller's array */
-	int64_t id;  /* the stored row */
+	size_t i;   /* index in the caller's array */
+	int64_t id; /* the stored row */
 	int dup;
 };
 
@@ -400,10 +403,11 @@ static void fill_event(const struct wctx *w, size_t i, struct params *pr)
 	const struct journal_event *e = w->evs[i].e;
 	memset(pr, 0, sizeof(*pr));
 	snprintf(pr->num[0], sizeof(pr->num[0]), "%lld", (long long)w->now_ms);
-	const char *v[14] = { e->source,     e->dedupe_key, e->delivery_id, e->type,
-			      e->occurred_at, pr->num[0],  e->subject_id, e->subject_login,
-			      e->subject_name, e->actor_id, e->status,     e->reason,
-			      e->subject_json, e->raw.p ? e->raw.p : "" };
+	const char *v[14] = {
+		e->source,	 e->dedupe_key,		  e->delivery_id,  e->type,	e->occurred_at, pr->num[0],
+		e->subject_id,	 e->subject_login,	  e->subject_name, e->actor_id, e->status,	e->reason,
+		e->subject_json, e->raw.p ? e->raw.p : ""
+	};
 	memcpy(pr->vals, v, sizeof(v));
 	pr->fmts[13] = 1; /* the raw bytes as they are, with their length */
 	pr->lens[13] = (int)e->raw.n;
@@ -418,7 +422,7 @@ static void fill_job(const struct wctx *w, size_t i, struct params *pr)
 	snprintf(pr->num[1], sizeof(pr->num[1]), "%d", js->max_attempts);
 	snprintf(pr->num[2], sizeof(pr->num[2]), "%lld", (long long)(js->run_at_ms ? js->run_at_ms : w->now_ms));
 	snprintf(pr->num[3], sizeof(pr->num[3]), "%lld", (long long)w->now_ms);
-	const char *v[9] = { pr->num[0], js->action, js->rule,   js->subject, js->params,
+	const char *v[9] = { pr->num[0],  js->action, js->rule,	  js->subject, js->params,
 			     js->job_key, pr->num[1], pr->num[2], pr->num[3] };
 	memcpy(pr->vals, v, sizeof(v));
 }
@@ -430,8 +434,8 @@ static void take_event(struct wctx *w, size_t i, const PGresult *r)
 }
 
 /* Reads one pipelined statement's result and its terminating NULL; 0, or -1 with err. */
-static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t i, int *failed,
-		       int *retry, char *err, size_t errlen)
+static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t i, int *failed, int *retry,
+		       char *err, size_t errlen)
 {
 	PGresult *r = PQgetResult(c);
 	if (!r) {
@@ -485,8 +489,8 @@ static int pipe_send(PGconn *c, enum stmt s, const struct wctx *w, size_t at, si
  * Reads the m results pipe_send asked for, then the sync, and leaves pipeline mode; 0, or -1 with err
  * (the first failed statement's; *retry: it may succeed when run again). Every result is cleared here.
  */
-static int pipe_collect(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t at, size_t m,
-			int *retry, char *err, size_t errlen)
+static int pipe_collect(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t at, size_t m, int *retry,
+			char *err, size_t errlen)
 {
 	int failed = 0;
 	for (size_t i = 0; i < m; i++)
@@ -541,7 +545,12 @@ static int collect_write_jobs(struct wctx *w)
 	return 0;
 }
 
-enum wres { WR_OK, WR_FAIL, WR_RETRY, WR_LOST };
+enum wres {
+	WR_OK,
+	WR_FAIL,
+	WR_RETRY,
+	WR_LOST,
+};
 
 static enum wres write_fail(PGconn *c, int retry)
 {
@@ -559,8 +568,8 @@ static enum wres write_commit(PGconn *c, char *err, size_t errlen)
 	if (!ok && PQstatus(c) != CONNECTION_OK) {
 		char why[200];
 		pg_err(why, sizeof(why), "commit", c, r);
-		snprintf(err, errlen, "postgres: connection lost during COMMIT, outcome unknown (reported as not stored): %s",
-			 why);
+		snprintf(err, errlen,
+			 "postgres: connection lost during COMMIT, outcome unknown (reported as not stored): %s", why);
 	} else if (!ok) {
 		pg_err(err, errlen, "commit", c, r);
 		if (PQresultStatus(r) == PGRES_COMMAND_OK)
@@ -621,8 +630,8 @@ static void wctx_free(struct wctx *w)
  * The connection is taken afresh from p->writer on every attempt, because pg_conn_after_error may
  * have closed it. out[] is written only after a COMMIT that returned "COMMIT".
  */
-static int pg_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms,
-		    enum journal_outcome *out, int *jobs_added, char *err, size_t errlen)
+static int pg_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms, enum journal_outcome *out,
+		    int *jobs_added, char *err, size_t errlen)
 {
 	struct pg *p = b;
 	struct wctx w;
@@ -674,8 +683,8 @@ static int rows_jobs(const PGresult *r, struct job **jobs, size_t *n, char *err,
 		struct job *j = &(*jobs)[i];
 		j->id = pg_val_i64(r, i, 0);
 		j->event_id = pg_val_i64(r, i, 1);
-		char **s[] = { &j->action, &j->rule, &j->subject, &j->params, &j->state, &j->lease_owner,
-			       &j->last_error, &j->result, &j->job_key };
+		char **s[] = { &j->action,	&j->rule,	&j->subject, &j->params, &j->state,
+			       &j->lease_owner, &j->last_error, &j->result,  &j->job_key };
 		for (int c = 0; c < 9; c++)
 			*s[c] = val_dup(r, i, c + 2);
 		j->attempts = (int)pg_val_i64(r, i, 11);
@@ -704,9 +713,9 @@ static int rows_events(const PGresult *r, struct event_row **rows, size_t *n, ch
 		e->id = pg_val_i64(r, i, 0);
 		e->received_ms = pg_val_i64(r, i, 1);
 		e->duplicates = (int)pg_val_i64(r, i, 2);
-		char **f[] = { &e->source, &e->dedupe_key, &e->delivery_id, &e->type, &e->occurred_at, &e->subject_id,
-			       &e->subject_login, &e->subject_name, &e->actor_id, &e->status, &e->reason,
-			       &e->subject_json, &e->raw };
+		char **f[] = { &e->source,     &e->dedupe_key,	  &e->delivery_id,  &e->type,	  &e->occurred_at,
+			       &e->subject_id, &e->subject_login, &e->subject_name, &e->actor_id, &e->status,
+			       &e->reason,     &e->subject_json,  &e->raw };
 		for (int c = 0; c < 13; c++)
 			*f[c] = val_dup(r, i, c + 3);
 	}
@@ -716,8 +725,8 @@ static int rows_events(const PGresult *r, struct event_row **rows, size_t *n, ch
 
 /* ---- jobs ---- */
 
-static int pg_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs,
-		    size_t *n, char *err, size_t errlen)
+static int pg_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs, size_t *n,
+		    char *err, size_t errlen)
 {
 	char now[24], lease[24], lim[16];
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
@@ -791,8 +800,7 @@ static int pg_list_events(void *b, const struct journal_query *q, struct event_r
 	return rc;
 }
 
-static int pg_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,
-			size_t errlen)
+static int pg_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err, size_t errlen)
 {
 	char num[3][24];
 	const char *vals[4];
@@ -805,13 +813,13 @@ static int pg_list_jobs(void *b, const struct journal_query *q, struct job **row
 	return rc;
 }
 
-static int pg_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
+static int pg_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	PGresult *r = pg_pool_exec(b, ST_COUNTS, NULL, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++)
-		for (int s = 0; s < 4; s++)
+		for (int s = 0; s < JOB_STATE_COUNT; s++)
 			if (strcmp(PQgetvalue(r, i, 0), journal_job_states[s]) == 0)
 				counts[s] = pg_val_i64(r, i, 1);
 	PQclear(r);

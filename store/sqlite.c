@@ -60,7 +60,7 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-#define JOB_COLUMNS                                                                                   \
+#define JOB_COLUMNS                                                                                     \
 	"id, event_id, action, rule, subject, params, state, lease_owner, last_error, result, job_key," \
 	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
 
@@ -84,7 +84,7 @@ enum stmt {
 	ST_RATE_BLIND,
 	ST_RATE_UPDATE,
 	ST_RATE_READ,
-	NSTMT
+	NSTMT,
 };
 
 /* what names the statement in errors ("sqlite: <what>: <message>"). */
@@ -265,7 +265,8 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	pthread_mutex_init(&s->mu, NULL);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(o->path, &s->db, flags, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "sqlite: cannot open %s: %s", o->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		snprintf(err, errlen, "sqlite: cannot open %s: %s", o->path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
@@ -364,9 +365,9 @@ static int write_event(struct sq *s, const struct journal_event *e, int64_t now_
 		       int *jobs_added, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = use(s, ST_EVENT);
-	const char *txt[] = { e->source,       e->dedupe_key, e->delivery_id, e->type,     e->occurred_at,
-			      NULL /* ?6 */,   e->subject_id, e->subject_login, e->subject_name, e->actor_id,
-			      e->status,       e->reason,     e->subject_json };
+	const char *txt[] = { e->source,     e->dedupe_key, e->delivery_id,   e->type,	       e->occurred_at,
+			      NULL /* ?6 */, e->subject_id, e->subject_login, e->subject_name, e->actor_id,
+			      e->status,     e->reason,	    e->subject_json };
 	for (int i = 0; i < 13; i++)
 		bind_text(st, i + 1, txt[i]);
 	sqlite3_bind_int64(st, 6, now_ms);
@@ -404,8 +405,8 @@ fail:
 	return -1;
 }
 
-static int sq_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms,
-		    enum journal_outcome *out, int *jobs_added, char *err, size_t errlen)
+static int sq_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms, enum journal_outcome *out,
+		    int *jobs_added, char *err, size_t errlen)
 {
 	struct sq *s = b;
 	*jobs_added = 0;
@@ -428,8 +429,8 @@ static void read_job(sqlite3_stmt *st, struct job *j)
 	memset(j, 0, sizeof(*j));
 	j->id = sqlite3_column_int64(st, 0);
 	j->event_id = sqlite3_column_int64(st, 1);
-	char **s[] = { &j->action, &j->rule, &j->subject, &j->params, &j->state, &j->lease_owner, &j->last_error,
-		       &j->result, &j->job_key };
+	char **s[] = { &j->action,	&j->rule,	&j->subject, &j->params, &j->state,
+		       &j->lease_owner, &j->last_error, &j->result,  &j->job_key };
 	for (int i = 0; i < 9; i++)
 		*s[i] = col_dup(st, i + 2);
 	j->attempts = sqlite3_column_int(st, 11);
@@ -446,7 +447,7 @@ static void read_event(sqlite3_stmt *st, struct event_row *r)
 	r->id = sqlite3_column_int64(st, 0);
 	r->received_ms = sqlite3_column_int64(st, 1);
 	r->duplicates = sqlite3_column_int(st, 2);
-	char **f[] = { &r->source,     &r->dedupe_key,    &r->delivery_id,  &r->type,     &r->occurred_at,
+	char **f[] = { &r->source,     &r->dedupe_key,	  &r->delivery_id,  &r->type,	  &r->occurred_at,
 		       &r->subject_id, &r->subject_login, &r->subject_name, &r->actor_id, &r->status,
 		       &r->reason,     &r->subject_json,  &r->raw };
 	for (int i = 0; i < 13; i++)
@@ -517,8 +518,8 @@ static int collect_events(struct sq *s, enum stmt i, struct event_row **rows, si
 
 /* ---- jobs ---- */
 
-static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs,
-		    size_t *n, char *err, size_t errlen)
+static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs, size_t *n,
+		    char *err, size_t errlen)
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
@@ -532,8 +533,8 @@ static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms
 	return rc;
 }
 
-static int sq_finish(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms,
-		     int64_t next_run_ms, const char *text, char *err, size_t errlen)
+static int sq_finish(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms, int64_t next_run_ms,
+		     const char *text, char *err, size_t errlen)
 {
 	static const enum stmt by_outcome[] = {
 		[JOB_DONE] = ST_DONE, [JOB_RETRY] = ST_RETRY, [JOB_DEAD] = ST_DEAD, [JOB_DEFER] = ST_DEFER
@@ -584,8 +585,7 @@ static int sq_list_events(void *b, const struct journal_query *q, struct event_r
 	return rc;
 }
 
-static int sq_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,
-			size_t errlen)
+static int sq_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err, size_t errlen)
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
@@ -597,7 +597,7 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 	return rc;
 }
 
-static int sq_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
+static int sq_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
@@ -605,7 +605,7 @@ static int sq_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *state = (const char *)sqlite3_column_text(st, 0);
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < JOB_STATE_COUNT; i++)
 			if (state && strcmp(state, journal_job_states[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
 	}

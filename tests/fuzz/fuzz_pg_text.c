@@ -21,8 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	struct job_spec job = { .action = "send_activation", .rule = text, .subject = "00u1", .params = text };
-	struct journal_event e = { .source = "okta", .dedupe_key = text, .type = text, .subject_name = text,
-				   .subject_json = text, .raw = { (const char *)data, size }, .jobs = &job, .njobs = 1 };
+	struct journal_event e = { .source = "okta",
+				   .dedupe_key = text,
+				   .type = text,
+				   .subject_name = text,
+				   .subject_json = text,
+				   .raw = { (const char *)data, size },
+				   .jobs = &job,
+				   .njobs = 1 };
 	struct journal_event before = e;
 	struct pg_owned o = { 0 }, o2 = { 0 };
 	const struct journal_event *f = pg_text_fix_event(&o, &e);

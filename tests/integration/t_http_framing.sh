@@ -4,14 +4,13 @@
 # smuggled behind it is never run; nothing is journaled. HEAD answers carry no body, Expect:
 # 100-continue gets its interim answer after auth and size checks, absolute-form targets are served.
 # Raw bytes over TLS (python3 ssl): curl and every library would refuse to send most of these.
-. "$(dirname "$0")/lib.sh"
-it_init http_framing
+. "$(dirname "$0")/../lib.sh"
 
 port=$(free_port)
 write_hookd_config "$port" </dev/null
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
+start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
 
-cat >"$IT_DIR/raw.py" <<'PY'
+cat >"$T_DIR/raw.py" <<'PY'
 # raw.py PORT CA SECRET CASE: sends one crafted request, prints "<codes> <closed|open> <error codes>".
 import json, socket, ssl, sys, time, uuid
 port, ca, secret, case = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -128,8 +127,8 @@ elif case == "absolute":
     rs, _ = responses(got); c, e = codes(rs)
     print(c, "closed" if closed else "open", e)
 PY
-raw() { python3 "$IT_DIR/raw.py" "$HOOKD_PORT" "$IT_DIR/certs/ca.crt" "$HOOK_SECRET" "$1"; }
-count_events() { "$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json | jq_py 'len(d)'; }
+raw() { python3 "$T_DIR/raw.py" "$HOOKD_PORT" "$T_DIR/certs/ca.crt" "$HOOK_SECRET" "$1"; }
+count_events() { "$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | jq_py 'len(d)'; }
 
 expect_refused() { # case status error
 	read -r st conn err < <(raw "$1")
@@ -171,10 +170,10 @@ check_eq "an absolute-form target on hookd's port is served" "$st" 200
 read -r st conn err < <(raw honest)
 check_eq "an honest delivery over the same raw client is taken" "$st" 200
 check_eq "...and only it and the 100-continue delivery are journaled" "$(count_events)" 2
-tls_curl "$HOOKD_URL/metrics" -o "$IT_DIR/metrics"
-check "the refusals are counted in /metrics" grep -q 'hookd_http_requests_total{route="(framing)",code="400"}' "$IT_DIR/metrics"
-check "...by reason" grep -q 'hookd_http_refusals_total{error="obs_fold"} 2' "$IT_DIR/metrics"
-check "the first refusal of a reason is logged in full" grep -q '"error":"obs_fold"' "$IT_DIR/hookd.log"
-check_eq "...and later ones of that reason are not (one line, not two)" "$(grep -c '"error":"obs_fold"' "$IT_DIR/hookd.log")" 1
+tls_curl "$HOOKD_URL/metrics" -o "$T_DIR/metrics"
+check "the refusals are counted in /metrics" grep -q 'hookd_http_requests_total{route="(framing)",code="400"}' "$T_DIR/metrics"
+check "...by reason" grep -q 'hookd_http_refusals_total{error="obs_fold"} 2' "$T_DIR/metrics"
+check "the first refusal of a reason is logged in full" grep -q '"error":"obs_fold"' "$T_DIR/hookd.log"
+check_eq "...and later ones of that reason are not (one line, not two)" "$(grep -c '"error":"obs_fold"' "$T_DIR/hookd.log")" 1
 stop_hookd
-it_done
+t_done

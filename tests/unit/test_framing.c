@@ -20,11 +20,11 @@ static int status_of(const char *head, const char **code, struct framing_verdict
 	return rc == 0 ? 0 : v.status;
 }
 
-#define REFUSED(head, st, cd)                          \
-	do {                                           \
-		const char *c_;                        \
+#define REFUSED(head, st, cd)                                \
+	do {                                                 \
+		const char *c_;                              \
 		CHECK(status_of((head), &c_, NULL) == (st)); \
-		CHECK_STR(c_, (cd));                   \
+		CHECK_STR(c_, (cd));                         \
 	} while (0)
 
 #define POST "POST /hooks/okta HTTP/1.1\r\nHost: h\r\n"
@@ -49,7 +49,8 @@ static void accepted(void)
 	CHECK(status_of("GET https://hookd.example:8443/healthz HTTP/1.1\r\nHost: h\r\n\r\n", NULL, &v) == 0);
 	CHECK(v.absolute_form);
 	CHECK(status_of("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL) == 0);
-	CHECK(status_of(POST "Accept: a\r\nAccept: b\r\nX-Forwarded-For: 1\r\nx-forwarded-for: 2\r\n\r\n", NULL, NULL) == 0);
+	CHECK(status_of(POST "Accept: a\r\nAccept: b\r\nX-Forwarded-For: 1\r\nx-forwarded-for: 2\r\n\r\n", NULL,
+			NULL) == 0);
 	CHECK(status_of(POST "Empty:\r\nSpaced:   v  \r\nObs: caf\xc3\xa9\r\n\r\n", NULL, NULL) == 0);
 }
 
@@ -72,7 +73,8 @@ static void length_and_codings(void)
 	REFUSED(POST "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "bad_transfer_encoding");
 	REFUSED(POST "Transfer-Encoding:\r\n\r\n", 400, "bad_transfer_encoding");
 	REFUSED(POST "Transfer-Encoding: gzip, chunked\r\n\r\n", 501, "unsupported_transfer_coding");
-	REFUSED(POST "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", 501, "unsupported_transfer_coding");
+	REFUSED(POST "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", 501,
+		"unsupported_transfer_coding");
 	REFUSED("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "te_on_http10");
 }
 
@@ -90,7 +92,9 @@ static void field_syntax(void)
 	REFUSED(POST "No colon\r\n\r\n", 400, "space_before_colon");
 	REFUSED(POST "Nocolon\r\n\r\n", 400, "bad_header");
 	REFUSED(POST "X-A: a\rb\r\n\r\n", 400, "bad_header_value");
-	REFUSED(POST "X-A: a\x01" "b\r\n\r\n", 400, "bad_header_value");
+	REFUSED(POST "X-A: a\x01"
+		     "b\r\n\r\n",
+		400, "bad_header_value");
 	REFUSED(POST "X-A: 1\r\n", 400, "unterminated_head");
 	REFUSED(POST "\r\nextra", 400, "bad_header");
 	struct framing_verdict v;

@@ -147,14 +147,16 @@ static void test_github_style_source(void)
 /* printf '%s%s' '{"employees":[{"id":"123"}]}' 1700000000 | openssl dgst -sha256 -hmac 'bamboo-secret' */
 static void test_bamboohr_source(void)
 {
-	struct hr_source *s = source_from("[source bamboo]\nscheme = hmac\nsecret = bamboo-secret\n"
-					  "signature_header = X-BambooHR-Signature\ntimestamp_header = X-BambooHR-Timestamp\n"
-					  "signed = {body}{timestamp}\nevents = /employees\nmap.type = =employee.updated\n"
-					  "map.employee_id = /id\n",
-					  "bamboo");
+	struct hr_source *s =
+		source_from("[source bamboo]\nscheme = hmac\nsecret = bamboo-secret\n"
+			    "signature_header = X-BambooHR-Signature\ntimestamp_header = X-BambooHR-Timestamp\n"
+			    "signed = {body}{timestamp}\nevents = /employees\nmap.type = =employee.updated\n"
+			    "map.employee_id = /id\n",
+			    "bamboo");
 	CHECK(s != NULL);
 	const char body[] = "{\"employees\":[{\"id\":\"123\"}]}";
-	struct hr_header h[] = { { "X-BambooHR-Signature", "4a3f29a856370e387dc272199a08ef8fade35897951d22a2807b899ce085e064" },
+	struct hr_header h[] = { { "X-BambooHR-Signature",
+				   "4a3f29a856370e387dc272199a08ef8fade35897951d22a2807b899ce085e064" },
 				 { "X-BambooHR-Timestamp", "1700000000" },
 				 { NULL, NULL } };
 	CHECK(verify(s, body, h, 1700000000) == 0);
@@ -167,9 +169,11 @@ static void test_bamboohr_source(void)
 	CHECK(hr_source_map(s, slice_cstr(body), dk, &b, err, sizeof(err)) == 0);
 	size_t n;
 	struct journal_event *ev = hr_batch_events(b, &n);
-	CHECK(n == 1 && strcmp(ev[0].dedupe_key, "9efd87215f5a1f100c38caae5755159601a81928e76bcbe7c5f3da8619941b6f#0") == 0);
+	CHECK(n == 1 &&
+	      strcmp(ev[0].dedupe_key, "9efd87215f5a1f100c38caae5755159601a81928e76bcbe7c5f3da8619941b6f#0") == 0);
 	/* The same body resent ten minutes later, signed anew: a new delivery, not a duplicate. */
-	struct hr_header h2[] = { { "X-BambooHR-Signature", "794c1d04c3799940635d6b6ad2dfafc9577cf5d9182d8d840c2acef9c7d66066" },
+	struct hr_header h2[] = { { "X-BambooHR-Signature",
+				    "794c1d04c3799940635d6b6ad2dfafc9577cf5d9182d8d840c2acef9c7d66066" },
 				  { "X-BambooHR-Timestamp", "1700000600" },
 				  { NULL, NULL } };
 	CHECK(verify(s, body, h2, 1700000600) == 0);
@@ -187,10 +191,9 @@ static void test_stripe_and_shared_secret_sources(void)
 {
 	struct hr_source *s = source_from("[source st]\nscheme = stripe\nsecret = whsec_test_secret\n" MAP, "st");
 	CHECK(s != NULL);
-	struct hr_header h[] = {
-		{ "stripe-signature", "t=1700000000,v1=e9e382d666aaac6dbc482702e06fbe9f15e3ea467f176235f3e2c6db06471c69" },
-		{ NULL, NULL }
-	};
+	struct hr_header h[] = { { "stripe-signature",
+				   "t=1700000000,v1=e9e382d666aaac6dbc482702e06fbe9f15e3ea467f176235f3e2c6db06471c69" },
+				 { NULL, NULL } };
 	CHECK(verify(s, "{\"id\":\"evt_1\",\"type\":\"employee.created\"}", h, 1700000000) == 0);
 	hr_source_free(s);
 
@@ -241,17 +244,18 @@ static void test_config_errors(void)
 	source_errors("[source x]\nscheme = standard-webhooks\nsecret = whsec_not*base64\n" MAP, e, sizeof(e));
 	CHECK(strstr(e, "test.ini:3: [source x] secret: is not a Standard Webhooks key") != NULL);
 	CHECK(strstr(e, "not*base64") == NULL);
-	source_errors("[source x]\nscheme = standard-webhooks\nsecret = dGVzdA\nalgorithm = sha512\nprefix = v1,\n" MAP, e,
-		      sizeof(e));
+	source_errors("[source x]\nscheme = standard-webhooks\nsecret = dGVzdA\nalgorithm = sha512\nprefix = v1,\n" MAP,
+		      e, sizeof(e));
 	CHECK(strstr(e, "[source x] algorithm: does not apply to scheme standard-webhooks") != NULL);
 	CHECK(strstr(e, "[source x] prefix: does not apply to scheme standard-webhooks") != NULL);
 	source_errors("[source x]\nscheme = hmac\nsecret = s\n" MAP, e, sizeof(e));
 	CHECK(strstr(e, "signature_header is required for scheme hmac") != NULL);
-	source_errors("[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nsigned = {body}{timestamp}\n" MAP, e,
-		      sizeof(e));
-	CHECK(strstr(e, "[source x] signed: {timestamp} needs timestamp_header") != NULL);
-	source_errors("[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nalgorithm = md5\nencoding = b32\n" MAP,
+	source_errors("[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nsigned = {body}{timestamp}\n" MAP,
 		      e, sizeof(e));
+	CHECK(strstr(e, "[source x] signed: {timestamp} needs timestamp_header") != NULL);
+	source_errors(
+		"[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nalgorithm = md5\nencoding = b32\n" MAP,
+		e, sizeof(e));
 	CHECK(strstr(e, "algorithm: 'md5' is not sha256 or sha512") != NULL);
 	CHECK(strstr(e, "encoding: 'b32' is not hex, base64 or base64url") != NULL);
 	source_errors("[source x]\nscheme = stripe\nsecret = s\ntolerance = 500ms\n" MAP, e, sizeof(e));
@@ -276,9 +280,11 @@ static void test_source_set(void)
 	hr_sources_free(set);
 	config_free(c);
 
-	c = config_load_string("[source a]\nscheme = stripe\n" MAP "[source b]\nscheme = nope\nsecret = s\n" MAP, "set.ini");
+	c = config_load_string("[source a]\nscheme = stripe\n" MAP "[source b]\nscheme = nope\nsecret = s\n" MAP,
+			       "set.ini");
 	CHECK(hr_sources_from_config(c) == NULL);
-	CHECK(strstr(config_errors(c), "[source a]: secret") != NULL && strstr(config_errors(c), "[source b] scheme") != NULL);
+	CHECK(strstr(config_errors(c), "[source a]: secret") != NULL &&
+	      strstr(config_errors(c), "[source b] scheme") != NULL);
 	config_free(c);
 
 	c = config_load_string("[server]\nthreads = 2\n", "none.ini");

@@ -20,8 +20,12 @@ static const char ini[] = "[rule okta-created]\n"
 
 static struct journal_event ev_of(const char *key, const char *type)
 {
-	return (struct journal_event){ .source = "okta", .dedupe_key = key, .type = type, .subject_id = "00u1",
-				       .subject_login = "a@example.com", .raw = SLICE_LIT("{}") };
+	return (struct journal_event){ .source = "okta",
+				       .dedupe_key = key,
+				       .type = type,
+				       .subject_id = "00u1",
+				       .subject_login = "a@example.com",
+				       .raw = SLICE_LIT("{}") };
 }
 
 static size_t count_jobs(struct journal *j)

@@ -11,8 +11,11 @@
 
 static struct journal_event ev_raw(const char *subject_name, const char *raw, size_t n)
 {
-	return (struct journal_event){ .source = "okta", .dedupe_key = "k1", .type = "user.lifecycle.create",
-				       .subject_name = subject_name, .raw = { raw, n } };
+	return (struct journal_event){ .source = "okta",
+				       .dedupe_key = "k1",
+				       .type = "user.lifecycle.create",
+				       .subject_name = subject_name,
+				       .raw = { raw, n } };
 }
 
 /* An event carrying s as subject_name is kept as it is (want NULL), or cleaned to want. */
@@ -27,7 +30,7 @@ static void check_name(const char *s, const char *want)
 	} else {
 		CHECK(f != &e);
 		CHECK_STR(f->subject_name, want);
-		CHECK(e.subject_name == s); /* the caller's event is not changed */
+		CHECK(e.subject_name == s);   /* the caller's event is not changed */
 		CHECK(f->source == e.source); /* unchanged strings are not copied */
 	}
 	pg_owned_free(&o);
@@ -38,12 +41,12 @@ static void test_strings(void)
 {
 	check_name("Ada Lovelace", NULL);
 	check_name("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", NULL); /* 2, 3 and 4 byte sequences */
-	check_name("caf\xe9", "caf" FFFD);                              /* Latin-1, not UTF-8 */
-	check_name("\xc0\xaf", FFFD FFFD);                              /* overlong '/' */
-	check_name("\xe0\x80\xaf", FFFD FFFD FFFD);                     /* overlong, 3 bytes */
-	check_name("\xed\xa0\x80", FFFD FFFD FFFD);                     /* a surrogate */
-	check_name("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD);            /* beyond U+10FFFF */
-	check_name("ab\xe2\x82", "ab" FFFD FFFD);                       /* cut short at the end */
+	check_name("caf\xe9", "caf" FFFD);			       /* Latin-1, not UTF-8 */
+	check_name("\xc0\xaf", FFFD FFFD);			       /* overlong '/' */
+	check_name("\xe0\x80\xaf", FFFD FFFD FFFD);		       /* overlong, 3 bytes */
+	check_name("\xed\xa0\x80", FFFD FFFD FFFD);		       /* a surrogate */
+	check_name("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD);	       /* beyond U+10FFFF */
+	check_name("ab\xe2\x82", "ab" FFFD FFFD);		       /* cut short at the end */
 	check_name("\xff", FFFD);
 }
 
