@@ -189,17 +189,31 @@ static void on_tls_info(const SSL *ssl, int where, int ret)
 		http_guard_handshake_done();
 }
 
+/* This thread's current request was answered by hookd (a handler, begin_request or http_error). */
+static _Thread_local int answered;
+
 static void on_end_request(const struct mg_connection *conn, int status)
 {
 	(void)conn;
 	(void)status;
+	answered = 0;
 	http_guard_request_end();
 }
 
-/* Before civetweb closes the socket: from here on the guard must not touch it. */
+static void json_close_answer(struct mg_connection *conn, int status, const char *code, const char *msg);
+
+/*
+ * Before civetweb closes the socket: from here on the guard must not touch it. A request civetweb
+ * parsed but will not route (an absolute-form target naming another port, "*") would otherwise
+ * get a silent close: it gets a 400 with a reason.
+ */
 static void on_connection_close(const struct mg_connection *conn)
 {
-	(void)conn;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	if (!answered && ri && ri->request_uri && ri->http_version && !ri->local_uri)
+		json_close_answer((struct mg_connection *)(uintptr_t)conn, 400, "target_not_served",
+				  "the request target names another host or port, or is not a path");
+	answered = 0;
 	http_guard_closing();
 }
 
@@ -358,6 +372,7 @@ static int on_begin_request(struct mg_connection *conn)
 	size_t n = head ? framing_head_rebuild(mg_get_request_info(conn), head, FRAMING_HEAD_MAX) : 0;
 	int ok = n && framing_check(head, n, &head_rules, &head_verdict) == 0;
 	free(head);
+	answered = 1;
 	if (ok)
 		return 0;
 	struct http_req r;
@@ -396,13 +411,21 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
 {
 	if (status < 400)
 		return 1;
-	const char *code = civetweb_error_code(status);
+	answered = 1;
+	json_close_answer(conn, status, civetweb_error_code(status),
+			  msg && *msg ? msg : "the request could not be read");
+	return 0;
+}
+
+/* A JSON error with Connection: close, written whole; counted and logged as refusals are. */
+static void json_close_answer(struct mg_connection *conn, int status, const char *code, const char *msg)
+{
 	struct jbuf body, b;
 	jbuf_init(&body);
 	jbuf_init(&b);
 	jbuf_obj_open(&body);
 	jbuf_key_str(&body, "error", code);
-	jbuf_key_str(&body, "message", msg && *msg ? msg : "the request could not be read");
+	jbuf_key_str(&body, "message", msg);
 	jbuf_obj_close(&body);
 	jbuf_printf(&b,
 		    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
@@ -416,10 +439,8 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
 	if (ok && http_refusal_note(code, clock_mono_ns())) {
 		char st[16];
 		snprintf(st, sizeof(st), "%d", status);
-		log_kv(LOG_INFO, "request refused", "status", st, "error", code, "reason", msg ? msg : "",
-		       (const char *)0);
+		log_kv(LOG_INFO, "request refused", "status", st, "error", code, "reason", msg, (const char *)0);
 	}
-	return ok ? 0 : 1;
 }
 
 static int dispatch(struct mg_connection *conn, void *cbdata)

@@ -121,6 +121,11 @@ elif case in ("continue", "continue_noauth", "continue_big"):
         rs, _ = responses(first)
     c, e = codes(rs)
     print(c, "closed" if closed else "open", e)
+elif case == "absolute_other":
+    s.sendall(b"GET https://elsewhere.example/healthz HTTP/1.1\r\nHost: elsewhere.example\r\n\r\n")
+    got, closed = read_all(s, idle=1.0)
+    rs, _ = responses(got); c, e = codes(rs)
+    print(c, "closed" if closed else "open", e)
 elif case == "absolute":
     s.sendall(("GET https://localhost:%d/healthz HTTP/1.1\r\nHost: localhost:%d\r\n\r\n" % (port, port)).encode())
     got, closed = read_all(s, idle=1.0)
@@ -167,6 +172,9 @@ read -r st conn err < <(raw continue_big)
 check_eq "Expect: 100-continue over max_body: 413 and no 100" "$st $err" "413 body_too_large"
 read -r st conn err < <(raw absolute)
 check_eq "an absolute-form target on hookd's port is served" "$st" 200
+read -r st conn err < <(raw absolute_other)
+check_eq "an absolute-form target for another host and port is refused with a reason, not a silent close" "$st $err" "400 target_not_served"
+check_eq "...and the connection closes" "$conn" closed
 read -r st conn err < <(raw honest)
 check_eq "an honest delivery over the same raw client is taken" "$st" 200
 check_eq "...and only it and the 100-continue delivery are journaled" "$(count_events)" 2
