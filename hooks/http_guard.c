@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,15 +24,23 @@ enum phase { FREE, HANDSHAKE, WAIT_HEAD, REQUEST, BODY, IDLE, NPHASES };
 
 static const char *const phase_names[NPHASES] = { "free", "handshake", "head", "request", "body", "keepalive" };
 
-/* How long a phase may last while threads run low (ms); 0: never cut for its age. */
-/* Long enough for a ClientHello, a TLS 1.2 client's request one round trip after the handshake, a
- * small delivery's body; far shorter than a trickle. */
-static const int64_t busy_limit_ms[NPHASES] = { 0, 200, 200, 0, 300, 50 };
+/*
+ * How long a phase may last while threads run low: base ms plus that many of the connection's own
+ * round trips (the kernel's estimate, TCP_INFO): a handshake is 1-2 round trips, a TLS 1.2
+ * client's request comes one round trip after it, a TLS 1.3 client's with its Finished, a small
+ * body with its head. A far client keeps its time; a trickle, wherever it comes from, does not.
+ * base 0: never cut for its age (a request being answered).
+ */
+static const int64_t busy_base_ms[NPHASES] = { 0, 50, 30, 0, 50, 0 };
+/* Idle keep-alive connections are closed longest-idle first, only as many as threads are short. */
+#define IDLE_MIN_MS 20
+static const int64_t busy_rtts[NPHASES] = { 0, 4, 3, 0, 3, 0 };
 
 /* What the guard knows of one request thread's connection; mu orders the cut against the close. */
 struct slot {
 	pthread_mutex_t mu;
-	int fd, shut;
+	int fd;
+	_Atomic int shut;
 	_Atomic int phase;
 	_Atomic int64_t since_ns;
 	char addr[48];
@@ -97,6 +106,16 @@ static int held_by(const char *addr, const struct slot *s)
 	return n;
 }
 
+/* The connection's smoothed round-trip time in ns (0 when the kernel has none). */
+static int64_t rtt_ns(int fd)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0)
+		return 0;
+	return (int64_t)ti.tcpi_rtt * 1000;
+}
+
 void http_guard_handshake_start(int fd)
 {
 	struct slot *s = my_slot();
@@ -117,7 +136,7 @@ void http_guard_handshake_start(int fd)
 		return;
 	}
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (http_guard_busy() && poll(&p, 1, 20) == 0) {
+	if (http_guard_busy() && poll(&p, 1, (int)(20 + 4 * rtt_ns(fd) / 1000000)) == 0) {
 		metric_add(g.shed[HANDSHAKE], 1);
 		shutdown(fd, SHUT_RDWR);
 	}
@@ -161,14 +180,26 @@ void http_guard_closing(void)
 	atomic_fetch_sub(&g.active, 1);
 }
 
-/* Shuts s's socket when its phase has lasted past its limit. Under s->mu: the fd is still s's. */
+/* Bytes the client sent that hookd has not read yet: then hookd is the slow one, not the client. */
+static int unread(int fd)
+{
+	int n = 0;
+	return ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/*
+ * Shuts s's socket when its phase has lasted past its limit and nothing it sent is waiting to be
+ * read. Under s->mu: the fd is still s's.
+ */
 static void maybe_cut(struct slot *s, int64_t now)
 {
 	int p = atomic_load(&s->phase);
-	if (!busy_limit_ms[p] || now - atomic_load(&s->since_ns) < busy_limit_ms[p] * 1000000)
+	int64_t age = now - atomic_load(&s->since_ns);
+	if (!busy_base_ms[p] || age < busy_base_ms[p] * 1000000)
 		return;
 	pthread_mutex_lock(&s->mu);
-	if (atomic_load(&s->phase) == p && s->fd >= 0 && !s->shut) {
+	if (atomic_load(&s->phase) == p && s->fd >= 0 && !s->shut && !unread(s->fd) &&
+	    age >= busy_base_ms[p] * 1000000 + busy_rtts[p] * rtt_ns(s->fd)) {
 		shutdown(s->fd, SHUT_RDWR);
 		s->shut = 1;
 		metric_add(g.shed[p], 1);
@@ -176,18 +207,47 @@ static void maybe_cut(struct slot *s, int64_t now)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Closes the `need` connections idle on keep-alive longest (at least IDLE_MIN_MS). */
+static void cut_idle(int n, int need, int64_t now)
+{
+	while (need-- > 0) {
+		struct slot *oldest = NULL;
+		int64_t age = IDLE_MIN_MS * 1000000LL;
+		for (int i = 0; i < n; i++) {
+			struct slot *s = &g.slot[i];
+			int64_t a = now - atomic_load(&s->since_ns);
+			if (atomic_load(&s->phase) == IDLE && !s->shut && a >= age) {
+				oldest = s;
+				age = a;
+			}
+		}
+		if (!oldest)
+			return;
+		pthread_mutex_lock(&oldest->mu);
+		if (atomic_load(&oldest->phase) == IDLE && oldest->fd >= 0 && !oldest->shut) {
+			shutdown(oldest->fd, SHUT_RDWR);
+			oldest->shut = 1;
+			metric_add(g.shed[IDLE], 1);
+		}
+		pthread_mutex_unlock(&oldest->mu);
+	}
+}
+
 static void *guard_main(void *arg)
 {
 	(void)arg;
-	struct timespec tick = { 0, 25 * 1000000L };
+	struct timespec tick = { 0, 10 * 1000000L };
 	while (atomic_load(&g.running)) {
 		nanosleep(&tick, NULL);
 		if (!http_guard_busy())
 			continue;
 		int64_t now = clock_mono_ns();
 		int n = atomic_load(&g.next);
-		for (int i = 0; i < n && i < g.nslots; i++)
+		if (n > g.nslots)
+			n = g.nslots;
+		for (int i = 0; i < n; i++)
 			maybe_cut(&g.slot[i], now);
+		cut_idle(n, g.reserve - (g.threads - atomic_load(&g.active)), now);
 	}
 	return NULL;
 }
