@@ -31,9 +31,9 @@ static const char *const phase_names[NPHASES] = { "free", "handshake", "head", "
  * body with its head. A far client keeps its time; a trickle, wherever it comes from, does not.
  * base 0: never cut for its age (a request being answered).
  */
-static const int64_t busy_base_ms[NPHASES] = { 0, 50, 30, 0, 50, 0 };
+static const int64_t busy_base_ms[NPHASES] = { 0, 200, 30, 0, 50, 0 };
 /* Idle keep-alive connections are closed longest-idle first, only as many as threads are short. */
-#define IDLE_MIN_MS 20
+#define IDLE_MIN_MS 100
 static const int64_t busy_rtts[NPHASES] = { 0, 4, 3, 0, 3, 0 };
 
 /* What the guard knows of one request thread's connection; mu orders the cut against the close. */
@@ -136,7 +136,7 @@ void http_guard_handshake_start(int fd)
 		return;
 	}
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	if (http_guard_busy() && poll(&p, 1, (int)(20 + 4 * rtt_ns(fd) / 1000000)) == 0) {
+	if (http_guard_busy() && poll(&p, 1, (int)(50 + 4 * rtt_ns(fd) / 1000000)) == 0) {
 		metric_add(g.shed[HANDSHAKE], 1);
 		shutdown(fd, SHUT_RDWR);
 	}
