@@ -133,7 +133,7 @@ elif case == "absolute":
     print(c, "closed" if closed else "open", e)
 PY
 raw() { python3 "$T_DIR/raw.py" "$HOOKD_PORT" "$T_DIR/certs/ca.crt" "$HOOK_SECRET" "$1"; }
-count_events() { "$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | jq_py 'len(d)'; }
+count_events() { "$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | jsonl_py 'len(d)'; }
 
 expect_refused() { # case status error
 	read -r st conn err < <(raw "$1")
