@@ -206,6 +206,7 @@ static int app_build(struct config *c, struct app *a)
 	a->hr_hook = hr_hook_new(a->hr_sources, a->journal, a->rules);
 	if (!a->okta_hook || !a->server || !a->hr_hook ||
 	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0 ||
+	    server_header_once(a->server, okta_hook_header(a->okta_hook)) < 0 ||
 	    (hr_sources_count(a->hr_sources) &&
 	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");

@@ -71,6 +71,10 @@ static void put_field(struct out *o, const struct mg_header *h)
  * After the last field civetweb read (its value ends at e): the end of the head, or the first
  * bytes of the line it stopped at. e[0] and e[1] are the zeroed line end inside the head; e[2]
  * and e[3] are read only after a CRLF (e[1] NUL), where the head goes on to its empty line.
+ * Known limit: a last field line ending in a bare LF followed by the empty line ("v\n\n") leaves
+ * the same two NULs, and then e[2] is the first byte after the head: a body byte, a stale byte of
+ * civetweb's buffer, or, only when such a head fills civetweb's whole 16 KiB buffer exactly, one
+ * byte past it. civetweb does not publish the head's length, which would close this.
  */
 static void put_tail(struct out *o, const char *e)
 {

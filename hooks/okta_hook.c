@@ -79,6 +79,11 @@ const char *okta_hook_path(const struct okta_hook *h)
 	return h->path;
 }
 
+const char *okta_hook_header(const struct okta_hook *h)
+{
+	return h->header;
+}
+
 static int authenticated(const struct okta_hook *h, struct http_req *r)
 {
 	const char *v = http_header(r, h->header);

@@ -17,6 +17,8 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 void okta_hook_free(struct okta_hook *h);
 /* The URL path it is served at. */
 const char *okta_hook_path(const struct okta_hook *h);
+/* The request header that carries the shared secret ([okta_hook] auth_header). */
+const char *okta_hook_header(const struct okta_hook *h);
 /* The route handler; arg is the okta_hook. */
 void okta_hook_handle(struct http_req *r, void *arg);
 

@@ -34,6 +34,8 @@
 
 #define ROUTE_CODES 16
 
+#define MAX_ONCE 8
+
 struct route {
 	struct server *srv;
 	char *path;
@@ -50,8 +52,9 @@ struct server {
 	struct mg_context *ctx;
 	struct route routes[MAX_ROUTES];
 	int nroutes;
-	struct route framing; /* metrics of the requests refused before routing */
-	int metrics_open;     /* every listener is on loopback: /metrics needs no token */
+	struct route framing;	  /* metrics of the requests refused before routing */
+	int metrics_open;	  /* every listener is on loopback: /metrics needs no token */
+	char *once[MAX_ONCE + 1]; /* header names a request may carry once (NULL-terminated) */
 	int port;
 	char id_prefix[9];
 	_Atomic uint64_t seq;
@@ -357,8 +360,6 @@ static void h_not_found(struct http_req *r, void *arg)
  */
 static _Thread_local struct framing_verdict head_verdict;
 
-static const struct framing_rules head_rules = { FRAMING_MAX_HEADERS, NULL };
-
 /*
  * civetweb's begin_request: every request's head is checked before any route sees it. A refused
  * one is answered here, with Connection: close and without reading its body (its length is what
@@ -370,7 +371,8 @@ static int on_begin_request(struct mg_connection *conn)
 	http_guard_request_start();
 	char *head = malloc(FRAMING_HEAD_MAX);
 	size_t n = head ? framing_head_rebuild(mg_get_request_info(conn), head, FRAMING_HEAD_MAX) : 0;
-	int ok = n && framing_check(head, n, &head_rules, &head_verdict) == 0;
+	struct framing_rules rules = { FRAMING_MAX_HEADERS, (const char *const *)s->once };
+	int ok = n && framing_check(head, n, &rules, &head_verdict) == 0;
 	free(head);
 	answered = 1;
 	if (ok)
@@ -582,6 +584,16 @@ struct server *server_new(const struct server_opts *o, struct journal *j)
 	return s;
 }
 
+int server_header_once(struct server *s, const char *name)
+{
+	int i = 0;
+	while (i < MAX_ONCE && s->once[i])
+		i++;
+	if (i == MAX_ONCE || s->ctx || !(s->once[i] = strdup(name)))
+		return -1;
+	return 0;
+}
+
 int server_route(struct server *s, const char *path, http_handler fn, void *arg)
 {
 	if (s->nroutes == MAX_ROUTES || s->ctx)
@@ -725,5 +737,7 @@ void server_free(struct server *s)
 	for (int i = 0; i < s->nroutes; i++)
 		free(s->routes[i].path);
 	free(s->framing.path);
+	for (int i = 0; i < MAX_ONCE; i++)
+		free(s->once[i]);
 	free(s);
 }

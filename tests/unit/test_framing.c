@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const once[] = { "X-Okta-Secret", NULL };
+static const char *const once[] = { "X-Okta-Secret", "Cookie", NULL };
 static const struct framing_rules rules = { FRAMING_MAX_HEADERS, once };
 
 /* The verdict's status for head (0: accepted), with the code in *code. */
@@ -121,6 +121,8 @@ static void repeats_and_limits(void)
 	REFUSED(POST "Authorization: a\r\nauthorization: b\r\n\r\n", 400, "duplicate_header");
 	REFUSED(POST "X-Okta-Secret: a\r\nX-Okta-Secret: a\r\n\r\n", 400, "duplicate_header");
 	REFUSED(POST "Content-Type: a\r\nContent-Type: a\r\n\r\n", 400, "duplicate_header");
+	/* A list-valued name made single by the rules (a configured auth header): refused twice. */
+	REFUSED(POST "Cookie: a\r\ncookie: b\r\n\r\n", 400, "duplicate_header");
 	REFUSED(POST "Expect: 100-continue\r\nExpect: 100-continue\r\n\r\n", 400, "duplicate_header");
 	REFUSED(POST "Expect: something-else\r\n\r\n", 417, "expectation_failed");
 	char head[8192];
