@@ -355,6 +355,18 @@ static void dedupe_key_of(const struct hr_source *s, const struct hr_request *re
 		return;
 	}
 	sig_sha256_hex(id && *id ? slice_cstr(id) : req->body, hex);
+	/*
+	 * No delivery id: the body alone would make a later, genuine resend of the same content (a
+	 * second termination after a rehire) a duplicate, and it would be lost. With a signed timestamp
+	 * it is a new delivery; a sender's retry then may be journaled twice, which is harmless (every
+	 * action reads Okta's state first), and a replay of the same signed request still dedupes.
+	 */
+	const char *ts = !(id && *id) && s->ts_header ? req->header(req->ctx, s->ts_header) : NULL;
+	if (ts && *ts && strlen(ts) < 64) {
+		char both[64 + 1 + 65];
+		int n = snprintf(both, sizeof(both), "%s\n%s", ts, hex);
+		sig_sha256_hex((struct slice){ both, (size_t)n }, hex);
+	}
 	snprintf(dk, dk_len, "%s", hex);
 }
 

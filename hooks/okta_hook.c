@@ -83,6 +83,11 @@ const char *okta_hook_path(const struct okta_hook *h)
 	return h->path;
 }
 
+const char *okta_hook_header(const struct okta_hook *h)
+{
+	return h->header;
+}
+
 int okta_hook_enabled(const struct okta_hook *h)
 {
 	return h && h->secret;
