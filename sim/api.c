@@ -12,6 +12,7 @@
 #include "sim/faults.h"
 #include "sim/hooks.h"
 #include "sim/http.h"
+#include "sim/logs.h"
 #include "sim/oauth.h"
 #include "sim/ratelimit.h"
 #include "sim/reqlog.h"
@@ -45,6 +46,7 @@ static const struct route routes[] = {
 	{ "POST", "api/v1/eventHooks", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_create },
 	{ "GET", "api/v1/eventHooks/*", RL_HOOKS, NEED_HOOKS_READ, hooks_get },
 	{ "POST", "api/v1/eventHooks/*/lifecycle/verify", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_verify },
+	{ "GET", "api/v1/logs", RL_LOGS, NEED_LOGS_READ, logs_list },
 	{ "POST", "oauth2/v1/token", RL_TOKEN, NEED_NONE, token_endpoint },
 };
 

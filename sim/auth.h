@@ -10,11 +10,12 @@ enum {
 	SCOPE_USERS_MANAGE = 2,
 	SCOPE_HOOKS_READ = 4,
 	SCOPE_HOOKS_MANAGE = 8,
-	SCOPE_ALL = 15,
+	SCOPE_LOGS_READ = 16,
+	SCOPE_ALL = 31,
 };
 
 /* What a route needs; "read" is also satisfied by the matching "manage" scope (as in Okta). */
-enum auth_need { NEED_NONE, NEED_USERS_READ, NEED_USERS_MANAGE, NEED_HOOKS_READ, NEED_HOOKS_MANAGE };
+enum auth_need { NEED_NONE, NEED_USERS_READ, NEED_USERS_MANAGE, NEED_HOOKS_READ, NEED_HOOKS_MANAGE, NEED_LOGS_READ };
 
 /* An Okta actor or target: {id, type, alternateId, displayName}, plus the scopes it was granted. */
 struct principal {

@@ -11,6 +11,7 @@
 #include "sim/events.h"
 #include "sim/faults.h"
 #include "sim/hooks.h"
+#include "sim/logs.h"
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
 #include "sim/reqlog.h"
@@ -112,6 +113,7 @@ void sim_reset(struct sim *s)
 	outbox_reset(s->outbox);
 	hooks_reset(s->hooks);
 	events_reset(s->events);
+	logs_reset(s->logs);
 	pthread_mutex_unlock(&s->mu);
 	delivery_reset(s->delivery);
 	faults_clear(s->faults);

@@ -17,6 +17,7 @@ struct faults;
 struct oauth;
 struct auth;
 struct reqlog;
+struct logs;
 
 #define SIM_BODY_MAX (1024 * 1024)
 
@@ -34,7 +35,7 @@ struct sim_config {
 };
 
 /*
- * One simulated org. mu guards users, outbox, hooks and events (the org data); ratelimit, faults,
+ * One simulated org. mu guards users, outbox, hooks, events and logs (the org data); ratelimit, faults,
  * oauth and delivery have their own locks and may be called with or without mu held (never the
  * other way round: none of them takes mu).
  */
@@ -48,6 +49,7 @@ struct sim {
 	struct outbox *outbox;
 	struct hooks *hooks;
 	struct events *events;
+	struct logs *logs; /* the System Log (guarded by mu) */
 	struct delivery *delivery;
 	struct ratelimit *rl;
 	struct faults *faults;

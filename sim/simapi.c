@@ -13,6 +13,7 @@
 #include "sim/events.h"
 #include "sim/faults.h"
 #include "sim/http.h"
+#include "sim/logs.h"
 #include "sim/oauth.h"
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
@@ -285,6 +286,10 @@ static void route(struct http_req *r)
 		users_sim_list(r);
 	else if (is(r, "GET", 2, "events", NULL))
 		events_get(r);
+	else if (is(r, "GET", 2, "logs", NULL))
+		logs_sim_get(r);
+	else if (is(r, "POST", 2, "logs", NULL))
+		logs_sim_post(r);
 	else if (is(r, "GET", 2, "deliveries", NULL))
 		deliveries_get(r);
 	else if (is(r, "POST", 3, "hooks", "redeliver"))
