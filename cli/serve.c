@@ -4,6 +4,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "handlers/mail.h"
+#include "handlers/reconcile.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* Everything serve builds from the config; filled by app_build, torn down by app_free. */
 struct app {
@@ -32,6 +34,8 @@ struct app {
 	struct okta_org *org;
 	struct okta_governor *governor;
 	struct workers *workers;
+	struct reconcile_opts ro;
+	struct reconciler *reconciler;
 	struct mailer *mail;
 	char *self_id;
 	struct journal *journal;
@@ -63,6 +67,9 @@ static int app_configure(struct config *c, struct app *a)
 	a->rules = rules_from_config(c, a->self_id ? a->self_id : config_get(c, "okta", NULL, "self_actor_id"));
 	if (!a->rules)
 		rc = -1;
+	reconcile_opts_free(&a->ro);
+	if (a->rules && reconcile_opts_from_config(c, a->rules, &a->ro) < 0)
+		rc = -1;
 	/* The hook's own checks need no journal yet; it is attached in app_build. */
 	struct okta_hook *probe = okta_hook_from_config(c, NULL, NULL);
 	if (!probe)
@@ -79,6 +86,8 @@ static void app_free(struct app *a)
 {
 	server_free(a->server); /* stops accepting and finishes in-flight requests first */
 	workers_stop(a->workers); /* each worker finishes its current job */
+	reconcile_free(a->reconciler); /* finishes its page, gives its lease up */
+	reconcile_opts_free(&a->ro);
 	okta_hook_free(a->okta_hook);
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
@@ -120,6 +129,20 @@ static char *discover_self(struct app *a)
 	return id;
 }
 
+/* The System Log reader; it names this instance (host and pid) in the journal's lease. */
+static int start_reconciler(struct app *a)
+{
+	char err[256], host[64] = "host", owner[128];
+	gethostname(host, sizeof(host) - 1);
+	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	a->reconciler = reconcile_new(&a->ro, a->journal, a->org, a->rules, owner, err, sizeof(err));
+	if (!a->reconciler || reconcile_start(a->reconciler, err, sizeof(err)) < 0) {
+		log_error("cannot start the System Log reconciler", "detail", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int start_okta(struct config *c, struct app *a)
 {
 	char err[512];
@@ -145,6 +168,8 @@ static int start_okta(struct config *c, struct app *a)
 		log_info("hookd's own Okta identity; its events fire no rule unless a rule opts in", "actor_id",
 			 a->self_id);
 	}
+	if (start_reconciler(a) < 0)
+		return -1;
 	if (a->wo.threads == 0)
 		return 0;
 	a->workers = workers_start(&a->wo, a->journal, a->org, a->mail, err, sizeof(err));

@@ -21,6 +21,11 @@ extern const char *const rules_actions[];
 struct rules *rules_from_config(struct config *c, const char *self_actor_id);
 void rules_free(struct rules *r);
 size_t rules_count(const struct rules *r);
+/*
+ * The event types of the rules on source (e.g. "okta"), without repeats and without "*", into
+ * out[0..max) (borrowed from r). Returns how many.
+ */
+size_t rules_types(const struct rules *r, const char *source, const char **out, size_t max);
 
 /* What rules_apply made for one event; owns the job specs and their strings. */
 struct rule_jobs {

@@ -138,3 +138,39 @@ fail:
 	okta_delivery_free(d);
 	return -1;
 }
+
+int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
+		       size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	char jerr[128];
+	if (json_parse(&d->doc, body, len, MAX_TOKENS, jerr, sizeof(jerr)) < 0) {
+		snprintf(err, errlen, "page is not valid JSON: %s", jerr);
+		return -1;
+	}
+	if (!json_is_array(&d->doc, 0)) {
+		snprintf(err, errlen, "page is not a JSON array of LogEvents");
+		goto fail;
+	}
+	size_t n = (size_t)json_size(&d->doc, 0);
+	if (n > max_events) {
+		snprintf(err, errlen, "page has %zu events, more than the limit of %zu", n, max_events);
+		okta_delivery_free(d);
+		return -2;
+	}
+	d->ev = calloc(n ? n : 1, sizeof(*d->ev));
+	if (!d->ev) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	int t = 1;
+	for (size_t i = 0; i < n; i++, t = json_next(&d->doc, t)) {
+		d->n = i + 1;
+		if (parse_event(d, t, i, &d->ev[i], err, errlen) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	okta_delivery_free(d);
+	return -1;
+}

@@ -38,4 +38,13 @@ int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct 
 			size_t errlen);
 void okta_delivery_free(struct okta_delivery *d);
 
+/*
+ * Parses one System Log page (listLogEvents: a JSON array of LogEvents) into d exactly as a
+ * delivery's events (same fields, same dedupe key: every LogEvent needs its uuid); d->event_id
+ * is NULL. body is borrowed. Returns 0, -1 for a malformed page or -2 for more than max_events,
+ * with a reason in err and d empty. Free with okta_delivery_free.
+ */
+int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
+		       size_t errlen);
+
 #endif

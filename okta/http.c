@@ -1,5 +1,6 @@
 /* http.c: one bounded, TLS-verified HTTP exchange with Okta through libcurl, rate headers captured. */
 #include "okta/http.h"
+#include "okta/link.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -66,6 +67,7 @@ void okta_http_resp_free(struct okta_http_resp *r)
 	if (!r)
 		return;
 	jbuf_free(&r->body);
+	free(r->next);
 	okta_http_resp_init(r);
 }
 
@@ -111,6 +113,18 @@ static void header_date(struct hdr *st, const char *p, size_t n)
 		st->date_s = (int64_t)t;
 }
 
+/* Keeps the first rel="next" target of the Link headers (Okta sends self and next as two headers). */
+static void header_link(struct okta_http_resp *rs, const char *p, size_t n)
+{
+	char url[OKTA_LINK_MAX];
+	if (rs->next || n < 6 || strncasecmp(p, "link:", 5) != 0)
+		return;
+	while (n > 5 && (p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
+	if (okta_link_next(p + 5, n - 5, url, sizeof(url)) == 1)
+		rs->next = strdup(url);
+}
+
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct hdr *st = ud;
@@ -119,8 +133,11 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue, say) */
 		st->have_limit = st->have_remaining = st->have_reset = 0;
 		st->date_s = 0;
+		free(st->rs->next);
+		st->rs->next = NULL;
 		return n;
 	}
+	header_link(st->rs, p, n);
 	st->have_limit |= header_int(p, n, "x-rate-limit-limit", &r->limit);
 	st->have_remaining |= header_int(p, n, "x-rate-limit-remaining", &r->remaining);
 	st->have_reset |= header_int(p, n, "x-rate-limit-reset", &r->reset_s);

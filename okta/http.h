@@ -37,6 +37,7 @@ struct okta_http_resp {
 	struct jbuf body;     /* NUL-terminated when status != 0 */
 	int have_rate;        /* 1 when all three X-Rate-Limit-* headers came */
 	struct okta_rate rate; /* reset_ms already on the local clock */
+	char *next;           /* the Link rel="next" target (malloc'd), or NULL */
 };
 
 /* Empties r for a new exchange; frees nothing. */

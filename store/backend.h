@@ -39,6 +39,12 @@ struct journal_backend {
 	int (*rate_update)(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
 			   size_t errlen);
 	int (*rate_read)(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen);
+	/* The reconciler's cursor and lease; same contracts as journal_cursor_lease/advance/read. */
+	int (*cursor_lease)(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+			    int64_t *cursor_ms, char *err, size_t errlen);
+	int (*cursor_advance)(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
+			      char *err, size_t errlen);
+	int (*cursor_read)(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen);
 };
 
 extern const struct journal_backend journal_backend_sqlite;

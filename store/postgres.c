@@ -77,6 +77,13 @@ static const char *const migrations[] = {
 	" updated_ms BIGINT NOT NULL);",
 	/* 3: requests let through while no current window was known (counted as spent in the next one) */
 	"ALTER TABLE rate_budget ADD COLUMN blind BIGINT NOT NULL DEFAULT 0;",
+	/* 4: the System Log reconciler's cursor and lease (journal_cursor_lease) */
+	"CREATE TABLE reconcile_state ("
+	" name TEXT PRIMARY KEY,"
+	" cursor_ms BIGINT,"
+	" updated_ms BIGINT NOT NULL,"
+	" lease_owner TEXT,"
+	" lease_expires_ms BIGINT NOT NULL DEFAULT 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -102,6 +109,9 @@ enum stmt {
 	ST_RATE_TAKE,
 	ST_RATE_UPDATE,
 	ST_RATE_READ,
+	ST_CURSOR_LEASE,
+	ST_CURSOR_ADVANCE,
+	ST_CURSOR_READ,
 	NSTMT
 };
 
@@ -206,6 +216,22 @@ static const struct {
 			     6 },
 	[ST_RATE_READ] = { "rate_read", "rate read",
 			   "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = $1", 1 },
+	/* The row lock of the upsert makes take-over atomic: two instances never both hold the lease. */
+	[ST_CURSOR_LEASE] = { "cursor_lease", "cursor lease",
+			      "INSERT INTO reconcile_state (name, cursor_ms, updated_ms, lease_owner, lease_expires_ms)"
+			      " VALUES ($1, NULL, $3::bigint, $2, $3::bigint + $4::bigint) ON CONFLICT (name) DO UPDATE SET"
+			      " lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms"
+			      " WHERE reconcile_state.lease_owner IS NULL OR reconcile_state.lease_owner = excluded.lease_owner"
+			      " OR reconcile_state.lease_expires_ms <= $3::bigint RETURNING cursor_ms",
+			      4 },
+	[ST_CURSOR_ADVANCE] = { "cursor_advance", "cursor advance",
+				"UPDATE reconcile_state SET cursor_ms = $3, updated_ms = $4 WHERE name = $1"
+				" AND lease_owner = $2",
+				4 },
+	[ST_CURSOR_READ] = { "cursor_read", "cursor read",
+			     "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms FROM reconcile_state"
+			     " WHERE name = $1",
+			     1 },
 };
 
 /* One connection slot: NULL until first used, and again after it broke. */
@@ -1441,6 +1467,58 @@ static int pg_rate_read(void *b, const char *bucket, struct rate_window *w, char
 	return rc;
 }
 
+/* ---- the reconciler's cursor and lease ---- */
+
+static int pg_cursor_lease(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+			   int64_t *cursor_ms, char *err, size_t errlen)
+{
+	char now[24], ttl[24];
+	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+	snprintf(ttl, sizeof(ttl), "%lld", (long long)ttl_ms);
+	const char *vals[] = { name, owner, now, ttl };
+	PGresult *r = pool_exec(b, ST_CURSOR_LEASE, vals, PGRES_TUPLES_OK, 1, err, errlen);
+	if (!r)
+		return -1;
+	int held = PQntuples(r) == 1;
+	if (held)
+		*cursor_ms = PQgetisnull(r, 0, 0) ? -1 : val_i64(r, 0, 0);
+	PQclear(r);
+	return held;
+}
+
+static int pg_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
+			     char *err, size_t errlen)
+{
+	char cur[24], now[24];
+	snprintf(cur, sizeof(cur), "%lld", (long long)cursor_ms);
+	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+	const char *vals[] = { name, owner, cur, now };
+	PGresult *r = pool_exec(b, ST_CURSOR_ADVANCE, vals, PGRES_COMMAND_OK, 1, err, errlen);
+	if (!r)
+		return -1;
+	int rc = strcmp(PQcmdTuples(r), "1") == 0 ? 0 : 1;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_cursor_read(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen)
+{
+	const char *vals[] = { name };
+	PGresult *r = pool_exec(b, ST_CURSOR_READ, vals, PGRES_TUPLES_OK, 1, err, errlen);
+	if (!r)
+		return -1;
+	int rc = 1;
+	if (PQntuples(r) == 1) {
+		c->cursor_ms = PQgetisnull(r, 0, 0) ? -1 : val_i64(r, 0, 0);
+		c->updated_ms = val_i64(r, 0, 1);
+		snprintf(c->owner, sizeof(c->owner), "%s", PQgetisnull(r, 0, 2) ? "" : PQgetvalue(r, 0, 2));
+		c->lease_expires_ms = val_i64(r, 0, 3);
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
 const struct journal_backend journal_backend_postgres = {
 	.name = "postgres",
 	.open = pg_open,
@@ -1458,4 +1536,7 @@ const struct journal_backend journal_backend_postgres = {
 	.rate_take = pg_rate_take,
 	.rate_update = pg_rate_update,
 	.rate_read = pg_rate_read,
+	.cursor_lease = pg_cursor_lease,
+	.cursor_advance = pg_cursor_advance,
+	.cursor_read = pg_cursor_read,
 };

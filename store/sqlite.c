@@ -62,6 +62,13 @@ static const char *const migrations[] = {
 	" updated_ms INTEGER NOT NULL);",
 	/* 3: requests let through while no current window was known (counted as spent in the next one) */
 	"ALTER TABLE rate_budget ADD COLUMN blind INTEGER NOT NULL DEFAULT 0;",
+	/* 4: the System Log reconciler's cursor and lease (journal_cursor_lease) */
+	"CREATE TABLE reconcile_state ("
+	" name TEXT PRIMARY KEY,"
+	" cursor_ms INTEGER,"
+	" updated_ms INTEGER NOT NULL,"
+	" lease_owner TEXT,"
+	" lease_expires_ms INTEGER NOT NULL DEFAULT 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -693,6 +700,101 @@ out:
 	return rc;
 }
 
+/* ---- the reconciler's cursor and lease ---- */
+
+static int sq_cursor_lease(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+			   int64_t *cursor_ms, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	static const char sql[] =
+		"INSERT INTO reconcile_state (name, cursor_ms, updated_ms, lease_owner, lease_expires_ms)"
+		" VALUES (?1, NULL, ?3, ?2, ?3 + ?4) ON CONFLICT (name) DO UPDATE SET"
+		" lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms"
+		" WHERE reconcile_state.lease_owner IS NULL OR reconcile_state.lease_owner = excluded.lease_owner"
+		" OR reconcile_state.lease_expires_ms <= ?3"
+		" RETURNING cursor_ms";
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (!(st = prepare(s, sql, err, errlen, "prepare cursor lease")))
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_ms);
+	sqlite3_bind_int64(st, 4, ttl_ms);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*cursor_ms = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+		rc = 1;
+		step = sqlite3_step(st);
+	} else if (step == SQLITE_DONE) {
+		rc = 0;
+	}
+	if (step != SQLITE_DONE) {
+		db_err(s, err, errlen, "cursor lease");
+		rc = -1;
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int sq_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
+			     char *err, size_t errlen)
+{
+	struct sq *s = b;
+	static const char sql[] = "UPDATE reconcile_state SET cursor_ms = ?3, updated_ms = ?4"
+				  " WHERE name = ?1 AND lease_owner = ?2";
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (!(st = prepare(s, sql, err, errlen, "prepare cursor advance")))
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, cursor_ms);
+	sqlite3_bind_int64(st, 4, now_ms);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		db_err(s, err, errlen, "cursor advance");
+	else
+		rc = sqlite3_changes(s->db) == 1 ? 0 : 1;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int sq_cursor_read(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	static const char sql[] = "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms FROM reconcile_state"
+				  " WHERE name = ?1";
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (!(st = prepare(s, sql, err, errlen, "prepare cursor read")))
+		goto out;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		c->cursor_ms = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+		c->updated_ms = sqlite3_column_int64(st, 1);
+		const unsigned char *o = sqlite3_column_text(st, 2);
+		snprintf(c->owner, sizeof(c->owner), "%s", o ? (const char *)o : "");
+		c->lease_expires_ms = sqlite3_column_int64(st, 3);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = 1;
+	} else {
+		db_err(s, err, errlen, "cursor read");
+	}
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 const struct journal_backend journal_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -709,4 +811,7 @@ const struct journal_backend journal_backend_sqlite = {
 	.rate_take = sq_rate_take,
 	.rate_update = sq_rate_update,
 	.rate_read = sq_rate_read,
+	.cursor_lease = sq_cursor_lease,
+	.cursor_advance = sq_cursor_advance,
+	.cursor_read = sq_cursor_read,
 };
