@@ -88,4 +88,24 @@ echo "    missed by the hook: $(missed), reconciled: $(reconciled_all)"
 check_eq "creations reconciled by this run" "$(metric "$RC")" 2
 printf '%s' "$good" >"$IT_DIR/hook.secret"
 
+echo "# hookd okta backfill"
+stop_hookd
+since=$(date -u -d '-5 min' +%Y-%m-%dT%H:%M:%SZ)
+d=$(create "rc.d.$RANDOM@example.com")
+sleep 1
+out=$("$HOOKD_BIN" okta backfill -c "$IT_DIR/hookd.ini" --since "$since" --dry-run)
+check "--dry-run prints the new joiner's event" grep -q "^would .*user.lifecycle.create" <<<"$out"
+check "--dry-run prints the job its rule would make" grep -q -- "-> send_activation $d (rule okta-created)" <<<"$out"
+check_eq "--dry-run journals nothing" "$(stored "$d")" 0
+out=$("$HOOKD_BIN" okta backfill -c "$IT_DIR/hookd.ini" --since "$since")
+echo "    $(tail -1 <<<"$out")"
+check "backfill journals just the one event the journal lacked" grep -q ": 1 journaled, " <<<"$out"
+check_eq "the event is stored once" "$(stored "$d")" 1
+out=$("$HOOKD_BIN" okta backfill -c "$IT_DIR/hookd.ini" --since "$since")
+check "a second backfill journals nothing" grep -q ": 0 journaled, " <<<"$out"
+"$HOOKD_BIN" okta backfill -c "$IT_DIR/hookd.ini" --since yesterday >/dev/null 2>&1
+check_eq "a bad --since is a usage error" "$?" 2
+start_hookd || { fail "hookd restarts"; it_done; exit 1; }
+check "the backfilled joiner gets one activation email" eventually "all_one_email $d" 10
+
 it_done
