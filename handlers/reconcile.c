@@ -342,6 +342,19 @@ static int lease(struct reconciler *r, int64_t *cursor, char *err, size_t errlen
 	return rc;
 }
 
+/* After a durable page: the cursor moves to its newest event, and the lease is renewed before the next. */
+static int checkpoint(struct reconciler *r, int64_t *cursor, int64_t newest, int last, char *err, size_t errlen)
+{
+	if (advance(r, cursor, newest, err, errlen) != 0)
+		return -1;
+	if (last)
+		return 0;
+	int held = lease(r, cursor, err, errlen);
+	if (held == 0)
+		snprintf(err, errlen, "the reconciler's lease passed to another instance");
+	return held == 1 ? 0 : -1;
+}
+
 int reconcile_run(struct reconciler *r, struct okta_client *cl, const struct reconcile_pass *p,
 		  struct reconcile_result *out, char *err, size_t errlen)
 {
@@ -369,9 +382,7 @@ int reconcile_run(struct reconciler *r, struct okta_client *cl, const struct rec
 		path = next;
 		done = rc == 0 && (n == 0 || !next);
 		if (rc == 0 && p->use_cursor && !p->dry_run)
-			rc = advance(r, &cursor, newest, err, errlen) == 0 && (done || lease(r, &cursor, err, errlen) == 1)
-				     ? 0
-				     : -1;
+			rc = checkpoint(r, &cursor, newest, done, err, errlen);
 	}
 	free(path);
 	if (rc == 0 && done && p->use_cursor && !p->dry_run)
