@@ -24,7 +24,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-18s %s\n", commands[i].name, commands[i].what);
 	fputs("\nConfiguration: -c FILE (or $HOOKD_CONFIG); every key can be overridden by\n"
-	      "HOOKD_<SECTION>_<KEY> environment variables.\n", f);
+	      "HOOKD_<SECTION>_<KEY> environment variables.\n",
+	      f);
 }
 
 int main(int argc, char **argv)

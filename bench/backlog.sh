@@ -27,20 +27,20 @@ BUILD=${BUILD:-build-bench}
 [ -x "$BUILD/hookd" ] && [ -x "$BUILD/okta-sim" ] || scripts/build.sh "$BUILD" >/dev/null || exit 1
 export HOOKD_BIN=$ROOT/$BUILD/hookd
 SIM=$ROOT/$BUILD/okta-sim
-HK_LOADGEN_DIR=$ROOT/$BUILD
+DRILL_LOADGEN_DIR=$ROOT/$BUILD
 . tests/drills/lib.sh
 grep -q 'threads.*0 (no workers)' handlers/workers.c 2>/dev/null ||
 	{ echo "backlog: this hookd has no worker pool with threads = 0 (handlers/workers.c); not runnable yet"; exit 77; }
-LG=$(hk_loadgen) || exit 1
-D=$HK_TMP
-hk_certs "$D/certs"
+LG=$(drill_loadgen) || exit 1
+D=$T_DIR
+make_certs "$D/certs"
 TOKEN=simtoken$RANDOM$RANDOM
 
 sim_start() { # sim_start RATE-LIMIT-SPEC
 	"$SIM" --listen 127.0.0.1:0 --token "$TOKEN" --cert "$D/certs/server.crt" --key "$D/certs/server.key" \
 		--hook-ca "$D/certs/ca.crt" --rate-limit "$1" >"$D/sim.url" 2>"$D/sim.log" &
 	SIM_PID=$!
-	HK_PIDS+=("$SIM_PID")
+	T_PIDS+=("$SIM_PID")
 	for _ in $(seq 100); do [ -s "$D/sim.url" ] && break; sleep 0.1; done
 	SIM_URL=$(head -1 "$D/sim.url")
 	[ -n "$SIM_URL" ] || { echo "backlog: okta-sim did not start"; cat "$D/sim.log"; exit 1; }
@@ -53,7 +53,7 @@ sim_user() { # a STAGED user; prints its id
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
 }
 template() { # template USER_ID > file: a user.lifecycle.create delivery targeting the user
-	python3 - "$HK_SAMPLE" "$1" <<'EOF'
+	python3 - "$DRILL_SAMPLE" "$1" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 e = d["data"]["events"][0]
@@ -64,7 +64,7 @@ EOF
 }
 config() { # config WORKERS
 	printf '%s' "$TOKEN" >"$D/token"
-	hk_config "$D/hookd.ini" "${HK_PORT:-$(hk_port)}" "$D" "$(cat <<INI
+	write_hookd_config "${HOOKD_PORT:-$(free_port)}" "$D" <<INI
 [okta]
 org_url = $SIM_URL
 api_token_file = $D/token
@@ -76,17 +76,16 @@ poll = 100ms
 on = okta:user.lifecycle.create
 do = send_activation
 INI
-)"
 }
 jobs_state() { # prints "pending running done dead" from /metrics
-	curl -sk --max-time 5 "https://127.0.0.1:$HK_PORT/metrics" | awk '
+	curl -sk --max-time 5 "https://127.0.0.1:$HOOKD_PORT/metrics" | awk '
 		/^hookd_jobs\{state="pending"\}/ {p=$2} /^hookd_jobs\{state="running"\}/ {r=$2}
 		/^hookd_jobs\{state="done"\}/ {d=$2} /^hookd_jobs\{state="dead"\}/ {x=$2}
 		END {print p+0, r+0, d+0, x+0}'
 }
 journal() { # journal N: N deliveries, 16 connections, closed loop
 	local t0=$SECONDS
-	"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$D/delivery.json" --connections 16 --requests "$1" \
+	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$D/delivery.json" --connections 16 --requests "$1" \
 		--reconnect >"$D/journal.json"
 	echo "     journaled $1 events in $((SECONDS - t0)) s: $(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["status"], "%.0f/s" % r["rate"])' "$D/journal.json")"
 }
@@ -98,24 +97,24 @@ sim_start off
 uid=$(sim_user backlog1) || exit 1
 template "$uid" >"$D/delivery.json"
 config 0
-hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 journal "$N"
-hk_stop TERM
+stop_hookd TERM
 config 4
-hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 t0=$(date +%s.%N)
 : >"$D/drain.tsv"
 while :; do
 	read -r p r d x < <(jobs_state)
 	now=$(date +%s.%N)
-	printf '%.1f\t%s\t%s\t%s\t%s\t%s\n' "$(awk -v a="$now" -v b="$t0" 'BEGIN {print a - b}')" "$p" "$r" "$d" "$x" "$(hk_rss_kb "$HK_PID")" >>"$D/drain.tsv"
+	printf '%.1f\t%s\t%s\t%s\t%s\t%s\n' "$(awk -v a="$now" -v b="$t0" 'BEGIN {print a - b}')" "$p" "$r" "$d" "$x" "$(proc_rss_kb "$HOOKD_PID")" >>"$D/drain.tsv"
 	tail -1 "$D/drain.tsv" | awk -F'\t' '{printf "     t=%6ss pending %8s running %3s done %8s dead %5s RSS %6d KiB\n", $1, $2, $3, $4, $5, $6}'
 	[ "$p" = 0 ] && [ "$r" = 0 ] && break
-	kill -0 "$HK_PID" 2>/dev/null || { echo "backlog: hookd died"; tail "$D/hookd.log"; exit 1; }
+	kill -0 "$HOOKD_PID" 2>/dev/null || { echo "backlog: hookd died"; tail "$D/hookd.log"; exit 1; }
 	sleep 5
 done
 "$HOOKD_BIN" jobs -c "$D/hookd.ini" --state dead --json --limit 5 >"$D/dead.json" 2>/dev/null
-hk_stop TERM
+stop_hookd TERM
 sim_stop
 python3 - "$D/drain.tsv" "$N" "$D/dead.json" >>"$OUTMD" <<'EOF'
 import json, sys
@@ -146,15 +145,15 @@ sim_start "users=600,user=2000,user_write=600,window=60"
 uid=$(sim_user backlog2) || exit 1
 template "$uid" >"$D/delivery.json"
 config 0
-hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 LN=$(python3 -c "print(int(float('$MINUTES') * 60 * 2000 * 1.5))") # more than the read bucket allows
 journal "$LN"
-hk_stop TERM
+stop_hookd TERM
 config 4
-hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 sleep "$(python3 -c "print(float('$MINUTES') * 60)")"
 read -r p r d x < <(jobs_state)
-hk_stop TERM
+stop_hookd TERM
 sim_stop
 python3 - "$D/sim.log" "$MINUTES" "$p" "$d" "$x" >>"$OUTMD" <<'EOF'
 import collections, json, re, sys

@@ -36,18 +36,24 @@ static void *ingest_main(void *arg)
 	struct worker *w = arg;
 	int per = w->o->events / w->o->threads;
 	char raw[512];
-	int rawn = snprintf(raw, sizeof(raw),
-			    "{\"uuid\":\"bench\",\"eventType\":\"user.lifecycle.create\",\"published\":\"2026-11-27T05:00:00Z\","
-			    "\"target\":[{\"id\":\"00ubench\",\"type\":\"User\",\"alternateId\":\"bench@example.com\"}]}");
+	int rawn = snprintf(
+		raw, sizeof(raw),
+		"{\"uuid\":\"bench\",\"eventType\":\"user.lifecycle.create\",\"published\":\"2026-11-27T05:00:00Z\","
+		"\"target\":[{\"id\":\"00ubench\",\"type\":\"User\",\"alternateId\":\"bench@example.com\"}]}");
 	for (int i = 0; i < per; i++) {
 		char key[96], subject[64];
 		snprintf(key, sizeof(key), "%s-%d-%d", w->o->prefix, w->id, i);
 		snprintf(subject, sizeof(subject), "00u%d%d", w->id, i);
 		struct job_spec js = { .action = "send_activation", .rule = "bench", .subject = subject };
-		struct journal_event e = { .source = "okta", .dedupe_key = key, .delivery_id = key,
-					   .type = "user.lifecycle.create", .subject_id = subject,
-					   .subject_login = "bench@example.com", .raw = { raw, (size_t)rawn },
-					   .jobs = &js, .njobs = 1 };
+		struct journal_event e = { .source = "okta",
+					   .dedupe_key = key,
+					   .delivery_id = key,
+					   .type = "user.lifecycle.create",
+					   .subject_id = subject,
+					   .subject_login = "bench@example.com",
+					   .raw = { raw, (size_t)rawn },
+					   .jobs = &js,
+					   .njobs = 1 };
 		enum journal_outcome out;
 		char err[256];
 		int64_t t0 = clock_mono_ns();
@@ -134,8 +140,9 @@ int main(int argc, char **argv)
 				" [--threads T] [--events N] [--batch B] [--prefix P] [--start-at UNIX_MS]\n");
 		return 2;
 	}
-	struct journal_opts jo = { .backend = o.backend, .path = o.path, .url = o.url, .group_commit_max = 512,
-				   .pool_size = 4 };
+	struct journal_opts jo = {
+		.backend = o.backend, .path = o.path, .url = o.url, .group_commit_max = 512, .pool_size = 4
+	};
 	char err[256];
 	struct journal *j = journal_open(&jo, err, sizeof(err));
 	if (!j) {
@@ -149,8 +156,9 @@ int main(int argc, char **argv)
 		usleep(1000);
 	int64_t t0 = clock_mono_ns();
 	for (int i = 0; i < o.threads; i++) {
-		w[i] = (struct worker){ .j = j, .o = &o, .id = i,
-					.lat_ms = calloc((size_t)o.events + 1, sizeof(double)) };
+		w[i] = (struct worker){
+			.j = j, .o = &o, .id = i, .lat_ms = calloc((size_t)o.events + 1, sizeof(double))
+		};
 		pthread_create(&t[i], NULL, ingest ? ingest_main : claim_main, &w[i]);
 	}
 	int done = 0, errors = 0;
@@ -166,8 +174,8 @@ int main(int argc, char **argv)
 	}
 	double secs = (double)(clock_mono_ns() - t0) / 1e9;
 	qsort(lat, nlat, sizeof(double), cmp_double);
-	printf("%s %s threads=%d n=%d errors=%d seconds=%.2f rate=%.0f/s p50_ms=%.2f p99_ms=%.2f\n", o.phase,
-	       o.backend, o.threads, done, errors, secs, done / secs, nlat ? lat[nlat / 2] : 0.0,
+	printf("%s %s threads=%d n=%d errors=%d seconds=%.2f rate=%.0f/s p50_ms=%.2f p99_ms=%.2f\n", o.phase, o.backend,
+	       o.threads, done, errors, secs, done / secs, nlat ? lat[nlat / 2] : 0.0,
 	       nlat ? lat[nlat * 99 / 100] : 0.0);
 	free(lat);
 	free(w);

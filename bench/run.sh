@@ -36,10 +36,10 @@ if [ ! -x "$BUILD/hookd" ]; then
 	scripts/build.sh "$BUILD" >/dev/null || exit 1
 fi
 export HOOKD_BIN=$ROOT/$BUILD/hookd
-HK_LOADGEN_DIR=$ROOT/$BUILD
+DRILL_LOADGEN_DIR=$ROOT/$BUILD
 . tests/drills/lib.sh
-LG=$(hk_loadgen) || exit 1
-OUT=$HK_TMP
+LG=$(drill_loadgen) || exit 1
+OUT=$T_DIR
 DELIVERY=/work/shared/okta/examples/delivery-docs-sample.json
 [ -s "$DELIVERY" ] || DELIVERY=$ROOT/tests/drills/delivery-user.json
 new_run_id() { od -An -N4 -tx1 /dev/urandom | tr -d ' \n'; }
@@ -75,15 +75,15 @@ note_noise() { # records compilers seen during a run
 }
 
 # ---------- servers ----------
-hk_certs "$OUT/ec" ec
-hk_certs "$OUT/rsa" rsa
-printf '%s' "$HK_SECRET" >"$OUT/secret"
+make_certs "$OUT/ec" ec
+make_certs "$OUT/rsa" rsa
+printf '%s' "$HOOK_SECRET" >"$OUT/secret"
 SRV_PIDS=() # processes whose CPU and peak RSS are the server's
 SRV_PORT=
 
 nginx_start() { # nginx_start CERTDIR
 	local d=$OUT/nginx port
-	port=$(hk_port)
+	port=$(free_port)
 	mkdir -p "$d"
 	cat >"$d/nginx.conf" <<EOF
 worker_processes 2;
@@ -115,18 +115,18 @@ http {
 EOF
 	nginx -p "$d" -c "$d/nginx.conf" -e "$d/error.log" &
 	local master=$!
-	HK_PIDS+=("$master")
+	T_PIDS+=("$master")
 	SRV_PORT=$port
 	wait_up "$port" || { cat "$d/error.log"; return 1; }
 	SRV_PIDS=("$master" $(pgrep -P "$master"))
 }
 express_start() {
 	local port
-	port=$(hk_port)
+	port=$(free_port)
 	node "$ROOT/bench/express-receiver.js" "$port" "$OUT/ec/server.crt" "$OUT/ec/server.key" "$OUT/secret" \
 		>"$OUT/express.out" 2>"$OUT/express.err" &
 	SRV_PIDS=($!)
-	HK_PIDS+=("$!")
+	T_PIDS+=("$!")
 	SRV_PORT=$port
 	wait_up "$port" /healthz
 }
@@ -135,13 +135,13 @@ hookd_start() { # hookd_start NAME CERTDIR [pg]
 	mkdir -p "$d/certs"
 	cp "$2"/server.crt "$2"/server.key "$2"/ca.crt "$d/certs/"
 	if [ "${3:-}" = pg ]; then
-		HK_STORE=$(printf 'backend = postgres\nurl = %s' "$PGURL") hk_config "$d/hookd.ini" "$(hk_port)" "$d"
+		T_STORE=$(printf 'backend = postgres\nurl = %s' "$PGURL") write_hookd_config "$(free_port)" "$d" </dev/null
 	else
-		hk_config "$d/hookd.ini" "$(hk_port)" "$d"
+		write_hookd_config "$(free_port)" "$d" </dev/null
 	fi
-	HK_LOG_LEVEL=warn hk_start "$d/hookd.ini" "$d/hookd.log" || return 1
-	SRV_PIDS=("$HK_PID")
-	SRV_PORT=$HK_PORT
+	T_LOG_LEVEL=warn start_hookd "$d/hookd.ini" "$d/hookd.log" || return 1
+	SRV_PIDS=("$HOOKD_PID")
+	SRV_PORT=$HOOKD_PORT
 }
 srv_stop() {
 	local p
@@ -149,7 +149,7 @@ srv_stop() {
 	for p in "${SRV_PIDS[@]}"; do
 		for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 	done
-	HK_PID=
+	HOOKD_PID=
 	SRV_PIDS=()
 }
 wait_up() {
@@ -160,8 +160,8 @@ wait_up() {
 	echo "bench: server on port $1 did not come up"
 	return 1
 }
-cpu_ticks() { local t=0 p; for p in "${SRV_PIDS[@]}" "$@"; do t=$((t + $(hk_cpu_ticks "$p"))); done; echo $t; }
-peak_rss_mb() { local t=0 p; for p in "${SRV_PIDS[@]}"; do t=$((t + $(hk_hwm_kb "$p"))); done; echo $((t / 1024)); }
+cpu_ticks() { local t=0 p; for p in "${SRV_PIDS[@]}" "$@"; do t=$((t + $(proc_cpu_ticks "$p"))); done; echo $t; }
+peak_rss_mb() { local t=0 p; for p in "${SRV_PIDS[@]}"; do t=$((t + $(proc_hwm_kb "$p"))); done; echo $((t / 1024)); }
 pg_pids() { # our throwaway cluster's postmaster and its children (backends, WAL writer, checkpointer)
 	[ -n "${PGDIR:-}" ] && [ -s "$PGDIR/postmaster.pid" ] || return 0
 	local pm
@@ -184,14 +184,14 @@ wrk_run() {
 	shift 3
 	local extra=("$@")
 	wait_idle
-	DELIVERY=$DELIVERY SECRET=$HK_SECRET MODE=$mode RUN_ID=$(new_run_id) wrk -t2 -c"$conns" -d2s \
+	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$mode RUN_ID=$(new_run_id) wrk -t2 -c"$conns" -d2s \
 		-s bench/wrk-delivery.lua "https://127.0.0.1:$SRV_PORT/hooks/okta" >/dev/null 2>&1 # warm-up
 	local c0 t0 j0 j1
 	j0=$(journal_count "$srv")
 	noise_start
 	c0=$(cpu_ticks "${extra[@]}")
 	# a fresh run id per wrk process: its uuids must not repeat the warm-up's or an earlier run's
-	DELIVERY=$DELIVERY SECRET=$HK_SECRET MODE=$mode RUN_ID=$(new_run_id) wrk -t2 -c"$conns" -d"${DUR}s" --latency \
+	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$mode RUN_ID=$(new_run_id) wrk -t2 -c"$conns" -d"${DUR}s" --latency \
 		-s bench/wrk-delivery.lua "https://127.0.0.1:$SRV_PORT/hooks/okta" >"$OUT/wrk.txt" 2>&1
 	local c1
 	c1=$(cpu_ticks "${extra[@]}")
@@ -230,8 +230,8 @@ PGURL=${HOOKD_TEST_PG_URL:-}
 PGDIR=
 if [ $PG = 1 ] && [ -z "$PGURL" ] && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
 	PGDIR=$(mktemp -d /tmp/hookd-bench-pg.XXXXXX)
-	PGURL=$(scripts/pg-cluster.sh start "$PGDIR" "$(hk_port)") || PGURL=
-	trap 'scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1; rm -rf "$PGDIR"; hk_cleanup' EXIT
+	PGURL=$(scripts/pg-cluster.sh start "$PGDIR" "$(free_port)") || PGURL=
+	trap 'scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1; rm -rf "$PGDIR"; t_cleanup' EXIT
 fi
 [ $PG = 0 ] && PGURL=
 if [ -n "$PGURL" ]; then # a database of our own in whatever cluster, dropped at the end
@@ -239,7 +239,7 @@ if [ -n "$PGURL" ]; then # a database of our own in whatever cluster, dropped at
 	psql -q "$PGURL" -c "create database $PGDB" >/dev/null || PGURL=
 	PGADMIN=$PGURL
 	PGURL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$PGURL" "$PGDB")
-	trap 'psql -q "$PGADMIN" -c "drop database if exists $PGDB" >/dev/null 2>&1; [ -n "$PGDIR" ] && { scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1; rm -rf "$PGDIR"; }; hk_cleanup' EXIT
+	trap 'psql -q "$PGADMIN" -c "drop database if exists $PGDB" >/dev/null 2>&1; [ -n "$PGDIR" ] && { scripts/pg-cluster.sh stop "$PGDIR" >/dev/null 2>&1; rm -rf "$PGDIR"; }; t_cleanup' EXIT
 fi
 
 # ---------- ingest ----------
@@ -289,7 +289,7 @@ rate_run() { # rate_run NAME [EXTRA_PIDS...]
 	noise_start
 	c0=$(cpu_ticks "$@")
 	local rate=${RATE_NOW:-$HALF}
-	res=$("$LG" --port "$SRV_PORT" --auth "$HK_SECRET" --body "$DELIVERY" --connections 16 --rate "$rate" \
+	res=$("$LG" --port "$SRV_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$rate" \
 		--duration "$RATE_DUR")
 	c1=$(cpu_ticks "$@")
 	note_noise "$name rate $rate"

@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/jbuf.h"
 #include "core/secure.h"
+#include "handlers/actions.h"
 #include "okta/client.h"
 #include "okta/eventhooks.h"
 #include "okta/opts.h"
@@ -40,13 +41,6 @@ static void random_id(char *out, size_t n)
 		 b[6], b[7], b[8], b[9], b[10], b[11]);
 }
 
-static const struct {
-	const char *verb, *action;
-} user_verbs[] = {
-	{ "create", "create_user" },		{ "activate", "send_activation" },
-	{ "resend", "resend_activation" },	{ "deactivate", "deactivate_user" },
-};
-
 static char *user_params(int argc, char **argv, const char *login)
 {
 	struct jbuf b;
@@ -58,8 +52,10 @@ static char *user_params(int argc, char **argv, const char *login)
 	jbuf_key(&b, "subject");
 	jbuf_obj_open(&b);
 	jbuf_key_str(&b, "login", login);
-	static const char *const fields[][2] = { { "--email", "email" },	   { "--first-name", "first_name" },
-						 { "--last-name", "last_name" }, { "--personal-email", "personal_email" },
+	static const char *const fields[][2] = { { "--email", "email" },
+						 { "--first-name", "first_name" },
+						 { "--last-name", "last_name" },
+						 { "--personal-email", "personal_email" },
 						 { "--department", "department" } };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const char *v = arg_value(argc, argv, fields[i][0]);
@@ -84,11 +80,13 @@ static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 			fprintf(stderr, "hookd: cannot read job %lld\n", (long long)id);
 			return 1;
 		}
-		int finished = strcmp(rows[0].state, "done") == 0 || strcmp(rows[0].state, "dead") == 0;
+		enum job_state st = JOB_STATE_PENDING;
+		journal_job_state_parse(rows[0].state, &st);
+		int finished = st == JOB_STATE_DONE || st == JOB_STATE_DEAD;
 		if (finished || clock_now_ms() > until) {
-			const char *text = strcmp(rows[0].state, "done") == 0 ? rows[0].result : rows[0].last_error;
+			const char *text = st == JOB_STATE_DONE ? rows[0].result : rows[0].last_error;
 			printf("job %lld %s: %s\n", (long long)id, rows[0].state, text ? text : "(no result yet)");
-			int rc = strcmp(rows[0].state, "done") == 0 ? 0 : 1;
+			int rc = st == JOB_STATE_DONE ? 0 : 1;
 			journal_jobs_free(rows, n);
 			return rc;
 		}
@@ -99,9 +97,11 @@ static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 
 int cli_user(int argc, char **argv)
 {
+	char verbs[128];
+	action_list(verbs, sizeof(verbs), "|", 1);
 	if (argc < 3 || cli_wants_help(argc, argv)) {
-		puts("usage: hookd user create|activate|resend|deactivate LOGIN -c FILE [options]\n\n"
-		     "Journals an operator event with one job; a running `hookd serve` (or any instance\n"
+		printf("usage: hookd user %s LOGIN -c FILE [options]\n\n", verbs);
+		puts("Journals an operator event with one job; a running `hookd serve` (or any instance\n"
 		     "sharing the journal) runs it. Every action reads the user first: create reuses an\n"
 		     "existing login, activate sends the first activation email only to a STAGED user (the\n"
 		     "user becomes PROVISIONED, not ACTIVE), resend uses reactivate?sendEmail=true.\n\n"
@@ -112,11 +112,11 @@ int cli_user(int argc, char **argv)
 		return argc < 3 ? 2 : 0;
 	}
 	const char *verb = argv[1], *login = argv[2], *action = NULL;
-	for (size_t i = 0; i < sizeof(user_verbs) / sizeof(user_verbs[0]); i++)
-		if (strcmp(verb, user_verbs[i].verb) == 0)
-			action = user_verbs[i].action;
+	enum action_id act;
+	if (action_parse_verb(verb, &act) == 0)
+		action = action_name(act);
 	if (!action || login[0] == '-') {
-		fprintf(stderr, "hookd: usage: hookd user create|activate|resend|deactivate LOGIN -c FILE\n");
+		fprintf(stderr, "hookd: usage: hookd user %s LOGIN -c FILE\n", verbs);
 		return 2;
 	}
 	struct config *c = cli_load_config(argc, argv);
@@ -135,11 +135,19 @@ int cli_user(int argc, char **argv)
 		char key[64], type[64];
 		random_id(key, sizeof(key));
 		snprintf(type, sizeof(type), "admin.user.%s", verb);
-		struct job_spec js = { .action = action, .rule = "admin", .subject = login, .params = params,
-				       .job_key = key };
-		struct journal_event ev = { .source = "admin", .dedupe_key = key, .delivery_id = key, .type = type,
-					    .subject_id = login, .subject_login = login, .subject_json = NULL,
-					    .raw = slice_cstr(params), .jobs = &js, .njobs = 1 };
+		struct job_spec js = {
+			.action = action, .rule = "admin", .subject = login, .params = params, .job_key = key
+		};
+		struct journal_event ev = { .source = "admin",
+					    .dedupe_key = key,
+					    .delivery_id = key,
+					    .type = type,
+					    .subject_id = login,
+					    .subject_login = login,
+					    .subject_json = NULL,
+					    .raw = slice_cstr(params),
+					    .jobs = &js,
+					    .njobs = 1 };
 		enum journal_outcome out;
 		if (journal_commit(j, &ev, 1, &out, err, sizeof(err)) == 0) {
 			struct journal_query q = { .limit = 1, .job_key = key };
@@ -176,7 +184,8 @@ static struct okta_client *open_okta(struct config *c, struct okta_opts *o, stru
 	char msg[300];
 	int rc = okta_opts_from_config(c, o);
 	if (rc != 0) {
-		fputs(rc == 1 ? "hookd: no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL)\n" : config_errors(c),
+		fputs(rc == 1 ? "hookd: no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL)\n"
+			      : config_errors(c),
 		      stderr);
 		return NULL;
 	}
@@ -209,8 +218,9 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 		fprintf(stderr, "hookd: [okta_hook] auth_value or auth_value_file is needed: Okta sends it back\n");
 		return 2;
 	}
-	char *list = strdup(events ? events : "user.lifecycle.create,user.lifecycle.activate,user.lifecycle.reactivate,"
-					      "user.lifecycle.deactivate,user.account.update_profile,system.email.delivery");
+	char *list = strdup(events ? events
+				   : "user.lifecycle.create,user.lifecycle.activate,user.lifecycle.reactivate,"
+				     "user.lifecycle.deactivate,user.account.update_profile,system.email.delivery");
 	const char *types[64];
 	size_t nt = 0;
 	for (char *save = NULL, *t = strtok_r(list, ", ", &save); t && nt < 64; t = strtok_r(NULL, ", ", &save))
@@ -219,8 +229,8 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 	struct okta_eventhook h = { 0 }, v = { 0 };
 	char msg[300];
 	int rc = 1;
-	if (okta_eventhook_create(cl, name ? name : "hookd", url, config_get(c, "okta_hook", NULL, "auth_header"), secret,
-				  types, nt, &h, &e) < 0) {
+	if (okta_eventhook_create(cl, name ? name : "hookd", url, config_get(c, "okta_hook", NULL, "auth_header"),
+				  secret, types, nt, &h, &e) < 0) {
 		fprintf(stderr, "hookd: creating the event hook failed: %s\n", okta_error_format(&e, msg, sizeof(msg)));
 	} else if (okta_eventhook_verify(cl, h.id, &v, &e) < 0) {
 		fprintf(stderr, "hookd: event hook %s created but verification failed: %s\n", h.id,

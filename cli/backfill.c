@@ -4,7 +4,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "handlers/reconcile.h"
+#include "hooks/reconcile.h"
 #include "handlers/rules.h"
 #include "okta/client.h"
 #include "okta/opts.h"
@@ -30,8 +30,8 @@ static int read_args(int argc, char **argv, struct backfill_args *a)
 		} else if ((strcmp(argv[i], "--since") == 0 || strcmp(argv[i], "--until") == 0) && more) {
 			int64_t *t = argv[i][2] == 's' ? &a->since_ms : &a->until_ms;
 			if (clock_parse_ms(argv[i + 1], t) < 0) {
-				fprintf(stderr, "hookd: %s wants an RFC 3339 time (2026-12-01T08:00:00Z), got %s\n", argv[i],
-					argv[i + 1]);
+				fprintf(stderr, "hookd: %s wants an RFC 3339 time (2026-12-01T08:00:00Z), got %s\n",
+					argv[i], argv[i + 1]);
 				return -1;
 			}
 			i++;
@@ -82,8 +82,9 @@ static int run(struct backfill_args *a, struct config *c, struct okta_client *cl
 		fprintf(stderr, "hookd: %s\n", err);
 		return 1;
 	}
-	struct reconcile_pass p = { .since_ms = a->since_ms, .until_ms = a->until_ms, .dry_run = a->dry_run,
-				    .print = stdout };
+	struct reconcile_pass p = {
+		.since_ms = a->since_ms, .until_ms = a->until_ms, .dry_run = a->dry_run, .print = stdout
+	};
 	struct reconcile_result res;
 	printf("%-10s %-24s %-36s %-30s %s\n", a->dry_run ? "WOULD" : "STATE", "PUBLISHED", "UUID", "TYPE", "USER");
 	int rc = reconcile_run(r, cl, &p, &res, err, sizeof(err));
@@ -91,7 +92,8 @@ static int run(struct backfill_args *a, struct config *c, struct okta_client *cl
 		fprintf(stderr, "hookd: backfill stopped: %s\n", err);
 	if (a->dry_run)
 		printf("%zu event(s) read in %zu page(s); dry run: nothing journaled (events already in the journal "
-		       "would be duplicates and fire nothing)\n", res.seen, res.pages);
+		       "would be duplicates and fire nothing)\n",
+		       res.seen, res.pages);
 	else
 		printf("%zu event(s) read in %zu page(s): %zu journaled, %zu already in the journal\n", res.seen,
 		       res.pages, res.stored, res.duplicates);

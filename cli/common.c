@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "handlers/actions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,5 +49,6 @@ int cli_config_reference(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	config_print_reference();
+	action_print_reference();
 	return 0;
 }

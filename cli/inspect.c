@@ -45,8 +45,11 @@ static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 		} else if (jobs && strcmp(argv[i], "--state") == 0 && v) {
 			a->q.state = v;
 			i++;
-			if (strcmp(v, "pending") && strcmp(v, "running") && strcmp(v, "done") && strcmp(v, "dead")) {
-				fprintf(stderr, "hookd: --state is pending, running, done or dead\n");
+			enum job_state st;
+			if (journal_job_state_parse(v, &st) < 0) {
+				fprintf(stderr, "hookd: --state is %s, %s, %s or %s\n",
+					journal_job_states[JOB_STATE_PENDING], journal_job_states[JOB_STATE_RUNNING],
+					journal_job_states[JOB_STATE_DONE], journal_job_states[JOB_STATE_DEAD]);
 				return -1;
 			}
 		} else if (jobs && strcmp(argv[i], "retry") == 0 && v) {
@@ -120,7 +123,8 @@ static void print_events(const struct event_row *r, size_t n, int json)
 		jbuf_free(&b);
 		return;
 	}
-	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS", "STATUS");
+	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS",
+	       "STATUS");
 	for (size_t i = 0; i < n; i++) {
 		char t[40];
 		when(r[i].received_ms, t, sizeof(t));
@@ -166,7 +170,9 @@ static void print_jobs(const struct job *r, size_t n, int json)
 	for (size_t i = 0; i < n; i++) {
 		char t[40];
 		when(r[i].run_at_ms, t, sizeof(t));
-		const char *note = strcmp(r[i].state, "done") == 0 ? r[i].result : r[i].last_error;
+		enum job_state st;
+		int done = journal_job_state_parse(r[i].state, &st) == 0 && st == JOB_STATE_DONE;
+		const char *note = done ? r[i].result : r[i].last_error;
 		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, r[i].action, r[i].state,
 		       r[i].attempts, t, r[i].subject ? r[i].subject : "-", note ? note : "");
 	}

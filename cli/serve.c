@@ -4,7 +4,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "handlers/mail.h"
-#include "handlers/reconcile.h"
+#include "hooks/reconcile.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
@@ -42,7 +42,7 @@ struct app {
 	struct rules *rules;
 	struct okta_hook *okta_hook;
 	struct hr_sources *hr_sources;
-	struct hr_hook hr_hook;
+	struct hr_hook *hr_hook;
 	struct server *server;
 };
 
@@ -84,11 +84,12 @@ static int app_configure(struct config *c, struct app *a)
 
 static void app_free(struct app *a)
 {
-	server_free(a->server); /* stops accepting and finishes in-flight requests first */
-	workers_stop(a->workers); /* each worker finishes its current job */
+	server_free(a->server);	       /* stops accepting and finishes in-flight requests first */
+	workers_stop(a->workers);      /* each worker finishes its current job */
 	reconcile_free(a->reconciler); /* finishes its page, gives its lease up */
 	reconcile_opts_free(&a->ro);
 	okta_hook_free(a->okta_hook);
+	hr_hook_free(a->hr_hook);
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
@@ -121,8 +122,9 @@ static char *discover_self(struct app *a)
 		u.id = NULL;
 	} else {
 		char msg[300];
-		log_warn("cannot learn hookd's own Okta identity; set [okta] self_actor_id so rules skip its own events",
-			 "detail", okta_error_format(&e, msg, sizeof(msg)));
+		log_warn(
+			"cannot learn hookd's own Okta identity; set [okta] self_actor_id so rules skip its own events",
+			"detail", okta_error_format(&e, msg, sizeof(msg)));
 	}
 	okta_user_free(&u);
 	okta_client_free(cl);
@@ -147,12 +149,14 @@ static int start_okta(struct config *c, struct app *a)
 {
 	char err[512];
 	if (!a->okta_configured) {
-		log_warn("no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
+		log_warn(
+			"no Okta org configured ([okta] org_url or OKTA_CLIENT_ORGURL): events are journaled, jobs wait");
 		return 0;
 	}
 	struct okta_error e;
 	/* With PostgreSQL several instances share one Okta budget, kept in the journal. */
-	if (strcmp(a->jo.backend, "postgres") == 0 && !(a->governor = okta_governor_shared_new(a->journal, a->oo.rate_reserve))) {
+	if (strcmp(a->jo.backend, "postgres") == 0 &&
+	    !(a->governor = okta_governor_shared_new(a->journal, a->oo.rate_reserve))) {
 		log_error("cannot set up the shared rate governor");
 		return -1;
 	}
@@ -224,11 +228,11 @@ static int app_build(struct config *c, struct app *a)
 		return -1;
 	a->okta_hook = okta_hook_from_config(c, a->journal, a->rules);
 	a->server = server_new(&a->so, a->journal);
-	a->hr_hook = (struct hr_hook){ .sources = a->hr_sources, .journal = a->journal, .rules = a->rules };
-	if (!a->okta_hook || !a->server ||
+	a->hr_hook = hr_hook_new(a->hr_sources, a->journal, a->rules);
+	if (!a->okta_hook || !a->server || !a->hr_hook ||
 	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0 ||
 	    (hr_sources_count(a->hr_sources) &&
-	     server_route(a->server, "/hooks/hr/", hr_hook_handle, &a->hr_hook) < 0)) {
+	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");
 		return -1;
 	}
@@ -298,7 +302,8 @@ int cli_check_config(int argc, char **argv)
 		fputs(config_errors(c), stderr);
 	else
 		printf("configuration OK: %zu rule(s), %zu HR source(s), journal %s, Okta %s\n", rules_count(a.rules),
-		       hr_sources_count(a.hr_sources), a.jo.backend, a.okta_configured ? a.oo.org_url : "not configured");
+		       hr_sources_count(a.hr_sources), a.jo.backend,
+		       a.okta_configured ? a.oo.org_url : "not configured");
 	app_free(&a);
 	config_free(c);
 	return bad ? 2 : 0;

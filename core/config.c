@@ -30,9 +30,9 @@ struct config {
 	size_t n, cap;
 	struct jbuf errs;
 	size_t nerr;
-	int line;		/* line the reader is on */
-	struct section *cur;	/* section of the current line */
-	char cur_raw[256];	/* raw header of the current section, to notice a new one */
+	int line;	     /* line the reader is on */
+	struct section *cur; /* section of the current line */
+	char cur_raw[256];   /* raw header of the current section, to notice a new one */
 };
 
 static void add_error(struct config *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -345,14 +345,53 @@ static void apply_env(struct config *c)
 	}
 }
 
-/* Checks that every set value parses as its schema type. */
+/* Parses a range bound in k's own syntax; 0, or -1 when b is not one (a schema mistake: no bound). */
+static int bound_value(const struct cfg_key *k, const char *b, int64_t *out)
+{
+	if (!b)
+		return -1;
+	if (k->type == CFG_SIZE)
+		return config_parse_size(b, out);
+	if (k->type == CFG_MS)
+		return config_parse_ms(b, out);
+	char *end;
+	errno = 0;
+	long long x = strtoll(b, &end, 10);
+	if (errno || end == b || *end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* 1 when v lies outside k's declared range (min/max), 0 when inside or k has none. */
+static int out_of_range(const struct cfg_key *k, int64_t v)
+{
+	int64_t b;
+	if (!k)
+		return 0;
+	if (bound_value(k, k->min, &b) == 0 && v < b)
+		return 1;
+	return bound_value(k, k->max, &b) == 0 && v > b;
+}
+
+static void report_range(struct config *c, const struct section *s, const char *key, const struct cfg_key *k)
+{
+	if (k->min && k->max)
+		config_report(c, s->kind, s->name, key, "must be between %s and %s", k->min, k->max);
+	else if (k->min)
+		config_report(c, s->kind, s->name, key, "must be at least %s", k->min);
+	else
+		config_report(c, s->kind, s->name, key, "must be at most %s", k->max);
+}
+
+/* Checks that every set value parses as its schema type and lies in its declared range. */
 static void check_types(struct config *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		struct section *s = &c->s[i];
 		for (size_t k = 0; k < s->n; k++) {
 			const struct cfg_key *sk = schema_key(s->kind, s->name, s->e[k].key);
-			int64_t v;
+			int64_t v = 0;
 			int bad = 0;
 			if (!sk)
 				continue;
@@ -361,7 +400,7 @@ static void check_types(struct config *c)
 			case CFG_INT: {
 				char *end;
 				errno = 0;
-				(void)strtoll(val, &end, 10);
+				v = strtoll(val, &end, 10);
 				bad = errno || end == val || *end;
 				break;
 			}
@@ -376,7 +415,12 @@ static void check_types(struct config *c)
 			}
 			if (bad)
 				config_report(c, s->kind, s->name, s->e[k].key, "'%s' is not a valid %s", val,
-					      sk->type == CFG_INT ? "integer" : sk->type == CFG_SIZE ? "size" : "duration");
+					      sk->type == CFG_INT    ? "integer"
+					      : sk->type == CFG_SIZE ? "size"
+								     : "duration");
+			else if ((sk->type == CFG_INT || sk->type == CFG_SIZE || sk->type == CFG_MS) &&
+				 out_of_range(sk, v))
+				report_range(c, s, s->e[k].key, sk);
 		}
 	}
 }
@@ -511,22 +555,31 @@ int config_int(struct config *c, const char *section, const char *name, const ch
 	char *end;
 	errno = 0;
 	long long x = strtoll(v, &end, 10);
-	if (errno || end == v || *end)
+	if (errno || end == v || *end || out_of_range(schema_key(section, name, key), x))
 		return -1; /* reported by check_types */
+	*out = x;
+	return 0;
+}
+
+/* Parses with parse; -1 (reported by check_types) when that fails or the value is out of range. */
+static int scaled(const char *section, const char *name, const char *key, const char *v, int64_t *out,
+		  int (*parse)(const char *, int64_t *))
+{
+	int64_t x;
+	if (!v || parse(v, &x) < 0 || out_of_range(schema_key(section, name, key), x))
+		return -1;
 	*out = x;
 	return 0;
 }
 
 int config_size(struct config *c, const char *section, const char *name, const char *key, int64_t *out)
 {
-	const char *v = config_get(c, section, name, key);
-	return v ? config_parse_size(v, out) : -1;
+	return scaled(section, name, key, config_get(c, section, name, key), out, config_parse_size);
 }
 
 int config_ms(struct config *c, const char *section, const char *name, const char *key, int64_t *out)
 {
-	const char *v = config_get(c, section, name, key);
-	return v ? config_parse_ms(v, out) : -1;
+	return scaled(section, name, key, config_get(c, section, name, key), out, config_parse_ms);
 }
 
 int config_bool(struct config *c, const char *section, const char *name, const char *key, int *out)
@@ -631,8 +684,8 @@ size_t config_prefixed_count(const struct config *c, const char *section, const 
 	return n;
 }
 
-int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix,
-		       size_t idx, const char **key, const char **value)
+int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix, size_t idx,
+		       const char **key, const char **value)
 {
 	const struct section *s = find_section(c, section, name);
 	size_t pl = strlen(prefix);
@@ -692,13 +745,18 @@ void config_print_reference(void)
 	const char *last = "";
 	for (const struct cfg_key *k = cfg_schema; k->section; k++) {
 		if (strcmp(last, k->section) != 0) {
-			printf("\n### [%s]\n\n| key | type | default | meaning |\n|---|---|---|---|\n", k->section);
+			printf("\n### [%s]\n\n| key | type | default | range | meaning |\n|---|---|---|---|---|\n",
+			       k->section);
 			last = k->section;
 		}
+		char range[64] = "";
+		if (k->min || k->max)
+			snprintf(range, sizeof(range), "%s to %s", k->min ? k->min : "", k->max ? k->max : "");
 		if (k->type == CFG_SECRET)
-			printf("| `%s` / `%s_file` | %s | %s | %s |\n", k->key, k->key, types[k->type],
-			       k->def ? k->def : "", k->doc);
+			printf("| `%s` / `%s_file` | %s | %s | %s | %s |\n", k->key, k->key, types[k->type],
+			       k->def ? k->def : "", range, k->doc);
 		else
-			printf("| `%s` | %s | %s | %s |\n", k->key, types[k->type], k->def ? k->def : "", k->doc);
+			printf("| `%s` | %s | %s | %s | %s |\n", k->key, types[k->type], k->def ? k->def : "", range,
+			       k->doc);
 	}
 }

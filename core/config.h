@@ -5,7 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum cfg_type { CFG_STR, CFG_INT, CFG_SIZE, CFG_MS, CFG_BOOL, CFG_SECRET, CFG_LIST };
+enum cfg_type {
+	CFG_STR,
+	CFG_INT,
+	CFG_SIZE,
+	CFG_MS,
+	CFG_BOOL,
+	CFG_SECRET,
+	CFG_LIST,
+};
 
 /*
  * One known key. section is a plain name ("server") or a kind followed by " *" for named
@@ -18,6 +26,11 @@ struct cfg_key {
 	enum cfg_type type;
 	const char *def;
 	const char *doc;
+	/*
+	 * Range of an integer, size or duration key, in the key's own syntax ("1", "64 MiB", "10m");
+	 * NULL: unbounded on that side. Checked when the config is loaded; shown by config-reference.
+	 */
+	const char *min, *max;
 };
 
 /* The schema: every key hookd knows, terminated by an all-NULL entry (core/config_schema.c). */
@@ -43,14 +56,17 @@ const char *config_errors(const struct config *c);
  * Records a problem with a value, located at the line where section/name/key was set.
  * name is NULL for plain sections; key may be NULL to point at the section.
  */
-void config_report(struct config *c, const char *section, const char *name, const char *key,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void config_report(struct config *c, const char *section, const char *name, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* Value of a key (or its schema default when unset); NULL when neither exists. name NULL for plain sections. */
 const char *config_get(const struct config *c, const char *section, const char *name, const char *key);
 /* 1 when the key was set in the file or environment, 0 when only defaulted. */
 int config_is_set(const struct config *c, const char *section, const char *name, const char *key);
-/* Typed reads of config_get; on a bad value they report it and return -1 leaving *out untouched. */
+/*
+ * Typed reads of config_get; on a bad value, or one outside the key's declared min/max (both
+ * reported when the config was loaded), they return -1 leaving *out untouched.
+ */
 int config_int(struct config *c, const char *section, const char *name, const char *key, int64_t *out);
 int config_size(struct config *c, const char *section, const char *name, const char *key, int64_t *out);
 int config_ms(struct config *c, const char *section, const char *name, const char *key, int64_t *out);
@@ -67,8 +83,8 @@ size_t config_section_count(const struct config *c, const char *kind);
 const char *config_section_name(const struct config *c, const char *kind, size_t idx);
 /* Keys of a section that start with prefix ("map."), in file order: count, then key and value. */
 size_t config_prefixed_count(const struct config *c, const char *section, const char *name, const char *prefix);
-int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix,
-		       size_t idx, const char **key, const char **value);
+int config_prefixed_at(const struct config *c, const char *section, const char *name, const char *prefix, size_t idx,
+		       const char **key, const char **value);
 
 /* Parses durations ("250ms", "30s", "5m", "2h", "1d", bare number = seconds) to milliseconds. */
 int config_parse_ms(const char *s, int64_t *out);

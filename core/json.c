@@ -81,8 +81,11 @@ int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char 
 	}
 	if (n <= 0) {
 		free(tok);
-		set_err(err, errlen, n == 0 ? "empty document" : n == JSMN_ERROR_PART ? "truncated JSON" :
-				     n == JSMN_ERROR_NOMEM ? "too many JSON tokens" : "invalid JSON");
+		set_err(err, errlen,
+			n == 0			? "empty document"
+			: n == JSMN_ERROR_PART	? "truncated JSON"
+			: n == JSMN_ERROR_NOMEM ? "too many JSON tokens"
+						: "invalid JSON");
 		return -1;
 	}
 	j->js = js;
@@ -335,8 +338,9 @@ long json_unescape(const char *p, size_t n, char *out)
 				return -1;
 			i += 4;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				long lo = (i + 2 < n && p[i + 1] == '\\' && p[i + 2] == 'u') ?
-						  read_u4(p + i + 3, n - i - 3) : -1;
+				long lo = (i + 2 < n && p[i + 1] == '\\' && p[i + 2] == 'u')
+						  ? read_u4(p + i + 3, n - i - 3)
+						  : -1;
 				if (lo < 0xdc00 || lo > 0xdfff)
 					return -1;
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -348,8 +352,7 @@ long json_unescape(const char *p, size_t n, char *out)
 			o += put_utf8(out + o, (unsigned long)cp);
 			break;
 		}
-		default:
-			return -1;
+		default: return -1;
 		}
 	}
 	out[o] = '\0';

@@ -2,7 +2,12 @@
 #ifndef HOOKD_LOG_H
 #define HOOKD_LOG_H
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_level {
+	LOG_DEBUG,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR,
+};
 
 /* Sets the lowest level written; "debug", "info", "warn" or "error". Returns -1 for an unknown name. */
 int log_set_level_name(const char *name);

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { COUNTER, GAUGE, HISTOGRAM };
+enum kind {
+	COUNTER,
+	GAUGE,
+	HISTOGRAM,
+};
 
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))

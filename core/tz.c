@@ -7,9 +7,9 @@
 #include <time.h>
 
 struct tzinfo {
-	int64_t *when;	/* transition times */
+	int64_t *when;	    /* transition times */
 	unsigned char *idx; /* type index per transition */
-	int32_t *utoff;	/* offset per type */
+	int32_t *utoff;	    /* offset per type */
 	unsigned char *isdst;
 	uint32_t ntrans, ntypes;
 };

@@ -1,4 +1,4 @@
-/* actions.c: create_user, send/resend_activation, deactivate_user, update_profile against Okta. */
+/* actions.c: the action table (name, verb, handler, help) and each action's run against Okta. */
 #include "handlers/actions.h"
 
 #include "core/jbuf.h"
@@ -39,73 +39,104 @@ static void from_error(struct action_result *r, const char *what, const struct o
 static const struct {
 	const char *field, *attr;
 } profile_map[] = {
-	{ "login", "login" },		  { "email", "email" },		    { "first_name", "firstName" },
-	{ "last_name", "lastName" },	  { "personal_email", "secondEmail" }, { "employee_id", "employeeNumber" },
-	{ "department", "department" }, { "manager", "manager" },	    { "title", "title" },
-	{ "display_name", "displayName" }, { "mobile_phone", "mobilePhone" }, { "locale", "locale" },
+	{ "login", "login" },
+	{ "email", "email" },
+	{ "first_name", "firstName" },
+	{ "last_name", "lastName" },
+	{ "personal_email", "secondEmail" },
+	{ "employee_id", "employeeNumber" },
+	{ "department", "department" },
+	{ "manager", "manager" },
+	{ "title", "title" },
+	{ "display_name", "displayName" },
+	{ "mobile_phone", "mobilePhone" },
+	{ "locale", "locale" },
 	{ "time_zone", "timezone" },
 };
 
-char *action_profile_json(const char *params_json, int for_create)
+/* One run of one job: what every action gets, with the job's params parsed once. */
+struct run {
+	struct okta_client *c;
+	struct mailer *mail;
+	const struct job *job;
+	const struct json *params; /* NULL: the job has no params or they are not JSON */
+	int lc;			   /* the action's lifecycle row (enum lc_action), -1: none */
+};
+
+/* Largest job params document (rules.c writes it from one event's subject and the rule's options). */
+#define PARAMS_MAX_TOKENS 8192
+/* Largest Okta user object read back for its profile.secondEmail. */
+#define OKTA_USER_MAX_TOKENS 65536
+
+/* The login an action works on: subject.login, else subject.email, else the params' login. */
+static char *params_login(const struct json *p)
 {
-	struct json j;
-	if (!params_json || json_parse(&j, params_json, strlen(params_json), 8192, NULL, 0) < 0)
+	int subj = json_get(p, 0, "subject");
+	char *login = json_strdup(p, json_get(p, subj, "login"));
+	if (!login)
+		login = json_strdup(p, json_get(p, subj, "email"));
+	if (!login)
+		login = json_strdup(p, json_get(p, 0, "login"));
+	return login;
+}
+
+/* The profile JSON for create/update from parsed params p (NULL: params missing or not JSON). */
+static char *profile_json(const struct json *p, int for_create)
+{
+	if (!p)
 		return NULL;
-	int subj = json_get(&j, 0, "subject");
-	char *login = json_strdup(&j, json_get(&j, subj, "login"));
-	if (!login)
-		login = json_strdup(&j, json_get(&j, subj, "email"));
-	if (!login)
-		login = json_strdup(&j, json_get(&j, 0, "login"));
+	int subj = json_get(p, 0, "subject");
+	char *login = params_login(p);
 	struct jbuf b;
 	jbuf_init(&b);
 	jbuf_obj_open(&b);
 	if (login)
 		jbuf_key_str(&b, "login", login);
 	for (size_t i = 1; i < sizeof(profile_map) / sizeof(profile_map[0]); i++) {
-		char *v = json_strdup(&j, json_get(&j, subj, profile_map[i].field));
+		char *v = json_strdup(p, json_get(p, subj, profile_map[i].field));
 		if (v && *v)
 			jbuf_key_str(&b, profile_map[i].attr, v);
 		free(v);
 	}
 	/* Okta requires email, firstName and lastName on create; the login is the usual email. */
-	if (for_create && login && json_get(&j, subj, "email") < 0)
+	if (for_create && login && json_get(p, subj, "email") < 0)
 		jbuf_key_str(&b, "email", login);
 	jbuf_obj_close(&b);
-	json_free(&j);
 	char *out = login || !for_create ? jbuf_take(&b, NULL) : NULL;
 	jbuf_free(&b);
 	free(login);
 	return out;
 }
 
-static int param_bool(const char *params, const char *key, int def)
+char *action_profile_json(const char *params_json, int for_create)
 {
 	struct json j;
-	if (!params || json_parse(&j, params, strlen(params), 8192, NULL, 0) < 0)
-		return def;
-	int t = json_get(&j, 0, key);
-	struct slice s = json_raw(&j, t);
-	int v = t < 0 ? def : slice_eq_cstr(s, "true");
+	if (!params_json || json_parse(&j, params_json, strlen(params_json), PARAMS_MAX_TOKENS, NULL, 0) < 0)
+		return NULL;
+	char *out = profile_json(&j, for_create);
 	json_free(&j);
-	return v;
+	return out;
+}
+
+static int param_bool(const struct json *p, const char *key, int def)
+{
+	int t = p ? json_get(p, 0, key) : -1;
+	return t < 0 ? def : slice_eq_cstr(json_raw(p, t), "true");
 }
 
 /* The groups array of params as a NULL-terminated list (malloc'd, free with free_list). */
-static char **param_groups(const char *params, size_t *n)
+static char **param_groups(const struct json *p, size_t *n)
 {
-	struct json j;
 	*n = 0;
-	if (!params || json_parse(&j, params, strlen(params), 8192, NULL, 0) < 0)
+	if (!p)
 		return NULL;
-	int g = json_get(&j, 0, "groups");
-	size_t cnt = (size_t)json_size(&j, g);
-	char **v = cnt && json_is_array(&j, g) ? calloc(cnt + 1, sizeof(*v)) : NULL;
+	int g = json_get(p, 0, "groups");
+	size_t cnt = (size_t)json_size(p, g);
+	char **v = cnt && json_is_array(p, g) ? calloc(cnt + 1, sizeof(*v)) : NULL;
 	int t = g + 1;
-	for (size_t i = 0; v && i < cnt; i++, t = json_next(&j, t))
-		if ((v[*n] = json_strdup(&j, t)))
+	for (size_t i = 0; v && i < cnt; i++, t = json_next(p, t))
+		if ((v[*n] = json_strdup(p, t)))
 			(*n)++;
-	json_free(&j);
 	return v;
 }
 
@@ -116,21 +147,17 @@ static void free_list(char **v)
 	free(v);
 }
 
-static void create_user(struct okta_client *c, const struct job *job, struct action_result *r)
+static void create_user(const struct run *x, struct action_result *r)
 {
+	struct okta_client *c = x->c;
 	struct okta_error e;
 	struct okta_user u = { 0 };
-	char *profile = action_profile_json(job->params, 1);
+	char *profile = profile_json(x->params, 1);
 	if (!profile) {
 		result(r, ACTION_FAIL, "create_user: the event gives no login or email");
 		return;
 	}
-	struct json pj;
-	char *login = NULL;
-	if (json_parse(&pj, profile, strlen(profile), 256, NULL, 0) == 0) {
-		login = json_strdup(&pj, json_get(&pj, 0, "login"));
-		json_free(&pj);
-	}
+	char *login = params_login(x->params);
 	if (login && okta_user_get(c, login, &u, &e) == 0) {
 		result(r, ACTION_DONE, "exists: %s %s (reused)", u.id, u.status);
 		goto out;
@@ -140,7 +167,7 @@ static void create_user(struct okta_client *c, const struct job *job, struct act
 		goto out;
 	}
 	size_t ng;
-	char **groups = param_groups(job->params, &ng);
+	char **groups = param_groups(x->params, &ng);
 	int rc = okta_user_create(c, profile, (const char *const *)groups, ng, 0, &u, &e);
 	free_list(groups);
 	if (rc == 0) {
@@ -156,23 +183,12 @@ out:
 	free(profile);
 }
 
-static enum lc_action lc_for(const char *action)
-{
-	enum lc_action a = LC_SEND_ACTIVATION;
-	lifecycle_action_parse(action, &a);
-	return a;
-}
-
 /* Where hookd mails a link itself: the mapped personal_email, else Okta's profile.secondEmail. */
-static char *personal_address(const struct job *job, const struct okta_user *u)
+static char *personal_address(const struct json *params, const struct okta_user *u)
 {
 	struct json j;
-	char *to = NULL;
-	if (job->params && json_parse(&j, job->params, strlen(job->params), 8192, NULL, 0) == 0) {
-		to = json_strdup(&j, json_pointer(&j, 0, "/subject/personal_email"));
-		json_free(&j);
-	}
-	if (!to && u->raw && json_parse(&j, u->raw, u->raw_len, 65536, NULL, 0) == 0) {
+	char *to = params ? json_strdup(params, json_pointer(params, 0, "/subject/personal_email")) : NULL;
+	if (!to && u->raw && json_parse(&j, u->raw, u->raw_len, OKTA_USER_MAX_TOKENS, NULL, 0) == 0) {
 		to = json_strdup(&j, json_pointer(&j, 0, "/profile/secondEmail"));
 		json_free(&j);
 	}
@@ -196,11 +212,14 @@ static void deliver_link(struct mailer *mail, const char *to, const struct okta_
 }
 
 /* send_activation, resend_activation, deactivate_user: read the status, look up the table, call. */
-static void lifecycle(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *r)
+static void lifecycle(const struct run *x, struct action_result *r)
 {
+	struct okta_client *c = x->c;
+	struct mailer *mail = x->mail;
+	const struct job *job = x->job;
 	struct okta_error e;
 	struct okta_user u = { 0 };
-	enum lc_action a = lc_for(job->action);
+	enum lc_action a = (enum lc_action)x->lc;
 	enum lc_status st;
 	if (!job->subject) {
 		result(r, ACTION_FAIL, "%s: the job names no user", job->action);
@@ -214,8 +233,8 @@ static void lifecycle(struct okta_client *c, struct mailer *mail, const struct j
 		from_error(r, "reading the user", &e);
 		return;
 	}
-	struct lc_opts o = { .send_email = param_bool(job->params, "send_email", 1),
-			     .allow_reactivate = param_bool(job->params, "allow_reactivate", 0) };
+	struct lc_opts o = { .send_email = param_bool(x->params, "send_email", 1),
+			     .allow_reactivate = param_bool(x->params, "allow_reactivate", 0) };
 	/* send_email = false: Okta sends nothing, hookd takes the link and mails it itself. */
 	int self_mail = !o.send_email && (a == LC_SEND_ACTIVATION || a == LC_RESEND_ACTIVATION);
 	char *to = NULL;
@@ -223,11 +242,13 @@ static void lifecycle(struct okta_client *c, struct mailer *mail, const struct j
 	if (self_mail) {
 		a = LC_ACTIVATE_NOW;
 		if (!mail) {
-			result(r, ACTION_FAIL, "send_email = false needs [mail] smtp_url: hookd must mail the link itself");
+			result(r, ACTION_FAIL,
+			       "send_email = false needs [mail] smtp_url: hookd must mail the link itself");
 			goto out;
 		}
-		if (st != LC_NOT_FOUND && !(to = personal_address(job, &u))) {
-			result(r, ACTION_FAIL, "send_email = false needs a personal_email (or Okta secondEmail) to mail the link to");
+		if (st != LC_NOT_FOUND && !(to = personal_address(x->params, &u))) {
+			result(r, ACTION_FAIL,
+			       "send_email = false needs a personal_email (or Okta secondEmail) to mail the link to");
 			goto out;
 		}
 	}
@@ -235,22 +256,14 @@ static void lifecycle(struct okta_client *c, struct mailer *mail, const struct j
 	const char *status = lifecycle_status_name(st);
 	int rc = 0;
 	switch (d.verb) {
-	case LC_NOTHING:
-		result(r, ACTION_DONE, "nothing to do: %s", d.reason);
-		goto out;
+	case LC_NOTHING: result(r, ACTION_DONE, "nothing to do: %s", d.reason); goto out;
 	case LC_REFUSE:
 		/* A user not found may still be on its way (its create_user job): retry, then give up. */
 		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
 		goto out;
-	case LC_ACTIVATE:
-		rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e);
-		break;
-	case LC_REACTIVATE:
-		rc = okta_user_reactivate(c, u.id, d.send_email, self_mail ? &act : NULL, &e);
-		break;
-	case LC_DEACTIVATE:
-		rc = okta_user_deactivate(c, u.id, 0, &e);
-		break;
+	case LC_ACTIVATE: rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
+	case LC_REACTIVATE: rc = okta_user_reactivate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
+	case LC_DEACTIVATE: rc = okta_user_deactivate(c, u.id, 0, &e); break;
 	}
 	if (rc < 0) {
 		from_error(r, lifecycle_verb_name(d.verb), &e);
@@ -264,8 +277,10 @@ static void lifecycle(struct okta_client *c, struct mailer *mail, const struct j
 		goto out;
 	}
 	result(r, ACTION_DONE, "%s%s: %s %s -> %s", lifecycle_verb_name(d.verb),
-	       d.verb == LC_DEACTIVATE ? "" : d.send_email ? "?sendEmail=true" : "?sendEmail=false", u.id, status,
-	       lifecycle_status_name(d.expect));
+	       d.verb == LC_DEACTIVATE ? ""
+	       : d.send_email	       ? "?sendEmail=true"
+				       : "?sendEmail=false",
+	       u.id, status, lifecycle_status_name(d.expect));
 	if (self_mail && d.verb != LC_DEACTIVATE)
 		deliver_link(mail, to, &u, &act, r);
 out:
@@ -274,11 +289,13 @@ out:
 	okta_user_free(&u);
 }
 
-static void update_profile(struct okta_client *c, const struct job *job, struct action_result *r)
+static void update_profile(const struct run *x, struct action_result *r)
 {
+	struct okta_client *c = x->c;
+	const struct job *job = x->job;
 	struct okta_error e;
 	struct okta_user u = { 0 };
-	char *profile = action_profile_json(job->params, 0);
+	char *profile = profile_json(x->params, 0);
 	if (!profile || !job->subject) {
 		result(r, ACTION_FAIL, "update_profile: nothing to update");
 		free(profile);
@@ -297,16 +314,103 @@ static void update_profile(struct okta_client *c, const struct job *job, struct 
 	free(profile);
 }
 
+/*
+ * The actions, one row each: adding an action is one enum value in actions.h and one row here.
+ * Every list, parser, dispatcher and help text (rules, `hookd user`, docs/config.md) reads this.
+ */
+static const struct action_def {
+	const char *name; /* as rules, jobs and the journal spell it */
+	const char *verb; /* `hookd user VERB`; NULL: not offered there */
+	int lc;		  /* row of the lifecycle table (enum lc_action); -1: none */
+	void (*run)(const struct run *x, struct action_result *r);
+	const char *help;
+} actions[ACTION_COUNT] = {
+	[ACTION_CREATE_USER] = { "create_user", "create", -1, create_user,
+				 "create the user from the event's fields, or reuse an existing login; adds the rule's groups" },
+	[ACTION_SEND_ACTIVATION] = { "send_activation", "activate", LC_SEND_ACTIVATION, lifecycle,
+				     "first activation email of a STAGED user (who becomes PROVISIONED); nothing for an ACTIVE user" },
+	[ACTION_RESEND_ACTIVATION] = { "resend_activation", "resend", LC_RESEND_ACTIVATION, lifecycle,
+				       "a new activation link for a user who has not finished activating" },
+	[ACTION_DEACTIVATE_USER] = { "deactivate_user", "deactivate", LC_DEACTIVATE_USER, lifecycle,
+				     "deactivate the user (offboarding); nothing when already DEPROVISIONED" },
+	[ACTION_UPDATE_PROFILE] = { "update_profile", NULL, -1, update_profile,
+				    "write the event's mapped fields to the user's Okta profile" },
+};
+
+int action_parse(const char *name, enum action_id *out)
+{
+	for (int a = 0; name && a < ACTION_COUNT; a++) {
+		if (strcmp(name, actions[a].name) == 0) {
+			*out = (enum action_id)a;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int action_parse_verb(const char *verb, enum action_id *out)
+{
+	for (int a = 0; verb && a < ACTION_COUNT; a++) {
+		if (actions[a].verb && strcmp(verb, actions[a].verb) == 0) {
+			*out = (enum action_id)a;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *action_name(enum action_id a)
+{
+	return (unsigned)a < ACTION_COUNT ? actions[a].name : NULL;
+}
+
+const char *action_help(enum action_id a)
+{
+	return (unsigned)a < ACTION_COUNT ? actions[a].help : NULL;
+}
+
+const char *action_verb(enum action_id a)
+{
+	return (unsigned)a < ACTION_COUNT ? actions[a].verb : NULL;
+}
+
+void action_list(char *buf, size_t n, const char *sep, int verbs)
+{
+	size_t used = 0;
+	if (!n)
+		return;
+	buf[0] = '\0';
+	for (int a = 0; a < ACTION_COUNT; a++) {
+		const char *s = verbs ? actions[a].verb : actions[a].name;
+		if (!s)
+			continue;
+		int w = snprintf(buf + used, n - used, "%s%s", used ? sep : "", s);
+		if (w < 0 || (size_t)w >= n - used)
+			return;
+		used += (size_t)w;
+	}
+}
+
+void action_print_reference(void)
+{
+	printf("\n### Actions (rule `do`)\n\n| action | `hookd user` | what it does |\n|---|---|---|\n");
+	for (int a = 0; a < ACTION_COUNT; a++)
+		printf("| `%s` | %s | %s |\n", actions[a].name, actions[a].verb ? actions[a].verb : "",
+		       actions[a].help);
+}
+
 void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (strcmp(job->action, "create_user") == 0)
-		create_user(c, job, out);
-	else if (strcmp(job->action, "update_profile") == 0)
-		update_profile(c, job, out);
-	else if (strcmp(job->action, "send_activation") == 0 || strcmp(job->action, "resend_activation") == 0 ||
-		 strcmp(job->action, "deactivate_user") == 0)
-		lifecycle(c, mail, job, out);
-	else
-		result(out, ACTION_FAIL, "unknown action '%s'", job->action);
+	enum action_id id;
+	if (action_parse(job->action, &id) < 0) {
+		result(out, ACTION_FAIL, "unknown action '%s'", job->action ? job->action : "");
+		return;
+	}
+	struct json pj;
+	int parsed = job->params && json_parse(&pj, job->params, strlen(job->params), PARAMS_MAX_TOKENS, NULL, 0) == 0;
+	struct run x = { c, mail, job, parsed ? &pj : NULL, actions[id].lc };
+	actions[id].run(&x, out);
+	if (parsed)
+		json_free(&pj);
 }

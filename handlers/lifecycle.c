@@ -4,7 +4,11 @@
 #include <stddef.h>
 #include <string.h>
 
-enum email { EM_NONE, EM_RULE, EM_OFF }; /* sendEmail: none, the rule's send_email, always false */
+enum email {
+	EM_NONE,
+	EM_RULE,
+	EM_OFF,
+}; /* sendEmail: none, the rule's send_email, always false */
 
 struct cell {
 	enum lc_verb verb;
@@ -13,10 +17,12 @@ struct cell {
 	const char *reason;
 };
 
+/* clang-format off */
 #define DO(v, em, why) { (v), (em), 0, (why) }
 #define GUARDED(v, em, why) { (v), (em), 1, (why) }
 #define NOTHING(why) { LC_NOTHING, EM_NONE, 0, (why) }
 #define REFUSE(why) { LC_REFUSE, EM_NONE, 0, (why) }
+/* clang-format on */
 
 #define NOT_FOUND_REFUSED REFUSE("not found: the user does not exist in Okta (create it first)")
 #define UNKNOWN_REFUSED REFUSE("unknown Okta status: no rule for it")
@@ -74,22 +80,16 @@ static const struct cell table[LC_ACTION_COUNT][LC_STATUS_COUNT] = {
 };
 
 static const char *const status_names[LC_STATUS_COUNT] = {
-	[LC_NOT_FOUND] = "NOT_FOUND",
-	[LC_STAGED] = "STAGED",
-	[LC_PROVISIONED] = "PROVISIONED",
-	[LC_ACTIVE] = "ACTIVE",
-	[LC_RECOVERY] = "RECOVERY",
-	[LC_DEPROVISIONED] = "DEPROVISIONED",
-	[LC_SUSPENDED] = "SUSPENDED",
-	[LC_LOCKED_OUT] = "LOCKED_OUT",
-	[LC_PASSWORD_EXPIRED] = "PASSWORD_EXPIRED",
+	[LC_NOT_FOUND] = "NOT_FOUND",	 [LC_STAGED] = "STAGED",	 [LC_PROVISIONED] = "PROVISIONED",
+	[LC_ACTIVE] = "ACTIVE",		 [LC_RECOVERY] = "RECOVERY",	 [LC_DEPROVISIONED] = "DEPROVISIONED",
+	[LC_SUSPENDED] = "SUSPENDED",	 [LC_LOCKED_OUT] = "LOCKED_OUT", [LC_PASSWORD_EXPIRED] = "PASSWORD_EXPIRED",
 	[LC_STATUS_UNKNOWN] = "UNKNOWN",
 };
 
 static const char *const action_names[LC_ACTION_COUNT] = {
-	[LC_SEND_ACTIVATION] = "send_activation",
-	[LC_RESEND_ACTIVATION] = "resend_activation",
-	[LC_DEACTIVATE_USER] = "deactivate_user",
+	[LC_SEND_ACTIVATION] = "send",
+	[LC_RESEND_ACTIVATION] = "resend",
+	[LC_DEACTIVATE_USER] = "deactivate",
 	[LC_ACTIVATE_NOW] = "activate_now",
 };
 
@@ -117,8 +117,10 @@ struct lc_decision lifecycle_decide(enum lc_action a, enum lc_status s, const st
 	if (!c->reason)
 		return (struct lc_decision){ LC_REFUSE, 0, s, "no rule for this status" };
 	if (c->needs_allow && !o->allow_reactivate)
-		return (struct lc_decision){ LC_REFUSE, 0, s,
-					     "DEPROVISIONED: refusing to activate a deactivated user (the rule does not set allow_reactivate = true)" };
+		return (struct lc_decision){
+			LC_REFUSE, 0, s,
+			"DEPROVISIONED: refusing to activate a deactivated user (the rule does not set allow_reactivate = true)"
+		};
 	struct lc_decision d = { c->verb, 0, result_of(c->verb, s), c->reason };
 	if (c->email == EM_RULE)
 		d.send_email = o->send_email ? 1 : 0;

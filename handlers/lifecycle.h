@@ -37,15 +37,15 @@ enum lc_verb {
 
 /* The rule's options that the table consults. */
 struct lc_opts {
-	int send_email;       /* rule send_email (default 1): let Okta send the email */
+	int send_email;	      /* rule send_email (default 1): let Okta send the email */
 	int allow_reactivate; /* rule allow_reactivate (default 0): may bring a DEPROVISIONED user back */
 };
 
 struct lc_decision {
 	enum lc_verb verb;
-	int send_email;         /* for LC_ACTIVATE / LC_REACTIVATE: the explicit sendEmail value */
-	enum lc_status expect;  /* status the user should have afterwards */
-	const char *reason;     /* static text for the job record ("already sent: PROVISIONED") */
+	int send_email;	       /* for LC_ACTIVATE / LC_REACTIVATE: the explicit sendEmail value */
+	enum lc_status expect; /* status the user should have afterwards */
+	const char *reason;    /* static text for the job record ("already sent: PROVISIONED") */
 };
 
 /* Looks the cell up. Pure and thread-safe; o may be NULL (send_email 1, allow_reactivate 0). */
@@ -55,7 +55,10 @@ struct lc_decision lifecycle_decide(enum lc_action a, enum lc_status s, const st
 enum lc_status lifecycle_status_parse(const char *okta_status);
 /* Okta's spelling ("STAGED"), "NOT_FOUND" or "UNKNOWN". */
 const char *lifecycle_status_name(enum lc_status s);
-/* "send_activation", "resend_activation", "deactivate_user", "activate_now"; -1 for other names. */
+/*
+ * The table's row names, for diagnostics: "send", "resend", "deactivate", "activate_now"; -1 for
+ * other names. Rules and jobs name actions (handlers/actions.h), which map onto these rows.
+ */
 int lifecycle_action_parse(const char *name, enum lc_action *out);
 const char *lifecycle_action_name(enum lc_action a);
 /* "nothing", "activate", "reactivate", "deactivate", "refuse". */

@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/jbuf.h"
 #include "core/secure.h"
+#include "core/str.h"
 
 #include <curl/curl.h>
 #include <openssl/rand.h>
@@ -37,11 +38,6 @@ static int valid_address(const char *a)
 	return a && *a && strchr(a, '@') && !strpbrk(a, "\r\n<>, \t\"");
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 int mailer_from_config(struct config *c, struct mailer **out)
 {
 	*out = NULL;
@@ -53,7 +49,8 @@ int mailer_from_config(struct config *c, struct mailer **out)
 		return -1;
 	int rc = 0;
 	if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0) {
-		config_report(c, "mail", NULL, "smtp_url", "'%s' is not smtp://host[:port] or smtps://host[:port]", url);
+		config_report(c, "mail", NULL, "smtp_url", "'%s' is not smtp://host[:port] or smtps://host[:port]",
+			      url);
 		rc = -1;
 	}
 	const char *from = config_get(c, "mail", NULL, "from");
@@ -62,10 +59,10 @@ int mailer_from_config(struct config *c, struct mailer **out)
 		rc = -1;
 	}
 	m->url = strdup(url);
-	m->from = dup_or_null(from);
-	m->username = dup_or_null(config_get(c, "mail", NULL, "username"));
-	m->ca_file = dup_or_null(config_get(c, "mail", NULL, "ca_file"));
-	m->subject = dup_or_null(config_get(c, "mail", NULL, "subject"));
+	m->from = str_dup(from);
+	m->username = str_dup(config_get(c, "mail", NULL, "username"));
+	m->ca_file = str_dup(config_get(c, "mail", NULL, "ca_file"));
+	m->subject = str_dup(config_get(c, "mail", NULL, "subject"));
 	config_bool(c, "mail", NULL, "starttls", &m->starttls);
 	config_ms(c, "mail", NULL, "timeout", &m->timeout_ms);
 	if (config_secret(c, "mail", NULL, "password", &m->password) < 0)
@@ -111,11 +108,14 @@ static char *message(const struct mailer *m, const char *to, const char *name, c
 	const char *domain = strchr(m->from, '@') + 1;
 	struct jbuf b;
 	jbuf_init(&b);
-	jbuf_printf(&b, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nMessage-ID: <%s@%s>\r\nSubject: %s\r\n", date, m->from, to,
-		    id, domain, m->subject);
-	jbuf_puts(&b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
-	jbuf_printf(&b, "Hello%s%s,\r\n\r\nyour account is ready. Open this link to set your password and sign in\r\n"
-			"for the first time:\r\n\r\n%s\r\n\r\nThe link works once and expires after a few days.\r\n",
+	jbuf_printf(&b, "Date: %s\r\nFrom: <%s>\r\nTo: <%s>\r\nMessage-ID: <%s@%s>\r\nSubject: %s\r\n", date, m->from,
+		    to, id, domain, m->subject);
+	jbuf_puts(
+		&b,
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
+	jbuf_printf(&b,
+		    "Hello%s%s,\r\n\r\nyour account is ready. Open this link to set your password and sign in\r\n"
+		    "for the first time:\r\n\r\n%s\r\n\r\nThe link works once and expires after a few days.\r\n",
 		    name ? " " : "", name ? name : "", url);
 	return jbuf_take(&b, NULL);
 }

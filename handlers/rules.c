@@ -6,14 +6,16 @@
 #include "core/jbuf.h"
 #include "core/json.h"
 #include "core/list.h"
+#include "core/str.h"
 #include "core/tz.h"
+#include "handlers/actions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const rules_actions[] = { "create_user", "send_activation", "resend_activation", "deactivate_user",
-				      "update_profile", NULL };
+/* Largest event subject (normalized fields) that filters and params read. */
+#define SUBJECT_MAX_TOKENS 4096
 
 struct filter {
 	char *field;
@@ -26,9 +28,9 @@ struct rule {
 	size_t nf;
 	int include_self, send_email, allow_reactivate;
 	int64_t delay_ms, days_before;
-	char *groups;     /* comma separated Okta group ids */
+	char *groups;	  /* comma separated Okta group ids */
 	char *date_field; /* subject field holding a date */
-	int at_min;       /* minutes after local midnight */
+	int at_min;	  /* minutes after local midnight */
 };
 
 struct rules {
@@ -82,17 +84,10 @@ size_t rules_types(const struct rules *rs, const char *source, const char **out,
 	return n;
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static int valid_action(const char *a)
 {
-	for (int i = 0; rules_actions[i]; i++)
-		if (strcmp(a, rules_actions[i]) == 0)
-			return 1;
-	return 0;
+	enum action_id id;
+	return action_parse(a, &id) == 0;
 }
 
 /* "okta:user.lifecycle.create" or "hr:bamboohr:employee.created": source, then type after the last ':'. */
@@ -144,26 +139,28 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 		config_report(c, "rule", name, NULL, "needs on = source:event.type");
 		rc = -1;
 	} else if (parse_on(on, r) < 0) {
-		config_report(c, "rule", name, "on", "'%s' is not source:event.type (e.g. okta:user.lifecycle.create)", on);
+		config_report(c, "rule", name, "on", "'%s' is not source:event.type (e.g. okta:user.lifecycle.create)",
+			      on);
 		rc = -1;
 	}
 	if (!act) {
 		config_report(c, "rule", name, NULL, "needs do = an action");
 		rc = -1;
 	} else if (!valid_action(act)) {
-		config_report(c, "rule", name, "do",
-			      "'%s' is not an action: create_user, send_activation, resend_activation, deactivate_user,"
-			      " update_profile", act);
+		char names[256];
+		action_list(names, sizeof(names), ", ", 0);
+		config_report(c, "rule", name, "do", "'%s' is not an action: %s", act, names);
 		rc = -1;
 	}
-	r->action = dup_or_null(act);
+	r->action = str_dup(act);
 	config_bool(c, "rule", name, "include_self", &r->include_self);
 	config_bool(c, "rule", name, "send_email", &r->send_email);
 	config_bool(c, "rule", name, "allow_reactivate", &r->allow_reactivate);
 	config_ms(c, "rule", name, "delay", &r->delay_ms);
-	config_int(c, "rule", name, "days_before", &r->days_before);
-	r->groups = dup_or_null(config_get(c, "rule", name, "groups"));
-	r->date_field = dup_or_null(config_get(c, "rule", name, "date_field"));
+	if (config_int(c, "rule", name, "days_before", &r->days_before) < 0) /* range: the schema's */
+		rc = -1;
+	r->groups = str_dup(config_get(c, "rule", name, "groups"));
+	r->date_field = str_dup(config_get(c, "rule", name, "date_field"));
 	const char *at = config_get(c, "rule", name, "at");
 	r->at_min = 9 * 60;
 	if (at && parse_at(at, &r->at_min) < 0) {
@@ -172,10 +169,6 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 	}
 	if (at && !r->date_field) {
 		config_report(c, "rule", name, "at", "needs date_field (the event field holding the date)");
-		rc = -1;
-	}
-	if (r->days_before < 0 || r->days_before > 365) {
-		config_report(c, "rule", name, "days_before", "must be between 0 and 365");
 		rc = -1;
 	}
 	if (load_filters(c, name, r) < 0 || !r->name)
@@ -190,7 +183,7 @@ struct rules *rules_from_config(struct config *c, const char *self_actor_id)
 		return NULL;
 	size_t n = config_section_count(c, "rule");
 	rs->r = calloc(n ? n : 1, sizeof(*rs->r));
-	rs->self = dup_or_null(self_actor_id);
+	rs->self = str_dup(self_actor_id);
 	if (!rs->r)
 		goto fail;
 	int rc = 0;
@@ -212,13 +205,16 @@ static char *event_field(const struct journal_event *ev, const struct json *subj
 	struct {
 		const char *name, *value;
 	} cols[] = {
-		{ "source", ev->source },	     { "type", ev->type },
-		{ "subject_id", ev->subject_id },    { "subject_login", ev->subject_login },
-		{ "subject_name", ev->subject_name }, { "actor_id", ev->actor_id },
+		{ "source", ev->source },
+		{ "type", ev->type },
+		{ "subject_id", ev->subject_id },
+		{ "subject_login", ev->subject_login },
+		{ "subject_name", ev->subject_name },
+		{ "actor_id", ev->actor_id },
 	};
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (strcmp(field, cols[i].name) == 0)
-			return dup_or_null(cols[i].value);
+			return str_dup(cols[i].value);
 	if (subject && subject->ntok)
 		return json_strdup(subject, json_get(subject, 0, field));
 	return NULL;
@@ -325,8 +321,9 @@ static int add_job(struct rule_jobs *out, const struct rule *r, const struct jou
 	memset(js, 0, sizeof(*js));
 	js->action = r->action;
 	js->rule = r->name;
-	const char *subj = strcmp(ev->source, "okta") == 0 && ev->subject_id ? ev->subject_id :
-			   ev->subject_login ? ev->subject_login : ev->subject_id;
+	const char *subj = strcmp(ev->source, "okta") == 0 && ev->subject_id ? ev->subject_id
+			   : ev->subject_login				     ? ev->subject_login
+									     : ev->subject_id;
 	js->subject = subj;
 	js->params = keep(out, make_params(r, ev));
 	js->run_at_ms = r->date_field ? scheduled_at(r, ev, subject, now_ms) : now_ms + r->delay_ms;
@@ -350,7 +347,7 @@ int rules_apply(const struct rules *rs, const struct journal_event *ev, int64_t 
 		return 0;
 	struct json subject = { 0 };
 	if (ev->subject_json)
-		json_parse(&subject, ev->subject_json, strlen(ev->subject_json), 4096, NULL, 0);
+		json_parse(&subject, ev->subject_json, strlen(ev->subject_json), SUBJECT_MAX_TOKENS, NULL, 0);
 	int rc = 0;
 	for (size_t i = 0; i < rs->n && rc == 0; i++)
 		if (matches(rs, &rs->r[i], ev, &subject))

@@ -10,9 +10,6 @@
 struct config;
 struct rules;
 
-/* The actions a rule may name. */
-extern const char *const rules_actions[];
-
 /*
  * Reads every [rule NAME] section. self_actor_id (may be NULL) is hookd's own Okta identity: events
  * it caused fire a rule only when that rule sets include_self. Problems are reported to c; returns

@@ -39,28 +39,19 @@ int worker_opts_from_config(struct config *c, struct worker_opts *o)
 	memset(o, 0, sizeof(*o));
 	int64_t v = 0;
 	int rc = 0;
-	if (config_int(c, "worker", NULL, "threads", &v) == 0 && (v < 0 || v > 256)) {
-		config_report(c, "worker", NULL, "threads", "must be between 0 (no workers) and 256");
+	/* Ranges (threads 0-256, max_attempts 1-1000, lease >= 5s, poll 10ms-60s) are the schema's. */
+	if (config_int(c, "worker", NULL, "threads", &v) < 0)
 		rc = -1;
-	}
 	o->threads = (int)v;
-	if (config_int(c, "worker", NULL, "max_attempts", &v) == 0 && (v < 1 || v > 1000)) {
-		config_report(c, "worker", NULL, "max_attempts", "must be between 1 and 1000");
+	if (config_int(c, "worker", NULL, "max_attempts", &v) < 0)
 		rc = -1;
-	}
 	o->max_attempts = (int)v;
-	config_ms(c, "worker", NULL, "lease", &o->lease_ms);
+	if (config_ms(c, "worker", NULL, "lease", &o->lease_ms) < 0)
+		rc = -1;
 	config_ms(c, "worker", NULL, "backoff_base", &o->backoff_base_ms);
 	config_ms(c, "worker", NULL, "backoff_max", &o->backoff_max_ms);
-	config_ms(c, "worker", NULL, "poll", &o->poll_ms);
-	if (o->lease_ms < 5000) {
-		config_report(c, "worker", NULL, "lease", "must be at least 5s (longer than one Okta call)");
+	if (config_ms(c, "worker", NULL, "poll", &o->poll_ms) < 0)
 		rc = -1;
-	}
-	if (o->poll_ms < 10 || o->poll_ms > 60000) {
-		config_report(c, "worker", NULL, "poll", "must be between 10ms and 60s");
-		rc = -1;
-	}
 	return rc;
 }
 
@@ -92,7 +83,8 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	if (res->status == ACTION_RETRY && res->rate_limited) {
 		/* Okta's budget, not the job, stopped it: wait for the reset without using up an attempt */
 		oc = JOB_DEFER;
-		next = clock_now_ms() + (res->retry_after_ms > 0 ? res->retry_after_ms : workers_backoff_ms(&p->o, 1, rnd32()));
+		next = clock_now_ms() +
+		       (res->retry_after_ms > 0 ? res->retry_after_ms : workers_backoff_ms(&p->o, 1, rnd32()));
 	} else if (res->status == ACTION_RETRY && job->attempts < max) {
 		oc = JOB_RETRY;
 		int64_t delay = workers_backoff_ms(&p->o, job->attempts, rnd32());
@@ -106,15 +98,15 @@ static void record(struct worker *w, const struct job *job, const struct action_
 	char id[24], attempts[16];
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
-	static const char *const names[] = { "done", "retry", "dead", "deferred" };
-	snprintf(label, sizeof(label), "action=\"%s\",outcome=\"%s\"", job->action, names[oc]);
+	snprintf(label, sizeof(label), "action=\"%s\",outcome=\"%s\"", job->action, journal_job_outcome_name(oc));
 	metrics_count("hookd_jobs_finished_total", label, 1);
 	if (rc < 0)
 		log_error("cannot record a job's outcome", "job", id, "detail", err);
 	else if (rc == 1)
 		log_warn("job lease lost before its outcome was recorded", "job", id);
 	log_kv(oc == JOB_DEAD ? LOG_WARN : LOG_INFO, "job finished", "job", id, "action", job->action, "subject",
-	       job->subject, "outcome", names[oc], "attempt", attempts, "result", res->text, (const char *)0);
+	       job->subject, "outcome", journal_job_outcome_name(oc), "attempt", attempts, "result", res->text,
+	       (const char *)0);
 }
 
 static void *worker_main(void *arg)
@@ -152,8 +144,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org,
-			      struct mailer *mail, char *err, size_t errlen)
+struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org, struct mailer *mail,
+			      char *err, size_t errlen)
 {
 	struct workers *p = calloc(1, sizeof(*p));
 	if (!p || !(p->w = calloc((size_t)(o->threads > 0 ? o->threads : 1), sizeof(*p->w)))) {

@@ -26,8 +26,8 @@ int worker_opts_from_config(struct config *c, struct worker_opts *o);
  * Starts o->threads workers, each with its own Okta client of org. journal, org and mail (NULL: no
  * self-delivered links) are borrowed and must outlive the pool. NULL with err filled.
  */
-struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org,
-			      struct mailer *mail, char *err, size_t errlen);
+struct workers *workers_start(const struct worker_opts *o, struct journal *j, struct okta_org *org, struct mailer *mail,
+			      char *err, size_t errlen);
 /* Stops claiming, lets each worker finish its current job, joins them. NULL-safe. */
 void workers_stop(struct workers *w);
 

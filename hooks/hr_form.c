@@ -212,7 +212,9 @@ int hr_form_to_json(struct slice body, const char *field, struct jbuf *out, char
 		rc = put_object(body, buf, out);
 	free(buf);
 	if (rc == -1)
-		return sig_fail(err, errlen, "form body has invalid percent-encoding, nests deeper than 16 or has more than 10000 fields");
+		return sig_fail(
+			err, errlen,
+			"form body has invalid percent-encoding, nests deeper than 16 or has more than 10000 fields");
 	if (rc < 0)
 		return sig_fail(err, errlen, "out of memory");
 	if (out->err)

@@ -15,11 +15,17 @@
 #define MAX_TOKENS (1 << 18)
 
 /* Profile fields with a fixed place in subject_json, in this order; other map.X follow in file order. */
-static const char *const known_fields[] = { "employee_id", "email", "personal_email", "login", "first_name",
-					    "last_name", "start_date", "end_date", "time_zone", "department",
-					    "manager", "employment_status", NULL };
+static const char *const known_fields[] = { "employee_id", "email",	 "personal_email", "login",
+					    "first_name",  "last_name",	 "start_date",	   "end_date",
+					    "time_zone",   "department", "manager",	   "employment_status",
+					    NULL };
 
-enum src { SRC_ELEM, SRC_ROOT, SRC_LITERAL, SRC_KEY };
+enum src {
+	SRC_ELEM,
+	SRC_ROOT,
+	SRC_LITERAL,
+	SRC_KEY,
+};
 
 struct field {
 	char *name; /* after "map." */
@@ -72,7 +78,8 @@ static int parse_field(struct config *c, const char *name, const char *key, cons
 		f->src = SRC_ELEM;
 	} else {
 		config_report(c, SECTION, name, key,
-			      "'%s' is not a JSON pointer (/a/b), a root pointer ($/a/b), @key or a literal (=text)", val);
+			      "'%s' is not a JSON pointer (/a/b), a root pointer ($/a/b), @key or a literal (=text)",
+			      val);
 		return -1;
 	}
 	f->name = strdup(key + 4);
@@ -111,7 +118,8 @@ static int read_fields(struct config *c, const char *name, struct hr_map *m)
 	m->occurred_at = find_field(m, "occurred_at");
 	m->delivery_id = find_field(m, "delivery_id");
 	if (!bad && !m->type)
-		config_report(c, SECTION, name, NULL, "map.type is required (a pointer to the event type, or =literal)");
+		config_report(c, SECTION, name, NULL,
+			      "map.type is required (a pointer to the event type, or =literal)");
 	if (!bad && !find_field(m, "employee_id"))
 		config_report(c, SECTION, name, NULL, "map.employee_id is required (a pointer to the employee's id)");
 	return bad || !m->type || !find_field(m, "employee_id") ? -1 : 0;

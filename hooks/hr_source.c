@@ -11,7 +11,13 @@
 
 #define SECTION "source"
 
-enum scheme { SCHEME_STANDARD, SCHEME_HMAC, SCHEME_STRIPE, SCHEME_HEADER_SECRET, SCHEME_BASIC };
+enum scheme {
+	SCHEME_STANDARD,
+	SCHEME_HMAC,
+	SCHEME_STRIPE,
+	SCHEME_HEADER_SECRET,
+	SCHEME_BASIC,
+};
 
 /* Per scheme: its name, its header defaults and the scheme keys it accepts. */
 static const struct scheme_info {
@@ -28,8 +34,10 @@ static const struct scheme_info {
 	[SCHEME_BASIC] = { "basic", "Authorization", NULL, NULL, "signature_header id_header username" },
 };
 
-static const char *const scheme_keys[] = { "signature_header", "timestamp_header", "id_header", "tolerance",
-					   "algorithm", "encoding", "prefix", "signed", "username", NULL };
+static const char *const scheme_keys[] = {
+	"signature_header", "timestamp_header", "id_header", "tolerance", "algorithm",
+	"encoding",	    "prefix",		"signed",    "username",  NULL
+};
 
 struct hr_source {
 	char *name, *label, *path;
@@ -73,7 +81,8 @@ static int read_scheme(struct config *c, const char *name, struct hr_source *s)
 			return 0;
 		}
 	}
-	config_report(c, SECTION, name, "scheme", "'%s' is not standard-webhooks, hmac, stripe, header-secret or basic", v);
+	config_report(c, SECTION, name, "scheme", "'%s' is not standard-webhooks, hmac, stripe, header-secret or basic",
+		      v);
 	return -1;
 }
 
@@ -213,14 +222,14 @@ static int read_options(struct config *c, const char *name, struct hr_source *s)
 
 static int set_names(struct hr_source *s, const char *name)
 {
-	size_t n = strlen(name);
+	size_t label_n = strlen("hr:") + strlen(name) + 1, path_n = strlen(HR_PATH_PREFIX) + strlen(name) + 1;
 	s->name = strdup(name);
-	s->label = malloc(n + 4);
-	s->path = malloc(n + 11);
+	s->label = malloc(label_n);
+	s->path = malloc(path_n);
 	if (!s->name || !s->label || !s->path)
 		return -1;
-	snprintf(s->label, n + 4, "hr:%s", name);
-	snprintf(s->path, n + 11, "/hooks/hr/%s", name);
+	snprintf(s->label, label_n, "hr:%s", name);
+	snprintf(s->path, path_n, HR_PATH_PREFIX "%s", name);
 	return 0;
 }
 
@@ -299,24 +308,33 @@ static int verify_scheme(const struct hr_source *s, const struct hr_request *req
 	struct sig_header sig = header(req, s->sig_header);
 	switch (s->scheme) {
 	case SCHEME_STANDARD: {
-		struct sig_standard in = { &keys, header(req, s->id_header), header(req, s->ts_header), sig,
-					   req->body, now_s, s->tolerance_s };
+		struct sig_standard in = {
+			&keys,	       header(req, s->id_header), header(req, s->ts_header), sig, req->body, now_s,
+			s->tolerance_s
+		};
 		return sig_verify_standard(&in, reason, reason_len);
 	}
 	case SCHEME_HMAC: {
-		struct sig_hmac in = { &keys, s->alg, s->enc, s->prefix, s->tmpl, req->method ? req->method : "",
-				       sig, header(req, s->ts_header), header(req, s->id_header),
-				       req->body, now_s, s->tolerance_s };
+		struct sig_hmac in = { &keys,
+				       s->alg,
+				       s->enc,
+				       s->prefix,
+				       s->tmpl,
+				       req->method ? req->method : "",
+				       sig,
+				       header(req, s->ts_header),
+				       header(req, s->id_header),
+				       req->body,
+				       now_s,
+				       s->tolerance_s };
 		return sig_verify_hmac(&in, reason, reason_len);
 	}
 	case SCHEME_STRIPE: {
 		struct sig_stripe in = { &keys, sig, req->body, now_s, s->tolerance_s };
 		return sig_verify_stripe(&in, reason, reason_len);
 	}
-	case SCHEME_HEADER_SECRET:
-		return sig_verify_header_secret(&keys, &sig, s->prefix, reason, reason_len);
-	case SCHEME_BASIC:
-		return sig_verify_basic(&keys, s->username, &sig, reason, reason_len);
+	case SCHEME_HEADER_SECRET: return sig_verify_header_secret(&keys, &sig, s->prefix, reason, reason_len);
+	case SCHEME_BASIC: return sig_verify_basic(&keys, s->username, &sig, reason, reason_len);
 	}
 	return sig_fail(reason, reason_len, "unknown scheme");
 }

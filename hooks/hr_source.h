@@ -40,6 +40,9 @@ struct hr_source *hr_source_from_config(struct config *c, const char *name);
 /* Frees the source, wiping its secrets. NULL-safe. */
 void hr_source_free(struct hr_source *s);
 
+/* Where HR sources are served: HR_PATH_PREFIX "<name>" (the server's prefix route). */
+#define HR_PATH_PREFIX "/hooks/hr/"
+
 /* The section name, "hr:<name>" (the events' source) and "/hooks/hr/<name>" (its route). */
 const char *hr_source_name(const struct hr_source *s);
 const char *hr_source_label(const struct hr_source *s);
@@ -73,7 +76,7 @@ struct hr_sources *hr_sources_from_config(struct config *c);
 void hr_sources_free(struct hr_sources *set);
 size_t hr_sources_count(const struct hr_sources *set);
 const struct hr_source *hr_sources_at(const struct hr_sources *set, size_t i);
-/* The source whose name is name (the part of the path after /hooks/hr/), or NULL. */
+/* The source whose name is name (the part of the path after HR_PATH_PREFIX), or NULL. */
 const struct hr_source *hr_sources_find(const struct hr_sources *set, const char *name);
 
 #endif

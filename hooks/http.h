@@ -2,54 +2,31 @@
 #ifndef HOOKD_HTTP_H
 #define HOOKD_HTTP_H
 
+#include "core/slice.h"
+
 #include <stddef.h>
-#include <stdint.h>
-
-struct mg_connection;
-struct mg_request_info;
-
-struct http_req {
-	struct mg_connection *conn;
-	const struct mg_request_info *ri;
-	const char *route;   /* metrics label: the route's path */
-	char id[24];         /* request id, logged and sent back as X-Request-Id */
-	int64_t start_ns;    /* monotonic */
-	int64_t deadline_ns; /* body reads fail with 408 after this */
-	size_t max_body;
-	char *body;          /* NUL-terminated after http_read_body; freed by http_req_release */
-	size_t body_len;
-	size_t body_reserved; /* bytes of the process-wide body budget this request holds */
-	int status;          /* 0 until answered */
-	int body_done;       /* the body was read to its end */
-};
 
 /*
- * Reads the whole body into r->body, enforcing max_body for Content-Length and chunked bodies alike
+ * One request being answered, owned by the server for the handler's call; handlers see it only
+ * through these functions (its fields are in hooks/http_req.h, for server.c and http.c).
+ */
+struct http_req;
+
+/*
+ * Reads the whole body (then http_body), enforcing max_body for Content-Length and chunked bodies alike
  * (413) and the total deadline (408). Returns 0, or -1 once it has answered the request itself.
  */
 int http_read_body(struct http_req *r);
 
-/*
- * The body-deadline watchdog (one thread per process): started by the server with one slot per
- * request thread (and some for closing connections), stopped after it. Without it a client
- * trickling its body keeps a request thread past request_timeout.
- */
-void http_watchdog_start(int slots);
-void http_watchdog_stop(void);
-
-/*
- * Bodies being buffered by all requests together may hold at most bytes (default 256 MiB); a body
- * that would pass it is refused 503 "overloaded". Set before the server starts.
- */
-void http_body_budget_set(size_t bytes);
-/* Bytes of the budget held right now (for /metrics). */
-size_t http_body_bytes(void);
-/* Frees the body and gives its bytes back to the budget. The server calls it after each request. */
-void http_req_release(struct http_req *r);
-
 /* A request header (case-insensitive) or NULL. */
 const char *http_header(const struct http_req *r, const char *name);
 const char *http_method(const struct http_req *r);
+/* The decoded URL path, without the query string; "" when civetweb has none. */
+const char *http_path(const struct http_req *r);
+/* The body read by http_read_body (NUL-terminated, p never NULL); empty before. */
+struct slice http_body(const struct http_req *r);
+/* The request id, logged and sent back as X-Request-Id. */
+const char *http_req_id(const struct http_req *r);
 /* Decoded query parameter name into out; 0 when present, -1 when absent or too long. */
 int http_query(const struct http_req *r, const char *name, char *out, size_t n);
 

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+#include "store/journal.h"
+
 /* jsmn needs a token per value; a 1 MiB body cannot hold more than about 512k of them. */
 #define MAX_TOKENS (1 << 20)
 
@@ -47,8 +50,7 @@ static int user_target(const struct json *j, int ev)
 	return -1;
 }
 
-static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err,
-		       size_t errlen)
+static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err, size_t errlen)
 {
 	const struct json *j = &d->doc;
 	if (!json_is_object(j, tok)) {
@@ -173,4 +175,26 @@ int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct o
 fail:
 	okta_delivery_free(d);
 	return -1;
+}
+
+void okta_delivery_to_journal(const struct okta_delivery *d, const char *delivery_id, struct journal_event *ev)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct okta_event *e = &d->ev[i];
+		ev[i] = (struct journal_event){
+			.source = "okta",
+			.dedupe_key = e->dedupe_key,
+			.delivery_id = delivery_id ? delivery_id : d->event_id,
+			.type = e->type,
+			.occurred_at = e->published,
+			.subject_id = e->target_id,
+			.subject_login = e->target_login,
+			.subject_name = e->target_name,
+			.actor_id = e->actor_id,
+			.raw = e->raw,
+		};
+		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
+			log_warn("Okta could not deliver an email", "user", e->target_login, "user_id", e->target_id,
+				 "outcome", e->outcome, "reason", e->reason, "event", e->uuid);
+	}
 }

@@ -9,16 +9,16 @@
 
 /* One LogEvent of a delivery. Strings are owned by the delivery; raw points into the body. */
 struct okta_event {
-	char *uuid;         /* the event's uuid; a retried delivery repeats it */
-	char *dedupe_key;   /* uuid, or eventId#index when an event has no uuid */
-	char *type;         /* eventType, e.g. user.lifecycle.create */
-	char *published;    /* RFC 3339 */
+	char *uuid;	  /* the event's uuid; a retried delivery repeats it */
+	char *dedupe_key; /* uuid, or eventId#index when an event has no uuid */
+	char *type;	  /* eventType, e.g. user.lifecycle.create */
+	char *published;  /* RFC 3339 */
 	char *actor_id;
 	char *target_id;    /* the first target of type User */
 	char *target_login; /* its alternateId */
 	char *target_name;  /* its displayName */
-	char *outcome;      /* outcome.result: SUCCESS, FAILURE, ... */
-	char *reason;       /* outcome.reason */
+	char *outcome;	    /* outcome.result: SUCCESS, FAILURE, ... */
+	char *reason;	    /* outcome.reason */
 	struct slice raw;   /* the LogEvent's JSON, verbatim */
 };
 
@@ -37,6 +37,15 @@ struct okta_delivery {
 int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
 			size_t errlen);
 void okta_delivery_free(struct okta_delivery *d);
+
+struct journal_event;
+/*
+ * The normalized journal records of d's events (source "okta", dedupe key, type, time, subject,
+ * actor, raw), one per event into ev[0..d->n), pointing into d (which must outlive them).
+ * delivery_id names where they came from (NULL: the envelope's eventId). Warns about failed
+ * system.email.delivery events. The one normalization of Okta events, hook or System Log.
+ */
+void okta_delivery_to_journal(const struct okta_delivery *d, const char *delivery_id, struct journal_event *ev);
 
 /*
  * Parses one System Log page (listLogEvents: a JSON array of LogEvents) into d exactly as a

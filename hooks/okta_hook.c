@@ -5,9 +5,8 @@
 #include "core/config.h"
 #include "core/jbuf.h"
 #include "core/log.h"
-#include "core/metrics.h"
 #include "core/secure.h"
-#include "handlers/rules.h"
+#include "hooks/intake.h"
 #include "hooks/okta_delivery.h"
 #include "store/journal.h"
 
@@ -21,9 +20,7 @@
 struct okta_hook {
 	char *path, *header, *secret;
 	size_t max_events;
-	struct journal *journal;
-	const struct rules *rules;
-	struct metric *journaled, *duplicates;
+	struct intake *intake;
 };
 
 struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, const struct rules *rules)
@@ -58,12 +55,8 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 	h->max_events = (size_t)max;
 	h->path = strdup(path);
 	h->header = strdup(header);
-	h->journal = j;
-	h->rules = rules;
-	h->journaled = metrics_counter("hookd_events_journaled_total", "source=\"okta\"", "Events stored in the journal");
-	h->duplicates = metrics_counter("hookd_events_duplicate_total", "source=\"okta\"",
-					"Redelivered events acknowledged without storing them again");
-	if (rc < 0 || !h->path || !h->header) {
+	h->intake = intake_new(j, rules, "okta");
+	if (rc < 0 || !h->path || !h->header || !h->intake) {
 		okta_hook_free(h);
 		return NULL;
 	}
@@ -77,6 +70,7 @@ void okta_hook_free(struct okta_hook *h)
 	free(h->path);
 	free(h->header);
 	secure_free(h->secret);
+	intake_free(h->intake);
 	free(h);
 }
 
@@ -98,7 +92,8 @@ static void verify_challenge(struct okta_hook *h, struct http_req *r)
 	(void)h;
 	const char *ch = http_header(r, "x-okta-verification-challenge");
 	if (!ch || !ch[0]) {
-		http_fail(r, 400, "missing_challenge", "a verification GET needs the x-okta-verification-challenge header");
+		http_fail(r, 400, "missing_challenge",
+			  "a verification GET needs the x-okta-verification-challenge header");
 		return;
 	}
 	if (strlen(ch) > MAX_CHALLENGE) {
@@ -115,7 +110,7 @@ static void verify_challenge(struct okta_hook *h, struct http_req *r)
 	else
 		http_reply(r, 200, "application/json", b.p, b.n);
 	jbuf_free(&b);
-	log_info("okta event hook verified", "req", r->id);
+	log_info("okta event hook verified", "req", http_req_id(r));
 }
 
 static int json_content_type(const char *ct)
@@ -128,33 +123,28 @@ static int json_content_type(const char *ct)
 	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* Builds the journal records (and their rule jobs) for a parsed delivery. */
-static int build_events(struct okta_hook *h, const struct okta_delivery *d, struct journal_event *ev,
-			struct rule_jobs *jobs, int64_t now_ms)
+/* Journals the parsed delivery (rules and commit through the intake) and answers. */
+static void commit(struct okta_hook *h, struct http_req *r, const struct okta_delivery *d)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		const struct okta_event *e = &d->ev[i];
-		ev[i] = (struct journal_event){
-			.source = "okta",
-			.dedupe_key = e->dedupe_key,
-			.delivery_id = d->event_id,
-			.type = e->type,
-			.occurred_at = e->published,
-			.subject_id = e->target_id,
-			.subject_login = e->target_login,
-			.subject_name = e->target_name,
-			.actor_id = e->actor_id,
-			.raw = e->raw,
-		};
-		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
-			log_warn("Okta could not deliver an email", "user", e->target_login, "user_id", e->target_id,
-				 "outcome", e->outcome, "reason", e->reason, "event", e->uuid);
-		if (rules_apply(h->rules, &ev[i], now_ms, &jobs[i]) < 0)
-			return -1;
-		ev[i].jobs = jobs[i].jobs;
-		ev[i].njobs = jobs[i].n;
+	char err[256];
+	struct journal_event *ev = calloc(d->n ? d->n : 1, sizeof(*ev));
+	enum intake_outcome rc = INTAKE_NO_MEMORY;
+	if (ev) {
+		okta_delivery_to_journal(d, NULL, ev);
+		rc = intake_commit(h->intake, ev, d->n, clock_now_ms(), NULL, err, sizeof(err));
 	}
-	return 0;
+	free(ev);
+	if (rc == INTAKE_NO_MEMORY) {
+		http_fail(r, 503, "out_of_memory", "cannot prepare the delivery");
+	} else if (rc == INTAKE_JOURNAL_DOWN) {
+		/* Nothing was stored: a 5xx makes Okta deliver again. */
+		http_fail(r, 503, "journal_unavailable", "the delivery could not be stored; retry");
+		log_error("journal commit failed", "req", http_req_id(r), "detail", err);
+	} else {
+		http_reply(r, 200, NULL, NULL, 0);
+		if (d->n)
+			log_debug("okta delivery journaled", "req", http_req_id(r), "event_id", d->event_id);
+	}
 }
 
 static void deliver(struct okta_hook *h, struct http_req *r)
@@ -167,38 +157,13 @@ static void deliver(struct okta_hook *h, struct http_req *r)
 		return;
 	struct okta_delivery d;
 	char err[256];
-	int prc = okta_delivery_parse(r->body, r->body_len, h->max_events, &d, err, sizeof(err));
+	struct slice body = http_body(r);
+	int prc = okta_delivery_parse(body.p, body.n, h->max_events, &d, err, sizeof(err));
 	if (prc < 0) {
 		http_fail(r, prc == -2 ? 413 : 400, prc == -2 ? "too_many_events" : "bad_delivery", "%s", err);
 		return;
 	}
-	struct journal_event *ev = calloc(d.n ? d.n : 1, sizeof(*ev));
-	struct rule_jobs *jobs = calloc(d.n ? d.n : 1, sizeof(*jobs));
-	enum journal_outcome *out = calloc(d.n ? d.n : 1, sizeof(*out));
-	if (!ev || !jobs || !out || build_events(h, &d, ev, jobs, clock_now_ms()) < 0) {
-		http_fail(r, 503, "out_of_memory", "cannot prepare the delivery");
-		goto done;
-	}
-	if (journal_commit(h->journal, ev, d.n, out, err, sizeof(err)) < 0) {
-		/* Nothing was stored: a 5xx makes Okta deliver again. */
-		http_fail(r, 503, "journal_unavailable", "the delivery could not be stored; retry");
-		log_error("journal commit failed", "req", r->id, "detail", err);
-		goto done;
-	}
-	size_t dups = 0;
-	for (size_t i = 0; i < d.n; i++)
-		dups += out[i] == JOURNAL_DUPLICATE;
-	metric_add(h->journaled, (int64_t)(d.n - dups));
-	metric_add(h->duplicates, (int64_t)dups);
-	http_reply(r, 200, NULL, NULL, 0);
-	if (dups || d.n)
-		log_debug("okta delivery journaled", "req", r->id, "event_id", d.event_id);
-done:
-	for (size_t i = 0; jobs && i < d.n; i++)
-		rule_jobs_free(&jobs[i]);
-	free(jobs);
-	free(ev);
-	free(out);
+	commit(h, r, &d);
 	okta_delivery_free(&d);
 }
 

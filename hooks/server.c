@@ -8,6 +8,9 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/secure.h"
+#include "hooks/http_budget.h"
+#include "hooks/http_req.h"
+#include "hooks/http_watchdog.h"
 #include "store/journal.h"
 
 #include <civetweb.h>
@@ -106,6 +109,14 @@ void server_opts_free(struct server_opts *o)
 	o->admin_token = NULL;
 }
 
+/* Logs OpenSSL's first queued error for a failed TLS setup. */
+static void log_openssl_error(void)
+{
+	char e[256];
+	ERR_error_string_n(ERR_get_error(), e, sizeof(e));
+	log_error("TLS setup failed", "openssl", e);
+}
+
 static int init_tls(void *ssl_ctx, void *user_data)
 {
 	struct server *s = user_data;
@@ -113,26 +124,26 @@ static int init_tls(void *ssl_ctx, void *user_data)
 	SSL_CTX_set_min_proto_version(ctx, s->o.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
 	/* No session tickets: their key would live as long as the process, and with it forward secrecy. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-				 SSL_OP_NO_TICKET);
+					 SSL_OP_NO_TICKET);
 	/* An idle connection holds no record buffers (about 34 KiB each otherwise): thousands may be open. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 || SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
+	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
 		goto fail;
 	if (SSL_CTX_use_certificate_chain_file(ctx, s->o.tls_cert) != 1) {
 		log_error("cannot load the TLS certificate", "file", s->o.tls_cert);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-		log_error("cannot load the TLS private key, or it does not match the certificate", "file", s->o.tls_key);
+	if (SSL_CTX_use_PrivateKey_file(ctx, s->o.tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		log_error("cannot load the TLS private key, or it does not match the certificate", "file",
+			  s->o.tls_key);
 		goto fail;
 	}
 	return 1;
-fail: {
-	char e[256];
-	ERR_error_string_n(ERR_get_error(), e, sizeof(e));
-	log_error("TLS setup failed", "openssl", e);
+fail:
+	log_openssl_error();
 	return -1;
-}
 }
 
 static int on_log(const struct mg_connection *conn, const char *message)
@@ -235,8 +246,8 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
 	r.start_ns = clock_mono_ns();
 	r.deadline_ns = r.start_ns + s->o.request_timeout_ms * 1000000;
 	r.max_body = (size_t)s->o.max_body;
-	r.body_done = r.ri->content_length == 0 ||
-		      (r.ri->content_length < 0 && !mg_get_header(conn, "Transfer-Encoding"));
+	r.body_done =
+		r.ri->content_length == 0 || (r.ri->content_length < 0 && !mg_get_header(conn, "Transfer-Encoding"));
 	make_id(s, r.id, sizeof(r.id));
 	size_t pl = strlen(rt->path);
 	int prefix = pl && rt->path[pl - 1] == '/';
@@ -287,18 +298,18 @@ static void h_metrics(struct http_req *r, void *arg)
 		http_fail(r, 401, "unauthorized", "/metrics needs the admin bearer token");
 		return;
 	}
-	int64_t counts[4];
+	int64_t counts[JOB_STATE_COUNT];
 	char err[128];
 	if (journal_job_counts(s->journal, counts, err, sizeof(err)) == 0) {
-		static const char *const st[] = { "pending", "running", "done", "dead" };
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < JOB_STATE_COUNT; i++) {
 			char labels[32];
-			snprintf(labels, sizeof(labels), "state=\"%s\"", st[i]);
+			snprintf(labels, sizeof(labels), "state=\"%s\"", journal_job_state_name((enum job_state)i));
 			metric_set(metrics_gauge("hookd_jobs", labels, "Jobs in the journal by state"), counts[i]);
 		}
 	}
-	metric_set(metrics_gauge("hookd_http_body_bytes", NULL, "Request body bytes being buffered (against body_memory)"),
-		   (int64_t)http_body_bytes());
+	metric_set(
+		metrics_gauge("hookd_http_body_bytes", NULL, "Request body bytes being buffered (against body_memory)"),
+		(int64_t)http_body_bytes());
 	struct jbuf b;
 	jbuf_init(&b);
 	metrics_render(&b);
@@ -372,6 +383,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 	int64_t per_read = s->o.request_timeout_ms < 5000 ? s->o.request_timeout_ms : 5000;
 	snprintf(rto, sizeof(rto), "%lld", (long long)per_read);
 	snprintf(kato, sizeof(kato), "%lld", (long long)s->o.keep_alive_ms);
+	/* civetweb's options as name, value pairs */
+	/* clang-format off */
 	const char *opts[] = {
 		"listening_ports", ports,
 		"num_threads", threads,
@@ -383,6 +396,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 		"decode_url", "yes",
 		NULL,
 	};
+	/* clang-format on */
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof(cb));
 	cb.init_ssl = init_tls;
@@ -400,7 +414,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
 	s->ctx = mg_start2(&init, &ed);
 	if (!s->ctx) {
-		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen, ebuf[0] ? ebuf : "unknown error");
+		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen,
+			 ebuf[0] ? ebuf : "unknown error");
 		return -1;
 	}
 	for (int i = 0; i < s->nroutes; i++) {

@@ -191,8 +191,7 @@ int sig_macs(const struct sig_keys *keys, enum sig_alg alg, const struct slice *
 	return len;
 }
 
-int sig_match(const unsigned char macs[2][SIG_MAX_MAC], int nkeys, int maclen, const unsigned char *cand,
-	      long candlen)
+int sig_match(const unsigned char macs[2][SIG_MAX_MAC], int nkeys, int maclen, const unsigned char *cand, long candlen)
 {
 	int hit = 0;
 	if (maclen <= 0 || candlen != maclen)

@@ -11,8 +11,15 @@
 #define SIG_MAX_MAC 64
 #define SIG_MAX_KEY 1024
 
-enum sig_alg { SIG_SHA256, SIG_SHA512 };
-enum sig_enc { SIG_HEX, SIG_BASE64, SIG_BASE64URL };
+enum sig_alg {
+	SIG_SHA256,
+	SIG_SHA512,
+};
+enum sig_enc {
+	SIG_HEX,
+	SIG_BASE64,
+	SIG_BASE64URL,
+};
 
 /*
  * Up to two keys tried in turn (secret, then secret_next during a rotation). The bytes are
@@ -100,14 +107,14 @@ int sig_verify_stripe(const struct sig_stripe *in, char *reason, size_t reason_l
  * case-insensitively, blanks after it skipped), must equal
  * one of the keys. Compared through SHA-256 digests so neither content nor length leaks.
  */
-int sig_verify_header_secret(const struct sig_keys *keys, const struct sig_header *h, const char *prefix,
-			     char *reason, size_t reason_len);
+int sig_verify_header_secret(const struct sig_keys *keys, const struct sig_header *h, const char *prefix, char *reason,
+			     size_t reason_len);
 
 /*
  * HTTP Basic: h is the Authorization header; its credentials must be username and one of the keys.
  */
-int sig_verify_basic(const struct sig_keys *keys, const char *username, const struct sig_header *h,
-		     char *reason, size_t reason_len);
+int sig_verify_basic(const struct sig_keys *keys, const char *username, const struct sig_header *h, char *reason,
+		     size_t reason_len);
 
 /* Helpers shared by the schemes (and the tests). */
 
@@ -150,8 +157,7 @@ int sig_secret_eq(struct slice a, struct slice b);
  */
 int sig_macs(const struct sig_keys *keys, enum sig_alg alg, const struct slice *parts, size_t nparts,
 	     unsigned char macs[2][SIG_MAX_MAC]);
-int sig_match(const unsigned char macs[2][SIG_MAX_MAC], int nkeys, int maclen, const unsigned char *cand,
-	      long candlen);
+int sig_match(const unsigned char macs[2][SIG_MAX_MAC], int nkeys, int maclen, const unsigned char *cand, long candlen);
 
 /* Formats a reason (printf-style) into reason and returns -1, so failures read `return sig_fail(...)`. */
 int sig_fail(char *reason, size_t reason_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

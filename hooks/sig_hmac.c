@@ -7,7 +7,14 @@
 
 #define TMPL_MAX_PARTS 16
 
-enum placeholder { PH_NONE, PH_BODY, PH_TIMESTAMP, PH_ID, PH_METHOD, PH_BAD };
+enum placeholder {
+	PH_NONE,
+	PH_BODY,
+	PH_TIMESTAMP,
+	PH_ID,
+	PH_METHOD,
+	PH_BAD,
+};
 
 static const char *const ph_names[] = { NULL, "{body}", "{timestamp}", "{id}", "{method}" };
 

@@ -15,8 +15,8 @@ static int any_key(const struct sig_keys *keys, struct slice v)
 	return hit;
 }
 
-int sig_verify_header_secret(const struct sig_keys *keys, const struct sig_header *h, const char *prefix,
-			     char *reason, size_t reason_len)
+int sig_verify_header_secret(const struct sig_keys *keys, const struct sig_header *h, const char *prefix, char *reason,
+			     size_t reason_len)
 {
 	if (!h->value || !h->value[0])
 		return sig_fail(reason, reason_len, "missing %s header", h->name);
@@ -57,8 +57,8 @@ static char *basic_decode(const char *v, size_t *outn)
 	return out;
 }
 
-int sig_verify_basic(const struct sig_keys *keys, const char *username, const struct sig_header *h,
-		     char *reason, size_t reason_len)
+int sig_verify_basic(const struct sig_keys *keys, const char *username, const struct sig_header *h, char *reason,
+		     size_t reason_len)
 {
 	if (!h->value || !h->value[0])
 		return sig_fail(reason, reason_len, "missing %s header", h->name);

@@ -35,8 +35,7 @@ static int next_token(const char **p, struct slice *tok)
 }
 
 /* Walks the signature list; 1 when a v1 entry matches, sets *seen_v1 when any v1 entry was there. */
-static int match_any(const char *list, const unsigned char macs[2][SIG_MAX_MAC], int nkeys, int maclen,
-		     int *seen_v1)
+static int match_any(const char *list, const unsigned char macs[2][SIG_MAX_MAC], int nkeys, int maclen, int *seen_v1)
 {
 	struct slice tok;
 	int hit = 0;

@@ -3,7 +3,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "core/jbuf.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/secure.h"
 #include "okta/backoff.h"
 #include "okta/http.h"
 #include "okta/oauth.h"
@@ -43,7 +43,7 @@ struct call {
 	char *url;
 	enum okta_bucket bucket;
 	int64_t deadline; /* monotonic ms */
-	char *bearer;     /* the token this attempt used (OAuth), a secret */
+	char *bearer;	  /* the token this attempt used (OAuth), a secret */
 };
 
 static int64_t mono_ms(void)
@@ -56,13 +56,6 @@ static void sleep_ms(int64_t ms)
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-static void wipe_free(char *s)
-{
-	if (s)
-		OPENSSL_cleanse(s, strlen(s));
-	free(s);
 }
 
 static int org_auth(struct okta_org *org, const struct okta_opts *o, struct okta_error *e)
@@ -125,7 +118,7 @@ void okta_org_free(struct okta_org *org)
 {
 	if (!org)
 		return;
-	wipe_free(org->ssws);
+	secure_free(org->ssws);
 	okta_oauth_free(org->oauth);
 	if (org->own_gov)
 		okta_governor_free(org->gov);
@@ -238,7 +231,7 @@ static char *authorization(struct call *k, int64_t left, struct okta_error *e)
 	struct okta_org *org = k->c->org;
 	if (org->ssws)
 		return strdup(org->ssws);
-	wipe_free(k->bearer);
+	secure_free(k->bearer);
 	k->bearer = okta_oauth_token(org->oauth, k->c->h, org->gov, left, e);
 	if (!k->bearer)
 		return NULL;
@@ -265,13 +258,17 @@ static int attempt(struct call *k, struct okta_http_resp *rs, struct okta_error 
 	}
 	left = k->deadline - mono_ms();
 	struct okta_http_req rq = {
-		.method = k->method, .url = k->url, .authorization = auth,
+		.method = k->method,
+		.url = k->url,
+		.authorization = auth,
 		.content_type = k->body ? "application/json" : NULL,
-		.body = k->body, .body_len = k->body ? strlen(k->body) : 0,
-		.timeout_ms = left, .connect_timeout_ms = left < 5000 ? left : 5000,
+		.body = k->body,
+		.body_len = k->body ? strlen(k->body) : 0,
+		.timeout_ms = left,
+		.connect_timeout_ms = left < 5000 ? left : 5000,
 	};
 	int rc = okta_http_do(k->c->h, &rq, rs, e);
-	wipe_free(auth);
+	secure_free(auth);
 	return rc;
 }
 
@@ -312,8 +309,8 @@ static void log_retry(const struct call *k, int n, int64_t wait, const struct ok
 	char msg[640], att[16], ms[24];
 	snprintf(att, sizeof(att), "%d", n + 1);
 	snprintf(ms, sizeof(ms), "%lld", (long long)wait);
-	log_warn("okta call failed, retrying", "method", k->method, "bucket", okta_bucket_name(k->bucket),
-		 "error", okta_error_format(e, msg, sizeof(msg)), "attempt", att, "wait_ms", ms);
+	log_warn("okta call failed, retrying", "method", k->method, "bucket", okta_bucket_name(k->bucket), "error",
+		 okta_error_format(e, msg, sizeof(msg)), "attempt", att, "wait_ms", ms);
 }
 
 static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
@@ -360,7 +357,9 @@ int okta_client_request(struct okta_client *c, const char *method, const char *p
 		return -1;
 	}
 	struct call k = {
-		.c = c, .method = method, .body = json_body,
+		.c = c,
+		.method = method,
+		.body = json_body,
 		.bucket = okta_bucket_for(method, path),
 		.deadline = mono_ms() + c->org->timeout_ms,
 	};
@@ -373,7 +372,7 @@ int okta_client_request(struct okta_client *c, const char *method, const char *p
 		return -1;
 	}
 	int rc = run(&k, out, e);
-	wipe_free(k.bearer);
+	secure_free(k.bearer);
 	free(k.url);
 	return rc;
 }

@@ -76,10 +76,8 @@ static int transient_curl(int code)
 	case CURLE_PARTIAL_FILE:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		return 0;
+	case CURLE_HTTP2_STREAM: return 1;
+	default: return 0;
 	}
 }
 
@@ -141,7 +139,7 @@ const char *okta_error_format(const struct okta_error *e, char *out, size_t n)
 		snprintf(head, sizeof(head), "HTTP %d", e->http_status);
 	else
 		snprintf(head, sizeof(head), "%s error", kind_name(e->kind));
-	snprintf(out, n, "%s%s%s: %s%s%s%s", head, e->code[0] ? " " : "", e->code, e->summary,
-		 e->cause[0] ? " (" : "", e->cause, e->cause[0] ? ")" : "");
+	snprintf(out, n, "%s%s%s: %s%s%s%s", head, e->code[0] ? " " : "", e->code, e->summary, e->cause[0] ? " (" : "",
+		 e->cause, e->cause[0] ? ")" : "");
 	return out;
 }

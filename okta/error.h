@@ -7,10 +7,10 @@
 
 enum okta_err_kind {
 	OKTA_ERR_NONE = 0,
-	OKTA_ERR_API,       /* HTTP error status; code/summary from Okta's error object when it had one */
-	OKTA_ERR_OAUTH,     /* the token endpoint refused: code = OAuth "error", summary = description */
+	OKTA_ERR_API,	    /* HTTP error status; code/summary from Okta's error object when it had one */
+	OKTA_ERR_OAUTH,	    /* the token endpoint refused: code = OAuth "error", summary = description */
 	OKTA_ERR_TRANSPORT, /* no usable HTTP response: connect, TLS, timeout, response too large */
-	OKTA_ERR_LOCAL,     /* refused before sending: bad argument, bad key, deadline already spent */
+	OKTA_ERR_LOCAL,	    /* refused before sending: bad argument, bad key, deadline already spent */
 };
 
 /*
@@ -19,15 +19,15 @@ enum okta_err_kind {
  */
 struct okta_error {
 	enum okta_err_kind kind;
-	int http_status;        /* 0 when there was no HTTP response */
-	char code[32];          /* "E0000007", "invalid_client", "" */
-	char summary[256];      /* errorSummary, error_description or the transport's message */
-	char cause[256];        /* first errorCauses[].errorSummary, "" when none */
-	char id[64];            /* errorId, for Okta support */
-	int retryable;          /* 1: the same call may succeed later (429, 5xx, network) */
-	int transport;          /* CURLcode of a transport failure, else 0 */
+	int http_status;	/* 0 when there was no HTTP response */
+	char code[32];		/* "E0000007", "invalid_client", "" */
+	char summary[256];	/* errorSummary, error_description or the transport's message */
+	char cause[256];	/* first errorCauses[].errorSummary, "" when none */
+	char id[64];		/* errorId, for Okta support */
+	int retryable;		/* 1: the same call may succeed later (429, 5xx, network) */
+	int transport;		/* CURLcode of a transport failure, else 0 */
 	int64_t retry_after_ms; /* hint for the job's next run_at; 0: use your own backoff */
-	int rate_limited;       /* 1: a 429, or the governor held the call back: not the call's own failure */
+	int rate_limited;	/* 1: a 429, or the governor held the call back: not the call's own failure */
 };
 
 /* Empties e (kind OKTA_ERR_NONE). */

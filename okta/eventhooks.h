@@ -10,7 +10,7 @@
 struct okta_eventhook {
 	char *id;
 	char *name;
-	char *status;              /* ACTIVE or INACTIVE */
+	char *status;		   /* ACTIVE or INACTIVE */
 	char *verification_status; /* VERIFIED or UNVERIFIED */
 	char *uri;
 };

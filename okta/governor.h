@@ -6,12 +6,12 @@
 
 /* Okta's rate-limit buckets, derived from method + path template like Okta's own table. */
 enum okta_bucket {
-	OKTA_BUCKET_USERS,       /* GET (list) and POST (create) /api/v1/users */
-	OKTA_BUCKET_USER_GET,    /* GET /api/v1/users/{idOrLogin} */
-	OKTA_BUCKET_USER_WRITE,  /* POST/PUT/DELETE /api/v1/users/{id}, /api/v1/users/{id}/lifecycle/... */
+	OKTA_BUCKET_USERS,	 /* GET (list) and POST (create) /api/v1/users */
+	OKTA_BUCKET_USER_GET,	 /* GET /api/v1/users/{idOrLogin} */
+	OKTA_BUCKET_USER_WRITE,	 /* POST/PUT/DELETE /api/v1/users/{id}, /api/v1/users/{id}/lifecycle/... */
 	OKTA_BUCKET_EVENT_HOOKS, /* /api/v1/eventHooks... */
-	OKTA_BUCKET_TOKEN,       /* POST /oauth2/v1/token */
-	OKTA_BUCKET_LOGS,        /* GET /api/v1/logs (the System Log: its own limit, never the lifecycle's) */
+	OKTA_BUCKET_TOKEN,	 /* POST /oauth2/v1/token */
+	OKTA_BUCKET_LOGS,	 /* GET /api/v1/logs (the System Log: its own limit, never the lifecycle's) */
 	OKTA_BUCKET_OTHER,
 	OKTA_BUCKET_COUNT
 };

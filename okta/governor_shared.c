@@ -24,8 +24,9 @@ static void update(void *ctx, enum okta_bucket b, const struct okta_rate *r, int
 {
 	struct shared *s = ctx;
 	char err[256];
-	struct rate_window w = { .limit = r->limit, .remaining = r->remaining, .reset_s = r->reset_s,
-				 .reset_ms = r->reset_ms };
+	struct rate_window w = {
+		.limit = r->limit, .remaining = r->remaining, .reset_s = r->reset_s, .reset_ms = r->reset_ms
+	};
 	okta_governor_update(s->local, b, r, now_ms);
 	if (journal_rate_update(s->j, okta_bucket_name(b), &w, now_ms, err, sizeof(err)) < 0)
 		log_warn("shared rate budget not updated", "detail", err);

@@ -235,7 +235,8 @@ int okta_http_do(CURL *h, const struct okta_http_req *rq, struct okta_http_resp 
 	CURLcode rc = curl_easy_perform(h);
 	if (rc == CURLE_ABORTED_BY_CALLBACK && st.sends > 1) {
 		rc = CURLE_GOT_NOTHING;
-		snprintf(errbuf, sizeof(errbuf), "%s", "the connection closed before any answer (the call may have taken effect)");
+		snprintf(errbuf, sizeof(errbuf), "%s",
+			 "the connection closed before any answer (the call may have taken effect)");
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);

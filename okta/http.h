@@ -22,22 +22,22 @@
 CURL *okta_http_handle_new(const char *ca_file, int allow_http);
 
 struct okta_http_req {
-	const char *method;       /* "GET", "POST", "PUT", "DELETE" */
-	const char *url;          /* absolute */
+	const char *method;	  /* "GET", "POST", "PUT", "DELETE" */
+	const char *url;	  /* absolute */
 	const char *content_type; /* NULL: no body */
 	const char *body;
 	size_t body_len;
 	const char *authorization; /* whole header value ("SSWS ...", "Bearer ..."), or NULL; a secret */
-	int64_t timeout_ms;        /* whole exchange */
+	int64_t timeout_ms;	   /* whole exchange */
 	int64_t connect_timeout_ms;
 };
 
 struct okta_http_resp {
 	int status;
-	struct jbuf body;     /* NUL-terminated when status != 0 */
-	int have_rate;        /* 1 when all three X-Rate-Limit-* headers came */
+	struct jbuf body;      /* NUL-terminated when status != 0 */
+	int have_rate;	       /* 1 when all three X-Rate-Limit-* headers came */
 	struct okta_rate rate; /* reset_ms already on the local clock */
-	char *next;           /* the Link rel="next" target (malloc'd), or NULL */
+	char *next;	       /* the Link rel="next" target (malloc'd), or NULL */
 };
 
 /* Empties r for a new exchange; frees nothing. */

@@ -180,8 +180,7 @@ done:
 	return out;
 }
 
-char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json,
-		    char *err, size_t errlen)
+char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json, char *err, size_t errlen)
 {
 	struct jbuf h, t;
 	jbuf_init(&h);

@@ -31,8 +31,7 @@ unsigned char *okta_base64url_decode(const char *s, size_t n, size_t *outlen);
  * kid may be NULL. ES256 signatures are raw r||s (64 bytes) as JWS requires. Returns a malloc'd
  * token or NULL with err filled.
  */
-char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json,
-		    char *err, size_t errlen);
+char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json, char *err, size_t errlen);
 
 /*
  * The private_key_jwt client assertion for Okta's token endpoint: aud = token_url, iss = sub =

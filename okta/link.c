@@ -16,7 +16,8 @@ static void skip_ws(struct scan *s)
 
 static int is_tchar(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c);
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("!#$%&'*+-.^_`|~", c);
 }
 
 /* A token or quoted-string into out (unescaped, truncated to outn - 1). 0, or -1 when malformed. */

@@ -11,7 +11,7 @@ struct okta_logs_query {
 	const char *since;  /* RFC 3339 lower bound on published, required */
 	const char *until;  /* RFC 3339 upper bound, or NULL for a polling query */
 	const char *filter; /* SCIM filter expression, or NULL */
-	int limit;          /* 1..1000 */
+	int limit;	    /* 1..1000 */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "core/jbuf.h"
 #include "core/json.h"
 #include "core/metrics.h"
+#include "core/secure.h"
 #include "okta/http.h"
 #include "okta/jwt.h"
 
@@ -21,7 +22,7 @@ struct okta_oauth {
 	pthread_mutex_t mu;
 	char *token_url, *client_id, *scopes, *kid;
 	struct okta_jwt_key *key;
-	char *token;           /* cached access token, NULL when none */
+	char *token;	       /* cached access token, NULL when none */
 	int64_t renew_at_mono; /* clock_mono_ns()/1e6 after which token is not handed out */
 };
 
@@ -30,15 +31,8 @@ static int64_t mono_ms(void)
 	return clock_mono_ns() / 1000000;
 }
 
-static void wipe_free(char *s)
-{
-	if (s)
-		OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
-struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes,
-				  const char *pem, const char *kid, struct okta_error *e)
+struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes, const char *pem,
+				  const char *kid, struct okta_error *e)
 {
 	char why[128];
 	struct okta_oauth *o = calloc(1, sizeof(*o));
@@ -73,7 +67,7 @@ void okta_oauth_free(struct okta_oauth *o)
 {
 	if (!o)
 		return;
-	wipe_free(o->token);
+	secure_free(o->token);
 	okta_jwt_key_free(o->key);
 	free(o->token_url);
 	free(o->client_id);
@@ -91,9 +85,12 @@ static char *token_form(const struct okta_oauth *o, const char *assertion)
 	struct jbuf b;
 	jbuf_init(&b);
 	if (scope && as)
-		jbuf_printf(&b, "grant_type=client_credentials&scope=%s"
-				"&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
-				"&client_assertion=%s", scope, as);
+		jbuf_printf(
+			&b,
+			"grant_type=client_credentials&scope=%s"
+			"&client_assertion_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Aclient-assertion-type%%3Ajwt-bearer"
+			"&client_assertion=%s",
+			scope, as);
 	free(scope);
 	free(as);
 	return scope && as ? jbuf_take(&b, NULL) : (jbuf_free(&b), NULL);
@@ -114,43 +111,47 @@ static int take_token(struct okta_oauth *o, const struct okta_http_resp *rs, str
 	json_int(&j, json_get(&j, 0, "expires_in"), &expires);
 	json_free(&j);
 	if (!tok || !*tok || !bearer) {
-		wipe_free(tok);
-		okta_error_local(e, bearer ? "token endpoint answered without access_token"
-					   : "token endpoint issued a non-Bearer token (DPoP-bound apps are not supported)");
+		secure_free(tok);
+		okta_error_local(
+			e, bearer ? "token endpoint answered without access_token"
+				  : "token endpoint issued a non-Bearer token (DPoP-bound apps are not supported)");
 		return -1;
 	}
 	int64_t early = expires > 2 * OAUTH_EARLY_MS / 1000 ? OAUTH_EARLY_MS : expires * 500;
-	wipe_free(o->token);
+	secure_free(o->token);
 	o->token = tok;
 	o->renew_at_mono = mono_ms() + expires * 1000 - early;
 	return 0;
 }
 
-static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms,
-		       struct okta_error *e)
+static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms, struct okta_error *e)
 {
 	char why[128];
-	char *assertion = okta_jwt_client_assertion(o->key, o->kid, o->client_id, o->token_url,
-						    clock_now_ms() / 1000, why, sizeof(why));
+	char *assertion = okta_jwt_client_assertion(o->key, o->kid, o->client_id, o->token_url, clock_now_ms() / 1000,
+						    why, sizeof(why));
 	if (!assertion) {
 		okta_error_local(e, "client assertion: %s", why);
 		return -1;
 	}
 	char *form = token_form(o, assertion);
-	wipe_free(assertion);
+	secure_free(assertion);
 	if (!form) {
 		okta_error_local(e, "out of memory");
 		return -1;
 	}
 	struct okta_http_req rq = {
-		.method = "POST", .url = o->token_url, .content_type = "application/x-www-form-urlencoded",
-		.body = form, .body_len = strlen(form), .timeout_ms = timeout_ms,
+		.method = "POST",
+		.url = o->token_url,
+		.content_type = "application/x-www-form-urlencoded",
+		.body = form,
+		.body_len = strlen(form),
+		.timeout_ms = timeout_ms,
 		.connect_timeout_ms = timeout_ms < 5000 ? timeout_ms : 5000,
 	};
 	struct okta_http_resp rs;
 	metrics_count("hookd_okta_token_fetches_total", NULL, 1);
 	int rc = okta_http_do(h, &rq, &rs, e);
-	wipe_free(form);
+	secure_free(form);
 	if (rc < 0)
 		return -1;
 	if (g && rs.have_rate)
@@ -165,8 +166,7 @@ static int fetch_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, i
 	return rc;
 }
 
-char *okta_oauth_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms,
-		       struct okta_error *e)
+char *okta_oauth_token(struct okta_oauth *o, CURL *h, struct okta_governor *g, int64_t timeout_ms, struct okta_error *e)
 {
 	char *copy = NULL;
 	pthread_mutex_lock(&o->mu);
@@ -186,7 +186,7 @@ void okta_oauth_invalidate(struct okta_oauth *o, const char *token)
 {
 	pthread_mutex_lock(&o->mu);
 	if (o->token && token && strcmp(o->token, token) == 0) {
-		wipe_free(o->token);
+		secure_free(o->token);
 		o->token = NULL;
 	}
 	pthread_mutex_unlock(&o->mu);

@@ -15,8 +15,8 @@ struct okta_oauth;
  * separated), signing client assertions with the PEM key (kid may be NULL). Copies what it needs.
  * NULL with e filled (kind LOCAL) when the key does not load.
  */
-struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes,
-				  const char *pem, const char *kid, struct okta_error *e);
+struct okta_oauth *okta_oauth_new(const char *org_url, const char *client_id, const char *scopes, const char *pem,
+				  const char *kid, struct okta_error *e);
 /* Wipes the cached token; NULL-safe. */
 void okta_oauth_free(struct okta_oauth *o);
 

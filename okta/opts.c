@@ -83,7 +83,8 @@ static int env_private_key(struct config *c, char **out)
 	}
 	*out = read_small_file(v);
 	if (!*out)
-		config_report(c, SEC, NULL, NULL, "OKTA_CLIENT_PRIVATEKEY: neither PEM text nor a readable file (up to 64 KiB)");
+		config_report(c, SEC, NULL, NULL,
+			      "OKTA_CLIENT_PRIVATEKEY: neither PEM text nor a readable file (up to 64 KiB)");
 	free(v);
 	return *out ? 0 : -1;
 }
@@ -182,8 +183,10 @@ static int read_mode(struct config *c, struct okta_opts *o)
 	else
 		rc = -1;
 	if (rc < 0)
-		config_report(c, SEC, NULL, config_is_set(c, SEC, NULL, "auth_mode") ? "auth_mode" : NULL,
-			      "auth_mode '%s' is neither ssws nor private_key (OKTA_CLIENT_AUTHORIZATIONMODE: SSWS or PrivateKey)", m);
+		config_report(
+			c, SEC, NULL, config_is_set(c, SEC, NULL, "auth_mode") ? "auth_mode" : NULL,
+			"auth_mode '%s' is neither ssws nor private_key (OKTA_CLIENT_AUTHORIZATIONMODE: SSWS or PrivateKey)",
+			m);
 	free(m);
 	return rc;
 }
@@ -211,15 +214,19 @@ static int check_private_key(struct config *c, const struct okta_opts *o)
 {
 	int bad = 0;
 	if (!o->client_id)
-		bad = 1, config_report(c, SEC, NULL, NULL, "auth_mode = private_key needs client_id (or OKTA_CLIENT_CLIENTID)");
+		bad = 1,
+		config_report(c, SEC, NULL, NULL, "auth_mode = private_key needs client_id (or OKTA_CLIENT_CLIENTID)");
 	if (!o->scopes || !*o->scopes)
 		bad = 1, config_report(c, SEC, NULL, "scopes", "auth_mode = private_key needs scopes");
 	if (!o->private_key_pem) {
-		config_report(c, SEC, NULL, NULL, "auth_mode = private_key needs private_key or private_key_file (or OKTA_CLIENT_PRIVATEKEY)");
+		config_report(
+			c, SEC, NULL, NULL,
+			"auth_mode = private_key needs private_key or private_key_file (or OKTA_CLIENT_PRIVATEKEY)");
 		return -1;
 	}
 	char why[128];
-	struct okta_jwt_key *k = okta_jwt_key_from_pem(o->private_key_pem, strlen(o->private_key_pem), why, sizeof(why));
+	struct okta_jwt_key *k =
+		okta_jwt_key_from_pem(o->private_key_pem, strlen(o->private_key_pem), why, sizeof(why));
 	if (!k)
 		bad = 1, config_report(c, SEC, NULL, NULL, "private key: %s", why);
 	okta_jwt_key_free(k);
@@ -234,7 +241,8 @@ static int check_opts(struct config *c, const struct okta_opts *o)
 		bad = 1, config_report(c, SEC, NULL, config_is_set(c, SEC, NULL, "org_url") ? "org_url" : NULL,
 				       "org URL %s", why);
 	if (o->auth_mode == OKTA_AUTH_SSWS && !o->api_token)
-		bad = 1, config_report(c, SEC, NULL, NULL, "auth_mode = ssws needs api_token or api_token_file (or OKTA_CLIENT_TOKEN)");
+		bad = 1, config_report(c, SEC, NULL, NULL,
+				       "auth_mode = ssws needs api_token or api_token_file (or OKTA_CLIENT_TOKEN)");
 	if (o->auth_mode == OKTA_AUTH_PRIVATE_KEY && check_private_key(c, o) < 0)
 		bad = 1;
 	if (o->ca_file && access(o->ca_file, R_OK) != 0)

@@ -6,7 +6,10 @@
 
 struct config;
 
-enum okta_auth_mode { OKTA_AUTH_SSWS, OKTA_AUTH_PRIVATE_KEY };
+enum okta_auth_mode {
+	OKTA_AUTH_SSWS,
+	OKTA_AUTH_PRIVATE_KEY,
+};
 
 /* Every string is malloc'd and owned by the struct (okta_opts_free); NULL when unset. */
 struct okta_opts {
@@ -14,7 +17,7 @@ struct okta_opts {
 	enum okta_auth_mode auth_mode;
 	char *api_token;       /* secret (SSWS) */
 	char *client_id;       /* private_key */
-	char *scopes;          /* space separated */
+	char *scopes;	       /* space separated */
 	char *private_key_pem; /* secret (private_key) */
 	char *key_id;
 	char *ca_file;

@@ -92,8 +92,8 @@ static char *path_fmt(struct okta_error *e, const char *fmt, ...)
 }
 
 /* Sends method path body and parses a user when out is not NULL. */
-static int call_user(struct okta_client *c, const char *method, char *path, const char *body,
-		     struct okta_user *out, struct okta_error *e)
+static int call_user(struct okta_client *c, const char *method, char *path, const char *body, struct okta_user *out,
+		     struct okta_error *e)
 {
 	struct okta_resp r;
 	if (!path)
@@ -275,8 +275,8 @@ static int activation_from_resp(const struct okta_resp *r, struct okta_activatio
 }
 
 /* POST /api/v1/users/{id}/lifecycle/<op>?sendEmail=..., reading an activation token when out is set. */
-static int lifecycle(struct okta_client *c, const char *id, const char *op, int send_email,
-		     struct okta_activation *out, struct okta_error *e)
+static int lifecycle(struct okta_client *c, const char *id, const char *op, int send_email, struct okta_activation *out,
+		     struct okta_error *e)
 {
 	char *eid = escape_or_fail(id, "user id", e);
 	if (!eid)

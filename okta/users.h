@@ -9,13 +9,13 @@
 /* A user as hookd needs it. Strings are malloc'd (okta_user_free); absent fields are NULL. */
 struct okta_user {
 	char *id;
-	char *status;         /* STAGED, PROVISIONED, ACTIVE, RECOVERY, DEPROVISIONED, ... */
-	char *transitioning;  /* transitioningToStatus, or NULL */
+	char *status;	     /* STAGED, PROVISIONED, ACTIVE, RECOVERY, DEPROVISIONED, ... */
+	char *transitioning; /* transitioningToStatus, or NULL */
 	char *login;
 	char *email;
 	char *first_name;
 	char *last_name;
-	char *raw;            /* the whole user object as JSON */
+	char *raw; /* the whole user object as JSON */
 	size_t raw_len;
 };
 /* Frees the strings and zeroes u; NULL-safe. */

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_pkgs=(cmake make gcc pkg-config libssl-dev libcurl4-openssl-dev libjsmn-dev libsqlite3-dev libpq-dev
   libinih-dev openssl curl ca-certificates xz-utils patch tzdata sqlite3 dpkg-dev procps)
-test_pkgs=(postgresql clang libclang-rt-14-dev python3 nginx wrk nghttp2-client testssl.sh iproute2 psmisc)
+test_pkgs=(postgresql clang clang-format-14 libclang-rt-14-dev python3 nginx wrk nghttp2-client testssl.sh iproute2 psmisc)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 

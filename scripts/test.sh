@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test: unit and integration tests (release build), the same suite
-# under ASan+UBSan, and each libFuzzer target for a bounded time. PostgreSQL is started for the run.
+# under ASan+UBSan, and each libFuzzer target for a bounded time; first scripts/format-check.sh. PostgreSQL is started for the run.
 # Usage: scripts/test.sh [--quick]   (--quick: release suite only)
 # Environment: FUZZ_SECONDS (default 20 per target), CTEST_ARGS (extra ctest arguments).
 set -euo pipefail
@@ -19,6 +19,8 @@ export HOOKD_TEST_PG_DIR=$pgdir
 echo "test: PostgreSQL for the tests at $HOOKD_TEST_PG_URL"
 
 status=0
+scripts/format-check.sh || status=1
+
 run_suite() {
   local dir=$1; shift
   echo "=== build $dir $*"

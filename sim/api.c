@@ -107,11 +107,11 @@ static int gate(struct http_req *r, enum rl_bucket bucket)
 	r->bucket = ratelimit_bucket_name(bucket);
 	r->rl_reset_s = st.reset_s;
 	r->rl_remaining = a == FAULT_429 ? 0 : st.remaining;
-	r->fault = a == FAULT_429	? "429"
-		   : a == FAULT_DROP	? "drop"
-		   : a == FAULT_ERROR	? "error"
-		   : a == FAULT_LOST	? "lost"
-					: NULL;
+	r->fault = a == FAULT_429     ? "429"
+		   : a == FAULT_DROP  ? "drop"
+		   : a == FAULT_ERROR ? "error"
+		   : a == FAULT_LOST  ? "lost"
+				      : NULL;
 	if (delay_ms > 0 && a == FAULT_NONE)
 		r->fault = "latency";
 	if (delay_ms > 0) {
@@ -119,20 +119,15 @@ static int gate(struct http_req *r, enum rl_bucket bucket)
 		nanosleep(&ts, NULL);
 	}
 	switch (a) {
-	case FAULT_429:
-		too_many(r);
-		return 1;
-	case FAULT_DROP:
-		http_drop(r);
-		return 1;
+	case FAULT_429: too_many(r); return 1;
+	case FAULT_DROP: http_drop(r); return 1;
 	case FAULT_ERROR:
 		http_okta_error(r, status, "E0000009", "Internal Server Error", "injected by okta-sim /sim/faults");
 		return 1;
 	case FAULT_LOST:
 		r->lose_reply = 1; /* the call runs below; http_reply drops instead of answering */
 		break;
-	case FAULT_NONE:
-		break;
+	case FAULT_NONE: break;
 	}
 	if (over) {
 		too_many(r);
@@ -155,8 +150,7 @@ static int refuse(struct http_req *r, enum auth_need need)
 	}
 	r->authed = 1;
 	if (!auth_allows(&r->who, need)) {
-		http_okta_error(r, 403, "E0000006", "You do not have permission to perform the requested action",
-				NULL);
+		http_okta_error(r, 403, "E0000006", "You do not have permission to perform the requested action", NULL);
 		return 1;
 	}
 	return 0;

@@ -16,7 +16,7 @@ struct auth {
 };
 
 static const char *const scope_names[] = { "okta.users.read", "okta.users.manage", "okta.eventHooks.read",
-					    "okta.eventHooks.manage", "okta.logs.read" };
+					   "okta.eventHooks.manage", "okta.logs.read" };
 
 static void hash_str(const char *s, size_t n, unsigned char out[SHA256_DIGEST_LENGTH])
 {
@@ -74,18 +74,12 @@ int auth_check(const struct auth *a, struct oauth *o, const char *header, long l
 int auth_allows(const struct principal *who, enum auth_need need)
 {
 	switch (need) {
-	case NEED_NONE:
-		return 1;
-	case NEED_USERS_READ:
-		return (who->scopes & (SCOPE_USERS_READ | SCOPE_USERS_MANAGE)) != 0;
-	case NEED_USERS_MANAGE:
-		return (who->scopes & SCOPE_USERS_MANAGE) != 0;
-	case NEED_HOOKS_READ:
-		return (who->scopes & (SCOPE_HOOKS_READ | SCOPE_HOOKS_MANAGE)) != 0;
-	case NEED_HOOKS_MANAGE:
-		return (who->scopes & SCOPE_HOOKS_MANAGE) != 0;
-	case NEED_LOGS_READ:
-		return (who->scopes & SCOPE_LOGS_READ) != 0;
+	case NEED_NONE: return 1;
+	case NEED_USERS_READ: return (who->scopes & (SCOPE_USERS_READ | SCOPE_USERS_MANAGE)) != 0;
+	case NEED_USERS_MANAGE: return (who->scopes & SCOPE_USERS_MANAGE) != 0;
+	case NEED_HOOKS_READ: return (who->scopes & (SCOPE_HOOKS_READ | SCOPE_HOOKS_MANAGE)) != 0;
+	case NEED_HOOKS_MANAGE: return (who->scopes & SCOPE_HOOKS_MANAGE) != 0;
+	case NEED_LOGS_READ: return (who->scopes & SCOPE_LOGS_READ) != 0;
 	}
 	return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "sim/principal.h"
+
 /* OAuth scopes as bits; an SSWS token holds them all (it acts as a super admin). */
 enum {
 	SCOPE_USERS_READ = 1,
@@ -15,15 +17,13 @@ enum {
 };
 
 /* What a route needs; "read" is also satisfied by the matching "manage" scope (as in Okta). */
-enum auth_need { NEED_NONE, NEED_USERS_READ, NEED_USERS_MANAGE, NEED_HOOKS_READ, NEED_HOOKS_MANAGE, NEED_LOGS_READ };
-
-/* An Okta actor or target: {id, type, alternateId, displayName}, plus the scopes it was granted. */
-struct principal {
-	char id[40];
-	char type[24];
-	char alternate_id[256];
-	char display_name[256];
-	unsigned scopes;
+enum auth_need {
+	NEED_NONE,
+	NEED_USERS_READ,
+	NEED_USERS_MANAGE,
+	NEED_HOOKS_READ,
+	NEED_HOOKS_MANAGE,
+	NEED_LOGS_READ,
 };
 
 struct auth;

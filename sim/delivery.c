@@ -14,7 +14,13 @@
 #define TIMEOUT_MS 3000
 #define RETRY_DELAY_MS 500
 
-enum dstate { D_EMPTY, D_PENDING, D_RUNNING, D_DELIVERED, D_FAILED };
+enum dstate {
+	D_EMPTY,
+	D_PENDING,
+	D_RUNNING,
+	D_DELIVERED,
+	D_FAILED,
+};
 
 static const char *const state_names[] = { "empty", "pending", "running", "delivered", "failed" };
 
@@ -150,8 +156,8 @@ void delivery_free(struct delivery *d)
 }
 
 /* Caller holds d->mu. */
-static long enqueue_locked(struct delivery *d, const char *hook_id, const struct hook_channel *ch,
-			   const char *event_id, const char *types, char *body, size_t n, long redelivery_of)
+static long enqueue_locked(struct delivery *d, const char *hook_id, const struct hook_channel *ch, const char *event_id,
+			   const char *types, char *body, size_t n, long redelivery_of)
 {
 	long seq = d->next_seq++;
 	struct record *r = &d->ring[seq % RING];

@@ -40,8 +40,7 @@ static const struct event_kind kinds[] = {
 	{ "user.account.update_profile", "Update user profile for Okta", "core.user.config.profile_update.success" },
 	{ "user.account.reset_password", "Fired when the user's Okta password is reset",
 	  "core.user.config.password_reset" },
-	{ "user.account.update_password", "User update password for Okta",
-	  "core.user.config.password_update.success" },
+	{ "user.account.update_password", "User update password for Okta", "core.user.config.password_update.success" },
 };
 
 struct events *events_new(void)
@@ -247,8 +246,8 @@ void events_flush(struct sim *s)
 		size_t len = 0;
 		char *body = envelope_for(s, h, event_id, types, sizeof(types), &len);
 		if (body)
-			delivery_enqueue(s->delivery, hooks_id(s->hooks, h), hooks_channel(s->hooks, h), event_id, types,
-					 body, len, 0);
+			delivery_enqueue(s->delivery, hooks_id(s->hooks, h), hooks_channel(s->hooks, h), event_id,
+					 types, body, len, 0);
 	}
 	for (int i = 0; i < e->npending; i++) {
 		logs_add(s->logs, e->pending[i].json);

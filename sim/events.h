@@ -3,7 +3,7 @@
 #define OKTA_SIM_EVENTS_H
 
 #include "core/jbuf.h"
-#include "sim/auth.h"
+#include "sim/principal.h"
 
 struct sim;
 struct http_req;

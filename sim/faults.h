@@ -10,7 +10,13 @@
  * FAULT_DROP closes the connection before the call does anything; FAULT_LOST lets the call take
  * effect and then closes the connection instead of answering (the client cannot tell the two apart).
  */
-enum fault_action { FAULT_NONE, FAULT_429, FAULT_DROP, FAULT_ERROR, FAULT_LOST };
+enum fault_action {
+	FAULT_NONE,
+	FAULT_429,
+	FAULT_DROP,
+	FAULT_ERROR,
+	FAULT_LOST,
+};
 
 struct faults;
 

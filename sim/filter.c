@@ -21,10 +21,11 @@ struct fx {
 	int depth;
 };
 
-static const char *const filter_attrs[] = { "status", "lastUpdated", "id", "profile.login", "profile.email",
-					    "profile.firstName", "profile.lastName" };
-static const char *const time_attrs[] = { "created", "activated", "statusChanged", "lastUpdated", "passwordChanged",
-					  "lastLogin" };
+static const char *const filter_attrs[] = { "status",	       "lastUpdated",	"id",
+					    "profile.login",   "profile.email", "profile.firstName",
+					    "profile.lastName" };
+static const char *const time_attrs[] = { "created",	 "activated",	    "statusChanged",
+					  "lastUpdated", "passwordChanged", "lastLogin" };
 
 static void fail(struct fx *f, const char *why)
 {
@@ -109,8 +110,8 @@ static int allowed(struct fx *f, const char *attr, const char *op)
 		if (!in_list(attr, filter_attrs, sizeof(filter_attrs) / sizeof(filter_attrs[0])))
 			return 0;
 		return strcmp(op, "eq") == 0 ||
-		       (strcmp(attr, "lastUpdated") == 0 && (!strcmp(op, "gt") || !strcmp(op, "ge") ||
-							       !strcmp(op, "lt") || !strcmp(op, "le")));
+		       (strcmp(attr, "lastUpdated") == 0 &&
+			(!strcmp(op, "gt") || !strcmp(op, "ge") || !strcmp(op, "lt") || !strcmp(op, "le")));
 	}
 	if (strncmp(attr, "profile.", 8) != 0 && strcmp(attr, "id") != 0 && strcmp(attr, "status") != 0 &&
 	    strcmp(attr, "type.id") != 0 && !is_time_attr(attr))

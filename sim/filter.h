@@ -14,7 +14,11 @@
  * FILTER_LOG: listLogEvents `filter=`: any LogEvent attribute (eventType, target.id, actor.id, ...);
  * eq, sw, co, gt, ge, lt, le, pr; values compared case-sensitively, published as a time.
  */
-enum filter_mode { FILTER_FILTER, FILTER_SEARCH, FILTER_LOG };
+enum filter_mode {
+	FILTER_FILTER,
+	FILTER_SEARCH,
+	FILTER_LOG,
+};
 
 /*
  * Reads attribute attr ("profile.login", "status", ...) of obj into buf (n bytes) and returns

@@ -363,7 +363,8 @@ static int verify_once(const struct hook_channel *ch, const char *challenge, con
 {
 	struct outcall_result res;
 	int ok = -1;
-	if (outcall_do(ch, "GET", "x-okta-verification-challenge", challenge, NULL, 0, ca, VERIFY_TIMEOUT_MS, &res) < 0) {
+	if (outcall_do(ch, "GET", "x-okta-verification-challenge", challenge, NULL, 0, ca, VERIFY_TIMEOUT_MS, &res) <
+	    0) {
 		snprintf(why, n, "%s", res.err);
 	} else if (res.status != 200) {
 		snprintf(why, n, "the endpoint answered HTTP %ld instead of 200", res.status);

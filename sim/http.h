@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "core/jbuf.h"
-#include "sim/auth.h"
+#include "sim/principal.h"
 
 struct mg_connection;
 struct mg_request_info;
@@ -41,7 +41,7 @@ struct http_req {
 	const char *fault;
 	long long rl_reset_s;
 	long rl_remaining;
-	int lose_reply; /* FAULT_LOST: the reply is replaced by a dropped connection */
+	int lose_reply;	 /* FAULT_LOST: the reply is replaced by a dropped connection */
 	int lost_status; /* ...and the status it would have had */
 };
 

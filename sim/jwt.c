@@ -51,7 +51,7 @@ struct alg_info {
 };
 
 static const struct alg_info algs[] = {
-	{ "RS256", "SHA256", 0 }, { "RS384", "SHA384", 0 }, { "RS512", "SHA512", 0 },
+	{ "RS256", "SHA256", 0 },   { "RS384", "SHA384", 0 },	{ "RS512", "SHA512", 0 },
 	{ "ES256", "SHA256", 256 }, { "ES384", "SHA384", 384 }, { "ES512", "SHA512", 521 },
 };
 

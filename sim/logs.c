@@ -401,7 +401,8 @@ static int next_link(struct http_req *r, const struct logq *q, int64_t key, int6
 
 static void self_link(struct http_req *r, char *out, size_t n)
 {
-	int w = snprintf(out, n, "<%s%s%s%s>; rel=\"self\"", r->sim->base_url, r->path, r->query[0] ? "?" : "", r->query);
+	int w = snprintf(out, n, "<%s%s%s%s>; rel=\"self\"", r->sim->base_url, r->path, r->query[0] ? "?" : "",
+			 r->query);
 	if (w < 0 || (size_t)w >= n)
 		snprintf(out, n, "<%s%s>; rel=\"self\"", r->sim->base_url, r->path);
 }

@@ -163,16 +163,35 @@ static int check_cli(struct cli *c)
 
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-	enum { O_LISTEN = 256, O_TOKEN, O_TOKEN_FILE, O_CERT, O_KEY, O_HOOK_CA, O_TTL, O_RATE, O_CID, O_KEYFILE,
-	       O_BASE, O_LOG };
+	enum {
+		O_LISTEN = 256,
+		O_TOKEN,
+		O_TOKEN_FILE,
+		O_CERT,
+		O_KEY,
+		O_HOOK_CA,
+		O_TTL,
+		O_RATE,
+		O_CID,
+		O_KEYFILE,
+		O_BASE,
+		O_LOG,
+	};
 	static const struct option opts[] = {
-		{ "listen", required_argument, 0, O_LISTEN },	     { "token", required_argument, 0, O_TOKEN },
-		{ "token-file", required_argument, 0, O_TOKEN_FILE }, { "cert", required_argument, 0, O_CERT },
-		{ "key", required_argument, 0, O_KEY },		     { "hook-ca", required_argument, 0, O_HOOK_CA },
-		{ "token-ttl", required_argument, 0, O_TTL },	     { "rate-limit", required_argument, 0, O_RATE },
-		{ "oauth-client-id", required_argument, 0, O_CID },   { "oauth-public-key", required_argument, 0, O_KEYFILE },
-		{ "base-url", required_argument, 0, O_BASE },	     { "log-level", required_argument, 0, O_LOG },
-		{ "help", no_argument, 0, 'h' },		     { 0, 0, 0, 0 },
+		{ "listen", required_argument, 0, O_LISTEN },
+		{ "token", required_argument, 0, O_TOKEN },
+		{ "token-file", required_argument, 0, O_TOKEN_FILE },
+		{ "cert", required_argument, 0, O_CERT },
+		{ "key", required_argument, 0, O_KEY },
+		{ "hook-ca", required_argument, 0, O_HOOK_CA },
+		{ "token-ttl", required_argument, 0, O_TTL },
+		{ "rate-limit", required_argument, 0, O_RATE },
+		{ "oauth-client-id", required_argument, 0, O_CID },
+		{ "oauth-public-key", required_argument, 0, O_KEYFILE },
+		{ "base-url", required_argument, 0, O_BASE },
+		{ "log-level", required_argument, 0, O_LOG },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	memset(c, 0, sizeof(*c));
 	c->cfg.listen = "127.0.0.1:0";
@@ -237,7 +256,8 @@ static int init_tls(void *ssl_ctx, void *user_data)
 	SSL_CTX *ctx = ssl_ctx;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	if (SSL_CTX_use_certificate_chain_file(ctx, s->cfg.cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, s->cfg.key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+	    SSL_CTX_use_PrivateKey_file(ctx, s->cfg.key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
 		log_error("cannot load TLS certificate and key", "cert", s->cfg.cert, "key", s->cfg.key);
 		return -1;
 	}
@@ -255,11 +275,27 @@ static struct mg_context *start_server(struct sim *s, const char *host, long por
 {
 	char ports[300];
 	int v6 = strchr(host, ':') != NULL;
-	snprintf(ports, sizeof(ports), "%s%s%s:%ld%s", v6 ? "[" : "", host, v6 ? "]" : "", port, s->cfg.cert ? "s" : "");
-	const char *options[] = { "listening_ports", ports, "num_threads", "16", "tcp_nodelay", "1",
-				  "enable_keep_alive", "yes", "keep_alive_timeout_ms", "30000", "request_timeout_ms",
-				  "30000", "max_request_size", "65536", "decode_url", "no", "ssl_protocol_version",
-				  "4", NULL };
+	snprintf(ports, sizeof(ports), "%s%s%s:%ld%s", v6 ? "[" : "", host, v6 ? "]" : "", port,
+		 s->cfg.cert ? "s" : "");
+	const char *options[] = { "listening_ports",
+				  ports,
+				  "num_threads",
+				  "16",
+				  "tcp_nodelay",
+				  "1",
+				  "enable_keep_alive",
+				  "yes",
+				  "keep_alive_timeout_ms",
+				  "30000",
+				  "request_timeout_ms",
+				  "30000",
+				  "max_request_size",
+				  "65536",
+				  "decode_url",
+				  "no",
+				  "ssl_protocol_version",
+				  "4",
+				  NULL };
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof(cb));
 	cb.log_message = civet_log;
@@ -309,7 +345,8 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 		fprintf(stderr, "okta-sim: %s\n", err);
 		return -1;
 	}
-	if (cfg->oauth_client_id && !(s->oauth = oauth_new(cfg->oauth_client_id, cfg->oauth_key_file, err, sizeof(err)))) {
+	if (cfg->oauth_client_id &&
+	    !(s->oauth = oauth_new(cfg->oauth_client_id, cfg->oauth_key_file, err, sizeof(err)))) {
 		fprintf(stderr, "okta-sim: %s\n", err);
 		return -1;
 	}

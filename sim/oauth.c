@@ -176,8 +176,8 @@ static int aud_ok(const struct jwt_claims *c, const char *want)
 }
 
 /* Claim checks after the signature; returns NULL when fine, else the error_description. */
-static const char *check_claims(struct oauth *o, const struct jwt_claims *c, const char *token_url,
-				long long now_ms, char *why, size_t whyn)
+static const char *check_claims(struct oauth *o, const struct jwt_claims *c, const char *token_url, long long now_ms,
+				char *why, size_t whyn)
 {
 	long long now_s = now_ms / 1000;
 	if (strcmp(c->iss, o->client_id) != 0 || strcmp(c->sub, o->client_id) != 0)

@@ -86,8 +86,8 @@ void outbox_tokens_revoke(struct outbox *o, const char *user_id)
 			o->tok[i].revoked = 1;
 }
 
-void outbox_token_issue(struct outbox *o, const char *user_id, enum link_kind kind, long long now_ms,
-			long long ttl_ms, char tok[24])
+void outbox_token_issue(struct outbox *o, const char *user_id, enum link_kind kind, long long now_ms, long long ttl_ms,
+			char tok[24])
 {
 	outbox_tokens_revoke(o, user_id);
 	if (o->ntok == MAX_TOKENS) {
@@ -141,16 +141,11 @@ void outbox_token_use(struct outbox *o, const char *tok, long long now_ms)
 const char *outbox_token_check_name(enum token_check c)
 {
 	switch (c) {
-	case TOKEN_OK:
-		return "ok";
-	case TOKEN_UNKNOWN:
-		return "unknown";
-	case TOKEN_EXPIRED:
-		return "expired";
-	case TOKEN_USED:
-		return "used";
-	case TOKEN_REVOKED:
-		return "revoked";
+	case TOKEN_OK: return "ok";
+	case TOKEN_UNKNOWN: return "unknown";
+	case TOKEN_EXPIRED: return "expired";
+	case TOKEN_USED: return "used";
+	case TOKEN_REVOKED: return "revoked";
 	}
 	return "?";
 }

@@ -4,9 +4,22 @@
 
 #include "core/jbuf.h"
 
-enum link_kind { LINK_ACTIVATION, LINK_RESET };
-enum mail_kind { MAIL_ACTIVATION, MAIL_REACTIVATION, MAIL_RESET };
-enum token_check { TOKEN_OK, TOKEN_UNKNOWN, TOKEN_EXPIRED, TOKEN_USED, TOKEN_REVOKED };
+enum link_kind {
+	LINK_ACTIVATION,
+	LINK_RESET,
+};
+enum mail_kind {
+	MAIL_ACTIVATION,
+	MAIL_REACTIVATION,
+	MAIL_RESET,
+};
+enum token_check {
+	TOKEN_OK,
+	TOKEN_UNKNOWN,
+	TOKEN_EXPIRED,
+	TOKEN_USED,
+	TOKEN_REVOKED,
+};
 
 struct outbox;
 
@@ -22,8 +35,8 @@ void outbox_clear_mail(struct outbox *o);
  * Issues a one-time token (20 alphanumerics into tok) for user_id that expires ttl_ms after
  * now_ms; every older token of that user stops working (TOKEN_REVOKED).
  */
-void outbox_token_issue(struct outbox *o, const char *user_id, enum link_kind kind, long long now_ms,
-			long long ttl_ms, char tok[24]);
+void outbox_token_issue(struct outbox *o, const char *user_id, enum link_kind kind, long long now_ms, long long ttl_ms,
+			char tok[24]);
 /* Revokes every live token of user_id (deactivation). */
 void outbox_tokens_revoke(struct outbox *o, const char *user_id);
 /* Looks tok up without using it; TOKEN_OK fills user_id (24 bytes) and kind. */

@@ -75,8 +75,8 @@ static struct curl_slist *headers_for(const struct hook_channel *ch, const char 
 	return h;
 }
 
-int outcall_do(const struct hook_channel *ch, const char *method, const char *xkey, const char *xval,
-	       const char *body, size_t n, const char *ca_file, long timeout_ms, struct outcall_result *res)
+int outcall_do(const struct hook_channel *ch, const char *method, const char *xkey, const char *xval, const char *body,
+	       size_t n, const char *ca_file, long timeout_ms, struct outcall_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	CURL *c = curl_easy_init();

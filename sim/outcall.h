@@ -20,8 +20,8 @@ void hook_channel_clear(struct hook_channel *c);
 void hook_channel_add(struct hook_channel *c, const char *key, const char *val);
 
 struct outcall_result {
-	long status;   /* HTTP status, 0 when none arrived */
-	char *body;    /* response body (at most 64 KiB), NUL-terminated; caller frees with outcall_result_free */
+	long status; /* HTTP status, 0 when none arrived */
+	char *body;  /* response body (at most 64 KiB), NUL-terminated; caller frees with outcall_result_free */
 	size_t len;
 	char err[256]; /* transport error when status is 0 */
 	double seconds;
@@ -32,8 +32,8 @@ struct outcall_result {
  * TLS 1.2+, no redirects) with the channel's headers plus xkey: xval when xkey is set, and body
  * for POST. Returns 0 when a response arrived (any status), -1 on a transport failure.
  */
-int outcall_do(const struct hook_channel *ch, const char *method, const char *xkey, const char *xval,
-	       const char *body, size_t n, const char *ca_file, long timeout_ms, struct outcall_result *res);
+int outcall_do(const struct hook_channel *ch, const char *method, const char *xkey, const char *xval, const char *body,
+	       size_t n, const char *ca_file, long timeout_ms, struct outcall_result *res);
 void outcall_result_free(struct outcall_result *res);
 
 #endif

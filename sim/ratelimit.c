@@ -55,8 +55,10 @@ static int parse_pair(struct ratelimit *rl, const char *item, char *err, size_t 
 		for (int b = 0; b < RL_NBUCKETS; b++)
 			known |= strlen(names[b]) == kn && strncmp(item, names[b], kn) == 0;
 		if (!known) {
-			snprintf(err, errlen, "rate limit: unknown bucket in '%s' (users, user, user_write, "
-					      "eventhooks, token, logs, other, all, window)", item);
+			snprintf(err, errlen,
+				 "rate limit: unknown bucket in '%s' (users, user, user_write, "
+				 "eventhooks, token, logs, other, all, window)",
+				 item);
 			return -1;
 		}
 	}

@@ -6,13 +6,13 @@
 #include <stdint.h>
 
 enum rl_bucket {
-	RL_USERS,	/* GET/POST /api/v1/users (list and create share it) */
-	RL_USER,	/* GET /api/v1/users/{idOrLogin} */
-	RL_USER_WRITE,	/* POST/PUT /api/v1/users/{id} and /api/v1/users/{id}/lifecycle/... */
-	RL_HOOKS,	/* /api/v1/eventHooks... */
-	RL_TOKEN,	/* POST /oauth2/v1/token */
-	RL_LOGS,	/* GET /api/v1/logs (the System Log has its own bucket) */
-	RL_OTHER,	/* anything else under /api/v1 */
+	RL_USERS,      /* GET/POST /api/v1/users (list and create share it) */
+	RL_USER,       /* GET /api/v1/users/{idOrLogin} */
+	RL_USER_WRITE, /* POST/PUT /api/v1/users/{id} and /api/v1/users/{id}/lifecycle/... */
+	RL_HOOKS,      /* /api/v1/eventHooks... */
+	RL_TOKEN,      /* POST /oauth2/v1/token */
+	RL_LOGS,       /* GET /api/v1/logs (the System Log has its own bucket) */
+	RL_OTHER,      /* anything else under /api/v1 */
 	RL_NBUCKETS
 };
 

@@ -25,7 +25,7 @@ struct reqlog {
 	pthread_mutex_t mu;
 	struct slot *ring;
 	unsigned cap;
-	uint64_t next; /* seq of the next entry; entries are 1-based */
+	uint64_t next;	/* seq of the next entry; entries are 1-based */
 	uint64_t first; /* oldest seq still held */
 };
 

@@ -12,10 +12,10 @@ struct reqlog;
 struct reqlog_entry {
 	int64_t start_ms, end_ms; /* wall clock (not the /sim/clock offset), unix ms */
 	const char *method, *path, *bucket, *fault, *actor;
-	int status;		  /* 499: dropped without an answer */
-	int lost_status;	  /* fault "lost": the status the call produced before its answer was dropped */
-	long long reset_s;	  /* X-Rate-Limit-Reset sent, 0 when none */
-	long remaining;		  /* X-Rate-Limit-Remaining sent, -1 when none */
+	int status;	   /* 499: dropped without an answer */
+	int lost_status;   /* fault "lost": the status the call produced before its answer was dropped */
+	long long reset_s; /* X-Rate-Limit-Reset sent, 0 when none */
+	long remaining;	   /* X-Rate-Limit-Remaining sent, -1 when none */
 };
 
 /* Keeps the latest cap entries; older ones are counted as dropped. */

@@ -1,4 +1,4 @@
-/* sim.c: the org's clock, random ids and reset; allocation helpers that treat OOM as fatal. */
+/* sim.c: the org's clock and random ids; allocation helpers that treat OOM as fatal. */
 #include "sim/sim.h"
 
 #include <openssl/rand.h>
@@ -7,15 +7,6 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "sim/delivery.h"
-#include "sim/events.h"
-#include "sim/faults.h"
-#include "sim/hooks.h"
-#include "sim/logs.h"
-#include "sim/outbox.h"
-#include "sim/ratelimit.h"
-#include "sim/reqlog.h"
-#include "sim/users.h"
 
 static void oom(void)
 {
@@ -104,20 +95,4 @@ double sim_random_unit(void)
 	uint64_t v;
 	random_bytes((unsigned char *)&v, sizeof(v));
 	return (double)(v >> 11) * (1.0 / 9007199254740992.0);
-}
-
-void sim_reset(struct sim *s)
-{
-	pthread_mutex_lock(&s->mu);
-	users_reset(s->users);
-	outbox_reset(s->outbox);
-	hooks_reset(s->hooks);
-	events_reset(s->events);
-	logs_reset(s->logs);
-	pthread_mutex_unlock(&s->mu);
-	delivery_reset(s->delivery);
-	faults_clear(s->faults);
-	reqlog_clear(s->reqlog);
-	ratelimit_reset(s->rl);
-	atomic_store(&s->clock_offset_ms, 0);
 }

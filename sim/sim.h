@@ -74,10 +74,4 @@ char *sim_strndup(const char *s, size_t n);
 void *sim_xcalloc(size_t n, size_t size);
 void *sim_xrealloc(void *p, size_t size);
 
-/*
- * Clears the org: users, one-time tokens, outbox, event hooks, events, deliveries, faults,
- * rate-limit windows and the clock offset. OAuth access tokens and the jti replay cache stay.
- */
-void sim_reset(struct sim *s);
-
 #endif

@@ -12,6 +12,7 @@
 #include "sim/delivery.h"
 #include "sim/events.h"
 #include "sim/faults.h"
+#include "sim/hooks.h"
 #include "sim/http.h"
 #include "sim/logs.h"
 #include "sim/oauth.h"
@@ -131,9 +132,29 @@ static void clock_post(struct http_req *r)
 	clock_get(r);
 }
 
+/*
+ * Clears the org: users, one-time tokens, outbox, event hooks, events, the System Log, deliveries, faults,
+ * rate-limit windows and the clock offset. OAuth access tokens and the jti replay cache stay.
+ */
+static void org_reset(struct sim *s)
+{
+	pthread_mutex_lock(&s->mu);
+	users_reset(s->users);
+	outbox_reset(s->outbox);
+	hooks_reset(s->hooks);
+	events_reset(s->events);
+	logs_reset(s->logs);
+	pthread_mutex_unlock(&s->mu);
+	delivery_reset(s->delivery);
+	faults_clear(s->faults);
+	reqlog_clear(s->reqlog);
+	ratelimit_reset(s->rl);
+	atomic_store(&s->clock_offset_ms, 0);
+}
+
 static void reset(struct http_req *r)
 {
-	sim_reset(r->sim);
+	org_reset(r->sim);
 	log_info("org reset");
 	reply_ok(r);
 }

@@ -27,13 +27,19 @@ enum ustatus {
 	ST_PASSWORD_EXPIRED,
 	ST_SUSPENDED,
 	ST_DEPROVISIONED,
-	ST_N
+	ST_N,
 };
 
-static const char *const status_names[ST_N] = { "STAGED",	"PROVISIONED",	    "ACTIVE",	 "RECOVERY",
-						"LOCKED_OUT",	"PASSWORD_EXPIRED", "SUSPENDED", "DEPROVISIONED" };
+static const char *const status_names[ST_N] = { "STAGED",     "PROVISIONED",	  "ACTIVE",    "RECOVERY",
+						"LOCKED_OUT", "PASSWORD_EXPIRED", "SUSPENDED", "DEPROVISIONED" };
 
-enum op { OP_ACTIVATE, OP_REACTIVATE, OP_DEACTIVATE, OP_RESET_PASSWORD, OP_CLICK };
+enum op {
+	OP_ACTIVATE,
+	OP_REACTIVATE,
+	OP_DEACTIVATE,
+	OP_RESET_PASSWORD,
+	OP_CLICK,
+};
 
 #define B(st) (1u << (st))
 #define ALL_ST ((1u << ST_N) - 1)
@@ -61,8 +67,8 @@ static const struct rule {
 	  "Activation failed because the user is already active" },
 	{ OP_REACTIVATE, B(ST_PROVISIONED) | B(ST_RECOVERY), 403, "E0000038", NOT_ALLOWED },
 	{ OP_DEACTIVATE, ALL_ST & ~B(ST_DEPROVISIONED), 403, "E0000038", NOT_ALLOWED },
-	{ OP_RESET_PASSWORD, B(ST_ACTIVE) | B(ST_RECOVERY) | B(ST_PASSWORD_EXPIRED) | B(ST_LOCKED_OUT), 403,
-	  "E0000038", NOT_ALLOWED },
+	{ OP_RESET_PASSWORD, B(ST_ACTIVE) | B(ST_RECOVERY) | B(ST_PASSWORD_EXPIRED) | B(ST_LOCKED_OUT), 403, "E0000038",
+	  NOT_ALLOWED },
 	{ OP_CLICK, B(ST_PROVISIONED) | B(ST_RECOVERY), 409, "invalid_status",
 	  "the user's status no longer allows finishing this flow" },
 };
@@ -609,8 +615,7 @@ static void lifecycle(struct http_req *r, enum op op, int send_email)
 			http_reply_jbuf(r, 200, &b);
 			break;
 		}
-		case OP_CLICK:
-			break;
+		case OP_CLICK: break;
 		}
 	}
 	events_flush(s);

@@ -16,7 +16,7 @@ void users_reset(struct users *u);
 void users_list(struct http_req *r);
 void users_create(struct http_req *r);
 void users_get(struct http_req *r);
-void users_update(struct http_req *r);  /* POST: partial profile update */
+void users_update(struct http_req *r);	/* POST: partial profile update */
 void users_replace(struct http_req *r); /* PUT: the profile is replaced */
 void users_activate(struct http_req *r);
 void users_reactivate(struct http_req *r);

@@ -28,7 +28,7 @@ struct journal_backend {
 			   size_t errlen);
 	int (*list_jobs)(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,
 			 size_t errlen);
-	int (*job_counts)(void *b, int64_t counts[4], char *err, size_t errlen);
+	int (*job_counts)(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen);
 	int (*ping)(void *b, int64_t now_ms, char *err, size_t errlen);
 	/* Optional: block up to timeout_ms for another instance's new jobs (PostgreSQL LISTEN). NULL: none. */
 	int (*wait_remote)(void *b, int64_t timeout_ms);
@@ -49,11 +49,5 @@ struct journal_backend {
 
 extern const struct journal_backend journal_backend_sqlite;
 extern const struct journal_backend journal_backend_postgres;
-
-/* The job states in the order journal_job_counts reports them. */
-extern const char *const journal_job_states[4];
-
-/* strdup that maps NULL to NULL; for filling rows. */
-char *journal_dup(const char *s);
 
 #endif

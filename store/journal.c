@@ -12,7 +12,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const journal_job_states[4] = { "pending", "running", "done", "dead" };
+const char *const journal_job_states[JOB_STATE_COUNT] = {
+	[JOB_STATE_PENDING] = "pending",
+	[JOB_STATE_RUNNING] = "running",
+	[JOB_STATE_DONE] = "done",
+	[JOB_STATE_DEAD] = "dead",
+};
+
+static const char *const outcome_names[JOB_OUTCOME_COUNT] = {
+	[JOB_DONE] = "done",
+	[JOB_RETRY] = "retry",
+	[JOB_DEAD] = "dead",
+	[JOB_DEFER] = "deferred",
+};
+
+const char *journal_job_state_name(enum job_state s)
+{
+	return (unsigned)s < JOB_STATE_COUNT ? journal_job_states[s] : NULL;
+}
+
+int journal_job_state_parse(const char *name, enum job_state *out)
+{
+	for (int s = 0; name && s < JOB_STATE_COUNT; s++) {
+		if (strcmp(name, journal_job_states[s]) == 0) {
+			*out = (enum job_state)s;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *journal_job_outcome_name(enum job_outcome oc)
+{
+	return (unsigned)oc < JOB_OUTCOME_COUNT ? outcome_names[oc] : "unknown";
+}
 
 /* One caller's events, waiting for the committer. Lives on the caller's stack. */
 struct commit_req {
@@ -39,11 +72,6 @@ struct journal {
 	struct metric *commit_seconds, *batch_events, *commit_errors;
 };
 
-char *journal_dup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void set_err(char *err, size_t errlen, const char *msg)
 {
 	if (err && errlen)
@@ -61,15 +89,12 @@ int journal_opts_from_config(struct config *c, struct journal_opts *o)
 		config_report(c, "store", NULL, "backend", "'%s' is not a backend: use sqlite or postgres", o->backend);
 		rc = -1;
 	}
-	if (config_int(c, "store", NULL, "group_commit_max", &v) == 0 && (v < 1 || v > 100000)) {
-		config_report(c, "store", NULL, "group_commit_max", "must be between 1 and 100000");
+	/* Ranges are the schema's (core/config_schema.c), reported when the config was loaded. */
+	if (config_int(c, "store", NULL, "group_commit_max", &v) < 0)
 		rc = -1;
-	}
 	o->group_commit_max = (int)v;
-	if (config_int(c, "store", NULL, "pool_size", &v) == 0 && (v < 1 || v > 64)) {
-		config_report(c, "store", NULL, "pool_size", "must be between 1 and 64");
+	if (config_int(c, "store", NULL, "pool_size", &v) < 0)
 		rc = -1;
-	}
 	o->pool_size = (int)v;
 	if (config_secret(c, "store", NULL, "url", &o->owned) < 0)
 		rc = -1;
@@ -225,12 +250,12 @@ struct journal *journal_open(const struct journal_opts *o, char *err, size_t err
 	pthread_condattr_destroy(&ca);
 	char labels[64];
 	snprintf(labels, sizeof(labels), "backend=\"%s\"", be->name);
-	j->commit_seconds = metrics_histogram("hookd_journal_commit_seconds", labels,
-					      "Time to make one group of events durable");
+	j->commit_seconds =
+		metrics_histogram("hookd_journal_commit_seconds", labels, "Time to make one group of events durable");
 	j->batch_events = metrics_counter("hookd_journal_committed_events_total", labels,
 					  "Events written by group commits (stored or duplicate)");
-	j->commit_errors = metrics_counter("hookd_journal_commit_errors_total", labels,
-					   "Journal transactions that failed");
+	j->commit_errors =
+		metrics_counter("hookd_journal_commit_errors_total", labels, "Journal transactions that failed");
 	j->b = be->open(o, err, errlen);
 	if (!j->b)
 		goto fail;
@@ -330,7 +355,7 @@ int journal_list_jobs(struct journal *j, const struct journal_query *q, struct j
 	return j->be->list_jobs(j->b, q, rows, n, err, errlen);
 }
 
-int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen)
+int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	memset(counts, 0, 4 * sizeof(counts[0]));
 	return j->be->job_counts(j->b, counts, err, errlen);
@@ -345,9 +370,9 @@ void journal_events_free(struct event_row *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++) {
 		struct event_row *r = &rows[i];
-		char **s[] = { &r->source, &r->dedupe_key, &r->delivery_id, &r->type, &r->occurred_at, &r->subject_id,
-			       &r->subject_login, &r->subject_name, &r->actor_id, &r->status, &r->reason,
-			       &r->subject_json, &r->raw };
+		char **s[] = { &r->source,     &r->dedupe_key,	  &r->delivery_id,  &r->type,	  &r->occurred_at,
+			       &r->subject_id, &r->subject_login, &r->subject_name, &r->actor_id, &r->status,
+			       &r->reason,     &r->subject_json,  &r->raw };
 		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
 			free(*s[k]);
 	}
@@ -358,8 +383,8 @@ void journal_jobs_free(struct job *rows, size_t n)
 {
 	for (size_t i = 0; rows && i < n; i++) {
 		struct job *r = &rows[i];
-		char **s[] = { &r->action, &r->rule, &r->subject, &r->params, &r->state, &r->lease_owner,
-			       &r->last_error, &r->result, &r->job_key };
+		char **s[] = { &r->action,	&r->rule,	&r->subject, &r->params, &r->state,
+			       &r->lease_owner, &r->last_error, &r->result,  &r->job_key };
 		for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
 			free(*s[k]);
 	}
@@ -394,8 +419,7 @@ void journal_wake(struct journal *j)
 	pthread_mutex_unlock(&j->mu);
 }
 
-int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err,
-			  size_t errlen)
+int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)
 {
 	if (!j->be->rate_take) {
 		set_err(err, errlen, "this journal backend has no shared rate budget");
@@ -404,8 +428,8 @@ int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, in
 	return j->be->rate_take(j->b, bucket, reserve < 0 ? 0 : reserve, now_ms, err, errlen);
 }
 
-int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms,
-			char *err, size_t errlen)
+int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
+			size_t errlen)
 {
 	if (!j->be->rate_update) {
 		set_err(err, errlen, "this journal backend has no shared rate budget");

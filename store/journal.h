@@ -12,17 +12,17 @@ struct config;
 
 /* Where the journal lives. Strings are borrowed for the duration of journal_open only. */
 struct journal_opts {
-	const char *backend; /* "sqlite" or "postgres" */
-	const char *path;    /* sqlite: database file */
-	const char *url;     /* postgres: connection URI, NULL for libpq's PG* variables */
+	const char *backend;  /* "sqlite" or "postgres" */
+	const char *path;     /* sqlite: database file */
+	const char *url;      /* postgres: connection URI, NULL for libpq's PG* variables */
 	int group_commit_max; /* most events in one transaction */
-	int pool_size;        /* postgres connections */
-	char *owned;          /* internal: the url read from url_file, freed by journal_opts_free */
+	int pool_size;	      /* postgres connections */
+	char *owned;	      /* internal: the url read from url_file, freed by journal_opts_free */
 };
 
 /* A job that a rule derives from an event; stored in the event's transaction. */
 struct job_spec {
-	const char *action;  /* create_user, send_activation, resend_activation, deactivate_user, update_profile */
+	const char *action;  /* an action name (handlers/actions.h: action_parse) */
 	const char *rule;    /* name of the rule that made it, or "admin" */
 	const char *subject; /* Okta user id or login the action applies to */
 	const char *params;  /* JSON object text (profile, groups, options), or NULL */
@@ -37,24 +37,27 @@ struct job_spec {
 
 /* One normalized event. Every string is borrowed; NULL means unknown. */
 struct journal_event {
-	const char *source;      /* "okta", "hr:<name>", "admin" */
-	const char *dedupe_key;  /* unique per source: a redelivery repeats it */
-	const char *delivery_id; /* the envelope's id (Okta eventId, webhook-id) */
-	const char *type;        /* user.lifecycle.create, employee.created, ... */
-	const char *occurred_at; /* RFC 3339 as the source gave it */
-	const char *subject_id;    /* Okta user id or employee id */
+	const char *source;	   /* "okta", "hr:<name>", "admin" */
+	const char *dedupe_key;	   /* unique per source: a redelivery repeats it */
+	const char *delivery_id;   /* the envelope's id (Okta eventId, webhook-id) */
+	const char *type;	   /* user.lifecycle.create, employee.created, ... */
+	const char *occurred_at;   /* RFC 3339 as the source gave it */
+	const char *subject_id;	   /* Okta user id or employee id */
 	const char *subject_login; /* Okta login (alternateId) or work email */
 	const char *subject_name;  /* display name */
-	const char *actor_id;      /* who caused it (Okta actor id) */
+	const char *actor_id;	   /* who caused it (Okta actor id) */
 	const char *subject_json;  /* normalized profile as a JSON object text, or NULL */
-	const char *status;        /* NULL or "accepted"; "rejected" for payloads a mapping could not read */
-	const char *reason;        /* why rejected */
-	struct slice raw;          /* the event's own JSON, stored verbatim */
+	const char *status;	   /* NULL or "accepted"; "rejected" for payloads a mapping could not read */
+	const char *reason;	   /* why rejected */
+	struct slice raw;	   /* the event's own JSON, stored verbatim */
 	const struct job_spec *jobs;
 	size_t njobs;
 };
 
-enum journal_outcome { JOURNAL_STORED = 0, JOURNAL_DUPLICATE = 1 };
+enum journal_outcome {
+	JOURNAL_STORED = 0,
+	JOURNAL_DUPLICATE = 1,
+};
 
 /* A job as stored. Strings are owned by the row; free with journal_jobs_free. */
 struct job {
@@ -101,7 +104,32 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		  char *err, size_t errlen);
 
-enum job_outcome { JOB_DONE, JOB_RETRY, JOB_DEAD, JOB_DEFER };
+/*
+ * A job's state, as the journal stores, filters and counts it. journal_job_states[s] is its name
+ * ("pending", "running", "done", "dead"), the text the backends store.
+ */
+enum job_state {
+	JOB_STATE_PENDING,
+	JOB_STATE_RUNNING,
+	JOB_STATE_DONE,
+	JOB_STATE_DEAD,
+	JOB_STATE_COUNT,
+};
+extern const char *const journal_job_states[JOB_STATE_COUNT];
+/* The state's name; NULL when out of range. */
+const char *journal_job_state_name(enum job_state s);
+/* "pending" -> JOB_STATE_PENDING ...; 0, or -1 for any other name (NULL included). */
+int journal_job_state_parse(const char *name, enum job_state *out);
+
+enum job_outcome {
+	JOB_DONE,
+	JOB_RETRY,
+	JOB_DEAD,
+	JOB_DEFER,
+	JOB_OUTCOME_COUNT,
+};
+/* "done", "retry", "dead", "deferred" (metric labels and logs); "unknown" when out of range. */
+const char *journal_job_outcome_name(enum job_outcome oc);
 /*
  * Records what became of a job claimed by owner: done (with result text), retry at next_run_ms
  * (the claim counted the attempt; with error), dead (with error), or deferred to next_run_ms with
@@ -115,11 +143,11 @@ int journal_job_requeue(struct journal *j, int64_t id, char *err, size_t errlen)
 
 /* Newest first. state/source NULL for any. */
 struct journal_query {
-	const char *state;  /* jobs: pending, running, done, dead */
+	const char *state;  /* jobs: a journal_job_states name */
 	const char *source; /* events */
 	int limit;
-	int64_t before_id; /* 0: from the newest */
-	int64_t id;        /* nonzero: that row only */
+	int64_t before_id;   /* 0: from the newest */
+	int64_t id;	     /* nonzero: that row only */
 	const char *job_key; /* jobs: only the job with this job_key */
 };
 int journal_list_events(struct journal *j, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
@@ -129,8 +157,8 @@ int journal_list_jobs(struct journal *j, const struct journal_query *q, struct j
 void journal_events_free(struct event_row *rows, size_t n);
 void journal_jobs_free(struct job *rows, size_t n);
 
-/* Counts for /metrics and `hookd jobs`: jobs per state. */
-int journal_job_counts(struct journal *j, int64_t counts[4], char *err, size_t errlen);
+/* Counts for /metrics and `hookd jobs`: counts[s] jobs in state s. */
+int journal_job_counts(struct journal *j, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen);
 
 /* 0 when the journal can take a write now (for /readyz). */
 int journal_ping(struct journal *j, char *err, size_t errlen);
@@ -163,15 +191,14 @@ struct rate_window {
  * or whose window has reset, returns 0 without spending. One atomic statement: concurrent takers
  * on several instances never spend the same request twice. Thread-safe.
  */
-int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err,
-			  size_t errlen);
+int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen);
 /*
  * Records what a response's X-Rate-Limit-* headers said about bucket: a newer window (larger
  * reset_s) replaces the row, the same window only lowers remaining (responses of concurrent
  * requests arrive out of order), an older window is ignored. Returns 0, or -1 with err filled.
  */
-int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms,
-			char *err, size_t errlen);
+int journal_rate_update(struct journal *j, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
+			size_t errlen);
 /* Reads bucket's row into *w: 0, 1 when the bucket was never recorded, -1 on a store error. */
 int journal_rate_read(struct journal *j, const char *bucket, struct rate_window *w, char *err, size_t errlen);
 
@@ -182,10 +209,10 @@ int journal_rate_read(struct journal *j, const char *bucket, struct rate_window 
  * polls at a time: the holder renews it; when the holder dies another takes over once it expires.
  */
 struct journal_cursor {
-	int64_t cursor_ms;        /* -1: never set */
-	int64_t updated_ms;       /* when it last moved */
+	int64_t cursor_ms;	  /* -1: never set */
+	int64_t updated_ms;	  /* when it last moved */
 	int64_t lease_expires_ms; /* 0: no lease */
-	char owner[128];          /* the lease holder, "" when none */
+	char owner[128];	  /* the lease holder, "" when none */
 };
 
 /*

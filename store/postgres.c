@@ -1,31 +1,18 @@
-/* postgres.c: the shared journal backend on PostgreSQL (libpq): a pool, SKIP LOCKED claims, LISTEN/NOTIFY. */
-#include "store/backend.h"
+/* postgres.c: the shared journal backend on PostgreSQL (libpq): schema, statements, the write path, claims, listings. */
+#include "store/pg_internal.h"
 
-#include "core/clock.h"
 #include "core/log.h"
 
 #include <fcntl.h>
-#include <libpq-fe.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define RECONNECT_MIN_MS 100   /* first wait after a failed connect */
-#define RECONNECT_MAX_MS 5000  /* the cap of the doubling */
-#define POOL_WAIT_MS 5000      /* longest wait for a free pooled connection */
-#define PIPE_CHUNK 128         /* statements per pipeline round trip (keeps both socket buffers small) */
-#define WRITE_TRIES 3          /* a batch is retried after a deadlock or on a connection found stale */
+#define PIPE_CHUNK 128		    /* statements per pipeline round trip (keeps both socket buffers small) */
+#define WRITE_TRIES 3		    /* a batch is retried after a deadlock or on a connection found stale */
 #define MIGRATE_LOCK 448345729892LL /* pg_advisory_lock key: "hookd" in hex */
-#define NOTIFY_CHANNEL "hookd_jobs"
 
-/* Session settings: every wait is bounded, and a commit is durable when it returns. */
-static const char session_sql[] =
-	"SET statement_timeout = '15s'; SET lock_timeout = '10s'; SET client_min_messages = warning;"
-	" SET idle_in_transaction_session_timeout = '60s';"
-	" SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'";
+/* ---- schema and statements ---- */
 
 /* Migrations, numbered from 1 (the same tables and meaning as sqlite.c's); each runs once, in order. */
 static const char *const migrations[] = {
@@ -87,38 +74,13 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-#define JOB_COLUMNS                                                                                   \
+#define JOB_COLUMNS                                                                                     \
 	"id, event_id, action, rule, subject, params, state, lease_owner, last_error, result, job_key," \
 	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
 
 /* Every statement hookd runs, prepared on each connection as it connects. */
-enum stmt {
-	ST_EVENT,
-	ST_JOB,
-	ST_NOTIFY,
-	ST_CLAIM,
-	ST_DONE,
-	ST_RETRY,
-	ST_DEAD,
-	ST_DEFER,
-	ST_REQUEUE,
-	ST_LIST_EVENTS,
-	ST_LIST_JOBS,
-	ST_COUNTS,
-	ST_PING,
-	ST_RATE_TAKE,
-	ST_RATE_UPDATE,
-	ST_RATE_READ,
-	ST_CURSOR_LEASE,
-	ST_CURSOR_ADVANCE,
-	ST_CURSOR_READ,
-	NSTMT
-};
-
-static const struct {
-	const char *name, *what, *sql;
-	int nparams;
-} stmts[NSTMT] = {
+/* Every statement hookd runs (enum stmt in pg_internal.h), prepared on each connection as it connects. */
+const struct pg_stmt pg_stmts[NSTMT] = {
 	[ST_EVENT] = { "ev", "insert event",
 		       "INSERT INTO events (source, dedupe_key, delivery_id, type, occurred_at, received_ms, subject_id,"
 		       " subject_login, subject_name, actor_id, status, reason, subject_json, raw)"
@@ -184,8 +146,9 @@ static const struct {
 		      "INSERT INTO heartbeat (id, at_ms) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
 		      1 },
 	/*
-	 * Locks the bucket's row; with a current window spends one request when more than the reserve
-	 * is left, without one lets the request go and counts it as blind. Says what it did and saw.
+	 * The rate budget (ST_RATE_*, run by pg_budget.c). Locks the bucket's row; with a current window
+	 * spends one request when more than the reserve is left, without one lets the request go and
+	 * counts it as blind. Says what it did and saw.
 	 */
 	[ST_RATE_TAKE] = { "rate_take", "rate take",
 			   "WITH cur AS (SELECT bucket, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = $1"
@@ -234,319 +197,7 @@ static const struct {
 			     1 },
 };
 
-/* One connection slot: NULL until first used, and again after it broke. */
-struct conn {
-	PGconn *c;
-	int busy;  /* pool slots: lent out */
-	int fresh; /* connected during the current use */
-};
-
-struct pg {
-	char *url; /* NULL: libpq's PG* variables */
-	pthread_mutex_t mu;
-	pthread_cond_t free_cv; /* a pool slot came back */
-	struct conn *pool;
-	int npool;
-	struct conn writer; /* the group committer's own (write is only called from its thread) */
-
-	/* Reconnect backoff shared by every slot: a dead server sees one attempt per window. */
-	int64_t retry_at_ns;
-	int64_t delay_ms;
-	char last_err[256];
-
-	/* LISTEN: one thread owns the connection; waiters sleep on notify_cv (monotonic clock). */
-	pthread_t listener;
-	int listener_started;
-	int stopping;
-	uint64_t notify_seq;
-	pthread_cond_t notify_cv;
-	int wake_pipe[2];
-};
-
-/* ---- errors ---- */
-
-/* The first line of a libpq message, without its severity prefix ("FATAL:  "). */
-static void first_line(char *out, size_t n, const char *msg)
-{
-	static const char *const sev[] = { "FATAL:  ", "ERROR:  ", "PANIC:  " };
-	for (size_t i = 0; i < sizeof(sev) / sizeof(sev[0]); i++)
-		if (strncmp(msg, sev[i], strlen(sev[i])) == 0)
-			msg += strlen(sev[i]);
-	size_t len = strcspn(msg, "\n");
-	snprintf(out, n, "%.*s", (int)len, msg);
-}
-
-/* "postgres: what: message (SQLSTATE)" from a result, or from the connection when r has none. */
-static void pg_err(char *err, size_t errlen, const char *what, PGconn *c, const PGresult *r)
-{
-	if (!err || !errlen)
-		return;
-	const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	if (!msg || !*msg)
-		msg = c ? PQerrorMessage(c) : "no connection";
-	if (!msg || !*msg)
-		msg = r ? PQresStatus(PQresultStatus(r)) : "unknown error";
-	char line[256];
-	first_line(line, sizeof(line), msg);
-	if (state)
-		snprintf(err, errlen, "postgres: %s: %s (%s)", what, line, state);
-	else
-		snprintf(err, errlen, "postgres: %s: %s", what, line);
-}
-
-/* Server notices (client_min_messages = warning: only warnings) go to the log, not to stderr raw. */
-static void notice_log(void *arg, const char *msg)
-{
-	(void)arg;
-	char line[256];
-	first_line(line, sizeof(line), msg);
-	log_warn("postgres notice", "detail", line);
-}
-
-/* The SQLSTATE classes where running the whole transaction again is right. */
-static int retryable(const PGresult *r)
-{
-	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	return st && (strcmp(st, "40P01") == 0 || strcmp(st, "40001") == 0);
-}
-
-/* ---- connections ---- */
-
-/* Opens a connection with bounded connect, keepalives and our session settings (no statements). */
-static PGconn *pg_connect_raw(struct pg *p, char *err, size_t errlen)
-{
-	/* Ours first, the URL last: settings in the URL (connect_timeout=...) win. */
-	const char *kw[] = { "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-			     "keepalives_count", "tcp_user_timeout", "application_name", "dbname", NULL };
-	const char *val[] = { "5", "1", "30", "10", "3", "30000", "hookd", p->url, NULL };
-	if (!p->url)
-		kw[7] = NULL;
-	PGconn *c = PQconnectdbParams(kw, val, 1);
-	if (!c) {
-		snprintf(err, errlen, "postgres: cannot connect: out of memory");
-		return NULL;
-	}
-	if (PQstatus(c) != CONNECTION_OK) {
-		pg_err(err, errlen, "cannot connect", c, NULL);
-		PQfinish(c);
-		return NULL;
-	}
-	PQsetNoticeProcessor(c, notice_log, NULL);
-	PGresult *r = PQexec(c, session_sql);
-	ExecStatusType rs = PQresultStatus(r);
-	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
-		pg_err(err, errlen, "session settings", c, r);
-		PQclear(r);
-		PQfinish(c);
-		return NULL;
-	}
-	PQclear(r);
-	return c;
-}
-
-static int prepare_all(PGconn *c, char *err, size_t errlen)
-{
-	for (int i = 0; i < NSTMT; i++) {
-		PGresult *r = PQprepare(c, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			char what[64];
-			snprintf(what, sizeof(what), "prepare %s", stmts[i].what);
-			pg_err(err, errlen, what, c, r);
-			PQclear(r);
-			return -1;
-		}
-		PQclear(r);
-	}
-	return 0;
-}
-
-/* 1 while an earlier connect failed and its backoff window is open (err says why). */
-static int backoff_active(struct pg *p, char *err, size_t errlen)
-{
-	pthread_mutex_lock(&p->mu);
-	int64_t left = (p->retry_at_ns - clock_mono_ns()) / 1000000;
-	int on = p->delay_ms > 0 && left > 0;
-	if (on)
-		snprintf(err, errlen, "%s (next attempt in %lld ms)", p->last_err, (long long)left);
-	pthread_mutex_unlock(&p->mu);
-	return on;
-}
-
-/* Records a connect attempt: success clears the backoff, failure doubles it (capped, with jitter). */
-static void backoff_note(struct pg *p, int ok, const char *err)
-{
-	pthread_mutex_lock(&p->mu);
-	if (ok) {
-		if (p->delay_ms)
-			log_info("postgres reachable again");
-		p->delay_ms = 0;
-	} else {
-		if (!p->delay_ms)
-			log_warn("postgres unreachable; retrying with backoff", "detail", err);
-		p->delay_ms = p->delay_ms ? p->delay_ms * 2 : RECONNECT_MIN_MS;
-		if (p->delay_ms > RECONNECT_MAX_MS)
-			p->delay_ms = RECONNECT_MAX_MS;
-		int64_t jitter = p->delay_ms / 4 ? random() % (p->delay_ms / 4) : 0;
-		p->retry_at_ns = clock_mono_ns() + (p->delay_ms - jitter) * 1000000;
-		snprintf(p->last_err, sizeof(p->last_err), "%s", err);
-	}
-	pthread_mutex_unlock(&p->mu);
-}
-
-/*
- * 1 when an idle connection can be used: it is OK, outside a transaction, and the server has not
- * closed it (a restarted server's goodbye is waiting on the socket; reading it marks the connection bad).
- */
-static int conn_alive(PGconn *c)
-{
-	if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE)
-		return 0;
-	struct pollfd pfd = { .fd = PQsocket(c), .events = POLLIN };
-	if (pfd.fd < 0)
-		return 0;
-	/* A goodbye comes as a FATAL message, then EOF: read until the socket is quiet (or closed). */
-	for (int i = 0; i < 4 && poll(&pfd, 1, 0) > 0; i++) {
-		if (!PQconsumeInput(c))
-			return 0;
-		PGnotify *n;
-		while ((n = PQnotifies(c)) != NULL)
-			PQfreemem(n);
-	}
-	return PQstatus(c) == CONNECTION_OK;
-}
-
-static void conn_drop(struct conn *k)
-{
-	PQfinish(k->c);
-	k->c = NULL;
-}
-
-/* Makes k usable: keeps a live connection, else (re)connects unless the backoff says wait. */
-static int conn_ready(struct pg *p, struct conn *k, char *err, size_t errlen)
-{
-	k->fresh = 0;
-	if (k->c && conn_alive(k->c))
-		return 0;
-	if (k->c)
-		conn_drop(k);
-	if (backoff_active(p, err, errlen))
-		return -1;
-	k->c = pg_connect_raw(p, err, errlen);
-	if (k->c && prepare_all(k->c, err, errlen) < 0)
-		conn_drop(k);
-	backoff_note(p, k->c != NULL, err);
-	k->fresh = 1;
-	return k->c ? 0 : -1;
-}
-
-/* After a failed statement: a broken connection is dropped so its next use reconnects. */
-static void conn_after_error(struct conn *k)
-{
-	if (!k->c)
-		return;
-	if (PQstatus(k->c) != CONNECTION_OK || PQpipelineStatus(k->c) != PQ_PIPELINE_OFF) {
-		conn_drop(k);
-		return;
-	}
-	if (PQtransactionStatus(k->c) != PQTRANS_IDLE) {
-		PGresult *r = PQexec(k->c, "ROLLBACK");
-		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		PQclear(r);
-		if (!ok || PQtransactionStatus(k->c) != PQTRANS_IDLE)
-			conn_drop(k);
-	}
-}
-
-/* Lends a pool slot with a usable connection, waiting up to POOL_WAIT_MS for one to come back. */
-static struct conn *pool_get(struct pg *p, char *err, size_t errlen)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += POOL_WAIT_MS / 1000;
-	struct conn *k = NULL;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		for (int i = 0; i < p->npool; i++) {
-			struct conn *s = &p->pool[i];
-			if (!s->busy && (!k || (!k->c && s->c)))
-				k = s;
-		}
-		if (k || p->stopping)
-			break;
-		if (pthread_cond_timedwait(&p->free_cv, &p->mu, &ts) != 0)
-			break;
-	}
-	if (k)
-		k->busy = 1;
-	pthread_mutex_unlock(&p->mu);
-	if (!k) {
-		snprintf(err, errlen, "postgres: no free connection in the pool after %d ms", POOL_WAIT_MS);
-		return NULL;
-	}
-	if (conn_ready(p, k, err, errlen) == 0)
-		return k;
-	pthread_mutex_lock(&p->mu);
-	k->busy = 0;
-	pthread_cond_signal(&p->free_cv);
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void pool_put(struct pg *p, struct conn *k)
-{
-	pthread_mutex_lock(&p->mu);
-	k->busy = 0;
-	pthread_cond_signal(&p->free_cv);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* Runs one prepared statement on k; the result when its status is want, else NULL with err. */
-static PGresult *run(struct conn *k, enum stmt s, const char *const *vals, const int *lens, const int *fmts,
-		     ExecStatusType want, char *err, size_t errlen)
-{
-	PGresult *r = PQexecPrepared(k->c, stmts[s].name, stmts[s].nparams, vals, lens, fmts, 0);
-	if (PQresultStatus(r) == want)
-		return r;
-	pg_err(err, errlen, stmts[s].what, k->c, r);
-	PQclear(r);
-	conn_after_error(k);
-	return NULL;
-}
-
-/*
- * One statement in autocommit on a pooled connection. A statement that only reads (or that may
- * run twice, as ping) is retried once when the connection broke under it and was not new.
- */
-static PGresult *pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecStatusType want, int may_repeat,
-			   char *err, size_t errlen)
-{
-	for (int attempt = 0; attempt < 2; attempt++) {
-		struct conn *k = pool_get(p, err, errlen);
-		if (!k)
-			return NULL;
-		int fresh = k->fresh;
-		PGresult *r = run(k, s, vals, NULL, NULL, want, err, errlen);
-		int lost = !k->c;
-		pool_put(p, k);
-		if (r || !lost || fresh || !may_repeat)
-			return r;
-	}
-	return NULL;
-}
-
 /* ---- open, migrate, close ---- */
-
-static int exec_ok(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
-{
-	PGresult *r = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(r);
-	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-	if (!ok)
-		pg_err(err, errlen, what, c, r);
-	PQclear(r);
-	return ok ? 0 : -1;
-}
 
 static int schema_version(PGconn *c, char *err, size_t errlen)
 {
@@ -563,9 +214,11 @@ static int schema_version(PGconn *c, char *err, size_t errlen)
 /* Runs the missing migrations in one transaction (the caller holds the advisory lock). */
 static int migrate_locked(PGconn *c, char *err, size_t errlen)
 {
-	if (exec_ok(c, "CREATE TABLE IF NOT EXISTS hookd_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ"
-		       " NOT NULL DEFAULT now())", "create hookd_schema", err, errlen) < 0 ||
-	    exec_ok(c, "BEGIN", "begin migration", err, errlen) < 0)
+	if (pg_exec_ok(c,
+		       "CREATE TABLE IF NOT EXISTS hookd_schema (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ"
+		       " NOT NULL DEFAULT now())",
+		       "create hookd_schema", err, errlen) < 0 ||
+	    pg_exec_ok(c, "BEGIN", "begin migration", err, errlen) < 0)
 		return -1;
 	int v = schema_version(c, err, errlen);
 	if (v < 0 || v > NMIGRATIONS) {
@@ -579,9 +232,10 @@ static int migrate_locked(PGconn *c, char *err, size_t errlen)
 		snprintf(what, sizeof(what), "migration %d", v + 1);
 		snprintf(ver, sizeof(ver), "%d", v + 1);
 		const char *vals[] = { ver };
-		if (exec_ok(c, migrations[v], what, err, errlen) < 0)
+		if (pg_exec_ok(c, migrations[v], what, err, errlen) < 0)
 			goto fail;
-		PGresult *r = PQexecParams(c, "INSERT INTO hookd_schema (version) VALUES ($1)", 1, NULL, vals, NULL, NULL, 0);
+		PGresult *r =
+			PQexecParams(c, "INSERT INTO hookd_schema (version) VALUES ($1)", 1, NULL, vals, NULL, NULL, 0);
 		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 		if (!ok)
 			pg_err(err, errlen, what, c, r);
@@ -590,9 +244,9 @@ static int migrate_locked(PGconn *c, char *err, size_t errlen)
 			goto fail;
 		log_info("postgres journal migrated", "version", ver);
 	}
-	return exec_ok(c, "COMMIT", "commit migration", err, errlen);
+	return pg_exec_ok(c, "COMMIT", "commit migration", err, errlen);
 fail:
-	exec_ok(c, "ROLLBACK", "rollback", NULL, 0);
+	pg_exec_ok(c, "ROLLBACK", "rollback", NULL, 0);
 	return -1;
 }
 
@@ -603,15 +257,13 @@ static int migrate(PGconn *c, char *err, size_t errlen)
 	snprintf(lock, sizeof(lock), "SET statement_timeout = '120s'; SELECT pg_advisory_lock(%lld)", MIGRATE_LOCK);
 	snprintf(unlock, sizeof(unlock), "SELECT pg_advisory_unlock(%lld); SET statement_timeout = '15s'",
 		 MIGRATE_LOCK);
-	if (exec_ok(c, lock, "take the migration lock", err, errlen) < 0)
+	if (pg_exec_ok(c, lock, "take the migration lock", err, errlen) < 0)
 		return -1;
 	int rc = migrate_locked(c, err, errlen);
-	if (exec_ok(c, unlock, "release the migration lock", rc < 0 ? NULL : err, rc < 0 ? 0 : errlen) < 0)
+	if (pg_exec_ok(c, unlock, "release the migration lock", rc < 0 ? NULL : err, rc < 0 ? 0 : errlen) < 0)
 		rc = -1;
 	return rc;
 }
-
-static void *listener_main(void *arg);
 
 static void pg_close(void *b)
 {
@@ -623,11 +275,7 @@ static void pg_close(void *b)
 	pthread_cond_broadcast(&p->notify_cv);
 	pthread_cond_broadcast(&p->free_cv);
 	pthread_mutex_unlock(&p->mu);
-	if (p->listener_started) {
-		ssize_t w = write(p->wake_pipe[1], "x", 1);
-		(void)w;
-		pthread_join(p->listener, NULL);
-	}
+	pg_listen_stop(p);
 	for (int i = 0; i < p->npool; i++)
 		PQfinish(p->pool[i].c);
 	PQfinish(p->writer.c);
@@ -675,132 +323,48 @@ static void *pg_open(const struct journal_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	PGconn *c = pg_connect_raw(p, err, errlen);
-	if (!c || migrate(c, err, errlen) < 0 || prepare_all(c, err, errlen) < 0) {
+	if (!c || migrate(c, err, errlen) < 0 || pg_prepare_all(c, err, errlen) < 0) {
 		PQfinish(c);
 		pg_close(p);
 		return NULL;
 	}
 	p->writer.c = c;
-	if (pthread_create(&p->listener, NULL, listener_main, p) != 0) {
-		snprintf(err, errlen, "postgres: cannot start the LISTEN thread");
+	if (pg_listen_start(p, err, errlen) < 0) {
 		pg_close(p);
 		return NULL;
 	}
-	p->listener_started = 1;
 	return p;
-}
-
-/* ---- LISTEN: new jobs from any instance wake idle workers ---- */
-
-static int is_stopping(struct pg *p)
-{
-	pthread_mutex_lock(&p->mu);
-	int s = p->stopping;
-	pthread_mutex_unlock(&p->mu);
-	return s;
-}
-
-static void notify_bump(struct pg *p)
-{
-	pthread_mutex_lock(&p->mu);
-	p->notify_seq++;
-	pthread_cond_broadcast(&p->notify_cv);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* Connects and LISTENs; on failure doubles *delay_ms (capped). A new connection wakes the waiters. */
-static PGconn *listener_connect(struct pg *p, int64_t *delay_ms)
-{
-	char err[256];
-	PGconn *c = pg_connect_raw(p, err, sizeof(err));
-	if (c && exec_ok(c, "LISTEN " NOTIFY_CHANNEL, "listen", err, sizeof(err)) < 0) {
-		PQfinish(c);
-		c = NULL;
-	}
-	if (!c) {
-		*delay_ms = *delay_ms ? *delay_ms * 2 : RECONNECT_MIN_MS;
-		if (*delay_ms > RECONNECT_MAX_MS)
-			*delay_ms = RECONNECT_MAX_MS;
-		return NULL;
-	}
-	*delay_ms = 0;
-	notify_bump(p); /* what was committed while we were not listening */
-	return c;
-}
-
-/* Reads what arrived; 0 when the connection broke. */
-static int listener_read(struct pg *p, PGconn *c)
-{
-	if (!PQconsumeInput(c))
-		return 0;
-	int got = 0;
-	PGnotify *n;
-	while ((n = PQnotifies(c)) != NULL) {
-		got = 1;
-		PQfreemem(n);
-	}
-	if (got)
-		notify_bump(p);
-	return PQstatus(c) == CONNECTION_OK;
-}
-
-static void *listener_main(void *arg)
-{
-	struct pg *p = arg;
-	PGconn *c = NULL;
-	int64_t delay_ms = 0;
-	while (!is_stopping(p)) {
-		struct pollfd fds[2] = { { .fd = -1, .events = POLLIN }, { .fd = p->wake_pipe[0], .events = POLLIN } };
-		if (!c && !(c = listener_connect(p, &delay_ms))) {
-			poll(&fds[1], 1, (int)delay_ms);
-			continue;
-		}
-		fds[0].fd = PQsocket(c);
-		if (poll(fds, 2, 30000) <= 0 || fds[1].revents)
-			continue;
-		if (!listener_read(p, c)) {
-			PQfinish(c);
-			c = NULL;
-		}
-	}
-	PQfinish(c);
-	return NULL;
-}
-
-/* The notify_seq this thread last returned with, per backend (so a wake between waits is not lost). */
-static _Thread_local const void *tl_pg;
-static _Thread_local uint64_t tl_seen;
-
-static int pg_wait_remote(void *b, int64_t timeout_ms)
-{
-	struct pg *p = b;
-	struct timespec ts;
-	clock_mono_deadline(timeout_ms, &ts);
-	pthread_mutex_lock(&p->mu);
-	if (tl_pg != p) {
-		tl_pg = p;
-		tl_seen = p->notify_seq;
-	}
-	int rc = 0;
-	while (p->notify_seq == tl_seen && !p->stopping && rc == 0)
-		rc = pthread_cond_timedwait(&p->notify_cv, &p->mu, &ts);
-	int woken = p->notify_seq != tl_seen || p->stopping;
-	tl_seen = p->notify_seq;
-	pthread_mutex_unlock(&p->mu);
-	return woken;
-}
-
-static void pg_wake(void *b)
-{
-	notify_bump(b);
 }
 
 /* ---- write: one transaction per group of events ---- */
 
+/*
+ * Who owns what on the write path (pg_write, called only from journal.c's committer thread):
+ *
+ * - The caller's events ev[0..n), their strings, raw bytes and jobs stay the caller's. They must stay
+ *   valid and unchanged until pg_write returns; nothing here keeps a pointer to them after that.
+ * - struct wctx lives on pg_write's stack and owns three heap blocks: evs (one ev_ref per event, in
+ *   lock order), jobs (rebuilt by collect_write_jobs on each attempt with realloc, so a job_ref pointer
+ *   taken before that call is invalid after it) and owned (the copies pg_text_fix_event made of events
+ *   that were not valid UTF-8: such an ev_ref's e points into owned, not into ev, and a copy's
+ *   unchanged strings still point into the caller's event). wctx_free releases all three before
+ *   pg_write returns, and no pointer into them leaves the function.
+ * - struct params is one statement's bound values on pipe_send's stack; its vals point into an event,
+ *   a job or its own num[], and libpq copies them in PQsendQueryPrepared, so they may go at once.
+ * - Every PGresult is cleared by the function that read it (pipe_result, pipe_collect, write_commit,
+ *   pg_exec_ok); take_event copies the row id and the duplicate flag out before the clear.
+ * - The connection p->writer.c belongs to struct pg and is used by this thread only. After a failed
+ *   attempt pg_conn_after_error rolls it back to idle or closes it and sets it to NULL; pg_conn_ready
+ *   connects again on the next attempt. A PGconn pointer read before either call is invalid after it.
+ * - The results: out[] and *jobs_added are set only when COMMIT answered "COMMIT". On -1 out[] is
+ *   untouched, *jobs_added is 0 and nothing is stored, except that a connection lost during COMMIT
+ *   leaves the outcome unknown: it is reported as not stored and the dedupe key absorbs the retry.
+ */
+
 struct ev_ref {
 	const struct journal_event *e;
-	size_t i;    /* index in the caller's array */
-	int64_t id;  /* the stored row */
+	size_t i;   /* index in the caller's array */
+	int64_t id; /* the stored row */
 	int dup;
 };
 
@@ -822,174 +386,8 @@ struct wctx {
 	struct job_ref *jobs;
 	size_t nev, njobs;
 	int64_t now_ms;
-	void **owned; /* cleaned copies (text_clean) freed after the write */
-	size_t nowned;
+	struct pg_owned owned; /* cleaned copies (pg_text_fix_event) freed after the write */
 };
-
-/* ---- text PostgreSQL accepts: valid UTF-8 without NUL (SQLite stores any bytes) ---- */
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is invalid or NUL. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len = 0;
-	if (c >= 0x01 && c < 0x80)
-		len = 1;
-	else if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xf0 && s[1] < 0x90)) /* overlong */
-		return 0;
-	if ((c == 0xed && s[1] > 0x9f) || (c == 0xf4 && s[1] > 0x8f)) /* surrogates, beyond U+10FFFF */
-		return 0;
-	return len;
-}
-
-static int text_ok(const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0, k; i < n; i += k)
-		if ((k = utf8_seq(u + i, n - i)) == 0)
-			return 0;
-	return 1;
-}
-
-/* A NUL-terminated copy of s[0..n) with each invalid byte (or NUL) replaced by U+FFFD. */
-static char *text_clean(const char *s, size_t n, size_t *outn)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	char *o = malloc(n * 3 + 1);
-	size_t m = 0;
-	if (!o)
-		return NULL;
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq(u + i, n - i);
-		if (k) {
-			memcpy(o + m, s + i, k);
-			m += k;
-			i += k;
-		} else {
-			memcpy(o + m, "\xef\xbf\xbd", 3);
-			m += 3;
-			i++;
-		}
-	}
-	o[m] = '\0';
-	if (outn)
-		*outn = m;
-	return o;
-}
-
-static int own(struct wctx *w, void *ptr)
-{
-	void **no = realloc(w->owned, (w->nowned + 1) * sizeof(*no));
-	if (!no)
-		return -1;
-	w->owned = no;
-	w->owned[w->nowned++] = ptr;
-	return 0;
-}
-
-/* s when PostgreSQL takes it as text, else a cleaned copy (*changed set); s again when out of memory. */
-static const char *fix_str(struct wctx *w, const char *s, int *changed)
-{
-	if (!s || text_ok(s, strlen(s)))
-		return s;
-	char *c = text_clean(s, strlen(s), NULL);
-	if (!c || own(w, c) < 0) {
-		free(c);
-		return s;
-	}
-	*changed = 1;
-	return c;
-}
-
-/* The jobs of e with their text fixed, or e->jobs when none needed it. */
-static const struct job_spec *fix_jobs(struct wctx *w, const struct journal_event *e, int *changed)
-{
-	struct job_spec *js = malloc(e->njobs ? e->njobs * sizeof(*js) : 1);
-	int any = 0;
-	if (!js || own(w, js) < 0) {
-		free(js);
-		return e->jobs;
-	}
-	for (size_t k = 0; k < e->njobs; k++) {
-		js[k] = e->jobs[k];
-		const char **f[] = { &js[k].action, &js[k].rule, &js[k].subject, &js[k].params, &js[k].job_key };
-		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-			*f[i] = fix_str(w, *f[i], &any);
-	}
-	*changed |= any;
-	return any ? js : e->jobs;
-}
-
-static int str_ok(const char *s)
-{
-	return !s || text_ok(s, strlen(s));
-}
-
-/* 1 when every text of e and its jobs is valid UTF-8 (the usual case: nothing to copy). */
-static int event_text_ok(const struct journal_event *e)
-{
-	const char *str[] = { e->source,     e->dedupe_key,    e->delivery_id,  e->type,     e->occurred_at,
-			      e->subject_id, e->subject_login, e->subject_name, e->actor_id, e->status,
-			      e->reason,     e->subject_json };
-	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
-		if (!str_ok(str[i]))
-			return 0;
-	for (size_t k = 0; k < e->njobs; k++) {
-		const struct job_spec *j = &e->jobs[k];
-		if (!str_ok(j->action) || !str_ok(j->rule) || !str_ok(j->subject) || !str_ok(j->params) ||
-		    !str_ok(j->job_key))
-			return 0;
-	}
-	return !e->raw.p || text_ok(e->raw.p, e->raw.n);
-}
-
-/*
- * An event whose text is not valid UTF-8 (PostgreSQL would refuse it, and the sender would retry
- * forever) is stored with U+FFFD in place of the invalid bytes, and a warning is logged.
- */
-static void fix_event(struct wctx *w, struct ev_ref *r)
-{
-	if (event_text_ok(r->e))
-		return;
-	struct journal_event f = *r->e;
-	int changed = 0;
-	const char **str[] = { &f.source,     &f.dedupe_key, &f.delivery_id, &f.type,   &f.occurred_at,
-			       &f.subject_id, &f.subject_login, &f.subject_name, &f.actor_id, &f.status,
-			       &f.reason,     &f.subject_json };
-	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
-		*str[i] = fix_str(w, *str[i], &changed);
-	if (f.raw.p && !text_ok(f.raw.p, f.raw.n)) {
-		size_t m = 0;
-		char *c = text_clean(f.raw.p, f.raw.n, &m);
-		if (c && own(w, c) == 0) {
-			f.raw = (struct slice){ c, m };
-			changed = 1;
-		} else {
-			free(c);
-		}
-	}
-	f.jobs = fix_jobs(w, &f, &changed);
-	struct journal_event *copy = changed ? malloc(sizeof(*copy)) : NULL;
-	if (!copy || own(w, copy) < 0) {
-		free(copy);
-		return;
-	}
-	*copy = f;
-	r->e = copy;
-	log_warn("event text is not valid UTF-8: stored with U+FFFD in place of the invalid bytes", "source",
-		 f.source, "dedupe_key", f.dedupe_key);
-}
 
 static int cmp_str(const char *a, const char *b)
 {
@@ -1028,10 +426,11 @@ static void fill_event(const struct wctx *w, size_t i, struct params *pr)
 	const struct journal_event *e = w->evs[i].e;
 	memset(pr, 0, sizeof(*pr));
 	snprintf(pr->num[0], sizeof(pr->num[0]), "%lld", (long long)w->now_ms);
-	const char *v[14] = { e->source,     e->dedupe_key, e->delivery_id, e->type,
-			      e->occurred_at, pr->num[0],  e->subject_id, e->subject_login,
-			      e->subject_name, e->actor_id, e->status,     e->reason,
-			      e->subject_json, e->raw.p ? e->raw.p : "" };
+	const char *v[14] = {
+		e->source,	 e->dedupe_key,		  e->delivery_id,  e->type,	e->occurred_at, pr->num[0],
+		e->subject_id,	 e->subject_login,	  e->subject_name, e->actor_id, e->status,	e->reason,
+		e->subject_json, e->raw.p ? e->raw.p : ""
+	};
 	memcpy(pr->vals, v, sizeof(v));
 	pr->fmts[13] = 1; /* the raw bytes as they are, with their length */
 	pr->lens[13] = (int)e->raw.n;
@@ -1046,7 +445,7 @@ static void fill_job(const struct wctx *w, size_t i, struct params *pr)
 	snprintf(pr->num[1], sizeof(pr->num[1]), "%d", js->max_attempts);
 	snprintf(pr->num[2], sizeof(pr->num[2]), "%lld", (long long)(js->run_at_ms ? js->run_at_ms : w->now_ms));
 	snprintf(pr->num[3], sizeof(pr->num[3]), "%lld", (long long)w->now_ms);
-	const char *v[9] = { pr->num[0], js->action, js->rule,   js->subject, js->params,
+	const char *v[9] = { pr->num[0],  js->action, js->rule,	  js->subject, js->params,
 			     js->job_key, pr->num[1], pr->num[2], pr->num[3] };
 	memcpy(pr->vals, v, sizeof(v));
 }
@@ -1058,12 +457,12 @@ static void take_event(struct wctx *w, size_t i, const PGresult *r)
 }
 
 /* Reads one pipelined statement's result and its terminating NULL; 0, or -1 with err. */
-static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t i, int *failed,
-		       int *retry, char *err, size_t errlen)
+static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t i, int *failed, int *retry,
+		       char *err, size_t errlen)
 {
 	PGresult *r = PQgetResult(c);
 	if (!r) {
-		pg_err(err, errlen, stmts[s].what, c, NULL);
+		pg_err(err, errlen, pg_stmts[s].what, c, NULL);
 		return -1;
 	}
 	if (PQresultStatus(r) == want) {
@@ -1071,8 +470,8 @@ static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx 
 			take_event(w, i, r);
 	} else if (!*failed) {
 		*failed = 1;
-		*retry = retryable(r);
-		pg_err(err, errlen, stmts[s].what, c, r);
+		*retry = pg_retryable(r);
+		pg_err(err, errlen, pg_stmts[s].what, c, r);
 	}
 	PQclear(r);
 	while ((r = PQgetResult(c)) != NULL)
@@ -1080,44 +479,68 @@ static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx 
 	return 0;
 }
 
-/* Runs statement s for items [0, n) in pipelined chunks; 0, or -1 with err (*retry: deadlock). */
+/*
+ * Sends statement s for items [at, at + m) and a sync in pipeline mode; 0, or -1 with err. Each
+ * struct params lives for one PQsendQueryPrepared call only: libpq copies the values into its output
+ * buffer, so what they point to (the event, the job, pr.num) need not outlive the call.
+ */
+static int pipe_send(PGconn *c, enum stmt s, const struct wctx *w, size_t at, size_t m, char *err, size_t errlen)
+{
+	if (!PQenterPipelineMode(c)) {
+		pg_err(err, errlen, "enter pipeline mode", c, NULL);
+		return -1;
+	}
+	for (size_t i = 0; i < m; i++) {
+		struct params pr;
+		if (s == ST_EVENT)
+			fill_event(w, at + i, &pr);
+		else
+			fill_job(w, at + i, &pr);
+		if (!PQsendQueryPrepared(c, pg_stmts[s].name, pg_stmts[s].nparams, pr.vals, pr.lens, pr.fmts, 0)) {
+			pg_err(err, errlen, pg_stmts[s].what, c, NULL);
+			return -1;
+		}
+	}
+	if (!PQpipelineSync(c)) {
+		pg_err(err, errlen, "pipeline sync", c, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the m results pipe_send asked for, then the sync, and leaves pipeline mode; 0, or -1 with err
+ * (the first failed statement's; *retry: it may succeed when run again). Every result is cleared here.
+ */
+static int pipe_collect(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t at, size_t m, int *retry,
+			char *err, size_t errlen)
+{
+	int failed = 0;
+	for (size_t i = 0; i < m; i++)
+		if (pipe_result(c, s, want, w, at + i, &failed, retry, err, errlen) < 0)
+			return -1;
+	PGresult *r = PQgetResult(c);
+	int synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+	PQclear(r);
+	if (!synced || !PQexitPipelineMode(c)) {
+		if (!failed)
+			pg_err(err, errlen, "pipeline sync", c, NULL);
+		return -1;
+	}
+	return failed ? -1 : 0;
+}
+
+/*
+ * Runs statement s for items [0, n) in chunks of PIPE_CHUNK, one round trip each; 0, or -1 with err
+ * (*retry: deadlock). On -1 c may still be in pipeline mode: the caller hands it to pg_conn_after_error.
+ */
 static int pipe_run(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t n, int *retry, char *err,
 		    size_t errlen)
 {
 	for (size_t at = 0; at < n; at += PIPE_CHUNK) {
 		size_t m = n - at < PIPE_CHUNK ? n - at : PIPE_CHUNK;
-		int failed = 0;
-		if (!PQenterPipelineMode(c)) {
-			pg_err(err, errlen, "enter pipeline mode", c, NULL);
-			return -1;
-		}
-		for (size_t i = 0; i < m; i++) {
-			struct params pr;
-			if (s == ST_EVENT)
-				fill_event(w, at + i, &pr);
-			else
-				fill_job(w, at + i, &pr);
-			if (!PQsendQueryPrepared(c, stmts[s].name, stmts[s].nparams, pr.vals, pr.lens, pr.fmts, 0)) {
-				pg_err(err, errlen, stmts[s].what, c, NULL);
-				return -1;
-			}
-		}
-		if (!PQpipelineSync(c)) {
-			pg_err(err, errlen, "pipeline sync", c, NULL);
-			return -1;
-		}
-		for (size_t i = 0; i < m; i++)
-			if (pipe_result(c, s, want, w, at + i, &failed, retry, err, errlen) < 0)
-				return -1;
-		PGresult *r = PQgetResult(c);
-		int synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-		PQclear(r);
-		if (!synced || !PQexitPipelineMode(c)) {
-			if (!failed)
-				pg_err(err, errlen, "pipeline sync", c, NULL);
-			return -1;
-		}
-		if (failed)
+		if (pipe_send(c, s, w, at, m, err, errlen) < 0 ||
+		    pipe_collect(c, s, want, w, at, m, retry, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
@@ -1145,7 +568,12 @@ static int collect_write_jobs(struct wctx *w)
 	return 0;
 }
 
-enum wres { WR_OK, WR_FAIL, WR_RETRY, WR_LOST };
+enum wres {
+	WR_OK,
+	WR_FAIL,
+	WR_RETRY,
+	WR_LOST,
+};
 
 static enum wres write_fail(PGconn *c, int retry)
 {
@@ -1159,12 +587,12 @@ static enum wres write_commit(PGconn *c, char *err, size_t errlen)
 {
 	PGresult *r = PQexec(c, "COMMIT");
 	int ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
-	int retry = retryable(r);
+	int retry = pg_retryable(r);
 	if (!ok && PQstatus(c) != CONNECTION_OK) {
 		char why[200];
 		pg_err(why, sizeof(why), "commit", c, r);
-		snprintf(err, errlen, "postgres: connection lost during COMMIT, outcome unknown (reported as not stored): %s",
-			 why);
+		snprintf(err, errlen,
+			 "postgres: connection lost during COMMIT, outcome unknown (reported as not stored): %s", why);
 	} else if (!ok) {
 		pg_err(err, errlen, "commit", c, r);
 		if (PQresultStatus(r) == PGRES_COMMAND_OK)
@@ -1180,7 +608,7 @@ static enum wres write_txn(PGconn *c, struct wctx *w, int *jobs_added, char *err
 {
 	int retry = 0;
 	*jobs_added = 0;
-	if (exec_ok(c, "BEGIN", "begin", err, errlen) < 0 ||
+	if (pg_exec_ok(c, "BEGIN", "begin", err, errlen) < 0 ||
 	    pipe_run(c, ST_EVENT, PGRES_TUPLES_OK, w, w->nev, &retry, err, errlen) < 0)
 		return write_fail(c, retry);
 	if (collect_write_jobs(w) < 0) {
@@ -1188,7 +616,7 @@ static enum wres write_txn(PGconn *c, struct wctx *w, int *jobs_added, char *err
 		return WR_FAIL;
 	}
 	if (w->njobs && (pipe_run(c, ST_JOB, PGRES_COMMAND_OK, w, w->njobs, &retry, err, errlen) < 0 ||
-			 exec_ok(c, "NOTIFY " NOTIFY_CHANNEL, "notify", err, errlen) < 0))
+			 pg_exec_ok(c, "NOTIFY " NOTIFY_CHANNEL, "notify", err, errlen) < 0))
 		return write_fail(c, retry);
 	enum wres res = write_commit(c, err, errlen);
 	if (res == WR_OK)
@@ -1196,24 +624,49 @@ static enum wres write_txn(PGconn *c, struct wctx *w, int *jobs_added, char *err
 	return res;
 }
 
-static int pg_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms,
-		    enum journal_outcome *out, int *jobs_added, char *err, size_t errlen)
+/*
+ * Fills w for ev[0..n): one ev_ref per event in lock order, each pointing at the caller's event or at
+ * its cleaned copy in w->owned. 0, or -1 when out of memory. Whatever it returns, wctx_free(w) after.
+ */
+static int wctx_init(struct wctx *w, const struct journal_event *const *ev, size_t n, int64_t now_ms)
+{
+	*w = (struct wctx){ .evs = calloc(n ? n : 1, sizeof(*w->evs)), .nev = n, .now_ms = now_ms };
+	if (!w->evs)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		w->evs[i] = (struct ev_ref){ .e = pg_text_fix_event(&w->owned, ev[i]), .i = i };
+	qsort(w->evs, n, sizeof(*w->evs), ev_cmp);
+	return 0;
+}
+
+/* Frees what w owns (evs, jobs, the cleaned copies); every pointer into them is invalid after. */
+static void wctx_free(struct wctx *w)
+{
+	pg_owned_free(&w->owned);
+	free(w->evs);
+	free(w->jobs);
+}
+
+/*
+ * backend.h write, on the writer connection (the committer thread's alone, so no lock). Tries up to
+ * WRITE_TRIES times: after a deadlock, or when a connection that was not new broke before COMMIT.
+ * The connection is taken afresh from p->writer on every attempt, because pg_conn_after_error may
+ * have closed it. out[] is written only after a COMMIT that returned "COMMIT".
+ */
+static int pg_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms, enum journal_outcome *out,
+		    int *jobs_added, char *err, size_t errlen)
 {
 	struct pg *p = b;
-	struct wctx w = { .evs = calloc(n ? n : 1, sizeof(*w.evs)), .nev = n, .now_ms = now_ms };
+	struct wctx w;
 	int rc = -1;
 	*jobs_added = 0;
-	if (!w.evs) {
+	if (wctx_init(&w, ev, n, now_ms) < 0) {
 		snprintf(err, errlen, "postgres: out of memory");
+		wctx_free(&w);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		w.evs[i] = (struct ev_ref){ .e = ev[i], .i = i };
-		fix_event(&w, &w.evs[i]);
-	}
-	qsort(w.evs, n, sizeof(*w.evs), ev_cmp);
 	for (int attempt = 0; attempt < WRITE_TRIES; attempt++) {
-		if (conn_ready(p, &p->writer, err, errlen) < 0)
+		if (pg_conn_ready(p, &p->writer, err, errlen) < 0)
 			break;
 		int fresh = p->writer.fresh;
 		enum wres res = write_txn(p->writer.c, &w, jobs_added, err, errlen);
@@ -1223,16 +676,12 @@ static int pg_write(void *b, const struct journal_event *const *ev, size_t n, in
 			rc = 0;
 			break;
 		}
-		conn_after_error(&p->writer);
+		pg_conn_after_error(&p->writer);
 		/* Before COMMIT the server rolls back a lost transaction: running it again is safe. */
 		if (res == WR_FAIL || (res == WR_LOST && fresh))
 			break;
 	}
-	for (size_t i = 0; i < w.nowned; i++)
-		free(w.owned[i]);
-	free(w.owned);
-	free(w.evs);
-	free(w.jobs);
+	wctx_free(&w);
 	return rc;
 }
 
@@ -1241,11 +690,6 @@ static int pg_write(void *b, const struct journal_event *const *ev, size_t n, in
 static char *val_dup(const PGresult *r, int row, int col)
 {
 	return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
-}
-
-static int64_t val_i64(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
 static int rows_jobs(const PGresult *r, struct job **jobs, size_t *n, char *err, size_t errlen)
@@ -1260,18 +704,18 @@ static int rows_jobs(const PGresult *r, struct job **jobs, size_t *n, char *err,
 	}
 	for (int i = 0; i < rows; i++) {
 		struct job *j = &(*jobs)[i];
-		j->id = val_i64(r, i, 0);
-		j->event_id = val_i64(r, i, 1);
-		char **s[] = { &j->action, &j->rule, &j->subject, &j->params, &j->state, &j->lease_owner,
-			       &j->last_error, &j->result, &j->job_key };
+		j->id = pg_val_i64(r, i, 0);
+		j->event_id = pg_val_i64(r, i, 1);
+		char **s[] = { &j->action,	&j->rule,	&j->subject, &j->params, &j->state,
+			       &j->lease_owner, &j->last_error, &j->result,  &j->job_key };
 		for (int c = 0; c < 9; c++)
 			*s[c] = val_dup(r, i, c + 2);
-		j->attempts = (int)val_i64(r, i, 11);
-		j->max_attempts = (int)val_i64(r, i, 12);
-		j->run_at_ms = val_i64(r, i, 13);
-		j->created_ms = val_i64(r, i, 14);
-		j->updated_ms = val_i64(r, i, 15);
-		j->lease_expires_ms = val_i64(r, i, 16);
+		j->attempts = (int)pg_val_i64(r, i, 11);
+		j->max_attempts = (int)pg_val_i64(r, i, 12);
+		j->run_at_ms = pg_val_i64(r, i, 13);
+		j->created_ms = pg_val_i64(r, i, 14);
+		j->updated_ms = pg_val_i64(r, i, 15);
+		j->lease_expires_ms = pg_val_i64(r, i, 16);
 	}
 	*n = (size_t)rows;
 	return 0;
@@ -1289,12 +733,12 @@ static int rows_events(const PGresult *r, struct event_row **rows, size_t *n, ch
 	}
 	for (int i = 0; i < nr; i++) {
 		struct event_row *e = &(*rows)[i];
-		e->id = val_i64(r, i, 0);
-		e->received_ms = val_i64(r, i, 1);
-		e->duplicates = (int)val_i64(r, i, 2);
-		char **f[] = { &e->source, &e->dedupe_key, &e->delivery_id, &e->type, &e->occurred_at, &e->subject_id,
-			       &e->subject_login, &e->subject_name, &e->actor_id, &e->status, &e->reason,
-			       &e->subject_json, &e->raw };
+		e->id = pg_val_i64(r, i, 0);
+		e->received_ms = pg_val_i64(r, i, 1);
+		e->duplicates = (int)pg_val_i64(r, i, 2);
+		char **f[] = { &e->source,     &e->dedupe_key,	  &e->delivery_id,  &e->type,	  &e->occurred_at,
+			       &e->subject_id, &e->subject_login, &e->subject_name, &e->actor_id, &e->status,
+			       &e->reason,     &e->subject_json,  &e->raw };
 		for (int c = 0; c < 13; c++)
 			*f[c] = val_dup(r, i, c + 3);
 	}
@@ -1304,15 +748,15 @@ static int rows_events(const PGresult *r, struct event_row **rows, size_t *n, ch
 
 /* ---- jobs ---- */
 
-static int pg_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs,
-		    size_t *n, char *err, size_t errlen)
+static int pg_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs, size_t *n,
+		    char *err, size_t errlen)
 {
 	char now[24], lease[24], lim[16];
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
 	snprintf(lease, sizeof(lease), "%lld", (long long)lease_ms);
 	snprintf(lim, sizeof(lim), "%d", max > 0 ? max : 1);
 	const char *vals[] = { owner, now, lease, lim };
-	PGresult *r = pool_exec(b, ST_CLAIM, vals, PGRES_TUPLES_OK, 0, err, errlen);
+	PGresult *r = pg_pool_exec(b, ST_CLAIM, vals, PGRES_TUPLES_OK, 0, err, errlen);
 	if (!r)
 		return -1;
 	int rc = rows_jobs(r, jobs, n, err, errlen);
@@ -1331,7 +775,7 @@ static int pg_finish(void *b, int64_t id, const char *owner, enum job_outcome oc
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
 	snprintf(next, sizeof(next), "%lld", (long long)next_run_ms);
 	const char *vals[] = { sid, owner, text, now, next };
-	PGresult *r = pool_exec(b, by_outcome[oc], vals, PGRES_COMMAND_OK, 0, err, errlen);
+	PGresult *r = pg_pool_exec(b, by_outcome[oc], vals, PGRES_COMMAND_OK, 0, err, errlen);
 	if (!r)
 		return -1;
 	int rc = atoi(PQcmdTuples(r)) > 0 ? 0 : 1;
@@ -1345,7 +789,7 @@ static int pg_requeue(void *b, int64_t id, int64_t now_ms, char *err, size_t err
 	snprintf(sid, sizeof(sid), "%lld", (long long)id);
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
 	const char *vals[] = { sid, now };
-	PGresult *r = pool_exec(b, ST_REQUEUE, vals, PGRES_TUPLES_OK, 0, err, errlen);
+	PGresult *r = pg_pool_exec(b, ST_REQUEUE, vals, PGRES_TUPLES_OK, 0, err, errlen);
 	if (!r)
 		return -1;
 	int rc = PQntuples(r) > 0 ? 0 : 1;
@@ -1371,7 +815,7 @@ static int pg_list_events(void *b, const struct journal_query *q, struct event_r
 	char num[3][24];
 	const char *vals[4];
 	query_vals(q, q->source, num, vals);
-	PGresult *r = pool_exec(b, ST_LIST_EVENTS, vals, PGRES_TUPLES_OK, 1, err, errlen);
+	PGresult *r = pg_pool_exec(b, ST_LIST_EVENTS, vals, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;
 	int rc = rows_events(r, rows, n, err, errlen);
@@ -1379,13 +823,12 @@ static int pg_list_events(void *b, const struct journal_query *q, struct event_r
 	return rc;
 }
 
-static int pg_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,
-			size_t errlen)
+static int pg_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err, size_t errlen)
 {
 	char num[3][24];
 	const char *vals[4];
 	query_vals(q, q->state, num, vals);
-	PGresult *r = pool_exec(b, ST_LIST_JOBS, vals, PGRES_TUPLES_OK, 1, err, errlen);
+	PGresult *r = pg_pool_exec(b, ST_LIST_JOBS, vals, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;
 	int rc = rows_jobs(r, rows, n, err, errlen);
@@ -1393,15 +836,15 @@ static int pg_list_jobs(void *b, const struct journal_query *q, struct job **row
 	return rc;
 }
 
-static int pg_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
+static int pg_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
-	PGresult *r = pool_exec(b, ST_COUNTS, NULL, PGRES_TUPLES_OK, 1, err, errlen);
+	PGresult *r = pg_pool_exec(b, ST_COUNTS, NULL, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++)
-		for (int s = 0; s < 4; s++)
+		for (int s = 0; s < JOB_STATE_COUNT; s++)
 			if (strcmp(PQgetvalue(r, i, 0), journal_job_states[s]) == 0)
-				counts[s] = val_i64(r, i, 1);
+				counts[s] = pg_val_i64(r, i, 1);
 	PQclear(r);
 	return 0;
 }
@@ -1411,112 +854,9 @@ static int pg_ping(void *b, int64_t now_ms, char *err, size_t errlen)
 	char now[24];
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
 	const char *vals[] = { now };
-	PGresult *r = pool_exec(b, ST_PING, vals, PGRES_COMMAND_OK, 1, err, errlen);
+	PGresult *r = pg_pool_exec(b, ST_PING, vals, PGRES_COMMAND_OK, 1, err, errlen);
 	PQclear(r);
 	return r ? 0 : -1;
-}
-
-/* ---- the shared rate budget ---- */
-
-static int64_t pg_rate_take(void *b, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)
-{
-	char now[24], res[16];
-	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
-	snprintf(res, sizeof(res), "%d", reserve);
-	const char *vals[] = { bucket, now, res };
-	PGresult *r = pool_exec(b, ST_RATE_TAKE, vals, PGRES_TUPLES_OK, 0, err, errlen);
-	if (!r)
-		return -1;
-	int64_t wait = 0;
-	if (PQntuples(r) == 1 && val_i64(r, 0, 0) == 0) {
-		int64_t reset_ms = val_i64(r, 0, 1);
-		wait = reset_ms > now_ms ? reset_ms - now_ms : 1; /* a window ended under us: ask again */
-	}
-	PQclear(r);
-	return wait;
-}
-
-static int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
-			  size_t errlen)
-{
-	char num[5][24];
-	int64_t v[5] = { w->reset_s, w->reset_ms, w->remaining, w->limit, now_ms };
-	for (int i = 0; i < 5; i++)
-		snprintf(num[i], sizeof(num[i]), "%lld", (long long)v[i]);
-	const char *vals[] = { bucket, num[0], num[1], num[2], num[3], num[4] };
-	PGresult *r = pool_exec(b, ST_RATE_UPDATE, vals, PGRES_COMMAND_OK, 1, err, errlen);
-	PQclear(r);
-	return r ? 0 : -1;
-}
-
-static int pg_rate_read(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen)
-{
-	const char *vals[] = { bucket };
-	PGresult *r = pool_exec(b, ST_RATE_READ, vals, PGRES_TUPLES_OK, 1, err, errlen);
-	if (!r)
-		return -1;
-	int rc = 1;
-	if (PQntuples(r) == 1) {
-		w->reset_s = val_i64(r, 0, 0);
-		w->reset_ms = val_i64(r, 0, 1);
-		w->remaining = val_i64(r, 0, 2);
-		w->limit = val_i64(r, 0, 3);
-		rc = 0;
-	}
-	PQclear(r);
-	return rc;
-}
-
-/* ---- the reconciler's cursor and lease ---- */
-
-static int pg_cursor_lease(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
-			   int64_t *cursor_ms, char *err, size_t errlen)
-{
-	char now[24], ttl[24];
-	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
-	snprintf(ttl, sizeof(ttl), "%lld", (long long)ttl_ms);
-	const char *vals[] = { name, owner, now, ttl };
-	PGresult *r = pool_exec(b, ST_CURSOR_LEASE, vals, PGRES_TUPLES_OK, 1, err, errlen);
-	if (!r)
-		return -1;
-	int held = PQntuples(r) == 1;
-	if (held)
-		*cursor_ms = PQgetisnull(r, 0, 0) ? -1 : val_i64(r, 0, 0);
-	PQclear(r);
-	return held;
-}
-
-static int pg_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
-			     char *err, size_t errlen)
-{
-	char cur[24], now[24];
-	snprintf(cur, sizeof(cur), "%lld", (long long)cursor_ms);
-	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
-	const char *vals[] = { name, owner, cur, now };
-	PGresult *r = pool_exec(b, ST_CURSOR_ADVANCE, vals, PGRES_COMMAND_OK, 1, err, errlen);
-	if (!r)
-		return -1;
-	int rc = strcmp(PQcmdTuples(r), "1") == 0 ? 0 : 1;
-	PQclear(r);
-	return rc;
-}
-
-static int pg_cursor_read(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen)
-{
-	const char *vals[] = { name };
-	PGresult *r = pool_exec(b, ST_CURSOR_READ, vals, PGRES_TUPLES_OK, 1, err, errlen);
-	if (!r)
-		return -1;
-	int rc = 1;
-	if (PQntuples(r) == 1) {
-		c->cursor_ms = PQgetisnull(r, 0, 0) ? -1 : val_i64(r, 0, 0);
-		c->updated_ms = val_i64(r, 0, 1);
-		snprintf(c->owner, sizeof(c->owner), "%s", PQgetisnull(r, 0, 2) ? "" : PQgetvalue(r, 0, 2));
-		c->lease_expires_ms = val_i64(r, 0, 3);
-		rc = 0;
-	}
-	PQclear(r);
-	return rc;
 }
 
 const struct journal_backend journal_backend_postgres = {

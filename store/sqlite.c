@@ -7,11 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct sq {
-	sqlite3 *db;
-	pthread_mutex_t mu; /* one connection, one writer at a time */
-};
-
 /* Migrations, numbered from 1; each runs once, in order, in its own transaction. */
 static const char *const migrations[] = {
 	/* 1: events and jobs */
@@ -72,6 +67,132 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+#define JOB_COLUMNS                                                                                     \
+	"id, event_id, action, rule, subject, params, state, lease_owner, last_error, result, job_key," \
+	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
+
+/* Every statement hookd runs, prepared once when the journal opens (after the migrations). */
+enum stmt {
+	ST_EVENT,
+	ST_MOVE,
+	ST_JOB,
+	ST_CLAIM,
+	ST_DONE,
+	ST_RETRY,
+	ST_DEAD,
+	ST_DEFER,
+	ST_REQUEUE,
+	ST_LIST_EVENTS,
+	ST_LIST_JOBS,
+	ST_COUNTS,
+	ST_PING,
+	ST_RATE_TAKE,
+	ST_RATE_WAIT,
+	ST_RATE_BLIND,
+	ST_RATE_UPDATE,
+	ST_RATE_READ,
+	ST_CURSOR_LEASE,
+	ST_CURSOR_ADVANCE,
+	ST_CURSOR_READ,
+	NSTMT,
+};
+
+/* what names the statement in errors ("sqlite: <what>: <message>"). */
+static const struct {
+	const char *what, *sql;
+} stmts[NSTMT] = {
+	[ST_EVENT] = { "insert",
+		       "INSERT INTO events (source, dedupe_key, delivery_id, type, occurred_at, received_ms, subject_id,"
+		       " subject_login, subject_name, actor_id, status, reason, subject_json, raw)"
+		       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,coalesce(?11,'accepted'),?12,?13,?14)"
+		       " ON CONFLICT (source, dedupe_key) DO UPDATE SET duplicates = duplicates + 1"
+		       " RETURNING id, duplicates" },
+	/* A keyed job first moves the pending job of its key; ST_JOB adds one only when none moved. */
+	[ST_MOVE] = { "insert", "UPDATE jobs SET run_at_ms = ?1, params = ?2, event_id = ?3, updated_ms = ?4"
+				" WHERE job_key = ?5 AND state = 'pending'" },
+	[ST_JOB] = { "insert", "INSERT INTO jobs (event_id, action, rule, subject, params, job_key, max_attempts,"
+			       " run_at_ms, created_ms, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)" },
+	/* Two index walks (jobs_due gives due jobs in run_at order), not a sort of the whole table. */
+	[ST_CLAIM] = { "read jobs",
+		       "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_ms = ?2 + ?3,"
+		       " attempts = attempts + 1, updated_ms = ?2 WHERE id IN ("
+		       " SELECT id FROM (SELECT id FROM jobs WHERE state = 'pending' AND run_at_ms <= ?2"
+		       " ORDER BY run_at_ms LIMIT ?4)"
+		       " UNION ALL SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_ms < ?2"
+		       " LIMIT ?4) LIMIT ?4) RETURNING " JOB_COLUMNS },
+	[ST_DONE] = { "finish job",
+		      "UPDATE jobs SET state = 'done', result = ?3, lease_owner = NULL, lease_expires_ms = NULL,"
+		      " updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'" },
+	[ST_RETRY] = { "finish job",
+		       "UPDATE jobs SET state = 'pending', last_error = ?3, run_at_ms = ?5, lease_owner = NULL,"
+		       " lease_expires_ms = NULL, updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'" },
+	[ST_DEAD] = { "finish job",
+		      "UPDATE jobs SET state = 'dead', last_error = ?3, lease_owner = NULL, lease_expires_ms = NULL,"
+		      " updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'" },
+	[ST_DEFER] = { "finish job",
+		       "UPDATE jobs SET state = 'pending', last_error = ?3, run_at_ms = ?5, lease_owner = NULL,"
+		       " lease_expires_ms = NULL, updated_ms = ?4, attempts = max(attempts - 1, 0)"
+		       " WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'" },
+	[ST_REQUEUE] = { "requeue",
+			 "UPDATE jobs SET state = 'pending', attempts = 0, run_at_ms = ?2, updated_ms = ?2,"
+			 " lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1 AND state IN ('dead','done')" },
+	[ST_LIST_EVENTS] = { "list events",
+			     "SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at,"
+			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
+			     " FROM events WHERE (?1 IS NULL OR source = ?1) AND (?2 = 0 OR id < ?2)"
+			     " AND (?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT ?4" },
+	[ST_LIST_JOBS] = { "read jobs",
+			   "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
+			   " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR job_key = ?5)"
+			   " ORDER BY id DESC LIMIT ?4" },
+	[ST_COUNTS] = { "counts", "SELECT state, count(*) FROM jobs GROUP BY state" },
+	[ST_PING] = { "heartbeat", "INSERT OR REPLACE INTO heartbeat (id, at_ms) VALUES (1, ?1)" },
+	/* Spends one request when the window is current and more than the reserve is left. */
+	[ST_RATE_TAKE] = { "rate take",
+			   "UPDATE rate_budget SET remaining = remaining - 1, updated_ms = ?2 WHERE bucket = ?1"
+			   " AND reset_ms > ?2 AND remaining > 0"
+			   " AND remaining > min(?3, CASE WHEN limit_ > 0 THEN limit_ - 1 ELSE ?3 END)" },
+	[ST_RATE_WAIT] = { "rate read", "SELECT reset_ms FROM rate_budget WHERE bucket = ?1" },
+	/* No current window: the request goes, counted as blind. */
+	[ST_RATE_BLIND] = { "rate blind",
+			    "INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms, blind)"
+			    " VALUES (?1, 0, 0, 0, 0, ?2, 1) ON CONFLICT (bucket) DO UPDATE SET blind = blind + 1,"
+			    " updated_ms = excluded.updated_ms" },
+	[ST_RATE_UPDATE] = { "rate update",
+			     "INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms)"
+			     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (bucket) DO UPDATE SET"
+			     " remaining = CASE WHEN excluded.window_reset > window_reset"
+			     " THEN max(excluded.remaining - max(blind - 1, 0), 0) ELSE min(remaining, excluded.remaining) END,"
+			     " blind = CASE WHEN excluded.window_reset > window_reset THEN 0 ELSE blind END,"
+			     " reset_ms = CASE WHEN excluded.window_reset > window_reset THEN excluded.reset_ms"
+			     " ELSE max(reset_ms, excluded.reset_ms) END,"
+			     " window_reset = excluded.window_reset, limit_ = excluded.limit_, updated_ms = excluded.updated_ms"
+			     " WHERE excluded.window_reset >= window_reset" },
+	[ST_RATE_READ] = { "rate read",
+			   "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = ?1" },
+	/* The reconciler's lease: taken when free, expired or already ours; the row tells who holds it. */
+	[ST_CURSOR_LEASE] = { "cursor lease",
+			      "INSERT INTO reconcile_state (name, cursor_ms, updated_ms, lease_owner, lease_expires_ms)"
+			      " VALUES (?1, NULL, ?3, ?2, ?3 + ?4) ON CONFLICT (name) DO UPDATE SET"
+			      " lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms"
+			      " WHERE reconcile_state.lease_owner IS NULL OR reconcile_state.lease_owner = excluded.lease_owner"
+			      " OR reconcile_state.lease_expires_ms <= ?3 RETURNING cursor_ms" },
+	[ST_CURSOR_ADVANCE] = { "cursor advance", "UPDATE reconcile_state SET cursor_ms = ?3, updated_ms = ?4"
+						  " WHERE name = ?1 AND lease_owner = ?2" },
+	[ST_CURSOR_READ] = { "cursor read", "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms"
+					    " FROM reconcile_state WHERE name = ?1" },
+};
+
+/*
+ * The connection and its prepared statements. mu is held across every use of a statement, from
+ * use() to its reset: one connection, one writer at a time.
+ */
+struct sq {
+	sqlite3 *db;
+	pthread_mutex_t mu;
+	sqlite3_stmt *st[NSTMT];
+};
+
 static void db_err(struct sq *s, char *err, size_t errlen, const char *what)
 {
 	if (err && errlen)
@@ -102,11 +223,9 @@ static int exec(struct sq *s, const char *sql, char *err, size_t errlen)
 
 static int user_version(struct sq *s)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = prepare(s, "PRAGMA user_version", NULL, 0, "user_version");
 	int v = -1;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (st && sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -133,11 +252,25 @@ static int migrate(struct sq *s, char *err, size_t errlen)
 	return exec(s, "COMMIT", err, errlen);
 }
 
+/* Prepares every row of stmts into s->st; 0, or -1 with err (what is prepared stays for sq_close). */
+static int prepare_all(struct sq *s, char *err, size_t errlen)
+{
+	for (int i = 0; i < NSTMT; i++) {
+		char what[48];
+		snprintf(what, sizeof(what), "prepare %s", stmts[i].what);
+		if (!(s->st[i] = prepare(s, stmts[i].sql, err, errlen, what)))
+			return -1;
+	}
+	return 0;
+}
+
 static void sq_close(void *b)
 {
 	struct sq *s = b;
 	if (!s)
 		return;
+	for (int i = 0; i < NSTMT; i++)
+		sqlite3_finalize(s->st[i]);
 	sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
@@ -153,7 +286,8 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	pthread_mutex_init(&s->mu, NULL);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(o->path, &s->db, flags, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "sqlite: cannot open %s: %s", o->path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		snprintf(err, errlen, "sqlite: cannot open %s: %s", o->path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
@@ -161,7 +295,7 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	/* WAL + FULL: a commit returns only after the WAL is fsynced. */
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous=FULL", err, errlen) < 0 || exec(s, "PRAGMA foreign_keys=ON", err, errlen) < 0 ||
-	    migrate(s, err, errlen) < 0)
+	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0)
 		goto fail;
 	return s;
 fail:
@@ -169,6 +303,47 @@ fail:
 	return NULL;
 }
 
+/* ---- one statement: use, bind, step, done (the caller holds s->mu throughout) ---- */
+
+/* Statement i with no bindings, ready to bind and step; it stays s's. */
+static sqlite3_stmt *use(struct sq *s, enum stmt i)
+{
+	sqlite3_reset(s->st[i]);
+	sqlite3_clear_bindings(s->st[i]);
+	return s->st[i];
+}
+
+/*
+ * Ends a use of statement i whose last step returned rc: 0 when rc is SQLITE_DONE, else -1 with err
+ * (read before the reset, which clears it). After the reset the statement holds no read snapshot,
+ * and the text bound to it (SQLITE_STATIC: the caller's) is no longer read.
+ */
+static int done(struct sq *s, enum stmt i, int rc, char *err, size_t errlen)
+{
+	if (rc != SQLITE_DONE)
+		db_err(s, err, errlen, stmts[i].what);
+	sqlite3_reset(s->st[i]);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Steps statement i to its end, ignoring rows; 0, or -1 with err. */
+static int run(struct sq *s, enum stmt i, char *err, size_t errlen)
+{
+	int rc;
+	while ((rc = sqlite3_step(s->st[i])) == SQLITE_ROW)
+		;
+	return done(s, i, rc, err, errlen);
+}
+
+/* run() for an UPDATE: 0 when it changed a row, 1 when none matched, -1 with err. */
+static int run_changed(struct sq *s, enum stmt i, char *err, size_t errlen)
+{
+	if (run(s, i, err, errlen) < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 0 : 1;
+}
+
+/* Binds v as text (the caller keeps it valid until the statement is done), or NULL. */
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
@@ -177,140 +352,92 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-struct wstmts {
-	sqlite3_stmt *ev, *move, *job;
-};
+/* ---- write: one transaction per group of events ---- */
 
-static void wstmts_free(struct wstmts *w)
-{
-	sqlite3_finalize(w->ev);
-	sqlite3_finalize(w->move);
-	sqlite3_finalize(w->job);
-}
-
-static int prepare_write(struct sq *s, struct wstmts *w)
-{
-	memset(w, 0, sizeof(*w));
-	static const char ev_sql[] =
-		"INSERT INTO events (source, dedupe_key, delivery_id, type, occurred_at, received_ms, subject_id,"
-		" subject_login, subject_name, actor_id, status, reason, subject_json, raw)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,coalesce(?11,'accepted'),?12,?13,?14)"
-		" ON CONFLICT (source, dedupe_key) DO UPDATE SET duplicates = duplicates + 1"
-		" RETURNING id, duplicates";
-	static const char move_sql[] = "UPDATE jobs SET run_at_ms = ?1, params = ?2, event_id = ?3, updated_ms = ?4"
-				       " WHERE job_key = ?5 AND state = 'pending'";
-	static const char job_sql[] =
-		"INSERT INTO jobs (event_id, action, rule, subject, params, job_key, max_attempts, run_at_ms,"
-		" created_ms, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)";
-	if (sqlite3_prepare_v2(s->db, ev_sql, -1, &w->ev, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, move_sql, -1, &w->move, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, job_sql, -1, &w->job, NULL) != SQLITE_OK) {
-		wstmts_free(w);
-		return -1;
-	}
-	return 0;
-}
-
-static int write_job(struct sq *s, struct wstmts *w, int64_t event_id, const struct job_spec *js, int64_t now_ms)
+/* Moves the pending job of js's key, or adds js; 0, or -1 with err. */
+static int write_job(struct sq *s, int64_t event_id, const struct job_spec *js, int64_t now_ms, char *err,
+		     size_t errlen)
 {
 	int64_t run_at = js->run_at_ms ? js->run_at_ms : now_ms;
 	if (js->job_key) {
-		sqlite3_reset(w->move);
-		sqlite3_bind_int64(w->move, 1, run_at);
-		bind_text(w->move, 2, js->params);
-		sqlite3_bind_int64(w->move, 3, event_id);
-		sqlite3_bind_int64(w->move, 4, now_ms);
-		bind_text(w->move, 5, js->job_key);
-		if (sqlite3_step(w->move) != SQLITE_DONE)
-			return -1;
-		if (sqlite3_changes(s->db) > 0)
-			return 0;
+		sqlite3_stmt *st = use(s, ST_MOVE);
+		sqlite3_bind_int64(st, 1, run_at);
+		bind_text(st, 2, js->params);
+		sqlite3_bind_int64(st, 3, event_id);
+		sqlite3_bind_int64(st, 4, now_ms);
+		bind_text(st, 5, js->job_key);
+		int moved = run_changed(s, ST_MOVE, err, errlen);
+		if (moved <= 0)
+			return moved;
 	}
-	sqlite3_reset(w->job);
-	sqlite3_bind_int64(w->job, 1, event_id);
-	bind_text(w->job, 2, js->action);
-	bind_text(w->job, 3, js->rule);
-	bind_text(w->job, 4, js->subject);
-	bind_text(w->job, 5, js->params);
-	bind_text(w->job, 6, js->job_key);
-	sqlite3_bind_int(w->job, 7, js->max_attempts);
-	sqlite3_bind_int64(w->job, 8, run_at);
-	sqlite3_bind_int64(w->job, 9, now_ms);
-	return sqlite3_step(w->job) == SQLITE_DONE ? 0 : -1;
+	sqlite3_stmt *st = use(s, ST_JOB);
+	sqlite3_bind_int64(st, 1, event_id);
+	const char *txt[] = { js->action, js->rule, js->subject, js->params, js->job_key };
+	for (int i = 0; i < 5; i++)
+		bind_text(st, i + 2, txt[i]);
+	sqlite3_bind_int(st, 7, js->max_attempts);
+	sqlite3_bind_int64(st, 8, run_at);
+	sqlite3_bind_int64(st, 9, now_ms);
+	return run(s, ST_JOB, err, errlen);
 }
 
-static int write_event(struct sq *s, struct wstmts *w, const struct journal_event *e, int64_t now_ms,
-		       enum journal_outcome *out, int *jobs_added)
+/* Inserts e (or counts it as a duplicate) and, when new, its jobs; 0, or -1 with err. */
+static int write_event(struct sq *s, const struct journal_event *e, int64_t now_ms, enum journal_outcome *out,
+		       int *jobs_added, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = w->ev;
-	sqlite3_reset(st);
-	const char *txt[] = { e->source, e->dedupe_key, e->delivery_id, e->type, e->occurred_at };
-	for (int i = 0; i < 5; i++)
+	sqlite3_stmt *st = use(s, ST_EVENT);
+	const char *txt[] = { e->source,     e->dedupe_key, e->delivery_id,   e->type,	       e->occurred_at,
+			      NULL /* ?6 */, e->subject_id, e->subject_login, e->subject_name, e->actor_id,
+			      e->status,     e->reason,	    e->subject_json };
+	for (int i = 0; i < 13; i++)
 		bind_text(st, i + 1, txt[i]);
 	sqlite3_bind_int64(st, 6, now_ms);
-	const char *txt2[] = { e->subject_id, e->subject_login, e->subject_name, e->actor_id, e->status, e->reason,
-			       e->subject_json };
-	for (int i = 0; i < 7; i++)
-		bind_text(st, i + 7, txt2[i]);
 	sqlite3_bind_text(st, 14, e->raw.p ? e->raw.p : "", (int)e->raw.n, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return -1;
-	int64_t id = sqlite3_column_int64(st, 0);
-	int dup = sqlite3_column_int(st, 1) > 0;
-	if (sqlite3_step(st) != SQLITE_DONE)
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int dup = rc == SQLITE_ROW && sqlite3_column_int(st, 1) > 0;
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	if (done(s, ST_EVENT, rc, err, errlen) < 0)
 		return -1;
 	*out = dup ? JOURNAL_DUPLICATE : JOURNAL_STORED;
-	if (dup)
-		return 0;
-	for (size_t k = 0; k < e->njobs; k++) {
-		if (write_job(s, w, id, &e->jobs[k], now_ms) < 0)
+	for (size_t k = 0; !dup && k < e->njobs; k++) {
+		if (write_job(s, id, &e->jobs[k], now_ms, err, errlen) < 0)
 			return -1;
 		(*jobs_added)++;
 	}
 	return 0;
 }
 
-static int sq_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms,
-		    enum journal_outcome *out, int *jobs_added, char *err, size_t errlen)
+/* Inserts ev[0..n) and their jobs in one IMMEDIATE transaction; 0, or -1 with err and all rolled back. */
+static int write_all(struct sq *s, const struct journal_event *const *ev, size_t n, int64_t now_ms,
+		     enum journal_outcome *out, int *jobs_added, char *err, size_t errlen)
+{
+	if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (write_event(s, ev[i], now_ms, &out[i], jobs_added, err, errlen) < 0)
+			goto fail;
+	if (exec(s, "COMMIT", err, errlen) == 0)
+		return 0;
+fail:
+	exec(s, "ROLLBACK", NULL, 0);
+	*jobs_added = 0;
+	return -1;
+}
+
+static int sq_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms, enum journal_outcome *out,
+		    int *jobs_added, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	struct wstmts w;
-	int rc = -1;
 	*jobs_added = 0;
 	pthread_mutex_lock(&s->mu);
-	if (prepare_write(s, &w) < 0) {
-		db_err(s, err, errlen, "prepare");
-		goto out;
-	}
-	if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
-		goto out_stmts;
-	for (size_t i = 0; i < n; i++) {
-		if (write_event(s, &w, ev[i], now_ms, &out[i], jobs_added) < 0) {
-			db_err(s, err, errlen, "insert");
-			wstmts_free(&w);
-			exec(s, "ROLLBACK", NULL, 0);
-			*jobs_added = 0;
-			goto out;
-		}
-	}
-	wstmts_free(&w);
-	if (exec(s, "COMMIT", err, errlen) < 0) {
-		exec(s, "ROLLBACK", NULL, 0);
-		*jobs_added = 0;
-		goto out;
-	}
-	rc = 0;
-	goto out;
-out_stmts:
-	wstmts_free(&w);
-out:
+	int rc = write_all(s, ev, n, now_ms, out, jobs_added, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
-#define JOB_COLUMNS                                                                                   \
-	"id, event_id, action, rule, subject, params, state, lease_owner, last_error, result, job_key," \
-	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
+/* ---- reading rows ---- */
 
 static char *col_dup(sqlite3_stmt *st, int i)
 {
@@ -323,8 +450,8 @@ static void read_job(sqlite3_stmt *st, struct job *j)
 	memset(j, 0, sizeof(*j));
 	j->id = sqlite3_column_int64(st, 0);
 	j->event_id = sqlite3_column_int64(st, 1);
-	char **s[] = { &j->action, &j->rule, &j->subject, &j->params, &j->state, &j->lease_owner, &j->last_error,
-		       &j->result, &j->job_key };
+	char **s[] = { &j->action,	&j->rule,	&j->subject, &j->params, &j->state,
+		       &j->lease_owner, &j->last_error, &j->result,  &j->job_key };
 	for (int i = 0; i < 9; i++)
 		*s[i] = col_dup(st, i + 2);
 	j->attempts = sqlite3_column_int(st, 11);
@@ -335,99 +462,114 @@ static void read_job(sqlite3_stmt *st, struct job *j)
 	j->lease_expires_ms = sqlite3_column_int64(st, 16);
 }
 
-/* Steps st to the end, appending one job per row; on failure frees what it gathered and leaves none. */
-static int collect_jobs(struct sq *s, sqlite3_stmt *st, struct job **jobs, size_t *n, char *err, size_t errlen)
+static void read_event(sqlite3_stmt *st, struct event_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->received_ms = sqlite3_column_int64(st, 1);
+	r->duplicates = sqlite3_column_int(st, 2);
+	char **f[] = { &r->source,     &r->dedupe_key,	  &r->delivery_id,  &r->type,	  &r->occurred_at,
+		       &r->subject_id, &r->subject_login, &r->subject_name, &r->actor_id, &r->status,
+		       &r->reason,     &r->subject_json,  &r->raw };
+	for (int i = 0; i < 13; i++)
+		*f[i] = col_dup(st, i + 3);
+}
+
+/*
+ * arr (n elements of size sz used, *cap allocated) with room for one more: arr itself, or its
+ * realloc()ed successor (arr is then invalid). NULL when out of memory: arr is untouched and still the caller's.
+ */
+static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
+{
+	if (n < *cap)
+		return arr;
+	size_t nc = *cap ? *cap * 2 : 16;
+	void *p = realloc(arr, nc * sz);
+	if (p)
+		*cap = nc;
+	return p;
+}
+
+/*
+ * Steps statement i to the end, appending one job per row to *jobs (*n of them); the caller owns
+ * the array (journal_jobs_free). On failure frees what it gathered and leaves none.
+ */
+static int collect_jobs(struct sq *s, enum stmt i, struct job **jobs, size_t *n, char *err, size_t errlen)
 {
 	size_t cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct job *nj = realloc(*jobs, cap * sizeof(*nj));
-			if (!nj) {
-				snprintf(err, errlen, "out of memory");
-				goto fail;
-			}
-			*jobs = nj;
+	while ((rc = sqlite3_step(s->st[i])) == SQLITE_ROW) {
+		struct job *more = grow(*jobs, *n, &cap, sizeof(**jobs));
+		if (!more) {
+			snprintf(err, errlen, "out of memory");
+			break;
 		}
-		read_job(st, &(*jobs)[(*n)++]);
+		*jobs = more;
+		read_job(s->st[i], &(*jobs)[(*n)++]);
 	}
-	if (rc != SQLITE_DONE) {
-		db_err(s, err, errlen, "read jobs");
-		goto fail;
-	}
-	return 0;
-fail:
+	if (done(s, i, rc, rc == SQLITE_ROW ? NULL : err, errlen) == 0)
+		return 0;
 	journal_jobs_free(*jobs, *n);
 	*jobs = NULL;
 	*n = 0;
 	return -1;
 }
 
-static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs,
-		    size_t *n, char *err, size_t errlen)
+/* collect_jobs for event rows (journal_events_free). */
+static int collect_events(struct sq *s, enum stmt i, struct event_row **rows, size_t *n, char *err, size_t errlen)
+{
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s->st[i])) == SQLITE_ROW) {
+		struct event_row *more = grow(*rows, *n, &cap, sizeof(**rows));
+		if (!more) {
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		*rows = more;
+		read_event(s->st[i], &(*rows)[(*n)++]);
+	}
+	if (done(s, i, rc, rc == SQLITE_ROW ? NULL : err, errlen) == 0)
+		return 0;
+	journal_events_free(*rows, *n);
+	*rows = NULL;
+	*n = 0;
+	return -1;
+}
+
+/* ---- jobs ---- */
+
+static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs, size_t *n,
+		    char *err, size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] =
-		"UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_ms = ?2 + ?3,"
-		" attempts = attempts + 1, updated_ms = ?2 WHERE id IN ("
-		/* Two index walks (jobs_due gives due jobs in run_at order), not a sort of the whole table. */
-		" SELECT id FROM (SELECT id FROM jobs WHERE state = 'pending' AND run_at_ms <= ?2"
-		" ORDER BY run_at_ms LIMIT ?4)"
-		" UNION ALL SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_ms < ?2 LIMIT ?4)"
-		" LIMIT ?4) RETURNING " JOB_COLUMNS;
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare claim")))
-		goto out;
+	sqlite3_stmt *st = use(s, ST_CLAIM);
 	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms);
 	sqlite3_bind_int64(st, 3, lease_ms);
 	sqlite3_bind_int(st, 4, max);
-	rc = collect_jobs(s, st, jobs, n, err, errlen);
-out:
-	sqlite3_finalize(st);
+	int rc = collect_jobs(s, ST_CLAIM, jobs, n, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
-static int sq_finish(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms,
-		     int64_t next_run_ms, const char *text, char *err, size_t errlen)
+static int sq_finish(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms, int64_t next_run_ms,
+		     const char *text, char *err, size_t errlen)
 {
-	struct sq *s = b;
-	static const char *const sql[] = {
-		[JOB_DONE] = "UPDATE jobs SET state = 'done', result = ?3, lease_owner = NULL, lease_expires_ms = NULL,"
-			     " updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
-		[JOB_RETRY] = "UPDATE jobs SET state = 'pending', last_error = ?3, run_at_ms = ?5, lease_owner = NULL,"
-			      " lease_expires_ms = NULL, updated_ms = ?4"
-			      " WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
-		[JOB_DEAD] = "UPDATE jobs SET state = 'dead', last_error = ?3, lease_owner = NULL, lease_expires_ms = NULL,"
-			     " updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
-		[JOB_DEFER] = "UPDATE jobs SET state = 'pending', last_error = ?3, run_at_ms = ?5, lease_owner = NULL,"
-			      " lease_expires_ms = NULL, updated_ms = ?4, attempts = max(attempts - 1, 0)"
-			      " WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'",
+	static const enum stmt by_outcome[] = {
+		[JOB_DONE] = ST_DONE, [JOB_RETRY] = ST_RETRY, [JOB_DEAD] = ST_DEAD, [JOB_DEFER] = ST_DEFER
 	};
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, sql[oc], -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare finish");
-		goto out;
-	}
+	sqlite3_stmt *st = use(s, by_outcome[oc]);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	bind_text(st, 3, text);
 	sqlite3_bind_int64(st, 4, now_ms);
 	if (oc == JOB_RETRY || oc == JOB_DEFER)
 		sqlite3_bind_int64(st, 5, next_run_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_err(s, err, errlen, "finish job");
-		goto out;
-	}
-	rc = sqlite3_changes(s->db) > 0 ? 0 : 1;
-out:
-	sqlite3_finalize(st);
+	int rc = run_changed(s, by_outcome[oc], err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -435,127 +577,60 @@ out:
 static int sq_requeue(void *b, int64_t id, int64_t now_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] = "UPDATE jobs SET state = 'pending', attempts = 0, run_at_ms = ?2, updated_ms = ?2,"
-				  " lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1 AND state IN ('dead','done')";
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare requeue")))
-		goto out;
+	sqlite3_stmt *st = use(s, ST_REQUEUE);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		db_err(s, err, errlen, "requeue");
-		goto out;
-	}
-	rc = sqlite3_changes(s->db) > 0 ? 0 : 1;
-out:
-	sqlite3_finalize(st);
+	int rc = run_changed(s, ST_REQUEUE, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
+}
+
+/* Binds the parameters both listings share: ?1 filter, ?2 before_id, ?3 id, ?4 limit. */
+static void bind_query(sqlite3_stmt *st, const struct journal_query *q, const char *filter)
+{
+	bind_text(st, 1, filter);
+	sqlite3_bind_int64(st, 2, q->before_id);
+	sqlite3_bind_int64(st, 3, q->id);
+	sqlite3_bind_int(st, 4, q->limit > 0 ? q->limit : 50);
 }
 
 static int sq_list_events(void *b, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			  size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] =
-		"SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at, subject_id,"
-		" subject_login, subject_name, actor_id, status, reason, subject_json, raw FROM events"
-		" WHERE (?1 IS NULL OR source = ?1) AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3)"
-		" ORDER BY id DESC LIMIT ?4";
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
-	size_t cap = 0;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare list")))
-		goto out;
-	bind_text(st, 1, q->source);
-	sqlite3_bind_int64(st, 2, q->before_id);
-	sqlite3_bind_int64(st, 3, q->id);
-	sqlite3_bind_int(st, 4, q->limit > 0 ? q->limit : 50);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct event_row *nr = realloc(*rows, cap * sizeof(*nr));
-			if (!nr)
-				goto out;
-			*rows = nr;
-		}
-		struct event_row *r = &(*rows)[(*n)++];
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(st, 0);
-		r->received_ms = sqlite3_column_int64(st, 1);
-		r->duplicates = sqlite3_column_int(st, 2);
-		char **f[] = { &r->source, &r->dedupe_key, &r->delivery_id, &r->type, &r->occurred_at, &r->subject_id,
-			       &r->subject_login, &r->subject_name, &r->actor_id, &r->status, &r->reason,
-			       &r->subject_json, &r->raw };
-		for (int i = 0; i < 13; i++)
-			*f[i] = col_dup(st, i + 3);
-	}
-	if (step != SQLITE_DONE) {
-		db_err(s, err, errlen, "list events");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0) {
-		journal_events_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
-	sqlite3_finalize(st);
+	bind_query(use(s, ST_LIST_EVENTS), q, q->source);
+	int rc = collect_events(s, ST_LIST_EVENTS, rows, n, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
-static int sq_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,
-			size_t errlen)
+static int sq_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] = "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
-				  " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR job_key = ?5)"
-				  " ORDER BY id DESC LIMIT ?4";
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare list")))
-		goto out;
-	bind_text(st, 1, q->state);
+	sqlite3_stmt *st = use(s, ST_LIST_JOBS);
+	bind_query(st, q, q->state);
 	bind_text(st, 5, q->job_key);
-	sqlite3_bind_int64(st, 2, q->before_id);
-	sqlite3_bind_int64(st, 3, q->id);
-	sqlite3_bind_int(st, 4, q->limit > 0 ? q->limit : 50);
-	rc = collect_jobs(s, st, rows, n, err, errlen);
-out:
-	sqlite3_finalize(st);
+	int rc = collect_jobs(s, ST_LIST_JOBS, rows, n, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
-static int sq_job_counts(void *b, int64_t counts[4], char *err, size_t errlen)
+static int sq_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], char *err, size_t errlen)
 {
 	struct sq *s = b;
-	sqlite3_stmt *st = NULL;
-	int rc = -1, step;
 	pthread_mutex_lock(&s->mu);
-	if (sqlite3_prepare_v2(s->db, "SELECT state, count(*) FROM jobs GROUP BY state", -1, &st, NULL) != SQLITE_OK) {
-		db_err(s, err, errlen, "prepare counts");
-		goto out;
-	}
+	sqlite3_stmt *st = use(s, ST_COUNTS);
+	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *state = (const char *)sqlite3_column_text(st, 0);
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < JOB_STATE_COUNT; i++)
 			if (state && strcmp(state, journal_job_states[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
 	}
-	if (step != SQLITE_DONE) {
-		db_err(s, err, errlen, "counts");
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
+	int rc = done(s, ST_COUNTS, step, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -563,79 +638,52 @@ out:
 static int sq_ping(void *b, int64_t now_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	char sql[128];
-	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO heartbeat (id, at_ms) VALUES (1, %lld)", (long long)now_ms);
 	pthread_mutex_lock(&s->mu);
-	int rc = exec(s, sql, err, errlen);
+	sqlite3_bind_int64(use(s, ST_PING), 1, now_ms);
+	int rc = run(s, ST_PING, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
-/* Runs one prepared statement with bucket as ?1 to the end; 0 or -1. */
-static int rate_step(struct sq *s, sqlite3_stmt *st, char *err, size_t errlen, const char *what)
+/* ---- the shared rate budget ---- */
+
+/* ms until bucket's current window resets (> 0), 0 when there is none, -1 with err. */
+static int64_t rate_wait(struct sq *s, const char *bucket, int64_t now_ms, char *err, size_t errlen)
 {
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	if (rc == SQLITE_DONE)
-		return 0;
-	db_err(s, err, errlen, what);
-	return -1;
+	sqlite3_stmt *st = use(s, ST_RATE_WAIT);
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	int64_t reset_ms = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t wait = reset_ms > now_ms ? reset_ms - now_ms : 0;
+	if (done(s, ST_RATE_WAIT, step == SQLITE_ROW ? SQLITE_DONE : step, err, errlen) < 0)
+		return -1;
+	return wait;
+}
+
+/* journal_rate_take under s->mu: spend, else wait for the window, else go blind. */
+static int64_t rate_take(struct sq *s, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = use(s, ST_RATE_TAKE);
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int(st, 3, reserve);
+	int spent = run_changed(s, ST_RATE_TAKE, err, errlen);
+	if (spent <= 0)
+		return spent;
+	int64_t wait = rate_wait(s, bucket, now_ms, err, errlen);
+	if (wait != 0)
+		return wait;
+	st = use(s, ST_RATE_BLIND);
+	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	return run(s, ST_RATE_BLIND, err, errlen);
 }
 
 static int64_t sq_rate_take(void *b, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	static const char take_sql[] =
-		"UPDATE rate_budget SET remaining = remaining - 1, updated_ms = ?2 WHERE bucket = ?1 AND reset_ms > ?2"
-		" AND remaining > 0 AND remaining > min(?3, CASE WHEN limit_ > 0 THEN limit_ - 1 ELSE ?3 END)";
-	static const char wait_sql[] = "SELECT reset_ms FROM rate_budget WHERE bucket = ?1";
-	static const char blind_sql[] =
-		"INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms, blind)"
-		" VALUES (?1, 0, 0, 0, 0, ?2, 1) ON CONFLICT (bucket) DO UPDATE SET blind = blind + 1,"
-		" updated_ms = excluded.updated_ms";
-	sqlite3_stmt *st = NULL;
-	int64_t rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, take_sql, err, errlen, "prepare rate take")))
-		goto out;
-	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int(st, 3, reserve);
-	if (rate_step(s, st, err, errlen, "rate take") < 0)
-		goto out;
-	if (sqlite3_changes(s->db) > 0) {
-		rc = 0;
-		goto out;
-	}
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, wait_sql, -1, &st, NULL) != SQLITE_OK) {
-		st = NULL;
-		db_err(s, err, errlen, "prepare rate read");
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW && sqlite3_column_int64(st, 0) > now_ms) {
-		rc = sqlite3_column_int64(st, 0) - now_ms;
-		goto out;
-	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		db_err(s, err, errlen, "rate read");
-		goto out;
-	}
-	/* No current window: go, and count the request as blind. */
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, blind_sql, -1, &st, NULL) != SQLITE_OK) {
-		st = NULL;
-		db_err(s, err, errlen, "prepare rate blind");
-		goto out;
-	}
-	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_ms);
-	rc = rate_step(s, st, err, errlen, "rate blind") < 0 ? -1 : 0;
-out:
-	sqlite3_finalize(st);
+	int64_t rc = rate_take(s, bucket, reserve, now_ms, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -644,30 +692,13 @@ static int sq_rate_update(void *b, const char *bucket, const struct rate_window 
 			  size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] =
-		"INSERT INTO rate_budget (bucket, window_reset, reset_ms, remaining, limit_, updated_ms)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (bucket) DO UPDATE SET"
-		" remaining = CASE WHEN excluded.window_reset > window_reset"
-		" THEN max(excluded.remaining - max(blind - 1, 0), 0) ELSE min(remaining, excluded.remaining) END,"
-		" blind = CASE WHEN excluded.window_reset > window_reset THEN 0 ELSE blind END,"
-		" reset_ms = CASE WHEN excluded.window_reset > window_reset THEN excluded.reset_ms"
-		" ELSE max(reset_ms, excluded.reset_ms) END,"
-		" window_reset = excluded.window_reset, limit_ = excluded.limit_, updated_ms = excluded.updated_ms"
-		" WHERE excluded.window_reset >= window_reset";
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare rate update")))
-		goto out;
+	sqlite3_stmt *st = use(s, ST_RATE_UPDATE);
 	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, w->reset_s);
-	sqlite3_bind_int64(st, 3, w->reset_ms);
-	sqlite3_bind_int64(st, 4, w->remaining);
-	sqlite3_bind_int64(st, 5, w->limit);
-	sqlite3_bind_int64(st, 6, now_ms);
-	rc = rate_step(s, st, err, errlen, "rate update");
-out:
-	sqlite3_finalize(st);
+	int64_t v[5] = { w->reset_s, w->reset_ms, w->remaining, w->limit, now_ms };
+	for (int i = 0; i < 5; i++)
+		sqlite3_bind_int64(st, i + 2, v[i]);
+	int rc = run(s, ST_RATE_UPDATE, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -675,12 +706,8 @@ out:
 static int sq_rate_read(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] = "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = ?1";
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare rate read")))
-		goto out;
+	sqlite3_stmt *st = use(s, ST_RATE_READ);
 	sqlite3_bind_text(st, 1, bucket, -1, SQLITE_STATIC);
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
@@ -688,16 +715,10 @@ static int sq_rate_read(void *b, const char *bucket, struct rate_window *w, char
 		w->reset_ms = sqlite3_column_int64(st, 1);
 		w->remaining = sqlite3_column_int64(st, 2);
 		w->limit = sqlite3_column_int64(st, 3);
-		rc = 0;
-	} else if (step == SQLITE_DONE) {
-		rc = 1;
-	} else {
-		db_err(s, err, errlen, "rate read");
 	}
-out:
-	sqlite3_finalize(st);
+	int rc = done(s, ST_RATE_READ, step == SQLITE_ROW ? SQLITE_DONE : step, err, errlen);
 	pthread_mutex_unlock(&s->mu);
-	return rc;
+	return rc < 0 ? -1 : step == SQLITE_ROW ? 0 : 1;
 }
 
 /* ---- the reconciler's cursor and lease ---- */
@@ -706,75 +727,43 @@ static int sq_cursor_lease(void *b, const char *name, const char *owner, int64_t
 			   int64_t *cursor_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] =
-		"INSERT INTO reconcile_state (name, cursor_ms, updated_ms, lease_owner, lease_expires_ms)"
-		" VALUES (?1, NULL, ?3, ?2, ?3 + ?4) ON CONFLICT (name) DO UPDATE SET"
-		" lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms"
-		" WHERE reconcile_state.lease_owner IS NULL OR reconcile_state.lease_owner = excluded.lease_owner"
-		" OR reconcile_state.lease_expires_ms <= ?3"
-		" RETURNING cursor_ms";
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare cursor lease")))
-		goto out;
+	sqlite3_stmt *st = use(s, ST_CURSOR_LEASE);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now_ms);
 	sqlite3_bind_int64(st, 4, ttl_ms);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	int step = sqlite3_step(st), held = step == SQLITE_ROW;
+	if (held) {
 		*cursor_ms = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
-		rc = 1;
 		step = sqlite3_step(st);
-	} else if (step == SQLITE_DONE) {
-		rc = 0;
 	}
-	if (step != SQLITE_DONE) {
-		db_err(s, err, errlen, "cursor lease");
-		rc = -1;
-	}
-out:
-	sqlite3_finalize(st);
+	int rc = done(s, ST_CURSOR_LEASE, step, err, errlen);
 	pthread_mutex_unlock(&s->mu);
-	return rc;
+	return rc < 0 ? -1 : held;
 }
 
-static int sq_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
-			     char *err, size_t errlen)
+static int sq_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms, char *err,
+			     size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] = "UPDATE reconcile_state SET cursor_ms = ?3, updated_ms = ?4"
-				  " WHERE name = ?1 AND lease_owner = ?2";
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare cursor advance")))
-		goto out;
+	sqlite3_stmt *st = use(s, ST_CURSOR_ADVANCE);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, cursor_ms);
 	sqlite3_bind_int64(st, 4, now_ms);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		db_err(s, err, errlen, "cursor advance");
-	else
-		rc = sqlite3_changes(s->db) == 1 ? 0 : 1;
-out:
-	sqlite3_finalize(st);
+	int rc = run(s, ST_CURSOR_ADVANCE, err, errlen);
+	int changed = sqlite3_changes(s->db);
 	pthread_mutex_unlock(&s->mu);
-	return rc;
+	return rc < 0 ? -1 : changed == 1 ? 0 : 1;
 }
 
 static int sq_cursor_read(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen)
 {
 	struct sq *s = b;
-	static const char sql[] = "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms FROM reconcile_state"
-				  " WHERE name = ?1";
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
 	pthread_mutex_lock(&s->mu);
-	if (!(st = prepare(s, sql, err, errlen, "prepare cursor read")))
-		goto out;
+	sqlite3_stmt *st = use(s, ST_CURSOR_READ);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
@@ -783,16 +772,10 @@ static int sq_cursor_read(void *b, const char *name, struct journal_cursor *c, c
 		const unsigned char *o = sqlite3_column_text(st, 2);
 		snprintf(c->owner, sizeof(c->owner), "%s", o ? (const char *)o : "");
 		c->lease_expires_ms = sqlite3_column_int64(st, 3);
-		rc = 0;
-	} else if (step == SQLITE_DONE) {
-		rc = 1;
-	} else {
-		db_err(s, err, errlen, "cursor read");
 	}
-out:
-	sqlite3_finalize(st);
+	int rc = done(s, ST_CURSOR_READ, step == SQLITE_ROW ? SQLITE_DONE : step, err, errlen);
 	pthread_mutex_unlock(&s->mu);
-	return rc;
+	return rc < 0 ? -1 : step == SQLITE_ROW ? 0 : 1;
 }
 
 const struct journal_backend journal_backend_sqlite = {

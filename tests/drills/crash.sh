@@ -8,7 +8,6 @@
 # status 0 means the connection died first (the event may or may not be stored: Okta would resend).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-hk_need_bin
 CYCLES=20 RATE=400 PGMODE=0 CONNS=8
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -21,42 +20,42 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-D=$HK_TMP
+D=$T_DIR
 if [ $PGMODE = 1 ]; then
 	[ -n "${HOOKD_TEST_PG_URL:-}" ] || { echo "SKIP: --pg needs HOOKD_TEST_PG_URL"; exit 77; }
 	db=hookd_crash_$$_$RANDOM
 	psql -q "$HOOKD_TEST_PG_URL" -c "create database $db" >/dev/null || exit 1
 	url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$HOOKD_TEST_PG_URL" "$db")
-	export HK_STORE="backend = postgres
+	export T_STORE="backend = postgres
 url = $url"
 fi
-hk_config "$D/hookd.ini" "$(hk_port)" "$D"
-LG=$(hk_loadgen) || exit 1
-hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+write_hookd_config "$(free_port)" "$D" </dev/null
+LG=$(drill_loadgen) || exit 1
+start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 echo "# crash drill: $CYCLES x kill -9 under $RATE deliveries/s on $CONNS connections ($([ $PGMODE = 1 ] && echo PostgreSQL || echo SQLite) journal)"
-"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$HK_SAMPLE" --connections "$CONNS" --rate "$RATE" --duration 100000 \
+"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DRILL_SAMPLE" --connections "$CONNS" --rate "$RATE" --duration 100000 \
 	--reconnect --log "$D/client.log" >"$D/client.json" 2>"$D/client.err" &
 lgpid=$!
-HK_PIDS+=("$lgpid")
+T_PIDS+=("$lgpid")
 restart_ms=()
 for i in $(seq "$CYCLES"); do
 	sleep "$(python3 -c 'import random; print(round(random.uniform(0.2, 1.2), 3))')"
 	before=$(awk '$2 == 200' "$D/client.log" | wc -l)
-	kill -KILL "$HK_PID"
-	wait "$HK_PID" 2>/dev/null
+	kill -KILL "$HOOKD_PID"
+	wait "$HOOKD_PID" 2>/dev/null
 	t0=$(date +%s%N)
-	hk_start "$D/hookd.ini" "$D/hookd.log" || { echo "FAIL: hookd did not come back after kill $i"; exit 1; }
+	start_hookd "$D/hookd.ini" "$D/hookd.log" || { fail "hookd did not come back after kill $i"; t_done; exit 1; }
 	restart_ms+=($((($(date +%s%N) - t0) / 1000000)))
 	[ $((i % 5)) = 0 ] && echo "     cycle $i: $before deliveries answered 200 so far"
 done
 sleep 1
 kill -TERM "$lgpid"
 wait "$lgpid"
-hk_stop TERM
+stop_hookd TERM
 echo "     client: $(cat "$D/client.json")"
 awk '$2 == 200 {print $1}' "$D/client.log" | sort >"$D/acked"
 awk '$2 == 0 {print $1}' "$D/client.log" | sort >"$D/unanswered"
-hk_journal_keys "$D/hookd.ini" "$D/journal" || { echo "FAIL: cannot read the journal"; exit 1; }
+drill_journal_keys "$D/hookd.ini" "$D/journal" || { fail "cannot read the journal"; t_done; exit 1; }
 nacked=$(wc -l <"$D/acked")
 missing=$(comm -23 "$D/acked" "$D/journal" | wc -l)
 unans_stored=$(comm -12 "$D/unanswered" "$D/journal" | wc -l)
@@ -77,4 +76,4 @@ fi
 if grep -q '"worker' "$D/hookd.log" 2>/dev/null; then
 	echo "     (workers ran: job exactly-once checks are in tests/drills/crash_jobs.sh)"
 fi
-hk_summary
+t_done

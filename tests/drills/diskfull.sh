@@ -6,10 +6,9 @@
 # is a remount (then back to rw). hookd is never restarted.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-hk_need_bin
 N=300
 [ "${1:-}" = --large ] && N=3000
-D=$HK_TMP
+D=$T_DIR
 MNT=$D/mnt
 mkdir -p "$MNT"
 if ! mount -t tmpfs -o size=16m,mode=0700 tmpfs "$MNT" 2>"$D/mount.err"; then
@@ -17,18 +16,18 @@ if ! mount -t tmpfs -o size=16m,mode=0700 tmpfs "$MNT" 2>"$D/mount.err"; then
 	exit 77
 fi
 cleanup_mnt() { umount -l "$MNT" 2>/dev/null || true; }
-trap 'hk_cleanup_all' EXIT
-hk_cleanup_all() { for p in "${HK_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null; cleanup_mnt; hk_cleanup; }
-HK_STORE="backend = sqlite
-path = $MNT/hookd.db" hk_config "$D/hookd.ini" "$(hk_port)" "$D"
-LG=$(hk_loadgen) || exit 1
-hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
-URL=https://127.0.0.1:$HK_PORT
+trap 'drill_cleanup_all' EXIT
+drill_cleanup_all() { for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null; cleanup_mnt; t_cleanup; }
+T_STORE="backend = sqlite
+path = $MNT/hookd.db" write_hookd_config "$(free_port)" "$D" </dev/null
+LG=$(drill_loadgen) || exit 1
+start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
+URL=https://127.0.0.1:$HOOKD_PORT
 echo "# journal on a 16 MiB tmpfs at $MNT"
 
 # phase NAME REQUESTS: sends deliveries one connection at a time so each answer is attributable
 phase() {
-	"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$HK_SAMPLE" --connections 2 --requests "$2" --reconnect \
+	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DRILL_SAMPLE" --connections 2 --requests "$2" --reconnect \
 		--log "$D/$1.log" >"$D/$1.json" 2>/dev/null
 	echo "     $1: $(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print("answers", r["status"], "connection errors", r["conn_errors"])' "$D/$1.json")"
 }
@@ -46,11 +45,11 @@ echo "     free now: $(df -k --output=avail "$MNT" | tail -1 | tr -d ' ') KiB"
 phase full "$N"
 n503=$(count full 503)
 check "disk full: deliveries answered 503 ($n503/$N; 200s: $(count full 200))" test "$n503" -gt 0
-curl -sk --max-time 10 -H "Authorization: $HK_SECRET" -H 'Content-Type: application/json' \
-	--data-binary @"$HK_SAMPLE" "$URL/hooks/okta" >"$D/full-body.json"
+curl -sk --max-time 10 -H "Authorization: $HOOK_SECRET" -H 'Content-Type: application/json' \
+	--data-binary @"$DRILL_SAMPLE" "$URL/hooks/okta" >"$D/full-body.json"
 check "disk full: the 503 carries {\"error\":\"journal_unavailable\",...}" grep -q '"error":"journal_unavailable"' "$D/full-body.json"
 check "disk full: /readyz answers 503 ($(readyz))" test "$(readyz)" = 503
-check "disk full: hookd is still running" kill -0 "$HK_PID"
+check "disk full: hookd is still running" kill -0 "$HOOKD_PID"
 
 echo "# space returns (the filler is deleted)"
 rm -f "$MNT/filler"
@@ -61,15 +60,15 @@ check "space back: /readyz 200" test "$(readyz)" = 200
 
 echo "# the filesystem turns read-only (a mounted filesystem with an open writer cannot be remounted"
 echo "# read-only, so hookd is stopped, the filesystem remounted ro, and hookd started on it)"
-hk_stop TERM
-mount -o remount,ro "$MNT" || { echo "FAIL: cannot remount read-only"; exit 1; }
-"$HK_BIN" serve -c "$D/hookd.ini" 2>>"$D/hookd.log" &
-HK_PID=$!
-HK_PIDS+=("$HK_PID")
+stop_hookd TERM
+mount -o remount,ro "$MNT" || { fail "cannot remount read-only"; t_done; exit 1; }
+"$HOOKD_BIN" serve -c "$D/hookd.ini" 2>>"$D/hookd.log" &
+HOOKD_PID=$!
+T_PIDS+=("$HOOKD_PID")
 up=0
 for _ in $(seq 50); do
 	curl -sk -o /dev/null --max-time 1 "$URL/healthz" && { up=1; break; }
-	kill -0 "$HK_PID" 2>/dev/null || break
+	kill -0 "$HOOKD_PID" 2>/dev/null || break
 	sleep 0.1
 done
 if [ $up = 1 ]; then
@@ -83,24 +82,24 @@ if [ $up = 1 ]; then
 	check "read-write again: deliveries answered 200 without a restart ($(count rw 200)/$N)" test "$(count rw 200)" = "$N"
 	check "read-write again: /readyz 200" test "$(readyz)" = 200
 else
-	wait "$HK_PID"
+	wait "$HOOKD_PID"
 	rc=$?
-	HK_PID=
+	HOOKD_PID=
 	echo "     hookd refused to start on the read-only journal (exit $rc): $(grep 'cannot open the journal' "$D/hookd.log" | tail -1 | cut -c1-240)"
 	check "read-only: hookd refuses to start with a non-zero exit" test "$rc" -ne 0
 	check "read-only: ... and logs why (cannot open the journal)" grep -q 'cannot open the journal' "$D/hookd.log"
 	: >"$D/ro.log"
 	mount -o remount,rw "$MNT"
-	hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+	start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 	phase rw "$N"
 	check "read-write again: deliveries answered 200 after the restart ($(count rw 200)/$N)" test "$(count rw 200)" = "$N"
 fi
 
-hk_stop TERM
+stop_hookd TERM
 check "hookd stops cleanly (exit 0)" test $? = 0
 cat "$D"/before.log "$D"/full.log "$D"/after.log "$D"/ro.log "$D"/rw.log | awk '$2 == 200 {print $1}' | sort >"$D/acked"
 cat "$D"/full.log "$D"/ro.log | awk '$2 == 503 {print $1}' | sort >"$D/refused"
-hk_journal_keys "$D/hookd.ini" "$D/journal"
+drill_journal_keys "$D/hookd.ini" "$D/journal"
 missing=$(comm -23 "$D/acked" "$D/journal" | wc -l)
 refused_stored=$(comm -12 "$D/refused" "$D/journal" | wc -l)
 check "every delivery answered 200 is in the journal ($(wc -l <"$D/acked") answered, $missing missing)" test "$missing" = 0
@@ -108,4 +107,4 @@ check "no delivery answered 503 was stored ($refused_stored stored)" test "$refu
 ic=$(sqlite3 "$MNT/hookd.db" 'PRAGMA integrity_check' 2>&1)
 check "the journal passes integrity_check ($ic)" test "$ic" = ok
 grep -q '"journal commit failed"' "$D/hookd.log" && echo "     log: $(grep -m1 '"journal commit failed"' "$D/hookd.log" | cut -c1-220)"
-hk_summary
+t_done

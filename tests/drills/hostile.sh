@@ -15,7 +15,6 @@
 # checks of such limits are reported as KNOWN when they miss (see bench/HOSTILE.md).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-hk_need_bin
 CONNS=64 IDLE_CONNS=2000 SECS=10 STRICT=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -29,15 +28,15 @@ while [ $# -gt 0 ]; do
 	shift
 done
 ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
-D=$HK_TMP
-HP=$HK_SRC/tests/drills/hostile.py
-hk_config "$D/hookd.ini" "$(hk_port)" "$D" "$(printf '[server]\nmax_body = 65536\n')"
-LG=$(hk_loadgen) || exit 1
-hk_start "$D/hookd.ini" "$D/hookd.log" || exit 1
+D=$T_DIR
+HP=$T_SRC/tests/drills/hostile.py
+write_hookd_config "$(free_port)" "$D" <<<"$(printf '[server]\nmax_body = 65536\n')"
+LG=$(drill_loadgen) || exit 1
+start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 THREADS=$(sed -n 's/^threads = //p' "$D/hookd.ini" | head -1)
 THREADS_NOTE=
 if [ -z "$THREADS" ]; then
-	THREADS=$("$HK_BIN" config-reference 2>/dev/null | grep -m1 -o '`threads`[^|]*|[^|]*|[^|]*' | grep -o '[0-9][0-9]*' | head -1)
+	THREADS=$("$HOOKD_BIN" config-reference 2>/dev/null | grep -m1 -o '`threads`[^|]*|[^|]*|[^|]*' | grep -o '[0-9][0-9]*' | head -1)
 	THREADS_NOTE=" (the default)"
 fi
 # Memory is bounded per connection thread: 64 MiB for the process plus 96 KiB per thread (measured:
@@ -51,17 +50,17 @@ if grep -q __asan_init "$HOOKD_BIN" 2>/dev/null; then
 	RSS_LIMIT_MB=1048576
 	echo "# ASan build: hookd's RSS is printed, not bounded (a release build checks the bound)"
 fi
-echo "# hostile clients: $IDLE_CONNS idle and $CONNS trickling connections per attack, ${SECS} s each; hookd has $THREADS request threads$THREADS_NOTE (HK_THREADS sets them), max_body 64 KiB; RSS bound $RSS_LIMIT_MB MiB"
+echo "# hostile clients: $IDLE_CONNS idle and $CONNS trickling connections per attack, ${SECS} s each; hookd has $THREADS request threads$THREADS_NOTE (T_THREADS sets them), max_body 64 KiB; RSS bound $RSS_LIMIT_MB MiB"
 KNOWN=0
 known() { # known DESC CMD...: a check of a documented weakness
 	local desc=$1
 	shift
 	if "$@"; then
-		echo "ok   - $desc"
+		echo "  ok: $desc"
 	elif [ $STRICT = 1 ]; then
 		check "$desc" false
 	else
-		echo "KNOWN - $desc"
+		echo "  KNOWN: $desc"
 		KNOWN=$((KNOWN + 1))
 	fi
 }
@@ -70,19 +69,19 @@ RESULTS=$D/results.tsv
 
 # honest NAME SECONDS: the two honest clients, in the background; results in $D/NAME.{fresh,ka}.json
 honest() {
-	"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$HK_SAMPLE" --new-conn --reconnect --connections 2 \
+	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DRILL_SAMPLE" --new-conn --reconnect --connections 2 \
 		--rate 10 --duration "$2" >"$D/$1.fresh.json" 2>/dev/null &
-	HK_PIDS+=($!)
-	"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$HK_SAMPLE" --reconnect --connections 2 \
+	T_PIDS+=($!)
+	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DRILL_SAMPLE" --reconnect --connections 2 \
 		--rate 50 --duration "$2" >"$D/$1.ka.json" 2>/dev/null &
-	HK_PIDS+=($!)
+	T_PIDS+=($!)
 }
 # sampler NAME: RSS and threads of hookd every 0.25 s until $D/stop-sampler exists
 sampler() {
 	local max_rss=0 max_thr=0 r t
 	while [ ! -e "$D/stop-sampler" ]; do
-		r=$(hk_rss_kb "$HK_PID")
-		t=$(awk '/^Threads/ {print $2}' "/proc/$HK_PID/status" 2>/dev/null || echo 0)
+		r=$(proc_rss_kb "$HOOKD_PID")
+		t=$(awk '/^Threads/ {print $2}' "/proc/$HOOKD_PID/status" 2>/dev/null || echo 0)
 		[ "${r:-0}" -gt "$max_rss" ] && max_rss=$r
 		[ "${t:-0}" -gt "$max_thr" ] && max_thr=$t
 		sleep 0.25
@@ -115,13 +114,13 @@ attack() {
 	rm -f "$D/stop-sampler"
 	sampler "$name" &
 	local sp=$!
-	python3 "$HP" "$mode" --port "$HK_PORT" --secret "$HK_SECRET" "$@" >"$D/$name.attack.json" 2>"$D/$name.attack.err" &
+	python3 "$HP" "$mode" --port "$HOOKD_PORT" --secret "$HOOK_SECRET" "$@" >"$D/$name.attack.json" 2>"$D/$name.attack.err" &
 	local ap=$!
-	HK_PIDS+=("$ap")
+	T_PIDS+=("$ap")
 	sleep 2 # the hostile connections first, as an attacker would
 	honest "$name" "$((SECS - 3))"
 	wait "$ap"
-	wait "${HK_PIDS[@]: -2}" 2>/dev/null
+	wait "${T_PIDS[@]: -2}" 2>/dev/null
 	touch "$D/stop-sampler"
 	wait "$sp"
 	local mem
@@ -137,13 +136,13 @@ print("%d due, %d answered 200, %d unsent, %d connection errors; p50 %.1f ms, p9
     r["requests"] + r["unsent"], r["ok_2xx"], r["unsent"], r["conn_errors"], r["p50_ms"], r["p99_ms"], r["max_ms"]))' "$D/$name.$k.json")"
 	done
 	echo "  [$name] hookd: peak RSS $((${mem% *} / 1024)) MiB, peak threads ${mem#* }"
-	check "$name: hookd still answers /healthz" bash -c "curl -sk --max-time 10 https://127.0.0.1:$HK_PORT/healthz | grep -q ok"
+	check "$name: hookd still answers /healthz" bash -c "curl -sk --max-time 10 https://127.0.0.1:$HOOKD_PORT/healthz | grep -q ok"
 	check "$name: hookd RSS stayed under $RSS_LIMIT_MB MiB ($((${mem% *} / 1024)) MiB)" test "${mem% *}" -lt $((RSS_LIMIT_MB * 1024))
 }
 
 echo "# baseline (no attack)"
 honest baseline 5
-wait "${HK_PIDS[@]: -2}"
+wait "${T_PIDS[@]: -2}"
 for k in fresh ka; do echo "  [baseline] $k: $(cat "$D/baseline.$k.json")"; done
 check "baseline: honest clients all answered within p99 20 ms" honest_ok baseline
 
@@ -184,7 +183,7 @@ check "big-body: Content-Length 1 GB answered 413 every time" python3 -c '
 import json, sys
 a = json.load(open(sys.argv[1]))["answers"]
 sys.exit(0 if a.get("413") == 50 else 1)' "$D/big-body.attack.json"
-python3 "$HP" big-body-stream --port "$HK_PORT" --secret "$HK_SECRET" --conns 40 >"$D/big-body-stream.json"
+python3 "$HP" big-body-stream --port "$HOOKD_PORT" --secret "$HOOK_SECRET" --conns 40 >"$D/big-body-stream.json"
 echo "  [big-body-stream] $(cat "$D/big-body-stream.json")"
 known "big-body-stream: a client still sending an oversized body sees its 413 (not a reset)" python3 -c '
 import json, sys
@@ -210,16 +209,16 @@ import json, sys
 a = json.load(open(sys.argv[1]))
 print("     %s: %d of %d closed by hookd, last after %s s" % (a["mode"], a["closed_by_server"], a["opened"], a["max_close_s"]))
 sys.exit(0 if a["opened"] and a["closed_by_server"] == a["opened"] and a["max_close_s"] <= 15.5 else 1)' "$1"; }
-python3 "$HP" slow-body --port "$HK_PORT" --secret "$HK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-body.json" &
+python3 "$HP" slow-body --port "$HOOKD_PORT" --secret "$HOOK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-body.json" &
 dl1=$!
-python3 "$HP" chunked-forever --port "$HK_PORT" --secret "$HK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-chunked.json" &
+python3 "$HP" chunked-forever --port "$HOOKD_PORT" --secret "$HOOK_SECRET" --conns 4 --seconds 20 --interval 1 --ramp 0.1 >"$D/deadline-chunked.json" &
 dl2=$!
-HK_PIDS+=("$dl1" "$dl2")
+T_PIDS+=("$dl1" "$dl2")
 wait "$dl1" "$dl2"
 known "a body trickled 1 byte/s is cut off by the 10 s body deadline (<= 15.5 s)" cut_off "$D/deadline-body.json"
 known "a chunked body that never ends is cut off by the 10 s body deadline (<= 15.5 s)" cut_off "$D/deadline-chunked.json"
-hk_stop TERM
+stop_hookd TERM
 check "hookd stops cleanly after all attacks (SIGTERM, exit 0)" test $? = 0
 [ -n "${HOSTILE_RESULTS:-}" ] && cp "$RESULTS" "$HOSTILE_RESULTS"
 echo "$KNOWN known weakness(es) observed (see bench/HOSTILE.md; --strict makes them failures)"
-hk_summary
+t_done

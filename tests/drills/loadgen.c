@@ -35,7 +35,14 @@
 #include <time.h>
 #include <unistd.h>
 
-enum cstate { C_DOWN, C_CONNECTING, C_HANDSHAKE, C_IDLE, C_WRITING, C_READING };
+enum cstate {
+	C_DOWN,
+	C_CONNECTING,
+	C_HANDSHAKE,
+	C_IDLE,
+	C_WRITING,
+	C_READING,
+};
 
 struct conn {
 	int fd;
@@ -84,12 +91,13 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loadgen --port P --body FILE --auth SECRET [--host H] [--path /hooks/okta]\n"
-			"  [--connections C] [--rate R] [--duration S | --requests N] [--dup] [--log FILE]\n"
-			"  [--reconnect] [--content-type T] [--method M] [--new-conn]\n"
-			"  [--connection-close]\n"
-			"  --method GET needs no --body; --new-conn: the client closes after each answer, so every\n"
-			"  request pays a full TLS handshake (no resumption); --connection-close: ask the server to close\n");
+	fprintf(stderr,
+		"usage: loadgen --port P --body FILE --auth SECRET [--host H] [--path /hooks/okta]\n"
+		"  [--connections C] [--rate R] [--duration S | --requests N] [--dup] [--log FILE]\n"
+		"  [--reconnect] [--content-type T] [--method M] [--new-conn]\n"
+		"  [--connection-close]\n"
+		"  --method GET needs no --body; --new-conn: the client closes after each answer, so every\n"
+		"  request pays a full TLS handshake (no resumption); --connection-close: ask the server to close\n");
 	exit(2);
 }
 
@@ -441,18 +449,11 @@ static void conn_event(struct conn *c)
 {
 	switch (c->st) {
 	case C_CONNECTING:
-	case C_HANDSHAKE:
-		conn_handshake(c);
-		break;
-	case C_WRITING:
-		conn_write(c);
-		break;
+	case C_HANDSHAKE: conn_handshake(c); break;
+	case C_WRITING: conn_write(c); break;
 	case C_READING:
-	case C_IDLE:
-		conn_read(c);
-		break;
-	default:
-		break;
+	case C_IDLE: conn_read(c); break;
+	default: break;
 	}
 }
 

@@ -26,17 +26,16 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-it_init okta_faults_drill
 echo "# Okta-fault drill: $N users over $SECS s"
 
 # Real limits over 10 s windows (the client must live within them), high enough that the run is not
 # only waiting: user reads and lifecycle writes 300 per window, the token endpoint 100.
-jobs_sim --rate-limit all=100000,user=300,user_write=300,token=100,window=10 || { fail "okta-sim starts"; it_done; exit 1; }
+jobs_sim --rate-limit all=100000,user=300,user_write=300,token=100,window=10 || { fail "okta-sim starts"; t_done; exit 1; }
 jobs_config
-start_hookd || { fail "hookd starts"; it_done; exit 1; }
+start_hookd || { fail "hookd starts"; t_done; exit 1; }
 
-python3 "$JOBS_PY" users "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" ||
-	{ fail "$N STAGED users created"; it_done; exit 1; }
+python3 "$JOBS_PY" users "$SIM_URL" "$SIM_TOKEN" "$T_DIR/certs/ca.crt" "$N" "$T_DIR/users.json" ||
+	{ fail "$N STAGED users created"; t_done; exit 1; }
 ok "$N STAGED users in okta-sim"
 tls_curl "$SIM_URL/sim/requests" -X DELETE >/dev/null
 
@@ -46,21 +45,21 @@ faults ""
 # A second of 429s 5 s in, then every 15 s for as long as the faults are on.
 (
 	sleep 5
-	while [ ! -e "$IT_DIR/calm" ]; do
+	while [ ! -e "$T_DIR/calm" ]; do
 		faults ',"burst_429_ms":1000'
 		sleep 15
 	done
 ) &
-IT_PIDS+=($!)
+T_PIDS+=($!)
 t0=$(date +%s)
-python3 "$JOBS_PY" send "$HOOKD_URL" "$HOOK_SECRET" "$IT_DIR/certs/ca.crt" "$IT_DIR/users.json" "$SECS" "$IT_DIR/send.json"
-echo "  sender: $(cat "$IT_DIR/send.json")"
-check_eq "every delivery was answered 200 in the end" "$(jq_py 'd.get("gave_up", 0)' <"$IT_DIR/send.json")" 0
+python3 "$JOBS_PY" send "$HOOKD_URL" "$HOOK_SECRET" "$T_DIR/certs/ca.crt" "$T_DIR/users.json" "$SECS" "$T_DIR/send.json"
+echo "  sender: $(cat "$T_DIR/send.json")"
+check_eq "every delivery was answered 200 in the end" "$(jq_py 'd.get("gave_up", 0)' <"$T_DIR/send.json")" 0
 
 # The faults stay on until every job has settled (or 240 s more have passed).
 check "every job ends done or dead while the faults go on" eventually "jobs_settled $N" 240
 t1=$(date +%s)
-touch "$IT_DIR/calm"
+touch "$T_DIR/calm"
 tls_curl "$SIM_URL/sim/faults" -X DELETE >/dev/null
 echo "  faults on for $((t1 - t0)) s"
 jobs_judge "$ADMIN"
@@ -85,4 +84,4 @@ check "connections were dropped and answers lost ($(v fault_drop) + $(v fault_lo
 check "500s were injected ($(v fault_error))" test "$(v fault_error)" -gt 0
 check "most jobs end done, not dead ($(v done) of $(v jobs))" test "$(( $(v done) * 10 ))" -ge "$(( $(v jobs) * 9 ))"
 check_eq "hookd is still serving" "$(tls_curl -o /dev/null -w '%{http_code}' "$HOOKD_URL/readyz")" 200
-it_done
+t_done

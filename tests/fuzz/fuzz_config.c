@@ -19,8 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c) {
 		struct rules *r = rules_from_config(c, "00uSELF");
 		if (r) {
-			struct journal_event ev = { .source = "okta", .type = "user.lifecycle.create",
-						    .subject_id = "00u1", .subject_json = "{\"start_date\":\"2027-01-04\"}" };
+			struct journal_event ev = { .source = "okta",
+						    .type = "user.lifecycle.create",
+						    .subject_id = "00u1",
+						    .subject_json = "{\"start_date\":\"2027-01-04\"}" };
 			struct rule_jobs out;
 			if (rules_apply(r, &ev, 0, &out) == 0)
 				rule_jobs_free(&out);

@@ -10,14 +10,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Three mappings: a JSON events array, a form body with bracketed names, one JSON employee. */
-static const char ini[] = "[source arr]\nevents = /employees\nmax_events = 50\nmap.type = /action\n"
-			  "map.employee_id = /id\nmap.occurred_at = ?/timestamp\nmap.first_name = ?/fields/First Name\n"
-			  "map.last_name = ?/fields/Last Name\nmap.email = ?/fields/Work Email\nmap.company = ?$/company\n"
-			  "map.delivery_id = ?/delivery\ntype_map.Created = employee.created\ntype_map.ping = -\n"
-			  "[source form]\ncontent = form\nevents = /employees\nmap.type = /action\nmap.employee_id = @key\n"
-			  "map.email = ?/Work Email\n"
-			  "[source one]\nmap.type = /event_type\nmap.employee_id = /data/id\nmap.login = ?/data/emails/0\n"
-			  "map.start_date = ?/data/start_date\nmap.level = =L1\n";
+static const char ini[] =
+	"[source arr]\nevents = /employees\nmax_events = 50\nmap.type = /action\n"
+	"map.employee_id = /id\nmap.occurred_at = ?/timestamp\nmap.first_name = ?/fields/First Name\n"
+	"map.last_name = ?/fields/Last Name\nmap.email = ?/fields/Work Email\nmap.company = ?$/company\n"
+	"map.delivery_id = ?/delivery\ntype_map.Created = employee.created\ntype_map.ping = -\n"
+	"[source form]\ncontent = form\nevents = /employees\nmap.type = /action\nmap.employee_id = @key\n"
+	"map.email = ?/Work Email\n"
+	"[source one]\nmap.type = /event_type\nmap.employee_id = /data/id\nmap.login = ?/data/emails/0\n"
+	"map.start_date = ?/data/start_date\nmap.level = =L1\n";
 
 static struct hr_map *maps[3];
 

@@ -35,8 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!body)
 		abort();
 	memcpy(body, data, size);
-	struct sig_standard in = { &keys, { "webhook-id", id }, { "webhook-timestamp", ts },
-				   { "webhook-signature", sig }, { body, size }, 1614265330, 300 };
+	struct sig_standard in = { &keys,
+				   { "webhook-id", id },
+				   { "webhook-timestamp", ts },
+				   { "webhook-signature", sig },
+				   { body, size },
+				   1614265330,
+				   300 };
 	char reason[128];
 	(void)sig_verify_standard(&in, reason, sizeof(reason));
 	unsigned char k[SIG_MAX_KEY];

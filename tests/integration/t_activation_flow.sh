@@ -6,13 +6,12 @@
 # a further resend sends nothing; duplicate deliveries send one email. hookd talks to the org as an
 # OAuth service app (private_key_jwt, ES256); the test plays the Okta admin with an SSWS token, so
 # the events hookd's own calls cause carry hookd's identity and fire no rule.
-. "$(dirname "$0")/lib.sh"
-it_init activation_flow
+. "$(dirname "$0")/../lib.sh"
 
 make_oauth_app
 client_id=$APP_ID
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
-	{ fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
+	{ fail "okta-sim starts"; t_done; exit 1; }
 ok "okta-sim listening at $SIM_URL"
 port=$(free_port)
 write_hookd_config "$port" <<INI
@@ -26,14 +25,14 @@ backoff_max = 1s
 on = okta:user.lifecycle.create
 do = send_activation
 INI
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
+start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
 ok "hookd listening at $HOOKD_URL"
 
-out=$("$HOOKD_BIN" okta register-hook -c "$IT_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" 2>&1)
+out=$("$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/    /'
 check_eq "register-hook exits 0 (hook VERIFIED through the GET challenge)" "$rc" 0
-check "the hook is listed as VERIFIED" grep -q VERIFIED <<<"$("$HOOKD_BIN" okta hooks -c "$IT_DIR/hookd.ini")"
+check "the hook is listed as VERIFIED" grep -q VERIFIED <<<"$("$HOOKD_BIN" okta hooks -c "$T_DIR/hookd.ini")"
 
 login=ann.lee.$RANDOM@example.com
 user=$(sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$login\",\"email\":\"$login\",\"firstName\":\"Ann\",\"lastName\":\"Lee\"}}")
@@ -46,7 +45,7 @@ check "the user becomes PROVISIONED within 10 s" eventually '[ "$(status_of)" = 
 check_eq "one activation email in the outbox" "$(emails activation)" 1
 check_eq "the user is not ACTIVE" "$(status_of)" PROVISIONED
 check "the journal holds the user.lifecycle.create event" \
-	grep -q "\"subject_id\": *\"$uid\"" <<<"$("$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json --source okta | python3 -c 'import json,sys; [print(json.dumps({"type":e["type"],"subject_id":e["subject_id"]})) for e in json.load(sys.stdin) if e["type"]=="user.lifecycle.create"]')"
+	grep -q "\"subject_id\": *\"$uid\"" <<<"$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --source okta | python3 -c 'import json,sys; [print(json.dumps({"type":e["type"],"subject_id":e["subject_id"]})) for e in json.load(sys.stdin) if e["type"]=="user.lifecycle.create"]')"
 
 # Duplicate deliveries: the sim re-sends the same body (same eventId and uuid).
 seq=$(tls_curl "$SIM_URL/sim/deliveries" | python3 -c "import json,sys; print([d['seq'] for d in json.load(sys.stdin) if 'user.lifecycle.create' in d['event_types']][-1])")
@@ -58,7 +57,7 @@ sleep 1
 check_eq "still one activation email after the duplicates" "$(emails activation)" 1
 
 # Operator resend: reactivate?sendEmail=true.
-out=$("$HOOKD_BIN" user resend "$login" -c "$IT_DIR/hookd.ini" --wait 20)
+out=$("$HOOKD_BIN" user resend "$login" -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check "hookd user resend reports reactivate?sendEmail=true" grep -q "reactivate?sendEmail=true" <<<"$out"
 check_eq "a reactivation email was sent" "$(emails reactivation)" 1
@@ -68,28 +67,28 @@ check_eq "the user is still PROVISIONED" "$(status_of)" PROVISIONED
 token=$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print([m['token'] for m in json.load(sys.stdin) if m['user_id']=='$uid'][-1])")
 tls_curl "$SIM_URL/sim/activate/$token" -X POST >/dev/null
 check_eq "after the click the user is ACTIVE" "$(status_of)" ACTIVE
-out=$("$HOOKD_BIN" user resend "$login" -c "$IT_DIR/hookd.ini" --wait 20)
+out=$("$HOOKD_BIN" user resend "$login" -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check "a resend to an ACTIVE user does nothing, and says so" grep -q "nothing to do" <<<"$out"
 check_eq "no further email" "$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$uid'))")" 2
 
 # Operator create + activate through the journal: STAGED, then PROVISIONED.
 login2=bo.$RANDOM@example.com
-out=$("$HOOKD_BIN" user create "$login2" --first-name Bo --last-name Ek -c "$IT_DIR/hookd.ini" --wait 20)
+out=$("$HOOKD_BIN" user create "$login2" --first-name Bo --last-name Ek -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check "hookd user create creates the user STAGED" grep -q "created: .* STAGED" <<<"$out"
-out=$("$HOOKD_BIN" user create "$login2" --first-name Bo --last-name Ek -c "$IT_DIR/hookd.ini" --wait 20)
+out=$("$HOOKD_BIN" user create "$login2" --first-name Bo --last-name Ek -c "$T_DIR/hookd.ini" --wait 20)
 check "creating it again reuses the existing login" grep -q "exists: " <<<"$out"
 self_events() {
-	"$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json --limit 1000 | python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['type']=='user.lifecycle.create' and e['subject_login']=='$login2' and e['actor_id']=='$client_id'))"
+	"$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --limit 1000 | python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['type']=='user.lifecycle.create' and e['subject_login']=='$login2' and e['actor_id']=='$client_id'))"
 }
 check "hookd's own create came back as an event carrying its identity" eventually '[ "$(self_events)" = 1 ]' 10
 check_eq "and fired no rule: no job from rule okta-created for it" \
-	"$("$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 1000 | python3 -c "import json,sys; print(sum(1 for j in json.load(sys.stdin) if j['rule']=='okta-created' and j['subject']!='$uid'))")" 0
-out=$("$HOOKD_BIN" user activate "$login2" -c "$IT_DIR/hookd.ini" --wait 20)
+	"$("$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 1000 | python3 -c "import json,sys; print(sum(1 for j in json.load(sys.stdin) if j['rule']=='okta-created' and j['subject']!='$uid'))")" 0
+out=$("$HOOKD_BIN" user activate "$login2" -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check "hookd user activate: STAGED -> PROVISIONED with sendEmail=true" grep -q "activate?sendEmail=true: .* STAGED -> PROVISIONED" <<<"$out"
 
 # Nothing is left pending or dead.
-check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --state dead --json | jq_py 'len(d)')" 0
-it_done
+check_eq "no dead jobs" "$("$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | jq_py 'len(d)')" 0
+t_done

@@ -2,11 +2,10 @@
 # Step 4 of the activation flow: a rule with send_email = false activates with sendEmail=false,
 # takes Okta's activationUrl and mails it itself (SMTP via libcurl) to the person's personal address
 # (Okta's secondEmail here); Okta sends nothing; the mailed link completes the activation.
-. "$(dirname "$0")/lib.sh"
-it_init activation_mail
+. "$(dirname "$0")/../lib.sh"
 
 smtp_port=$(free_port)
-cat >"$IT_DIR/smtp.py" <<'PY'
+cat >"$T_DIR/smtp.py" <<'PY'
 import smtpd, asyncore, sys, warnings
 warnings.simplefilter("ignore")
 class Keep(smtpd.SMTPServer):
@@ -16,11 +15,11 @@ class Keep(smtpd.SMTPServer):
 Keep(("127.0.0.1", int(sys.argv[1])), None, decode_data=False)
 asyncore.loop()
 PY
-python3 "$IT_DIR/smtp.py" "$smtp_port" "$IT_DIR/mail.txt" 2>"$IT_DIR/smtp.log" &
-IT_PIDS+=($!)
+python3 "$T_DIR/smtp.py" "$smtp_port" "$T_DIR/mail.txt" 2>"$T_DIR/smtp.log" &
+T_PIDS+=($!)
 make_oauth_app
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
-	{ fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
+	{ fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
 write_hookd_config "$port" <<INI
 $(okta_app_ini)
@@ -37,29 +36,29 @@ on = okta:user.lifecycle.create
 do = send_activation
 send_email = false
 INI
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
-"$HOOKD_BIN" okta register-hook -c "$IT_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
+start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
+"$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
 check_eq "event hook verified" $? 0
 
 login=kim.$RANDOM@example.com
 uid=$(sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$login\",\"email\":\"$login\",\"secondEmail\":\"kim@home.example.net\",\"firstName\":\"Kim\",\"lastName\":\"Ro\"}}" | jq_py 'd["id"]')
 check "the user becomes PROVISIONED" eventually '[ "$(sim_api GET "/api/v1/users/$uid" | jq_py "d[\"status\"]")" = PROVISIONED ]' 15
-check "hookd mailed the link to the personal address" eventually 'grep -q "^RCPT kim@home.example.net" "$IT_DIR/mail.txt" 2>/dev/null' 10
+check "hookd mailed the link to the personal address" eventually 'grep -q "^RCPT kim@home.example.net" "$T_DIR/mail.txt" 2>/dev/null' 10
 check_eq "Okta itself sent nothing (sendEmail=false)" \
 	"$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$uid'))")" 0
-url=$(grep -oE 'https://[^ ]+/tokens/[^ ]+' "$IT_DIR/mail.txt" | head -1 | tr -d '\r')
+url=$(grep -oE 'https://[^ ]+/tokens/[^ ]+' "$T_DIR/mail.txt" | head -1 | tr -d '\r')
 check "the mail carries okta-sim's activation URL" [ -n "$url" ]
-check "the mail names the person" grep -q "Hello Kim" "$IT_DIR/mail.txt"
+check "the mail names the person" grep -q "Hello Kim" "$T_DIR/mail.txt"
 check "the job record names only the address's domain" \
-	grep -q "link mailed to ...@home.example.net" <<<"$("$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini")"
-check "the job record does not hold the link" bash -c "! grep -q tokens <<<\"\$('$HOOKD_BIN' jobs -c '$IT_DIR/hookd.ini' --json)\""
-check "the log does not hold the link" bash -c "! grep -q '/tokens/' '$IT_DIR/hookd.log'"
+	grep -q "link mailed to ...@home.example.net" <<<"$("$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini")"
+check "the job record does not hold the link" bash -c "! grep -q tokens <<<\"\$('$HOOKD_BIN' jobs -c '$T_DIR/hookd.ini' --json)\""
+check "the log does not hold the link" bash -c "! grep -q '/tokens/' '$T_DIR/hookd.log'"
 tls_curl "$url" >/dev/null
 check_eq "opening the mailed link activates the user" "$(sim_api GET "/api/v1/users/$uid" | jq_py 'd["status"]')" ACTIVE
 
 # Without a personal address the job fails with a clear reason instead of losing the link.
 login2=nopersonal.$RANDOM@example.com
 sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$login2\",\"email\":\"$login2\",\"firstName\":\"N\",\"lastName\":\"P\"}}" >/dev/null
-dead() { "$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --state dead --json | python3 -c "import json,sys; print(' '.join(j['last_error'] or '' for j in json.load(sys.stdin)))"; }
+dead() { "$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | python3 -c "import json,sys; print(' '.join(j['last_error'] or '' for j in json.load(sys.stdin)))"; }
 check "a user without a personal address: the job is dead with the reason" eventually 'dead | grep -q "needs a personal_email"' 15
-it_done
+t_done

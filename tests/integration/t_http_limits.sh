@@ -4,14 +4,13 @@
 # client trickles it); a body trickled past request_timeout is cut off at the deadline (civetweb's
 # read keeps going while bytes trickle in, so a watchdog shuts the socket's reads); an honest client
 # on another connection is served meanwhile.
-. "$(dirname "$0")/lib.sh"
-it_init http_limits
+. "$(dirname "$0")/../lib.sh"
 
 port=$(free_port)
-IT_SERVER_EXTRA="request_timeout = 2s" write_hookd_config "$port" </dev/null
-start_hookd || { fail "hookd starts"; cat "$IT_DIR/hookd.log"; it_done; exit 1; }
+T_SERVER_EXTRA="request_timeout = 2s" write_hookd_config "$port" </dev/null
+start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
 
-cat >"$IT_DIR/client.py" <<'PY'
+cat >"$T_DIR/client.py" <<'PY'
 import socket, ssl, sys, time
 port, ca, secret, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 ctx = ssl.create_default_context(cafile=ca)
@@ -38,50 +37,50 @@ while time.time() - t0 < 12:
 status = got.split(b" ")[1].decode() if got.startswith(b"HTTP/1.1") else "none"
 print(status, "%.1f" % closed if closed is not None else "open", "json" if b'"error"' in got else "nojson")
 PY
-read -r st closed js < <(python3 "$IT_DIR/client.py" "$port" "$IT_DIR/certs/ca.crt" "$HOOK_SECRET" huge)
+read -r st closed js < <(python3 "$T_DIR/client.py" "$port" "$T_DIR/certs/ca.crt" "$HOOK_SECRET" huge)
 check_eq "a body announced over max_body gets 413" "$st" 413
 check_eq "with a JSON reason" "$js" json
 check "and the connection is closed at once, not drained (closed after ${closed}s)" \
 	python3 -c "import sys; sys.exit(0 if '$closed' != 'open' and float('$closed') < 2 else 1)"
-read -r st closed js < <(python3 "$IT_DIR/client.py" "$port" "$IT_DIR/certs/ca.crt" "$HOOK_SECRET" trickle &
-	sleep 1; tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}\n' >"$IT_DIR/honest"; wait)
+read -r st closed js < <(python3 "$T_DIR/client.py" "$port" "$T_DIR/certs/ca.crt" "$HOOK_SECRET" trickle &
+	sleep 1; tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}\n' >"$T_DIR/honest"; wait)
 # The watchdog shuts the socket's reading side at the deadline; once OpenSSL has seen that EOF it
 # will not write any more, so the client sees the close and hookd records the 408 in its log.
 check "a body trickled past request_timeout (2 s): the connection is closed at the deadline (after ${closed}s)" \
 	python3 -c "import sys; sys.exit(0 if '$closed' != 'open' and float('$closed') < 4 else 1)"
-check "hookd records it as a 408" grep -q '"status":"408","error":"request_timeout"' "$IT_DIR/hookd.log"
-check_eq "an honest client is served meanwhile" "$(cat "$IT_DIR/honest")" 200
-check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json | jq_py 'len(d)')" 0
+check "hookd records it as a 408" grep -q '"status":"408","error":"request_timeout"' "$T_DIR/hookd.log"
+check_eq "an honest client is served meanwhile" "$(cat "$T_DIR/honest")" 200
+check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | jq_py 'len(d)')" 0
 
 # The budget for bodies buffered at once (body_memory): a trickling 5000-byte body holds 5001 bytes of
 # 8192, so a 4000-byte delivery meanwhile is refused 503 overloaded; once the trickler is cut off, it
 # is taken.
 stop_hookd
-IT_SERVER_EXTRA="request_timeout = 2s
+T_SERVER_EXTRA="request_timeout = 2s
 max_body = 8192
 body_memory = 8192" write_hookd_config "$port" </dev/null
-start_hookd || { fail "hookd restarts with body_memory = 8192"; it_done; exit 1; }
-python3 - "$IT_DIR/delivery.json" <<'PY'
+start_hookd || { fail "hookd restarts with body_memory = 8192"; t_done; exit 1; }
+python3 - "$T_DIR/delivery.json" <<'PY'
 import json, sys, uuid
 ev = {"uuid": str(uuid.uuid4()), "eventType": "user.lifecycle.create", "published": "2026-11-27T05:00:00.000Z",
       "displayMessage": "x" * 3000, "target": [{"id": "00ubudget", "type": "User"}]}
 json.dump({"eventType": "com.okta.event_hook", "data": {"events": [ev]}}, open(sys.argv[1], "w"))
 PY
-post() { tls_curl "$HOOKD_URL/hooks/okta" -o "$IT_DIR/post.out" -w '%{http_code}' -H "Authorization: $HOOK_SECRET" \
-	-H 'Content-Type: application/json' --data-binary @"$IT_DIR/delivery.json"; }
-python3 "$IT_DIR/client.py" "$port" "$IT_DIR/certs/ca.crt" "$HOOK_SECRET" trickle >/dev/null &
+post() { tls_curl "$HOOKD_URL/hooks/okta" -o "$T_DIR/post.out" -w '%{http_code}' -H "Authorization: $HOOK_SECRET" \
+	-H 'Content-Type: application/json' --data-binary @"$T_DIR/delivery.json"; }
+python3 "$T_DIR/client.py" "$port" "$T_DIR/certs/ca.crt" "$HOOK_SECRET" trickle >/dev/null &
 trickler=$!
 sleep 0.7
 check_eq "while a trickled body holds most of body_memory, another body gets 503" "$(post)" 503
-check_eq "...with the reason" "$(jq_py 'd["error"]' <"$IT_DIR/post.out")" overloaded
+check_eq "...with the reason" "$(jq_py 'd["error"]' <"$T_DIR/post.out")" overloaded
 wait $trickler
 check_eq "once the trickler is cut off, the same delivery is taken" "$(post)" 200
-check_eq "...and journaled once" "$("$HOOKD_BIN" events -c "$IT_DIR/hookd.ini" --json | jq_py 'len(d)')" 1
+check_eq "...and journaled once" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | jq_py 'len(d)')" 1
 stop_hookd
-IT_SERVER_EXTRA="max_body = 65536
+T_SERVER_EXTRA="max_body = 65536
 body_memory = 4096" write_hookd_config "$port" </dev/null
-out=$("$HOOKD_BIN" check-config -c "$IT_DIR/hookd.ini" 2>&1)
+out=$("$HOOKD_BIN" check-config -c "$T_DIR/hookd.ini" 2>&1)
 rc=$?
 check "check-config refuses body_memory below max_body (exit $rc)" test "$rc" -ne 0
 check "...naming the key and the rule" grep -q 'body_memory: must be at least max_body' <<<"$out"
-it_done
+t_done

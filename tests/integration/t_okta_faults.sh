@@ -4,13 +4,12 @@
 # waiting for X-Rate-Limit-Reset after a 429 burst fits the test's time. Every job must end done or dead,
 # none may run its Okta call twice (no user gets two activation emails), and every done job's user
 # must be PROVISIONED with exactly one email.
-. "$(dirname "$0")/lib.sh"
-it_init okta_faults
+. "$(dirname "$0")/../lib.sh"
 N=${FAULT_USERS:-25}
 
 make_oauth_app
-start_sim --rate-limit all=100000,window=5 --oauth-client-id "$APP_ID" --oauth-public-key "$IT_DIR/app.pub" ||
-	{ fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit all=100000,window=5 --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
+	{ fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
 write_hookd_config "$port" <<INI
 $(okta_app_ini)
@@ -27,8 +26,8 @@ backoff_max = 1s
 on = okta:user.lifecycle.create
 do = send_activation
 INI
-start_hookd || { fail "hookd starts"; it_done; exit 1; }
-"$HOOKD_BIN" okta register-hook -c "$IT_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
+start_hookd || { fail "hookd starts"; t_done; exit 1; }
+"$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
 check_eq "event hook registered and verified" $? 0
 
 # Faults on the API (not on /sim/ endpoints, not on hook deliveries).
@@ -54,17 +53,17 @@ done
 check_eq "the admin created $N STAGED users" "$(printf '%s\n' "${ids[@]}" | grep -c .)" "$N"
 
 settled() {
-	"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 1000 | python3 -c "
+	"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 1000 | python3 -c "
 import json,sys
 jobs=[j for j in json.load(sys.stdin) if j['rule']=='okta-created']
 sys.exit(0 if len(jobs)>=$N and all(j['state'] in ('done','dead') for j in jobs) else 1)"
 }
 check "every job ends done or dead within 90 s" eventually settled 90
 tls_curl "$SIM_URL/sim/faults" -X DELETE >/dev/null
-"$HOOKD_BIN" jobs -c "$IT_DIR/hookd.ini" --json --limit 1000 >"$IT_DIR/jobs.json"
-tls_curl "$SIM_URL/sim/outbox" >"$IT_DIR/outbox.json"
-sim_api GET "/api/v1/users?limit=200" >"$IT_DIR/users.json"
-python3 - "$IT_DIR" "$N" <<'PY' >"$IT_DIR/verdict.txt"
+"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 1000 >"$T_DIR/jobs.json"
+tls_curl "$SIM_URL/sim/outbox" >"$T_DIR/outbox.json"
+sim_api GET "/api/v1/users?limit=200" >"$T_DIR/users.json"
+python3 - "$T_DIR" "$N" <<'PY' >"$T_DIR/verdict.txt"
 import json, sys, collections
 d, n = sys.argv[1], int(sys.argv[2])
 jobs = [j for j in json.load(open(d + "/jobs.json")) if j["rule"] == "okta-created"]
@@ -80,10 +79,10 @@ print("done_ok", int(all(emails[j["subject"]] == 1 and users[j["subject"]]["stat
 print("done", len(done), "dead", len(jobs) - len(done))
 print("retried", sum(1 for j in jobs if j["attempts"] > 1))
 PY
-cat "$IT_DIR/verdict.txt" | sed 's/^/    /'
-v() { awk -v k="$1" '$1 == k {print $2}' "$IT_DIR/verdict.txt"; }
+cat "$T_DIR/verdict.txt" | sed 's/^/    /'
+v() { awk -v k="$1" '$1 == k {print $2}' "$T_DIR/verdict.txt"; }
 check_eq "one job per delivered user" "$(v one_job_per_user)" 1
 check_eq "no user got two activation emails" "$(v max_emails_per_user)" 1
 check_eq "every done job left its user PROVISIONED with one email" "$(v done_ok)" 1
 check "faults were met and retried (some job needed more than one attempt)" [ "$(v retried)" -gt 0 ]
-it_done
+t_done

@@ -4,25 +4,24 @@
 # metrics endpoints, check-config errors, and that SIGTERM during a burst loses no 200-answered event.
 set -uo pipefail
 . "$(dirname "$0")/../drills/lib.sh"
-hk_need_bin
 command -v curl >/dev/null || { echo "SKIP: curl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 
-D=$HK_TMP
+D=$T_DIR
 CFG=$D/hookd.ini
 # A second [server] section adds to the first (INI); a small max_body keeps the 413 checks quick.
-hk_config "$CFG" "$(hk_port)" "$D" "$(printf '[server]\nmax_body = 65536\n')"
-hk_start "$CFG" "$D/hookd.log" || exit 1
-URL=https://127.0.0.1:$HK_PORT
+write_hookd_config "$(free_port)" "$D" <<<"$(printf '[server]\nmax_body = 65536\n')"
+start_hookd "$CFG" "$D/hookd.log" || exit 1
+URL=https://127.0.0.1:$HOOKD_PORT
 HOOK=$URL/hooks/okta
-AUTH="Authorization: $HK_SECRET"
+AUTH="Authorization: $HOOK_SECRET"
 JSON="Content-Type: application/json"
 
 # req OUTPREFIX curl-args...: writes OUTPREFIX.code, OUTPREFIX.body, OUTPREFIX.hdr
 req() {
 	local o=$1
 	shift
-	hk_curl -o "$o.body" -D "$o.hdr" -w '%{http_code}' "$@" >"$o.code" 2>/dev/null || true
+	tls_curl -o "$o.body" -D "$o.hdr" -w '%{http_code}' "$@" >"$o.code" 2>/dev/null || true
 }
 code_is() { [ "$(cat "$1.code")" = "$2" ] || { echo "     got $(cat "$1.code"): $(head -c 300 "$1.body")"; return 1; }; }
 body_empty() { [ ! -s "$1.body" ] || { echo "     body: $(head -c 200 "$1.body")"; return 1; }; }
@@ -36,13 +35,13 @@ assert b.get("error") == sys.argv[2], b
 assert isinstance(b.get("message"), str) and b["message"], b
 EOF
 }
-events_json() { "$HK_BIN" events -c "$CFG" --json --source okta --limit 100000; }
+events_json() { "$HOOKD_BIN" events -c "$CFG" --json --source okta --limit 100000; }
 event_count() { events_json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-metric() { hk_curl "$URL/metrics" | awk -v m="$1" 'index($0, m) == 1 {print $NF}' | head -1; }
+metric() { tls_curl "$URL/metrics" | awk -v m="$1" 'index($0, m) == 1 {print $NF}' | head -1; }
 
 # A delivery with N events, uuids PREFIX-0..N-1, targets User 00uTEST<i>.
 mkdelivery() {
-	python3 - "$HK_SAMPLE" "$1" "$2" <<'EOF'
+	python3 - "$DRILL_SAMPLE" "$1" "$2" <<'EOF'
 import copy, json, sys
 d = json.load(open(sys.argv[1]))
 n, prefix = int(sys.argv[2]), sys.argv[3]
@@ -68,13 +67,13 @@ check "verification answer is application/json" grep -qi '^content-type: applica
 req $D/v2 -H "$AUTH" "$HOOK"
 check "verification GET without the challenge header answers 400" code_is $D/v2 400
 check "... with a JSON error missing_challenge" error_json $D/v2 missing_challenge
-req $D/v3 -H "Authorization: wrong-$HK_SECRET" -H "x-okta-verification-challenge: abc" "$HOOK"
+req $D/v3 -H "Authorization: wrong-$HOOK_SECRET" -H "x-okta-verification-challenge: abc" "$HOOK"
 check "verification GET with a wrong secret answers 401" code_is $D/v3 401
 check "... with a JSON error unauthorized" error_json $D/v3 unauthorized
 check "... and does not echo the challenge" bash -c "! grep -q verification $D/v3.body"
 req $D/v4 -H "x-okta-verification-challenge: abc" "$HOOK"
 check "verification GET without Authorization answers 401" code_is $D/v4 401
-req $D/v5 -H "Authorization: ${HK_SECRET:0:-1}" -H "x-okta-verification-challenge: abc" "$HOOK"
+req $D/v5 -H "Authorization: ${HOOK_SECRET:0:-1}" -H "x-okta-verification-challenge: abc" "$HOOK"
 check "a secret one character short answers 401" code_is $D/v5 401
 
 echo "# a delivery"
@@ -176,7 +175,7 @@ req $D/r7c "$URL/nothing-here"
 check "GET of an unknown path answers 404" code_is $D/r7c 404
 check "no refused request was journaled (count $n0 -> $(event_count))" test "$(event_count)" = "$n0"
 check "hookd_events_journaled_total did not move" test "$(metric 'hookd_events_journaled_total{source="okta"}')" = "$journaled0"
-check "the refused uuid is nowhere in the journal" bash -c "! $HK_BIN events -c $CFG --json --limit 100000 | grep -q refused-0"
+check "the refused uuid is nowhere in the journal" bash -c "! $HOOKD_BIN events -c $CFG --json --limit 100000 | grep -q refused-0"
 
 echo "# health, readiness, metrics"
 req $D/h "$URL/healthz"
@@ -194,38 +193,38 @@ check "... with per-route request counts (200s on /hooks/okta)" grep -q '^hookd_
 check "... with 415/413/405 counted" bash -c "grep -q 'code=\"415\"' $D/m.body && grep -q 'code=\"413\"' $D/m.body && grep -q 'code=\"405\"' $D/m.body"
 check "... with the request latency histogram" grep -q '^hookd_http_request_seconds_bucket' $D/m.body
 check "... with job gauges" grep -q '^hookd_jobs{state="pending"}' $D/m.body
-check "... and never the secret" bash -c "! grep -qF '$HK_SECRET' $D/m.body"
-check "the log never holds the secret" bash -c "! grep -qF '$HK_SECRET' $D/hookd.log"
+check "... and never the secret" bash -c "! grep -qF '$HOOK_SECRET' $D/m.body"
+check "the log never holds the secret" bash -c "! grep -qF '$HOOK_SECRET' $D/hookd.log"
 
 echo "# check-config"
 cp "$CFG" $D/bad.ini
 printf '[okta_hook]\nbogus_key = 1\n' >>$D/bad.ini
 badline=$(grep -n '^bogus_key' $D/bad.ini | cut -d: -f1)
-"$HK_BIN" check-config -c $D/bad.ini >$D/cc.out 2>&1
+"$HOOKD_BIN" check-config -c $D/bad.ini >$D/cc.out 2>&1
 ccrc=$?
 check "check-config exits non-zero on an unknown key (rc $ccrc)" test "$ccrc" -ne 0
 check "... and names the key and its line $badline" bash -c "grep -q 'bogus_key' $D/cc.out && grep -q '$badline' $D/cc.out"
-"$HK_BIN" check-config -c "$CFG" >$D/cc2.out 2>&1
+"$HOOKD_BIN" check-config -c "$CFG" >$D/cc2.out 2>&1
 check "check-config accepts the good file (rc 0)" test $? = 0
 
 echo "# SIGTERM during a burst of deliveries"
-LG=$(hk_loadgen) || exit 1
-"$LG" --port "$HK_PORT" --auth "$HK_SECRET" --body "$HK_SAMPLE" --connections 8 --duration 3 --reconnect \
+LG=$(drill_loadgen) || exit 1
+"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DRILL_SAMPLE" --connections 8 --duration 3 --reconnect \
 	--log $D/burst.log >$D/burst.json 2>$D/burst.err &
 lgpid=$!
-HK_PIDS+=("$lgpid")
+T_PIDS+=("$lgpid")
 sleep 1.2
-hk_stop TERM
+stop_hookd TERM
 termrc=$?
 wait $lgpid
 check "hookd exits 0 on SIGTERM (rc $termrc)" test "$termrc" = 0
 check "the log says it stopped" grep -q '"hookd stopped"' $D/hookd.log
 awk '$2 == 200 {print $1}' $D/burst.log | sort >$D/burst.200
-hk_journal_keys "$CFG" $D/journal.keys
+drill_journal_keys "$CFG" $D/journal.keys
 n200=$(wc -l <$D/burst.200)
 missing=$(comm -23 $D/burst.200 $D/journal.keys | wc -l)
 echo "     $n200 deliveries answered 200 before the stop; $(cat $D/burst.json)"
 check "the burst got answers before the stop ($n200 x 200)" test "$n200" -gt 100
 check "every 200-answered delivery is in the journal ($missing missing)" test "$missing" = 0
 
-hk_summary
+t_done

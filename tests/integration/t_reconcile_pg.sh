@@ -3,34 +3,34 @@
 # only the lease holder polls; after it is killed with SIGKILL the other takes over; every joiner
 # gets exactly one activation email; and at every sample the cursor has not passed an event the
 # journal lacks. Needs the PostgreSQL server binaries (starts a private cluster).
-. "$(dirname "$0")/lib.sh"
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$pgbin" ] || [ "$(id -u)" != 0 ] || ! command -v psql >/dev/null; then
 	echo "SKIP: needs PostgreSQL server binaries, psql and root (scripts/pg-cluster.sh runs the server as postgres)"
 	exit 77
 fi
-it_init reconcile_pg
-chmod 755 "$IT_DIR"
-PGDIR=$IT_DIR/pg
-pg_stop() { "$HOOKD_SRC/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1 || true; }
-trap 'it_cleanup; pg_stop' EXIT
-admin=$("$HOOKD_SRC/scripts/pg-cluster.sh" start "$PGDIR" "$(free_port)") || { fail "PostgreSQL starts"; it_done; exit 1; }
-psql -q "$admin" -c "CREATE DATABASE hookd" || { fail "create database"; it_done; exit 1; }
+chmod 755 "$T_DIR"
+PGDIR=$T_DIR/pg
+pg_stop() { "$T_SRC/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1 || true; }
+trap 't_cleanup; pg_stop' EXIT
+admin=$("$T_SRC/scripts/pg-cluster.sh" start "$PGDIR" "$(free_port)") || { fail "PostgreSQL starts"; t_done; exit 1; }
+psql -q "$admin" -c "CREATE DATABASE hookd" || { fail "create database"; t_done; exit 1; }
 DB=${admin%/postgres}/hookd
-printf '%s' "$DB" >"$IT_DIR/db.url"
+printf '%s' "$DB" >"$T_DIR/db.url"
 q() { psql -X -At "$DB" -c "$1"; }
 
-start_sim --rate-limit off || { fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
 port_a=$(free_port)
 port_b=$(free_port)
 write_hookd_config "$port_a" <<INI
 [store]
 backend = postgres
-url_file = $IT_DIR/db.url
+url_file = $T_DIR/db.url
 [okta]
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
-ca_file = $IT_DIR/certs/ca.crt
+ca_file = $T_DIR/certs/ca.crt
 self_actor_id = 00uhookdself
 reconcile_every = 500ms
 reconcile_grace = 500ms
@@ -45,15 +45,15 @@ backoff_max = 1s
 on = okta:user.lifecycle.create
 do = send_activation
 INI
-sed "s/^listen = 127.0.0.1:$port_a/listen = 127.0.0.1:$port_b/" "$IT_DIR/hookd.ini" >"$IT_DIR/hookd-b.ini"
-"$HOOKD_BIN" serve -c "$IT_DIR/hookd.ini" 2>>"$IT_DIR/hookd-a.log" &
+sed "s/^listen = 127.0.0.1:$port_a/listen = 127.0.0.1:$port_b/" "$T_DIR/hookd.ini" >"$T_DIR/hookd-b.ini"
+"$HOOKD_BIN" serve -c "$T_DIR/hookd.ini" 2>>"$T_DIR/hookd-a.log" &
 PID_A=$!
-IT_PIDS+=($PID_A)
-wait_url "https://127.0.0.1:$port_a/readyz" || { fail "instance A starts"; it_done; exit 1; }
-"$HOOKD_BIN" serve -c "$IT_DIR/hookd-b.ini" 2>>"$IT_DIR/hookd-b.log" &
+T_PIDS+=($PID_A)
+wait_url "https://127.0.0.1:$port_a/readyz" || { fail "instance A starts"; t_done; exit 1; }
+"$HOOKD_BIN" serve -c "$T_DIR/hookd-b.ini" 2>>"$T_DIR/hookd-b.log" &
 PID_B=$!
-IT_PIDS+=($PID_B)
-wait_url "https://127.0.0.1:$port_b/readyz" || { fail "instance B starts"; it_done; exit 1; }
+T_PIDS+=($PID_B)
+wait_url "https://127.0.0.1:$port_b/readyz" || { fail "instance B starts"; t_done; exit 1; }
 
 holder() { q "SELECT lease_owner FROM reconcile_state WHERE name = 'okta_logs'" | sed 's/.*://'; }
 create() {
@@ -71,9 +71,9 @@ cursor_sound() {
 	cur=$(q "SELECT coalesce(cursor_ms, -1) FROM reconcile_state WHERE name = 'okta_logs'")
 	[ -z "$cur" ] || [ "$cur" -lt 0 ] && return 0
 	SAMPLES=$((SAMPLES + 1))
-	q "SELECT dedupe_key FROM events WHERE source = 'okta'" >"$IT_DIR/journal.txt"
-	sim_api GET "/api/v1/logs?since=$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)&limit=1000" >"$IT_DIR/logs.json"
-	python3 - "$cur" "$IT_DIR/journal.txt" "$IT_DIR/logs.json" <<'PY'
+	q "SELECT dedupe_key FROM events WHERE source = 'okta'" >"$T_DIR/journal.txt"
+	sim_api GET "/api/v1/logs?since=$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)&limit=1000" >"$T_DIR/logs.json"
+	python3 - "$cur" "$T_DIR/journal.txt" "$T_DIR/logs.json" <<'PY'
 import datetime, json, sys
 cur = int(sys.argv[1])
 have = set(open(sys.argv[2]).read().split())
@@ -114,4 +114,4 @@ check_eq "the cursor never passed an event the journal lacked" "$VIOLATIONS" 0
 check_eq "each creation is journaled once" \
 	"$(q "SELECT count(*) FROM events WHERE type = 'user.lifecycle.create'") $(q "SELECT count(DISTINCT dedupe_key) FROM events WHERE type = 'user.lifecycle.create'")" "10 10"
 check "the cursor is recent" test "$(q "SELECT (extract(epoch from now()) * 1000)::bigint - cursor_ms FROM reconcile_state")" -lt 10000
-it_done
+t_done

@@ -7,7 +7,7 @@
 # every event answered 200 is journaled exactly once, every user got exactly one job, that job is
 # done, the user is PROVISIONED and has exactly one activation email.
 # Needs the PostgreSQL server binaries (starts a private cluster: it restarts it). SCALEOUT_EVENTS=N.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 N=${SCALEOUT_EVENTS:-2000}
 PER=5 # events per delivery
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -15,21 +15,20 @@ if [ -z "$pgbin" ] || [ "$(id -u)" != 0 ] || ! command -v psql >/dev/null; then
 	echo "SKIP: needs PostgreSQL server binaries, psql and root (scripts/pg-cluster.sh runs the server as postgres)"
 	exit 77
 fi
-it_init scaleout_pg
-chmod 755 "$IT_DIR"
-PGDIR=$IT_DIR/pg
-pg_stop() { "$HOOKD_SRC/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1 || true; }
-trap 'it_cleanup; pg_stop' EXIT
+chmod 755 "$T_DIR"
+PGDIR=$T_DIR/pg
+pg_stop() { "$T_SRC/scripts/pg-cluster.sh" stop "$PGDIR" >/dev/null 2>&1 || true; }
+trap 't_cleanup; pg_stop' EXIT
 
 pgport=$(free_port)
-admin=$("$HOOKD_SRC/scripts/pg-cluster.sh" start "$PGDIR" "$pgport") || { fail "PostgreSQL starts"; it_done; exit 1; }
-psql -q "$admin" -c "CREATE DATABASE hookd" || { fail "create database"; it_done; exit 1; }
+admin=$("$T_SRC/scripts/pg-cluster.sh" start "$PGDIR" "$pgport") || { fail "PostgreSQL starts"; t_done; exit 1; }
+psql -q "$admin" -c "CREATE DATABASE hookd" || { fail "create database"; t_done; exit 1; }
 DB=${admin%/postgres}/hookd
-printf '%s' "$DB" >"$IT_DIR/db.url"
+printf '%s' "$DB" >"$T_DIR/db.url"
 q() { psql -X -At "$DB" -c "$1"; }
 ok "PostgreSQL at $admin"
 
-start_sim --rate-limit off || { fail "okta-sim starts"; it_done; exit 1; }
+start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
 ok "okta-sim at $SIM_URL"
 
 # Two instances: the same config but the port and the log.
@@ -38,12 +37,12 @@ port_b=$(free_port)
 write_hookd_config "$port_a" <<INI
 [store]
 backend = postgres
-url_file = $IT_DIR/db.url
+url_file = $T_DIR/db.url
 pool_size = 4
 [okta]
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
-ca_file = $IT_DIR/certs/ca.crt
+ca_file = $T_DIR/certs/ca.crt
 self_actor_id = 00uhookdself
 [worker]
 threads = 4
@@ -56,21 +55,21 @@ on = okta:user.lifecycle.create
 do = send_activation
 INI
 # write_hookd_config set [store] path for SQLite; the second [store] section overrides backend and adds url.
-sed "s/^listen = 127.0.0.1:$port_a/listen = 127.0.0.1:$port_b/" "$IT_DIR/hookd.ini" >"$IT_DIR/hookd-b.ini"
-check "check-config accepts the postgres config" "$HOOKD_BIN" check-config -c "$IT_DIR/hookd.ini"
+sed "s/^listen = 127.0.0.1:$port_a/listen = 127.0.0.1:$port_b/" "$T_DIR/hookd.ini" >"$T_DIR/hookd-b.ini"
+check "check-config accepts the postgres config" "$HOOKD_BIN" check-config -c "$T_DIR/hookd.ini"
 
-"$HOOKD_BIN" serve -c "$IT_DIR/hookd.ini" 2>>"$IT_DIR/hookd-a.log" &
+"$HOOKD_BIN" serve -c "$T_DIR/hookd.ini" 2>>"$T_DIR/hookd-a.log" &
 PID_A=$!
-IT_PIDS+=($PID_A)
-"$HOOKD_BIN" serve -c "$IT_DIR/hookd-b.ini" 2>>"$IT_DIR/hookd-b.log" &
+T_PIDS+=($PID_A)
+"$HOOKD_BIN" serve -c "$T_DIR/hookd-b.ini" 2>>"$T_DIR/hookd-b.log" &
 PID_B=$!
-IT_PIDS+=($PID_B)
+T_PIDS+=($PID_B)
 URL_A=https://127.0.0.1:$port_a
 URL_B=https://127.0.0.1:$port_b
 wait_url "$URL_A/readyz" && wait_url "$URL_B/readyz" || {
 	fail "both instances start"
-	tail -5 "$IT_DIR"/hookd-*.log
-	it_done
+	tail -5 "$T_DIR"/hookd-*.log
+	t_done
 	exit 1
 }
 check_eq "instance A is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_A/readyz")" 200
@@ -78,7 +77,7 @@ check_eq "instance B is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_
 check_eq "the schema was migrated once (versions 1 to 4)" "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM hookd_schema")" "1,2,3,4"
 
 # N STAGED users in okta-sim; the sender below delivers their user.lifecycle.create events.
-python3 - "$SIM_URL" "$SIM_TOKEN" "$IT_DIR/certs/ca.crt" "$N" "$IT_DIR/users.json" <<'EOF' || fail "users created in okta-sim"
+python3 - "$SIM_URL" "$SIM_TOKEN" "$T_DIR/certs/ca.crt" "$N" "$T_DIR/users.json" <<'EOF' || fail "users created in okta-sim"
 import http.client, json, ssl, sys, urllib.parse
 url, token, ca, n, out = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 u = urllib.parse.urlsplit(url)
@@ -100,7 +99,7 @@ check_eq "okta-sim holds $N STAGED users" "$(tls_curl "$SIM_URL/sim/users" | pyt
 # The sender: 4 threads, deliveries alternate between A and B, every tenth goes to both at once.
 # At a third of the way it SIGKILLs A, at two thirds it restarts PostgreSQL. Anything not answered
 # 200 is retried (on the other instance, then either) until it is, for up to 90 s per delivery.
-python3 - "$IT_DIR" "$URL_A" "$URL_B" "$PID_A" "$HOOKD_SRC/scripts/pg-cluster.sh" "$PGDIR" "$PER" <<'EOF' >"$IT_DIR/sender.out" 2>&1
+python3 - "$T_DIR" "$URL_A" "$URL_B" "$PID_A" "$T_SRC/scripts/pg-cluster.sh" "$PGDIR" "$PER" <<'EOF' >"$T_DIR/sender.out" 2>&1
 import http.client, json, os, queue, signal, ssl, subprocess, sys, threading, time, urllib.parse, uuid
 d, url_a, url_b, pid_a, pgctl, pgdir, per = sys.argv[1:8]
 per = int(per)
@@ -222,20 +221,20 @@ print("sender: %d deliveries (%d events, %d sent to both) in %.1f s; answers: %s
 sys.exit(1 if stats["gave_up"] else 0)
 EOF
 src=$?
-sed 's/^/    /' "$IT_DIR/sender.out"
+sed 's/^/    /' "$T_DIR/sender.out"
 check_eq "every delivery was eventually answered 200" "$src" 0
-check "the kill happened" grep -q "SIGKILL instance A" "$IT_DIR/sender.out"
-check "the PostgreSQL restart happened" grep -q "PostgreSQL restarted" "$IT_DIR/sender.out"
+check "the kill happened" grep -q "SIGKILL instance A" "$T_DIR/sender.out"
+check "the PostgreSQL restart happened" grep -q "PostgreSQL restarted" "$T_DIR/sender.out"
 check "instance A is gone" eval '! kill -0 $PID_A 2>/dev/null'
 check "instance B survived the restart and is ready again" eventually \
 	'[ "$(tls_curl -o /dev/null -w "%{http_code}" "$URL_B/readyz")" = 200 ]' 20
 
 # The journal: every acknowledged event exactly once (the unique key makes "more than once" impossible
 # to store; this checks that nothing answered 200 is missing).
-check_eq "$N events acknowledged" "$(wc -l <"$IT_DIR/acked.txt")" "$N"
-q "SELECT dedupe_key FROM events WHERE source = 'okta' ORDER BY 1" >"$IT_DIR/journal.txt"
-check_eq "the journal holds $N events" "$(wc -l <"$IT_DIR/journal.txt")" "$N"
-check "every acknowledged event is journaled" cmp -s "$IT_DIR/acked.txt" "$IT_DIR/journal.txt"
+check_eq "$N events acknowledged" "$(wc -l <"$T_DIR/acked.txt")" "$N"
+q "SELECT dedupe_key FROM events WHERE source = 'okta' ORDER BY 1" >"$T_DIR/journal.txt"
+check_eq "the journal holds $N events" "$(wc -l <"$T_DIR/journal.txt")" "$N"
+check "every acknowledged event is journaled" cmp -s "$T_DIR/acked.txt" "$T_DIR/journal.txt"
 check_eq "no event is journaled twice" "$(q "SELECT count(*) - count(DISTINCT (source, dedupe_key)) FROM events")" 0
 dups=$(q "SELECT sum(duplicates) FROM events")
 check "deliveries to both instances were counted as duplicates ($dups)" test "$dups" -ge $((N / 10))
@@ -247,9 +246,9 @@ check_eq "one send_activation job per user" "$(q "SELECT count(DISTINCT subject)
 echo "    jobs claimed more than once (taken over after the kill or retried): $(q 'SELECT count(*) FROM jobs WHERE attempts > 1')"
 
 # okta-sim: every user once, PROVISIONED, with exactly one activation email.
-tls_curl "$SIM_URL/sim/users" >"$IT_DIR/sim-users.json"
-tls_curl "$SIM_URL/sim/outbox" >"$IT_DIR/outbox.json"
-verdict=$(python3 - "$IT_DIR/sim-users.json" "$IT_DIR/outbox.json" "$IT_DIR/users.json" <<'EOF'
+tls_curl "$SIM_URL/sim/users" >"$T_DIR/sim-users.json"
+tls_curl "$SIM_URL/sim/outbox" >"$T_DIR/outbox.json"
+verdict=$(python3 - "$T_DIR/sim-users.json" "$T_DIR/outbox.json" "$T_DIR/users.json" <<'EOF'
 import collections, json, sys
 users = [u for u in json.load(open(sys.argv[1])) if u.get("profile", {}).get("login", u.get("login", "")).startswith("scale.")]
 mails = json.load(open(sys.argv[2]))
@@ -264,5 +263,5 @@ EOF
 echo "    okta-sim: $verdict"
 check_eq "okta-sim: every user once, all PROVISIONED, exactly one activation email each" "$verdict" \
 	"users=$N distinct=$N provisioned=$N one_email=$N more=0 none=0"
-check "instance B logged the PostgreSQL outage and its recovery" grep -q "postgres reachable again" "$IT_DIR/hookd-b.log"
-it_done
+check "instance B logged the PostgreSQL outage and its recovery" grep -q "postgres reachable again" "$T_DIR/hookd-b.log"
+t_done

@@ -7,11 +7,10 @@
 # About 30 s per certificate.
 set -uo pipefail
 . "$(dirname "$0")/../drills/lib.sh"
-hk_need_bin
 TESTSSL=$(command -v testssl || command -v testssl.sh || true)
 [ -n "$TESTSSL" ] || { echo "SKIP: testssl.sh not installed (apt-get install testssl.sh)"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
-VERDICT=$HK_SRC/tests/drills/testssl_verdict.py
+VERDICT=$T_SRC/tests/drills/testssl_verdict.py
 
 check "the verdict itself rejects a crafted bad report (TLS 1.0, RSA key exchange, CBC, no chain)" \
 	python3 "$VERDICT" --self-test
@@ -19,24 +18,24 @@ check "the verdict itself rejects a crafted bad report (TLS 1.0, RSA key exchang
 kinds="ec"
 [ -n "${HOOKD_TLS_AUDIT_FULL:-}" ] && kinds="ec rsa"
 for kind in $kinds; do
-	dir=$HK_TMP/$kind
+	dir=$T_DIR/$kind
 	mkdir -p "$dir"
-	hk_certs "$dir/certs" "$kind"
-	hk_config "$dir/hookd.ini" "$(hk_port)" "$dir"
-	hk_start "$dir/hookd.ini" "$dir/hookd.log" || exit 1
-	echo "# testssl.sh on hookd ($kind certificate), port $HK_PORT"
+	make_certs "$dir/certs" "$kind"
+	write_hookd_config "$(free_port)" "$dir" </dev/null
+	start_hookd "$dir/hookd.ini" "$dir/hookd.log" || exit 1
+	echo "# testssl.sh on hookd ($kind certificate), port $HOOKD_PORT"
 	start=$(date +%s)
 	# -p protocols, -s cipher classes, -f forward secrecy, -S server defaults (chain), -E ciphers per
 	# protocol, -U vulnerabilities. --add-ca: trust the dev CA so the chain check means something.
 	timeout 300 "$TESTSSL" --quiet --warnings off --color 0 --ip one --add-ca "$dir/certs/ca.crt" \
-		--jsonfile "$dir/report.json" -p -s -f -S -E -U "127.0.0.1:$HK_PORT" >"$dir/report.txt" 2>&1
+		--jsonfile "$dir/report.json" -p -s -f -S -E -U "127.0.0.1:$HOOKD_PORT" >"$dir/report.txt" 2>&1
 	rc=$?
 	echo "     testssl finished in $(($(date +%s) - start)) s (exit $rc; its exit code counts findings, not failures)"
 	check "$kind: testssl wrote a JSON report" test -s "$dir/report.json"
 	python3 "$VERDICT" "$dir/report.json" | sed 's/^/     /'
 	check "$kind: the report passes hookd's TLS policy" python3 "$VERDICT" "$dir/report.json" >/dev/null
-	check "$kind: hookd still answers after the scan" bash -c "curl -sk --max-time 5 https://127.0.0.1:$HK_PORT/healthz | grep -q ok"
+	check "$kind: hookd still answers after the scan" bash -c "curl -sk --max-time 5 https://127.0.0.1:$HOOKD_PORT/healthz | grep -q ok"
 	[ -n "${HOOKD_TLS_AUDIT_OUT:-}" ] && cp "$dir/report.json" "$HOOKD_TLS_AUDIT_OUT.$kind.json" && cp "$dir/report.txt" "$HOOKD_TLS_AUDIT_OUT.$kind.txt"
-	hk_stop
+	stop_hookd
 done
-hk_summary
+t_done

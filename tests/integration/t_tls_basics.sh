@@ -5,7 +5,6 @@
 # A control server (openssl s_server that allows everything) proves each probe can see a failure.
 set -uo pipefail
 . "$(dirname "$0")/../drills/lib.sh"
-hk_need_bin
 command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
 
@@ -66,29 +65,29 @@ EOF
 }
 
 # Control: a server that allows TLS 1.0 and weak suites must make the probes see them.
-hk_certs $HK_TMP/ctl rsa
-cport=$(hk_port)
-openssl s_server -accept "127.0.0.1:$cport" -cert $HK_TMP/ctl/server.crt -key $HK_TMP/ctl/server.key \
+make_certs $T_DIR/ctl rsa
+cport=$(free_port)
+openssl s_server -accept "127.0.0.1:$cport" -cert $T_DIR/ctl/server.crt -key $T_DIR/ctl/server.key \
 	-cipher "ALL:$LEGACY" -www -quiet >/dev/null 2>&1 &
-HK_PIDS+=($!)
+T_PIDS+=($!)
 for _ in $(seq 50); do probe "$cport" >/dev/null && [ "$(probe "$cport")" != FAIL ] && break; sleep 0.1; done
 echo "# control: openssl s_server allowing everything"
 check "control: the probe negotiates TLS 1.0 when the server allows it" accepted "$cport" -tls1 -cipher "$LEGACY"
 check "control: the probe negotiates a non-ECDHE 1.2 suite (AES128-SHA) when allowed" \
 	accepted "$cport" -tls1_2 -cipher "AES128-SHA:@SECLEVEL=0"
-hport=$(hk_port)
-(cd $HK_TMP && exec python3 -m http.server --bind 127.0.0.1 "$hport" >/dev/null 2>&1) &
-HK_PIDS+=($!)
+hport=$(free_port)
+(cd $T_DIR && exec python3 -m http.server --bind 127.0.0.1 "$hport" >/dev/null 2>&1) &
+T_PIDS+=($!)
 for _ in $(seq 50); do plain_http_answer "$hport" 2>/dev/null | grep -q '^HTTP/' && break; sleep 0.1; done
 check "control: the plain-HTTP probe sees the answer of a plain HTTP server" http_answer "$hport"
 
 for kind in ec rsa; do
-	dir=$HK_TMP/$kind
+	dir=$T_DIR/$kind
 	mkdir -p "$dir"
-	hk_certs "$dir/certs" "$kind"
-	hk_config "$dir/hookd.ini" "$(hk_port)" "$dir"
-	hk_start "$dir/hookd.ini" "$dir/hookd.log" || exit 1
-	p=$HK_PORT
+	make_certs "$dir/certs" "$kind"
+	write_hookd_config "$(free_port)" "$dir" </dev/null
+	start_hookd "$dir/hookd.ini" "$dir/hookd.log" || exit 1
+	p=$HOOKD_PORT
 	echo "# hookd with a $kind certificate on port $p"
 	check "$kind: TLS 1.0 refused" refused "$p" -tls1 -cipher "$LEGACY"
 	check "$kind: TLS 1.1 refused" refused "$p" -tls1_1 -cipher "$LEGACY"
@@ -111,6 +110,6 @@ for kind in ec rsa; do
 	check "$kind: plain HTTP on the TLS port gets no HTTP answer" no_http_answer "$p"
 	check "$kind: hookd still serves TLS after the plain-HTTP attempt" \
 		bash -c "curl -sk --max-time 5 https://127.0.0.1:$p/healthz | grep -q ok"
-	hk_stop
+	stop_hookd
 done
-hk_summary
+t_done

@@ -80,7 +80,8 @@ static void test_env_overrides(void)
 	setenv("HOOKD_SERVER_THREADS", "4", 1);
 	setenv("HOOKD_RULE_OKTA_CREATED_DO", "resend_activation", 1);
 	setenv("HOOKD_OKTA_HOOK_AUTH_VALUE", "from-env", 1);
-	struct config *c = config_load_string("[server]\nthreads = 16\n[rule okta-created]\non = okta:a\ndo = x\n", "e.ini");
+	struct config *c =
+		config_load_string("[server]\nthreads = 16\n[rule okta-created]\non = okta:a\ndo = x\n", "e.ini");
 	int64_t v = 0;
 	CHECK(config_int(c, "server", NULL, "threads", &v) == 0 && v == 4);
 	CHECK_STR(config_get(c, "rule", "okta-created", "do"), "resend_activation");
@@ -152,8 +153,39 @@ static void test_parsers(void)
 	config_free(c);
 }
 
+/* Ranges declared in the schema: checked at load, and the typed reads refuse what is outside. */
+static void test_ranges(void)
+{
+	struct config *c = config_load_string("[server]\nthreads = 0\nmax_body = 100\nrequest_timeout = 11m\n"
+					      "[worker]\nthreads = 0\nlease = 4s\npoll = 2m\n"
+					      "[rule r]\non = okta:a\ndo = create_user\ndays_before = 366\n",
+					      "r.ini");
+	const char *e = config_errors(c);
+	CHECK(strstr(e, "r.ini:2: [server] threads: must be between 1 and 16384") != NULL);
+	CHECK(strstr(e, "[server] max_body: must be between 1 KiB and 64 MiB") != NULL);
+	CHECK(strstr(e, "[server] request_timeout: must be between 100ms and 10m") != NULL);
+	CHECK(strstr(e, "[worker] threads") == NULL); /* 0 is in range: no workers */
+	CHECK(strstr(e, "[worker] lease: must be at least 5s") != NULL);
+	CHECK(strstr(e, "[worker] poll: must be between 10ms and 60s") != NULL);
+	CHECK(strstr(e, "[rule r] days_before: must be between 0 and 365") != NULL);
+	CHECK(config_error_count(c) == 6);
+	int64_t v = 42;
+	CHECK(config_int(c, "server", NULL, "threads", &v) == -1 && v == 42);
+	CHECK(config_size(c, "server", NULL, "max_body", &v) == -1 && v == 42);
+	CHECK(config_ms(c, "worker", NULL, "poll", &v) == -1 && v == 42);
+	CHECK(config_int(c, "worker", NULL, "threads", &v) == 0 && v == 0);
+	config_free(c);
+	/* The bounds themselves are inside; a bad value is a type error, not also a range error. */
+	c = config_load_string("[server]\nthreads = 16384\nmax_body = 64 MiB\n[worker]\nlease = 5s\nmax_attempts = x\n",
+			       "b.ini");
+	CHECK(config_error_count(c) == 1 && strstr(config_errors(c), "'x' is not a valid integer") != NULL);
+	CHECK(config_size(c, "server", NULL, "max_body", &v) == 0 && v == 64 * 1048576);
+	config_free(c);
+}
+
 int main(void)
 {
+	test_ranges();
 	test_issue_example();
 	test_errors_with_lines();
 	test_env_overrides();

@@ -59,8 +59,8 @@ static void test_all_examples_load(void)
  * The BambooHR example end to end (without the network): verify, map, rules.
  * printf '%s%s' "$BODY" 1769884920 | openssl dgst -sha256 -hmac 'bamboo-key'
  */
-#define BODY                                                                                                     \
-	"{\"employees\":[{\"action\":\"Updated\",\"id\":\"12345\",\"timestamp\":\"2026-01-31T18:42:00+0000\","     \
+#define BODY                                                                                                        \
+	"{\"employees\":[{\"action\":\"Updated\",\"id\":\"12345\",\"timestamp\":\"2026-01-31T18:42:00+0000\","      \
 	"\"changedFields\":[\"Work Email\"],\"fields\":{\"Work Email\":\"bryony.hale@example.com\",\"First Name\":" \
 	"\"Bryony\",\"Last Name\":\"Hale\",\"Hire Date\":\"2026-03-02\",\"Status\":\"Active\"}}]}"
 

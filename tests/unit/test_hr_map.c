@@ -53,10 +53,11 @@ static const char bamboo_ini[] = "[source bamboo]\n"
 				 "type_map.Updated = employee.updated\n"
 				 "type_map.Deleted = employee.deleted\n";
 
-#define BAMBOO_E0 "{\"action\":\"Created\",\"changedFields\":[],\"fields\":{},\"id\":\"12345\",\"timestamp\":\"2026-01-31T18:42:00+0000\"}"
-#define BAMBOO_E1                                                                                                 \
+#define BAMBOO_E0 \
+	"{\"action\":\"Created\",\"changedFields\":[],\"fields\":{},\"id\":\"12345\",\"timestamp\":\"2026-01-31T18:42:00+0000\"}"
+#define BAMBOO_E1                                                                                                          \
 	"{\"action\":\"Updated\",\"changedFields\":[\"First Name\",\"Work Email\"],\"fields\":{\"First Name\":\"Bryony\"," \
-	"\"Last Name\":\"Hale\",\"Work Email\":\"bryony.hale@example.com\",\"Hire Date\":\"2026-03-02\","       \
+	"\"Last Name\":\"Hale\",\"Work Email\":\"bryony.hale@example.com\",\"Hire Date\":\"2026-03-02\","                  \
 	"\"Department\":\"R&D\",\"Cost Center\":\"CC-7\"},\"id\":\"12346\",\"timestamp\":\"2026-01-31T18:43:00+0000\"}"
 
 static void test_bamboohr_field_based(void)
@@ -119,10 +120,11 @@ static void test_standard_single_employee(void)
 {
 	struct hr_map *m = map_from(std_ini, "finch");
 	CHECK(m != NULL);
-	const char body[] = "{\"event_type\":\"employment.created\",\"created_at\":1700000000,\"data\":{"
-			    "\"individual_id\":\"e-42\",\"first_name\":\"Ren\\u00e9e \\\"Rae\\\"\",\"last_name\":\"O'Neil\","
-			    "\"emails\":[{\"data\":\"rae@example.com\",\"type\":\"work\"}],\"manager\":null,"
-			    "\"end_date\":null}}";
+	const char body[] =
+		"{\"event_type\":\"employment.created\",\"created_at\":1700000000,\"data\":{"
+		"\"individual_id\":\"e-42\",\"first_name\":\"Ren\\u00e9e \\\"Rae\\\"\",\"last_name\":\"O'Neil\","
+		"\"emails\":[{\"data\":\"rae@example.com\",\"type\":\"work\"}],\"manager\":null,"
+		"\"end_date\":null}}";
 	struct hr_batch *b = NULL;
 	CHECK(hr_map_apply(m, "hr:finch", SLICE_LIT(body), "msg_1", &b, err, sizeof(err)) == 0);
 	size_t n;
@@ -135,9 +137,11 @@ static void test_standard_single_employee(void)
 		CHECK_STR(ev[0].subject_id, "e-42");
 		CHECK_STR(ev[0].subject_login, "rae@example.com");
 		/* Escapes are undone in the fields and written back escaped in the JSON. */
-		CHECK_STR(ev[0].subject_name, "Ren\xc3\xa9" "e \"Rae\" O'Neil");
+		CHECK_STR(ev[0].subject_name, "Ren\xc3\xa9"
+					      "e \"Rae\" O'Neil");
 		CHECK_STR(ev[0].subject_json, "{\"employee_id\":\"e-42\",\"email\":\"rae@example.com\","
-					      "\"first_name\":\"Ren\xc3\xa9" "e \\\"Rae\\\"\",\"last_name\":\"O'Neil\"}");
+					      "\"first_name\":\"Ren\xc3\xa9"
+					      "e \\\"Rae\\\"\",\"last_name\":\"O'Neil\"}");
 		/* Unix seconds become RFC 3339. */
 		CHECK_STR(ev[0].occurred_at, "2023-11-14T22:13:20.000Z");
 		CHECK(slice_is(ev[0].raw, body));
@@ -198,8 +202,8 @@ static void test_missing_fields(void)
 	CHECK(hr_map_apply(m, "hr:s", SLICE_LIT("{\"employees\":\"1\"}"), "d", &b, err, sizeof(err)) < 0);
 	CHECK_STR(err, "events /employees is neither an array nor an object");
 	/* A literal type needs nothing from the payload. */
-	CHECK(hr_map_apply(m, "hr:s", SLICE_LIT("{\"employees\":[{\"id\":7,\"email\":\"x@example.com\"}]}"), "d", &b, err,
-			   sizeof(err)) == 0);
+	CHECK(hr_map_apply(m, "hr:s", SLICE_LIT("{\"employees\":[{\"id\":7,\"email\":\"x@example.com\"}]}"), "d", &b,
+			   err, sizeof(err)) == 0);
 	size_t n;
 	struct journal_event *ev = hr_batch_events(b, &n);
 	CHECK(n == 1 && strcmp(ev[0].type, "employee.updated") == 0 && strcmp(ev[0].subject_id, "7") == 0);
@@ -214,7 +218,8 @@ static void test_max_events_and_delivery_id(void)
 				    "s");
 	CHECK(m != NULL);
 	struct hr_batch *b = NULL;
-	const char three[] = "{\"delivery\":\"D9\",\"e\":[{\"t\":\"a\",\"id\":\"1\"},{\"t\":\"a\",\"id\":\"2\"},{\"t\":\"a\",\"id\":\"3\"}]}";
+	const char three[] =
+		"{\"delivery\":\"D9\",\"e\":[{\"t\":\"a\",\"id\":\"1\"},{\"t\":\"a\",\"id\":\"2\"},{\"t\":\"a\",\"id\":\"3\"}]}";
 	CHECK(hr_map_apply(m, "hr:s", SLICE_LIT(three), "hdr", &b, err, sizeof(err)) < 0);
 	CHECK_STR(err, "more than 2 employees in /e (max_events)");
 	/* map.delivery_id is read from the root and replaces the verifier's key. */
@@ -247,7 +252,9 @@ static void test_form_bodies(void)
 		CHECK_STR(ev[0].type, "employee.created");
 		CHECK_STR(ev[0].subject_id, "e 1");
 		CHECK_STR(ev[0].subject_login, "a+b@example.com");
-		CHECK(slice_is(ev[0].raw, "{\"action\":\"employee.created\",\"employee\":{\"id\":\"e 1\",\"login\":\"a+b@example.com\"}}"));
+		CHECK(slice_is(
+			ev[0].raw,
+			"{\"action\":\"employee.created\",\"employee\":{\"id\":\"e 1\",\"login\":\"a+b@example.com\"}}"));
 	}
 	hr_batch_free(b);
 	CHECK(hr_map_apply(m, "hr:gh", SLICE_LIT("payload=%7B%2"), "g2", &b, err, sizeof(err)) < 0);
@@ -257,9 +264,10 @@ static void test_form_bodies(void)
 	hr_map_free(m);
 
 	/* BambooHR's form format: employees[<id>][<field>]=value, the id only in the name. */
-	m = map_from("[source bamboo]\ncontent = form\nevents = /employees\nmap.type = /action\nmap.employee_id = @key\n"
-		     "map.first_name = ?/First Name\nmap.email = ?/Work Email\ntype_map.Created = employee.created\n",
-		     "bamboo");
+	m = map_from(
+		"[source bamboo]\ncontent = form\nevents = /employees\nmap.type = /action\nmap.employee_id = @key\n"
+		"map.first_name = ?/First Name\nmap.email = ?/Work Email\ntype_map.Created = employee.created\n",
+		"bamboo");
 	CHECK(m != NULL);
 	const char bform[] = "employees[12345][action]=Created&employees[12345][changedFields][0]=First+Name&"
 			     "employees[12345][First+Name]=John&employees[12345][Work%20Email]=john%40example.com&"
@@ -271,9 +279,10 @@ static void test_form_bodies(void)
 		CHECK_STR(ev[0].type, "employee.created");
 		CHECK_STR(ev[0].subject_id, "12345");
 		CHECK_STR(ev[0].subject_login, "john@example.com");
-		CHECK_STR(ev[0].subject_json, "{\"employee_id\":\"12345\",\"email\":\"john@example.com\",\"first_name\":\"John\"}");
+		CHECK_STR(ev[0].subject_json,
+			  "{\"employee_id\":\"12345\",\"email\":\"john@example.com\",\"first_name\":\"John\"}");
 		CHECK(slice_is(ev[0].raw, "{\"action\":\"Created\",\"changedFields\":{\"0\":\"First Name\"},"
-					   "\"First Name\":\"John\",\"Work Email\":\"john@example.com\"}"));
+					  "\"First Name\":\"John\",\"Work Email\":\"john@example.com\"}"));
 		CHECK_STR(ev[1].type, "Deleted");
 		CHECK_STR(ev[1].subject_id, "777");
 		CHECK_STR(ev[1].dedupe_key, "b1#1");
@@ -290,7 +299,9 @@ static void test_form_decoder(void)
 	jbuf_init(&j);
 	CHECK(hr_form_to_json(SLICE_LIT("a=1&b=x+y&c&a=2&d[]=p&d[]=q&e[k]=v&e=flat&=skip&%41=%2b"), NULL, &j, err,
 			      sizeof(err)) == 0);
-	CHECK_STR(j.p, "{\"a\":\"1\",\"b\":\"x y\",\"c\":\"\",\"d\":{\"0\":\"p\",\"1\":\"q\"},\"e\":{\"k\":\"v\"},\"A\":\"+\"}");
+	CHECK_STR(
+		j.p,
+		"{\"a\":\"1\",\"b\":\"x y\",\"c\":\"\",\"d\":{\"0\":\"p\",\"1\":\"q\"},\"e\":{\"k\":\"v\"},\"A\":\"+\"}");
 	jbuf_free(&j);
 	/* A name whose brackets do not close stays flat; quotes and controls are escaped. */
 	CHECK(hr_form_to_json(SLICE_LIT("x[a=1&q=%22%0A"), "payload", &j, err, sizeof(err)) == 0);

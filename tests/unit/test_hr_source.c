@@ -147,14 +147,16 @@ static void test_github_style_source(void)
 /* printf '%s%s' '{"employees":[{"id":"123"}]}' 1700000000 | openssl dgst -sha256 -hmac 'bamboo-secret' */
 static void test_bamboohr_source(void)
 {
-	struct hr_source *s = source_from("[source bamboo]\nscheme = hmac\nsecret = bamboo-secret\n"
-					  "signature_header = X-BambooHR-Signature\ntimestamp_header = X-BambooHR-Timestamp\n"
-					  "signed = {body}{timestamp}\nevents = /employees\nmap.type = =employee.updated\n"
-					  "map.employee_id = /id\n",
-					  "bamboo");
+	struct hr_source *s =
+		source_from("[source bamboo]\nscheme = hmac\nsecret = bamboo-secret\n"
+			    "signature_header = X-BambooHR-Signature\ntimestamp_header = X-BambooHR-Timestamp\n"
+			    "signed = {body}{timestamp}\nevents = /employees\nmap.type = =employee.updated\n"
+			    "map.employee_id = /id\n",
+			    "bamboo");
 	CHECK(s != NULL);
 	const char body[] = "{\"employees\":[{\"id\":\"123\"}]}";
-	struct hr_header h[] = { { "X-BambooHR-Signature", "4a3f29a856370e387dc272199a08ef8fade35897951d22a2807b899ce085e064" },
+	struct hr_header h[] = { { "X-BambooHR-Signature",
+				   "4a3f29a856370e387dc272199a08ef8fade35897951d22a2807b899ce085e064" },
 				 { "X-BambooHR-Timestamp", "1700000000" },
 				 { NULL, NULL } };
 	CHECK(verify(s, body, h, 1700000000) == 0);
@@ -164,7 +166,8 @@ static void test_bamboohr_source(void)
 	CHECK(hr_source_map(s, slice_cstr(body), dk, &b, err, sizeof(err)) == 0);
 	size_t n;
 	struct journal_event *ev = hr_batch_events(b, &n);
-	CHECK(n == 1 && strcmp(ev[0].dedupe_key, "2b371088cd7807f8324a0133c4d3de3df2ad42f4054109bcbb0f65e576311959#0") == 0);
+	CHECK(n == 1 &&
+	      strcmp(ev[0].dedupe_key, "2b371088cd7807f8324a0133c4d3de3df2ad42f4054109bcbb0f65e576311959#0") == 0);
 	hr_batch_free(b);
 	CHECK(verify(s, body, h, 1700000000 + 3600) < 0);
 	CHECK_STR(reason, "timestamp outside tolerance");
@@ -175,10 +178,9 @@ static void test_stripe_and_shared_secret_sources(void)
 {
 	struct hr_source *s = source_from("[source st]\nscheme = stripe\nsecret = whsec_test_secret\n" MAP, "st");
 	CHECK(s != NULL);
-	struct hr_header h[] = {
-		{ "stripe-signature", "t=1700000000,v1=e9e382d666aaac6dbc482702e06fbe9f15e3ea467f176235f3e2c6db06471c69" },
-		{ NULL, NULL }
-	};
+	struct hr_header h[] = { { "stripe-signature",
+				   "t=1700000000,v1=e9e382d666aaac6dbc482702e06fbe9f15e3ea467f176235f3e2c6db06471c69" },
+				 { NULL, NULL } };
 	CHECK(verify(s, "{\"id\":\"evt_1\",\"type\":\"employee.created\"}", h, 1700000000) == 0);
 	hr_source_free(s);
 
@@ -229,17 +231,18 @@ static void test_config_errors(void)
 	source_errors("[source x]\nscheme = standard-webhooks\nsecret = whsec_not*base64\n" MAP, e, sizeof(e));
 	CHECK(strstr(e, "test.ini:3: [source x] secret: is not a Standard Webhooks key") != NULL);
 	CHECK(strstr(e, "not*base64") == NULL);
-	source_errors("[source x]\nscheme = standard-webhooks\nsecret = dGVzdA\nalgorithm = sha512\nprefix = v1,\n" MAP, e,
-		      sizeof(e));
+	source_errors("[source x]\nscheme = standard-webhooks\nsecret = dGVzdA\nalgorithm = sha512\nprefix = v1,\n" MAP,
+		      e, sizeof(e));
 	CHECK(strstr(e, "[source x] algorithm: does not apply to scheme standard-webhooks") != NULL);
 	CHECK(strstr(e, "[source x] prefix: does not apply to scheme standard-webhooks") != NULL);
 	source_errors("[source x]\nscheme = hmac\nsecret = s\n" MAP, e, sizeof(e));
 	CHECK(strstr(e, "signature_header is required for scheme hmac") != NULL);
-	source_errors("[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nsigned = {body}{timestamp}\n" MAP, e,
-		      sizeof(e));
-	CHECK(strstr(e, "[source x] signed: {timestamp} needs timestamp_header") != NULL);
-	source_errors("[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nalgorithm = md5\nencoding = b32\n" MAP,
+	source_errors("[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nsigned = {body}{timestamp}\n" MAP,
 		      e, sizeof(e));
+	CHECK(strstr(e, "[source x] signed: {timestamp} needs timestamp_header") != NULL);
+	source_errors(
+		"[source x]\nscheme = hmac\nsecret = s\nsignature_header = X-S\nalgorithm = md5\nencoding = b32\n" MAP,
+		e, sizeof(e));
 	CHECK(strstr(e, "algorithm: 'md5' is not sha256 or sha512") != NULL);
 	CHECK(strstr(e, "encoding: 'b32' is not hex, base64 or base64url") != NULL);
 	source_errors("[source x]\nscheme = stripe\nsecret = s\ntolerance = 500ms\n" MAP, e, sizeof(e));
@@ -264,9 +267,11 @@ static void test_source_set(void)
 	hr_sources_free(set);
 	config_free(c);
 
-	c = config_load_string("[source a]\nscheme = stripe\n" MAP "[source b]\nscheme = nope\nsecret = s\n" MAP, "set.ini");
+	c = config_load_string("[source a]\nscheme = stripe\n" MAP "[source b]\nscheme = nope\nsecret = s\n" MAP,
+			       "set.ini");
 	CHECK(hr_sources_from_config(c) == NULL);
-	CHECK(strstr(config_errors(c), "[source a]: secret") != NULL && strstr(config_errors(c), "[source b] scheme") != NULL);
+	CHECK(strstr(config_errors(c), "[source a]: secret") != NULL &&
+	      strstr(config_errors(c), "[source b] scheme") != NULL);
 	config_free(c);
 
 	c = config_load_string("[server]\nthreads = 2\n", "none.ini");

@@ -14,10 +14,15 @@ typedef struct journal *(*contract_open_fn)(void *ctx);
 
 static struct journal_event contract_ev(const char *source, const char *key, const struct job_spec *jobs, size_t njobs)
 {
-	return (struct journal_event){ .source = source, .dedupe_key = key, .delivery_id = key,
-				       .type = "user.lifecycle.create", .subject_id = "00u1",
-				       .subject_login = "ann@example.com", .raw = SLICE_LIT("{\"uuid\":\"x\"}"),
-				       .jobs = jobs, .njobs = njobs };
+	return (struct journal_event){ .source = source,
+				       .dedupe_key = key,
+				       .delivery_id = key,
+				       .type = "user.lifecycle.create",
+				       .subject_id = "00u1",
+				       .subject_login = "ann@example.com",
+				       .raw = SLICE_LIT("{\"uuid\":\"x\"}"),
+				       .jobs = jobs,
+				       .njobs = njobs };
 }
 
 static int contract_commit1(struct journal *j, const struct journal_event *e, enum journal_outcome *out)
@@ -117,10 +122,11 @@ static void contract_jobs(struct journal *j)
 	/* A duplicate adds no jobs. */
 	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_DUPLICATE);
 
-	int64_t counts[4];
+	int64_t counts[JOB_STATE_COUNT];
 	char err[256];
 	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
-	CHECK(counts[0] == 3 && counts[1] == 0 && counts[2] == 0 && counts[3] == 0);
+	CHECK(counts[JOB_STATE_PENDING] == 3 && counts[JOB_STATE_RUNNING] == 0 && counts[JOB_STATE_DONE] == 0 &&
+	      counts[JOB_STATE_DEAD] == 0);
 
 	struct job *jobs = NULL;
 	size_t n = 0;
@@ -169,7 +175,8 @@ static void contract_jobs(struct journal *j)
 	CHECK(journal_job_finish(j, b, "w2", JOB_DEFER, now - 1, "rate limit: wait 900 ms", err, sizeof(err)) == 0);
 	row = contract_job(j, b);
 	CHECK(row && strcmp(row->state, "pending") == 0 && row->run_at_ms == now - 1 && row->attempts == 1);
-	CHECK(row && row->lease_owner == NULL && row->last_error && strcmp(row->last_error, "rate limit: wait 900 ms") == 0);
+	CHECK(row && row->lease_owner == NULL && row->last_error &&
+	      strcmp(row->last_error, "rate limit: wait 900 ms") == 0);
 	journal_jobs_free(row, row ? 1 : 0);
 	CHECK(journal_job_finish(j, b, "w2", JOB_DEFER, now - 1, "not mine any more", err, sizeof(err)) == 1);
 	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
@@ -196,7 +203,8 @@ static void contract_jobs(struct journal *j)
 	CHECK(journal_job_finish(j, b, "w4", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
 
 	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0);
-	CHECK(counts[0] == 1 && counts[1] == 0 && counts[2] == 2 && counts[3] == 0);
+	CHECK(counts[JOB_STATE_PENDING] == 1 && counts[JOB_STATE_RUNNING] == 0 && counts[JOB_STATE_DONE] == 2 &&
+	      counts[JOB_STATE_DEAD] == 0);
 
 	/* Listing by state, newest first, paging with before_id. */
 	struct journal_query q = { .state = "done" };
@@ -217,8 +225,12 @@ static void contract_jobs(struct journal *j)
 static void contract_job_key(struct journal *j)
 {
 	int64_t now = clock_now_ms();
-	struct job_spec k1 = { .action = "send_activation", .rule = "start", .subject = "emp-7", .params = "{\"v\":1}",
-			       .run_at_ms = now + 86400000, .job_key = "send_activation:emp-7" };
+	struct job_spec k1 = { .action = "send_activation",
+			       .rule = "start",
+			       .subject = "emp-7",
+			       .params = "{\"v\":1}",
+			       .run_at_ms = now + 86400000,
+			       .job_key = "send_activation:emp-7" };
 	struct job_spec k2 = k1;
 	k2.params = "{\"v\":2}";
 	k2.run_at_ms = now - 1000;
@@ -353,7 +365,7 @@ static void contract_cursor(struct journal *j)
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
 	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs, contract_job_key, contract_rate,
-						     contract_cursor };
+						    contract_cursor };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);
@@ -367,6 +379,23 @@ static void contract_run(contract_open_fn open_fn, void *ctx)
 }
 
 #ifndef JOURNAL_CONTRACT_NO_MAIN
+/* The job states' one table: names parse back to their state, anything else is an error. */
+static void state_names(void)
+{
+	enum job_state st;
+	for (int i = 0; i < JOB_STATE_COUNT; i++)
+		CHECK(journal_job_state_parse(journal_job_state_name((enum job_state)i), &st) == 0 &&
+		      st == (enum job_state)i);
+	CHECK(journal_job_state_parse("dead", &st) == 0 && st == JOB_STATE_DEAD);
+	CHECK(journal_job_state_parse("DEAD", &st) == -1);
+	CHECK(journal_job_state_parse("", &st) == -1);
+	CHECK(journal_job_state_parse(NULL, &st) == -1);
+	CHECK(journal_job_state_name(JOB_STATE_COUNT) == NULL);
+	CHECK(strcmp(journal_job_outcome_name(JOB_DEFER), "deferred") == 0);
+	CHECK(strcmp(journal_job_outcome_name(JOB_RETRY), "retry") == 0);
+	CHECK(strcmp(journal_job_outcome_name(JOB_OUTCOME_COUNT), "unknown") == 0);
+}
+
 static struct journal *contract_open_sqlite(void *ctx)
 {
 	char *dir = ctx, path[256];
@@ -387,6 +416,7 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	state_names();
 	contract_run(contract_open_sqlite, dir);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -269,14 +269,17 @@ static void test_big_batch(const char *admin)
 	CHECK(j != NULL);
 	if (!j)
 		return;
-	enum { N = 1000 };
+	enum {
+		N = 1000,
+	};
 	static struct journal_event ev[N];
 	static struct job_spec js[N];
 	static char keys[N][16];
 	static enum journal_outcome out[N];
 	for (int i = 0; i < N; i++) {
 		snprintf(keys[i], sizeof(keys[i]), "b-%d", (i * 7919) % N);
-		js[i] = (struct job_spec){ .action = "create_user", .subject = keys[i],
+		js[i] = (struct job_spec){ .action = "create_user",
+					   .subject = keys[i],
 					   .job_key = i % 10 == 0 ? "only-one" : NULL };
 		ev[i] = contract_ev("okta", keys[i], &js[i], 1);
 	}
@@ -463,7 +466,8 @@ static void test_rate_shared(const char *admin)
 	CHECK(waited == 6 * 60 - 100);
 	CHECK(journal_rate_read(b, "users", &w, err, sizeof(err)) == 0 && w.remaining == 3);
 	printf("shared rate budget: 6 takers on 2 instances, 360 takes of a window with 103 left (reserve 3):"
-	       " %d went, %d told to wait\n", went, waited);
+	       " %d went, %d told to wait\n",
+	       went, waited);
 out:
 	journal_close(a);
 	journal_close(b);
@@ -548,7 +552,9 @@ static void test_notify(const char *admin)
 	journal_wait_jobs(b, 300);
 	CHECK(wake_latency(b, 400, act_nothing, NULL) < 0); /* nothing: times out */
 	struct commit_act c = { .j = a };
-	enum { ROUNDS = 20 };
+	enum {
+		ROUNDS = 20,
+	};
 	double lat[ROUNDS];
 	int missed = 0;
 	for (int i = 0; i < ROUNDS; i++) {
@@ -634,7 +640,8 @@ static void test_restart(void)
 	for (int i = 0; i < 6; i++) {
 		claim_errors += journal_claim(other, "w", 60000, 1, &jobs, &n, err, sizeof(err)) < 0;
 		for (size_t k = 0; k < n; k++)
-			claim_errors += journal_job_finish(other, jobs[k].id, "w", JOB_DONE, 0, "ok", err, sizeof(err)) != 0;
+			claim_errors +=
+				journal_job_finish(other, jobs[k].id, "w", JOB_DONE, 0, "ok", err, sizeof(err)) != 0;
 		journal_jobs_free(jobs, n);
 	}
 	CHECK(claim_errors == 0);
@@ -736,8 +743,9 @@ int main(void)
 	if (env_src && *env_src)
 		src_dir = env_src;
 	if (own_cluster_start() < 0) {
-		fprintf(stderr, "FAIL: cannot start a private PostgreSQL cluster with %s/scripts/pg-cluster.sh"
-				" (needs the PostgreSQL server binaries and root for runuser)\n",
+		fprintf(stderr,
+			"FAIL: cannot start a private PostgreSQL cluster with %s/scripts/pg-cluster.sh"
+			" (needs the PostgreSQL server binaries and root for runuser)\n",
 			src_dir);
 		own_cluster_remove();
 		return 1;

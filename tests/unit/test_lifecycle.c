@@ -9,10 +9,10 @@
 struct want {
 	enum lc_action a;
 	enum lc_status s;
-	enum lc_verb verb;          /* with allow_reactivate = 0 */
-	enum lc_verb verb_allowed;  /* with allow_reactivate = 1 */
-	int email;                  /* -1: rule's send_email, 0: always false, 2: not applicable */
-	const char *reason_has;     /* substring the recorded reason must contain */
+	enum lc_verb verb;	   /* with allow_reactivate = 0 */
+	enum lc_verb verb_allowed; /* with allow_reactivate = 1 */
+	int email;		   /* -1: rule's send_email, 0: always false, 2: not applicable */
+	const char *reason_has;	   /* substring the recorded reason must contain */
 };
 
 #define N LC_NOTHING
@@ -142,7 +142,8 @@ static void test_names(void)
 		CHECK(lifecycle_status_parse(lifecycle_status_name((enum lc_status)s)) == (enum lc_status)s);
 	enum lc_action a;
 	for (int i = 0; i < LC_ACTION_COUNT; i++)
-		CHECK(lifecycle_action_parse(lifecycle_action_name((enum lc_action)i), &a) == 0 && a == (enum lc_action)i);
+		CHECK(lifecycle_action_parse(lifecycle_action_name((enum lc_action)i), &a) == 0 &&
+		      a == (enum lc_action)i);
 	CHECK(lifecycle_action_parse("create_user", &a) == -1);
 	CHECK(lifecycle_action_parse(NULL, &a) == -1);
 	CHECK_STR(lifecycle_verb_name(LC_REACTIVATE), "reactivate");

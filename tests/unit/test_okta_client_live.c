@@ -76,7 +76,8 @@ static int free_port(void)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -396,7 +397,8 @@ static void test_event_hooks(const struct sim *s)
 	rc = okta_eventhook_list(k.c, &l, &e);
 	int found = 0;
 	for (size_t i = 0; rc == 0 && i < l.n; i++)
-		found += h.id && strcmp(l.v[i].id, h.id) == 0 && l.v[i].uri && strcmp(l.v[i].uri, "https://127.0.0.1:9/hooks/okta") == 0;
+		found += h.id && strcmp(l.v[i].id, h.id) == 0 && l.v[i].uri &&
+			 strcmp(l.v[i].uri, "https://127.0.0.1:9/hooks/okta") == 0;
 	CHECK(rc == 0 && found == 1);
 	okta_eventhook_list_free(&l);
 	/* nobody listens at :9, so verification fails, but as an API answer, not a transport failure */
@@ -471,9 +473,9 @@ static void test_oauth(const char *type, const char *param)
 	char pub[PATH_MAX + 32], *pem = NULL, *other_pem = NULL;
 	snprintf(pub, sizeof(pub), "%s/%s.pub.pem", tmpdir, type);
 	EVP_PKEY *k = strcmp(type, "RSA") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-						 : EVP_PKEY_Q_keygen(NULL, NULL, "EC", param);
+					       : EVP_PKEY_Q_keygen(NULL, NULL, "EC", param);
 	EVP_PKEY *other = strcmp(type, "RSA") == 0 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-						     : EVP_PKEY_Q_keygen(NULL, NULL, "EC", param);
+						   : EVP_PKEY_Q_keygen(NULL, NULL, "EC", param);
 	char junk[PATH_MAX + 32];
 	snprintf(junk, sizeof(junk), "%s/%s.other.pub.pem", tmpdir, type);
 	CHECK(key_files(k, &pem, pub) == 0 && key_files(other, &other_pem, junk) == 0);
@@ -491,8 +493,8 @@ static void test_oauth(const char *type, const char *param)
 	oauth_opts(&o, &s, "0oaLIVECLIENT", pem);
 	if (connect_org(&c, &o) == 0) {
 		snprintf(login, sizeof(login), "oauth.%s.%d@example.com", type, (int)getpid());
-		snprintf(profile, sizeof(profile), "{\"firstName\":\"O\",\"lastName\":\"Auth\",\"email\":\"%s\",\"login\":\"%s\"}",
-			 login, login);
+		snprintf(profile, sizeof(profile),
+			 "{\"firstName\":\"O\",\"lastName\":\"Auth\",\"email\":\"%s\",\"login\":\"%s\"}", login, login);
 		int64_t f0 = metric_now("hookd_okta_token_fetches_total", NULL);
 		int rc = okta_user_create(c.c, profile, NULL, 0, 0, &u, &e);
 		CHECK(rc == 0);
@@ -546,7 +548,10 @@ static void test_oauth(const char *type, const char *param)
 		disconnect(&c);
 	}
 	/* a key that is no key is refused before anything is sent */
-	oauth_opts(&o, &s, "0oaLIVECLIENT", mut("-----BEGIN PRIVATE " "KEY-----\nnot a key\n-----END PRIVATE " "KEY-----\n" /* not a key: split so no scanner takes it for one */));
+	oauth_opts(&o, &s, "0oaLIVECLIENT",
+		   mut("-----BEGIN PRIVATE "
+		       "KEY-----\nnot a key\n-----END PRIVATE "
+		       "KEY-----\n" /* not a key: split so no scanner takes it for one */));
 	struct okta_org *bad = okta_org_new(&o, NULL, &e);
 	CHECK(bad == NULL && e.kind == OKTA_ERR_LOCAL && strstr(e.summary, "private key") != NULL);
 	okta_org_free(bad);
@@ -589,9 +594,10 @@ static char *one_user(struct okta_client *c, const char *tag)
 	struct okta_user u;
 	struct okta_error e;
 	char profile[256];
-	snprintf(profile, sizeof(profile),
-		 "{\"firstName\":\"R\",\"lastName\":\"L\",\"email\":\"%s.%d@example.com\",\"login\":\"%s.%d@example.com\"}",
-		 tag, (int)getpid(), tag, (int)getpid());
+	snprintf(
+		profile, sizeof(profile),
+		"{\"firstName\":\"R\",\"lastName\":\"L\",\"email\":\"%s.%d@example.com\",\"login\":\"%s.%d@example.com\"}",
+		tag, (int)getpid(), tag, (int)getpid());
 	if (okta_user_create(c, profile, NULL, 0, 0, &u, &e) < 0) {
 		report("create", &e);
 		return NULL;

@@ -55,13 +55,14 @@ static void test_docs_sample(void)
 
 static void test_multi_event_and_target(void)
 {
-	const char *s = "{\"eventId\":\"d1\",\"data\":{\"events\":["
-			"{\"uuid\":\"u1\",\"eventType\":\"user.lifecycle.create\",\"published\":\"2026-01-01T00:00:00Z\","
-			"\"actor\":{\"id\":\"00uADMIN\",\"type\":\"User\"},"
-			"\"target\":[{\"type\":\"AppInstance\",\"id\":\"0oa1\"},{\"type\":\"User\",\"id\":\"00u1\","
-			"\"alternateId\":\"ann@example.com\",\"displayName\":\"Ann \\\"A\\\" Lee\"}]},"
-			"{\"uuid\":\"u2\",\"eventType\":\"user.lifecycle.activate\","
-			"\"outcome\":{\"result\":\"FAILURE\",\"reason\":\"bounced\"}}]}}";
+	const char *s =
+		"{\"eventId\":\"d1\",\"data\":{\"events\":["
+		"{\"uuid\":\"u1\",\"eventType\":\"user.lifecycle.create\",\"published\":\"2026-01-01T00:00:00Z\","
+		"\"actor\":{\"id\":\"00uADMIN\",\"type\":\"User\"},"
+		"\"target\":[{\"type\":\"AppInstance\",\"id\":\"0oa1\"},{\"type\":\"User\",\"id\":\"00u1\","
+		"\"alternateId\":\"ann@example.com\",\"displayName\":\"Ann \\\"A\\\" Lee\"}]},"
+		"{\"uuid\":\"u2\",\"eventType\":\"user.lifecycle.activate\","
+		"\"outcome\":{\"result\":\"FAILURE\",\"reason\":\"bounced\"}}]}}";
 	struct okta_delivery d;
 	char err[256] = "";
 	CHECK(parse(s, &d, err, sizeof(err)) == 0);

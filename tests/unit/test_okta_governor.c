@@ -16,7 +16,8 @@ static void test_buckets(void)
 	CHECK(okta_bucket_for("GET", "/api/v1/users/00u1abc") == OKTA_BUCKET_USER_GET);
 	CHECK(okta_bucket_for("GET", "/api/v1/users/a%40b.com") == OKTA_BUCKET_USER_GET);
 	CHECK(okta_bucket_for("POST", "/api/v1/users/00u1abc") == OKTA_BUCKET_USER_WRITE);
-	CHECK(okta_bucket_for("POST", "/api/v1/users/00u1abc/lifecycle/activate?sendEmail=true") == OKTA_BUCKET_USER_WRITE);
+	CHECK(okta_bucket_for("POST", "/api/v1/users/00u1abc/lifecycle/activate?sendEmail=true") ==
+	      OKTA_BUCKET_USER_WRITE);
 	CHECK(okta_bucket_for("POST", "/api/v1/users/00u1abc/lifecycle/deactivate") == OKTA_BUCKET_USER_WRITE);
 	CHECK(okta_bucket_for("GET", "/api/v1/users/00u1abc/groups") == OKTA_BUCKET_OTHER);
 	CHECK(okta_bucket_for("GET", "/api/v1/usersX") == OKTA_BUCKET_OTHER);
@@ -39,7 +40,7 @@ static struct okta_rate rate(int64_t limit, int64_t remaining, int64_t reset_s)
 static void test_window_and_reserve(void)
 {
 	struct okta_governor *g = okta_governor_new(2);
-	int64_t now = 1700000000000; /* ms */
+	int64_t now = 1700000000000;				       /* ms */
 	CHECK(okta_governor_delay_ms(g, OKTA_BUCKET_USERS, now) == 0); /* nothing known: go */
 	struct okta_rate r = rate(10, 5, 1700000030);
 	okta_governor_update(g, OKTA_BUCKET_USERS, &r, now);

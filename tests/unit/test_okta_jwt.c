@@ -112,8 +112,8 @@ static void one_key(EVP_PKEY *k, const char *alg, int ec)
 	int64_t now = 1767225600;
 	char *t1 = okta_jwt_client_assertion(key, "kid-1", "0oaCLIENT", "https://dev-1.okta.com/oauth2/v1/token", now,
 					     err, sizeof(err));
-	char *t2 = okta_jwt_client_assertion(key, NULL, "0oaCLIENT", "https://dev-1.okta.com/oauth2/v1/token", now,
-					     err, sizeof(err));
+	char *t2 = okta_jwt_client_assertion(key, NULL, "0oaCLIENT", "https://dev-1.okta.com/oauth2/v1/token", now, err,
+					     sizeof(err));
 	CHECK(t1 && t2);
 	CHECK(verify(k, t1, ec) && verify(k, t2, ec));
 	char *h1 = part(t1, 0), *h2 = part(t2, 0), *c1 = part(t1, 1), *c2 = part(t2, 1);

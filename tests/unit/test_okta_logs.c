@@ -47,8 +47,10 @@ static void test_link(void)
 
 static void test_paths(void)
 {
-	struct okta_logs_query q = { .since = "2026-12-02T10:00:00.000Z", .until = "2026-12-02T11:00:00.000Z",
-				     .filter = "eventType eq \"user.lifecycle.create\"", .limit = 1000 };
+	struct okta_logs_query q = { .since = "2026-12-02T10:00:00.000Z",
+				     .until = "2026-12-02T11:00:00.000Z",
+				     .filter = "eventType eq \"user.lifecycle.create\"",
+				     .limit = 1000 };
 	char *p = okta_logs_path(&q);
 	CHECK_STR(p, "/api/v1/logs?since=2026-12-02T10%3A00%3A00.000Z&until=2026-12-02T11%3A00%3A00.000Z"
 		     "&filter=eventType%20eq%20%22user.lifecycle.create%22&limit=1000&sortOrder=ASCENDING");

@@ -10,7 +10,7 @@
 #include "core/config.h"
 #include "okta/opts.h"
 
-static const char *sdk_vars[] = { "OKTA_CLIENT_ORGURL", "OKTA_CLIENT_TOKEN", "OKTA_CLIENT_AUTHORIZATIONMODE",
+static const char *sdk_vars[] = { "OKTA_CLIENT_ORGURL",	  "OKTA_CLIENT_TOKEN",	"OKTA_CLIENT_AUTHORIZATIONMODE",
 				  "OKTA_CLIENT_CLIENTID", "OKTA_CLIENT_SCOPES", "OKTA_CLIENT_PRIVATEKEY" };
 
 static void clear_env(void)
@@ -64,8 +64,14 @@ static void test_urls(void)
 {
 	struct okta_opts o;
 	char errs[2048];
-	const char *bad[] = { "http://dev-1.okta.com", "ftp://x", "https://dev-1-admin.okta.com", "https://{yourOktaDomain}",
-			      "https://dev-1.okta.com/api/v1", "https://dev-1.okta.com:99999", "https://", "http://127.0.0.2" };
+	const char *bad[] = { "http://dev-1.okta.com",
+			      "ftp://x",
+			      "https://dev-1-admin.okta.com",
+			      "https://{yourOktaDomain}",
+			      "https://dev-1.okta.com/api/v1",
+			      "https://dev-1.okta.com:99999",
+			      "https://",
+			      "http://127.0.0.2" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char ini[256];
 		snprintf(ini, sizeof(ini), "[okta]\norg_url = %s\napi_token = t\n", bad[i]);
@@ -73,8 +79,9 @@ static void test_urls(void)
 		CHECK(strstr(errs, "org_url") != NULL);
 		okta_opts_free(&o);
 	}
-	const char *good[] = { "https://dev-1.okta.com", "https://dev-1.oktapreview.com:8443/", "http://127.0.0.1:18080",
-			       "http://localhost:1", "https://[::1]:9443", "http://[::1]:80" };
+	const char *good[] = { "https://dev-1.okta.com", "https://dev-1.oktapreview.com:8443/",
+			       "http://127.0.0.1:18080", "http://localhost:1",
+			       "https://[::1]:9443",	 "http://[::1]:80" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		char ini[256];
 		snprintf(ini, sizeof(ini), "[okta]\norg_url = %s\napi_token = t\n", good[i]);
@@ -94,7 +101,8 @@ static void test_private_key_mode(void)
 	struct okta_opts o;
 	char errs[2048];
 	clear_env();
-	CHECK(load("[okta]\norg_url = https://dev-1.okta.com\nauth_mode = private_key\n", &o, errs, sizeof(errs)) == -1);
+	CHECK(load("[okta]\norg_url = https://dev-1.okta.com\nauth_mode = private_key\n", &o, errs, sizeof(errs)) ==
+	      -1);
 	CHECK(strstr(errs, "client_id") != NULL);
 	CHECK(strstr(errs, "private_key") != NULL);
 	okta_opts_free(&o);
@@ -103,7 +111,9 @@ static void test_private_key_mode(void)
 	okta_opts_free(&o);
 	/* a key that does not parse is reported without its text */
 	CHECK(load("[okta]\norg_url = https://dev-1.okta.com\nauth_mode = private_key\nclient_id = 0oa1\n"
-		   "private_key = -----BEGIN PRIVATE " "KEY-----SECRETBYTES\n" /* not a key */, &o, errs, sizeof(errs)) == -1);
+		   "private_key = -----BEGIN PRIVATE "
+		   "KEY-----SECRETBYTES\n" /* not a key */,
+		   &o, errs, sizeof(errs)) == -1);
 	CHECK(strstr(errs, "private key") != NULL && strstr(errs, "SECRETBYTES") == NULL);
 	okta_opts_free(&o);
 	/* ssws without a token */
@@ -174,7 +184,8 @@ static void test_numbers(void)
 		   &o, errs, sizeof(errs)) == 0);
 	CHECK(o.timeout_ms == 30000 && o.max_retries == 0 && o.rate_reserve == 5);
 	okta_opts_free(&o);
-	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\nmax_retries = 99\n", &o, errs, sizeof(errs)) == -1);
+	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\nmax_retries = 99\n", &o, errs, sizeof(errs)) ==
+	      -1);
 	CHECK(strstr(errs, "max_retries") != NULL);
 	okta_opts_free(&o);
 	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\nca_file = /nonexistent/ca.pem\n", &o, errs,

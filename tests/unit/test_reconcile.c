@@ -1,5 +1,5 @@
 /* test_reconcile.c: the reconciler's configuration: off, bounds, and the filter from reconcile_types plus the rules. */
-#include "handlers/reconcile.h"
+#include "hooks/reconcile.h"
 
 #include <string.h>
 

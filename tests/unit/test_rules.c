@@ -37,8 +37,11 @@ static void test_okta_rule_and_self(void)
 	CHECK(config_error_count(c) == 0);
 	struct rules *r = rules_from_config(c, "00uHOOKD");
 	CHECK(r != NULL && rules_count(r) == 4);
-	struct journal_event ev = { .source = "okta", .type = "user.lifecycle.create", .subject_id = "00u1",
-				    .subject_login = "a@x.com", .actor_id = "00uADMIN" };
+	struct journal_event ev = { .source = "okta",
+				    .type = "user.lifecycle.create",
+				    .subject_id = "00u1",
+				    .subject_login = "a@x.com",
+				    .actor_id = "00uADMIN" };
 	struct rule_jobs out;
 	CHECK(rules_apply(r, &ev, 1000, &out) == 0 && out.n == 1);
 	if (out.n == 1) {
@@ -114,7 +117,8 @@ static void test_bad_rules(void)
 	CHECK(rules_from_config(c, NULL) == NULL);
 	const char *e = config_errors(c);
 	CHECK(strstr(e, "bad.ini:2: [rule a] on:") != NULL);
-	CHECK(strstr(e, "bad.ini:6: [rule b] do: 'PASSWORD_RESET' is not an action") != NULL);
+	CHECK(strstr(e, "bad.ini:6: [rule b] do: 'PASSWORD_RESET' is not an action: create_user, send_activation,") !=
+	      NULL);
 	CHECK(strstr(e, "[rule c]: needs on") != NULL);
 	CHECK(strstr(e, "bad.ini:9: [rule c] at:") != NULL);
 	config_free(c);
@@ -142,9 +146,10 @@ static void test_tz(void)
 
 static void test_profile_json(void)
 {
-	char *p = action_profile_json("{\"subject\":{\"email\":\"a@x.com\",\"first_name\":\"Ann\",\"last_name\":\"Lee\","
-				      "\"personal_email\":\"ann@home.net\",\"employee_id\":\"E1\"}}",
-				      1);
+	char *p =
+		action_profile_json("{\"subject\":{\"email\":\"a@x.com\",\"first_name\":\"Ann\",\"last_name\":\"Lee\","
+				    "\"personal_email\":\"ann@home.net\",\"employee_id\":\"E1\"}}",
+				    1);
 	CHECK_STR(p, "{\"login\":\"a@x.com\",\"email\":\"a@x.com\",\"firstName\":\"Ann\",\"lastName\":\"Lee\","
 		     "\"secondEmail\":\"ann@home.net\",\"employeeNumber\":\"E1\"}");
 	free(p);
@@ -175,9 +180,48 @@ static void test_lists(void)
 	CHECK(list_next(&p, ",", &it) == 0);
 }
 
+/* The action table: every name and verb parses back to its row, anything else is an error. */
+static void test_action_table(void)
+{
+	enum action_id a;
+	for (int i = 0; i < ACTION_COUNT; i++) {
+		CHECK(action_name((enum action_id)i) != NULL && action_help((enum action_id)i) != NULL);
+		CHECK(action_parse(action_name((enum action_id)i), &a) == 0 && a == (enum action_id)i);
+		const char *v = action_verb((enum action_id)i);
+		CHECK(!v || (action_parse_verb(v, &a) == 0 && a == (enum action_id)i));
+	}
+	CHECK(action_parse("send_activation", &a) == 0 && a == ACTION_SEND_ACTIVATION);
+	CHECK(action_parse_verb("activate", &a) == 0 && a == ACTION_SEND_ACTIVATION);
+	CHECK(action_parse("", &a) == -1);
+	CHECK(action_parse(NULL, &a) == -1);
+	CHECK(action_parse("SEND_ACTIVATION", &a) == -1);
+	CHECK(action_parse("send_activation ", &a) == -1);
+	CHECK(action_parse("activate", &a) == -1); /* a verb is not an action name */
+	CHECK(action_parse_verb("send_activation", &a) == -1);
+	CHECK(action_parse_verb(NULL, &a) == -1);
+	CHECK(action_name(ACTION_COUNT) == NULL && action_name((enum action_id) - 1) == NULL);
+	char buf[256];
+	action_list(buf, sizeof(buf), ", ", 0);
+	CHECK(strcmp(buf, "create_user, send_activation, resend_activation, deactivate_user, update_profile") == 0);
+	action_list(buf, sizeof(buf), "|", 1);
+	CHECK(strcmp(buf, "create|activate|resend|deactivate") == 0);
+	action_list(buf, 10, ", ", 0); /* too small: stops at a whole name, always terminated */
+	CHECK(strcmp(buf, "") == 0 || strlen(buf) < 10);
+	/* A job whose action is not in the table fails; it is never run as another action. */
+	char bad[] = "PASSWORD_RESET", subj[] = "a@x.com", params[] = "{}";
+	struct job job = { .id = 1, .action = bad, .subject = subj, .params = params };
+	struct action_result r;
+	action_run(NULL, NULL, &job, &r);
+	CHECK(r.status == ACTION_FAIL && strstr(r.text, "unknown action 'PASSWORD_RESET'") != NULL);
+	job.action = NULL;
+	action_run(NULL, NULL, &job, &r);
+	CHECK(r.status == ACTION_FAIL);
+}
+
 int main(void)
 {
 	test_lists();
+	test_action_table();
 	test_okta_rule_and_self();
 	test_hr_filters_and_schedule();
 	test_bad_rules();

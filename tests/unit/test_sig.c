@@ -34,8 +34,9 @@ static void setup_keys(void)
 	CHECK(w > 0);
 	std_keys = (struct sig_keys){ { { (const char *)std_key, (size_t)n } }, 1 };
 	wrong_keys = (struct sig_keys){ { { (const char *)wrong_key, (size_t)w } }, 1 };
-	rotated_keys = (struct sig_keys){ { { (const char *)wrong_key, (size_t)w }, { (const char *)std_key, (size_t)n } },
-					  2 };
+	rotated_keys =
+		(struct sig_keys){ { { (const char *)wrong_key, (size_t)w }, { (const char *)std_key, (size_t)n } },
+				   2 };
 }
 
 static int std_verify(const struct sig_keys *k, const char *id, const char *ts, const char *sig, const char *body,
@@ -107,12 +108,12 @@ static void test_standard_bad_signatures(void)
 	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", STD_BODY, STD_T) <
 	      0);
 	CHECK_STR(reason, "no v1 signature in webhook-signature header");
-	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", STD_BODY, STD_T) <
-	      0);
+	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", STD_BODY,
+			 STD_T) < 0);
 	/* Invalid base64 fails; the valid one without its padding passes (signatures compare as bytes). */
 	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "v1,!!!!", STD_BODY, STD_T) < 0);
-	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE", STD_BODY, STD_T) ==
-	      0);
+	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE", STD_BODY,
+			 STD_T) == 0);
 	/* Changed body, id or timestamp. */
 	CHECK(std_verify(&std_keys, STD_ID, STD_TS, STD_SIG, "{\"test\": 2432232315}", STD_T) < 0);
 	CHECK(std_verify(&std_keys, "msg_p5jXN8AQM9LWM0D4loKWxJeK", STD_TS, STD_SIG, STD_BODY, STD_T) < 0);
@@ -124,13 +125,16 @@ static void test_standard_bad_signatures(void)
 
 static void test_standard_multi_and_rotation(void)
 {
-	const char *multi = "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= " STD_SIG
-			    " v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
+	const char *multi =
+		"v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= " STD_SIG
+		" v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
 	CHECK(std_verify(&std_keys, STD_ID, STD_TS, multi, STD_BODY, STD_T) == 0);
 	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "  " STD_SIG "  ", STD_BODY, STD_T) == 0);
 	/* The valid value under v2 does not count. */
-	CHECK(std_verify(&std_keys, STD_ID, STD_TS, "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-			 STD_BODY, STD_T) < 0);
+	CHECK(std_verify(
+		      &std_keys, STD_ID, STD_TS,
+		      "v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+		      STD_BODY, STD_T) < 0);
 	CHECK(std_verify(&wrong_keys, STD_ID, STD_TS, STD_SIG, STD_BODY, STD_T) < 0);
 	CHECK_STR(reason, "no signature matched");
 	CHECK(std_verify(&rotated_keys, STD_ID, STD_TS, STD_SIG, STD_BODY, STD_T) == 0);
@@ -155,8 +159,13 @@ static int hmac_verify(struct sig_hmac in)
 static void test_hmac_github(void)
 {
 	struct sig_keys k = raw_keys(GH_SECRET, NULL), wrong = raw_keys("It's a Secret to Everybody!", NULL);
-	struct sig_hmac in = { .keys = &k, .alg = SIG_SHA256, .enc = SIG_HEX, .prefix = "sha256=", .tmpl = "{body}",
-			       .signature = { "X-Hub-Signature-256", GH_SIG }, .body = SLICE_LIT(GH_BODY) };
+	struct sig_hmac in = { .keys = &k,
+			       .alg = SIG_SHA256,
+			       .enc = SIG_HEX,
+			       .prefix = "sha256=",
+			       .tmpl = "{body}",
+			       .signature = { "X-Hub-Signature-256", GH_SIG },
+			       .body = SLICE_LIT(GH_BODY) };
 	CHECK(hmac_verify(in) == 0);
 	in.tmpl = NULL; /* NULL template means {body} */
 	CHECK(hmac_verify(in) == 0);
@@ -197,10 +206,14 @@ static void test_hmac_github(void)
 static void test_hmac_bamboohr(void)
 {
 	struct sig_keys k = raw_keys("bamboo-secret", NULL);
-	struct sig_hmac in = { .keys = &k, .alg = SIG_SHA256, .enc = SIG_HEX, .tmpl = "{body}{timestamp}",
+	struct sig_hmac in = { .keys = &k,
+			       .alg = SIG_SHA256,
+			       .enc = SIG_HEX,
+			       .tmpl = "{body}{timestamp}",
 			       .signature = { "X-BambooHR-Signature", BAMBOO_SIG },
 			       .timestamp = { "X-BambooHR-Timestamp", "1700000000" },
-			       .body = SLICE_LIT(BAMBOO_BODY), .now_s = 1700000100 };
+			       .body = SLICE_LIT(BAMBOO_BODY),
+			       .now_s = 1700000100 };
 	CHECK(hmac_verify(in) == 0);
 	in.now_s = 1700000000 + 301;
 	CHECK(hmac_verify(in) < 0);
@@ -224,9 +237,13 @@ static void test_hmac_other_vendors(void)
 	/* Merge-style, base64url: printf '%s' "$M" | openssl dgst -sha256 -hmac 'merge-key' -binary | openssl base64 -A | tr '+/' '-_'
 	 * with M='{"hook":{"event":"Employee.created"},"data":{"id":"e1"}}' */
 	struct sig_keys merge = raw_keys("merge-key", NULL);
-	struct sig_hmac in = { .keys = &merge, .alg = SIG_SHA256, .enc = SIG_BASE64URL,
-			       .signature = { "X-Merge-Webhook-Signature", "N_Eo0y4d30J3Y75lgphJd0M-lxdGq79_Bku51YZ9f0w=" },
-			       .body = SLICE_LIT("{\"hook\":{\"event\":\"Employee.created\"},\"data\":{\"id\":\"e1\"}}") };
+	struct sig_hmac in = {
+		.keys = &merge,
+		.alg = SIG_SHA256,
+		.enc = SIG_BASE64URL,
+		.signature = { "X-Merge-Webhook-Signature", "N_Eo0y4d30J3Y75lgphJd0M-lxdGq79_Bku51YZ9f0w=" },
+		.body = SLICE_LIT("{\"hook\":{\"event\":\"Employee.created\"},\"data\":{\"id\":\"e1\"}}")
+	};
 	CHECK(hmac_verify(in) == 0);
 	in.signature.value = "N_Eo0y4d30J3Y75lgphJd0M-lxdGq79_Bku51YZ9f0w";
 	CHECK(hmac_verify(in) == 0);
@@ -237,9 +254,14 @@ static void test_hmac_other_vendors(void)
 	/* HiBob-style, SHA-512 base64:
 	 * printf '%s' '{"type":"employee.joined","employee":{"id":"3"}}' | openssl dgst -sha512 -hmac 'bob-secret' -binary | openssl base64 -A */
 	struct sig_keys bob = raw_keys("bob-secret", NULL);
-	struct sig_hmac hb = { .keys = &bob, .alg = SIG_SHA512, .enc = SIG_BASE64,
-			       .signature = { "Bob-Signature", "CL8gvJIwaOSZThuGombJDhfiizRM5oLrgWzMalT0l/dA2vdxye64k9uuBavEXi+nD0aLknZcQD0tT1DcWrU2Ng==" },
-			       .body = SLICE_LIT("{\"type\":\"employee.joined\",\"employee\":{\"id\":\"3\"}}") };
+	struct sig_hmac hb = {
+		.keys = &bob,
+		.alg = SIG_SHA512,
+		.enc = SIG_BASE64,
+		.signature = { "Bob-Signature",
+			       "CL8gvJIwaOSZThuGombJDhfiizRM5oLrgWzMalT0l/dA2vdxye64k9uuBavEXi+nD0aLknZcQD0tT1DcWrU2Ng==" },
+		.body = SLICE_LIT("{\"type\":\"employee.joined\",\"employee\":{\"id\":\"3\"}}")
+	};
 	CHECK(hmac_verify(hb) == 0);
 	hb.alg = SIG_SHA256;
 	CHECK(hmac_verify(hb) < 0);
@@ -248,8 +270,13 @@ static void test_hmac_other_vendors(void)
 	/* Deel-style, "POST" + body:
 	 * printf 'POST%s' '{"data":{"meta":{"event_type":"contract.created"}}}' | openssl dgst -sha256 -hmac 'deel-secret' */
 	struct sig_keys deel = raw_keys("deel-secret", NULL);
-	struct sig_hmac dl = { .keys = &deel, .alg = SIG_SHA256, .enc = SIG_HEX, .tmpl = "{method}{body}", .method = "POST",
-			       .signature = { "x-deel-signature", "e9225426226c810bcfe9b87933b033f60db798b68cd0b5fab34a63a79dbdd4d7" },
+	struct sig_hmac dl = { .keys = &deel,
+			       .alg = SIG_SHA256,
+			       .enc = SIG_HEX,
+			       .tmpl = "{method}{body}",
+			       .method = "POST",
+			       .signature = { "x-deel-signature",
+					      "e9225426226c810bcfe9b87933b033f60db798b68cd0b5fab34a63a79dbdd4d7" },
 			       .body = SLICE_LIT("{\"data\":{\"meta\":{\"event_type\":\"contract.created\"}}}") };
 	CHECK(hmac_verify(dl) == 0);
 	dl.method = "PUT";
@@ -295,7 +322,8 @@ static void test_stripe(void)
 	struct sig_keys rot = raw_keys("whsec_other", "whsec_test_secret");
 	const int64_t t = 1700000000;
 	CHECK(stripe_verify(&k, "t=1700000000,v1=" STRIPE_V1, STRIPE_BODY, t) == 0);
-	CHECK(stripe_verify(&k, "t=1700000000,v1=" STRIPE_DECOY ",v1=" STRIPE_V1 ",v0=" STRIPE_DECOY, STRIPE_BODY, t) == 0);
+	CHECK(stripe_verify(&k, "t=1700000000,v1=" STRIPE_DECOY ",v1=" STRIPE_V1 ",v0=" STRIPE_DECOY, STRIPE_BODY, t) ==
+	      0);
 	CHECK(stripe_verify(&k, "v1=" STRIPE_V1 ", t=1700000000", STRIPE_BODY, t) == 0);
 	CHECK(stripe_verify(&k, "t=1700000000,v0=" STRIPE_V1, STRIPE_BODY, t) < 0);
 	CHECK_STR(reason, "no v1 signature in Stripe-Signature header");

@@ -24,8 +24,12 @@ static struct journal *open_j(void)
 
 static struct journal_event ev_of(const char *key, const struct job_spec *jobs, size_t njobs)
 {
-	return (struct journal_event){ .source = "okta", .dedupe_key = key, .type = "user.lifecycle.create",
-				       .subject_id = "00u1", .raw = SLICE_LIT("{\"uuid\":\"x\"}"), .jobs = jobs,
+	return (struct journal_event){ .source = "okta",
+				       .dedupe_key = key,
+				       .type = "user.lifecycle.create",
+				       .subject_id = "00u1",
+				       .raw = SLICE_LIT("{\"uuid\":\"x\"}"),
+				       .jobs = jobs,
 				       .njobs = njobs };
 }
 
@@ -137,7 +141,10 @@ static void test_jobs_lifecycle(void)
 	int64_t now = clock_now_ms();
 	struct job_spec js[2] = {
 		{ .action = "create_user", .rule = "r", .subject = "a@x", .params = "{\"k\":1}" },
-		{ .action = "send_activation", .rule = "r", .subject = "a@x", .run_at_ms = now + 3600000,
+		{ .action = "send_activation",
+		  .rule = "r",
+		  .subject = "a@x",
+		  .run_at_ms = now + 3600000,
 		  .job_key = "send_activation:hr:x:e1" },
 	};
 	struct journal_event e = ev_of("j1", js, 2);

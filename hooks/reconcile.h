@@ -24,7 +24,7 @@ struct reconcile_opts {
 	int64_t lookback_ms; /* first run: since = now - lookback */
 	int64_t lease_ms;    /* lease on the cursor row (one poller among instances) */
 	int64_t grace_ms;    /* events younger than this are left to the hook */
-	char *filter;        /* eventType eq "..." or ... (malloc'd) */
+	char *filter;	     /* eventType eq "..." or ... (malloc'd) */
 };
 
 /*
@@ -37,11 +37,11 @@ void reconcile_opts_free(struct reconcile_opts *o);
 
 /* One read of the System Log. */
 struct reconcile_pass {
-	int64_t since_ms;  /* -1: the cursor minus the overlap (or the lookback on the first run) */
-	int64_t until_ms;  /* -1: now minus the grace (with use_cursor), else now */
-	int dry_run;       /* journal nothing; print what would be journaled and fired */
-	int use_cursor;    /* hold the lease and move the cursor (serve); 0 for backfill */
-	FILE *print;       /* NULL, or where each event found is printed (backfill) */
+	int64_t since_ms; /* -1: the cursor minus the overlap (or the lookback on the first run) */
+	int64_t until_ms; /* -1: now minus the grace (with use_cursor), else now */
+	int dry_run;	  /* journal nothing; print what would be journaled and fired */
+	int use_cursor;	  /* hold the lease and move the cursor (serve); 0 for backfill */
+	FILE *print;	  /* NULL, or where each event found is printed (backfill) */
 };
 
 /* What one read did. */
@@ -76,12 +76,12 @@ int reconcile_run(struct reconciler *r, struct okta_client *cl, const struct rec
 
 /* For hookd doctor and /metrics: is the reconciler finding events the hook missed? */
 struct reconcile_stats {
-	int64_t reconciled; /* events found only in the System Log since start */
-	int64_t seen;       /* events read from the System Log since start */
-	int64_t cursor_ms;  /* -1: no cursor yet */
+	int64_t reconciled;    /* events found only in the System Log since start */
+	int64_t seen;	       /* events read from the System Log since start */
+	int64_t cursor_ms;     /* -1: no cursor yet */
 	int64_t cursor_age_ms; /* now - cursor, -1 without a cursor */
 	int64_t last_run_ms;   /* when the last read finished, 0: none yet */
-	int holder;            /* 1 when this instance held the lease at its last read */
+	int holder;	       /* 1 when this instance held the lease at its last read */
 	char last_error[256];  /* "" after a good read */
 };
 /* Fills st from r's counters (r may be NULL: zeros) and the journal's cursor row. */

@@ -1,5 +1,5 @@
 /* reconcile.c: reads Okta's System Log behind the hook and journals what the hook missed, cursor and lease in the journal. */
-#include "handlers/reconcile.h"
+#include "hooks/reconcile.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/rules.h"
+#include "hooks/intake.h"
 #include "hooks/okta_delivery.h"
 #include "okta/client.h"
 #include "okta/logs.h"
@@ -32,8 +33,9 @@ struct reconciler {
 	int stopping;
 	_Atomic int64_t reconciled, seen, last_run_ms;
 	_Atomic int holder;
-	char last_error[256]; /* under mu */
-	struct metric *journaled, *seen_m, *runs_failed, *cursor_ts, *cursor_age;
+	char last_error[256];  /* under mu */
+	struct intake *intake; /* source label okta_log: its duplicates are re-reads, not redeliveries */
+	struct metric *seen_m, *runs_failed, *cursor_ts, *cursor_age;
 };
 
 /* ---- configuration ---- */
@@ -62,7 +64,8 @@ static char *build_filter(struct config *c, const struct rules *rules, char *lis
 	char *f = okta_logs_type_filter(types, n);
 	if (!f)
 		config_report(c, "okta", NULL, "reconcile_types",
-			      "needs 1 to %d event types made of letters, digits, '.', '_' and '-'", RECONCILE_MAX_TYPES);
+			      "needs 1 to %d event types made of letters, digits, '.', '_' and '-'",
+			      RECONCILE_MAX_TYPES);
 	return f;
 }
 
@@ -136,9 +139,14 @@ struct reconciler *reconcile_new(const struct reconcile_opts *o, struct journal 
 	r->org = org;
 	r->rules = rules;
 	snprintf(r->owner, sizeof(r->owner), "%s", owner);
+	if (!(r->intake = intake_new(j, rules, "okta_log"))) {
+		snprintf(err, errlen, "out of memory");
+		free(r->o.filter);
+		free(r);
+		return NULL;
+	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
-	r->journaled = metrics_counter("hookd_events_journaled_total", "source=\"okta\"", "Events stored in the journal");
 	r->seen_m = metrics_counter("hookd_reconcile_events_seen_total", NULL,
 				    "Events read from Okta's System Log (found by the hook or not)");
 	r->runs_failed = metrics_counter("hookd_reconcile_failures_total", NULL,
@@ -177,7 +185,8 @@ static void note_reconciled(struct reconciler *r, const struct okta_event *e, in
 	int64_t pub;
 	type_label(e->type, label, sizeof(label));
 	metric_add(metrics_counter("hookd_events_reconciled_total", label,
-				   "Events the hook missed, found in Okta's System Log"), 1);
+				   "Events the hook missed, found in Okta's System Log"),
+		   1);
 	if (e->published && clock_parse_ms(e->published, &pub) == 0)
 		snprintf(late, sizeof(late), "%lld", (long long)(now_ms - pub));
 	atomic_fetch_add(&r->reconciled, 1);
@@ -185,78 +194,65 @@ static void note_reconciled(struct reconciler *r, const struct okta_event *e, in
 		 e->target_login, "published", e->published, "lateness_ms", late);
 }
 
-/* Prints one event and what the rules would make of it (backfill). */
-static void print_event(FILE *f, const struct journal_event *ev, const char *state)
+/* Prints one event and the jobs it made or would make (backfill). */
+static void print_event(FILE *f, const struct journal_event *ev, const struct rule_jobs *jobs, const char *state)
 {
 	fprintf(f, "%-10s %-24s %-36s %-30s %s\n", state, ev->occurred_at ? ev->occurred_at : "-", ev->dedupe_key,
 		ev->type, ev->subject_login ? ev->subject_login : "-");
-	for (size_t k = 0; k < ev->njobs; k++)
-		fprintf(f, "           -> %s %s (rule %s)\n", ev->jobs[k].action, ev->jobs[k].subject,
-			ev->jobs[k].rule);
+	for (size_t k = 0; jobs && k < jobs->n; k++)
+		fprintf(f, "           -> %s %s (rule %s)\n", jobs->jobs[k].action, jobs->jobs[k].subject,
+			jobs->jobs[k].rule);
 }
 
-/* Builds the journal records and their rule jobs, exactly as the hook does for a delivery. */
-static int build_events(struct reconciler *r, const struct okta_delivery *d, struct journal_event *ev,
-			struct rule_jobs *jobs, int64_t now_ms)
+/* A dry run: the rules run, nothing is journaled, each event is printed with its jobs. */
+static int dry_run(struct reconciler *r, const struct journal_event *ev, size_t n, int64_t now_ms, FILE *f, char *err,
+		   size_t errlen)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		const struct okta_event *e = &d->ev[i];
-		ev[i] = (struct journal_event){
-			.source = "okta",
-			.dedupe_key = e->dedupe_key,
-			.delivery_id = "system-log",
-			.type = e->type,
-			.occurred_at = e->published,
-			.subject_id = e->target_id,
-			.subject_login = e->target_login,
-			.subject_name = e->target_name,
-			.actor_id = e->actor_id,
-			.raw = e->raw,
-		};
-		if (rules_apply(r->rules, &ev[i], now_ms, &jobs[i]) < 0)
+	for (size_t i = 0; i < n; i++) {
+		struct rule_jobs jobs = { 0 };
+		if (rules_apply(r->rules, &ev[i], now_ms, &jobs) < 0) {
+			snprintf(err, errlen, "out of memory while applying the rules");
 			return -1;
-		ev[i].jobs = jobs[i].jobs;
-		ev[i].njobs = jobs[i].n;
+		}
+		if (f)
+			print_event(f, &ev[i], &jobs, "would");
+		rule_jobs_free(&jobs);
 	}
 	return 0;
 }
 
-/* Journals (or with dry_run prints) one parsed page; *newest is its latest published time. */
+/* Journals (or with dry_run prints) one parsed page through the intake; *newest is its latest published time. */
 static int take_page(struct reconciler *r, const struct okta_delivery *d, const struct reconcile_pass *p,
 		     struct reconcile_result *res, int64_t *newest, char *err, size_t errlen)
 {
-	size_t n = d->n ? d->n : 1;
-	struct journal_event *ev = calloc(n, sizeof(*ev));
-	struct rule_jobs *jobs = calloc(n, sizeof(*jobs));
-	enum journal_outcome *out = calloc(n, sizeof(*out));
+	struct journal_event *ev = calloc(d->n ? d->n : 1, sizeof(*ev));
+	enum journal_outcome *out = calloc(d->n ? d->n : 1, sizeof(*out));
 	int64_t now = clock_now_ms();
 	int rc = -1;
-	if (!ev || !jobs || !out || build_events(r, d, ev, jobs, now) < 0) {
+	if (!ev || !out) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	if (!p->dry_run && journal_commit(r->journal, ev, d->n, out, err, errlen) < 0)
-		goto done;
-	size_t stored_here = 0;
-	for (size_t i = 0; i < d->n; i++) {
+	okta_delivery_to_journal(d, "system-log", ev);
+	if (p->dry_run)
+		rc = dry_run(r, ev, d->n, now, p->print, err, errlen);
+	else
+		rc = intake_commit_each(r->intake, ev, d->n, now, out, NULL, err, errlen) == INTAKE_STORED ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < d->n; i++) {
 		int64_t pub;
 		if (d->ev[i].published && clock_parse_ms(d->ev[i].published, &pub) == 0 && pub > *newest)
 			*newest = pub;
-		int stored = !p->dry_run && out[i] == JOURNAL_STORED;
+		if (p->dry_run)
+			continue;
+		int stored = out[i] == JOURNAL_STORED;
 		res->stored += stored;
-		stored_here += stored;
-		res->duplicates += !p->dry_run && out[i] == JOURNAL_DUPLICATE;
+		res->duplicates += !stored;
 		if (stored)
 			note_reconciled(r, &d->ev[i], now);
 		if (p->print)
-			print_event(p->print, &ev[i], p->dry_run ? "would" : stored ? "journaled" : "duplicate");
+			print_event(p->print, &ev[i], NULL, stored ? "journaled" : "duplicate");
 	}
-	metric_add(r->journaled, (int64_t)stored_here);
-	rc = 0;
 done:
-	for (size_t i = 0; jobs && i < d->n; i++)
-		rule_jobs_free(&jobs[i]);
-	free(jobs);
 	free(ev);
 	free(out);
 	return rc;
@@ -279,8 +275,9 @@ static char *first_path(struct reconciler *r, int64_t since_ms, int64_t until_ms
 	char since[40], until[40];
 	clock_format_ms(since_ms, since, sizeof(since));
 	clock_format_ms(until_ms, until, sizeof(until));
-	struct okta_logs_query q = { .since = since, .until = until, .filter = r->o.filter[0] ? r->o.filter : NULL,
-				     .limit = PAGE_LIMIT };
+	struct okta_logs_query q = {
+		.since = since, .until = until, .filter = r->o.filter[0] ? r->o.filter : NULL, .limit = PAGE_LIMIT
+	};
 	return okta_logs_path(&q);
 }
 
@@ -337,8 +334,8 @@ static int lease(struct reconciler *r, int64_t *cursor, char *err, size_t errlen
 	int rc = journal_cursor_lease(r->journal, RECONCILE_CURSOR, r->owner, clock_now_ms(), r->o.lease_ms, cursor,
 				      err, errlen);
 	if (rc >= 0 && rc != atomic_exchange(&r->holder, rc))
-		log_info(rc ? "this instance reads the System Log" : "another instance reads the System Log",
-			 "owner", r->owner);
+		log_info(rc ? "this instance reads the System Log" : "another instance reads the System Log", "owner",
+			 r->owner);
 	return rc;
 }
 
@@ -503,6 +500,7 @@ void reconcile_free(struct reconciler *r)
 	}
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);
+	intake_free(r->intake);
 	free(r->o.filter);
 	free(r);
 }

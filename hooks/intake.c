@@ -1,0 +1,110 @@
+/* intake.c: normalized events in: rules, then one journal transaction with their jobs, then counts. */
+#include "hooks/intake.h"
+
+#include "core/metrics.h"
+#include "handlers/rules.h"
+#include "store/journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct intake {
+	struct journal *journal;
+	const struct rules *rules;
+	struct metric *journaled, *duplicates, *rejected;
+};
+
+struct intake *intake_new(struct journal *j, const struct rules *rules, const char *source)
+{
+	char labels[200];
+	if (snprintf(labels, sizeof(labels), "source=\"%s\"", source) >= (int)sizeof(labels))
+		return NULL;
+	struct intake *in = calloc(1, sizeof(*in));
+	if (!in)
+		return NULL;
+	in->journal = j;
+	in->rules = rules;
+	in->journaled = metrics_counter("hookd_events_journaled_total", labels, "Events stored in the journal");
+	in->duplicates = metrics_counter("hookd_events_duplicate_total", labels,
+					 "Redelivered events acknowledged without storing them again");
+	in->rejected = metrics_counter("hookd_events_rejected_total", labels,
+				       "Payloads kept for inspection because the mapping could not read them");
+	return in;
+}
+
+void intake_free(struct intake *in)
+{
+	free(in);
+}
+
+static int is_rejected(const struct journal_event *e)
+{
+	return e->status && strcmp(e->status, "rejected") == 0;
+}
+
+/* Fills jobs[i] and points ev[i] at it; -1 when out of memory (jobs made so far stay in jobs). */
+static int apply_rules(const struct intake *in, struct journal_event *ev, struct rule_jobs *jobs, size_t n,
+		       int64_t now_ms)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (is_rejected(&ev[i]))
+			continue;
+		if (rules_apply(in->rules, &ev[i], now_ms, &jobs[i]) < 0)
+			return -1;
+		ev[i].jobs = jobs[i].jobs;
+		ev[i].njobs = jobs[i].n;
+	}
+	return 0;
+}
+
+static void count(const struct intake *in, const struct journal_event *ev, const enum journal_outcome *out, size_t n,
+		  struct intake_result *res)
+{
+	struct intake_result c = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		if (is_rejected(&ev[i]))
+			c.rejected++;
+		else if (out[i] == JOURNAL_DUPLICATE)
+			c.duplicates++;
+		else
+			c.stored++;
+	}
+	metric_add(in->journaled, (int64_t)c.stored);
+	metric_add(in->duplicates, (int64_t)c.duplicates);
+	metric_add(in->rejected, (int64_t)c.rejected);
+	if (res)
+		*res = c;
+}
+
+enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
+				  struct intake_result *res, char *err, size_t errlen)
+{
+	return intake_commit_each(in, ev, n, now_ms, NULL, res, err, errlen);
+}
+
+enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
+				       enum journal_outcome *each, struct intake_result *res, char *err, size_t errlen)
+{
+	enum intake_outcome rc = INTAKE_STORED;
+	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
+	if (!jobs || !out || apply_rules(in, ev, jobs, n, now_ms) < 0) {
+		snprintf(err, errlen, "out of memory while applying the rules");
+		rc = INTAKE_NO_MEMORY;
+	} else if (journal_commit(in->journal, ev, n, out, err, errlen) < 0) {
+		rc = INTAKE_JOURNAL_DOWN;
+	} else {
+		count(in, ev, out, n, res);
+		if (each)
+			memcpy(each, out, sizeof(*out) * n);
+	}
+	for (size_t i = 0; jobs && i < n; i++) {
+		rule_jobs_free(&jobs[i]);
+		ev[i].jobs = NULL;
+		ev[i].njobs = 0;
+	}
+	free(jobs);
+	free(out);
+	return rc;
+}

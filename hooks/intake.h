@@ -1,0 +1,55 @@
+/* intake.h: the one way in for normalized events, whatever door they came through: rules, journal, counts. */
+#ifndef HOOKD_INTAKE_H
+#define HOOKD_INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/journal.h"
+
+struct journal;
+struct journal_event;
+struct rules;
+
+/*
+ * The intake of one event source ("okta", "hr:<name>", "admin", ...): the journal and rules it
+ * feeds and its metric handles (hookd_events_{journaled,duplicate,rejected}_total{source}), made
+ * once here. It knows nothing of HTTP, so an HTTP hook, a System Log reconciler and an admin API
+ * all journal through intake_commit. journal, rules and source are borrowed and must outlive it.
+ */
+struct intake;
+/* NULL when out of memory. */
+struct intake *intake_new(struct journal *j, const struct rules *rules, const char *source);
+/* NULL-safe. */
+void intake_free(struct intake *in);
+
+enum intake_outcome {
+	INTAKE_STORED = 0,   /* every event is durable (or was already): answer 2xx */
+	INTAKE_NO_MEMORY,    /* the rules could not run: nothing stored */
+	INTAKE_JOURNAL_DOWN, /* the commit failed: nothing stored, the sender should retry */
+};
+
+/* What a stored call held: new events and redeliveries (rejected events count in neither). */
+struct intake_result {
+	size_t stored, duplicates, rejected;
+};
+
+/*
+ * Runs the rules over each of the n normalized events (none for an event whose status is
+ * "rejected": it is kept for inspection only), then commits the events with the jobs the rules
+ * derived, in one journal transaction, before the caller answers. Counts the outcome in the
+ * source's metrics. now_ms is the reception time the rules see. ev[i].jobs and njobs are set for
+ * the call and reset to NULL/0 before it returns; everything else in ev is only read. res (may be
+ * NULL) is filled on INTAKE_STORED; err gets the detail otherwise. Thread-safe.
+ */
+enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
+				  struct intake_result *res, char *err, size_t errlen);
+/*
+ * intake_commit that also tells each event's fate: out (n entries, may be NULL) receives
+ * JOURNAL_STORED or JOURNAL_DUPLICATE per event on INTAKE_STORED (for the System Log reconciler,
+ * which counts and logs the events only it found).
+ */
+enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
+				       enum journal_outcome *out, struct intake_result *res, char *err, size_t errlen);
+
+#endif
