@@ -281,14 +281,17 @@ static char *first_path(struct reconciler *r, int64_t since_ms, int64_t until_ms
 	return okta_logs_path(&q);
 }
 
-/* Moves the cursor forward (never back); 1 when the lease was lost. */
-static int advance(struct reconciler *r, int64_t *cursor, int64_t to, char *err, size_t errlen)
+/* Moves the cursor forward (never back) and records *found new events (then 0); 1 when the lease was lost. */
+static int advance(struct reconciler *r, int64_t *cursor, int64_t to, size_t *found, char *err, size_t errlen)
 {
-	if (to <= *cursor)
+	if (to <= *cursor && *found == 0)
 		return 0;
-	int rc = journal_cursor_advance(r->journal, RECONCILE_CURSOR, r->owner, to, clock_now_ms(), err, errlen);
+	to = to > *cursor ? to : *cursor;
+	int rc = journal_cursor_advance(r->journal, RECONCILE_CURSOR, r->owner, to, (int64_t)*found, clock_now_ms(),
+					err, errlen);
 	if (rc == 0) {
 		*cursor = to;
+		*found = 0;
 		metric_set(r->cursor_ts, to / 1000);
 	} else if (rc == 1) {
 		snprintf(err, errlen, "the reconciler's lease passed to another instance");
@@ -340,9 +343,10 @@ static int lease(struct reconciler *r, int64_t *cursor, char *err, size_t errlen
 }
 
 /* After a durable page: the cursor moves to its newest event, and the lease is renewed before the next. */
-static int checkpoint(struct reconciler *r, int64_t *cursor, int64_t newest, int last, char *err, size_t errlen)
+static int checkpoint(struct reconciler *r, int64_t *cursor, int64_t newest, size_t *found, int last, char *err,
+		      size_t errlen)
 {
-	if (advance(r, cursor, newest, err, errlen) != 0)
+	if (advance(r, cursor, newest, found, err, errlen) != 0)
 		return -1;
 	if (last)
 		return 0;
@@ -372,18 +376,20 @@ int reconcile_run(struct reconciler *r, struct okta_client *cl, const struct rec
 	int rc = path ? 0 : -1, done = 0;
 	if (!path)
 		snprintf(err, errlen, "out of memory");
+	size_t found = 0;
 	for (int pg = 0; rc == 0 && !done && pg < MAX_PAGES; pg++) {
-		size_t n = 0;
+		size_t n = 0, before = out->stored;
 		rc = one_page(r, cl, path, p, out, &newest, &n, &next, err, errlen);
 		free(path);
 		path = next;
+		found += out->stored - before;
 		done = rc == 0 && (n == 0 || !next);
 		if (rc == 0 && p->use_cursor && !p->dry_run)
-			rc = checkpoint(r, &cursor, newest, done, err, errlen);
+			rc = checkpoint(r, &cursor, newest, &found, done, err, errlen);
 	}
 	free(path);
 	if (rc == 0 && done && p->use_cursor && !p->dry_run)
-		rc = advance(r, &cursor, until, err, errlen) == 0 ? 0 : -1;
+		rc = advance(r, &cursor, until, &found, err, errlen) == 0 ? 0 : -1;
 	return rc;
 }
 
@@ -514,6 +520,7 @@ void reconcile_stats_get(struct reconciler *r, struct journal *j, int64_t now_ms
 	if (j && journal_cursor_read(j, RECONCILE_CURSOR, &c, err, sizeof(err)) == 0 && c.cursor_ms >= 0) {
 		st->cursor_ms = c.cursor_ms;
 		st->cursor_age_ms = now_ms - c.cursor_ms;
+		st->found_total = c.found;
 	}
 	if (!r)
 		return;

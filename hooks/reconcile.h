@@ -77,6 +77,7 @@ int reconcile_run(struct reconciler *r, struct okta_client *cl, const struct rec
 /* For hookd doctor and /metrics: is the reconciler finding events the hook missed? */
 struct reconcile_stats {
 	int64_t reconciled;    /* events found only in the System Log since start */
+	int64_t found_total;   /* the same, all instances, as long as the journal's cursor row exists */
 	int64_t seen;	       /* events read from the System Log since start */
 	int64_t cursor_ms;     /* -1: no cursor yet */
 	int64_t cursor_age_ms; /* now - cursor, -1 without a cursor */
@@ -84,7 +85,10 @@ struct reconcile_stats {
 	int holder;	       /* 1 when this instance held the lease at its last read */
 	char last_error[256];  /* "" after a good read */
 };
-/* Fills st from r's counters (r may be NULL: zeros) and the journal's cursor row. */
+/*
+ * Fills st from r's counters and the journal's cursor row (j may be NULL). r may be NULL: a process
+ * other than serve (hookd doctor) then still gets the cursor, its age and found_total from j.
+ */
 void reconcile_stats_get(struct reconciler *r, struct journal *j, int64_t now_ms, struct reconcile_stats *st);
 
 #endif

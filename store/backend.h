@@ -42,8 +42,8 @@ struct journal_backend {
 	/* The reconciler's cursor and lease; same contracts as journal_cursor_lease/advance/read. */
 	int (*cursor_lease)(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
 			    int64_t *cursor_ms, char *err, size_t errlen);
-	int (*cursor_advance)(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
-			      char *err, size_t errlen);
+	int (*cursor_advance)(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			      int64_t now_ms, char *err, size_t errlen);
 	int (*cursor_read)(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen);
 };
 

@@ -461,14 +461,14 @@ int journal_cursor_lease(struct journal *j, const char *name, const char *owner,
 	return j->be->cursor_lease(j->b, name, owner, now_ms, ttl_ms < 0 ? 0 : ttl_ms, cursor_ms, err, errlen);
 }
 
-int journal_cursor_advance(struct journal *j, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
-			   char *err, size_t errlen)
+int journal_cursor_advance(struct journal *j, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			   int64_t now_ms, char *err, size_t errlen)
 {
 	if (!j->be->cursor_advance) {
 		set_err(err, errlen, "this journal backend keeps no cursor");
 		return -1;
 	}
-	return j->be->cursor_advance(j->b, name, owner, cursor_ms, now_ms, err, errlen);
+	return j->be->cursor_advance(j->b, name, owner, cursor_ms, found, now_ms, err, errlen);
 }
 
 int journal_cursor_read(struct journal *j, const char *name, struct journal_cursor *c, char *err, size_t errlen)

@@ -212,6 +212,7 @@ struct journal_cursor {
 	int64_t cursor_ms;	  /* -1: never set */
 	int64_t updated_ms;	  /* when it last moved */
 	int64_t lease_expires_ms; /* 0: no lease */
+	int64_t found;		  /* events only the reconciler found, all instances, since the row exists */
 	char owner[128];	  /* the lease holder, "" when none */
 };
 
@@ -223,12 +224,13 @@ struct journal_cursor {
 int journal_cursor_lease(struct journal *j, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
 			 int64_t *cursor_ms, char *err, size_t errlen);
 /*
- * Moves the cursor of name to cursor_ms, only while owner holds the lease. Call it only after the
- * events up to cursor_ms are durable. Returns 0, 1 when the lease is no longer owner's (nothing
+ * Moves the cursor of name to cursor_ms and adds found (events only the reconciler found since the
+ * last move) to the row's total, only while owner holds the lease. Call it only after the events up
+ * to cursor_ms are durable. Returns 0, 1 when the lease is no longer owner's (nothing
  * written), -1 with err filled.
  */
-int journal_cursor_advance(struct journal *j, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms,
-			   char *err, size_t errlen);
+int journal_cursor_advance(struct journal *j, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			   int64_t now_ms, char *err, size_t errlen);
 /* Reads name's row: 0, 1 when it does not exist yet (c->cursor_ms = -1), -1 with err filled. */
 int journal_cursor_read(struct journal *j, const char *name, struct journal_cursor *c, char *err, size_t errlen);
 

@@ -23,13 +23,14 @@ int pg_cursor_lease(void *b, const char *name, const char *owner, int64_t now_ms
 }
 
 /* Moves the cursor while owner holds the lease (ST_CURSOR_ADVANCE); 1 when it does not. */
-int pg_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms, char *err,
-		      size_t errlen)
+int pg_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found, int64_t now_ms,
+		      char *err, size_t errlen)
 {
-	char cur[24], now[24];
+	char cur[24], now[24], fnd[24];
 	snprintf(cur, sizeof(cur), "%lld", (long long)cursor_ms);
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
-	const char *vals[] = { name, owner, cur, now };
+	snprintf(fnd, sizeof(fnd), "%lld", (long long)found);
+	const char *vals[] = { name, owner, cur, now, fnd };
 	PGresult *r = pg_pool_exec(b, ST_CURSOR_ADVANCE, vals, PGRES_COMMAND_OK, 1, err, errlen);
 	if (!r)
 		return -1;
@@ -51,6 +52,7 @@ int pg_cursor_read(void *b, const char *name, struct journal_cursor *c, char *er
 		c->updated_ms = pg_val_i64(r, 0, 1);
 		snprintf(c->owner, sizeof(c->owner), "%s", PQgetisnull(r, 0, 2) ? "" : PQgetvalue(r, 0, 2));
 		c->lease_expires_ms = pg_val_i64(r, 0, 3);
+		c->found = pg_val_i64(r, 0, 4);
 		rc = 0;
 	}
 	PQclear(r);

@@ -156,8 +156,8 @@ int pg_rate_read(void *b, const char *bucket, struct rate_window *w, char *err, 
 /* pg_cursor.c: the System Log reconciler's cursor and lease (journal_cursor_lease/advance/read). */
 int pg_cursor_lease(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms, int64_t *cursor_ms,
 		    char *err, size_t errlen);
-int pg_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms, char *err,
-		      size_t errlen);
+int pg_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found, int64_t now_ms,
+		      char *err, size_t errlen);
 int pg_cursor_read(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen);
 
 #endif

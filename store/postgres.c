@@ -70,7 +70,8 @@ static const char *const migrations[] = {
 	" cursor_ms BIGINT,"
 	" updated_ms BIGINT NOT NULL,"
 	" lease_owner TEXT,"
-	" lease_expires_ms BIGINT NOT NULL DEFAULT 0);",
+	" lease_expires_ms BIGINT NOT NULL DEFAULT 0,"
+	" found BIGINT NOT NULL DEFAULT 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -188,11 +189,11 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			      " OR reconcile_state.lease_expires_ms <= $3::bigint RETURNING cursor_ms",
 			      4 },
 	[ST_CURSOR_ADVANCE] = { "cursor_advance", "cursor advance",
-				"UPDATE reconcile_state SET cursor_ms = $3, updated_ms = $4 WHERE name = $1"
+				"UPDATE reconcile_state SET cursor_ms = $3, updated_ms = $4, found = found + $5 WHERE name = $1"
 				" AND lease_owner = $2",
-				4 },
+				5 },
 	[ST_CURSOR_READ] = { "cursor_read", "cursor read",
-			     "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms FROM reconcile_state"
+			     "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms, found FROM reconcile_state"
 			     " WHERE name = $1",
 			     1 },
 };

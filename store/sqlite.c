@@ -63,7 +63,8 @@ static const char *const migrations[] = {
 	" cursor_ms INTEGER,"
 	" updated_ms INTEGER NOT NULL,"
 	" lease_owner TEXT,"
-	" lease_expires_ms INTEGER NOT NULL DEFAULT 0);",
+	" lease_expires_ms INTEGER NOT NULL DEFAULT 0,"
+	" found INTEGER NOT NULL DEFAULT 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -177,9 +178,10 @@ static const struct {
 			      " lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms"
 			      " WHERE reconcile_state.lease_owner IS NULL OR reconcile_state.lease_owner = excluded.lease_owner"
 			      " OR reconcile_state.lease_expires_ms <= ?3 RETURNING cursor_ms" },
-	[ST_CURSOR_ADVANCE] = { "cursor advance", "UPDATE reconcile_state SET cursor_ms = ?3, updated_ms = ?4"
-						  " WHERE name = ?1 AND lease_owner = ?2" },
-	[ST_CURSOR_READ] = { "cursor read", "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms"
+	[ST_CURSOR_ADVANCE] = { "cursor advance",
+				"UPDATE reconcile_state SET cursor_ms = ?3, updated_ms = ?4, found = found + ?5"
+				" WHERE name = ?1 AND lease_owner = ?2" },
+	[ST_CURSOR_READ] = { "cursor read", "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms, found"
 					    " FROM reconcile_state WHERE name = ?1" },
 };
 
@@ -743,8 +745,8 @@ static int sq_cursor_lease(void *b, const char *name, const char *owner, int64_t
 	return rc < 0 ? -1 : held;
 }
 
-static int sq_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t now_ms, char *err,
-			     size_t errlen)
+static int sq_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			     int64_t now_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
@@ -753,6 +755,7 @@ static int sq_cursor_advance(void *b, const char *name, const char *owner, int64
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, cursor_ms);
 	sqlite3_bind_int64(st, 4, now_ms);
+	sqlite3_bind_int64(st, 5, found);
 	int rc = run(s, ST_CURSOR_ADVANCE, err, errlen);
 	int changed = sqlite3_changes(s->db);
 	pthread_mutex_unlock(&s->mu);
@@ -772,6 +775,7 @@ static int sq_cursor_read(void *b, const char *name, struct journal_cursor *c, c
 		const unsigned char *o = sqlite3_column_text(st, 2);
 		snprintf(c->owner, sizeof(c->owner), "%s", o ? (const char *)o : "");
 		c->lease_expires_ms = sqlite3_column_int64(st, 3);
+		c->found = sqlite3_column_int64(st, 4);
 	}
 	int rc = done(s, ST_CURSOR_READ, step == SQLITE_ROW ? SQLITE_DONE : step, err, errlen);
 	pthread_mutex_unlock(&s->mu);

@@ -113,5 +113,9 @@ check "the cursor was sampled with a value at least 5 times ($SAMPLES)" test "$S
 check_eq "the cursor never passed an event the journal lacked" "$VIOLATIONS" 0
 check_eq "each creation is journaled once" \
 	"$(q "SELECT count(*) FROM events WHERE type = 'user.lifecycle.create'") $(q "SELECT count(DISTINCT dedupe_key) FROM events WHERE type = 'user.lifecycle.create'")" "10 10"
+found=$(q "SELECT found FROM reconcile_state WHERE name = 'okta_logs'")
+fromlog=$(q "SELECT count(*) FROM events WHERE delivery_id = 'system-log'")
+check "the journal counts what only the System Log had (at least the first five; at most $fromlog): $found" \
+	test "$found" -ge 5 -a "$found" -le "$fromlog"
 check "the cursor is recent" test "$(q "SELECT (extract(epoch from now()) * 1000)::bigint - cursor_ms FROM reconcile_state")" -lt 10000
 t_done

@@ -340,9 +340,10 @@ static void contract_cursor(struct journal *j)
 	CHECK(journal_cursor_lease(j, "okta_logs", "a", now, 10000, &cur, err, sizeof(err)) == 1);
 	CHECK(cur == -1); /* never set */
 	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 1, 10000, &cur, err, sizeof(err)) == 0);
-	CHECK(journal_cursor_advance(j, "okta_logs", "b", now, now + 2, err, sizeof(err)) == 1); /* not b's */
-	CHECK(journal_cursor_advance(j, "okta_logs", "a", now - 5000, now + 3, err, sizeof(err)) == 0);
+	CHECK(journal_cursor_advance(j, "okta_logs", "b", now, 7, now + 2, err, sizeof(err)) == 1); /* not b's */
+	CHECK(journal_cursor_advance(j, "okta_logs", "a", now - 5000, 2, now + 3, err, sizeof(err)) == 0);
 	CHECK(journal_cursor_read(j, "okta_logs", &c, err, sizeof(err)) == 0);
+	CHECK(c.found == 2); /* b's 7 were refused */
 	CHECK(c.cursor_ms == now - 5000 && c.updated_ms == now + 3 && strcmp(c.owner, "a") == 0 &&
 	      c.lease_expires_ms == now + 10000);
 	/* the holder renews; another takes over only once the lease has run out, and sees the cursor */
@@ -351,7 +352,10 @@ static void contract_cursor(struct journal *j)
 	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 14999, 10000, &cur, err, sizeof(err)) == 0);
 	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 15000, 10000, &cur, err, sizeof(err)) == 1);
 	CHECK(cur == now - 5000);
-	CHECK(journal_cursor_advance(j, "okta_logs", "a", now, now + 15001, err, sizeof(err)) == 1);
+	CHECK(journal_cursor_advance(j, "okta_logs", "b", now + 1000, 3, now + 15000, err, sizeof(err)) == 0);
+	CHECK(journal_cursor_read(j, "okta_logs", &c, err, sizeof(err)) == 0 && c.found == 5 &&
+	      c.cursor_ms == now + 1000);
+	CHECK(journal_cursor_advance(j, "okta_logs", "a", now, 5, now + 15001, err, sizeof(err)) == 1);
 	CHECK(journal_cursor_lease(j, "okta_logs", "a", now + 15002, 10000, &cur, err, sizeof(err)) == 0);
 	/* giving it up (ttl 0) lets the other take it at once */
 	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 16000, 0, &cur, err, sizeof(err)) == 1);
