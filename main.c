@@ -15,6 +15,7 @@ static const struct {
 	{ "jobs", cli_jobs, "list jobs, retry dead ones" },
 	{ "user", cli_user, "create a user STAGED, send or resend the activation email, deactivate" },
 	{ "okta", cli_okta, "register hookd as an Okta event hook, list hooks" },
+	{ "healthcheck", cli_healthcheck, "ask the local hookd for /healthz (exit 0 when it answers 200)" },
 	{ "config-reference", cli_config_reference, "print every configuration key as Markdown" },
 };
 
