@@ -36,7 +36,7 @@ create() { # create LOGIN: prints the new user's id
 emails_to() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$1' and m['kind']=='activation'))"; }
 stored() { # stored UID: journal events of user.lifecycle.create about UID
 	"$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --source okta --limit 1000 |
-		python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e['type']=='user.lifecycle.create' and e['subject_id']=='$1'))"
+		jsonl_py "sum(1 for e in d if e['type']=='user.lifecycle.create' and e['subject_id']=='$1')"
 }
 metric() { # metric NAME_WITH_LABELS: its value in hookd's /metrics (0 when absent)
 	tls_curl "$HOOKD_URL/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'
