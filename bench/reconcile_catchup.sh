@@ -32,7 +32,6 @@ write_hookd_config "$(free_port)" <<INI
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
 ca_file = $T_DIR/certs/ca.crt
-self_actor_id = 00uhookdself
 reconcile_every = 1s
 reconcile_grace = 0
 [worker]

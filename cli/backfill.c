@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "hooks/reconcile.h"
+#include "handlers/echo.h"
 #include "handlers/rules.h"
 #include "okta/client.h"
 #include "okta/opts.h"
@@ -55,18 +56,6 @@ static int read_args(int argc, char **argv, struct backfill_args *a)
 	return 0;
 }
 
-/* hookd's own identity for the rules' self filter, as far as the config says it. */
-static const char *self_id(struct config *c)
-{
-	const char *id = config_get(c, "okta", NULL, "self_actor_id");
-	if (id && id[0])
-		return id;
-	if (strcmp(config_get(c, "okta", NULL, "auth_mode"), "private_key") == 0)
-		return config_get(c, "okta", NULL, "client_id");
-	fprintf(stderr, "hookd: note: without [okta] self_actor_id, events hookd itself caused may fire rules\n");
-	return NULL;
-}
-
 static int run(struct backfill_args *a, struct config *c, struct okta_client *cl, struct rules *rules,
 	       struct journal *j)
 {
@@ -106,9 +95,14 @@ int cli_okta_backfill(int argc, char **argv, struct config *c, struct okta_clien
 	struct backfill_args a;
 	if (read_args(argc, argv, &a) < 0)
 		return 2;
-	struct rules *rules = rules_from_config(c, self_id(c));
+	const char *app = strcmp(config_get(c, "okta", NULL, "auth_mode"), "private_key") == 0
+				  ? config_get(c, "okta", NULL, "client_id")
+				  : NULL;
+	struct echo *echo = echo_from_config(c, app);
+	struct rules *rules = echo ? rules_from_config(c, echo) : NULL;
 	if (!rules) {
 		fputs(config_errors(c), stderr);
+		echo_free(echo);
 		return 2;
 	}
 	struct journal_opts jo = { 0 };
@@ -131,5 +125,6 @@ out:
 	journal_close(j);
 	journal_opts_free(&jo);
 	rules_free(rules);
+	echo_free(echo);
 	return rc;
 }

@@ -16,6 +16,10 @@ int cli_healthcheck(int argc, char **argv);
 struct okta_client;
 /* `hookd okta backfill` (argv[1] is "backfill"), on an open client and loaded config c. */
 int cli_okta_backfill(int argc, char **argv, struct config *c, struct okta_client *cl);
+int cli_doctor(int argc, char **argv);
+
+/* Reads every section as serve would (opens nothing): 0, or -1 with the problems in config_errors(c). */
+int cli_config_check(struct config *c);
 
 /*
  * Shared by the subcommands: finds -c FILE (or HOOKD_CONFIG) in argv, loads it, applies [log] level,

@@ -12,7 +12,6 @@ write_hookd_config "$port" <<INI
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
 ca_file = $T_DIR/certs/ca.crt
-self_actor_id = 00uhookdself
 reconcile_every = 300ms
 reconcile_grace = 200ms
 [worker]

@@ -31,7 +31,6 @@ url_file = $T_DIR/db.url
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
 ca_file = $T_DIR/certs/ca.crt
-self_actor_id = 00uhookdself
 reconcile_every = 500ms
 reconcile_grace = 500ms
 reconcile_overlap = 1m
