@@ -68,6 +68,9 @@ check "still exactly one email each" all_one_email "${b[@]}" "$a"
 check_eq "the reconciler found the 3 creations the hook missed" "$(metric "$RC")" 3
 for u in "${b[@]}"; do check_eq "user $u: its event is stored once" "$(stored "$u")" 1; done
 check "each is logged with its lateness" grep -q '"lateness_ms"' "$T_DIR/hookd.log"
+doc=$("$HOOKD_BIN" doctor -c "$T_DIR/hookd.ini" 2>&1 | grep system_log)
+echo "    $doc"
+check "hookd doctor says the System Log had 3 events the hook missed" grep -qE "^ok +system_log .*System Log: 3 \(the hook has missed" <<<"$doc"
 tls_curl "$SIM_URL/sim/logs" -X POST -H 'Content-Type: application/json' -d '{"lag_ms":0}' >/dev/null
 
 echo "# hookd answering 401 to every delivery (the hook's secret changed under it)"

@@ -490,9 +490,8 @@ static void contract_race(struct journal *j)
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
-						    contract_rate,   contract_requests, contract_race,
-						    contract_cursor };
+	void (*const parts[])(struct journal *) = { contract_dedupe,   contract_jobs, contract_job_key, contract_rate,
+						    contract_requests, contract_race, contract_cursor };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);
