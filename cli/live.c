@@ -48,8 +48,8 @@ struct live {
 /* Keys whose running value stays until a restart: listeners, threads, the store, Okta, workers. */
 static int restart_only(const struct cfg_key *k)
 {
-	if (strcmp(k->section, "okta_hook") == 0)
-		return strcmp(k->key, "path") == 0;
+	if (strcmp(k->section, "okta_hook") == 0) /* the route and the header checked once are set at start */
+		return strcmp(k->key, "path") == 0 || strcmp(k->key, "auth_header") == 0;
 	if (strcmp(k->section, "server") == 0)
 		return strcmp(k->key, "tls_cert") != 0 && strcmp(k->key, "tls_key") != 0;
 	return strcmp(k->section, "store") == 0 || strcmp(k->section, "okta") == 0 || strcmp(k->section, "worker") == 0;

@@ -8,6 +8,7 @@
 #include "core/tlscert.h"
 #include "handlers/echo.h"
 #include "handlers/mail.h"
+#include "hooks/reconcile.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* Background retention: a pass every minute, at most this many batches (prune_batch rows) per step. */
 #define RETENTION_TICK_S 60
@@ -41,6 +43,8 @@ struct app {
 	struct okta_org *org;
 	struct okta_governor *governor;
 	struct workers *workers;
+	struct reconcile_opts ro;
+	struct reconciler *reconciler;
 	struct mailer *mail;
 	struct echo *echo;
 	struct journal *journal;
@@ -77,6 +81,9 @@ static int app_configure(struct config *c, struct app *a, int fragment)
 	a->rules = rules_from_config(c, a->echo);
 	if (!a->rules || !a->echo)
 		rc = -1;
+	reconcile_opts_free(&a->ro);
+	if (a->rules && reconcile_opts_from_config(c, a->rules, &a->ro) < 0)
+		rc = -1;
 	/* The hook's own checks need no journal yet; it is attached in app_build. */
 	if (!fragment || config_has_section(c, "okta_hook", NULL)) {
 		struct okta_hook *probe = okta_hook_from_config(c, NULL, NULL);
@@ -102,9 +109,11 @@ static int app_configure(struct config *c, struct app *a, int fragment)
 
 static void app_free(struct app *a)
 {
-	server_free(a->server);	  /* stops accepting and finishes in-flight requests first */
-	workers_stop(a->workers); /* each worker finishes its current job */
-	live_free(a->live);	  /* before the echo its rules borrow */
+	server_free(a->server);	       /* stops accepting and finishes in-flight requests first */
+	workers_stop(a->workers);      /* each worker finishes its current job */
+	reconcile_free(a->reconciler); /* finishes its page, gives its lease up */
+	reconcile_opts_free(&a->ro);
+	live_free(a->live); /* before the echo its rules borrow */
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
@@ -116,6 +125,20 @@ static void app_free(struct app *a)
 	server_opts_free(&a->so);
 	journal_opts_free(&a->jo);
 	memset(a, 0, sizeof(*a));
+}
+
+/* The System Log reader; it names this instance (host and pid) in the journal's lease. */
+static int start_reconciler(struct app *a)
+{
+	char err[256], host[64] = "host", owner[128];
+	gethostname(host, sizeof(host) - 1);
+	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	a->reconciler = reconcile_new(&a->ro, a->journal, a->org, a->rules, owner, err, sizeof(err));
+	if (!a->reconciler || reconcile_start(a->reconciler, err, sizeof(err)) < 0) {
+		log_error("cannot start the System Log reconciler", "detail", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int start_okta(struct app *a)
@@ -138,6 +161,8 @@ static int start_okta(struct app *a)
 	char how[400];
 	echo_describe(a->echo, how, sizeof(how));
 	log_info("hookd tells its own echoes; they fire no rule unless a rule sets include_self", "how", how);
+	if (start_reconciler(a) < 0)
+		return -1;
 	if (a->wo.threads == 0)
 		return 0;
 	a->workers = workers_start(&a->wo, a->journal, a->org, a->mail, err, sizeof(err));
@@ -201,6 +226,7 @@ static int app_build(struct config *c, const char *path, struct app *a)
 	if (a->server)
 		a->live = live_new(c, path, a->journal, a->server, a->workers, a->echo);
 	if (!a->server || !a->live || server_route(a->server, live_okta_path(a->live), live_okta_handle, a->live) < 0 ||
+	    server_header_once(a->server, config_get(c, "okta_hook", NULL, "auth_header")) < 0 ||
 	    server_route(a->server, HR_PATH_PREFIX, live_hr_handle, a->live) < 0) {
 		log_error("cannot set up the routes");
 		return -1;

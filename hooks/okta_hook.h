@@ -27,6 +27,8 @@ void okta_hook_free(struct okta_hook *h);
 int okta_hook_keep_previous(struct okta_hook *h, const struct okta_hook *old, int64_t until_ms);
 /* The URL path it is served at. */
 const char *okta_hook_path(const struct okta_hook *h);
+/* The request header that carries the shared secret ([okta_hook] auth_header). */
+const char *okta_hook_header(const struct okta_hook *h);
 /* 1 when the hook has its secret and takes deliveries, 0 when disabled (NULL too). */
 int okta_hook_enabled(const struct okta_hook *h);
 /* The route handler; arg is the okta_hook. */
