@@ -48,7 +48,7 @@ read -r st closed js < <(python3 "$T_DIR/client.py" "$port" "$T_DIR/certs/ca.crt
 # will not write any more, so the client sees the close and hookd records the 408 in its log.
 check "a body trickled past request_timeout (2 s): the connection is closed at the deadline (after ${closed}s)" \
 	python3 -c "import sys; sys.exit(0 if '$closed' != 'open' and float('$closed') < 4 else 1)"
-check "hookd records it as a 408" grep -q '"status":"408","error":"request_timeout"' "$T_DIR/hookd.log"
+check "hookd records it as a 408" grep -q '"status":408,"error":"request_timeout"' "$T_DIR/hookd.log"
 check_eq "an honest client is served meanwhile" "$(cat "$T_DIR/honest")" 200
 check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | wc -l)" 0
 
