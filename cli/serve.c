@@ -1,6 +1,7 @@
 /* serve.c: `hookd serve` and `hookd check-config`: wires config, journal, rules, hooks and server. */
 #include "cli/cli.h"
 
+#include "admin/admin.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "handlers/mail.h"
@@ -40,6 +41,9 @@ struct app {
 	struct hr_sources *hr_sources;
 	struct hr_hook *hr_hook;
 	struct server *server;
+	struct admin_opts ao;
+	int admin_off; /* admin_opts_from_config's answer: 0 on, 1 off */
+	struct admin *admin;
 };
 
 /* Reads every section into app (without opening anything), reporting all problems to c. */
@@ -51,6 +55,9 @@ static int app_configure(struct config *c, struct app *a)
 	if (server_opts_from_config(c, &a->so) < 0)
 		rc = -1;
 	if (worker_opts_from_config(c, &a->wo) < 0)
+		rc = -1;
+	admin_opts_free(&a->ao);
+	if ((a->admin_off = admin_opts_from_config(c, &a->ao)) < 0)
 		rc = -1;
 	mailer_free(a->mail);
 	if (mailer_from_config(c, &a->mail) < 0)
@@ -78,6 +85,7 @@ static int app_configure(struct config *c, struct app *a)
 static void app_free(struct app *a)
 {
 	server_free(a->server);	  /* stops accepting and finishes in-flight requests first */
+	admin_free(a->admin);	  /* after the hook server: both share its body watchdog */
 	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
 	hr_hook_free(a->hr_hook);
@@ -90,6 +98,7 @@ static void app_free(struct app *a)
 	free(a->self_id);
 	rules_free(a->rules);
 	server_opts_free(&a->so);
+	admin_opts_free(&a->ao);
 	journal_opts_free(&a->jo);
 	memset(a, 0, sizeof(*a));
 }
@@ -214,6 +223,16 @@ static int app_build(struct config *c, struct app *a)
 	if (server_start(a->server, err, sizeof(err)) < 0) {
 		log_error("cannot start the server", "detail", err);
 		return -1;
+	}
+	if (!a->admin_off &&
+	    !(a->admin = admin_start(&a->ao, &a->so, a->journal, a->rules, a->hr_sources, err, sizeof(err)))) {
+		log_error("cannot start the admin listener", "detail", err);
+		return -1;
+	}
+	if (a->admin) {
+		char port[16];
+		snprintf(port, sizeof(port), "%d", admin_port(a->admin));
+		log_info("admin API and console serving", "listen", a->ao.listen, "port", port);
 	}
 	return 0;
 }

@@ -46,6 +46,7 @@ struct server {
 	struct mg_context *ctx;
 	struct route routes[MAX_ROUTES];
 	int nroutes;
+	struct route fallback; /* 404 for every other path, unless a route "/" takes them */
 	int port;
 	char id_prefix[9];
 	_Atomic uint64_t seq;
@@ -428,9 +429,15 @@ int server_start(struct server *s, char *err, size_t errlen)
 			pattern[n - 1] = '\0';
 		mg_set_request_handler(s->ctx, pattern, dispatch, rt);
 	}
-	static struct route fallback = { .path = "(none)", .fn = h_not_found };
-	fallback.srv = s;
-	mg_set_request_handler(s->ctx, "/", dispatch, &fallback);
+	int root = 0;
+	for (int i = 0; i < s->nroutes; i++)
+		root |= strcmp(s->routes[i].path, "/") == 0;
+	memset(&s->fallback, 0, sizeof(s->fallback));
+	s->fallback.srv = s;
+	s->fallback.path = "(none)";
+	s->fallback.fn = h_not_found;
+	if (!root)
+		mg_set_request_handler(s->ctx, "/", dispatch, &s->fallback);
 	struct mg_server_port sp[4];
 	int np = mg_get_server_ports(s->ctx, 4, sp);
 	s->port = np > 0 ? sp[0].port : 0;
