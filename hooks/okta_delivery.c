@@ -20,6 +20,10 @@ static void free_event(struct okta_event *e)
 	free(e->target_name);
 	free(e->outcome);
 	free(e->reason);
+	free(e->actor_type);
+	free(e->request_id);
+	free(e->debug_request_id);
+	free(e->api_token_id);
 }
 
 void okta_delivery_free(struct okta_delivery *d)
@@ -160,6 +164,26 @@ static int read_target(const struct json *j, int tok, struct okta_event *e, cons
 	return 0;
 }
 
+/*
+ * Text at JSON pointer ptr under obj; NULL when absent, null, repeated or not text. Only for telling
+ * hookd's echoes: an odd shape makes no echo (the event then fires its rules like anyone's).
+ */
+static char *origin_text(const struct json *j, int obj, const char *ptr)
+{
+	char *out = NULL;
+	const char *why;
+	return json_text(j, json_pointer(j, obj, ptr), &out, &why) < 0 ? NULL : out;
+}
+
+/* Which request and credential caused the event: transaction {id, detail.requestApiTokenId}, debugData.requestId, actor.type. */
+static void parse_origin(const struct json *j, int tok, struct okta_event *e)
+{
+	e->request_id = origin_text(j, tok, "/transaction/id");
+	e->api_token_id = origin_text(j, tok, "/transaction/detail/requestApiTokenId");
+	e->debug_request_id = origin_text(j, tok, "/debugContext/debugData/requestId");
+	e->actor_type = origin_text(j, tok, "/actor/type");
+}
+
 static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err, size_t errlen)
 {
 	const struct json *j = &d->doc;
@@ -179,6 +203,7 @@ static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta
 	    read_text(j, tok, "published", &e->published, &at) < 0 || read_actor_outcome(j, tok, e, &at) < 0 ||
 	    read_target(j, tok, e, &at) < 0)
 		return -1;
+	parse_origin(j, tok, e);
 	e->raw = json_raw_value(j, tok);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "store/journal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,10 +341,132 @@ static void contract_rate(struct journal *j)
 	CHECK(journal_rate_take(j, "token", 5, now, err, sizeof(err)) > 0);
 }
 
+/* hookd's own request ids: recorded, found in one batched lookup, pruned by age; per-source status. */
+static void contract_requests(struct journal *j)
+{
+	char err[256];
+	int64_t now = 1700000000000LL;
+	CHECK(journal_request_record(j, "reqAAA", now, err, sizeof(err)) == 0);
+	CHECK(journal_request_record(j, "reqBBB", now + 10, err, sizeof(err)) == 0);
+	CHECK(journal_request_record(j, "reqAAA", now + 20, err, sizeof(err)) == 0); /* again: the time moves */
+	CHECK(journal_request_record(j, "", now, err, sizeof(err)) == -1);
+	char longid[200];
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	CHECK(journal_request_record(j, longid, now, err, sizeof(err)) == -1);
+	/* ids with JSON's special characters are only ids: nothing matches, nothing breaks */
+	const char *ids[] = { "reqBBB", NULL, "nope", "reqAAA", "", "a\"b\\c", longid, "reqAAA" };
+	unsigned char known[8];
+	CHECK(journal_requests_known(j, ids, 8, known, err, sizeof(err)) == 0);
+	CHECK(known[0] == 1 && known[1] == 0 && known[2] == 0 && known[3] == 1 && known[4] == 0 && known[5] == 0 &&
+	      known[6] == 0 && known[7] == 1);
+	CHECK(journal_request_record(j, "a\"b\\c", now, err, sizeof(err)) == 0);
+	CHECK(journal_requests_known(j, ids + 5, 1, known, err, sizeof(err)) == 0 && known[0] == 1);
+	CHECK(journal_requests_known(j, ids + 1, 1, known, err, sizeof(err)) == 0 && known[0] == 0);
+	/* older than now + 15: reqBBB (now + 10) and the odd id (now) go, reqAAA (now + 20) stays */
+	CHECK(journal_requests_prune(j, now + 15, err, sizeof(err)) == 2);
+	CHECK(journal_requests_known(j, ids, 4, known, err, sizeof(err)) == 0 && known[0] == 0 && known[3] == 1);
+	CHECK(journal_requests_prune(j, now + 15, err, sizeof(err)) == 0);
+
+	struct source_status *st = NULL;
+	size_t n = 9;
+	CHECK(journal_source_status(j, &st, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_source_status_free(st, n);
+	CHECK(journal_source_note(j, "okta", NULL, now, err, sizeof(err)) == 0);
+	CHECK(journal_source_note(j, "okta", "unauthorized", now + 5, err, sizeof(err)) == 0);
+	CHECK(journal_source_note(j, "hr:bamboohr", "bad_signature", now + 7, err, sizeof(err)) == 0);
+	CHECK(journal_source_note(j, "okta", NULL, now + 9, err, sizeof(err)) == 0);
+	CHECK(journal_source_status(j, &st, &n, err, sizeof(err)) == 0 && n == 2);
+	if (n == 2) {
+		CHECK(strcmp(st[0].source, "hr:bamboohr") == 0 && st[0].accepted_ms == 0 &&
+		      st[0].refused_ms == now + 7);
+		CHECK(st[0].refusal && strcmp(st[0].refusal, "bad_signature") == 0);
+		CHECK(strcmp(st[1].source, "okta") == 0 && st[1].accepted_ms == now + 9 && st[1].refused_ms == now + 5);
+		CHECK(st[1].refusal && strcmp(st[1].refusal, "unauthorized") == 0);
+	}
+	journal_source_status_free(st, n);
+}
+
+/* ---- a first delivery and its redeliveries at once: the unique index judges ---- */
+
+#define RACE_THREADS 6
+#define RACE_KEYS 40
+
+struct race {
+	struct journal *j;
+	pthread_barrier_t *go;
+	const char *prefix;
+	int stored, dups, errors;
+};
+
+static void *race_thread(void *arg)
+{
+	struct race *r = arg;
+	for (int i = 0; i < RACE_KEYS; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s-%d", r->prefix, i);
+		struct job_spec js = { .action = "create_user", .rule = "r", .subject = key };
+		struct journal_event e = contract_ev("okta", key, &js, 1);
+		enum journal_outcome out;
+		pthread_barrier_wait(r->go); /* every thread sends key i at the same moment */
+		if (contract_commit1(r->j, &e, &out) < 0)
+			r->errors++;
+		else if (out == JOURNAL_STORED)
+			r->stored++;
+		else
+			r->dups++;
+	}
+	return NULL;
+}
+
+/*
+ * RACE_THREADS send each key together, then once more each (redeliveries of an event now durable,
+ * which a backend may answer from a cache): each key stored once with one job, every other send a
+ * duplicate, and the counts reach the row.
+ */
+static void contract_race(struct journal *j)
+{
+	pthread_barrier_t go;
+	pthread_barrier_init(&go, NULL, RACE_THREADS);
+	struct race r[RACE_THREADS];
+	pthread_t t[RACE_THREADS];
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < RACE_THREADS; i++) {
+			r[i] = (struct race){ .j = j, .go = &go, .prefix = "race" };
+			pthread_create(&t[i], NULL, race_thread, &r[i]);
+		}
+		int stored = 0, dups = 0, errors = 0;
+		for (int i = 0; i < RACE_THREADS; i++) {
+			pthread_join(t[i], NULL);
+			stored += r[i].stored;
+			dups += r[i].dups;
+			errors += r[i].errors;
+		}
+		CHECK(errors == 0);
+		CHECK(stored == (round == 0 ? RACE_KEYS : 0));
+		CHECK(dups == RACE_THREADS * RACE_KEYS - (round == 0 ? RACE_KEYS : 0));
+	}
+	pthread_barrier_destroy(&go);
+	struct journal_query q = { .limit = 1000, .source = "okta" };
+	struct event_row *rows = NULL;
+	size_t n = 0;
+	char err[256];
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
+	CHECK(n == RACE_KEYS);
+	int bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += rows[i].duplicates != 2 * RACE_THREADS - 1;
+	CHECK(bad == 0);
+	journal_events_free(rows, n);
+	int64_t counts[4];
+	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0 && counts[0] == RACE_KEYS);
+}
+
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs, contract_job_key, contract_rate };
+	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
+						    contract_rate,   contract_requests, contract_race };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

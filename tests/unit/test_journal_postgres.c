@@ -173,12 +173,12 @@ static void test_migrations(const char *admin)
 		CHECK(o[i].j != NULL);
 		journal_close(o[i].j);
 	}
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 3);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 3);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 4);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 4);
 	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 3);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 4);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
 
 	sql_int(url, "INSERT INTO hookd_schema (version) VALUES (99)");
@@ -251,13 +251,14 @@ static void test_concurrent_dedupe(const char *admin)
 	CHECK(stored == DEDUPE_KEYS);
 	CHECK(dups == 5 * DEDUPE_KEYS);
 	CHECK(sql_int(url, "SELECT count(*) FROM events") == DEDUPE_KEYS);
-	CHECK(sql_int(url, "SELECT sum(duplicates) FROM events") == 5 * DEDUPE_KEYS);
 	CHECK(sql_int(url, "SELECT count(*) FROM jobs") == DEDUPE_KEYS);
 	printf("concurrent dedupe: 6 committers on 2 instances, %d keys: %d stored, %d duplicates, %d errors\n",
 	       DEDUPE_KEYS, stored, dups, errors);
 out:
-	journal_close(a);
+	journal_close(a); /* closing writes the redelivery counts still cached */
 	journal_close(b);
+	if (a && b)
+		CHECK(sql_int(url, "SELECT sum(duplicates) FROM events") == 5 * DEDUPE_KEYS);
 }
 
 /* One call larger than a pipeline chunk, then the same again: all duplicates, no new jobs. */
