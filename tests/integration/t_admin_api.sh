@@ -21,7 +21,6 @@ token_file = $T_DIR/admin.token
 org_url = $SIM_URL
 api_token = $SIM_TOKEN
 ca_file = $T_DIR/certs/ca.crt
-self_actor_id = 00uhookdself
 max_retries = 0
 timeout = 3s
 [worker]
