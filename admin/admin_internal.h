@@ -3,6 +3,7 @@
 #define HOOKD_ADMIN_INTERNAL_H
 
 #include "admin/admin.h"
+#include "core/slice.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -54,6 +55,16 @@ struct admin_caller {
  * session's X-CSRF-Token). Returns 0 with c filled, or -1 after answering 401/403.
  */
 int admin_auth(struct admin *a, struct http_req *r, int mutating, struct admin_caller *c);
+/*
+ * The session id in a Cookie header (NULL-safe): 0 with out holding 64 lowercase hex digits and a
+ * NUL, -1 when the cookie is absent or not exactly that.
+ */
+int admin_cookie_parse(const char *cookie_header, char out[65]);
+/*
+ * A sign-in body {"token": "...", "name": "..."} (name optional): 0 with *token (and *name, or
+ * NULL) malloc'd for the caller, or -1 with both NULL for anything else.
+ */
+int admin_signin_parse(struct slice body, char **token, char **name);
 /* /api/session: POST signs in (throttled), GET tells the session's csrf, DELETE signs out. */
 void admin_session_handle(struct admin *a, struct http_req *r);
 
