@@ -9,6 +9,7 @@
 #include "hooks/hr_source.h"
 #include "hooks/http.h"
 #include "hooks/intake.h"
+#include "hooks/reconcile.h"
 #include "store/journal.h"
 
 #include <openssl/rand.h>
@@ -645,10 +646,18 @@ static void get_overview(struct admin *a, struct http_req *r)
 		jbuf_key_int(&b, journal_job_state_name((enum job_state)i), counts[i]);
 	jbuf_obj_close(&b);
 	jbuf_key_int(&b, "dead_jobs", counts[JOB_STATE_DEAD]);
-	/* Not known yet: the onboarding view, the governor's headroom and the reconciler are other issues. */
+	/* Not known yet: the onboarding view and the governor's headroom are other issues. */
 	jbuf_key_raw(&b, "stuck_people", "null", 4);
 	jbuf_key_raw(&b, "okta_rate", "null", 4);
-	jbuf_key_raw(&b, "reconcile_lateness_s", "null", 4);
+	/* how far behind now the System Log reconciler's cursor is (any instance's, from the journal) */
+	struct reconcile_stats rs;
+	reconcile_stats_get(NULL, a->journal, now, &rs);
+	if (rs.cursor_ms >= 0 && rs.cursor_age_ms >= 0) {
+		jbuf_key(&b, "reconcile_lateness_s");
+		jbuf_printf(&b, "%.1f", (double)rs.cursor_age_ms / 1000.0);
+	} else {
+		jbuf_key_raw(&b, "reconcile_lateness_s", "null", 4);
+	}
 	jbuf_obj_close(&b);
 	admin_reply_json(r, 200, &b);
 	jbuf_free(&b);

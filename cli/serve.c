@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "handlers/echo.h"
 #include "handlers/mail.h"
+#include "hooks/reconcile.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* Everything serve builds from the config; filled by app_build, torn down by app_free. */
 struct app {
@@ -33,6 +35,8 @@ struct app {
 	struct okta_org *org;
 	struct okta_governor *governor;
 	struct workers *workers;
+	struct reconcile_opts ro;
+	struct reconciler *reconciler;
 	struct mailer *mail;
 	struct echo *echo;
 	struct journal *journal;
@@ -72,6 +76,9 @@ static int app_configure(struct config *c, struct app *a)
 	a->rules = rules_from_config(c, a->echo);
 	if (!a->rules || !a->echo)
 		rc = -1;
+	reconcile_opts_free(&a->ro);
+	if (a->rules && reconcile_opts_from_config(c, a->rules, &a->ro) < 0)
+		rc = -1;
 	/* The hook's own checks need no journal yet; it is attached in app_build. */
 	struct okta_hook *probe = okta_hook_from_config(c, NULL, NULL);
 	if (!probe)
@@ -93,9 +100,11 @@ static int app_configure(struct config *c, struct app *a)
 
 static void app_free(struct app *a)
 {
-	server_free(a->server);	  /* stops accepting and finishes in-flight requests first */
-	admin_free(a->admin);	  /* after the hook server: both share its body watchdog */
-	workers_stop(a->workers); /* each worker finishes its current job */
+	server_free(a->server);	       /* stops accepting and finishes in-flight requests first */
+	admin_free(a->admin);	       /* after the hook server: both share its body watchdog */
+	workers_stop(a->workers);      /* each worker finishes its current job */
+	reconcile_free(a->reconciler); /* finishes its page, gives its lease up */
+	reconcile_opts_free(&a->ro);
 	okta_hook_free(a->okta_hook);
 	hr_hook_free(a->hr_hook);
 	hr_sources_free(a->hr_sources);
@@ -110,6 +119,20 @@ static void app_free(struct app *a)
 	admin_opts_free(&a->ao);
 	journal_opts_free(&a->jo);
 	memset(a, 0, sizeof(*a));
+}
+
+/* The System Log reader; it names this instance (host and pid) in the journal's lease. */
+static int start_reconciler(struct app *a)
+{
+	char err[256], host[64] = "host", owner[128];
+	gethostname(host, sizeof(host) - 1);
+	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	a->reconciler = reconcile_new(&a->ro, a->journal, a->org, a->rules, owner, err, sizeof(err));
+	if (!a->reconciler || reconcile_start(a->reconciler, err, sizeof(err)) < 0) {
+		log_error("cannot start the System Log reconciler", "detail", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int start_okta(struct app *a)
@@ -135,6 +158,8 @@ static int start_okta(struct app *a)
 	char how[400];
 	echo_describe(a->echo, how, sizeof(how));
 	log_info("hookd tells its own echoes; they fire no rule unless a rule sets include_self", "how", how);
+	if (start_reconciler(a) < 0)
+		return -1;
 	if (a->wo.threads == 0)
 		return 0;
 	a->workers = workers_start(&a->wo, a->journal, a->org, a->mail, err, sizeof(err));
@@ -192,6 +217,7 @@ static int app_build(struct config *c, struct app *a)
 	a->hr_hook = hr_hook_new(a->hr_sources, a->journal, a->rules);
 	if (!a->okta_hook || !a->server || !a->hr_hook ||
 	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0 ||
+	    server_header_once(a->server, okta_hook_header(a->okta_hook)) < 0 ||
 	    (hr_sources_count(a->hr_sources) &&
 	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");
@@ -217,13 +243,25 @@ static int app_build(struct config *c, struct app *a)
 	return 0;
 }
 
+/*
+ * SIGHUP: the hook for configuration reload. Until reload exists it only says so; it never stops
+ * the server (a HUP from a closing terminal or a careless `kill -HUP` used to end it, exit 129).
+ */
+static void serve_reload(struct app *a)
+{
+	(void)a;
+	log_warn("SIGHUP received: configuration reload is not implemented yet; still serving with the "
+		 "configuration read at start");
+}
+
 int cli_serve(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		puts("usage: hookd serve -c FILE\n\n"
 		     "Runs the TLS receiver: Okta event hook, HR webhooks, /healthz, /readyz, /metrics.\n"
 		     "Every verified event is journaled durably before the 2xx. SIGTERM or SIGINT stops\n"
-		     "accepting, lets in-flight requests finish, and closes the journal.\n\n"
+		     "accepting, lets in-flight requests finish, and closes the journal. SIGHUP is logged and\n"
+		     "ignored (configuration reload is not implemented yet).\n\n"
 		     "  -c, --config FILE   configuration (default: $HOOKD_CONFIG, else built-in defaults)");
 		return 0;
 	}
@@ -232,6 +270,7 @@ int cli_serve(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -247,7 +286,8 @@ int cli_serve(int argc, char **argv)
 		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook",
 			 okta_hook_enabled(a.okta_hook) ? okta_hook_path(a.okta_hook) : "off", "journal", a.jo.backend);
 		int sig = 0;
-		sigwait(&stop, &sig);
+		while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+			serve_reload(&a);
 		log_info("hookd stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		rc = 0;
 	}

@@ -54,10 +54,8 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 		rc = -1;
 	}
 	int64_t max = 0;
-	if (config_int(c, "okta_hook", NULL, "max_events", &max) == 0 && (max < 1 || max > 100000)) {
-		config_report(c, "okta_hook", NULL, "max_events", "must be between 1 and 100000");
-		rc = -1;
-	}
+	if (config_int(c, "okta_hook", NULL, "max_events", &max) < 0)
+		rc = -1; /* type and declared range reported when the config was loaded */
 	h->max_events = (size_t)max;
 	h->path = strdup(path);
 	h->header = strdup(header);
@@ -83,6 +81,11 @@ void okta_hook_free(struct okta_hook *h)
 const char *okta_hook_path(const struct okta_hook *h)
 {
 	return h->path;
+}
+
+const char *okta_hook_header(const struct okta_hook *h)
+{
+	return h->header;
 }
 
 int okta_hook_enabled(const struct okta_hook *h)
@@ -134,33 +137,6 @@ static int json_content_type(const char *ct)
 	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* The journal records of a parsed delivery (pointing into d). */
-static void build_events(const struct okta_delivery *d, struct journal_event *ev)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		const struct okta_event *e = &d->ev[i];
-		ev[i] = (struct journal_event){
-			.source = "okta",
-			.dedupe_key = e->dedupe_key,
-			.delivery_id = d->event_id,
-			.type = e->type,
-			.occurred_at = e->published,
-			.subject_id = e->target_id,
-			.subject_login = e->target_login,
-			.subject_name = e->target_name,
-			.actor_id = e->actor_id,
-			.raw = e->raw,
-			.request_id = e->request_id,
-			.debug_request_id = e->debug_request_id,
-			.api_token_id = e->api_token_id,
-			.actor_type = e->actor_type,
-		};
-		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
-			log_warn("Okta could not deliver an email", "user", e->target_login, "user_id", e->target_id,
-				 "outcome", e->outcome, "reason", e->reason, "event", e->uuid);
-	}
-}
-
 /* Journals the parsed delivery (rules and commit through the intake) and answers. */
 static void commit(struct okta_hook *h, struct http_req *r, const struct okta_delivery *d)
 {
@@ -168,7 +144,7 @@ static void commit(struct okta_hook *h, struct http_req *r, const struct okta_de
 	struct journal_event *ev = calloc(d->n ? d->n : 1, sizeof(*ev));
 	enum intake_outcome rc = INTAKE_NO_MEMORY;
 	if (ev) {
-		build_events(d, ev);
+		okta_delivery_to_journal(d, NULL, ev);
 		rc = intake_commit(h->intake, ev, d->n, clock_now_ms(), NULL, err, sizeof(err));
 	}
 	free(ev);

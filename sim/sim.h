@@ -17,6 +17,7 @@ struct faults;
 struct oauth;
 struct auth;
 struct reqlog;
+struct logs;
 struct schema;
 
 #define SIM_BODY_MAX (1024 * 1024)
@@ -37,10 +38,11 @@ struct sim_config {
 	const char *base_url;
 	int64_t search_lag_ms; /* filter/search see a write this long after it (eventual consistency) */
 	int64_t transition_ms; /* activate/deactivate show transitioningToStatus this long (0: never) */
+	int64_t hook_delay_ms; /* event-hook deliveries wait this long after their call (Okta is asynchronous) */
 };
 
 /*
- * One simulated org. mu guards users, outbox, hooks and events (the org data); ratelimit, faults,
+ * One simulated org. mu guards users, outbox, hooks, events and logs (the org data); ratelimit, faults,
  * oauth and delivery have their own locks and may be called with or without mu held (never the
  * other way round: none of them takes mu).
  */
@@ -54,6 +56,7 @@ struct sim {
 	struct outbox *outbox;
 	struct hooks *hooks;
 	struct events *events;
+	struct logs *logs; /* the System Log (guarded by mu) */
 	struct delivery *delivery;
 	struct ratelimit *rl;
 	struct faults *faults;

@@ -14,6 +14,7 @@
 #include "sim/faults.h"
 #include "sim/hooks.h"
 #include "sim/http.h"
+#include "sim/logs.h"
 #include "sim/oauth.h"
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
@@ -21,6 +22,9 @@
 #include "sim/schema.h"
 #include "sim/sim.h"
 #include "sim/users.h"
+
+/* JSON tokens in the small bodies of /sim/clock and /sim/redeliver. */
+#define SIMAPI_MAX_TOKENS 16
 
 static int is(const struct http_req *r, const char *method, int nseg, const char *s1, const char *s2)
 {
@@ -116,7 +120,7 @@ static void clock_post(struct http_req *r)
 	struct json j;
 	char err[128];
 	int64_t off;
-	if (json_parse(&j, r->body, r->body_len, 16, err, sizeof(err)) < 0) {
+	if (json_parse(&j, r->body, r->body_len, SIMAPI_MAX_TOKENS, err, sizeof(err)) < 0) {
 		http_fail(r, 400, "invalid_json", err);
 		return;
 	}
@@ -133,8 +137,9 @@ static void clock_post(struct http_req *r)
 }
 
 /*
- * Clears the org: users, one-time tokens, outbox, event hooks, events, custom schema properties,
- * group ids, deliveries, faults, rate-limit windows and the clock offset. OAuth access tokens and the jti replay cache stay.
+ * Clears the org: users, one-time tokens, outbox, event hooks, events, the System Log, custom schema
+ * properties, group ids, deliveries, faults, rate-limit windows and the clock offset. OAuth access tokens
+ * and the jti replay cache stay.
  */
 static void org_reset(struct sim *s)
 {
@@ -143,6 +148,7 @@ static void org_reset(struct sim *s)
 	outbox_reset(s->outbox);
 	hooks_reset(s->hooks);
 	events_reset(s->events);
+	logs_reset(s->logs);
 	schema_reset(s->schema);
 	pthread_mutex_unlock(&s->mu);
 	delivery_reset(s->delivery);
@@ -188,7 +194,7 @@ static void redeliver(struct http_req *r)
 	char err[160];
 	if (r->body_len) {
 		struct json j;
-		if (json_parse(&j, r->body, r->body_len, 16, err, sizeof(err)) < 0) {
+		if (json_parse(&j, r->body, r->body_len, SIMAPI_MAX_TOKENS, err, sizeof(err)) < 0) {
 			http_fail(r, 400, "invalid_json", err);
 			return;
 		}
@@ -315,6 +321,10 @@ static void route(struct http_req *r)
 		users_sim_list(r);
 	else if (is(r, "GET", 2, "events", NULL))
 		events_get(r);
+	else if (is(r, "GET", 2, "logs", NULL))
+		logs_sim_get(r);
+	else if (is(r, "POST", 2, "logs", NULL))
+		logs_sim_post(r);
 	else if (is(r, "GET", 2, "deliveries", NULL))
 		deliveries_get(r);
 	else if (is(r, "POST", 3, "hooks", "redeliver"))

@@ -150,7 +150,7 @@ async function pageOverview() {
       tile('Dead jobs', o.dead_jobs, o.dead_jobs ? 'need a look: retry or cancel' : 'none', o.dead_jobs > 0),
       tile('Stuck people', o.stuck_people === null ? 'n/a' : o.stuck_people, o.stuck_people === null ? 'needs the onboarding view' : ''),
       tile('Okta rate headroom', o.okta_rate === null ? 'n/a' : o.okta_rate.remaining, o.okta_rate === null ? 'not reported yet' : ''),
-      tile('Reconcile lateness', o.reconcile_lateness_s === null ? 'n/a' : o.reconcile_lateness_s + ' s', o.reconcile_lateness_s === null ? 'no reconciler running' : ''),
+      tile('Reconcile lateness', o.reconcile_lateness_s === null ? 'n/a' : o.reconcile_lateness_s + ' s', o.reconcile_lateness_s === null ? 'no reconciler has run' : ''),
     ]),
     el('h2', {}, 'Jobs by state'),
     el('table', {}, [

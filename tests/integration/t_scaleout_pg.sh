@@ -73,7 +73,7 @@ wait_url "$URL_A/readyz" && wait_url "$URL_B/readyz" || {
 }
 check_eq "instance A is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_A/readyz")" 200
 check_eq "instance B is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_B/readyz")" 200
-check_eq "the schema was migrated once (versions 1 to 4)" "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM hookd_schema")" "1,2,3,4"
+check_eq "the schema was migrated once (versions 1 to 5)" "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM hookd_schema")" "1,2,3,4,5"
 
 # N STAGED users in okta-sim; the sender below delivers their user.lifecycle.create events.
 python3 - "$SIM_URL" "$SIM_TOKEN" "$T_DIR/certs/ca.crt" "$N" "$T_DIR/users.json" <<'EOF' || fail "users created in okta-sim"
@@ -236,7 +236,10 @@ check_eq "the journal holds $N events" "$(wc -l <"$T_DIR/journal.txt")" "$N"
 check "every acknowledged event is journaled" cmp -s "$T_DIR/acked.txt" "$T_DIR/journal.txt"
 check_eq "no event is journaled twice" "$(q "SELECT count(*) - count(DISTINCT (source, dedupe_key)) FROM events")" 0
 dups=$(q "SELECT sum(duplicates) FROM events")
-check "deliveries to both instances were counted as duplicates ($dups)" test "$dups" -ge $((N / 10))
+# Redeliveries of an event already durable are answered from memory and their count reaches the row
+# up to 20 ms later ([store] dedupe_cache): the SIGKILLed instance loses what it had not yet written.
+check "deliveries to both instances were counted as duplicates, but for the killed instance's last moment ($dups)" \
+	test "$dups" -ge $((N / 10 * 3 / 4))
 
 # The jobs: one per user, all done (A's leased jobs were taken over by B after the lease).
 check "every job is done within 120 s" eventually \

@@ -54,7 +54,7 @@ static void test_unset_and_defaults(void)
 	CHECK(o.auth_mode == OKTA_AUTH_SSWS);
 	CHECK_STR(o.api_token, "00abc");
 	CHECK(o.timeout_ms == 10000 && o.max_retries == 5 && o.rate_reserve == 2);
-	CHECK_STR(o.scopes, "okta.users.manage okta.eventHooks.manage");
+	CHECK_STR(o.scopes, "okta.users.manage okta.eventHooks.manage okta.logs.read");
 	okta_opts_free(&o);
 	CHECK(o.api_token == NULL);
 	okta_opts_free(NULL);
@@ -187,6 +187,15 @@ static void test_numbers(void)
 	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\nmax_retries = 99\n", &o, errs, sizeof(errs)) ==
 	      -1);
 	CHECK(strstr(errs, "max_retries") != NULL);
+	okta_opts_free(&o);
+	/* ranges come from the schema: each bad value is reported once, with its declared bound */
+	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\ntimeout = 0ms\nmax_retries = 21\n"
+		   "rate_reserve = -1\n",
+		   &o, errs, sizeof(errs)) == -1);
+	CHECK(strstr(errs, "[okta] timeout: must be at least 1ms") != NULL);
+	CHECK(strstr(errs, "[okta] max_retries: must be between 0 and 20") != NULL);
+	CHECK(strstr(errs, "[okta] rate_reserve: must be between 0 and 1000") != NULL);
+	CHECK(strstr(strstr(errs, "max_retries") + 1, "max_retries") == NULL);
 	okta_opts_free(&o);
 	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\nca_file = /nonexistent/ca.pem\n", &o, errs,
 		   sizeof(errs)) == -1);
