@@ -235,6 +235,8 @@ static int app_build(struct config *c, struct app *a)
 		log_error("cannot start the admin listener", "detail", err);
 		return -1;
 	}
+	if (a->admin_off)
+		log_info("admin API and console off: set [admin] token_file (and listen) to serve them");
 	if (a->admin) {
 		char port[16];
 		snprintf(port, sizeof(port), "%d", admin_port(a->admin));
