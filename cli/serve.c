@@ -3,6 +3,7 @@
 #include "cli/live.h"
 #include "cli/retention.h"
 
+#include "admin/admin.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/tlscert.h"
@@ -53,6 +54,9 @@ struct app {
 	struct server *server;
 	struct live *live; /* rules, sources, hooks: swapped by a reload */
 	struct retention_opts ret;
+	struct admin_opts ao;
+	int admin_off; /* admin_opts_from_config's answer: 0 on, 1 off */
+	struct admin *admin;
 };
 
 /*
@@ -67,6 +71,9 @@ static int app_configure(struct config *c, struct app *a, int fragment)
 	if (server_opts_from_config(c, &a->so) < 0)
 		rc = -1;
 	if (worker_opts_from_config(c, &a->wo) < 0)
+		rc = -1;
+	admin_opts_free(&a->ao);
+	if ((a->admin_off = admin_opts_from_config(c, &a->ao)) < 0)
 		rc = -1;
 	mailer_free(a->mail);
 	if (mailer_from_config(c, &a->mail) < 0)
@@ -110,6 +117,7 @@ static int app_configure(struct config *c, struct app *a, int fragment)
 static void app_free(struct app *a)
 {
 	server_free(a->server);	       /* stops accepting and finishes in-flight requests first */
+	admin_free(a->admin);	       /* after the hook server: both share its body watchdog */
 	workers_stop(a->workers);      /* each worker finishes its current job */
 	reconcile_free(a->reconciler); /* finishes its page, gives its lease up */
 	reconcile_opts_free(&a->ro);
@@ -123,6 +131,7 @@ static void app_free(struct app *a)
 	rules_free(a->rules);
 	echo_free(a->echo);
 	server_opts_free(&a->so);
+	admin_opts_free(&a->ao);
 	journal_opts_free(&a->jo);
 	memset(a, 0, sizeof(*a));
 }
@@ -234,6 +243,18 @@ static int app_build(struct config *c, const char *path, struct app *a)
 	if (server_start(a->server, err, sizeof(err)) < 0) {
 		log_error("cannot start the server", "detail", err);
 		return -1;
+	}
+	if (!a->admin_off &&
+	    !(a->admin = admin_start(&a->ao, &a->so, a->journal, a->rules, a->hr_sources, err, sizeof(err)))) {
+		log_error("cannot start the admin listener", "detail", err);
+		return -1;
+	}
+	if (a->admin_off)
+		log_info("admin API and console off: set [admin] token_file (and listen) to serve them");
+	if (a->admin) {
+		char port[16];
+		snprintf(port, sizeof(port), "%d", admin_port(a->admin));
+		log_info("admin API and console serving", "listen", a->ao.listen, "port", port);
 	}
 	if (!live_okta_enabled(a->live))
 		log_info("no Okta event hook: [okta_hook] auth_value is not set, so its path answers 404", "path",

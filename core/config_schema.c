@@ -32,6 +32,15 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "allow", CFG_LIST, NULL,
 	  "client addresses admitted, CIDR[,CIDR...] (IPv4 or IPv6); checked at accept, before TLS and before a request thread is used; unset: every address" },
 
+	{ "admin", "listen", CFG_LIST, "127.0.0.1:9443",
+	  "admin API and web console listener, host:port (TLS, its own threads, never the hook port); empty disables it; it also stays off until token is set" },
+	{ "admin", "tls_cert", CFG_STR, NULL, "PEM certificate chain of the admin listener; unset: [server] tls_cert" },
+	{ "admin", "tls_key", CFG_STR, NULL, "PEM private key of the admin listener; unset: [server] tls_key" },
+	{ "admin", "token", CFG_SECRET, NULL,
+	  "admin bearer token (16+ characters; use token_file): the API's Authorization: Bearer, and the console's sign-in" },
+	{ "admin", "threads", CFG_INT, "16", "request threads of the admin listener", "2", "256" },
+	{ "admin", "session_ttl", CFG_MS, "8h", "how long a console session lasts after sign-in", "1m", "7d" },
+
 	{ "store", "backend", CFG_STR, "sqlite", "journal backend: sqlite or postgres" },
 	{ "store", "path", CFG_STR, "/var/lib/hookd/hookd.db", "SQLite journal file (backend = sqlite)" },
 	{ "store", "url", CFG_SECRET, NULL,

@@ -11,6 +11,7 @@
 
 #include <civetweb.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,24 @@ void http_reply(struct http_req *r, int status, const char *ctype, const char *b
 	send_response(r, status, ctype, body, n, NULL);
 }
 
+void http_reply_headers(struct http_req *r, int status, const char *ctype, const char *body, size_t n,
+			const char *extra)
+{
+	send_response(r, status, ctype, body, n, extra);
+}
+
+const char *http_remote_addr(const struct http_req *r)
+{
+	return r->ri->remote_addr;
+}
+
+static http_fail_observer _Atomic fail_observer;
+
+void http_observe_failures(http_fail_observer fn)
+{
+	atomic_store(&fail_observer, fn);
+}
+
 void http_fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
 {
 	char msg[512];
@@ -162,6 +181,9 @@ void http_fail(struct http_req *r, int status, const char *code, const char *fmt
 		return;
 	char st[8];
 	snprintf(st, sizeof(st), "%d", status);
+	http_fail_observer obs = atomic_load(&fail_observer);
+	if (obs)
+		obs(r->route, http_path(r), status, code, msg);
 	log_kv(status >= 500 ? LOG_ERROR : LOG_INFO, "request refused", "req", r->id, "route", r->route, "#status", st,
 	       "error", code, "reason", msg, "remote", r->ri->remote_addr, (const char *)0);
 }

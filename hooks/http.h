@@ -38,6 +38,17 @@ void http_reply(struct http_req *r, int status, const char *ctype, const char *b
  */
 void http_fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Like http_reply, with extra header lines ("Name: value\r\n" each: Set-Cookie, a CSP). */
+void http_reply_headers(struct http_req *r, int status, const char *ctype, const char *body, size_t n,
+			const char *extra);
+/* The peer's address as text ("127.0.0.1"). */
+const char *http_remote_addr(const struct http_req *r);
+/*
+ * Called with every refusal http_fail sends (route label, path, status, code, message), for the
+ * admin API's per-source refusal counts. Set once before serving; NULL stops it. fn must be thread-safe.
+ */
+typedef void (*http_fail_observer)(const char *route, const char *path, int status, const char *code, const char *msg);
+void http_observe_failures(http_fail_observer fn);
 /* 405 with an Allow header. */
 void http_fail_method(struct http_req *r, const char *allow);
 

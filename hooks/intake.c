@@ -97,6 +97,26 @@ static int is_rejected(const struct journal_event *e)
 	return e->status && strcmp(e->status, "rejected") == 0;
 }
 
+/*
+ * Puts the caller's own jobs (an admin event carries its job) before the rules' in rj, which then
+ * owns the array (the specs' strings stay the caller's). -1 when out of memory.
+ */
+static int keep_given_jobs(const struct journal_event *e, struct rule_jobs *rj)
+{
+	if (!e->njobs)
+		return 0;
+	struct job_spec *all = calloc(e->njobs + rj->n, sizeof(*all));
+	if (!all)
+		return -1;
+	memcpy(all, e->jobs, e->njobs * sizeof(*all));
+	if (rj->n)
+		memcpy(all + e->njobs, rj->jobs, rj->n * sizeof(*all));
+	free(rj->jobs);
+	rj->jobs = all;
+	rj->n += e->njobs;
+	return 0;
+}
+
 /* Fills jobs[i] and points ev[i] at it; -1 when out of memory (jobs made so far stay in jobs). */
 static int apply_rules(const struct intake *in, struct journal_event *ev, struct rule_jobs *jobs, size_t n,
 		       int64_t now_ms)
@@ -104,7 +124,7 @@ static int apply_rules(const struct intake *in, struct journal_event *ev, struct
 	for (size_t i = 0; i < n; i++) {
 		if (is_rejected(&ev[i]))
 			continue;
-		if (rules_apply(in->rules, &ev[i], now_ms, &jobs[i]) < 0)
+		if (rules_apply(in->rules, &ev[i], now_ms, &jobs[i]) < 0 || keep_given_jobs(&ev[i], &jobs[i]) < 0)
 			return -1;
 		ev[i].jobs = jobs[i].jobs;
 		ev[i].njobs = jobs[i].n;

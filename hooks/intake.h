@@ -50,8 +50,10 @@ struct intake_result {
  * rules over each of the n normalized events (none for an event whose status is
  * "rejected": it is kept for inspection only), then commits the events with the jobs the rules
  * derived, in one journal transaction, before the caller answers. Counts the outcome in the
- * source's metrics. now_ms is the reception time the rules see. ev[i].jobs and njobs are set for
- * the call and reset to NULL/0 before it returns (ev[i].echo too); everything else in ev is only read. res (may be
+ * source's metrics. now_ms is the reception time the rules see. Jobs the caller put in ev[i].jobs
+ * (an admin action's own job) are stored first, then the rules'; ev[i].jobs and njobs are reset to
+ * NULL/0 before it returns (ev[i].echo too; the caller's array is only read); everything else in ev
+ * is only read. res (may be
  * NULL) is filled on INTAKE_STORED; err gets the detail otherwise. Thread-safe.
  */
 enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,

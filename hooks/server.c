@@ -61,6 +61,7 @@ struct server {
 	struct mg_context *ctx;
 	struct route routes[MAX_ROUTES];
 	int nroutes;
+	struct route fallback;	  /* 404 for every other path, unless a route "/" takes them */
 	struct route framing;	  /* metrics of the requests refused before routing */
 	int metrics_open;	  /* every listener is on loopback: /metrics needs no token */
 	char *once[MAX_ONCE + 1]; /* header names a request may carry once (NULL-terminated) */
@@ -841,9 +842,15 @@ int server_start(struct server *s, char *err, size_t errlen)
 			pattern[n - 1] = '\0';
 		mg_set_request_handler(s->ctx, pattern, dispatch, rt);
 	}
-	static struct route fallback = { .path = "(none)", .fn = h_not_found };
-	fallback.srv = s;
-	mg_set_request_handler(s->ctx, "/", dispatch, &fallback);
+	int root = 0;
+	for (int i = 0; i < s->nroutes; i++)
+		root |= strcmp(s->routes[i].path, "/") == 0;
+	memset(&s->fallback, 0, sizeof(s->fallback));
+	s->fallback.srv = s;
+	s->fallback.path = "(none)";
+	s->fallback.fn = h_not_found;
+	if (!root)
+		mg_set_request_handler(s->ctx, "/", dispatch, &s->fallback);
 	struct mg_server_port sp[4];
 	int np = mg_get_server_ports(s->ctx, 4, sp);
 	s->port = np > 0 ? sp[0].port : 0;

@@ -24,9 +24,11 @@ if [ "${1:-}" = "--test" ] && command -v pg_lsclusters >/dev/null && pg_lscluste
   pg_ctlcluster 15 main stop 2>/dev/null || true
 fi
 scripts/fetch-civetweb.sh "$PWD/build/_deps"
-# Okta's official Node SDK and a JSON-schema validator for t_okta_sdk_node.sh (versions pinned by the lock file)
+# Okta's official Node SDK, a JSON-schema validator, puppeteer-core and axe-core (tests/sdk-node, versions pinned
+# by the lock file) and Debian's chromium for the admin console test
 if [ "${1:-}" = "--test" ]; then
   # Debian's nodejs comes without npm (a NodeSource nodejs has it built in)
   command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
   (cd tests/sdk-node && npm ci --no-audit --no-fund --loglevel=error)
+  command -v chromium >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi

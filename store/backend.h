@@ -31,6 +31,7 @@ struct journal_backend {
 	int (*finish)(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms, int64_t next_run_ms,
 		      const char *text, char *err, size_t errlen);
 	int (*requeue)(void *b, int64_t id, int64_t now_ms, char *err, size_t errlen);
+	int (*cancel)(void *b, int64_t id, int64_t now_ms, const char *why, char *err, size_t errlen);
 	int (*list_events)(void *b, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			   size_t errlen);
 	int (*list_jobs)(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err,

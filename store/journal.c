@@ -577,6 +577,11 @@ int journal_job_requeue(struct journal *j, int64_t id, char *err, size_t errlen)
 	return rc;
 }
 
+int journal_job_cancel(struct journal *j, int64_t id, const char *why, char *err, size_t errlen)
+{
+	return j->be->cancel(j->b, id, clock_now_ms(), why, err, errlen);
+}
+
 int journal_list_events(struct journal *j, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			size_t errlen)
 {

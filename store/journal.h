@@ -149,6 +149,12 @@ int journal_job_finish(struct journal *j, int64_t id, const char *owner, enum jo
 /* Operator retry: a dead (or done) job goes back to pending, due now, attempts reset. 1 if no such job. */
 int journal_job_requeue(struct journal *j, int64_t id, char *err, size_t errlen);
 
+/*
+ * Operator cancel: a pending job (not yet claimed) ends dead with last_error why, so no worker runs
+ * it. 0, 1 when there is no pending job with that id (running, finished or unknown), -1 on a store error.
+ */
+int journal_job_cancel(struct journal *j, int64_t id, const char *why, char *err, size_t errlen);
+
 /* Newest first. state/source NULL for any. */
 struct journal_query {
 	const char *state;  /* jobs: a journal_job_states name */

@@ -138,6 +138,10 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			 " lease_owner = NULL, lease_expires_ms = NULL WHERE id = $1 AND state IN ('dead','done')"
 			 " RETURNING id) SELECT id, pg_notify('" NOTIFY_CHANNEL "', '') FROM u",
 			 2 },
+	[ST_CANCEL] = { "cancel", "cancel job",
+			"UPDATE jobs SET state = 'dead', last_error = $3, updated_ms = $2 WHERE id = $1 AND state = 'pending'"
+			" RETURNING id",
+			3 },
 	[ST_LIST_EVENTS] = { "list_events", "list events",
 			     "SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at,"
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
@@ -860,6 +864,20 @@ static int pg_requeue(void *b, int64_t id, int64_t now_ms, char *err, size_t err
 	return rc;
 }
 
+static int pg_cancel(void *b, int64_t id, int64_t now_ms, const char *why, char *err, size_t errlen)
+{
+	char sid[24], now[24];
+	snprintf(sid, sizeof(sid), "%lld", (long long)id);
+	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+	const char *vals[] = { sid, now, why };
+	PGresult *r = pg_pool_exec(b, ST_CANCEL, vals, PGRES_TUPLES_OK, 0, err, errlen);
+	if (!r)
+		return -1;
+	int rc = PQntuples(r) > 0 ? 0 : 1;
+	PQclear(r);
+	return rc;
+}
+
 /* The parameters of both listings: filter text, before_id, id, limit. */
 static void query_vals(const struct journal_query *q, const char *filter, char num[3][24], const char *vals[4])
 {
@@ -1047,6 +1065,7 @@ const struct journal_backend journal_backend_postgres = {
 	.claim = pg_claim,
 	.finish = pg_finish,
 	.requeue = pg_requeue,
+	.cancel = pg_cancel,
 	.list_events = pg_list_events,
 	.list_jobs = pg_list_jobs,
 	.job_counts = pg_job_counts,

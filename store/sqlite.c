@@ -88,6 +88,7 @@ enum stmt {
 	ST_DEAD,
 	ST_DEFER,
 	ST_REQUEUE,
+	ST_CANCEL,
 	ST_LIST_EVENTS,
 	ST_LIST_JOBS,
 	ST_COUNTS,
@@ -155,6 +156,8 @@ static const struct {
 	[ST_REQUEUE] = { "requeue",
 			 "UPDATE jobs SET state = 'pending', attempts = 0, run_at_ms = ?2, updated_ms = ?2,"
 			 " lease_owner = NULL, lease_expires_ms = NULL WHERE id = ?1 AND state IN ('dead','done')" },
+	[ST_CANCEL] = { "cancel", "UPDATE jobs SET state = 'dead', last_error = ?3, updated_ms = ?2"
+				  " WHERE id = ?1 AND state = 'pending'" },
 	[ST_LIST_EVENTS] = { "list events",
 			     "SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at,"
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
@@ -640,6 +643,19 @@ static int sq_requeue(void *b, int64_t id, int64_t now_ms, char *err, size_t err
 	return rc;
 }
 
+static int sq_cancel(void *b, int64_t id, int64_t now_ms, const char *why, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, ST_CANCEL);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now_ms);
+	bind_text(st, 3, why);
+	int rc = run_changed(s, ST_CANCEL, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 /* Binds the parameters both listings share: ?1 filter, ?2 before_id, ?3 id, ?4 limit. */
 static void bind_query(sqlite3_stmt *st, const struct journal_query *q, const char *filter)
 {
@@ -974,6 +990,7 @@ const struct journal_backend journal_backend_sqlite = {
 	.claim = sq_claim,
 	.finish = sq_finish,
 	.requeue = sq_requeue,
+	.cancel = sq_cancel,
 	.list_events = sq_list_events,
 	.list_jobs = sq_list_jobs,
 	.job_counts = sq_job_counts,

@@ -200,6 +200,36 @@ static void test_store_raw(struct journal *j, const struct rules *rules)
 	}
 }
 
+/* An event that carries its own job (an admin action) keeps it, and gets the rules' jobs after it. */
+static void test_given_jobs(struct journal *j, const struct rules *rules)
+{
+	struct intake *in = intake_new(j, rules, "okta");
+	CHECK(in != NULL);
+	if (!in)
+		return;
+	size_t before = count_jobs(j);
+	struct job_spec own = { .action = "resend_activation", .rule = "admin", .subject = "a@example.com" };
+	struct journal_event ev = ev_of("given-1", "user.lifecycle.create");
+	ev.jobs = &own;
+	ev.njobs = 1;
+	struct intake_result res;
+	char err[256];
+	CHECK(intake_commit(in, &ev, 1, 8000, &res, err, sizeof(err)) == INTAKE_STORED && res.stored == 1);
+	CHECK(ev.jobs == NULL && ev.njobs == 0);
+	CHECK(count_jobs(j) == before + 2);
+	struct journal_query q = { .limit = 2 };
+	struct job *rows = NULL;
+	size_t n = 0;
+	CHECK(journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) == 0 && n == 2);
+	if (n == 2) {
+		CHECK_STR(rows[1].action, "resend_activation"); /* older: stored first */
+		CHECK_STR(rows[1].rule, "admin");
+		CHECK_STR(rows[0].rule, "okta-created");
+	}
+	journal_jobs_free(rows, n);
+	intake_free(in);
+}
+
 int main(void)
 {
 	snprintf(dbpath, sizeof(dbpath), "/tmp/hookd-intake-%d.db", (int)getpid());
@@ -215,6 +245,7 @@ int main(void)
 	if (j && rules) {
 		test_commit(j, rules);
 		test_echoes(j, rules);
+		test_given_jobs(j, rules);
 		test_store_raw(j, rules);
 	}
 	journal_close(j);

@@ -198,6 +198,16 @@ static void contract_jobs(struct journal *j)
 	CHECK(journal_job_requeue(j, b, err, sizeof(err)) == 1);
 	CHECK(journal_job_requeue(j, 987654321, err, sizeof(err)) == 1);
 
+	/* Cancel: the pending job ends dead with the reason; a dead one cannot be cancelled again. */
+	CHECK(journal_job_cancel(j, b, "cancelled by test", err, sizeof(err)) == 0);
+	row = contract_job(j, b);
+	CHECK(row && strcmp(row->state, "dead") == 0 && row->last_error &&
+	      strcmp(row->last_error, "cancelled by test") == 0);
+	journal_jobs_free(row, row ? 1 : 0);
+	CHECK(journal_job_cancel(j, b, "again", err, sizeof(err)) == 1);
+	CHECK(journal_job_cancel(j, 987654321, "none", err, sizeof(err)) == 1);
+	CHECK(journal_job_requeue(j, b, err, sizeof(err)) == 0);
+
 	/* Lease expiry: w3's lease runs out, w4 takes the job over, w3's outcome is refused. */
 	CHECK(journal_claim(j, "w3", 1, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
 	journal_jobs_free(jobs, n);
