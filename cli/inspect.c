@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/jbuf.h"
+#include "core/json.h"
 #include "store/journal.h"
 
 #include <stdio.h>
@@ -15,6 +16,18 @@ struct inspect_args {
 	struct journal_query q;
 	int64_t retry_id;
 };
+
+/* An absolute time (RFC 3339 or a date) or an age before now (90m, 2d). */
+static int parse_since(const char *v, int64_t *out)
+{
+	int64_t age;
+	if (clock_parse_ms(v, out) == 0)
+		return 0;
+	if (config_parse_ms(v, &age) < 0 || age < 0)
+		return -1;
+	*out = clock_now_ms() - age;
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 {
@@ -38,6 +51,19 @@ static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 			i++;
 		} else if (strcmp(argv[i], "--id") == 0 && v) {
 			a->q.id = atoll(v);
+			i++;
+		} else if (strcmp(argv[i], "--subject") == 0 && v) {
+			a->q.subject = v;
+			i++;
+		} else if (strcmp(argv[i], "--since") == 0 && v) {
+			if (parse_since(v, &a->q.since_ms) < 0) {
+				fprintf(stderr,
+					"hookd: --since takes a date or time (2026-11-27, RFC 3339) or an age (90m, 2d)\n");
+				return -1;
+			}
+			i++;
+		} else if (jobs && strcmp(argv[i], "--action") == 0 && v) {
+			a->q.action = v;
 			i++;
 		} else if (!jobs && strcmp(argv[i], "--source") == 0 && v) {
 			a->q.source = v;
@@ -134,6 +160,18 @@ static void print_events(const struct event_row *r, size_t n, int json)
 	}
 }
 
+/* The login a job acts for (its params' login; Okta-event jobs name the user by id), or NULL. */
+static char *job_login(const struct job *r)
+{
+	struct json j;
+	char *login = NULL;
+	if (r->params && json_parse(&j, r->params, strlen(r->params), 8192, NULL, 0) == 0) {
+		login = json_strdup(&j, json_get(&j, 0, "login"));
+		json_free(&j);
+	}
+	return login;
+}
+
 static void print_jobs(const struct job *r, size_t n, int json)
 {
 	if (json) {
@@ -149,6 +187,9 @@ static void print_jobs(const struct job *r, size_t n, int json)
 			jbuf_key_str(&b, "action", r[i].action);
 			jbuf_key_str(&b, "rule", r[i].rule);
 			jbuf_key_str(&b, "subject", r[i].subject);
+			char *login = job_login(&r[i]);
+			jbuf_key_str(&b, "login", login ? login : r[i].subject);
+			free(login);
 			jbuf_key_str(&b, "state", r[i].state);
 			jbuf_key_int(&b, "attempts", r[i].attempts);
 			when(r[i].run_at_ms, t, sizeof(t));
@@ -173,15 +214,22 @@ static void print_jobs(const struct job *r, size_t n, int json)
 		enum job_state st;
 		int done = journal_job_state_parse(r[i].state, &st) == 0 && st == JOB_STATE_DONE;
 		const char *note = done ? r[i].result : r[i].last_error;
+		char *login = job_login(&r[i]);
 		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, r[i].action, r[i].state,
-		       r[i].attempts, t, r[i].subject ? r[i].subject : "-", note ? note : "");
+		       r[i].attempts, t,
+		       login	      ? login
+		       : r[i].subject ? r[i].subject
+				      : "-",
+		       note ? note : "");
+		free(login);
 	}
 }
 
 int cli_events(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: hookd events -c FILE [--json] [--limit N] [--source S] [--before ID] [--id ID]\n\n"
+		puts("usage: hookd events -c FILE [--json] [--limit N] [--source S] [--before ID] [--id ID]\n"
+		     "                   [--subject LOGIN|ID] [--since TIME|AGE]\n\n"
 		     "Lists journaled events, newest first (default 50). --json prints a JSON array with\n"
 		     "each event's raw JSON; --source okta or hr:NAME filters; --before pages.");
 		return 0;
@@ -215,8 +263,10 @@ int cli_jobs(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		puts("usage: hookd jobs -c FILE [--state pending|running|done|dead] [--json] [--limit N]\n"
+		     "                 [--subject LOGIN|ID] [--action NAME] [--since TIME|AGE]\n"
 		     "       hookd jobs retry ID -c FILE\n\n"
-		     "Lists jobs newest first with their state, attempts, run_at and last error.\n"
+		     "Lists jobs newest first with their state, attempts, run_at and last error; the subject\n"
+		     "column names the person by login. --since takes 2026-11-27, RFC 3339, or an age (2d).\n"
 		     "retry puts a dead (or done) job back to pending, due now, with attempts reset.");
 		return 0;
 	}

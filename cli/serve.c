@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "handlers/activation.h"
 #include "handlers/mail.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
@@ -27,6 +28,7 @@ struct app {
 	struct journal_opts jo;
 	struct server_opts so;
 	struct worker_opts wo;
+	struct activation_opts ao;
 	struct okta_opts oo;
 	int okta_configured;
 	struct okta_org *org;
@@ -52,6 +54,10 @@ static int app_configure(struct config *c, struct app *a)
 		rc = -1;
 	if (worker_opts_from_config(c, &a->wo) < 0)
 		rc = -1;
+	activation_opts_free(&a->ao);
+	if (activation_opts_from_config(c, &a->ao) < 0)
+		rc = -1;
+	a->wo.activation = &a->ao;
 	mailer_free(a->mail);
 	if (mailer_from_config(c, &a->mail) < 0)
 		rc = -1;
@@ -86,6 +92,7 @@ static void app_free(struct app *a)
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
 	journal_close(a->journal);
 	mailer_free(a->mail);
+	activation_opts_free(&a->ao);
 	okta_opts_free(&a->oo);
 	free(a->self_id);
 	rules_free(a->rules);

@@ -70,6 +70,22 @@ const struct cfg_key cfg_schema[] = {
 	{ "mail", "subject", CFG_STR, "Activate your account", "subject of activation emails" },
 	{ "mail", "timeout", CFG_MS, "20s", "deadline of one SMTP submission" },
 
+	{ "activation", "follow_up", CFG_BOOL, "true",
+	  "follow up every activation hookd starts or sees: resend before the link expires, then report the person stuck" },
+	{ "activation", "link_ttl", CFG_MS, "7d",
+	  "how long the org's activation links live (Admin Console, Security > General; not readable through the API)",
+	  "1h", "180d" },
+	{ "activation", "resend_before", CFG_MS, "1d", "resend this long before the link expires", "0", "179d" },
+	{ "activation", "max_resends", CFG_INT, "2", "resends before the person is reported stuck", "0", "20" },
+	{ "activation", "at", CFG_STR, NULL,
+	  "local time of day (HH:MM) for follow-ups, in the person's time zone when the mapping knows it (else UTC)" },
+	{ "activation", "notify_url", CFG_STR, NULL,
+	  "https URL that gets a Standard Webhooks POST (activation.stuck) when a person is stuck" },
+	{ "activation", "notify_secret", CFG_SECRET, NULL,
+	  "Standard Webhooks signing secret (whsec_<base64>) for notify_url" },
+	{ "activation", "notify_ca_file", CFG_STR, NULL, "extra CA bundle for notify_url's certificate" },
+	{ "activation", "notify_timeout", CFG_MS, "10s", "deadline of one notify POST", "100ms", "60s" },
+
 	{ "log", "level", CFG_STR, "info", "debug, info, warn or error" },
 
 	{ "rule *", "on", CFG_STR, NULL, "source:event.type this rule fires on, e.g. okta:user.lifecycle.create" },

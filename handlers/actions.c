@@ -1,6 +1,7 @@
 /* actions.c: the action table (name, verb, handler, help) and each action's run against Okta. */
 #include "handlers/actions.h"
 
+#include "core/clock.h"
 #include "core/jbuf.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -58,6 +59,7 @@ static const struct {
 struct run {
 	struct okta_client *c;
 	struct mailer *mail;
+	const struct activation_opts *act; /* NULL: [activation] defaults */
 	const struct job *job;
 	const struct json *params; /* NULL: the job has no params or they are not JSON */
 	int lc;			   /* the action's lifecycle row (enum lc_action), -1: none */
@@ -211,6 +213,60 @@ static void deliver_link(struct mailer *mail, const char *to, const struct okta_
 	snprintf(r->text + n, sizeof(r->text) - n, "; link mailed to ...%s", at ? at : "");
 }
 
+/* A profile attribute of the Okta user object u (NULL when absent). */
+static char *okta_profile_attr(const struct okta_user *u, const char *ptr)
+{
+	struct json j;
+	char *v = NULL;
+	if (u->raw && json_parse(&j, u->raw, u->raw_len, OKTA_USER_MAX_TOKENS, NULL, 0) == 0) {
+		v = json_strdup(&j, json_pointer(&j, 0, ptr));
+		json_free(&j);
+	}
+	return v;
+}
+
+/* Copies src (NULL: "") into dst[0..n), truncating. */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t k = src ? strnlen(src, n - 1) : 0;
+	memcpy(dst, src ? src : "", k);
+	dst[k] = '\0';
+}
+
+/* Where the person came from: a follow-up's origin, the operator, else the event's source. */
+static void note_origin(const struct run *x, char *out, size_t n)
+{
+	char *o = x->params ? json_strdup(x->params, json_get(x->params, 0, "origin")) : NULL;
+	if (!o && x->job->rule && strcmp(x->job->rule, "admin") == 0)
+		o = strdup("operator");
+	if (!o && x->params)
+		o = json_strdup(x->params, json_get(x->params, 0, "source"));
+	copy_str(out, n, o ? o : "okta");
+	free(o);
+}
+
+/* Fills the note of an activation about user u (sent now, through via). */
+static void note_fill(const struct run *x, const struct okta_user *u, enum activation_kind kind, const char *via,
+		      const char *status, struct action_result *r)
+{
+	struct activation_note *n = &r->note;
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	copy_str(n->user_id, sizeof(n->user_id), u->id);
+	copy_str(n->login, sizeof(n->login), u->login);
+	copy_str(n->okta_status, sizeof(n->okta_status), status);
+	copy_str(n->via, sizeof(n->via), via);
+	note_origin(x, n->origin, sizeof(n->origin));
+	char *zone = x->params ? json_strdup(x->params, json_pointer(x->params, 0, "/subject/time_zone")) : NULL;
+	if (!zone && x->params)
+		zone = json_strdup(x->params, json_get(x->params, 0, "time_zone"));
+	if (!zone)
+		zone = okta_profile_attr(u, "/profile/timezone");
+	copy_str(n->zone, sizeof(n->zone), zone);
+	free(zone);
+	n->sent_ms = clock_now_ms();
+}
+
 /* send_activation, resend_activation, deactivate_user: read the status, look up the table, call. */
 static void lifecycle(const struct run *x, struct action_result *r)
 {
@@ -256,7 +312,12 @@ static void lifecycle(const struct run *x, struct action_result *r)
 	const char *status = lifecycle_status_name(st);
 	int rc = 0;
 	switch (d.verb) {
-	case LC_NOTHING: result(r, ACTION_DONE, "nothing to do: %s", d.reason); goto out;
+	case LC_NOTHING:
+		result(r, ACTION_DONE, "nothing to do: %s", d.reason);
+		/* PROVISIONED through someone else's activation (or this job's lost answer): follow it up. */
+		if (st == LC_PROVISIONED && x->lc == LC_SEND_ACTIVATION)
+			note_fill(x, &u, ACTIVATION_SEEN, o.send_email ? "okta" : "mail", status, r);
+		goto out;
 	case LC_REFUSE:
 		/* A user not found may still be on its way (its create_user job): retry, then give up. */
 		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
@@ -283,6 +344,12 @@ static void lifecycle(const struct run *x, struct action_result *r)
 	       u.id, status, lifecycle_status_name(d.expect));
 	if (self_mail && d.verb != LC_DEACTIVATE)
 		deliver_link(mail, to, &u, &act, r);
+	if (r->status == ACTION_DONE && (d.verb == LC_ACTIVATE || d.verb == LC_REACTIVATE) &&
+	    (self_mail || d.send_email)) {
+		note_fill(x, &u, ACTIVATION_SENT, self_mail ? "mail" : "okta", "PROVISIONED", r);
+		if (to)
+			copy_str(r->note.personal_email, sizeof(r->note.personal_email), to);
+	}
 out:
 	okta_activation_free(&act);
 	free(to);
@@ -314,6 +381,137 @@ static void update_profile(const struct run *x, struct action_result *r)
 	free(profile);
 }
 
+/* watch_activation: someone started an activation (or a rule says so); read the status, never infer it. */
+static void watch_activation(const struct run *x, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	if (!x->job->subject) {
+		result(r, ACTION_FAIL, "watch_activation: the job names no user");
+		return;
+	}
+	if (okta_user_get(x->c, x->job->subject, &u, &e) < 0) {
+		from_error(r, "reading the user", &e);
+		if (okta_error_is_not_found(&e))
+			r->status = ACTION_FAIL;
+		return;
+	}
+	const char *st = u.transitioning ? u.transitioning : u.status;
+	if (lifecycle_status_parse(st) == LC_PROVISIONED) {
+		result(r, ACTION_DONE, "PROVISIONED: activation pending, follow-up scheduled");
+		note_fill(x, &u, ACTIVATION_SEEN, "okta", st, r);
+	} else {
+		result(r, ACTION_DONE, "%s: no activation pending, nothing to follow up", st ? st : "unknown status");
+	}
+	okta_user_free(&u);
+}
+
+static int64_t param_i64(const struct json *p, const char *key, int64_t def)
+{
+	int64_t v = def;
+	if (p)
+		json_int(p, json_get(p, 0, key), &v);
+	return v;
+}
+
+static int param_int(const struct json *p, const char *key, int def)
+{
+	int64_t v = param_i64(p, key, def);
+	return v >= 0 && v < 1000000 ? (int)v : def;
+}
+
+/* The follow-up's resend, the way the activation went: Okta's email, or a fresh link hookd mails. */
+static void resend(const struct run *x, const struct okta_user *u, int via_mail, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_activation act = { 0 };
+	char *to = NULL;
+	if (via_mail && !x->mail) {
+		result(r, ACTION_FAIL, "follow-up: the link was mailed by hookd, but [mail] is not set now");
+		return;
+	}
+	if (via_mail && !(to = x->params ? json_strdup(x->params, json_get(x->params, 0, "personal_email")) : NULL))
+		to = personal_address(x->params, u);
+	if (via_mail && !to) {
+		result(r, ACTION_FAIL, "follow-up: no personal address to mail the new link to");
+		return;
+	}
+	if (okta_user_reactivate(x->c, u->id, !via_mail, via_mail ? &act : NULL, &e) < 0) {
+		from_error(r, "follow-up: reactivate", &e);
+		if (okta_error_is_status_conflict(&e))
+			r->status = ACTION_RETRY;
+	} else {
+		result(r, ACTION_DONE, "reactivate?sendEmail=%s: %s PROVISIONED, resend %d",
+		       via_mail ? "false" : "true", u->id, param_int(x->params, "resends", 0) + 1);
+		if (via_mail)
+			deliver_link(x->mail, to, u, &act, r);
+	}
+	okta_activation_free(&act);
+	if (r->status == ACTION_DONE && to)
+		copy_str(r->note.personal_email, sizeof(r->note.personal_email), to);
+	free(to);
+}
+
+/* follow_up_activation: due before the link expires; resend, report stuck, or finish. */
+static void follow_up(const struct run *x, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	int resends = param_int(x->params, "resends", 0);
+	int max = x->act ? x->act->max_resends : 2;
+	char via[8];
+	char *v = x->params ? json_strdup(x->params, json_get(x->params, 0, "via")) : NULL;
+	copy_str(via, sizeof(via), v && strcmp(v, "mail") == 0 ? "mail" : "okta");
+	free(v);
+	if (!x->job->subject) {
+		result(r, ACTION_FAIL, "follow_up_activation: the job names no user");
+		return;
+	}
+	if (okta_user_get(x->c, x->job->subject, &u, &e) < 0) {
+		from_error(r, "reading the user", &e);
+		if (okta_error_is_not_found(&e)) {
+			result(r, ACTION_DONE, "finished: the user no longer exists in Okta");
+			r->note.kind = ACTIVATION_NONE;
+		}
+		return;
+	}
+	const char *st = u.transitioning ? u.transitioning : u.status;
+	if (lifecycle_status_parse(st) != LC_PROVISIONED) {
+		result(r, ACTION_DONE, "finished: %s, nothing sent", st ? st : "unknown status");
+		note_fill(x, &u, ACTIVATION_FINISHED, via, st, r);
+		r->note.resends = resends;
+		r->note.sent_ms = param_i64(x->params, "sent_ms", 0);
+		copy_str(r->note.reason, sizeof(r->note.reason), r->text);
+	} else if (param_bool(x->params, "stuck", 0)) {
+		result(r, ACTION_DONE, "still PROVISIONED when the last link expired: stuck, nothing sent");
+	} else if (resends >= max) {
+		note_fill(x, &u, ACTIVATION_STUCK, via, st, r);
+		r->note.resends = resends;
+		r->note.sent_ms = param_i64(x->params, "sent_ms", r->note.sent_ms);
+		snprintf(r->note.reason, sizeof(r->note.reason), "still PROVISIONED after %d resend%s", resends,
+			 resends == 1 ? "" : "s");
+		result(r, ACTION_DONE, "stuck: %s", r->note.reason);
+	} else {
+		resend(x, &u, strcmp(via, "mail") == 0, r);
+		if (r->status == ACTION_DONE) {
+			char pe[256];
+			copy_str(pe, sizeof(pe), r->note.personal_email);
+			note_fill(x, &u, ACTIVATION_RESENT, via, "PROVISIONED", r);
+			copy_str(r->note.personal_email, sizeof(r->note.personal_email), pe);
+			r->note.resends = resends + 1;
+		}
+	}
+	okta_user_free(&u);
+}
+
+/* notify_activation_stuck: the Standard Webhooks POST; a failure is retried like any job. */
+static void notify_stuck(const struct run *x, struct action_result *r)
+{
+	char err[300];
+	int rc = activation_notify_send(x->act, x->job->params, err, sizeof(err));
+	result(r, rc == 0 ? ACTION_DONE : rc > 0 ? ACTION_RETRY : ACTION_FAIL, "%s", err);
+}
+
 /*
  * The actions, one row each: adding an action is one enum value in actions.h and one row here.
  * Every list, parser, dispatcher and help text (rules, `hookd user`, docs/config.md) reads this.
@@ -335,6 +533,12 @@ static const struct action_def {
 				     "deactivate the user (offboarding); nothing when already DEPROVISIONED" },
 	[ACTION_UPDATE_PROFILE] = { "update_profile", NULL, -1, update_profile,
 				    "write the event's mapped fields to the user's Okta profile" },
+	[ACTION_WATCH_ACTIVATION] = { "watch_activation", NULL, -1, watch_activation,
+				      "read the user; when PROVISIONED (someone else's activation), follow it up like hookd's own" },
+	[ACTION_FOLLOW_UP_ACTIVATION] = { "follow_up_activation", NULL, -1, follow_up,
+					  "scheduled by hookd: still PROVISIONED before the link expires -> resend, after max_resends -> stuck" },
+	[ACTION_NOTIFY_STUCK] = { "notify_activation_stuck", NULL, -1, notify_stuck,
+				  "scheduled by hookd: POST activation.stuck to [activation] notify_url (Standard Webhooks)" },
 };
 
 int action_parse(const char *name, enum action_id *out)
@@ -399,8 +603,23 @@ void action_print_reference(void)
 		       actions[a].help);
 }
 
+int action_sends_email(const char *name)
+{
+	enum action_id id;
+	return action_parse(name, &id) == 0 && (id == ACTION_SEND_ACTIVATION || id == ACTION_RESEND_ACTIVATION ||
+						id == ACTION_FOLLOW_UP_ACTIVATION || id == ACTION_NOTIFY_STUCK);
+}
+
 void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out)
 {
+	struct action_env env = { c, mail, NULL };
+	action_run_env(&env, job, out);
+}
+
+void action_run_env(const struct action_env *env, const struct job *job, struct action_result *out)
+{
+	struct okta_client *c = env->c;
+	struct mailer *mail = env->mail;
 	memset(out, 0, sizeof(*out));
 	enum action_id id;
 	if (action_parse(job->action, &id) < 0) {
@@ -409,7 +628,7 @@ void action_run(struct okta_client *c, struct mailer *mail, const struct job *jo
 	}
 	struct json pj;
 	int parsed = job->params && json_parse(&pj, job->params, strlen(job->params), PARAMS_MAX_TOKENS, NULL, 0) == 0;
-	struct run x = { c, mail, job, parsed ? &pj : NULL, actions[id].lc };
+	struct run x = { c, mail, env->activation, job, parsed ? &pj : NULL, actions[id].lc };
 	actions[id].run(&x, out);
 	if (parsed)
 		json_free(&pj);

@@ -274,6 +274,8 @@ static char *make_params(const struct rule *r, const struct journal_event *ev)
 		jbuf_key_str(&b, "login", ev->subject_login);
 	if (ev->subject_id)
 		jbuf_key_str(&b, "subject_id", ev->subject_id);
+	if (ev->source)
+		jbuf_key_str(&b, "source", ev->source);
 	jbuf_obj_close(&b);
 	return jbuf_take(&b, NULL);
 }

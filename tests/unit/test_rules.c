@@ -202,7 +202,8 @@ static void test_action_table(void)
 	CHECK(action_name(ACTION_COUNT) == NULL && action_name((enum action_id) - 1) == NULL);
 	char buf[256];
 	action_list(buf, sizeof(buf), ", ", 0);
-	CHECK(strcmp(buf, "create_user, send_activation, resend_activation, deactivate_user, update_profile") == 0);
+	CHECK(strcmp(buf, "create_user, send_activation, resend_activation, deactivate_user, update_profile, "
+			  "watch_activation, follow_up_activation, notify_activation_stuck") == 0);
 	action_list(buf, sizeof(buf), "|", 1);
 	CHECK(strcmp(buf, "create|activate|resend|deactivate") == 0);
 	action_list(buf, 10, ", ", 0); /* too small: stops at a whole name, always terminated */
