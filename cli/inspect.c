@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/jbuf.h"
 #include "core/json.h"
+#include "handlers/actions.h"
 #include "store/journal.h"
 
 #include <stdio.h>
@@ -15,6 +16,7 @@ struct inspect_args {
 	int json;
 	struct journal_query q;
 	int64_t retry_id;
+	int force;
 };
 
 /* An absolute time (RFC 3339 or a date) or an age before now (90m, 2d). */
@@ -62,6 +64,8 @@ static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 				return -1;
 			}
 			i++;
+		} else if (jobs && strcmp(argv[i], "--force") == 0) {
+			a->force = 1;
 		} else if (jobs && strcmp(argv[i], "--action") == 0 && v) {
 			a->q.action = v;
 			i++;
@@ -259,15 +263,54 @@ int cli_events(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * `hookd jobs retry ID`: tells a missing job from one still pending or running; a done job whose
+ * action sends email is rerun only with --force (the person would get another email).
+ */
+static int retry_job(struct journal *j, int64_t id, int force)
+{
+	struct journal_query q = { .id = id, .limit = 1 };
+	struct job *rows;
+	size_t n;
+	char err[256];
+	if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hookd: %s\n", err);
+		return 1;
+	}
+	enum job_state st = JOB_STATE_PENDING;
+	int rc = 1;
+	if (n == 1)
+		journal_job_state_parse(rows[0].state, &st);
+	if (n != 1) {
+		fprintf(stderr, "hookd: no such job: %lld\n", (long long)id);
+	} else if (st == JOB_STATE_PENDING || st == JOB_STATE_RUNNING) {
+		fprintf(stderr, "hookd: job %lld is %s: it runs (again) by itself; nothing to retry\n", (long long)id,
+			rows[0].state);
+	} else if (st == JOB_STATE_DONE && action_sends_email(rows[0].action) && !force) {
+		fprintf(stderr,
+			"hookd: job %lld (%s) is done and may email the person again; add --force to rerun it\n",
+			(long long)id, rows[0].action);
+		rc = 2;
+	} else if ((rc = journal_job_requeue(j, id, err, sizeof(err))) == 0) {
+		printf("job %lld requeued\n", (long long)id);
+	} else {
+		fprintf(stderr, "hookd: %s\n", rc == 1 ? "the job changed meanwhile; look again" : err);
+		rc = 1;
+	}
+	journal_jobs_free(rows, n);
+	return rc;
+}
+
 int cli_jobs(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		puts("usage: hookd jobs -c FILE [--state pending|running|done|dead] [--json] [--limit N]\n"
 		     "                 [--subject LOGIN|ID] [--action NAME] [--since TIME|AGE]\n"
-		     "       hookd jobs retry ID -c FILE\n\n"
+		     "       hookd jobs retry ID -c FILE [--force]\n\n"
 		     "Lists jobs newest first with their state, attempts, run_at and last error; the subject\n"
 		     "column names the person by login. --since takes 2026-11-27, RFC 3339, or an age (2d).\n"
-		     "retry puts a dead (or done) job back to pending, due now, with attempts reset.");
+		     "retry puts a dead (or done) job back to pending, due now, with attempts reset; a done job\n"
+		     "that emails the person (send_activation, resend_activation, follow-ups) needs --force.");
 		return 0;
 	}
 	struct inspect_args a;
@@ -281,13 +324,7 @@ int cli_jobs(int argc, char **argv)
 	int rc = 1;
 	char err[256];
 	if (j && a.retry_id) {
-		int r = journal_job_requeue(j, a.retry_id, err, sizeof(err));
-		if (r == 0) {
-			printf("job %lld requeued\n", (long long)a.retry_id);
-			rc = 0;
-		} else {
-			fprintf(stderr, "hookd: %s\n", r == 1 ? "no dead or done job with that id" : err);
-		}
+		rc = retry_job(j, a.retry_id, a.force);
 	} else if (j) {
 		struct job *rows;
 		size_t n;

@@ -319,7 +319,15 @@ static void lifecycle(const struct run *x, struct action_result *r)
 			note_fill(x, &u, ACTIVATION_SEEN, o.send_email ? "okta" : "mail", status, r);
 		goto out;
 	case LC_REFUSE:
-		/* A user not found may still be on its way (its create_user job): retry, then give up. */
+		/*
+		 * A user not found may still be on its way (its create_user job): a rule's job retries, then
+		 * gives up. An operator names a user that must exist: a 404 is final at once.
+		 */
+		if (st == LC_NOT_FOUND && job->rule && strcmp(job->rule, "admin") == 0) {
+			result(r, ACTION_FAIL, "no such user in Okta: %s (create it first: hookd user create)",
+			       job->subject);
+			goto out;
+		}
 		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
 		goto out;
 	case LC_ACTIVATE: rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
