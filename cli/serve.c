@@ -12,6 +12,7 @@
 #include "okta/users.h"
 #include "hooks/hr_hook.h"
 #include "hooks/hr_source.h"
+#include "hooks/landing_hook.h"
 #include "hooks/okta_hook.h"
 #include "hooks/server.h"
 #include "store/journal.h"
@@ -41,6 +42,7 @@ struct app {
 	struct okta_hook *okta_hook;
 	struct hr_sources *hr_sources;
 	struct hr_hook *hr_hook;
+	struct landing_hook *landing;
 	struct server *server;
 };
 
@@ -87,6 +89,7 @@ static void app_free(struct app *a)
 	workers_stop(a->workers); /* each worker finishes its current job */
 	okta_hook_free(a->okta_hook);
 	hr_hook_free(a->hr_hook);
+	landing_hook_free(a->landing);
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
@@ -216,6 +219,11 @@ static int app_build(struct config *c, struct app *a)
 	    (hr_sources_count(a->hr_sources) &&
 	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");
+		return -1;
+	}
+	a->landing = landing_hook_new(&a->ao);
+	if (a->landing && server_route(a->server, LANDING_PATH_PREFIX, landing_hook_handle, a->landing) < 0) {
+		log_error("cannot set up the landing route");
 		return -1;
 	}
 	if (server_start(a->server, err, sizeof(err)) < 0) {

@@ -22,6 +22,8 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "request_timeout", CFG_MS, "10s", "total deadline for reading one request's body", "100ms", "10m" },
 	{ "server", "keep_alive_timeout", CFG_MS, "5s", "how long an idle keep-alive connection keeps its thread" },
 	{ "server", "drain_timeout", CFG_MS, "10s", "on SIGTERM, how long in-flight requests may take to finish" },
+	{ "server", "public_url", CFG_STR, NULL,
+	  "https://host[:port][/prefix] where people reach hookd, for landing links ([activation] landing)" },
 	{ "server", "admin_token", CFG_SECRET, NULL,
 	  "bearer token for /metrics when it is not on loopback; unset: /metrics is open" },
 
@@ -85,6 +87,10 @@ const struct cfg_key cfg_schema[] = {
 	  "Standard Webhooks signing secret (whsec_<base64>) for notify_url" },
 	{ "activation", "notify_ca_file", CFG_STR, NULL, "extra CA bundle for notify_url's certificate" },
 	{ "activation", "notify_timeout", CFG_MS, "10s", "deadline of one notify POST", "100ms", "60s" },
+	{ "activation", "landing", CFG_BOOL, "false",
+	  "links hookd mails itself point at <public_url>/activate/<sealed token>: a page whose button (a POST) goes on to Okta, so a mail scanner's GET uses nothing up" },
+	{ "activation", "link_key", CFG_SECRET, NULL,
+	  "AES-256-GCM key sealing landing links: 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)" },
 
 	{ "log", "level", CFG_STR, "info", "debug, info, warn or error" },
 

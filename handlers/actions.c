@@ -5,10 +5,12 @@
 #include "core/jbuf.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "handlers/landing.h"
 #include "handlers/lifecycle.h"
 #include "handlers/mail.h"
 #include "okta/users.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,13 +199,42 @@ static char *personal_address(const struct json *params, const struct okta_user 
 	return to;
 }
 
+/*
+ * With [activation] landing, the link Okta returned sealed into <public_url>/activate/<opaque>
+ * (malloc'd; cleanse before freeing), else a copy of it. NULL when sealing fails.
+ */
+static char *mailed_link(const struct activation_opts *ao, const struct okta_user *u, const char *url)
+{
+	if (!ao || !ao->landing)
+		return url ? strdup(url) : NULL;
+	char opaque[LANDING_OPAQUE_MAX];
+	size_t n = strlen(ao->public_url) + strlen("/activate/") + sizeof(opaque);
+	char *out = malloc(n);
+	if (!out || !url ||
+	    landing_seal(ao->link_key, u->id, url, clock_now_ms() + ao->link_ttl_ms, opaque, sizeof(opaque)) < 0) {
+		free(out);
+		return NULL;
+	}
+	snprintf(out, n, "%s/activate/%s", ao->public_url, opaque);
+	OPENSSL_cleanse(opaque, sizeof(opaque));
+	return out;
+}
+
 /* Mails the link Okta returned; a failure is retried (a retry asks Okta for a fresh link). */
-static void deliver_link(struct mailer *mail, const char *to, const struct okta_user *u,
-			 const struct okta_activation *act, struct action_result *r)
+static void deliver_link(struct mailer *mail, const struct activation_opts *ao, const char *to,
+			 const struct okta_user *u, const struct okta_activation *act, struct action_result *r)
 {
 	char err[256], name[200];
 	snprintf(name, sizeof(name), "%s", u->first_name ? u->first_name : "");
-	if (mailer_send_activation(mail, to, name[0] ? name : NULL, act->url, err, sizeof(err)) < 0) {
+	char *link = mailed_link(ao, u, act->url);
+	int rc = link ? mailer_send_activation(mail, to, name[0] ? name : NULL, link, err, sizeof(err)) : -1;
+	if (!link)
+		snprintf(err, sizeof(err), "cannot seal the landing link");
+	if (link) {
+		OPENSSL_cleanse(link, strlen(link));
+		free(link);
+	}
+	if (rc < 0) {
 		result(r, ACTION_RETRY, "activation link for %s not delivered: %s", u->id, err);
 		return;
 	}
@@ -351,7 +382,7 @@ static void lifecycle(const struct run *x, struct action_result *r)
 				       : "?sendEmail=false",
 	       u.id, status, lifecycle_status_name(d.expect));
 	if (self_mail && d.verb != LC_DEACTIVATE)
-		deliver_link(mail, to, &u, &act, r);
+		deliver_link(mail, x->act, to, &u, &act, r);
 	if (r->status == ACTION_DONE && (d.verb == LC_ACTIVATE || d.verb == LC_REACTIVATE) &&
 	    (self_mail || d.send_email)) {
 		note_fill(x, &u, ACTIVATION_SENT, self_mail ? "mail" : "okta", "PROVISIONED", r);
@@ -452,7 +483,7 @@ static void resend(const struct run *x, const struct okta_user *u, int via_mail,
 		result(r, ACTION_DONE, "reactivate?sendEmail=%s: %s PROVISIONED, resend %d",
 		       via_mail ? "false" : "true", u->id, param_int(x->params, "resends", 0) + 1);
 		if (via_mail)
-			deliver_link(x->mail, to, u, &act, r);
+			deliver_link(x->mail, x->act, to, u, &act, r);
 	}
 	okta_activation_free(&act);
 	if (r->status == ACTION_DONE && to)

@@ -10,13 +10,13 @@
 #include "core/secure.h"
 #include "core/str.h"
 #include "core/tz.h"
+#include "handlers/landing.h"
 #include "hooks/sig.h"
 #include "store/journal.h"
 #include "store/people.h"
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +43,39 @@ static int parse_hhmm(const char *at, int *min)
 		return -1;
 	*min = h * 60 + m;
 	return 0;
+}
+
+/* landing = on needs [server] public_url (https) and [activation] link_key (32 bytes, hex or base64). */
+static int landing_opts(struct config *c, struct activation_opts *o)
+{
+	const char *pub = config_get(c, "server", NULL, "public_url");
+	char *key = NULL;
+	int rc = 0;
+	config_bool(c, "activation", NULL, "landing", &o->landing);
+	if (config_secret(c, "activation", NULL, "link_key", &key) < 0)
+		return -1;
+	if (pub && (strncmp(pub, "https://", 8) != 0 || strpbrk(pub, " \r\n\"'<>?#"))) {
+		config_report(c, "server", NULL, "public_url", "'%s' is not an https:// URL (no query, no fragment)",
+			      pub);
+		rc = -1;
+	}
+	if (key && landing_key_parse(key, o->link_key) < 0) {
+		config_report(c, "activation", NULL, "link_key", "is not 32 bytes as 64 hex digits or base64");
+		rc = -1;
+	}
+	if (o->landing && (!pub || !key)) {
+		config_report(c, "activation", NULL, "landing",
+			      "needs [server] public_url and [activation] link_key_file");
+		rc = -1;
+	}
+	if (pub) {
+		o->public_url = strdup(pub);
+		size_t n = o->public_url ? strlen(o->public_url) : 0;
+		while (n > 8 && o->public_url[n - 1] == '/')
+			o->public_url[--n] = '\0';
+	}
+	secure_free(key);
+	return rc;
 }
 
 int activation_opts_from_config(struct config *c, struct activation_opts *o)
@@ -87,6 +120,8 @@ int activation_opts_from_config(struct config *c, struct activation_opts *o)
 		rc = -1;
 	}
 	OPENSSL_cleanse(key, sizeof(key));
+	if (landing_opts(c, o) < 0)
+		rc = -1;
 	if (rc < 0)
 		activation_opts_free(o);
 	return rc;
@@ -99,7 +134,9 @@ void activation_opts_free(struct activation_opts *o)
 	free(o->notify_url);
 	free(o->notify_ca_file);
 	secure_free(o->notify_secret);
-	o->notify_url = o->notify_ca_file = o->notify_secret = NULL;
+	free(o->public_url);
+	OPENSSL_cleanse(o->link_key, sizeof(o->link_key));
+	o->notify_url = o->notify_ca_file = o->notify_secret = o->public_url = NULL;
 }
 
 /* The UTC calendar date of ms. */
@@ -352,27 +389,21 @@ void activation_refresh_gauge(struct journal *j, int64_t min_interval_ms, int fo
 int activation_sign(const char *secret, const char *id, int64_t ts, const char *body, size_t body_len, char *out,
 		    size_t outlen)
 {
-	unsigned char key[SIG_MAX_KEY], mac[EVP_MAX_MD_SIZE];
+	unsigned char key[SIG_MAX_KEY], mac[SIG_MAX_MAC];
 	int klen = secret ? sig_standard_key(secret, key) : -1;
-	if (klen < 0 || outlen < 4 + 4 * ((32 + 2) / 3) + 1)
-		return -1;
 	char head[96];
 	int hn = snprintf(head, sizeof(head), "%s.%lld.", id, (long long)ts);
-	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
-	OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0), OSSL_PARAM_END };
-	size_t ml = 0;
-	int ok = ctx && hn > 0 && (size_t)hn < sizeof(head) && EVP_MAC_init(ctx, key, (size_t)klen, params) == 1 &&
-		 EVP_MAC_update(ctx, (const unsigned char *)head, (size_t)hn) == 1 &&
-		 EVP_MAC_update(ctx, (const unsigned char *)body, body_len) == 1 &&
-		 EVP_MAC_final(ctx, mac, &ml, sizeof(mac)) == 1;
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(m);
+	if (klen < 0 || hn < 0 || (size_t)hn >= sizeof(head) || outlen < 3 + 44 + 1) {
+		OPENSSL_cleanse(key, sizeof(key));
+		return -1;
+	}
+	struct slice parts[] = { { head, (size_t)hn }, { body, body_len } };
+	int ml = sig_hmac(SIG_SHA256, (struct slice){ (const char *)key, (size_t)klen }, parts, 2, mac);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (!ok)
+	if (ml != 32)
 		return -1;
 	memcpy(out, "v1,", 3);
-	EVP_EncodeBlock((unsigned char *)out + 3, mac, (int)ml);
+	EVP_EncodeBlock((unsigned char *)out + 3, mac, ml);
 	return 0;
 }
 

@@ -20,6 +20,9 @@ struct activation_opts {
 	char *notify_secret;	  /* Standard Webhooks secret (whsec_...), required with notify_url */
 	char *notify_ca_file;
 	int64_t notify_timeout_ms;
+	int landing;		    /* links hookd mails go through <public_url>/activate/<opaque> */
+	char *public_url;	    /* [server] public_url, without a trailing '/' */
+	unsigned char link_key[32]; /* [activation] link_key (AES-256-GCM), with landing */
 };
 
 /* Reads [activation] into o; problems are reported to c (returns -1 then). Free with activation_opts_free. */

@@ -132,6 +132,12 @@ void http_reply(struct http_req *r, int status, const char *ctype, const char *b
 	send_response(r, status, ctype, body, n, NULL);
 }
 
+void http_reply_headers(struct http_req *r, int status, const char *ctype, const char *body, size_t n,
+			const char *extra)
+{
+	send_response(r, status, ctype, body, n, extra);
+}
+
 void http_fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
 {
 	char msg[512];

@@ -38,6 +38,12 @@ void http_reply(struct http_req *r, int status, const char *ctype, const char *b
  */
 void http_fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * http_reply with more header lines (extra: "Name: value\r\n" each, built by the caller from trusted
+ * text: no CR or LF inside a value), for redirects (Location) and pages (Content-Security-Policy).
+ */
+void http_reply_headers(struct http_req *r, int status, const char *ctype, const char *body, size_t n,
+			const char *extra);
 /* 405 with an Allow header. */
 void http_fail_method(struct http_req *r, const char *allow);
 
