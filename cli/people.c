@@ -88,6 +88,7 @@ static void person_json(struct jbuf *b, const struct person *p)
 	jbuf_key_str(b, "next_follow_up", p->next_follow_up_ms ? t : NULL);
 	when(p->updated_ms, t, sizeof(t));
 	jbuf_key_str(b, "updated_at", t);
+	jbuf_key_str(b, "reason", p->reason);
 	jbuf_key_str(b, "last_error", p->last_error);
 	jbuf_obj_close(b);
 }

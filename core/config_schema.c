@@ -97,7 +97,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "rule *", "on", CFG_STR, NULL, "source:event.type this rule fires on, e.g. okta:user.lifecycle.create" },
 	{ "rule *", "do", CFG_STR, NULL, "action: one of the names under Actions below; any other name is an error" },
 	{ "rule *", "when.*", CFG_STR, NULL,
-	  "filter: when.<field> = v1,v2 fires only when the event field is one of the values" },
+	  "filter: when.<field> = v1,v2 fires only when the event field is one of the values; Okta events add outcome, reason and changed (when.changed = email: any of debugData.changedAttributes)" },
 	{ "rule *", "include_self", CFG_BOOL, "false", "also fire on events caused by hookd's own Okta identity" },
 	{ "rule *", "delay", CFG_MS, "0", "run the action this long after the event" },
 	{ "rule *", "send_email", CFG_BOOL, "true",

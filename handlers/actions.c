@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void result(struct action_result *r, enum action_status s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -62,6 +63,7 @@ struct run {
 	struct okta_client *c;
 	struct mailer *mail;
 	const struct activation_opts *act; /* NULL: [activation] defaults */
+	struct journal *journal;	   /* NULL: none (bounce_fallback then cannot tell a second bounce) */
 	const struct job *job;
 	const struct json *params; /* NULL: the job has no params or they are not JSON */
 	int lc;			   /* the action's lifecycle row (enum lc_action), -1: none */
@@ -323,7 +325,9 @@ static void lifecycle(const struct run *x, struct action_result *r)
 	struct lc_opts o = { .send_email = param_bool(x->params, "send_email", 1),
 			     .allow_reactivate = param_bool(x->params, "allow_reactivate", 0) };
 	/* send_email = false: Okta sends nothing, hookd takes the link and mails it itself. */
-	int self_mail = !o.send_email && (a == LC_SEND_ACTIVATION || a == LC_RESEND_ACTIVATION);
+	/* resend_pending mails its own link only where its row would reactivate (PROVISIONED). */
+	int pending_row = a == LC_RESEND_PENDING && lifecycle_decide(a, st, &o).verb == LC_REACTIVATE;
+	int self_mail = !o.send_email && (a == LC_SEND_ACTIVATION || a == LC_RESEND_ACTIVATION || pending_row);
 	char *to = NULL;
 	struct okta_activation act = { 0 };
 	if (self_mail) {
@@ -543,6 +547,84 @@ static void follow_up(const struct run *x, struct action_result *r)
 	okta_user_free(&u);
 }
 
+/* 1 when hookd already mailed a fallback link to this user (an activation.fallback record exists). */
+static int fell_back_before(struct journal *j, const char *user_id)
+{
+	struct journal_query q = { .source = "hookd", .subject = user_id, .limit = 1000 };
+	struct event_row *ev;
+	size_t n;
+	char err[128];
+	int seen = 0;
+	if (!j || journal_list_events(j, &q, &ev, &n, err, sizeof(err)) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		seen |= ev[i].type && strcmp(ev[i].type, "activation.fallback") == 0;
+	journal_events_free(ev, n);
+	return seen;
+}
+
+/* The person cannot be reached: record Okta's reason, stop resending to the suppressed address. */
+static void undeliverable(const struct run *x, const struct okta_user *u, const char *why, struct action_result *r)
+{
+	char *reason = x->params ? json_strdup(x->params, json_pointer(x->params, 0, "/subject/reason")) : NULL;
+	note_fill(x, u, ACTIVATION_UNDELIVERABLE, "okta", u->status, r);
+	snprintf(r->note.reason, sizeof(r->note.reason), "Okta could not deliver the activation email (%.60s); %s",
+		 reason ? reason : "no reason given", why);
+	result(r, ACTION_DONE, "undeliverable: %s", r->note.reason);
+	log_kv(LOG_WARN,
+	       "activation email undeliverable; Okta's mail provider suppresses the address until it is removed "
+	       "(POST /api/v1/org/email/bounces/remove-list)",
+	       "login", u->login, "user_id", u->id, "reason", reason ? reason : "", (const char *)0);
+	free(reason);
+}
+
+/* bounce_fallback: Okta's activation email bounced: mail a fresh link to the personal address, once. */
+static void bounce_fallback(const struct run *x, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	char *outcome = x->params ? json_strdup(x->params, json_pointer(x->params, 0, "/subject/outcome")) : NULL;
+	int failed = outcome && strcmp(outcome, "SUCCESS") != 0;
+	free(outcome);
+	if (!failed || !x->job->subject) {
+		result(r, ACTION_DONE, "nothing to do: the event reports no failed delivery");
+		return;
+	}
+	if (okta_user_get(x->c, x->job->subject, &u, &e) < 0) {
+		from_error(r, "reading the user", &e);
+		if (okta_error_is_not_found(&e))
+			result(r, ACTION_DONE, "nothing to do: the user no longer exists");
+		return;
+	}
+	const char *st = u.transitioning ? u.transitioning : u.status;
+	char *to = personal_address(x->params, &u);
+	int same = to && u.email && strcasecmp(to, u.email) == 0;
+	if (lifecycle_status_parse(st) != LC_PROVISIONED) {
+		result(r, ACTION_DONE, "nothing to do: %s, no activation pending", st ? st : "unknown status");
+	} else if (!to || same || !x->mail) {
+		undeliverable(x, &u, !x->mail ? "[mail] is not set" : "no personal address is known", r);
+	} else if (fell_back_before(x->journal, u.id)) {
+		undeliverable(x, &u, "the fallback was already mailed once", r);
+	} else {
+		struct okta_activation act = { 0 };
+		if (okta_user_reactivate(x->c, u.id, 0, &act, &e) < 0) {
+			from_error(r, "bounce fallback: reactivate", &e);
+		} else {
+			result(r, ACTION_DONE, "reactivate?sendEmail=false: %s PROVISIONED after a bounce", u.id);
+			deliver_link(x->mail, x->act, to, &u, &act, r);
+		}
+		okta_activation_free(&act);
+		if (r->status == ACTION_DONE) {
+			note_fill(x, &u, ACTIVATION_FALLBACK, "mail", "PROVISIONED", r);
+			copy_str(r->note.personal_email, sizeof(r->note.personal_email), to);
+			copy_str(r->note.reason, sizeof(r->note.reason),
+				 "Okta's email bounced; link mailed to the personal address");
+		}
+	}
+	free(to);
+	okta_user_free(&u);
+}
+
 /* notify_activation_stuck: the Standard Webhooks POST; a failure is retried like any job. */
 static void notify_stuck(const struct run *x, struct action_result *r)
 {
@@ -572,6 +654,10 @@ static const struct action_def {
 				     "deactivate the user (offboarding); nothing when already DEPROVISIONED" },
 	[ACTION_UPDATE_PROFILE] = { "update_profile", NULL, -1, update_profile,
 				    "write the event's mapped fields to the user's Okta profile" },
+	[ACTION_RESEND_IF_PENDING] = { "resend_if_pending", NULL, LC_RESEND_PENDING, lifecycle,
+				       "a new activation link only while the user is PROVISIONED (rule on a changed email: when.changed = email)" },
+	[ACTION_BOUNCE_FALLBACK] = { "bounce_fallback", NULL, -1, bounce_fallback,
+				     "Okta's activation email failed (system.email.delivery): mail a fresh link to the personal address once, else mark the person undeliverable" },
 	[ACTION_WATCH_ACTIVATION] = { "watch_activation", NULL, -1, watch_activation,
 				      "read the user; when PROVISIONED (someone else's activation), follow it up like hookd's own" },
 	[ACTION_FOLLOW_UP_ACTIVATION] = { "follow_up_activation", NULL, -1, follow_up,
@@ -645,13 +731,14 @@ void action_print_reference(void)
 int action_sends_email(const char *name)
 {
 	enum action_id id;
-	return action_parse(name, &id) == 0 && (id == ACTION_SEND_ACTIVATION || id == ACTION_RESEND_ACTIVATION ||
-						id == ACTION_FOLLOW_UP_ACTIVATION || id == ACTION_NOTIFY_STUCK);
+	return action_parse(name, &id) == 0 &&
+	       (id == ACTION_SEND_ACTIVATION || id == ACTION_RESEND_ACTIVATION || id == ACTION_RESEND_IF_PENDING ||
+		id == ACTION_BOUNCE_FALLBACK || id == ACTION_FOLLOW_UP_ACTIVATION || id == ACTION_NOTIFY_STUCK);
 }
 
 void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out)
 {
-	struct action_env env = { c, mail, NULL };
+	struct action_env env = { c, mail, NULL, NULL };
 	action_run_env(&env, job, out);
 }
 
@@ -667,7 +754,7 @@ void action_run_env(const struct action_env *env, const struct job *job, struct 
 	}
 	struct json pj;
 	int parsed = job->params && json_parse(&pj, job->params, strlen(job->params), PARAMS_MAX_TOKENS, NULL, 0) == 0;
-	struct run x = { c, mail, env->activation, job, parsed ? &pj : NULL, actions[id].lc };
+	struct run x = { c, mail, env->activation, env->journal, job, parsed ? &pj : NULL, actions[id].lc };
 	actions[id].run(&x, out);
 	if (parsed)
 		json_free(&pj);

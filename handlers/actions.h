@@ -21,6 +21,8 @@ enum action_id {
 	ACTION_RESEND_ACTIVATION,
 	ACTION_DEACTIVATE_USER,
 	ACTION_UPDATE_PROFILE,
+	ACTION_RESEND_IF_PENDING,
+	ACTION_BOUNCE_FALLBACK,
 	ACTION_WATCH_ACTIVATION,
 	ACTION_FOLLOW_UP_ACTIVATION,
 	ACTION_NOTIFY_STUCK,
@@ -54,11 +56,12 @@ struct action_result {
 	struct activation_note note; /* what the worker journals about the person's activation (activation_record) */
 };
 
-/* What actions run with, borrowed: the Okta client, hookd's mailer (NULL: none), [activation] (NULL: defaults). */
+/* What actions run with, borrowed: the Okta client, hookd's mailer (NULL: none), [activation] (NULL: defaults), the journal. */
 struct action_env {
 	struct okta_client *c;
 	struct mailer *mail;
 	const struct activation_opts *activation;
+	struct journal *journal; /* for actions that read their person's history (bounce_fallback); may be NULL */
 };
 
 /*

@@ -26,8 +26,10 @@
 #define DAY_MS 86400000LL
 
 static const char *const kind_names[ACTIVATION_KIND_COUNT] = {
-	[ACTIVATION_NONE] = "none",	[ACTIVATION_SENT] = "sent",   [ACTIVATION_SEEN] = "seen",
-	[ACTIVATION_RESENT] = "resent", [ACTIVATION_STUCK] = "stuck", [ACTIVATION_FINISHED] = "finished",
+	[ACTIVATION_NONE] = "none",	    [ACTIVATION_SENT] = "sent",
+	[ACTIVATION_SEEN] = "seen",	    [ACTIVATION_RESENT] = "resent",
+	[ACTIVATION_STUCK] = "stuck",	    [ACTIVATION_FINISHED] = "finished",
+	[ACTIVATION_FALLBACK] = "fallback", [ACTIVATION_UNDELIVERABLE] = "undeliverable",
 };
 
 const char *activation_kind_name(enum activation_kind k)
@@ -196,6 +198,7 @@ static const char *state_of(const struct activation_note *n)
 {
 	switch (n->kind) {
 	case ACTIVATION_STUCK: return "stuck";
+	case ACTIVATION_UNDELIVERABLE: return "undeliverable";
 	case ACTIVATION_FINISHED: return strcmp(n->okta_status, "ACTIVE") == 0 ? "active" : "finished";
 	default: return "pending";
 	}
@@ -281,7 +284,7 @@ static int64_t record_jobs(struct record *r, const struct activation_opts *o, co
 	int64_t next = 0;
 	snprintf(r->key, sizeof(r->key), "follow_up_activation:%s", n->user_id);
 	if (follow && n->kind != ACTIVATION_FINISHED) {
-		int stuck = n->kind == ACTIVATION_STUCK;
+		int stuck = n->kind == ACTIVATION_STUCK || n->kind == ACTIVATION_UNDELIVERABLE;
 		/* A stuck person is looked at once more when the last link expires; nothing is sent then. */
 		next = stuck ? n->sent_ms + (o ? o->link_ttl_ms : 7 * DAY_MS)
 			     : activation_due_ms(o, n->sent_ms, n->zone);

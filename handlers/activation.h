@@ -41,6 +41,8 @@ enum activation_kind {
 	ACTIVATION_RESENT,   /* a follow-up resent the email */
 	ACTIVATION_STUCK,    /* still PROVISIONED after max_resends */
 	ACTIVATION_FINISHED, /* a follow-up found the user no longer PROVISIONED */
+	ACTIVATION_FALLBACK, /* Okta's email bounced; hookd mailed a fresh link to the personal address */
+	ACTIVATION_UNDELIVERABLE, /* Okta's email bounced and there is nowhere else to send it */
 	ACTIVATION_KIND_COUNT,
 };
 
@@ -58,7 +60,7 @@ struct activation_note {
 	char reason[200];
 };
 
-/* "sent", "seen", "resent", "stuck", "finished" (the event type is "activation.<name>"). */
+/* "sent", "seen", "resent", "stuck", "finished", "fallback", "undeliverable" (event type "activation.<name>"). */
 const char *activation_kind_name(enum activation_kind k);
 
 /*

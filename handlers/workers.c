@@ -152,7 +152,7 @@ static void *worker_main(void *arg)
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct action_result res;
-			struct action_env env = { c, p->mail, p->o.activation };
+			struct action_env env = { c, p->mail, p->o.activation, p->journal };
 			action_run_env(&env, &jobs[i], &res);
 			note(p, &jobs[i], &res);
 			record(w, &jobs[i], &res);

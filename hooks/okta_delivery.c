@@ -1,6 +1,8 @@
 /* okta_delivery.c: Okta event-hook envelope and LogEvent parsing on jsmn. */
 #include "hooks/okta_delivery.h"
 
+#include "core/jbuf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@ static void free_event(struct okta_event *e)
 	free(e->target_name);
 	free(e->outcome);
 	free(e->reason);
+	free(e->changed);
+	free(e->subject_json);
 }
 
 void okta_delivery_free(struct okta_delivery *d)
@@ -32,6 +36,52 @@ void okta_delivery_free(struct okta_delivery *d)
 	free(d->event_id);
 	json_free(&d->doc);
 	memset(d, 0, sizeof(*d));
+}
+
+/* changedAttributes as a comma-separated list: Okta's text (commas or spaces), or an array of names. */
+static char *changed_attributes(const struct json *j, int t)
+{
+	if (t < 0 || json_is_null(j, t))
+		return NULL;
+	if (!json_is_array(j, t)) {
+		char *v = json_strdup(j, t);
+		for (char *p = v; p && *p; p++)
+			if (*p == ' ')
+				*p = ',';
+		return v;
+	}
+	struct jbuf b;
+	jbuf_init(&b);
+	int k = t + 1;
+	for (int i = 0; i < json_size(j, t); i++, k = json_next(j, k)) {
+		char *v = json_strdup(j, k);
+		if (v && *v)
+			jbuf_printf(&b, "%s%s", b.n ? "," : "", v);
+		free(v);
+	}
+	char *out = b.n ? jbuf_take(&b, NULL) : NULL;
+	jbuf_free(&b);
+	return out;
+}
+
+/* The event's facts that rules filter on (when.outcome, when.reason, when.changed), as a JSON object. */
+static char *facts_json(const struct okta_event *e)
+{
+	if (!e->outcome && !e->changed)
+		return NULL;
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	if (e->outcome)
+		jbuf_key_str(&b, "outcome", e->outcome);
+	if (e->reason)
+		jbuf_key_str(&b, "reason", e->reason);
+	if (e->changed)
+		jbuf_key_str(&b, "changed", e->changed);
+	jbuf_obj_close(&b);
+	char *out = jbuf_take(&b, NULL);
+	jbuf_free(&b);
+	return out;
 }
 
 /* The first target whose type is "User". */
@@ -83,6 +133,8 @@ static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta
 		e->outcome = json_strdup(j, json_get(j, outcome, "result"));
 		e->reason = json_strdup(j, json_get(j, outcome, "reason"));
 	}
+	e->changed = changed_attributes(j, json_pointer(j, tok, "/debugContext/debugData/changedAttributes"));
+	e->subject_json = facts_json(e);
 	int t = user_target(j, tok);
 	if (t >= 0) {
 		e->target_id = json_strdup(j, json_get(j, t, "id"));

@@ -19,6 +19,8 @@ struct okta_event {
 	char *target_name;  /* its displayName */
 	char *outcome;	    /* outcome.result: SUCCESS, FAILURE, ... */
 	char *reason;	    /* outcome.reason */
+	char *changed;	    /* debugContext.debugData.changedAttributes, comma separated, or NULL */
+	char *subject_json; /* {"outcome", "reason", "changed"} for rules (when.outcome, when.changed), or NULL */
 	struct slice raw;   /* the LogEvent's JSON, verbatim */
 };
 

@@ -138,11 +138,15 @@ static void build_events(const struct okta_delivery *d, struct journal_event *ev
 			.subject_login = e->target_login,
 			.subject_name = e->target_name,
 			.actor_id = e->actor_id,
+			.subject_json = e->subject_json,
 			.raw = e->raw,
 		};
 		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
-			log_warn("Okta could not deliver an email", "user", e->target_login, "user_id", e->target_id,
-				 "outcome", e->outcome, "reason", e->reason, "event", e->uuid);
+			log_warn(
+				"Okta could not deliver an email; its mail provider suppresses a bounced address until "
+				"it is removed (POST /api/v1/org/email/bounces/remove-list)",
+				"user", e->target_login, "user_id", e->target_id, "outcome", e->outcome, "reason",
+				e->reason, "event", e->uuid);
 	}
 }
 

@@ -106,7 +106,8 @@ static void last_error(struct journal *j, struct person *p)
 	char err[64];
 	if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) == 0 && n == 1 && rows[0].last_error)
 		p->last_error = strdup(rows[0].last_error);
-	if (!p->last_error && p->state && strcmp(p->state, "stuck") == 0 && p->reason)
+	if (!p->last_error && p->state && (strcmp(p->state, "stuck") == 0 || strcmp(p->state, "undeliverable") == 0) &&
+	    p->reason)
 		p->last_error = strdup(p->reason);
 	journal_jobs_free(rows, n);
 }
