@@ -16,6 +16,7 @@ static const struct {
 	{ "people", cli_people, "the onboarding view: whose activation is pending, stuck or done" },
 	{ "user", cli_user, "create a user STAGED, send or resend the activation email, deactivate" },
 	{ "okta", cli_okta, "register hookd as an Okta event hook, list hooks" },
+	{ "healthcheck", cli_healthcheck, "ask the local hookd for /healthz (exit 0 when it answers 200)" },
 	{ "config-reference", cli_config_reference, "print every configuration key as Markdown" },
 };
 

@@ -131,7 +131,7 @@ print("- %d done, %d dead in %.0f s: **%.0f jobs/s**" % (done, dead, t, (done + 
 print("- hookd RSS: first sample %d KiB, min %d, max %d, last %d KiB (%s)" % (
     rss[0], min(rss), max(rss), rss[-1], "flat" if max(rss) <= 1.5 * min(rss) + 8192 else "GROWING"))
 try:
-    for j in json.load(open(sys.argv[3])):
+    for j in map(json.loads, open(sys.argv[3])):
         print("- dead job %s (%s, %d attempts): %s" % (j["id"], j["action"], j["attempts"], (j.get("last_error") or "")[:200]))
 except (OSError, ValueError):
     pass

@@ -1,5 +1,6 @@
 /* admin.c: `hookd user ...` (operator actions through the journal) and `hookd okta ...` (event hooks). */
 #include "cli/cli.h"
+#include "cli/out.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -119,7 +120,10 @@ static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 		}
 		if (finished || clock_now_ms() > until) {
 			const char *text = st == JOB_STATE_DONE ? rows[0].result : rows[0].last_error;
-			printf("job %lld %s: %s\n", (long long)id, rows[0].state, text ? text : "(no result yet)");
+			struct out_row o = { 0 };
+			printf("job %lld %s: %s\n", (long long)id, out_safe(&o, rows[0].state),
+			       text ? out_safe(&o, text) : "(no result yet)");
+			out_row_clear(&o);
 			int rc = st == JOB_STATE_DONE ? 0 : 1;
 			journal_jobs_free(rows, n);
 			return rc;
@@ -194,7 +198,9 @@ int cli_user(int argc, char **argv)
 				id = rows[0].id;
 				journal_jobs_free(rows, n);
 			}
-			printf("job %lld queued: %s %s\n", (long long)id, action, login);
+			struct out_row o = { 0 };
+			printf("job %lld queued: %s %s\n", (long long)id, action, out_safe(&o, login));
+			out_row_clear(&o);
 			rc = 0;
 			if (has_flag(argc, argv, "--wait")) {
 				const char *w = arg_value(argc, argv, "--wait");
@@ -214,6 +220,14 @@ int cli_user(int argc, char **argv)
 	return rc;
 }
 
+/* "hookd: <what><text>" on stderr, with text (Okta's words) escaped for the terminal. */
+static void print_error(const char *what, const char *text)
+{
+	struct out_row o = { 0 };
+	fprintf(stderr, "hookd: %s%s\n", what, out_safe(&o, text));
+	out_row_clear(&o);
+}
+
 static struct okta_client *open_okta(struct config *c, struct okta_opts *o, struct okta_org **org)
 {
 	struct okta_error e;
@@ -228,14 +242,16 @@ static struct okta_client *open_okta(struct config *c, struct okta_opts *o, stru
 	*org = okta_org_new(o, NULL, &e);
 	struct okta_client *cl = *org ? okta_client_new(*org, &e) : NULL;
 	if (!cl)
-		fprintf(stderr, "hookd: %s\n", okta_error_format(&e, msg, sizeof(msg)));
+		print_error("", okta_error_format(&e, msg, sizeof(msg)));
 	return cl;
 }
 
 static void print_hook(const struct okta_eventhook *h)
 {
-	printf("%-24s %-8s %-10s %-20s %s\n", h->id ? h->id : "-", h->status ? h->status : "-",
-	       h->verification_status ? h->verification_status : "-", h->name ? h->name : "-", h->uri ? h->uri : "-");
+	struct out_row o = { 0 };
+	printf("%-24s %-8s %-10s %-20s %s\n", out_safe(&o, h->id), out_safe(&o, h->status),
+	       out_safe(&o, h->verification_status), out_safe(&o, h->name), out_safe(&o, h->uri));
+	out_row_clear(&o);
 }
 
 static int register_hook(int argc, char **argv, struct config *c, struct okta_client *cl)
@@ -267,10 +283,12 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 	int rc = 1;
 	if (okta_eventhook_create(cl, name ? name : "hookd", url, config_get(c, "okta_hook", NULL, "auth_header"),
 				  secret, types, nt, &h, &e) < 0) {
-		fprintf(stderr, "hookd: creating the event hook failed: %s\n", okta_error_format(&e, msg, sizeof(msg)));
+		print_error("creating the event hook failed: ", okta_error_format(&e, msg, sizeof(msg)));
 	} else if (okta_eventhook_verify(cl, h.id, &v, &e) < 0) {
-		fprintf(stderr, "hookd: event hook %s created but verification failed: %s\n", h.id,
-			okta_error_format(&e, msg, sizeof(msg)));
+		struct out_row o = { 0 };
+		fprintf(stderr, "hookd: event hook %s created but verification failed: %s\n", out_safe(&o, h.id),
+			out_safe(&o, okta_error_format(&e, msg, sizeof(msg))));
+		out_row_clear(&o);
 		print_hook(&h);
 	} else {
 		print_hook(&v);
@@ -313,7 +331,7 @@ int cli_okta(int argc, char **argv)
 				print_hook(&l.v[i]);
 			rc = 0;
 		} else {
-			fprintf(stderr, "hookd: %s\n", okta_error_format(&e, msg, sizeof(msg)));
+			print_error("", okta_error_format(&e, msg, sizeof(msg)));
 		}
 		okta_eventhook_list_free(&l);
 	} else if (cl) {

@@ -13,6 +13,7 @@ int cli_people(int argc, char **argv);
 int cli_config_reference(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_okta(int argc, char **argv);
+int cli_healthcheck(int argc, char **argv);
 
 /*
  * Shared by the subcommands: finds -c FILE (or HOOKD_CONFIG) in argv, loads it, applies [log] level,

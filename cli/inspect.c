@@ -1,5 +1,6 @@
 /* inspect.c: `hookd events` and `hookd jobs`: read the journal, and requeue dead jobs. */
 #include "cli/cli.h"
+#include "cli/out.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -118,50 +119,65 @@ static void when(int64_t ms, char *out, size_t n)
 		snprintf(out, n, "-");
 }
 
-static void print_events(const struct event_row *r, size_t n, int json)
+/* Prints one JSON Lines record (the object in b) and empties b. -1 when it could not be built. */
+static int put_line(struct jbuf *b)
 {
+	int rc = b->err ? -1 : 0;
+	if (rc == 0)
+		printf("%s\n", b->p);
+	jbuf_free(b);
+	return rc;
+}
+
+static int event_json(const struct event_row *r)
+{
+	struct jbuf b;
+	char t[40];
+	when(r->received_ms, t, sizeof(t));
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key_int(&b, "id", r->id);
+	jbuf_key_str(&b, "received_at", t);
+	jbuf_key_str(&b, "source", r->source);
+	jbuf_key_str(&b, "dedupe_key", r->dedupe_key);
+	jbuf_key_str(&b, "delivery_id", r->delivery_id);
+	jbuf_key_str(&b, "type", r->type);
+	jbuf_key_str(&b, "occurred_at", r->occurred_at);
+	jbuf_key_str(&b, "subject_id", r->subject_id);
+	jbuf_key_str(&b, "subject_login", r->subject_login);
+	jbuf_key_str(&b, "subject_name", r->subject_name);
+	jbuf_key_str(&b, "actor_id", r->actor_id);
+	jbuf_key_str(&b, "status", r->status);
+	jbuf_key_str(&b, "reason", r->reason);
+	jbuf_key_int(&b, "duplicates", r->duplicates);
+	if (r->subject_json)
+		out_json_member(&b, "subject", r->subject_json);
+	out_json_member(&b, "raw", r->raw);
+	jbuf_obj_close(&b);
+	return put_line(&b);
+}
+
+/* JSON Lines (one object a line) or a table whose cells are escaped (stored text may hold anything). */
+static int print_events(const struct event_row *r, size_t n, int json)
+{
+	int rc = 0;
 	if (json) {
-		struct jbuf b;
-		jbuf_init(&b);
-		jbuf_arr_open(&b);
-		for (size_t i = 0; i < n; i++) {
-			char t[40];
-			when(r[i].received_ms, t, sizeof(t));
-			jbuf_elem(&b);
-			jbuf_obj_open(&b);
-			jbuf_key_int(&b, "id", r[i].id);
-			jbuf_key_str(&b, "received_at", t);
-			jbuf_key_str(&b, "source", r[i].source);
-			jbuf_key_str(&b, "dedupe_key", r[i].dedupe_key);
-			jbuf_key_str(&b, "delivery_id", r[i].delivery_id);
-			jbuf_key_str(&b, "type", r[i].type);
-			jbuf_key_str(&b, "occurred_at", r[i].occurred_at);
-			jbuf_key_str(&b, "subject_id", r[i].subject_id);
-			jbuf_key_str(&b, "subject_login", r[i].subject_login);
-			jbuf_key_str(&b, "subject_name", r[i].subject_name);
-			jbuf_key_str(&b, "actor_id", r[i].actor_id);
-			jbuf_key_str(&b, "status", r[i].status);
-			jbuf_key_str(&b, "reason", r[i].reason);
-			jbuf_key_int(&b, "duplicates", r[i].duplicates);
-			if (r[i].subject_json)
-				jbuf_key_raw(&b, "subject", r[i].subject_json, strlen(r[i].subject_json));
-			jbuf_key_raw(&b, "raw", r[i].raw ? r[i].raw : "null", r[i].raw ? strlen(r[i].raw) : 4);
-			jbuf_obj_close(&b);
-		}
-		jbuf_arr_close(&b);
-		printf("%s\n", b.err ? "[]" : b.p);
-		jbuf_free(&b);
-		return;
+		for (size_t i = 0; i < n; i++)
+			rc |= event_json(&r[i]);
+		return rc;
 	}
 	printf("%-8s %-24s %-14s %-30s %-32s %4s %s\n", "ID", "RECEIVED", "SOURCE", "TYPE", "SUBJECT", "DUPS",
 	       "STATUS");
+	struct out_row o = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		char t[40];
 		when(r[i].received_ms, t, sizeof(t));
-		const char *subj = r[i].subject_login ? r[i].subject_login : r[i].subject_id ? r[i].subject_id : "-";
-		printf("%-8lld %-24s %-14s %-30s %-32s %4d %s\n", (long long)r[i].id, t, r[i].source, r[i].type, subj,
-		       r[i].duplicates, r[i].status);
+		const char *subj = r[i].subject_login ? r[i].subject_login : r[i].subject_id;
+		printf("%-8lld %-24s %-14s %-30s %-32s %4d %s\n", (long long)r[i].id, t, out_safe(&o, r[i].source),
+		       out_safe(&o, r[i].type), out_safe(&o, subj), r[i].duplicates, out_safe(&o, r[i].status));
+		out_row_clear(&o);
 	}
+	return rc;
 }
 
 /* The login a job acts for (its params' login; Okta-event jobs name the user by id), or NULL. */
@@ -176,42 +192,44 @@ static char *job_login(const struct job *r)
 	return login;
 }
 
-static void print_jobs(const struct job *r, size_t n, int json)
+static int job_json(const struct job *r)
 {
+	struct jbuf b;
+	char t[40];
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key_int(&b, "id", r->id);
+	jbuf_key_int(&b, "event_id", r->event_id);
+	jbuf_key_str(&b, "action", r->action);
+	jbuf_key_str(&b, "rule", r->rule);
+	jbuf_key_str(&b, "subject", r->subject);
+	char *login = job_login(r);
+	jbuf_key_str(&b, "login", login ? login : r->subject);
+	free(login);
+	jbuf_key_str(&b, "state", r->state);
+	jbuf_key_int(&b, "attempts", r->attempts);
+	when(r->run_at_ms, t, sizeof(t));
+	jbuf_key_str(&b, "run_at", t);
+	jbuf_key_str(&b, "job_key", r->job_key);
+	jbuf_key_str(&b, "last_error", r->last_error);
+	jbuf_key_str(&b, "result", r->result);
+	if (r->params)
+		out_json_member(&b, "params", r->params);
+	jbuf_obj_close(&b);
+	return put_line(&b);
+}
+
+static int print_jobs(const struct job *r, size_t n, int json)
+{
+	int rc = 0;
 	if (json) {
-		struct jbuf b;
-		jbuf_init(&b);
-		jbuf_arr_open(&b);
-		for (size_t i = 0; i < n; i++) {
-			char t[40];
-			jbuf_elem(&b);
-			jbuf_obj_open(&b);
-			jbuf_key_int(&b, "id", r[i].id);
-			jbuf_key_int(&b, "event_id", r[i].event_id);
-			jbuf_key_str(&b, "action", r[i].action);
-			jbuf_key_str(&b, "rule", r[i].rule);
-			jbuf_key_str(&b, "subject", r[i].subject);
-			char *login = job_login(&r[i]);
-			jbuf_key_str(&b, "login", login ? login : r[i].subject);
-			free(login);
-			jbuf_key_str(&b, "state", r[i].state);
-			jbuf_key_int(&b, "attempts", r[i].attempts);
-			when(r[i].run_at_ms, t, sizeof(t));
-			jbuf_key_str(&b, "run_at", t);
-			jbuf_key_str(&b, "job_key", r[i].job_key);
-			jbuf_key_str(&b, "last_error", r[i].last_error);
-			jbuf_key_str(&b, "result", r[i].result);
-			if (r[i].params)
-				jbuf_key_raw(&b, "params", r[i].params, strlen(r[i].params));
-			jbuf_obj_close(&b);
-		}
-		jbuf_arr_close(&b);
-		printf("%s\n", b.err ? "[]" : b.p);
-		jbuf_free(&b);
-		return;
+		for (size_t i = 0; i < n; i++)
+			rc |= job_json(&r[i]);
+		return rc;
 	}
 	printf("%-8s %-18s %-8s %-3s %-24s %-32s %s\n", "ID", "ACTION", "STATE", "TRY", "RUN AT", "SUBJECT",
 	       "RESULT / LAST ERROR");
+	struct out_row o = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		char t[40];
 		when(r[i].run_at_ms, t, sizeof(t));
@@ -219,14 +237,13 @@ static void print_jobs(const struct job *r, size_t n, int json)
 		int done = journal_job_state_parse(r[i].state, &st) == 0 && st == JOB_STATE_DONE;
 		const char *note = done ? r[i].result : r[i].last_error;
 		char *login = job_login(&r[i]);
-		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, r[i].action, r[i].state,
-		       r[i].attempts, t,
-		       login	      ? login
-		       : r[i].subject ? r[i].subject
-				      : "-",
-		       note ? note : "");
+		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, out_safe(&o, r[i].action),
+		       out_safe(&o, r[i].state), r[i].attempts, t, out_safe(&o, login ? login : r[i].subject),
+		       note ? out_safe(&o, note) : "");
 		free(login);
+		out_row_clear(&o);
 	}
+	return rc;
 }
 
 int cli_events(int argc, char **argv)
@@ -234,8 +251,10 @@ int cli_events(int argc, char **argv)
 	if (cli_wants_help(argc, argv)) {
 		puts("usage: hookd events -c FILE [--json] [--limit N] [--source S] [--before ID] [--id ID]\n"
 		     "                   [--subject LOGIN|ID] [--since TIME|AGE]\n\n"
-		     "Lists journaled events, newest first (default 50). --json prints a JSON array with\n"
-		     "each event's raw JSON; --source okta or hr:NAME filters; --before pages.");
+		     "Lists journaled events, newest first (default 50); --source okta or hr:NAME filters;\n"
+		     "--before pages. The table escapes control characters in stored text (\\n, \\x1b, ...).\n"
+		     "--json prints JSON Lines: one JSON object per event per line, always valid JSON. Its\n"
+		     "raw member is the stored body as JSON when it is JSON, else the body as a JSON string.");
 		return 0;
 	}
 	struct inspect_args a;
@@ -251,9 +270,8 @@ int cli_events(int argc, char **argv)
 	size_t n;
 	char err[256];
 	if (j && journal_list_events(j, &a.q, &rows, &n, err, sizeof(err)) == 0) {
-		print_events(rows, n, a.json);
+		rc = print_events(rows, n, a.json) < 0 ? 1 : 0;
 		journal_events_free(rows, n);
-		rc = 0;
 	} else if (j) {
 		fprintf(stderr, "hookd: %s\n", err);
 	}
@@ -308,9 +326,11 @@ int cli_jobs(int argc, char **argv)
 		     "                 [--subject LOGIN|ID] [--action NAME] [--since TIME|AGE]\n"
 		     "       hookd jobs retry ID -c FILE [--force]\n\n"
 		     "Lists jobs newest first with their state, attempts, run_at and last error; the subject\n"
-		     "column names the person by login. --since takes 2026-11-27, RFC 3339, or an age (2d).\n"
-		     "retry puts a dead (or done) job back to pending, due now, with attempts reset; a done job\n"
-		     "that emails the person (send_activation, resend_activation, follow-ups) needs --force.");
+		     "column names the person by login; control characters in stored text are escaped.\n"
+		     "--json prints JSON Lines (one object a line). --since takes 2026-11-27, RFC 3339, or an\n"
+		     "age (2d). retry puts a dead (or done) job back to pending, due now, with attempts reset;\n"
+		     "a done job that emails the person (send_activation, resend_activation, follow-ups)\n"
+		     "needs --force.");
 		return 0;
 	}
 	struct inspect_args a;
@@ -329,9 +349,8 @@ int cli_jobs(int argc, char **argv)
 		struct job *rows;
 		size_t n;
 		if (journal_list_jobs(j, &a.q, &rows, &n, err, sizeof(err)) == 0) {
-			print_jobs(rows, n, a.json);
+			rc = print_jobs(rows, n, a.json) < 0 ? 1 : 0;
 			journal_jobs_free(rows, n);
-			rc = 0;
 		} else {
 			fprintf(stderr, "hookd: %s\n", err);
 		}

@@ -1,9 +1,11 @@
 /* people.c: `hookd people`: the onboarding view (one row per person) and one person's timeline. */
 #include "cli/cli.h"
+#include "cli/out.h"
 
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/jbuf.h"
+#include "core/json.h"
 #include "store/journal.h"
 #include "store/people.h"
 
@@ -16,16 +18,6 @@ struct people_args {
 	int json;
 	const char *show; /* people show LOGIN */
 };
-
-/* Text for a terminal: control characters (and DEL) become '?', so a field cannot move the cursor. */
-static const char *esc(const char *s, char *buf, size_t n)
-{
-	size_t k = 0;
-	for (; s && *s && k + 1 < n; s++)
-		buf[k++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
-	buf[k] = '\0';
-	return k ? buf : "-";
-}
 
 static void when(int64_t ms, char *out, size_t n)
 {
@@ -95,29 +87,29 @@ static void person_json(struct jbuf *b, const struct person *p)
 
 static void print_people(const struct person *p, size_t n, int json)
 {
-	if (json) {
-		struct jbuf b;
-		jbuf_init(&b);
-		jbuf_arr_open(&b);
+	if (json) { /* JSON Lines, like hookd events and hookd jobs */
 		for (size_t i = 0; i < n; i++) {
-			jbuf_elem(&b);
+			struct jbuf b;
+			jbuf_init(&b);
 			person_json(&b, &p[i]);
+			if (!b.err)
+				printf("%s\n", b.p);
+			jbuf_free(&b);
 		}
-		jbuf_arr_close(&b);
-		printf("%s\n", b.err ? "[]" : b.p);
-		jbuf_free(&b);
 		return;
 	}
 	printf("%-32s %-12s %-12s %-8s %-24s %-3s %-24s %s\n", "LOGIN", "ORIGIN", "OKTA STATUS", "STATE", "SENT AT",
 	       "RES", "NEXT FOLLOW-UP", "LAST ERROR");
+	struct out_row o = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		char sent[40], next[40], b1[256], b2[96], b3[40], b4[16], b5[300];
+		char sent[40], next[40];
 		when(p[i].sent_ms, sent, sizeof(sent));
 		when(p[i].next_follow_up_ms, next, sizeof(next));
 		printf("%-32s %-12s %-12s %-8s %-24s %-3d %-24s %s\n",
-		       esc(p[i].login ? p[i].login : p[i].user_id, b1, sizeof(b1)), esc(p[i].origin, b2, sizeof(b2)),
-		       esc(p[i].okta_status, b3, sizeof(b3)), esc(p[i].state, b4, sizeof(b4)), sent, p[i].resends, next,
-		       p[i].last_error ? esc(p[i].last_error, b5, sizeof(b5)) : "");
+		       out_safe(&o, p[i].login ? p[i].login : p[i].user_id), out_safe(&o, p[i].origin),
+		       out_safe(&o, p[i].okta_status), out_safe(&o, p[i].state), sent, p[i].resends, next,
+		       p[i].last_error ? out_safe(&o, p[i].last_error) : "");
+		out_row_clear(&o);
 	}
 }
 
@@ -133,29 +125,54 @@ static int by_time(const void *a, const void *b)
 	return x->ms < y->ms ? -1 : x->ms > y->ms;
 }
 
+/* "okta email" or "mail to ...@domain": how an activation record's link went out (never the link). */
+static void sent_how(const struct event_row *e, char *out, size_t n)
+{
+	struct json j;
+	out[0] = '\0';
+	if (!e->subject_json || json_parse(&j, e->subject_json, strlen(e->subject_json), 64, NULL, 0) < 0)
+		return;
+	char *via = json_strdup(&j, json_get(&j, 0, "via"));
+	char *reason = json_strdup(&j, json_get(&j, 0, "reason"));
+	int64_t resends = 0;
+	json_int(&j, json_get(&j, 0, "resends"), &resends);
+	json_free(&j);
+	struct out_row o = { 0 };
+	snprintf(out, n, " (%s, resends %lld%s%s)",
+		 via && strcmp(via, "mail") == 0 ? "link mailed by hookd" : "Okta's email", (long long)resends,
+		 reason ? "; " : "", reason ? out_safe(&o, reason) : "");
+	out_row_clear(&o);
+	free(via);
+	free(reason);
+}
+
 static void add_event(struct line *l, const struct event_row *e)
 {
-	char b1[96], b2[96], b3[200];
+	struct out_row o = { 0 };
+	char how[320];
 	l->ms = e->received_ms;
-	if (e->source && strcmp(e->source, "hookd") == 0)
-		snprintf(l->text, sizeof(l->text), "activation: %s",
-			 esc(e->type + (strncmp(e->type, "activation.", 11) ? 0 : 11), b1, sizeof(b1)));
-	else
-		snprintf(l->text, sizeof(l->text), "event %lld %s %s%s%s", (long long)e->id,
-			 esc(e->source, b1, sizeof(b1)), esc(e->type, b2, sizeof(b2)), e->reason ? ": " : "",
-			 e->reason ? esc(e->reason, b3, sizeof(b3)) : "");
+	if (e->source && strcmp(e->source, "hookd") == 0) {
+		sent_how(e, how, sizeof(how));
+		snprintf(l->text, sizeof(l->text), "activation: %s%s",
+			 out_safe(&o, e->type + (strncmp(e->type, "activation.", 11) ? 0 : 11)), how);
+	} else {
+		snprintf(l->text, sizeof(l->text), "event %lld %s %s%s%s", (long long)e->id, out_safe(&o, e->source),
+			 out_safe(&o, e->type), e->reason ? ": " : "", e->reason ? out_safe(&o, e->reason) : "");
+	}
+	out_row_clear(&o);
 }
 
 static void add_job(struct line *l, const struct job *j)
 {
-	char b1[64], b2[16], b3[520];
+	struct out_row o = { 0 };
 	enum job_state st = JOB_STATE_PENDING;
 	journal_job_state_parse(j->state, &st);
 	const char *note = st == JOB_STATE_DONE ? j->result : j->last_error;
 	l->ms = st == JOB_STATE_PENDING ? j->run_at_ms : j->updated_ms;
-	snprintf(l->text, sizeof(l->text), "job %lld %s %s%s%s", (long long)j->id, esc(j->action, b1, sizeof(b1)),
-		 st == JOB_STATE_PENDING ? "due" : esc(j->state, b2, sizeof(b2)), note ? ": " : "",
-		 note ? esc(note, b3, sizeof(b3)) : "");
+	snprintf(l->text, sizeof(l->text), "job %lld %s %s%s%s", (long long)j->id, out_safe(&o, j->action),
+		 st == JOB_STATE_PENDING ? "due" : out_safe(&o, j->state), note ? ": " : "",
+		 note ? out_safe(&o, note) : "");
+	out_row_clear(&o);
 }
 
 /* Collects the events and jobs of subject (a login or a user id) into *v. */

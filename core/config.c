@@ -258,7 +258,7 @@ static char *read_line(char *buf, int size, void *stream)
 {
 	struct reader *r = stream;
 	size_t n = 0;
-	int too_long = 0;
+	int too_long = 0, nul = 0;
 	for (;;) {
 		int ch;
 		if (r->f) {
@@ -271,6 +271,7 @@ static char *read_line(char *buf, int size, void *stream)
 				return NULL;
 			break;
 		}
+		nul |= ch == '\0';
 		if ((int)n < size - 2)
 			buf[n++] = (char)ch;
 		else if (ch != '\n')
@@ -282,6 +283,8 @@ static char *read_line(char *buf, int size, void *stream)
 	r->c->line++;
 	if (too_long)
 		add_error(r->c, r->c->line, "line longer than %d bytes", size - 2);
+	if (nul)
+		add_error(r->c, r->c->line, "NUL byte in the line (the rest of it would be lost)");
 	/* inih only calls back for keys; notice headers of empty sections here too. */
 	const char *p = buf;
 	while (*p == ' ' || *p == '\t')
@@ -626,6 +629,11 @@ static char *read_secret_file(struct config *c, const char *section, const char 
 		b.p[--b.n] = '\0';
 	if (b.n && b.p[b.n - 1] == '\r')
 		b.p[--b.n] = '\0';
+	if (memchr(b.p ? b.p : "", '\0', b.n)) {
+		config_report(c, section, name, fkey, "%s contains a NUL byte (a secret is text)", path);
+		jbuf_free(&b);
+		return NULL;
+	}
 	if (b.n == 0) {
 		config_report(c, section, name, fkey, "%s is empty", path);
 		jbuf_free(&b);

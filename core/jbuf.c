@@ -1,5 +1,6 @@
 /* jbuf.c: growable buffer and JSON writer. */
 #include "core/jbuf.h"
+#include "core/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -114,7 +115,15 @@ void jbuf_strn(struct jbuf *b, const char *s, size_t n)
 		case '\b': esc = "\\b"; break;
 		case '\f': esc = "\\f"; break;
 		default:
-			if (c < 0x20 || c == 0x7f) {
+			if (c >= 0x80) {
+				/* JSON text is UTF-8 (RFC 8259 8.1): a byte that is not becomes U+FFFD. */
+				size_t k = utf8_seq_len(s + i, n - i);
+				if (k) {
+					i += k - 1;
+					continue;
+				}
+				esc = "\\ufffd";
+			} else if (c < 0x20 || c == 0x7f) {
 				memcpy(u, "\\u00", 4);
 				u[4] = hex[c >> 4];
 				u[5] = hex[c & 15];

@@ -29,7 +29,7 @@ void jbuf_putc(struct jbuf *b, char c);
 void jbuf_puts(struct jbuf *b, const char *s);
 void jbuf_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* JSON: a quoted, escaped string (NULL writes null). */
+/* JSON: a quoted, escaped string (NULL writes null); bytes that are not UTF-8 become U+FFFD, so the output is always valid JSON. */
 void jbuf_str(struct jbuf *b, const char *s);
 void jbuf_strn(struct jbuf *b, const char *s, size_t n);
 

@@ -104,6 +104,14 @@ static char *profile_json(const struct json *p, int for_create)
 			jbuf_key_str(&b, profile_map[i].attr, v);
 		free(v);
 	}
+	/* map.okta.<attr> (subject field "okta.<attr>"): sent as Okta profile attribute <attr> as it is */
+	for (int m = 0, k = subj + 1; json_is_object(p, subj) && m < json_size(p, subj); m++, k = json_next(p, k + 1)) {
+		char *key = json_strdup(p, k), *v = json_strdup(p, k + 1);
+		if (key && v && strncmp(key, "okta.", 5) == 0 && key[5])
+			jbuf_key_str(&b, key + 5, v);
+		free(key);
+		free(v);
+	}
 	/* Okta requires email, firstName and lastName on create; the login is the usual email. */
 	if (for_create && login && json_get(p, subj, "email") < 0)
 		jbuf_key_str(&b, "email", login);
@@ -176,10 +184,14 @@ static void create_user(const struct run *x, struct action_result *r)
 	char **groups = param_groups(x->params, &ng);
 	int rc = okta_user_create(c, profile, (const char *const *)groups, ng, 0, &u, &e);
 	free_list(groups);
+	int dup = rc < 0 && okta_error_is_duplicate_login(&e);
 	if (rc == 0) {
 		result(r, ACTION_DONE, "created: %s %s", u.id, u.status);
-	} else if (okta_error_is_duplicate_login(&e) && okta_user_find_by_login(c, login, &u, &e) == 0) {
+	} else if (dup && okta_user_find_by_login(c, login, &u, &e) == 0) {
 		result(r, ACTION_DONE, "exists: %s %s (created concurrently)", u.id, u.status);
+	} else if (dup && okta_error_is_not_found(&e)) {
+		/* Okta's search index lags its writes: the user exists, the filter does not show it yet */
+		result(r, ACTION_RETRY, "create_user: %s exists in Okta but is not searchable yet; retrying", login);
 	} else {
 		from_error(r, "create_user", &e);
 	}
@@ -415,6 +427,10 @@ static void update_profile(const struct run *x, struct action_result *r)
 		from_error(r, "reading the user", &e);
 		if (okta_error_is_not_found(&e))
 			r->status = ACTION_RETRY;
+	} else if (lifecycle_status_parse(u.transitioning ? u.transitioning : u.status) == LC_DEPROVISIONED) {
+		/* Okta refuses profile edits of deactivated users (403 E0000038): no call; a leaver's updates are normal */
+		result(r, ACTION_DONE, "nothing to do: DEPROVISIONED: Okta does not update a deactivated user (%s)",
+		       u.id);
 	} else if (okta_user_update_profile(c, u.id, profile, NULL, &e) < 0) {
 		from_error(r, "update_profile", &e);
 	} else {
@@ -653,7 +669,7 @@ static const struct action_def {
 	[ACTION_DEACTIVATE_USER] = { "deactivate_user", "deactivate", LC_DEACTIVATE_USER, lifecycle,
 				     "deactivate the user (offboarding); nothing when already DEPROVISIONED" },
 	[ACTION_UPDATE_PROFILE] = { "update_profile", NULL, -1, update_profile,
-				    "write the event's mapped fields to the user's Okta profile" },
+				    "write the event's mapped fields (map.okta.<attr> too) to the user's Okta profile; nothing for a DEPROVISIONED user" },
 	[ACTION_RESEND_IF_PENDING] = { "resend_if_pending", NULL, LC_RESEND_PENDING, lifecycle,
 				       "a new activation link only while the user is PROVISIONED (rule on a changed email: when.changed = email)" },
 	[ACTION_BOUNCE_FALLBACK] = { "bounce_fallback", NULL, -1, bounce_fallback,

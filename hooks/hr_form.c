@@ -1,5 +1,6 @@
 /* hr_form.c: decodes application/x-www-form-urlencoded bodies into JSON for the HR mapper. */
 #include "core/hex.h"
+#include "core/utf8.h"
 #include "hooks/hr_form.h"
 #include "hooks/sig.h"
 
@@ -47,31 +48,48 @@ static int next_pair(struct slice *rest, struct slice *name, struct slice *value
 	return 1;
 }
 
+/* Why a form body was refused; each code below has its message in hr_form_to_json. */
+enum form_rc {
+	BAD_FORM = -1,
+	NO_MEMORY = -2,
+	BAD_TEXT = -3,
+	TWICE = -4,
+};
+
+/* 1 when s is text: valid UTF-8 without NUL (a %00 or a byte that is no UTF-8 is not). */
+static int is_text(struct slice s)
+{
+	return !memchr(s.p, '\0', s.n) && utf8_valid(s.p, s.n);
+}
+
 /* Decodes one pair into buf (body-sized); name and value then point into it. */
 static int decode_pair(struct slice name, struct slice value, char *buf, struct slice *dn, struct slice *dv)
 {
 	long a = hr_form_unescape(name, buf);
 	long b = a < 0 ? -1 : hr_form_unescape(value, buf + a);
 	if (b < 0)
-		return -1;
+		return BAD_FORM;
 	*dn = (struct slice){ buf, (size_t)a };
 	*dv = (struct slice){ buf + a, (size_t)b };
-	return 0;
+	return is_text(*dn) && is_text(*dv) ? 0 : BAD_TEXT;
 }
 
-/* Appends the decoded value of the first field named field; 1 when found, 0 when not, -1 when bad. */
+/* Appends the decoded value of the field named field; 1 when found, 0 when not, < 0 when bad or repeated. */
 static int put_field(struct slice body, const char *field, char *buf, struct jbuf *out)
 {
 	struct slice n, v, dn, dv;
+	int found = 0;
 	while (next_pair(&body, &n, &v)) {
-		if (decode_pair(n, v, buf, &dn, &dv) < 0)
-			return -1;
-		if (slice_eq_cstr(dn, field)) {
-			jbuf_put(out, dv.p, dv.n);
-			return 1;
-		}
+		int rc = decode_pair(n, v, buf, &dn, &dv);
+		if (rc < 0)
+			return rc;
+		if (!slice_eq_cstr(dn, field))
+			continue;
+		if (found++)
+			return TWICE;
+		jbuf_put(out, dv.p, dv.n);
 	}
-	return 0;
+	return found;
 }
 
 #define MAX_FIELDS 10000
@@ -143,24 +161,24 @@ static int split_name(struct slice name, struct slice *seg, int max)
 	return n;
 }
 
-/* Puts one decoded field into the tree. 0 when placed or skipped (first wins), -1 on error. */
+/* Puts one decoded field into the tree. 0 when placed; TWICE when another field holds its place. */
 static int fnode_put(struct fnode *root, struct slice name, struct slice val)
 {
 	struct slice seg[16];
 	int ns = split_name(name, seg, 16);
 	if (ns < 0)
-		return -1;
+		return BAD_FORM;
 	struct fnode *n = root;
 	for (int i = 0; i < ns; i++) {
 		if (n->val)
-			return 0;
+			return TWICE;
 		if (!(n = fnode_child(n, seg[i])))
-			return -2;
+			return NO_MEMORY;
 	}
 	if (n->val || n->kids)
-		return 0;
+		return TWICE;
 	n->val = strndup(val.p, val.n);
-	return n->val ? 0 : -2;
+	return n->val ? 0 : NO_MEMORY;
 }
 
 static void fnode_json(const struct fnode *n, struct jbuf *out)
@@ -184,9 +202,9 @@ static int put_object(struct slice body, char *buf, struct jbuf *out)
 	struct slice n, v, dn, dv;
 	int rc = 0, count = 0;
 	while (rc == 0 && next_pair(&body, &n, &v)) {
-		if (++count > MAX_FIELDS || decode_pair(n, v, buf, &dn, &dv) < 0)
-			rc = -1;
-		else if (dn.n)
+		if (++count > MAX_FIELDS)
+			rc = BAD_FORM;
+		else if ((rc = decode_pair(n, v, buf, &dn, &dv)) == 0 && dn.n)
 			rc = fnode_put(&root, dn, dv);
 	}
 	if (rc == 0) {
@@ -211,10 +229,15 @@ int hr_form_to_json(struct slice body, const char *field, struct jbuf *out, char
 	if (rc == 0)
 		rc = put_object(body, buf, out);
 	free(buf);
-	if (rc == -1)
+	if (rc == BAD_FORM)
 		return sig_fail(
 			err, errlen,
 			"form body has invalid percent-encoding, nests deeper than 16 or has more than 10000 fields");
+	if (rc == BAD_TEXT)
+		return sig_fail(err, errlen,
+				"form body has a field name or value that is not text (%%00 or invalid UTF-8)");
+	if (rc == TWICE)
+		return sig_fail(err, errlen, "form body names a field twice (or a field and its members)");
 	if (rc < 0)
 		return sig_fail(err, errlen, "out of memory");
 	if (out->err)

@@ -13,9 +13,10 @@
  * sender put JSON in it; the caller parses it). Otherwise the fields are appended as one JSON
  * object of strings, in body order; bracketed names nest, as PHP and BambooHR write them:
  * "employees[12345][First Name]=Ann" becomes {"employees":{"12345":{"First Name":"Ann"}}}
- * ("a[]" takes the next free index as its key). When two fields claim the same place, the first
- * wins. field may be NULL for "always the object". Returns 0, or -1 with err filled (bad
- * percent-encoding, nesting deeper than 16, more than 10000 fields, out of memory).
+ * ("a[]" takes the next free index as its key). field may be NULL for "always the object".
+ * Returns 0, or -1 with err filled: bad percent-encoding, nesting deeper than 16, more than 10000
+ * fields, a name or value that is not text (%00, bytes that are not UTF-8), two fields that claim
+ * the same place (or field given twice), out of memory.
  */
 int hr_form_to_json(struct slice body, const char *field, struct jbuf *out, char *err, size_t errlen);
 

@@ -289,12 +289,30 @@ static int fail(const struct cursor *k, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Reads token t as field f's text into *out (batch-owned): strings must be text (no NUL, no lone
+ * surrogate, valid UTF-8), numbers and booleans give their JSON spelling. 1, or -1 with the reason.
+ */
+static int read_text(const struct cursor *k, const struct field *f, int t, const char *what, const char **out)
+{
+	const struct json *js = &k->b->js;
+	char *v = NULL;
+	const char *why = "cannot be copied (out of memory)";
+	if (json_is_string(js, t))
+		json_text(js, t, &v, &why);
+	else
+		v = json_strdup(js, t);
+	if (!(*out = keep(k->b, v)))
+		return fail(k, "map.%s: %s %s", f->name, what, why);
+	return 1;
+}
+
 /* @key: the element's member name in an events object, or its index in an events array. */
 static int read_key(const struct cursor *k, const struct field *f, const char **out)
 {
 	char idx[24];
 	if (k->key >= 0) {
-		*out = keep(k->b, json_strdup(&k->b->js, k->key));
+		return read_text(k, f, k->key, "the member name", out);
 	} else if (k->idx >= 0) {
 		snprintf(idx, sizeof(idx), "%d", k->idx);
 		*out = keep(k->b, strdup(idx));
@@ -319,6 +337,8 @@ static int read_field(const struct cursor *k, const struct field *f, const char 
 	if (f->src == SRC_KEY)
 		return read_key(k, f, out);
 	int t = json_pointer(js, f->src == SRC_ROOT ? k->root : k->elem, f->arg);
+	if (t == JSON_DUPLICATE)
+		return fail(k, "map.%s: %s names a key that appears twice in one object", f->name, f->arg);
 	if (t < 0 || json_is_null(js, t)) {
 		if (f->optional)
 			return 0;
@@ -326,10 +346,7 @@ static int read_field(const struct cursor *k, const struct field *f, const char 
 	}
 	if (json_is_object(js, t) || json_is_array(js, t))
 		return fail(k, "map.%s: %s is an object or array, not a value", f->name, f->arg);
-	*out = keep(k->b, json_strdup(js, t));
-	if (!*out)
-		return fail(k, "map.%s: %s is not a valid string", f->name, f->arg);
-	return 1;
+	return read_text(k, f, t, f->arg, out);
 }
 
 /* The hookd type for a source type: the type_map entry, or the type itself. */
@@ -519,6 +536,8 @@ static int map_all(struct cursor *k, const char *source, const char *delivery)
 	if (!m->events)
 		return map_one(k, source, delivery);
 	int arr = json_pointer(js, k->root, m->events);
+	if (arr == JSON_DUPLICATE)
+		return fail(k, "events %s names a key that appears twice in one object", m->events);
 	if (arr < 0)
 		return fail(k, "missing events array %s", m->events);
 	int obj = json_is_object(js, arr);
@@ -526,6 +545,8 @@ static int map_all(struct cursor *k, const char *source, const char *delivery)
 		return fail(k, "events %s is neither an array nor an object", m->events);
 	if (json_size(js, arr) > m->max_events)
 		return fail(k, "more than %lld employees in %s (max_events)", (long long)m->max_events, m->events);
+	if (obj && json_keys_unique(js, arr) != 1)
+		return fail(k, "events %s names an employee twice", m->events);
 	int e = arr + 1, n = json_size(js, arr);
 	for (k->idx = 0; k->idx < n; k->idx++) {
 		k->key = obj ? e : -1;

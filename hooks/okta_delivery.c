@@ -38,6 +38,132 @@ void okta_delivery_free(struct okta_delivery *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* Where a field is, for error messages: "data.events[2].target[1]" (a parent path fits in 40 bytes). */
+struct place {
+	char path[64];
+	char *err;
+	size_t errlen;
+};
+
+static int bad(const struct place *at, const char *key, const char *why)
+{
+	snprintf(at->err, at->errlen, "%s.%s %s", at->path, key, why);
+	return -1;
+}
+
+/* Member key of obj, which must appear at most once; -1 when absent, JSON_DUPLICATE (error written) when twice. */
+static int member(const struct json *j, int obj, const char *key, const struct place *at)
+{
+	int t = json_get_unique(j, obj, key);
+	if (t == JSON_DUPLICATE)
+		bad(at, key, "appears twice");
+	return t;
+}
+
+/* Reads member key of obj as text into *out (NULL when absent or null). -1 with a reason for anything else. */
+static int read_text(const struct json *j, int obj, const char *key, char **out, const struct place *at)
+{
+	const char *why;
+	if (json_text(j, json_get_unique(j, obj, key), out, &why) < 0)
+		return bad(at, key, why);
+	return 0;
+}
+
+/* An object member key of obj, or -1 when absent or null; JSON_DUPLICATE (error written) when it repeats or is something else. */
+static int read_object(const struct json *j, int obj, const char *key, const struct place *at)
+{
+	int t = member(j, obj, key, at);
+	if (t < 0 || json_is_null(j, t))
+		return t == JSON_DUPLICATE ? t : -1;
+	if (!json_is_object(j, t)) {
+		bad(at, key, "is not an object");
+		return JSON_DUPLICATE;
+	}
+	return t;
+}
+
+/* The first target whose type is "User", -1 when none, JSON_DUPLICATE (error written) when a target is unreadable. */
+static int user_target(const struct json *j, int ev, const struct place *at)
+{
+	int targets = member(j, ev, "target", at);
+	if (!json_is_array(j, targets))
+		return targets == JSON_DUPLICATE ? targets : -1;
+	struct place tp = *at;
+	int t = targets + 1;
+	for (int k = 0; k < json_size(j, targets); k++, t = json_next(j, t)) {
+		snprintf(tp.path, sizeof(tp.path), "%.40s.target[%d]", at->path, k);
+		if (!json_is_object(j, t))
+			continue;
+		char *type = NULL;
+		if (read_text(j, t, "type", &type, &tp) < 0)
+			return JSON_DUPLICATE;
+		int user = type && strcmp(type, "User") == 0;
+		free(type);
+		if (user)
+			return t;
+	}
+	return -1;
+}
+
+/*
+ * The event's dedupe key: its uuid, or for an event without one "~<eventId>#<index>". No uuid may
+ * start with '~', so generated keys live in a space of their own (an explicit uuid "E#0" and the
+ * first uuid-less event of delivery E never share a key); eventId is never cut.
+ */
+static int make_key(const struct okta_delivery *d, size_t idx, struct okta_event *e, const struct place *at)
+{
+	if (e->uuid && e->uuid[0] == '~')
+		return bad(at, "uuid", "starts with '~', which hookd keeps for the keys it makes");
+	if (e->uuid && e->uuid[0]) {
+		e->dedupe_key = strdup(e->uuid);
+	} else if (d->event_id && d->event_id[0]) {
+		size_t n = strlen(d->event_id) + 32;
+		if ((e->dedupe_key = malloc(n)))
+			snprintf(e->dedupe_key, n, "~%s#%zu", d->event_id, idx);
+	} else {
+		snprintf(at->err, at->errlen, "%s has no uuid and the delivery no eventId", at->path);
+		return -1;
+	}
+	if (!e->dedupe_key) {
+		snprintf(at->err, at->errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int read_actor_outcome(const struct json *j, int tok, struct okta_event *e, const struct place *at)
+{
+	struct place sub = *at;
+	int actor = read_object(j, tok, "actor", at);
+	snprintf(sub.path, sizeof(sub.path), "%.40s.actor", at->path);
+	if (actor == JSON_DUPLICATE || (actor >= 0 && read_text(j, actor, "id", &e->actor_id, &sub) < 0))
+		return -1;
+	int outcome = read_object(j, tok, "outcome", at);
+	snprintf(sub.path, sizeof(sub.path), "%.40s.outcome", at->path);
+	if (outcome == JSON_DUPLICATE)
+		return -1;
+	if (outcome >= 0 && (read_text(j, outcome, "result", &e->outcome, &sub) < 0 ||
+			     read_text(j, outcome, "reason", &e->reason, &sub) < 0))
+		return -1;
+	return 0;
+}
+
+static int read_target(const struct json *j, int tok, struct okta_event *e, const struct place *at)
+{
+	int t = user_target(j, tok, at);
+	if (t == JSON_DUPLICATE)
+		return -1;
+	if (t < 0)
+		return 0;
+	struct place tp = *at;
+	snprintf(tp.path, sizeof(tp.path), "%.40s.target(User)", at->path);
+	if (read_text(j, t, "id", &e->target_id, &tp) < 0 ||
+	    read_text(j, t, "alternateId", &e->target_login, &tp) < 0 ||
+	    read_text(j, t, "displayName", &e->target_name, &tp) < 0)
+		return -1;
+	return 0;
+}
+
 /* changedAttributes as a comma-separated list: Okta's text (commas or spaces), or an array of names. */
 static char *changed_attributes(const struct json *j, int t)
 {
@@ -84,65 +210,50 @@ static char *facts_json(const struct okta_event *e)
 	return out;
 }
 
-/* The first target whose type is "User". */
-static int user_target(const struct json *j, int ev)
-{
-	int targets = json_get(j, ev, "target");
-	if (!json_is_array(j, targets))
-		return -1;
-	int t = targets + 1;
-	for (int k = 0; k < json_size(j, targets); k++, t = json_next(j, t))
-		if (json_is_object(j, t) && json_str_eq(j, json_get(j, t, "type"), "User"))
-			return t;
-	return -1;
-}
-
 static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err, size_t errlen)
 {
 	const struct json *j = &d->doc;
+	struct place at = { .err = err, .errlen = errlen };
+	snprintf(at.path, sizeof(at.path), "data.events[%zu]", idx);
 	if (!json_is_object(j, tok)) {
-		snprintf(err, errlen, "data.events[%zu] is not an object", idx);
+		snprintf(err, errlen, "%s is not an object", at.path);
 		return -1;
 	}
-	int type = json_get(j, tok, "eventType");
-	if (!json_is_string(j, type) || !(e->type = json_strdup(j, type)) || !e->type[0]) {
-		snprintf(err, errlen, "data.events[%zu] has no eventType", idx);
+	if (read_text(j, tok, "eventType", &e->type, &at) < 0)
+		return -1;
+	if (!e->type || !e->type[0]) {
+		snprintf(err, errlen, "%s has no eventType", at.path);
 		return -1;
 	}
-	int uuid = json_get(j, tok, "uuid");
-	if (json_is_string(j, uuid))
-		e->uuid = json_strdup(j, uuid);
-	if (e->uuid && e->uuid[0]) {
-		e->dedupe_key = strdup(e->uuid);
-	} else if (d->event_id) {
-		char key[300];
-		snprintf(key, sizeof(key), "%.256s#%zu", d->event_id, idx);
-		e->dedupe_key = strdup(key);
-	} else {
-		snprintf(err, errlen, "data.events[%zu] has no uuid and the delivery no eventId", idx);
+	if (read_text(j, tok, "uuid", &e->uuid, &at) < 0 || make_key(d, idx, e, &at) < 0 ||
+	    read_text(j, tok, "published", &e->published, &at) < 0 || read_actor_outcome(j, tok, e, &at) < 0 ||
+	    read_target(j, tok, e, &at) < 0)
 		return -1;
-	}
-	int pub = json_get(j, tok, "published");
-	if (json_is_string(j, pub))
-		e->published = json_strdup(j, pub);
-	int actor = json_get(j, tok, "actor");
-	if (json_is_object(j, actor))
-		e->actor_id = json_strdup(j, json_get(j, actor, "id"));
-	int outcome = json_get(j, tok, "outcome");
-	if (json_is_object(j, outcome)) {
-		e->outcome = json_strdup(j, json_get(j, outcome, "result"));
-		e->reason = json_strdup(j, json_get(j, outcome, "reason"));
-	}
 	e->changed = changed_attributes(j, json_pointer(j, tok, "/debugContext/debugData/changedAttributes"));
 	e->subject_json = facts_json(e);
-	int t = user_target(j, tok);
-	if (t >= 0) {
-		e->target_id = json_strdup(j, json_get(j, t, "id"));
-		e->target_login = json_strdup(j, json_get(j, t, "alternateId"));
-		e->target_name = json_strdup(j, json_get(j, t, "displayName"));
-	}
 	e->raw = json_raw_value(j, tok);
-	return e->dedupe_key ? 0 : -1;
+	return 0;
+}
+
+/* The data.events array of the envelope; -1 with err written when it is missing, repeated or not an array. */
+static int events_array(struct okta_delivery *d, char *err, size_t errlen)
+{
+	const struct json *j = &d->doc;
+	struct place at = { .path = "body", .err = err, .errlen = errlen };
+	if (read_text(j, 0, "eventId", &d->event_id, &at) < 0)
+		return -1;
+	int data = member(j, 0, "data", &at);
+	if (data == JSON_DUPLICATE)
+		return -1;
+	snprintf(at.path, sizeof(at.path), "data");
+	int events = json_is_object(j, data) ? member(j, data, "events", &at) : -1;
+	if (events == JSON_DUPLICATE)
+		return -1;
+	if (!json_is_array(j, events)) {
+		snprintf(err, errlen, "body has no data.events array");
+		return -1;
+	}
+	return events;
 }
 
 int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
@@ -159,14 +270,9 @@ int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct 
 		snprintf(err, errlen, "body is not a JSON object");
 		goto fail;
 	}
-	int eid = json_get(j, 0, "eventId");
-	if (json_is_string(j, eid))
-		d->event_id = json_strdup(j, eid);
-	int events = json_pointer(j, 0, "/data/events");
-	if (!json_is_array(j, events)) {
-		snprintf(err, errlen, "body has no data.events array");
+	int events = events_array(d, err, errlen);
+	if (events < 0)
 		goto fail;
-	}
 	size_t n = (size_t)json_size(j, events);
 	if (n > max_events) {
 		snprintf(err, errlen, "delivery has %zu events, more than the limit of %zu", n, max_events);

@@ -10,7 +10,7 @@
 /* One LogEvent of a delivery. Strings are owned by the delivery; raw points into the body. */
 struct okta_event {
 	char *uuid;	  /* the event's uuid; a retried delivery repeats it */
-	char *dedupe_key; /* uuid, or eventId#index when an event has no uuid */
+	char *dedupe_key; /* uuid, or ~eventId#index when an event has no uuid (no uuid starts with '~') */
 	char *type;	  /* eventType, e.g. user.lifecycle.create */
 	char *published;  /* RFC 3339 */
 	char *actor_id;
@@ -33,8 +33,11 @@ struct okta_delivery {
 
 /*
  * Parses body[0..len) (borrowed: it must outlive d). A delivery needs a JSON object with an array
- * data.events of at most max_events objects, each with an eventType. Returns 0, -1 for a malformed
- * delivery or -2 for one with more than max_events events, with a reason in err and d empty. Free with okta_delivery_free.
+ * data.events of at most max_events objects, each with an eventType. Every field read must be
+ * text (no \u0000, lone surrogate, bytes that are not UTF-8) and appear once in its object; every
+ * string in d is then exactly the field's text. Returns 0, -1 for a malformed delivery (err names
+ * the field, "data.events[2].uuid appears twice") or -2 for one with more than max_events events,
+ * with a reason in err and d empty. Free with okta_delivery_free.
  */
 int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
 			size_t errlen);

@@ -14,6 +14,7 @@
 #include "core/metrics.h"
 #include "core/secure.h"
 #include "okta/backoff.h"
+#include "okta/dpop.h"
 #include "okta/http.h"
 #include "okta/oauth.h"
 
@@ -42,8 +43,9 @@ struct call {
 	const char *body;
 	char *url;
 	enum okta_bucket bucket;
-	int64_t deadline; /* monotonic ms */
-	char *bearer;	  /* the token this attempt used (OAuth), a secret */
+	int64_t deadline;	     /* monotonic ms */
+	struct okta_oauth_auth auth; /* this attempt's credentials (secrets); only authorization for SSWS */
+	int nonce_retried;	     /* a DPoP use_dpop_nonce challenge was answered once */
 };
 
 static int64_t mono_ms(void)
@@ -62,7 +64,9 @@ static int org_auth(struct okta_org *org, const struct okta_opts *o, struct okta
 {
 	if (o->auth_mode == OKTA_AUTH_PRIVATE_KEY) {
 		org->oauth = okta_oauth_new(o->org_url, o->client_id, o->scopes, o->private_key_pem, o->key_id, e);
-		return org->oauth ? 0 : -1;
+		if (!org->oauth)
+			return -1;
+		return okta_oauth_set_dpop(org->oauth, o->dpop_mode, o->dpop_key_pem, o->dpop_alg, e);
 	}
 	if (!o->api_token || !*o->api_token) {
 		okta_error_local(e, "no API token (auth_mode = ssws)");
@@ -214,20 +218,18 @@ static int wait_governor(struct call *k, struct okta_error *e)
 	return 0;
 }
 
-/* The Authorization value of this attempt: SSWS, or Bearer with a cached or fresh token. */
-static char *authorization(struct call *k, int64_t left, struct okta_error *e)
+/* This attempt's credentials in k->auth: SSWS, or an OAuth token (Bearer, or DPoP with a fresh proof). */
+static int credentials(struct call *k, int64_t left, struct okta_error *e)
 {
 	struct okta_org *org = k->c->org;
-	if (org->ssws)
-		return strdup(org->ssws);
-	secure_free(k->bearer);
-	k->bearer = okta_oauth_token(org->oauth, k->c->h, org->gov, left, e);
-	if (!k->bearer)
-		return NULL;
-	struct jbuf b;
-	jbuf_init(&b);
-	jbuf_printf(&b, "Bearer %s", k->bearer);
-	return jbuf_take(&b, NULL);
+	okta_oauth_auth_free(&k->auth);
+	if (org->ssws) {
+		k->auth.authorization = strdup(org->ssws);
+		if (!k->auth.authorization)
+			okta_error_local(e, "out of memory");
+		return k->auth.authorization ? 0 : -1;
+	}
+	return okta_oauth_authorize(org->oauth, k->c->h, org->gov, left, k->method, k->url, &k->auth, e);
 }
 
 /* One attempt: 0 with rs filled when an HTTP answer came, -1 with e filled otherwise. */
@@ -239,8 +241,7 @@ static int attempt(struct call *k, struct okta_http_resp *rs, struct okta_error 
 		e->retryable = 1;
 		return -1;
 	}
-	char *auth = authorization(k, left, e);
-	if (!auth) {
+	if (credentials(k, left, e) < 0) {
 		if (e->kind == OKTA_ERR_NONE)
 			okta_error_local(e, "out of memory");
 		return -1;
@@ -249,16 +250,45 @@ static int attempt(struct call *k, struct okta_http_resp *rs, struct okta_error 
 	struct okta_http_req rq = {
 		.method = k->method,
 		.url = k->url,
-		.authorization = auth,
+		.authorization = k->auth.authorization,
+		.dpop = k->auth.dpop,
 		.content_type = k->body ? "application/json" : NULL,
 		.body = k->body,
 		.body_len = k->body ? strlen(k->body) : 0,
 		.timeout_ms = left,
 		.connect_timeout_ms = left < 5000 ? left : 5000,
 	};
-	int rc = okta_http_do(k->c->h, &rq, rs, e);
-	secure_free(auth);
-	return rc;
+	return okta_http_do(k->c->h, &rq, rs, e);
+}
+
+enum dpop_next { DPOP_NONE, DPOP_RETRY, DPOP_FAIL };
+
+/* The DPoP side of a non-2xx answer: learn its nonce, retry once on use_dpop_nonce, explain refusals. */
+static enum dpop_next dpop_answer(struct call *k, const struct okta_http_resp *rs, struct okta_error *e)
+{
+	char err[sizeof(e->code)] = "", desc[160] = "";
+	if (!k->auth.dpop)
+		return DPOP_NONE;
+	okta_oauth_api_nonce(k->c->org->oauth, rs->dpop_nonce);
+	if (rs->status != 401 || !okta_dpop_challenge(rs->www_authenticate, err, sizeof(err), desc, sizeof(desc)))
+		return DPOP_NONE;
+	if (strcmp(err, "use_dpop_nonce") == 0 && rs->dpop_nonce[0] && !k->nonce_retried) {
+		k->nonce_retried = 1;
+		metrics_count("hookd_okta_dpop_nonce_retries_total", "server=\"api\"", 1);
+		return DPOP_RETRY;
+	}
+	if (strcmp(err, "use_dpop_nonce") == 0)
+		snprintf(e->summary, sizeof(e->summary), "DPoP nonce loop: the API asked for a new nonce %s",
+			 rs->dpop_nonce[0] ? "again after a retry with the one it sent"
+					   : "without a DPoP-Nonce header");
+	else if (strcmp(err, "invalid_dpop_proof") == 0)
+		snprintf(e->summary, sizeof(e->summary),
+			 "the API refused hookd's DPoP proof (%s): check this host's clock", desc);
+	else
+		return DPOP_NONE;
+	snprintf(e->code, sizeof(e->code), "%s", err);
+	e->retryable = 0;
+	return DPOP_FAIL;
 }
 
 /* Turns a 2xx into out; anything else into e. Returns 0 for 2xx. */
@@ -312,11 +342,21 @@ static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
 			return -1;
 		int rc = attempt(k, &rs, e);
 		if (rc == 0 && settle(k, &rs, out, e) == 0) {
+			if (k->auth.dpop)
+				okta_oauth_api_nonce(org->oauth, rs.dpop_nonce);
 			okta_http_resp_free(&rs);
 			return 0;
 		}
+		enum dpop_next dn = rc == 0 ? dpop_answer(k, &rs, e) : DPOP_NONE;
+		if (dn != DPOP_NONE) {
+			okta_http_resp_free(&rs);
+			if (dn == DPOP_FAIL)
+				return -1;
+			n--;
+			continue;
+		}
 		if (rc == 0 && e->http_status == 401 && org->oauth && !renewed) {
-			okta_oauth_invalidate(org->oauth, k->bearer);
+			okta_oauth_invalidate(org->oauth, k->auth.token);
 			renewed = 1, n--;
 			okta_http_resp_free(&rs);
 			continue;
@@ -359,7 +399,23 @@ int okta_client_request(struct okta_client *c, const char *method, const char *p
 		return -1;
 	}
 	int rc = run(&k, out, e);
-	secure_free(k.bearer);
+	okta_oauth_auth_free(&k.auth);
 	free(k.url);
+	return rc;
+}
+
+int okta_org_check_credentials(struct okta_org *org, char *why, size_t whylen)
+{
+	if (!org->oauth) {
+		snprintf(why, whylen, "API token (SSWS): no token request to make");
+		return 1;
+	}
+	CURL *h = okta_http_handle_new(org->ca_file, org->plain_http);
+	if (!h) {
+		snprintf(why, whylen, "cannot create a curl handle");
+		return -1;
+	}
+	int rc = okta_oauth_probe(org->oauth, h, org->timeout_ms, why, whylen);
+	curl_easy_cleanup(h);
 	return rc;
 }

@@ -51,6 +51,14 @@ void okta_resp_free(struct okta_resp *r);
 int okta_client_request(struct okta_client *c, const char *method, const char *path, const char *json_body,
 			struct okta_resp *out, struct okta_error *e);
 
+/*
+ * For `hookd doctor`: with OAuth, performs one token request now (DPoP included) and returns 0
+ * with "token request succeeded (...)" in why, or -1 with the clear error (wrong key registered,
+ * DPoP required but off, DPoP proof refused: clock skew, nonce loop, network). With an API token
+ * returns 1 (nothing to request). Thread-safe.
+ */
+int okta_org_check_credentials(struct okta_org *org, char *why, size_t whylen);
+
 /* Backoff base and cap for retries (default 250 ms and 8 s); for tests that want fast retries. */
 void okta_org_set_backoff(struct okta_org *org, int64_t base_ms, int64_t cap_ms);
 

@@ -111,6 +111,25 @@ static void header_date(struct hdr *st, const char *p, size_t n)
 		st->date_s = (int64_t)t;
 }
 
+/* Copies the value of header line p[0..n) named name into out when it fits; "" when it does not. */
+static void header_copy(const char *p, size_t n, const char *name, char *out, size_t outn, int truncate)
+{
+	size_t nl = strlen(name);
+	if (n <= nl || strncasecmp(p, name, nl) != 0 || p[nl] != ':')
+		return;
+	size_t i = nl + 1;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (n > i && (p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == ' '))
+		n--;
+	size_t len = n - i;
+	if (len >= outn && !truncate)
+		len = 0;
+	len = len < outn ? len : outn - 1;
+	memcpy(out, p + i, len);
+	out[len] = '\0';
+}
+
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct hdr *st = ud;
@@ -119,13 +138,31 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue, say) */
 		st->have_limit = st->have_remaining = st->have_reset = 0;
 		st->date_s = 0;
+		st->rs->dpop_nonce[0] = st->rs->www_authenticate[0] = '\0';
 		return n;
 	}
+	header_copy(p, n, "dpop-nonce", st->rs->dpop_nonce, sizeof(st->rs->dpop_nonce), 0);
+	header_copy(p, n, "www-authenticate", st->rs->www_authenticate, sizeof(st->rs->www_authenticate), 1);
 	st->have_limit |= header_int(p, n, "x-rate-limit-limit", &r->limit);
 	st->have_remaining |= header_int(p, n, "x-rate-limit-remaining", &r->remaining);
 	st->have_reset |= header_int(p, n, "x-rate-limit-reset", &r->reset_s);
 	header_date(st, p, n);
 	return n;
+}
+
+/* Appends "name: value" (a credential: the temporary copy is wiped). Frees l and returns NULL on OOM. */
+static struct curl_slist *add_secret(struct curl_slist *l, const char *name, const char *value)
+{
+	struct jbuf a;
+	jbuf_init(&a);
+	jbuf_printf(&a, "%s: %s", name, value);
+	struct curl_slist *t = a.err ? NULL : curl_slist_append(l, a.p);
+	if (a.p)
+		OPENSSL_cleanse(a.p, a.n);
+	jbuf_free(&a);
+	if (!t)
+		curl_slist_free_all(l);
+	return t;
 }
 
 static struct curl_slist *build_headers(const struct okta_http_req *rq)
@@ -144,18 +181,10 @@ static struct curl_slist *build_headers(const struct okta_http_req *rq)
 			goto fail;
 		l = t;
 	}
-	if (rq->authorization) {
-		struct jbuf a;
-		jbuf_init(&a);
-		jbuf_printf(&a, "Authorization: %s", rq->authorization);
-		t = a.err ? NULL : curl_slist_append(l, a.p);
-		if (a.p)
-			OPENSSL_cleanse(a.p, a.n);
-		jbuf_free(&a);
-		if (!t)
-			goto fail;
-		l = t;
-	}
+	if (rq->authorization && !(l = add_secret(l, "Authorization", rq->authorization)))
+		return NULL;
+	if (rq->dpop && !(l = add_secret(l, "DPoP", rq->dpop)))
+		return NULL;
 	return l;
 fail:
 	curl_slist_free_all(l);

@@ -28,15 +28,18 @@ struct okta_http_req {
 	const char *body;
 	size_t body_len;
 	const char *authorization; /* whole header value ("SSWS ...", "Bearer ..."), or NULL; a secret */
+	const char *dpop;	   /* DPoP proof for a "DPoP" header, or NULL; a credential */
 	int64_t timeout_ms;	   /* whole exchange */
 	int64_t connect_timeout_ms;
 };
 
 struct okta_http_resp {
 	int status;
-	struct jbuf body;      /* NUL-terminated when status != 0 */
-	int have_rate;	       /* 1 when all three X-Rate-Limit-* headers came */
-	struct okta_rate rate; /* reset_ms already on the local clock */
+	struct jbuf body;	    /* NUL-terminated when status != 0 */
+	int have_rate;		    /* 1 when all three X-Rate-Limit-* headers came */
+	struct okta_rate rate;	    /* reset_ms already on the local clock */
+	char dpop_nonce[1024];	    /* DPoP-Nonce header, "" when absent or longer */
+	char www_authenticate[512]; /* WWW-Authenticate header (truncated), "" when absent */
 };
 
 /* Empties r for a new exchange; frees nothing. */

@@ -1,4 +1,4 @@
-/* jwt.c: private_key_jwt client assertions signed with OpenSSL (RS256, ES256), base64url. */
+/* jwt.c: JWS signing with OpenSSL (RS256, ES256): client assertions, DPoP keys and their JWKs, base64url. */
 #include "okta/jwt.h"
 
 #include <openssl/bio.h>
@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/core_names.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,78 @@ void okta_jwt_key_free(struct okta_jwt_key *k)
 const char *okta_jwt_key_alg(const struct okta_jwt_key *k)
 {
 	return k->ec ? "ES256" : "RS256";
+}
+
+struct okta_jwt_key *okta_jwt_key_generate(const char *alg, char *err, size_t errlen)
+{
+	int ec = alg && strcmp(alg, "ES256") == 0;
+	if (!ec && !(alg && strcmp(alg, "RS256") == 0)) {
+		set_err(err, errlen, "key algorithm must be ES256 or RS256");
+		return NULL;
+	}
+	struct okta_jwt_key *k = calloc(1, sizeof(*k));
+	if (k)
+		k->pkey = ec ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")
+			     : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	ERR_clear_error();
+	if (!k || !k->pkey) {
+		set_err(err, errlen, "generating the key failed");
+		okta_jwt_key_free(k);
+		return NULL;
+	}
+	k->ec = ec;
+	return k;
+}
+
+int okta_jwt_key_same(const struct okta_jwt_key *a, const struct okta_jwt_key *b)
+{
+	int same = EVP_PKEY_eq(a->pkey, b->pkey) == 1;
+	ERR_clear_error();
+	return same;
+}
+
+/* base64url of a big-endian BIGNUM parameter, left-padded to width bytes (0: minimal). */
+static char *param_b64(const EVP_PKEY *pk, const char *name, int width)
+{
+	BIGNUM *bn = NULL;
+	char *out = NULL;
+	if (EVP_PKEY_get_bn_param(pk, name, &bn) == 1) {
+		int n = width ? width : BN_num_bytes(bn);
+		unsigned char *buf = n > 0 && n <= 1024 ? malloc((size_t)n) : NULL;
+		if (buf && BN_bn2binpad(bn, buf, n) == n)
+			out = okta_base64url(buf, (size_t)n);
+		free(buf);
+	}
+	BN_free(bn);
+	ERR_clear_error();
+	return out;
+}
+
+char *okta_jwt_key_jwk(const struct okta_jwt_key *k)
+{
+	char *a = param_b64(k->pkey, k->ec ? OSSL_PKEY_PARAM_EC_PUB_X : OSSL_PKEY_PARAM_RSA_E, k->ec ? 32 : 0);
+	char *b = param_b64(k->pkey, k->ec ? OSSL_PKEY_PARAM_EC_PUB_Y : OSSL_PKEY_PARAM_RSA_N, k->ec ? 32 : 0);
+	struct jbuf j;
+	jbuf_init(&j);
+	if (a && b && k->ec)
+		jbuf_printf(&j, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", a, b);
+	else if (a && b)
+		jbuf_printf(&j, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", a, b);
+	free(a);
+	free(b);
+	return a && b ? jbuf_take(&j, NULL) : (jbuf_free(&j), NULL);
+}
+
+char *okta_jwt_key_thumbprint(const struct okta_jwt_key *k)
+{
+	unsigned char md[32];
+	char *jwk = okta_jwt_key_jwk(k);
+	if (!jwk || EVP_Digest(jwk, strlen(jwk), md, NULL, EVP_sha256(), NULL) != 1) {
+		free(jwk);
+		return NULL;
+	}
+	free(jwk);
+	return okta_base64url(md, sizeof(md));
 }
 
 char *okta_base64url(const void *p, size_t n)
@@ -180,18 +253,12 @@ done:
 	return out;
 }
 
-char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json, char *err, size_t errlen)
+char *okta_jwt_sign_with_header(const struct okta_jwt_key *k, const char *header_json, const char *claims_json,
+				char *err, size_t errlen)
 {
-	struct jbuf h, t;
-	jbuf_init(&h);
+	struct jbuf t;
 	jbuf_init(&t);
-	jbuf_obj_open(&h);
-	jbuf_key_str(&h, "alg", okta_jwt_key_alg(k));
-	jbuf_key_str(&h, "typ", "JWT");
-	if (kid && *kid)
-		jbuf_key_str(&h, "kid", kid);
-	jbuf_obj_close(&h);
-	char *hb = h.err ? NULL : okta_base64url(h.p, h.n);
+	char *hb = okta_base64url(header_json, strlen(header_json));
 	char *cb = okta_base64url(claims_json, strlen(claims_json));
 	char *sb = NULL;
 	if (hb && cb) {
@@ -203,12 +270,30 @@ char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *c
 		jbuf_printf(&t, ".%s", sb);
 	char *tok = sb ? jbuf_take(&t, NULL) : NULL;
 	if (!tok)
-		set_err(err, errlen, sb ? "out of memory" : "signing the client assertion failed");
+		set_err(err, errlen, sb || !hb || !cb ? "out of memory" : "signing the JWT failed");
 	free(hb);
 	free(cb);
 	free(sb);
-	jbuf_free(&h);
 	jbuf_free(&t);
+	return tok;
+}
+
+char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json, char *err, size_t errlen)
+{
+	struct jbuf h;
+	jbuf_init(&h);
+	jbuf_obj_open(&h);
+	jbuf_key_str(&h, "alg", okta_jwt_key_alg(k));
+	jbuf_key_str(&h, "typ", "JWT");
+	if (kid && *kid)
+		jbuf_key_str(&h, "kid", kid);
+	jbuf_obj_close(&h);
+	char *tok = NULL;
+	if (h.err)
+		set_err(err, errlen, "out of memory");
+	else
+		tok = okta_jwt_sign_with_header(k, h.p, claims_json, err, errlen);
+	jbuf_free(&h);
 	return tok;
 }
 

@@ -1,4 +1,4 @@
-/* jwt.h: signing keys (RSA / EC P-256 from PEM) and compact JWS tokens for OAuth private_key_jwt. */
+/* jwt.h: signing keys (RSA / EC P-256), compact JWS tokens for private_key_jwt and DPoP, JWK thumbprints. */
 #ifndef HOOKD_OKTA_JWT_H
 #define HOOKD_OKTA_JWT_H
 
@@ -32,6 +32,29 @@ unsigned char *okta_base64url_decode(const char *s, size_t n, size_t *outlen);
  * token or NULL with err filled.
  */
 char *okta_jwt_sign(const struct okta_jwt_key *k, const char *kid, const char *claims_json, char *err, size_t errlen);
+
+/*
+ * A fresh key pair for DPoP proofs: alg "ES256" (EC P-256) or "RS256" (RSA 2048). NULL with err
+ * filled for another alg or when OpenSSL cannot.
+ */
+struct okta_jwt_key *okta_jwt_key_generate(const char *alg, char *err, size_t errlen);
+/* 1 when a and b hold the same public key. */
+int okta_jwt_key_same(const struct okta_jwt_key *a, const struct okta_jwt_key *b);
+/*
+ * The public half as a JWK holding only the members RFC 7638 requires, in its lexicographic order
+ * ({"crv","kty","x","y"} or {"e","kty","n"}), so its SHA-256 is the key's thumbprint. Malloc'd;
+ * NULL when out of memory.
+ */
+char *okta_jwt_key_jwk(const struct okta_jwt_key *k);
+/* base64url(SHA-256(okta_jwt_key_jwk(k))): the RFC 7638 thumbprint (cnf.jkt). Malloc'd or NULL. */
+char *okta_jwt_key_thumbprint(const struct okta_jwt_key *k);
+
+/*
+ * Signs header_json and claims_json (objects, used verbatim) into a compact JWS. Returns a
+ * malloc'd token or NULL with err filled.
+ */
+char *okta_jwt_sign_with_header(const struct okta_jwt_key *k, const char *header_json, const char *claims_json,
+				char *err, size_t errlen);
 
 /*
  * The private_key_jwt client assertion for Okta's token endpoint: aud = token_url, iss = sub =

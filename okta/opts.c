@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/jbuf.h"
+#include "okta/dpop.h"
 #include "okta/jwt.h"
 
 #define SEC "okta"
@@ -233,6 +234,35 @@ static int check_private_key(struct config *c, const struct okta_opts *o)
 	return bad ? -1 : 0;
 }
 
+/* [okta] dpop, dpop_alg and dpop_key(_file); the key must load and differ from private_key. */
+static int read_dpop(struct config *c, struct okta_opts *o)
+{
+	char why[128];
+	const char *mode = config_get(c, SEC, NULL, "dpop");
+	int bad = 0;
+	if (okta_dpop_mode_parse(mode ? mode : "auto", &o->dpop_mode) < 0)
+		bad = 1, config_report(c, SEC, NULL, "dpop", "must be auto, on or off");
+	o->dpop_alg = pick(c, "dpop_alg", NULL);
+	if (o->dpop_alg && strcmp(o->dpop_alg, "ES256") != 0 && strcmp(o->dpop_alg, "RS256") != 0)
+		bad = 1, config_report(c, SEC, NULL, "dpop_alg", "must be ES256 or RS256");
+	if (config_secret(c, SEC, NULL, "dpop_key", &o->dpop_key_pem) < 0)
+		return -1;
+	if (!o->dpop_key_pem || bad)
+		return bad ? -1 : 0;
+	struct okta_dpop *d = okta_dpop_new(o->dpop_key_pem, NULL, why, sizeof(why));
+	struct okta_jwt_key *k =
+		o->private_key_pem ? okta_jwt_key_from_pem(o->private_key_pem, strlen(o->private_key_pem), NULL, 0)
+				   : NULL;
+	if (!d)
+		bad = 1, config_report(c, SEC, NULL, NULL, "dpop_key: %s", why);
+	else if (k && okta_jwt_key_same(k, okta_dpop_key(d)))
+		bad = 1, config_report(c, SEC, NULL, NULL,
+				       "dpop_key must be its own key pair, not the client-assertion key (private_key)");
+	okta_jwt_key_free(k);
+	okta_dpop_free(d);
+	return bad ? -1 : 0;
+}
+
 static int check_opts(struct config *c, const struct okta_opts *o)
 {
 	int bad = 0, plain;
@@ -270,6 +300,7 @@ int okta_opts_from_config(struct config *c, struct okta_opts *o)
 	o->ca_file = pick(c, "ca_file", NULL);
 	o->self_actor_id = pick(c, "self_actor_id", NULL);
 	bad |= read_numbers(c, o) < 0;
+	bad |= read_dpop(c, o) < 0;
 	bad |= check_opts(c, o) < 0;
 	return bad ? -1 : 0;
 }
@@ -288,6 +319,8 @@ void okta_opts_free(struct okta_opts *o)
 		return;
 	free_secret(&o->api_token);
 	free_secret(&o->private_key_pem);
+	free_secret(&o->dpop_key_pem);
+	free(o->dpop_alg);
 	free(o->org_url);
 	free(o->client_id);
 	free(o->scopes);

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "okta/dpop.h"
+
 struct config;
 
 enum okta_auth_mode {
@@ -20,6 +22,9 @@ struct okta_opts {
 	char *scopes;	       /* space separated */
 	char *private_key_pem; /* secret (private_key) */
 	char *key_id;
+	enum okta_dpop_mode dpop_mode; /* private_key only */
+	char *dpop_key_pem;	       /* secret; NULL: a key is generated at start */
+	char *dpop_alg;		       /* of the generated key: ES256 or RS256 */
 	char *ca_file;
 	char *self_actor_id;
 	int64_t timeout_ms; /* total deadline of one call, retries and waits included */

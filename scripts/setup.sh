@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_pkgs=(cmake make gcc pkg-config libssl-dev libcurl4-openssl-dev libjsmn-dev libsqlite3-dev libpq-dev
   libinih-dev openssl curl ca-certificates xz-utils patch tzdata sqlite3 dpkg-dev procps)
-test_pkgs=(postgresql clang clang-format-14 libclang-rt-14-dev python3 nginx wrk nghttp2-client testssl.sh iproute2 psmisc)
+test_pkgs=(postgresql clang clang-format-14 libclang-rt-14-dev python3 nginx wrk nghttp2-client testssl.sh iproute2 psmisc adduser nodejs)
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
 
@@ -24,3 +24,9 @@ if [ "${1:-}" = "--test" ] && command -v pg_lsclusters >/dev/null && pg_lscluste
   pg_ctlcluster 15 main stop 2>/dev/null || true
 fi
 scripts/fetch-civetweb.sh "$PWD/build/_deps"
+# Okta's official Node SDK and a JSON-schema validator for t_okta_sdk_node.sh (versions pinned by the lock file)
+if [ "${1:-}" = "--test" ]; then
+  # Debian's nodejs comes without npm (a NodeSource nodejs has it built in)
+  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  (cd tests/sdk-node && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -15,6 +16,7 @@
 #include "sim/oauth.h"
 #include "sim/ratelimit.h"
 #include "sim/reqlog.h"
+#include "sim/schema.h"
 #include "sim/sim.h"
 #include "sim/users.h"
 
@@ -37,6 +39,7 @@ static const struct route routes[] = {
 	{ "GET", "api/v1/users/*", RL_USER, NEED_USERS_READ, users_get },
 	{ "POST", "api/v1/users/*", RL_USER_WRITE, NEED_USERS_MANAGE, users_update },
 	{ "PUT", "api/v1/users/*", RL_USER_WRITE, NEED_USERS_MANAGE, users_replace },
+	{ "DELETE", "api/v1/users/*", RL_USER_WRITE, NEED_USERS_MANAGE, users_delete },
 	{ "POST", "api/v1/users/*/lifecycle/activate", RL_USER_WRITE, NEED_USERS_MANAGE, users_activate },
 	{ "POST", "api/v1/users/*/lifecycle/reactivate", RL_USER_WRITE, NEED_USERS_MANAGE, users_reactivate },
 	{ "POST", "api/v1/users/*/lifecycle/deactivate", RL_USER_WRITE, NEED_USERS_MANAGE, users_deactivate },
@@ -45,6 +48,12 @@ static const struct route routes[] = {
 	{ "POST", "api/v1/eventHooks", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_create },
 	{ "GET", "api/v1/eventHooks/*", RL_HOOKS, NEED_HOOKS_READ, hooks_get },
 	{ "POST", "api/v1/eventHooks/*/lifecycle/verify", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_verify },
+	{ "PUT", "api/v1/eventHooks/*", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_replace },
+	{ "DELETE", "api/v1/eventHooks/*", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_delete },
+	{ "POST", "api/v1/eventHooks/*/lifecycle/activate", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_activate },
+	{ "POST", "api/v1/eventHooks/*/lifecycle/deactivate", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_deactivate },
+	{ "GET", "api/v1/meta/schemas/user/*", RL_OTHER, NEED_USERS_READ, schema_get },
+	{ "POST", "api/v1/meta/schemas/user/*", RL_OTHER, NEED_USERS_MANAGE, schema_update },
 	{ "POST", "oauth2/v1/token", RL_TOKEN, NEED_NONE, token_endpoint },
 };
 
@@ -134,17 +143,57 @@ static int gate(struct http_req *r, enum rl_bucket bucket)
 	return 0;
 }
 
+/*
+ * X-Sim-Console: true: the call acts as the API token's owner working in the Admin Console (a
+ * session, no API token), so its events carry no requestApiTokenId. okta-sim only.
+ */
+static int console_call(struct http_req *r)
+{
+	const char *c = http_header_in(r, "X-Sim-Console");
+	if (!c || strcasecmp(c, "true") != 0)
+		return 0;
+	r->who = *auth_ssws_principal(r->sim->auth);
+	r->console = 1;
+	return 1;
+}
+
+/*
+ * Okta's answers to bad credentials: no Authorization (or a scheme it does not take) is a missing
+ * session, 403 E0000005; a wrong SSWS or Bearer token is 401 E0000011.
+ */
+static void refuse_credentials(struct http_req *r, const char *h)
+{
+	int ssws = h && strncmp(h, "SSWS ", 5) == 0, bearer = h && strncmp(h, "Bearer ", 7) == 0;
+	if (!ssws && !bearer) {
+		http_okta_error(r, 403, "E0000005", "Invalid session", NULL);
+		return;
+	}
+	if (bearer)
+		http_add_header(r, "WWW-Authenticate", "Bearer realm=\"okta-sim\", error=\"invalid_token\"");
+	http_okta_error(r, 401, "E0000011", "Invalid token provided", NULL);
+}
+
 /* Authentication and scope; returns 1 when the request was refused. */
 static int refuse(struct http_req *r, enum auth_need need)
 {
 	if (need == NEED_NONE)
 		return 0;
 	const char *h = http_header_in(r, "Authorization");
-	if (auth_check(r->sim->auth, r->sim->oauth, h, sim_now_ms(r->sim), &r->who) < 0) {
-		if (h && strncmp(h, "Bearer ", 7) == 0)
-			http_add_header(r, "WWW-Authenticate", "Bearer realm=\"okta-sim\", error=\"invalid_token\"");
-		http_okta_error(r, 401, "E0000011", "Invalid token provided", NULL);
-		return 1;
+	long long now_ms = sim_now_ms(r->sim);
+	if (!console_call(r)) {
+		if (h && r->sim->oauth && strncmp(h, "DPoP ", 5) == 0) {
+			if (oauth_dpop_authenticate(r->sim->oauth, r, h + 5, &r->who) < 0)
+				return 1;
+		} else if (h && r->sim->oauth && strncmp(h, "Bearer ", 7) == 0 &&
+			   oauth_token_bound(r->sim->oauth, h + 7, now_ms)) {
+			oauth_bearer_refused(r->sim->oauth, r);
+			return 1;
+		} else if (auth_check(r->sim->auth, r->sim->oauth, h, now_ms, &r->who) < 0) {
+			refuse_credentials(r, h);
+			return 1;
+		}
+		if (strncmp(h, "SSWS ", 5) == 0)
+			snprintf(r->api_token_id, sizeof(r->api_token_id), "%s", auth_ssws_token_id(r->sim->auth));
 	}
 	r->authed = 1;
 	if (!auth_allows(&r->who, need)) {

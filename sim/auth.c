@@ -13,6 +13,7 @@
 struct auth {
 	unsigned char token_hash[SHA256_DIGEST_LENGTH];
 	struct principal admin;
+	char token_id[24]; /* the token's own id (00T...), as Okta shows in Security > API */
 };
 
 static const char *const scope_names[] = { "okta.users.read", "okta.users.manage", "okta.eventHooks.read",
@@ -23,20 +24,26 @@ static void hash_str(const char *s, size_t n, unsigned char out[SHA256_DIGEST_LE
 	SHA256((const unsigned char *)s, n, out);
 }
 
-struct auth *auth_new(const char *token)
+/* A stable 20-char id (prefix + 17 alphanumerics) from a hash of label and token: reveals nothing usable. */
+static void derive_id(char out[24], const char *prefix, const char *label, const char *token)
 {
 	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	struct auth *a = sim_xcalloc(1, sizeof(*a));
-	hash_str(token, strlen(token), a->token_hash);
-	/* A stable actor id per token, derived from a separate hash so it reveals nothing usable. */
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	char seed[512];
-	snprintf(seed, sizeof(seed), "okta-sim actor id:%s", token);
+	snprintf(seed, sizeof(seed), "okta-sim %s:%s", label, token);
 	hash_str(seed, strlen(seed), h);
-	memcpy(a->admin.id, "00u", 3);
+	memcpy(out, prefix, 3);
 	for (int i = 0; i < 17; i++)
-		a->admin.id[3 + i] = alnum[h[i] % 62];
-	a->admin.id[20] = '\0';
+		out[3 + i] = alnum[h[i] % 62];
+	out[20] = '\0';
+}
+
+struct auth *auth_new(const char *token)
+{
+	struct auth *a = sim_xcalloc(1, sizeof(*a));
+	hash_str(token, strlen(token), a->token_hash);
+	derive_id(a->admin.id, "00u", "actor id", token);
+	derive_id(a->token_id, "00T", "token id", token);
 	snprintf(a->admin.type, sizeof(a->admin.type), "User");
 	snprintf(a->admin.alternate_id, sizeof(a->admin.alternate_id), "okta-sim.admin@example.com");
 	snprintf(a->admin.display_name, sizeof(a->admin.display_name), "okta-sim API token admin");
@@ -52,6 +59,11 @@ void auth_free(struct auth *a)
 const struct principal *auth_ssws_principal(const struct auth *a)
 {
 	return &a->admin;
+}
+
+const char *auth_ssws_token_id(const struct auth *a)
+{
+	return a->token_id;
 }
 
 int auth_check(const struct auth *a, struct oauth *o, const char *header, long long now_ms, struct principal *who)

@@ -32,6 +32,8 @@ struct auth *auth_new(const char *token);
 void auth_free(struct auth *a);
 /* The fixed principal behind the SSWS token (id derived from the token, stable across restarts). */
 const struct principal *auth_ssws_principal(const struct auth *a);
+/* The SSWS token's own id ("00T" + 17 alphanumerics, stable per token): LogEvents' requestApiTokenId. */
+const char *auth_ssws_token_id(const struct auth *a);
 
 /*
  * Checks an Authorization header value ("SSWS x" or "Bearer x"; NULL when absent) in constant

@@ -40,6 +40,7 @@ static const struct event_kind kinds[] = {
 	{ "user.account.reset_password", "Fired when the user's Okta password is reset",
 	  "core.user.config.password_reset" },
 	{ "user.account.update_password", "User update password for Okta", "core.user.config.password_update.success" },
+	{ "user.lifecycle.delete.initiated", "Delete Okta user", "core.user.config.user_deleted" },
 	{ "system.email.delivery", "Email delivery", "" },
 };
 
@@ -118,7 +119,11 @@ static void context_json(struct jbuf *b, const struct http_req *r, const struct 
 	jbuf_obj_open(b);
 	jbuf_key_str(b, "type", "WEB");
 	jbuf_key_str(b, "id", r->request_id);
-	jbuf_key_raw(b, "detail", "{}", 2);
+	jbuf_key(b, "detail");
+	jbuf_obj_open(b);
+	if (r->api_token_id[0])
+		jbuf_key_str(b, "requestApiTokenId", r->api_token_id);
+	jbuf_obj_close(b);
 	jbuf_obj_close(b);
 	jbuf_key(b, "debugContext");
 	jbuf_obj_open(b);

@@ -8,10 +8,12 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "sim/hooktypes.h"
 #include "sim/http.h"
 #include "sim/sim.h"
 
 #define VERIFY_TIMEOUT_MS 3000
+#define ACTIVE_MAX 25 /* Okta: at most 25 active event hooks per org */
 
 struct hook {
 	char id[24];
@@ -19,6 +21,7 @@ struct hook {
 	char *description;
 	long long created_ms, updated_ms;
 	char created_by[40];
+	int active; /* ACTIVE (1) or INACTIVE (0): lifecycle/activate and /deactivate */
 	int verified;
 	char **items;
 	int nitems;
@@ -74,7 +77,7 @@ int hooks_count(const struct hooks *h)
 int hooks_wants(const struct hooks *h, int i, const char *type)
 {
 	const struct hook *k = h->v[i];
-	if (!k->verified)
+	if (!k->verified || !k->active)
 		return 0;
 	for (int j = 0; j < k->nitems; j++)
 		if (strcmp(k->items[j], type) == 0)
@@ -145,7 +148,7 @@ static void hook_json(struct jbuf *b, const struct hook *k, const char *base)
 	char t[40], href[512];
 	jbuf_obj_open(b);
 	jbuf_key_str(b, "id", k->id);
-	jbuf_key_str(b, "status", "ACTIVE");
+	jbuf_key_str(b, "status", k->active ? "ACTIVE" : "INACTIVE");
 	jbuf_key_str(b, "verificationStatus", k->verified ? "VERIFIED" : "UNVERIFIED");
 	jbuf_key_str(b, "name", k->name);
 	jbuf_key_str(b, "description", k->description);
@@ -174,8 +177,9 @@ static void hook_json(struct jbuf *b, const struct hook *k, const char *base)
 	link_json(b, "self", href, 0);
 	snprintf(href, sizeof(href), "%s/api/v1/eventHooks/%s/lifecycle/verify", base, k->id);
 	link_json(b, "verify", href, 1);
-	snprintf(href, sizeof(href), "%s/api/v1/eventHooks/%s/lifecycle/deactivate", base, k->id);
-	link_json(b, "deactivate", href, 1);
+	snprintf(href, sizeof(href), "%s/api/v1/eventHooks/%s/lifecycle/%s", base, k->id,
+		 k->active ? "deactivate" : "activate");
+	link_json(b, k->active ? "deactivate" : "activate", href, 1);
 	jbuf_obj_close(b);
 	jbuf_obj_close(b);
 }
@@ -241,6 +245,11 @@ static const char *check_events(const struct json *j, int ev, struct hook *k, ch
 		if (!v || !v[0] || strlen(v) > 63) {
 			free(v);
 			snprintf(cause, n, "events.items: Each item must be an event type name");
+			return "events";
+		}
+		if (!hooktypes_eligible(v)) {
+			snprintf(cause, n, "events.items: %s is not an event type eligible for event hooks", v);
+			free(v);
 			return "events";
 		}
 		k->items = sim_xrealloc(k->items, sizeof(char *) * (size_t)(k->nitems + 1));
@@ -329,15 +338,29 @@ static const char *check_hook(const struct json *j, struct hook *k, char *cause,
 	return bad ? bad : check_channel(j, json_get(j, 0, "channel"), k, cause, n);
 }
 
-void hooks_create(struct http_req *r)
+static int active_count(const struct hooks *h)
 {
-	struct sim *s = r->sim;
+	int n = 0;
+	for (int i = 0; i < h->n; i++)
+		n += h->v[i]->active;
+	return n;
+}
+
+static void too_many_active(struct http_req *r)
+{
+	http_okta_error(r, 400, "E0000001", "Api validation failed: eventHook",
+			"The org already has the maximum of 25 active event hooks; deactivate one first");
+}
+
+/* A hook from the request body (createEventHook / replaceEventHook); NULL after answering 400. */
+static struct hook *hook_from_body(struct http_req *r)
+{
 	struct json j;
 	char err[128], cause[256], summary[128];
-	if (json_parse(&j, r->body, r->body_len, 4096, err, sizeof(err)) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, r->body ? r->body : "", r->body_len, 4096, err, sizeof(err)) < 0 || !json_is_object(&j, 0)) {
 		json_free(&j);
 		http_okta_error(r, 400, "E0000003", "The request body was not well-formed.", err);
-		return;
+		return NULL;
 	}
 	struct hook *k = sim_xcalloc(1, sizeof(*k));
 	const char *bad = check_hook(&j, k, cause, sizeof(cause));
@@ -346,15 +369,120 @@ void hooks_create(struct http_req *r)
 		hook_free(k);
 		snprintf(summary, sizeof(summary), "Api validation failed: %s", bad);
 		http_okta_error(r, 400, "E0000001", summary, cause);
-		return;
+		return NULL;
 	}
+	return k;
+}
+
+void hooks_create(struct http_req *r)
+{
+	struct sim *s = r->sim;
+	struct hook *k = hook_from_body(r);
+	if (!k)
+		return;
 	sim_new_id(k->id, "who");
 	snprintf(k->created_by, sizeof(k->created_by), "%s", r->who.id);
+	k->active = 1;
 	pthread_mutex_lock(&s->mu);
-	k->created_ms = k->updated_ms = sim_now_ms(s);
-	s->hooks->v = sim_xrealloc(s->hooks->v, sizeof(struct hook *) * (size_t)(s->hooks->n + 1));
-	s->hooks->v[s->hooks->n++] = k;
-	reply_hook(r, k);
+	if (active_count(s->hooks) >= ACTIVE_MAX) {
+		too_many_active(r);
+		hook_free(k);
+	} else {
+		k->created_ms = k->updated_ms = sim_now_ms(s);
+		s->hooks->v = sim_xrealloc(s->hooks->v, sizeof(struct hook *) * (size_t)(s->hooks->n + 1));
+		s->hooks->v[s->hooks->n++] = k;
+		reply_hook(r, k);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int same_channel(const struct hook_channel *a, const struct hook_channel *b)
+{
+	if (strcmp(a->uri, b->uri) != 0 || a->nhdr != b->nhdr)
+		return 0;
+	for (int i = 0; i < a->nhdr; i++)
+		if (strcmp(a->key[i], b->key[i]) != 0 || strcmp(a->val[i], b->val[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* PUT: name, description, events and channel replaced; a changed channel must be verified again. */
+void hooks_replace(struct http_req *r)
+{
+	struct sim *s = r->sim;
+	struct hook *n = hook_from_body(r);
+	if (!n)
+		return;
+	pthread_mutex_lock(&s->mu);
+	int i = 0;
+	while (i < s->hooks->n && strcmp(s->hooks->v[i]->id, r->seg[3]) != 0)
+		i++;
+	if (i == s->hooks->n) {
+		not_found(r, r->seg[3]);
+		hook_free(n);
+	} else {
+		struct hook *old = s->hooks->v[i];
+		memcpy(n->id, old->id, sizeof(n->id));
+		memcpy(n->created_by, old->created_by, sizeof(n->created_by));
+		n->created_ms = old->created_ms;
+		n->active = old->active;
+		n->verified = old->verified && same_channel(&old->ch, &n->ch);
+		n->updated_ms = sim_now_ms(s);
+		s->hooks->v[i] = n;
+		hook_free(old);
+		reply_hook(r, n);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* POST .../lifecycle/activate|deactivate: 200 with the hook. */
+static void set_active(struct http_req *r, int on)
+{
+	struct sim *s = r->sim;
+	pthread_mutex_lock(&s->mu);
+	struct hook *k = hook_find(s->hooks, r->seg[3]);
+	if (!k) {
+		not_found(r, r->seg[3]);
+	} else if (on && !k->active && active_count(s->hooks) >= ACTIVE_MAX) {
+		too_many_active(r);
+	} else {
+		if (k->active != on)
+			k->updated_ms = sim_now_ms(s);
+		k->active = on;
+		reply_hook(r, k);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+void hooks_activate(struct http_req *r)
+{
+	set_active(r, 1);
+}
+
+void hooks_deactivate(struct http_req *r)
+{
+	set_active(r, 0);
+}
+
+/* DELETE: only an INACTIVE hook may be deleted (Okta's safety rule); 204. */
+void hooks_delete(struct http_req *r)
+{
+	struct sim *s = r->sim;
+	pthread_mutex_lock(&s->mu);
+	int i = 0;
+	while (i < s->hooks->n && strcmp(s->hooks->v[i]->id, r->seg[3]) != 0)
+		i++;
+	if (i == s->hooks->n) {
+		not_found(r, r->seg[3]);
+	} else if (s->hooks->v[i]->active) {
+		http_okta_error(r, 403, "E0000006", "You do not have permission to perform the requested action",
+				"Only an INACTIVE event hook can be deleted: deactivate it first");
+	} else {
+		hook_free(s->hooks->v[i]);
+		memmove(&s->hooks->v[i], &s->hooks->v[i + 1], sizeof(struct hook *) * (size_t)(s->hooks->n - i - 1));
+		s->hooks->n--;
+		http_reply(r, 204, NULL, 0);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 

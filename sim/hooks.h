@@ -17,6 +17,10 @@ void hooks_list(struct http_req *r);
 void hooks_create(struct http_req *r);
 void hooks_get(struct http_req *r);
 void hooks_verify(struct http_req *r);
+void hooks_replace(struct http_req *r);	 /* PUT: a changed channel makes the hook UNVERIFIED */
+void hooks_activate(struct http_req *r); /* at most 25 ACTIVE hooks (400 E0000001) */
+void hooks_deactivate(struct http_req *r);
+void hooks_delete(struct http_req *r); /* INACTIVE hooks only (403 otherwise), 204 */
 
 /* For the event fan-out; caller holds sim->mu. */
 int hooks_count(const struct hooks *h);

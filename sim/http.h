@@ -12,7 +12,7 @@ struct mg_request_info;
 struct sim;
 
 #define HTTP_MAX_SEG 10
-#define HTTP_MAX_HDR 6
+#define HTTP_MAX_HDR 8
 
 /* Per-request state; lives on the handler's stack. */
 struct http_req {
@@ -34,6 +34,8 @@ struct http_req {
 	int nhdr;
 	struct principal who;
 	int authed;
+	char api_token_id[24]; /* the SSWS token's id when the call used one, else "" */
+	int console;	       /* X-Sim-Console: true: the token owner in the Admin Console (no token) */
 	char request_id[28];
 	int status;
 	/* what the gate decided, for the request log */

@@ -44,6 +44,19 @@ int b64url_decode(const char *in, size_t n, unsigned char **out, size_t *outlen)
 	return 0;
 }
 
+int b64url_encode(const unsigned char *in, size_t n, char *out, size_t outn)
+{
+	if (n > 64 * 1024 || outn < 4 * ((n + 2) / 3) + 1)
+		return -1;
+	int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	while (len > 0 && out[len - 1] == '=')
+		len--;
+	out[len] = '\0';
+	for (char *c = out; *c; c++)
+		*c = *c == '+' ? '-' : *c == '/' ? '_' : *c;
+	return 0;
+}
+
 struct alg_info {
 	const char *name;
 	const char *md;
@@ -221,4 +234,23 @@ out:
 	free(payload);
 	free(sig);
 	return rc;
+}
+
+int jwt_verify_signature(const char *token, size_t signed_len, const char *alg, EVP_PKEY *key, const unsigned char *sig,
+			 size_t siglen, char *err, size_t errlen)
+{
+	const struct alg_info *a = alg_find(alg);
+	if (!a) {
+		snprintf(err, errlen, "unsupported JWT alg (RS256/384/512, ES256/384/512)");
+		return -1;
+	}
+	if (!key_fits(a, key)) {
+		snprintf(err, errlen, "JWT alg %s does not fit the key", a->name);
+		return -1;
+	}
+	if (verify_sig(a, key, token, signed_len, sig, siglen) < 0) {
+		snprintf(err, errlen, "the JWT signature is invalid");
+		return -1;
+	}
+	return 0;
 }

@@ -23,6 +23,8 @@ struct jwt_claims {
  * convenience). Returns -1 for characters outside the alphabet, padding or a bad length.
  */
 int b64url_decode(const char *in, size_t n, unsigned char **out, size_t *outlen);
+/* Encodes in[0..n) as unpadded base64url into out (outn bytes, NUL-terminated); -1 when it does not fit. */
+int b64url_encode(const unsigned char *in, size_t n, char *out, size_t outn);
 
 /*
  * Verifies the signature of compact JWS token with key (alg taken from the header and required
@@ -30,5 +32,13 @@ int b64url_decode(const char *in, size_t n, unsigned char **out, size_t *outlen)
  * reads its claims. Returns 0, or -1 with a reason in err (never the token itself).
  */
 int jwt_verify(const char *token, EVP_PKEY *key, struct jwt_claims *c, char *err, size_t errlen);
+
+/*
+ * Verifies the JWS signature sig[0..siglen) (raw r||s for ES*) over token[0..signed_len) with key
+ * for alg (one of RS256/384/512, ES256/384/512, and fitting the key as in jwt_verify). Returns 0,
+ * or -1 with a reason in err. For callers that take the key from the token itself (DPoP).
+ */
+int jwt_verify_signature(const char *token, size_t signed_len, const char *alg, EVP_PKEY *key, const unsigned char *sig,
+			 size_t siglen, char *err, size_t errlen);
 
 #endif

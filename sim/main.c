@@ -19,6 +19,7 @@
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
 #include "sim/reqlog.h"
+#include "sim/schema.h"
 #include "sim/sim.h"
 #include "sim/simapi.h"
 #include "sim/users.h"
@@ -26,7 +27,8 @@
 static const char usage[] =
 	"usage: okta-sim --token TOKEN [--listen HOST:PORT] [--cert FILE --key FILE] [--hook-ca FILE]\n"
 	"                [--token-ttl DUR] [--rate-limit SPEC|off] [--oauth-client-id ID --oauth-public-key FILE]\n"
-	"                [--base-url URL] [--log-level LEVEL]\n"
+	"                [--oauth-dpop [--oauth-dpop-api-nonce] [--oauth-dpop-nonce-ttl DUR|0]] [--base-url URL]\n"
+	"                [--search-lag-ms MS] [--transition-ms MS] [--log-level LEVEL]\n"
 	"\n"
 	"A local stand-in for the parts of an Okta org that hookd uses, following Okta's Management API spec.\n"
 	"Prints its base URL on stdout (one line) once listening; serves until SIGTERM or SIGINT, then exits 0.\n"
@@ -43,8 +45,18 @@ static const char usage[] =
 	"                            bucket; 'off' never answers 429 (headers then say 1000000)\n"
 	"  --oauth-client-id ID      enable POST /oauth2/v1/token for this service app (private_key_jwt)...\n"
 	"  --oauth-public-key FILE   ...whose assertions verify with this PEM public key (RSA or EC P-256/384/521)\n"
+	"  --oauth-dpop              the app requires DPoP (RFC 9449): token requests need a DPoP proof with a server\n"
+	"                            nonce (400 invalid_dpop_proof / use_dpop_nonce + DPoP-Nonce), tokens are DPoP-bound\n"
+	"                            (token_type DPoP, cnf.jkt) and API calls need 'Authorization: DPoP' plus a proof\n"
+	"  --oauth-dpop-api-nonce    ...and API calls need a nonce too (401 WWW-Authenticate: DPoP error=\"use_dpop_nonce\")\n"
+	"  --oauth-dpop-nonce-ttl DUR  a nonce is handed out for DUR (default 24h, as Okta) and accepted 3 x DUR;\n"
+	"                            0: every nonce is stale at once (a client must give up, not loop)\n"
 	"  --base-url URL            the org URL clients use (default http(s)://HOST:PORT); JWT aud must be\n"
 	"                            URL/oauth2/v1/token and links in emails and _links start with it\n"
+	"  --search-lag-ms MS        filter= and search= see a create or change MS ms late, as Okta's search index\n"
+	"                            does (default 500; 0: at once); getUser by id or login is never late\n"
+	"  --transition-ms MS        for MS ms after activate/deactivate, users show the old status with\n"
+	"                            transitioningToStatus (Okta runs them asynchronously; default 0: never)\n"
 	"  --log-level LEVEL         debug, info (default), warn or error; logs are JSON lines on stderr\n"
 	"\n"
 	"Okta endpoints (Authorization: SSWS <token> or Bearer <access token>; rate-limit headers on every reply):\n"
@@ -57,8 +69,13 @@ static const char usage[] =
 	"  POST /api/v1/users/{id}/lifecycle/reactivate?sendEmail=false   PROVISIONED|RECOVERY only, else 403 E0000038\n"
 	"  POST /api/v1/users/{id}/lifecycle/deactivate                   not DEPROVISIONED, else 403 E0000038\n"
 	"  POST /api/v1/users/{id}/lifecycle/reset_password?sendEmail=    ACTIVE|RECOVERY|PASSWORD_EXPIRED|LOCKED_OUT\n"
-	"  GET|POST /api/v1/eventHooks, GET /api/v1/eventHooks/{id}, POST /api/v1/eventHooks/{id}/lifecycle/verify\n"
+	"  DELETE /api/v1/users/{id}                      deleteUser: deactivates first; deletes a DEPROVISIONED user\n"
+	"  GET|POST /api/v1/meta/schemas/user/default    the user schema; POST adds/removes custom properties; creates\n"
+	"                                                and updates are checked against it (400 E0000001)\n"
+	"  GET|POST /api/v1/eventHooks, GET|PUT|DELETE /api/v1/eventHooks/{id}\n"
+	"  POST /api/v1/eventHooks/{id}/lifecycle/verify|activate|deactivate   (at most 25 ACTIVE hooks)\n"
 	"  POST /oauth2/v1/token   client_credentials with a private_key_jwt client assertion (RS256..512, ES256..512)\n"
+	"                          and, with --oauth-dpop, a DPoP proof header (Authorization: DPoP <token> after)\n"
 	"Event hooks (ACTIVE and VERIFIED) get user.lifecycle.create/activate/reactivate/deactivate,\n"
 	"user.account.update_profile/reset_password/update_password from a delivery thread: POST, 3 s timeout, one\n"
 	"retry after a transport error or 5xx (not after 4xx). Events of one API call share one delivery.\n"
@@ -86,13 +103,18 @@ static const char usage[] =
 	"  POST   /sim/hooks/redeliver   {\"seq\":N} or {} (latest): send the same body (same eventId) again\n"
 	"  GET    /sim/whoami            the actor events carry for a credential (send Authorization), or all of\n"
 	"                                them; use its id as hookd's self_actor_id\n"
-	"  GET    /sim/config            base URL, token URL, token TTL, rate limits, client id\n";
+	"  GET    /sim/config            base URL, token URL, token TTL, rate limits, client id, SSWS token id\n"
+	"  GET|POST /sim/groups          group ids that exist (createUser's groupIds); POST {\"id\"?} adds one\n"
+	"Any /api call with 'X-Sim-Console: true' acts as the SSWS token's owner in the Admin Console (no token):\n"
+	"its events carry no transaction.detail.requestApiTokenId. Every /api reply has X-Okta-Request-Id, equal to\n"
+	"transaction.id and debugContext.debugData.requestId of the events it caused.\n";
 
 struct cli {
 	struct sim_config cfg;
 	const char *token_file;
 	const char *log_level;
 	char token_buf[1024];
+	int dpop_ttl_set;
 };
 
 static int parse_duration_ms(const char *s, int64_t *out)
@@ -113,6 +135,17 @@ static int parse_duration_ms(const char *s, int64_t *out)
 	if (*end || v > 10LL * 365 * 86400000 / mult)
 		return -1;
 	*out = v * mult;
+	return 0;
+}
+
+/* Whole milliseconds 0..60000. */
+static int parse_ms(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || *end || v < 0 || v > 60000)
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -145,6 +178,14 @@ static int check_cli(struct cli *c)
 		fprintf(stderr, "okta-sim: --cert and --key go together\n");
 		return -1;
 	}
+	if (c->dpop_ttl_set && !c->cfg.oauth_dpop && !c->cfg.oauth_dpop_api_nonce) {
+		fprintf(stderr, "okta-sim: --oauth-dpop-nonce-ttl goes with --oauth-dpop\n");
+		return -1;
+	}
+	if ((c->cfg.oauth_dpop || c->cfg.oauth_dpop_api_nonce) && !c->cfg.oauth_client_id) {
+		fprintf(stderr, "okta-sim: --oauth-dpop needs --oauth-client-id and --oauth-public-key\n");
+		return -1;
+	}
 	if (!c->cfg.oauth_client_id != !c->cfg.oauth_key_file) {
 		fprintf(stderr, "okta-sim: --oauth-client-id and --oauth-public-key go together\n");
 		return -1;
@@ -171,6 +212,11 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		O_KEYFILE,
 		O_BASE,
 		O_LOG,
+		O_DPOP,
+		O_DPOP_API_NONCE,
+		O_DPOP_TTL,
+		O_LAG,
+		O_TRANS,
 	};
 	static const struct option opts[] = {
 		{ "listen", required_argument, 0, O_LISTEN },
@@ -185,12 +231,19 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "oauth-public-key", required_argument, 0, O_KEYFILE },
 		{ "base-url", required_argument, 0, O_BASE },
 		{ "log-level", required_argument, 0, O_LOG },
+		{ "oauth-dpop", no_argument, 0, O_DPOP },
+		{ "oauth-dpop-api-nonce", no_argument, 0, O_DPOP_API_NONCE },
+		{ "oauth-dpop-nonce-ttl", required_argument, 0, O_DPOP_TTL },
+		{ "search-lag-ms", required_argument, 0, O_LAG },
+		{ "transition-ms", required_argument, 0, O_TRANS },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	memset(c, 0, sizeof(*c));
 	c->cfg.listen = "127.0.0.1:0";
 	c->cfg.token_ttl_ms = 7LL * 86400000;
+	c->cfg.oauth_dpop_nonce_ttl_ms = 24LL * 3600000;
+	c->cfg.search_lag_ms = 500;
 	int o;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -205,9 +258,29 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case O_KEYFILE: c->cfg.oauth_key_file = optarg; break;
 		case O_BASE: c->cfg.base_url = optarg; break;
 		case O_LOG: c->log_level = optarg; break;
+		case O_DPOP: c->cfg.oauth_dpop = 1; break;
+		case O_DPOP_API_NONCE: c->cfg.oauth_dpop_api_nonce = 1; break;
+		case O_DPOP_TTL:
+			c->dpop_ttl_set = 1;
+			if (strcmp(optarg, "0") == 0)
+				c->cfg.oauth_dpop_nonce_ttl_ms = 0;
+			else if (parse_duration_ms(optarg, &c->cfg.oauth_dpop_nonce_ttl_ms) < 0) {
+				fprintf(stderr, "okta-sim: --oauth-dpop-nonce-ttl wants 0 or N[s|m|h|d], got %s\n",
+					optarg);
+				return -1;
+			}
+			break;
 		case O_TTL:
 			if (parse_duration_ms(optarg, &c->cfg.token_ttl_ms) < 0) {
 				fprintf(stderr, "okta-sim: --token-ttl wants N[s|m|h|d], got %s\n", optarg);
+				return -1;
+			}
+			break;
+		case O_LAG:
+		case O_TRANS:
+			if (parse_ms(optarg, o == O_LAG ? &c->cfg.search_lag_ms : &c->cfg.transition_ms) < 0) {
+				fprintf(stderr, "okta-sim: --%s wants milliseconds 0..60000, got %s\n",
+					o == O_LAG ? "search-lag-ms" : "transition-ms", optarg);
 				return -1;
 			}
 			break;
@@ -345,6 +418,8 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 		fprintf(stderr, "okta-sim: %s\n", err);
 		return -1;
 	}
+	if (s->oauth && (cfg->oauth_dpop || cfg->oauth_dpop_api_nonce))
+		oauth_require_dpop(s->oauth, cfg->oauth_dpop_api_nonce, cfg->oauth_dpop_nonce_ttl_ms);
 	s->auth = auth_new(cfg->token);
 	s->users = users_new();
 	s->outbox = outbox_new();
@@ -352,6 +427,7 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 	s->events = events_new();
 	s->faults = faults_new();
 	s->reqlog = reqlog_new(100000);
+	s->schema = schema_new();
 	s->delivery = delivery_new(cfg->hook_ca);
 	return 0;
 }
@@ -365,6 +441,7 @@ static void free_sim(struct sim *s)
 	events_free(s->events);
 	faults_free(s->faults);
 	reqlog_free(s->reqlog);
+	schema_free(s->schema);
 	oauth_free(s->oauth);
 	auth_free(s->auth);
 	ratelimit_free(s->rl);
@@ -376,7 +453,8 @@ static void announce(const struct sim *s)
 	char ttl[32];
 	snprintf(ttl, sizeof(ttl), "%lld", (long long)(s->cfg.token_ttl_ms / 1000));
 	log_info("okta-sim listening", "base_url", s->base_url, "ssws_actor_id", auth_ssws_principal(s->auth)->id,
-		 "oauth_client_id", s->cfg.oauth_client_id, "token_ttl_s", ttl);
+		 "ssws_token_id", auth_ssws_token_id(s->auth), "oauth_client_id", s->cfg.oauth_client_id, "token_ttl_s",
+		 ttl);
 	printf("%s\n", s->base_url);
 	fflush(stdout);
 }

@@ -1,4 +1,4 @@
-/* oauth.c: the client-credentials token endpoint with private_key_jwt assertions, and issued Bearer tokens. */
+/* oauth.c: the client-credentials token endpoint with private_key_jwt assertions, issued Bearer and DPoP-bound tokens. */
 #include "sim/oauth.h"
 
 #include <openssl/crypto.h>
@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/jbuf.h"
+#include "sim/dpop.h"
 #include "sim/http.h"
 #include "sim/jwt.h"
 #include "sim/sim.h"
@@ -24,6 +25,7 @@ struct issued {
 	unsigned char hash[SHA256_DIGEST_LENGTH];
 	long long exp_ms;
 	unsigned scopes;
+	char jkt[48]; /* cnf.jkt of a DPoP-bound token, "" for a Bearer token */
 };
 
 struct seen_jti {
@@ -40,6 +42,7 @@ struct oauth {
 	int ntok;
 	struct seen_jti *jti;
 	int njti;
+	struct dpop *dpop; /* NULL: the app does not require DPoP */
 };
 
 static EVP_PKEY *load_key(const char *file, char *err, size_t errlen)
@@ -91,6 +94,7 @@ void oauth_free(struct oauth *o)
 	free(o->jti);
 	free(o->tok);
 	free(o->client_id);
+	dpop_free(o->dpop);
 	EVP_PKEY_free(o->key);
 	pthread_mutex_destroy(&o->mu);
 	free(o);
@@ -130,7 +134,7 @@ static void jti_remember(struct oauth *o, const char *jti, long long exp_ms)
 	o->njti++;
 }
 
-static void token_issue(struct oauth *o, unsigned scopes, long long now_ms, char out[48])
+static void token_issue(struct oauth *o, unsigned scopes, const char *jkt, long long now_ms, char out[48])
 {
 	memcpy(out, "sim.", 4);
 	sim_random_alnum(out + 4, 40);
@@ -147,24 +151,43 @@ static void token_issue(struct oauth *o, unsigned scopes, long long now_ms, char
 	SHA256((const unsigned char *)out, strlen(out), o->tok[o->ntok].hash);
 	o->tok[o->ntok].exp_ms = now_ms + TOKEN_TTL_S * 1000LL;
 	o->tok[o->ntok].scopes = scopes;
+	snprintf(o->tok[o->ntok].jkt, sizeof(o->tok[0].jkt), "%s", jkt ? jkt : "");
 	o->ntok++;
+}
+
+/* The live token whose hash matches, or NULL; caller holds o->mu. */
+static const struct issued *token_find(const struct oauth *o, const char *token, long long now_ms)
+{
+	unsigned char h[SHA256_DIGEST_LENGTH];
+	SHA256((const unsigned char *)token, strlen(token), h);
+	const struct issued *found = NULL;
+	for (int i = 0; i < o->ntok; i++)
+		if (CRYPTO_memcmp(h, o->tok[i].hash, sizeof(h)) == 0 && o->tok[i].exp_ms > now_ms)
+			found = &o->tok[i];
+	return found;
 }
 
 int oauth_lookup(struct oauth *o, const char *token, long long now_ms, struct principal *who)
 {
-	unsigned char h[SHA256_DIGEST_LENGTH];
-	SHA256((const unsigned char *)token, strlen(token), h);
-	int found = -1;
+	int rc = -1;
 	pthread_mutex_lock(&o->mu);
-	for (int i = 0; i < o->ntok; i++) {
-		if (CRYPTO_memcmp(h, o->tok[i].hash, sizeof(h)) == 0 && o->tok[i].exp_ms > now_ms) {
-			*who = o->app;
-			who->scopes = o->tok[i].scopes;
-			found = 0;
-		}
+	const struct issued *t = token_find(o, token, now_ms);
+	if (t && !t->jkt[0]) {
+		*who = o->app;
+		who->scopes = t->scopes;
+		rc = 0;
 	}
 	pthread_mutex_unlock(&o->mu);
-	return found;
+	return rc;
+}
+
+int oauth_token_bound(struct oauth *o, const char *token, long long now_ms)
+{
+	pthread_mutex_lock(&o->mu);
+	const struct issued *t = token_find(o, token, now_ms);
+	int bound = t && t->jkt[0];
+	pthread_mutex_unlock(&o->mu);
+	return bound;
 }
 
 static int aud_ok(const struct jwt_claims *c, const char *want)
@@ -199,14 +222,14 @@ static const char *check_claims(struct oauth *o, const struct jwt_claims *c, con
 	return NULL;
 }
 
-static void reply_token(struct http_req *r, const char *token, unsigned scopes)
+static void reply_token(struct http_req *r, const char *token, unsigned scopes, int dpop)
 {
 	char scope[128];
 	auth_scopes_format(scopes, scope, sizeof(scope));
 	struct jbuf b;
 	jbuf_init(&b);
 	jbuf_obj_open(&b);
-	jbuf_key_str(&b, "token_type", "Bearer");
+	jbuf_key_str(&b, "token_type", dpop ? "DPoP" : "Bearer");
 	jbuf_key_int(&b, "expires_in", TOKEN_TTL_S);
 	jbuf_key_str(&b, "access_token", token);
 	jbuf_key_str(&b, "scope", scope);
@@ -271,6 +294,8 @@ static int client_authenticate(struct oauth *o, struct http_req *r, long long no
 	return 0;
 }
 
+static int token_proof(struct oauth *o, struct http_req *r, long long now_ms, char jkt[48]);
+
 void oauth_token_endpoint(struct oauth *o, struct http_req *r)
 {
 	char grant[64];
@@ -294,11 +319,115 @@ void oauth_token_endpoint(struct oauth *o, struct http_req *r)
 	}
 	long long now_ms = sim_now_ms(r->sim);
 	unsigned scopes;
+	char jkt[48] = "";
+	if (o->dpop && token_proof(o, r, now_ms, jkt) < 0)
+		return;
 	if (client_authenticate(o, r, now_ms) < 0 || requested_scopes(r, &scopes) < 0)
 		return;
 	char token[48];
 	pthread_mutex_lock(&o->mu);
-	token_issue(o, scopes, now_ms, token);
+	token_issue(o, scopes, jkt, now_ms, token);
 	pthread_mutex_unlock(&o->mu);
-	reply_token(r, token, scopes);
+	reply_token(r, token, scopes, o->dpop != NULL);
+}
+
+void oauth_require_dpop(struct oauth *o, int api_nonce, long long nonce_ttl_ms)
+{
+	o->dpop = dpop_new(api_nonce, nonce_ttl_ms);
+}
+
+int oauth_requires_dpop(const struct oauth *o)
+{
+	return o && o->dpop;
+}
+
+/* Answers 400 invalid_dpop_proof, or use_dpop_nonce with a DPoP-Nonce header. */
+static void token_proof_refused(struct oauth *o, struct http_req *r, enum dpop_verdict v, const char *why,
+				long long now_ms)
+{
+	char nonce[33];
+	if (v == DPOP_USE_NONCE) {
+		dpop_nonce(o->dpop, now_ms, nonce);
+		http_add_header(r, "DPoP-Nonce", nonce);
+	}
+	http_oauth_error(r, 400, v == DPOP_USE_NONCE ? "use_dpop_nonce" : "invalid_dpop_proof", why);
+}
+
+/*
+ * A DPoP app's token request must carry a proof for POST <base>/oauth2/v1/token with a nonce the
+ * server issued (Okta checks it before the client assertion). Returns 0 with the key's thumbprint
+ * in jkt, or -1 after answering.
+ */
+static int token_proof(struct oauth *o, struct http_req *r, long long now_ms, char jkt[48])
+{
+	char token_url[400], why[400];
+	struct dpop_proof p;
+	snprintf(token_url, sizeof(token_url), "%s/oauth2/v1/token", r->sim->base_url);
+	struct dpop_expect x = { .htm = "POST", .htu = token_url, .need_nonce = 1 };
+	enum dpop_verdict v = dpop_check(o->dpop, http_header_in(r, "DPoP"), &x, now_ms, &p, why, sizeof(why));
+	if (v != DPOP_OK) {
+		token_proof_refused(o, r, v, why, now_ms);
+		return -1;
+	}
+	memcpy(jkt, p.jkt, 48);
+	return 0;
+}
+
+/* 401 with a DPoP challenge (and a fresh nonce for use_dpop_nonce) and Okta's E0000011 body. */
+static void dpop_challenge(struct oauth *o, struct http_req *r, const char *error, const char *why, long long now_ms)
+{
+	char www[600], nonce[33];
+	snprintf(www, sizeof(www), "DPoP algs=\"%s\", error=\"%s\", error_description=\"%s\"", DPOP_ALGS, error, why);
+	http_add_header(r, "WWW-Authenticate", www);
+	if (strcmp(error, "use_dpop_nonce") == 0) {
+		dpop_nonce(o->dpop, now_ms, nonce);
+		http_add_header(r, "DPoP-Nonce", nonce);
+	}
+	http_okta_error(r, 401, "E0000011", "Invalid token provided", NULL);
+}
+
+/* "<base URL>/<decoded segments>": the htu an API request must be proven for. */
+static void request_htu(const struct http_req *r, char *out, size_t n)
+{
+	size_t used = (size_t)snprintf(out, n, "%s", r->sim->base_url);
+	for (int i = 0; i < r->nseg && used < n; i++)
+		used += (size_t)snprintf(out + used, n - used, "/%s", r->seg[i]);
+}
+
+int oauth_dpop_authenticate(struct oauth *o, struct http_req *r, const char *token, struct principal *who)
+{
+	char htu[1400], why[400];
+	long long now_ms = sim_now_ms(r->sim);
+	struct issued t = { .exp_ms = 0 };
+	pthread_mutex_lock(&o->mu);
+	const struct issued *f = token_find(o, token, now_ms);
+	if (f)
+		t = *f;
+	pthread_mutex_unlock(&o->mu);
+	if (!o->dpop || !t.jkt[0]) {
+		if (o->dpop)
+			dpop_challenge(o, r, "invalid_token", "The access token is invalid or expired.", now_ms);
+		else
+			http_okta_error(r, 401, "E0000011", "Invalid token provided", NULL);
+		return -1;
+	}
+	request_htu(r, htu, sizeof(htu));
+	struct dpop_proof p;
+	struct dpop_expect x = {
+		.htm = r->method, .htu = htu, .access_token = token, .jkt = t.jkt, .need_nonce = dpop_api_nonce(o->dpop)
+	};
+	enum dpop_verdict v = dpop_check(o->dpop, http_header_in(r, "DPoP"), &x, now_ms, &p, why, sizeof(why));
+	if (v != DPOP_OK) {
+		dpop_challenge(o, r, v == DPOP_USE_NONCE ? "use_dpop_nonce" : "invalid_dpop_proof", why, now_ms);
+		return -1;
+	}
+	*who = o->app;
+	who->scopes = t.scopes;
+	return 0;
+}
+
+void oauth_bearer_refused(struct oauth *o, struct http_req *r)
+{
+	dpop_challenge(o, r, "invalid_token",
+		       "The access token is DPoP-bound: send it with the DPoP scheme and a proof.", sim_now_ms(r->sim));
 }

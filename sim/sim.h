@@ -17,6 +17,7 @@ struct faults;
 struct oauth;
 struct auth;
 struct reqlog;
+struct schema;
 
 #define SIM_BODY_MAX (1024 * 1024)
 
@@ -30,7 +31,12 @@ struct sim_config {
 	const char *rate_spec;
 	const char *oauth_client_id;
 	const char *oauth_key_file;
+	int oauth_dpop;			 /* the app requires DPoP */
+	int oauth_dpop_api_nonce;	 /* ...and a nonce on API calls */
+	int64_t oauth_dpop_nonce_ttl_ms; /* nonce rotation; 0: every nonce stale at once */
 	const char *base_url;
+	int64_t search_lag_ms; /* filter/search see a write this long after it (eventual consistency) */
+	int64_t transition_ms; /* activate/deactivate show transitioningToStatus this long (0: never) */
 };
 
 /*
@@ -54,6 +60,7 @@ struct sim {
 	struct oauth *oauth;
 	struct auth *auth;
 	struct reqlog *reqlog; /* /api and /oauth2 requests, for GET /sim/requests */
+	struct schema *schema; /* the default user schema (custom properties added by POST) */
 };
 
 /* The sim's clock: wall clock plus the offset set through /sim/clock, in unix milliseconds. */

@@ -18,6 +18,7 @@
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
 #include "sim/reqlog.h"
+#include "sim/schema.h"
 #include "sim/sim.h"
 #include "sim/users.h"
 
@@ -132,8 +133,8 @@ static void clock_post(struct http_req *r)
 }
 
 /*
- * Clears the org: users, one-time tokens, outbox, event hooks, events, deliveries, faults,
- * rate-limit windows and the clock offset. OAuth access tokens and the jti replay cache stay.
+ * Clears the org: users, one-time tokens, outbox, event hooks, events, custom schema properties,
+ * group ids, deliveries, faults, rate-limit windows and the clock offset. OAuth access tokens and the jti replay cache stay.
  */
 static void org_reset(struct sim *s)
 {
@@ -142,6 +143,7 @@ static void org_reset(struct sim *s)
 	outbox_reset(s->outbox);
 	hooks_reset(s->hooks);
 	events_reset(s->events);
+	schema_reset(s->schema);
 	pthread_mutex_unlock(&s->mu);
 	delivery_reset(s->delivery);
 	faults_clear(s->faults);
@@ -244,6 +246,7 @@ static void whoami(struct http_req *r)
 		jbuf_obj_open(&b);
 		jbuf_key(&b, "ssws");
 		principal_json(&b, auth_ssws_principal(s->auth));
+		jbuf_key_str(&b, "ssws_token_id", auth_ssws_token_id(s->auth));
 		jbuf_key(&b, "oauth");
 		if (s->oauth)
 			principal_json(&b, oauth_principal(s->oauth));
@@ -268,7 +271,14 @@ static void config_get(struct http_req *r)
 	jbuf_key_int(&b, "token_ttl_s", s->cfg.token_ttl_ms / 1000);
 	jbuf_key_str(&b, "rate_limit", rl);
 	jbuf_key_str(&b, "oauth_client_id", s->cfg.oauth_client_id);
+	jbuf_key_str(&b, "oauth_dpop",
+		     !oauth_requires_dpop(s->oauth) ? "off"
+		     : s->cfg.oauth_dpop_api_nonce  ? "api_nonce"
+						    : "on");
 	jbuf_key_str(&b, "user_type_id", s->user_type_id);
+	jbuf_key_str(&b, "ssws_token_id", auth_ssws_token_id(s->auth));
+	jbuf_key_int(&b, "search_lag_ms", s->cfg.search_lag_ms);
+	jbuf_key_int(&b, "transition_ms", s->cfg.transition_ms);
 	jbuf_obj_close(&b);
 	http_reply_jbuf(r, 200, &b);
 }
@@ -311,6 +321,10 @@ static void route(struct http_req *r)
 		deliveries_get(r);
 	else if (is(r, "POST", 3, "hooks", "redeliver"))
 		redeliver(r);
+	else if (is(r, "GET", 2, "groups", NULL))
+		users_groups_get(r);
+	else if (is(r, "POST", 2, "groups", NULL))
+		users_groups_add(r);
 	else if (is(r, "GET", 2, "whoami", NULL))
 		whoami(r);
 	else if (is(r, "GET", 2, "config", NULL))

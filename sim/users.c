@@ -12,11 +12,14 @@
 #include "sim/filter.h"
 #include "sim/http.h"
 #include "sim/outbox.h"
+#include "sim/schema.h"
 #include "sim/sim.h"
 
 #define MAX_PROFILE_KEYS 200
 #define MAX_PROFILE_BYTES (64 * 1024)
 #define LIST_MAX 200
+#define GROUP_IDS_MAX 20 /* createUser: more is E0000093 */
+#define GROUPS_MAX 1000
 
 enum ustatus {
 	ST_STAGED,
@@ -93,11 +96,21 @@ struct user {
 	char *recovery_question;
 	char provider_type[24], provider_name[64];
 	char type_id[24];
+	/* what filter/search still see until changed_real_ms + search lag (wall clock); has_index 0: nothing yet */
+	struct profile index_prof;
+	enum ustatus index_status;
+	int has_index;
+	long long changed_real_ms;
+	/* asynchronous activation/deactivation: until transition_until, status shows transition_from */
+	enum ustatus transition_from;
+	long long transition_until;
 };
 
 struct users {
 	struct user **v;
 	int n;
+	char (*groups)[24]; /* group ids that exist (POST /sim/groups) */
+	int ngroups;
 };
 
 /* ---- profiles ---- */
@@ -191,8 +204,8 @@ static int looks_like_email(const char *s)
 	return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t\r\n");
 }
 
-/* NULL when the profile satisfies Okta's default schema, else the first bad field and a cause. */
-static const char *profile_invalid(const struct profile *p, char *cause, size_t n)
+/* NULL when the profile satisfies the org's user schema, else the first bad field and a cause. */
+static const char *profile_invalid(const struct schema *sc, const struct profile *p, char *cause, size_t n)
 {
 	char buf[1024];
 	static const char *const required[] = { "login", "email", "firstName", "lastName" };
@@ -216,6 +229,9 @@ static const char *profile_invalid(const struct profile *p, char *cause, size_t 
 		snprintf(cause, n, "email: Does not match required pattern");
 		return "email";
 	}
+	for (int i = 0; i < p->n; i++)
+		if (schema_check_attr(sc, p->a[i].key, p->a[i].json, cause, n) < 0)
+			return p->a[i].key;
 	return NULL;
 }
 
@@ -231,6 +247,7 @@ static void user_free(struct user *u)
 	if (!u)
 		return;
 	profile_free(&u->prof);
+	profile_free(&u->index_prof);
 	free(u->login);
 	free(u->recovery_question);
 	free(u);
@@ -243,6 +260,9 @@ void users_reset(struct users *us)
 	free(us->v);
 	us->v = NULL;
 	us->n = 0;
+	free(us->groups);
+	us->groups = NULL;
+	us->ngroups = 0;
 }
 
 void users_free(struct users *us)
@@ -371,9 +391,12 @@ static void credentials_json(struct jbuf *b, const struct user *u)
 
 static void user_json(struct jbuf *b, const struct user *u, const char *base, int full_links)
 {
+	int moving = clock_now_ms() < u->transition_until;
 	jbuf_obj_open(b);
 	jbuf_key_str(b, "id", u->id);
-	jbuf_key_str(b, "status", status_names[u->status]);
+	jbuf_key_str(b, "status", status_names[moving ? u->transition_from : u->status]);
+	if (moving)
+		jbuf_key_str(b, "transitioningToStatus", status_names[u->status]);
 	time_key(b, "created", u->created);
 	time_key(b, "activated", u->activated);
 	time_key(b, "statusChanged", u->status_changed);
@@ -388,6 +411,10 @@ static void user_json(struct jbuf *b, const struct user *u, const char *base, in
 	jbuf_obj_open(b);
 	for (int i = 0; i < u->prof.n; i++)
 		jbuf_key_raw(b, u->prof.a[i].key, u->prof.a[i].json, strlen(u->prof.a[i].json));
+	const char *unset;
+	for (int i = 0; (unset = schema_nullable_base(i)); i++)
+		if (!profile_find(&u->prof, unset))
+			jbuf_key_raw(b, unset, "null", 4);
 	jbuf_obj_close(b);
 	credentials_json(b, u);
 	links_json(b, u, base, full_links);
@@ -485,19 +512,45 @@ static int read_type(struct http_req *r, const struct json *j, const char *org_t
 	return 0;
 }
 
+static int group_known(const struct users *us, const char *id)
+{
+	for (int i = 0; i < us->ngroups; i++)
+		if (strcmp(us->groups[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* groupIds: strings naming groups that exist, at most 20 (Okta's E0000093). -1 after answering. */
 static int read_group_ids(struct http_req *r, const struct json *j)
 {
 	int g = json_get(j, 0, "groupIds");
 	if (g < 0 || json_is_null(j, g))
 		return 0;
-	if (!json_is_array(j, g) || json_size(j, g) > 100)
+	if (!json_is_array(j, g))
 		goto bad;
 	for (int i = 0; i < json_size(j, g); i++)
 		if (!json_is_string(j, json_at(j, g, i)))
 			goto bad;
+	if (json_size(j, g) > GROUP_IDS_MAX) {
+		http_okta_error(r, 400, "E0000093", "Target count limit exceeded",
+				"The number of group targets is too large");
+		return -1;
+	}
+	for (int i = 0; i < json_size(j, g); i++) {
+		char *id = json_strdup(j, json_at(j, g, i));
+		int known = id && group_known(r->sim->users, id);
+		if (!known) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "Not found: Resource not found: %.100s (UserGroup)", id ? id : "");
+			http_okta_error(r, 404, "E0000007", msg, NULL);
+		}
+		free(id);
+		if (!known)
+			return -1;
+	}
 	return 0;
 bad:
-	invalid(r, "groupIds", "groupIds: A list of at most 100 group ids is required");
+	invalid(r, "groupIds", "groupIds: A list of group id strings is required");
 	return -1;
 }
 
@@ -515,13 +568,40 @@ static int rule_allows(struct http_req *r, const struct user *u, enum op op)
 	return 0;
 }
 
+/*
+ * Called before u changes. filter/search (Okta's search index) see a change search_lag_ms after
+ * it: the index keeps the last state that is at least that old, and a user created within the lag
+ * is not in it yet.
+ */
+static void index_touch(struct sim *s, struct user *u)
+{
+	long long now = clock_now_ms();
+	if (now >= u->changed_real_ms + s->cfg.search_lag_ms) {
+		profile_free(&u->index_prof);
+		profile_clone(&u->prof, &u->index_prof);
+		u->index_status = u->status;
+		u->has_index = 1;
+	}
+	u->changed_real_ms = now;
+}
+
 static void set_status(struct sim *s, struct user *u, enum ustatus st)
 {
 	long long now = sim_now_ms(s);
+	index_touch(s, u);
 	if (u->status != st)
 		u->status_changed = now;
 	u->status = st;
 	u->last_updated = now;
+}
+
+/* Activation and deactivation run asynchronously in Okta: for transition_ms, readers see from. */
+static void start_transition(struct sim *s, struct user *u, enum ustatus from)
+{
+	if (s->cfg.transition_ms <= 0)
+		return;
+	u->transition_from = from;
+	u->transition_until = clock_now_ms() + s->cfg.transition_ms;
 }
 
 /*
@@ -546,11 +626,21 @@ static void issue_link(struct sim *s, struct user *u, enum link_kind lk, enum ma
 static void do_activate(struct http_req *r, struct user *u, int send_email, char tok[24], char *url, size_t n)
 {
 	struct sim *s = r->sim;
+	enum ustatus from = u->status;
 	issue_link(s, u, LINK_ACTIVATION, MAIL_ACTIVATION, send_email && !u->has_password, tok, url, n);
 	set_status(s, u, u->has_password ? ST_ACTIVE : ST_PROVISIONED);
-	if (u->has_password)
-		u->activated = sim_now_ms(s);
+	start_transition(s, u, from);
+	u->activated = sim_now_ms(s); /* Okta sets it when activation starts, PROVISIONED included */
 	emit(r, "user.lifecycle.activate", u, NULL);
+}
+
+static void do_deactivate(struct http_req *r, struct user *u)
+{
+	enum ustatus from = u->status;
+	outbox_tokens_revoke(r->sim->outbox, u->id);
+	set_status(r->sim, u, ST_DEPROVISIONED);
+	start_transition(r->sim, u, from);
+	emit(r, "user.lifecycle.deactivate", u, NULL);
 }
 
 static void reply_token(struct http_req *r, int send_email, const char *tok, const char *url)
@@ -597,9 +687,7 @@ static void lifecycle(struct http_req *r, enum op op, int send_email)
 			reply_token(r, send_email, tok, url);
 			break;
 		case OP_DEACTIVATE:
-			outbox_tokens_revoke(s->outbox, u->id);
-			set_status(s, u, ST_DEPROVISIONED);
-			emit(r, "user.lifecycle.deactivate", u, NULL);
+			do_deactivate(r, u);
 			http_reply(r, 200, NULL, 0);
 			break;
 		case OP_RESET_PASSWORD: {
@@ -712,7 +800,7 @@ static int user_from_body(struct http_req *r, const struct json *j, struct user 
 		return -1;
 	}
 	user_set_profile(u, &p);
-	const char *bad = profile_invalid(&u->prof, cause, sizeof(cause));
+	const char *bad = profile_invalid(r->sim->schema, &u->prof, cause, sizeof(cause));
 	if (bad) {
 		invalid(r, bad, cause);
 		return -1;
@@ -742,14 +830,12 @@ void users_create(struct http_req *r)
 	struct user *u = sim_xcalloc(1, sizeof(*u));
 	snprintf(u->provider_type, sizeof(u->provider_type), "OKTA");
 	snprintf(u->provider_name, sizeof(u->provider_name), "OKTA");
+	pthread_mutex_lock(&s->mu);
 	int rc = user_from_body(r, &j, u);
 	json_free(&j);
 	if (rc < 0) {
 		user_free(u);
-		return;
-	}
-	pthread_mutex_lock(&s->mu);
-	if (user_by_login(s->users, u->login, NULL)) {
+	} else if (user_by_login(s->users, u->login, NULL)) {
 		duplicate_login(r);
 		user_free(u);
 	} else {
@@ -757,6 +843,7 @@ void users_create(struct http_req *r)
 		snprintf(u->type_id, sizeof(u->type_id), "%s", s->user_type_id);
 		u->created = u->last_updated = sim_now_ms(s);
 		u->status = ST_STAGED;
+		u->changed_real_ms = clock_now_ms();
 		if (u->has_password)
 			u->password_changed = u->created;
 		s->users->v = sim_xrealloc(s->users->v, sizeof(struct user *) * (size_t)(s->users->n + 1));
@@ -772,27 +859,47 @@ void users_create(struct http_req *r)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* Sets key to the JSON string val in p. */
+static void profile_set_str(struct profile *p, const char *key, const char *val)
+{
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_str(&b, val);
+	if (!b.err)
+		profile_set(p, sim_strdup(key), (struct slice){ b.p, b.n });
+	jbuf_free(&b);
+}
+
 /*
- * GET /api/v1/users/me: the user behind an SSWS token (Okta answers the token owner). The sim's
- * token owner is its fixed principal, not a stored user, so a minimal ACTIVE user is returned.
- * OAuth service apps have no user: Okta answers 404 there, and so does the sim.
+ * GET /api/v1/users/me: the user behind an SSWS token (Okta answers the token owner), also for a
+ * console call. The sim's token owner is its fixed principal, not a stored user (so listUsers does
+ * not count it): an ACTIVE user with a password is made up from it. OAuth service apps have no
+ * user: Okta answers 404 there, and so does the sim.
  */
 static int reply_me(struct http_req *r)
 {
 	if (!r->authed || strcmp(r->who.type, "User") != 0)
 		return -1;
+	static const long long since = 1577836800000LL; /* 2020-01-01: the org's (made-up) first day */
+	struct user me;
+	memset(&me, 0, sizeof(me));
+	snprintf(me.id, sizeof(me.id), "%.20s", r->who.id);
+	snprintf(me.type_id, sizeof(me.type_id), "%s", r->sim->user_type_id);
+	snprintf(me.provider_type, sizeof(me.provider_type), "OKTA");
+	snprintf(me.provider_name, sizeof(me.provider_name), "OKTA");
+	me.status = ST_ACTIVE;
+	me.has_password = 1;
+	me.created = me.activated = me.status_changed = me.last_updated = me.password_changed = since;
+	me.last_login = sim_now_ms(r->sim);
+	profile_set_str(&me.prof, "login", r->who.alternate_id);
+	profile_set_str(&me.prof, "email", r->who.alternate_id);
+	profile_set_str(&me.prof, "firstName", "okta-sim");
+	profile_set_str(&me.prof, "lastName", "Admin");
+	profile_set_str(&me.prof, "displayName", r->who.display_name);
 	struct jbuf b;
 	jbuf_init(&b);
-	jbuf_obj_open(&b);
-	jbuf_key_str(&b, "id", r->who.id);
-	jbuf_key_str(&b, "status", "ACTIVE");
-	jbuf_key(&b, "profile");
-	jbuf_obj_open(&b);
-	jbuf_key_str(&b, "login", r->who.alternate_id);
-	jbuf_key_str(&b, "email", r->who.alternate_id);
-	jbuf_key_str(&b, "displayName", r->who.display_name);
-	jbuf_obj_close(&b);
-	jbuf_obj_close(&b);
+	user_json(&b, &me, r->sim->base_url, 1);
+	profile_free(&me.prof);
 	http_reply_jbuf(r, 200, &b);
 	return 0;
 }
@@ -847,7 +954,7 @@ static int apply_update(struct http_req *r, const struct json *j, struct user *u
 		invalid(r, "profile", "profile: An object with at most 200 attributes and 64 KiB is required");
 		return -1;
 	}
-	const char *bad = profile_invalid(&p, cause, sizeof(cause));
+	const char *bad = profile_invalid(r->sim->schema, &p, cause, sizeof(cause));
 	char login[1024];
 	if (!bad && user_by_login(r->sim->users, profile_str(&p, "login", login, sizeof(login)), u)) {
 		profile_free(&p);
@@ -855,8 +962,10 @@ static int apply_update(struct http_req *r, const struct json *j, struct user *u
 		return -1;
 	}
 	if (bad) {
+		char field[128];
+		snprintf(field, sizeof(field), "%.100s", bad); /* bad may point into p */
 		profile_free(&p);
-		invalid(r, bad, cause);
+		invalid(r, field, cause);
 		return -1;
 	}
 	struct user scratch = *u;
@@ -877,6 +986,7 @@ static int apply_update(struct http_req *r, const struct json *j, struct user *u
 	}
 	memcpy(u->provider_type, scratch.provider_type, sizeof(u->provider_type));
 	memcpy(u->provider_name, scratch.provider_name, sizeof(u->provider_name));
+	index_touch(r->sim, u);
 	user_set_profile(u, &p);
 	u->last_updated = now;
 	return 0;
@@ -935,6 +1045,8 @@ static void update(struct http_req *r, int replace)
 		profile_clone(&u->prof, &before);
 	if (!u) {
 		not_found(r, r->seg[3]);
+	} else if (u->status == ST_DEPROVISIONED) {
+		http_okta_error(r, 403, "E0000038", NOT_ALLOWED, NULL); /* Okta's default: no profile edits then */
 	} else if (apply_update(r, &j, u, replace, &changed) == 0) {
 		if (changed)
 			emit_profile_update(r, u, &before);
@@ -1011,6 +1123,115 @@ void users_update(struct http_req *r)
 void users_replace(struct http_req *r)
 {
 	update(r, 1);
+}
+
+/*
+ * DELETE /api/v1/users/{id} (deleteUser): a user not yet DEPROVISIONED is deactivated (as the
+ * deactivate call would); a DEPROVISIONED one is deleted for good. Both answer 204.
+ */
+void users_delete(struct http_req *r)
+{
+	struct sim *s = r->sim;
+	int send;
+	if (send_email_param(r, 0, &send) < 0)
+		return;
+	pthread_mutex_lock(&s->mu);
+	struct user *u = user_find(s->users, r->seg[3]);
+	int i = 0;
+	while (u && s->users->v[i] != u)
+		i++;
+	if (!u) {
+		not_found(r, r->seg[3]);
+	} else if (u->status != ST_DEPROVISIONED) {
+		do_deactivate(r, u);
+		http_reply(r, 204, NULL, 0);
+	} else {
+		emit(r, "user.lifecycle.delete.initiated", u, NULL);
+		outbox_tokens_revoke(s->outbox, u->id);
+		user_free(u);
+		memmove(&s->users->v[i], &s->users->v[i + 1], sizeof(struct user *) * (size_t)(s->users->n - i - 1));
+		s->users->n--;
+		http_reply(r, 204, NULL, 0);
+	}
+	events_flush(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- groups (only their ids: createUser's groupIds must name existing ones) ---- */
+
+static void groups_json(struct jbuf *b, const struct users *us)
+{
+	jbuf_arr_open(b);
+	for (int i = 0; i < us->ngroups; i++) {
+		jbuf_elem(b);
+		jbuf_obj_open(b);
+		jbuf_key_str(b, "id", us->groups[i]);
+		jbuf_obj_close(b);
+	}
+	jbuf_arr_close(b);
+}
+
+void users_groups_get(struct http_req *r)
+{
+	struct jbuf b;
+	jbuf_init(&b);
+	pthread_mutex_lock(&r->sim->mu);
+	groups_json(&b, r->sim->users);
+	pthread_mutex_unlock(&r->sim->mu);
+	http_reply_jbuf(r, 200, &b);
+}
+
+static int group_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 20)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+		      (id[i] >= '0' && id[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+void users_groups_add(struct http_req *r)
+{
+	struct users *us = r->sim->users;
+	struct json j;
+	char id[24] = "";
+	if (json_parse(&j, r->body ? r->body : "{}", r->body_len ? r->body_len : 2, 16, NULL, 0) < 0 ||
+	    !json_is_object(&j, 0)) {
+		http_fail(r, 400, "invalid_json", "the body must be a JSON object, optionally {\"id\": \"00g...\"}");
+		return;
+	}
+	char *want = json_strdup(&j, json_get(&j, 0, "id"));
+	json_free(&j);
+	if (want && !group_id_ok(want)) {
+		free(want);
+		http_fail(r, 400, "invalid_group_id", "a group id has 1 to 20 letters and digits");
+		return;
+	}
+	if (want)
+		snprintf(id, sizeof(id), "%s", want);
+	else
+		sim_new_id(id, "00g");
+	free(want);
+	pthread_mutex_lock(&r->sim->mu);
+	if (us->ngroups == GROUPS_MAX) {
+		pthread_mutex_unlock(&r->sim->mu);
+		http_fail(r, 409, "too_many_groups", "okta-sim holds at most 1000 groups");
+		return;
+	}
+	if (!group_known(us, id)) {
+		us->groups = sim_xrealloc(us->groups, sizeof(us->groups[0]) * (size_t)(us->ngroups + 1));
+		snprintf(us->groups[us->ngroups++], sizeof(us->groups[0]), "%s", id);
+	}
+	pthread_mutex_unlock(&r->sim->mu);
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key_str(&b, "id", id);
+	jbuf_obj_close(&b);
+	http_reply_jbuf(r, 201, &b);
 }
 
 /* ---- listing ---- */
@@ -1102,8 +1323,16 @@ static int list_params(struct http_req *r, struct list_query *lq)
 	return 0;
 }
 
-static int list_match(const struct user *u, const struct list_query *lq)
+static int list_match(const struct sim *s, const struct user *u, const struct list_query *lq)
 {
+	if (lq->has_expr && clock_now_ms() < u->changed_real_ms + s->cfg.search_lag_ms) {
+		if (!u->has_index)
+			return 0;
+		struct user view = *u;
+		view.prof = u->index_prof;
+		view.status = u->index_status;
+		return filter_match(lq->expr, lq->mode, user_attr, &view);
+	}
 	if (lq->has_expr)
 		return filter_match(lq->expr, lq->mode, user_attr, u);
 	if (u->status == ST_DEPROVISIONED)
@@ -1162,7 +1391,7 @@ void users_list(struct http_req *r)
 	}
 	for (; i < s->users->n; i++) {
 		const struct user *u = s->users->v[i];
-		if (!list_match(u, lq))
+		if (!list_match(s, u, lq))
 			continue;
 		if (count == lq->limit) {
 			more = 1;

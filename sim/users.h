@@ -22,6 +22,11 @@ void users_activate(struct http_req *r);
 void users_reactivate(struct http_req *r);
 void users_deactivate(struct http_req *r);
 void users_reset_password(struct http_req *r);
+void users_delete(struct http_req *r); /* DELETE: deactivate first, delete when DEPROVISIONED */
+
+/* /sim/groups: GET lists the group ids that exist, POST {"id"?} adds one (201 {"id"}). Take sim->mu. */
+void users_groups_get(struct http_req *r);
+void users_groups_add(struct http_req *r);
 
 /*
  * The person opened one-time link tok (POST /sim/activate/<tok>, GET /tokens/<tok>/verify):

@@ -88,6 +88,8 @@ tls_curl() { curl -sS --cacert "$T_DIR/certs/ca.crt" --max-time 20 "$@"; }
 
 # JSON field from stdin with a Python expression over `d`, e.g. jq_py 'd["status"]'.
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
+# The same over JSON Lines (`hookd events --json`, `hookd jobs --json`): d is the list of the lines' objects.
+jsonl_py() { python3 -c "import json,sys; d=[json.loads(l) for l in sys.stdin if l.strip()]; v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
 
 # Waits until URL answers (any HTTP status), up to 10 s.
 wait_url() {

@@ -69,7 +69,7 @@ jobs_judge "$ADMIN"
 "$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --limit 100000 --source okta >"$T_DIR/events.json"
 events=$(python3 -c "
 import json, collections
-ev = json.load(open('$T_DIR/events.json'))
+ev = [json.loads(l) for l in open('$T_DIR/events.json')]
 keys = collections.Counter(e['dedupe_key'] for e in ev)
 subs = collections.Counter(e['subject_id'] for e in ev)
 print(len(ev), sum(1 for k in keys.values() if k > 1), len(subs), sum(e['duplicates'] for e in ev))")

@@ -42,7 +42,7 @@ jobs_settled() {
 	"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 100000 >"$T_DIR/jobs.json" 2>/dev/null &&
 		python3 -c "
 import json, sys
-jobs = [j for j in json.load(open(sys.argv[1])) if j['rule'] == 'okta-created']
+jobs = [j for j in map(json.loads, open(sys.argv[1])) if j['rule'] == 'okta-created']
 sys.exit(0 if len(jobs) >= int(sys.argv[2]) and all(j['state'] in ('done', 'dead') for j in jobs) else 1)" \
 			"$T_DIR/jobs.json" "$1"
 }

@@ -16,7 +16,7 @@ drill_loadgen() {
 	echo "$out"
 }
 
-# Pages through `hookd events --json` (the stable interface) and writes the sorted dedupe keys.
+# Pages through `hookd events --json` (the stable interface, JSON Lines) and writes the sorted dedupe keys.
 drill_journal_keys() {
 	local cfg=$1 out=$2 before=0 page
 	: >"$out.all"
@@ -29,7 +29,7 @@ drill_journal_keys() {
 		fi
 		before=$(python3 - "$page" "$out.all" <<'PY'
 import json, sys
-rows = json.load(open(sys.argv[1]))
+rows = [json.loads(l) for l in open(sys.argv[1])]
 with open(sys.argv[2], "a") as f:
     for r in rows:
         f.write(r["dedupe_key"] + "\n")

@@ -104,7 +104,7 @@ def send(hookd_url, secret, ca, users_file, secs, out):
 def verdict(d, admin_actor):
     us = json.load(open(d + "/users.json"))
     ids = {u["id"] for u in us}
-    jobs = [j for j in json.load(open(d + "/jobs.json")) if j["rule"] == "okta-created"]
+    jobs = [j for j in map(json.loads, open(d + "/jobs.json")) if j["rule"] == "okta-created"]
     outbox = json.load(open(d + "/outbox.json"))
     simusers = {u["id"]: u for u in json.load(open(d + "/simusers.json"))}
     reqs = [r for r in json.load(open(d + "/requests.json"))["requests"] if r["actor"] != admin_actor]

@@ -1,5 +1,6 @@
 /* fuzz_hr_map.c: libFuzzer target for the HR payload mapper (JSON and form bodies). */
 #include "core/config.h"
+#include "core/utf8.h"
 #include "hooks/hr_map.h"
 
 #include <stdint.h>
@@ -50,6 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n;
 		struct journal_event *ev = hr_batch_events(b, &n);
 		for (size_t i = 0; i < n; i++) {
+			/* What the mapper hands the journal is text. */
+			const char *f[] = { ev[i].dedupe_key,	ev[i].type,	     ev[i].subject_id,
+					    ev[i].subject_json, ev[i].subject_login, ev[i].subject_name,
+					    ev[i].occurred_at };
+			for (size_t t = 0; t < sizeof(f) / sizeof(f[0]); t++)
+				if (f[t] && !utf8_valid(f[t], strlen(f[t])))
+					abort();
 			volatile size_t k = strlen(ev[i].dedupe_key) + strlen(ev[i].type) + strlen(ev[i].subject_id) +
 					    strlen(ev[i].subject_json) + ev[i].raw.n +
 					    (ev[i].subject_login ? strlen(ev[i].subject_login) : 0) +

@@ -56,7 +56,7 @@ mk() { # login [secondEmail]
 status_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd["status"]'; }
 okta_mails() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$1' and m['to']=='$2'))"; }
 smtp_to() { grep -c "^RCPT $1\$" "$T_DIR/mail.txt" 2>/dev/null || echo 0; }
-state_of() { "$HOOKD_BIN" people -c "$HOOKD_CONFIG" --json | python3 -c "import json,sys; print(([p['state'] for p in json.load(sys.stdin) if p['login']=='$1'] or ['-'])[0])"; }
+state_of() { "$HOOKD_BIN" people -c "$HOOKD_CONFIG" --json | python3 -c "import json,sys; print(([p['state'] for p in [json.loads(l) for l in sys.stdin if l.strip()] if p['login']=='$1'] or ['-'])[0])"; }
 bounce() { sim_api POST /sim/email/bounce "{\"address\":\"$1\",\"reason\":\"Bounce\"}" | jq_py 'd["eventType"]'; }
 
 a=amy.$RANDOM@example.com
@@ -91,5 +91,5 @@ newer=cy.newer.$RANDOM@example.org
 sim_api POST "/api/v1/users/$uc" "{\"profile\":{\"email\":\"$newer\"}}" >/dev/null
 sleep 2
 check_eq "once ACTIVE, an email change sends nothing" "$(okta_mails "$uc" "$newer")" 0
-check_eq "no dead job" "$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | jq_py 'len(d)')" 0
+check_eq "no dead job" "$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | jsonl_py 'len(d)')" 0
 t_done

@@ -77,7 +77,7 @@ status_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd["status"]'; }
 mails() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$1'))"; }
 last_token() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print([m['token'] for m in json.load(sys.stdin) if m['user_id']=='$1'][-1])"; }
 people() { "$HOOKD_BIN" people -c "$HOOKD_CONFIG" --json "$@"; }
-field() { people | python3 -c "import json,sys; print([p.get('$2') for p in json.load(sys.stdin) if p['login']=='$1'][0])"; }
+field() { people | python3 -c "import json,sys; print([p.get('$2') for p in [json.loads(l) for l in sys.stdin if l.strip()] if p['login']=='$1'][0])"; }
 
 login=new.hire.$RANDOM@example.com
 early=early.bird.$RANDOM@example.com
@@ -92,7 +92,7 @@ sent=$(field "$login" activation_sent_at)
 check_eq "the follow-up is due 6 days after the email (link_ttl 7d - resend_before 1d)" \
 	"$(python3 -c "from datetime import datetime as D; f=lambda s: D.fromisoformat(s.replace('Z','+00:00')); print(round((f('$next')-f('$sent')).total_seconds()/3600))")" 144
 check_eq "one pending follow-up job for the new hire" \
-	"$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state pending --action follow_up_activation --subject "$login" --json | jq_py 'len(d)')" 1
+	"$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state pending --action follow_up_activation --subject "$login" --json | jsonl_py 'len(d)')" 1
 tls_curl "$SIM_URL/sim/activate/$(last_token "$uid2")" -X POST >/dev/null
 check_eq "the early bird clicks at once: ACTIVE" "$(status_of "$uid2")" ACTIVE
 
@@ -104,11 +104,11 @@ check_eq "day 6: resends counted" "$(field "$login" resends)" 1
 
 at 12
 check "day 12: the third email goes out" eventually '[ "$(mails "$uid")" = 3 ]' 15
-check_eq "day 12: still no stuck person" "$(people --stuck | jq_py 'len(d)')" 0
+check_eq "day 12: still no stuck person" "$(people --stuck | jsonl_py 'len(d)')" 0
 
 at 18
 check "day 18: the new hire is stuck" eventually '[ "$(field "$login" state)" = stuck ]' 15
-check_eq "hookd people --stuck lists exactly the new hire" "$(people --stuck | jq_py '[p["login"] for p in d]')" "[\"$login\"]"
+check_eq "hookd people --stuck lists exactly the new hire" "$(people --stuck | jsonl_py '[p["login"] for p in d]')" "[\"$login\"]"
 check_eq "no fourth email" "$(mails "$uid")" 3
 check "the gauge counts one stuck person" eventually \
 	'tls_curl "$HOOKD_URL/metrics" | grep -q "^hookd_activations{state=\"stuck\"} 1"' 5
@@ -138,10 +138,10 @@ check_eq "a click on the last link makes the user ACTIVE" "$(status_of "$uid")" 
 at 20
 check "day 20: the last follow-up finds the user ACTIVE" eventually '[ "$(field "$login" state)" = active ]' 15
 check_eq "and sent nothing" "$(mails "$uid")" 3
-check_eq "nobody is stuck any more" "$(people --stuck | jq_py 'len(d)')" 0
+check_eq "nobody is stuck any more" "$(people --stuck | jsonl_py 'len(d)')" 0
 check_eq "no pending follow-up left" \
-	"$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state pending --action follow_up_activation --json | jq_py 'len(d)')" 0
-check_eq "no dead job" "$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | jq_py 'len(d)')" 0
+	"$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state pending --action follow_up_activation --json | jsonl_py 'len(d)')" 0
+check_eq "no dead job" "$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | jsonl_py 'len(d)')" 0
 show=$("$HOOKD_BIN" people show "$login" -c "$HOOKD_CONFIG")
 echo "$show" | sed 's/^/    /'
 check "people show: the timeline has every email and the stuck record" \

@@ -59,6 +59,6 @@ check_eq "opening the mailed link activates the user" "$(sim_api GET "/api/v1/us
 # Without a personal address the job fails with a clear reason instead of losing the link.
 login2=nopersonal.$RANDOM@example.com
 sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$login2\",\"email\":\"$login2\",\"firstName\":\"N\",\"lastName\":\"P\"}}" >/dev/null
-dead() { "$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | python3 -c "import json,sys; print(' '.join(j['last_error'] or '' for j in json.load(sys.stdin)))"; }
+dead() { "$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --state dead --json | python3 -c "import json,sys; print(' '.join(j['last_error'] or '' for j in map(json.loads, sys.stdin)))"; }
 check "a user without a personal address: the job is dead with the reason" eventually 'dead | grep -q "needs a personal_email"' 15
 t_done

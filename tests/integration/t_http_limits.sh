@@ -50,7 +50,7 @@ check "a body trickled past request_timeout (2 s): the connection is closed at t
 	python3 -c "import sys; sys.exit(0 if '$closed' != 'open' and float('$closed') < 4 else 1)"
 check "hookd records it as a 408" grep -q '"status":"408","error":"request_timeout"' "$T_DIR/hookd.log"
 check_eq "an honest client is served meanwhile" "$(cat "$T_DIR/honest")" 200
-check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | jq_py 'len(d)')" 0
+check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | wc -l)" 0
 
 # The budget for bodies buffered at once (body_memory): a trickling 5000-byte body holds 5001 bytes of
 # 8192, so a 4000-byte delivery meanwhile is refused 503 overloaded; once the trickler is cut off, it
@@ -75,7 +75,7 @@ check_eq "while a trickled body holds most of body_memory, another body gets 503
 check_eq "...with the reason" "$(jq_py 'd["error"]' <"$T_DIR/post.out")" overloaded
 wait $trickler
 check_eq "once the trickler is cut off, the same delivery is taken" "$(post)" 200
-check_eq "...and journaled once" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | jq_py 'len(d)')" 1
+check_eq "...and journaled once" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | wc -l)" 1
 stop_hookd
 T_SERVER_EXTRA="max_body = 65536
 body_memory = 4096" write_hookd_config "$port" </dev/null

@@ -55,7 +55,7 @@ check_eq "the admin created $N STAGED users" "$(printf '%s\n' "${ids[@]}" | grep
 settled() {
 	"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 1000 | python3 -c "
 import json,sys
-jobs=[j for j in json.load(sys.stdin) if j['rule']=='okta-created']
+jobs=[j for j in map(json.loads, sys.stdin) if j['rule']=='okta-created']
 sys.exit(0 if len(jobs)>=$N and all(j['state'] in ('done','dead') for j in jobs) else 1)"
 }
 check "every job ends done or dead within 90 s" eventually settled 90
@@ -66,7 +66,7 @@ sim_api GET "/api/v1/users?limit=200" >"$T_DIR/users.json"
 python3 - "$T_DIR" "$N" <<'PY' >"$T_DIR/verdict.txt"
 import json, sys, collections
 d, n = sys.argv[1], int(sys.argv[2])
-jobs = [j for j in json.load(open(d + "/jobs.json")) if j["rule"] == "okta-created"]
+jobs = [j for j in map(json.loads, open(d + "/jobs.json")) if j["rule"] == "okta-created"]
 out = json.load(open(d + "/outbox.json"))
 users = {u["id"]: u for u in json.load(open(d + "/users.json"))}
 emails = collections.Counter(m["user_id"] for m in out if m["kind"] == "activation")

@@ -17,7 +17,7 @@ poll = 100ms
 backoff_base = 200ms
 INI
 H() { "$HOOKD_BIN" "$@" -c "$HOOKD_CONFIG"; }
-jobs_n() { H jobs --json | jq_py 'len(d)'; }
+jobs_n() { H jobs --json | jsonl_py 'len(d)'; }
 
 "$HOOKD_BIN" user --help >/dev/null
 check_eq "hookd user --help exits 0" $? 0
@@ -53,7 +53,7 @@ check "the activation job is done" [ -n "$id" ]
 out=$(H jobs retry 999999 2>&1)
 check_eq "jobs retry of a missing job fails" $? 1
 check "... saying no such job" grep -q "no such job: 999999" <<<"$out"
-pending=$(H jobs --state pending --action follow_up_activation --json | jq_py 'd[0]["id"]')
+pending=$(H jobs --state pending --action follow_up_activation --json | jsonl_py 'd[0]["id"]')
 out=$(H jobs retry "$pending" 2>&1)
 check_eq "jobs retry of a pending job fails" $? 1
 check "... saying it is pending" grep -q "is pending" <<<"$out"
@@ -63,5 +63,5 @@ check "... and says why" grep -q "may email the person again; add --force" <<<"$
 out=$(H jobs retry "$id" --force 2>&1)
 check_eq "with --force it is requeued" "$out" "job $id requeued"
 check "the rerun finds the user PROVISIONED and sends nothing" eventually \
-	'H jobs --id "$id" --json | jq_py "d[0][\"result\"]" | grep -q "nothing to do: already sent"' 10
+	'H jobs --id "$id" --json | jsonl_py "d[0][\"result\"]" | grep -q "nothing to do: already sent"' 10
 t_done

@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,31 @@ static void test_ranges(void)
 	config_free(c);
 }
 
+/* Text is text: a NUL in a secret file or a config line would cut what follows it, so both are refused. */
+static void test_nul_bytes(void)
+{
+	char path[] = "/tmp/hookd-test-nulXXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "top\0secret\n", 11) == 11);
+	close(fd);
+	char ini[256];
+	snprintf(ini, sizeof(ini), "[okta_hook]\nauth_value_file = %s\n", path);
+	struct config *c = config_load_string(ini, "s.ini");
+	char *s = NULL;
+	CHECK(config_secret(c, "okta_hook", NULL, "auth_value", &s) == -1 && s == NULL);
+	CHECK(strstr(config_errors(c), "contains a NUL byte") != NULL);
+	config_free(c);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "[server]\nthreads = 8\0 0\n", 24) == 24);
+	close(fd);
+	c = config_load(path);
+	CHECK(config_error_count(c) > 0 && strstr(config_errors(c), ":2: NUL byte") != NULL);
+	config_free(c);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_ranges();
@@ -190,6 +216,7 @@ int main(void)
 	test_errors_with_lines();
 	test_env_overrides();
 	test_secrets();
+	test_nul_bytes();
 	test_parsers();
 	return check_report("config");
 }

@@ -297,11 +297,28 @@ static void test_form_decoder(void)
 {
 	struct jbuf j;
 	jbuf_init(&j);
-	CHECK(hr_form_to_json(SLICE_LIT("a=1&b=x+y&c&a=2&d[]=p&d[]=q&e[k]=v&e=flat&=skip&%41=%2b"), NULL, &j, err,
-			      sizeof(err)) == 0);
+	CHECK(hr_form_to_json(SLICE_LIT("a=1&b=x+y&c&d[]=p&d[]=q&e[k]=v&=skip&%41=%2b"), NULL, &j, err, sizeof(err)) ==
+	      0);
 	CHECK_STR(
 		j.p,
 		"{\"a\":\"1\",\"b\":\"x y\",\"c\":\"\",\"d\":{\"0\":\"p\",\"1\":\"q\"},\"e\":{\"k\":\"v\"},\"A\":\"+\"}");
+	jbuf_free(&j);
+	/* Two fields for one place are refused: a field named twice, a value and members under one name. */
+	static const char *const twice[] = { "a=1&a=2", "a=1&%61=2", "e[k]=v&e=flat", "e=flat&e[k]=v", "p=1&p=2" };
+	for (size_t i = 0; i < sizeof(twice) / sizeof(twice[0]); i++) {
+		CHECK(hr_form_to_json(slice_cstr(twice[i]), i == 4 ? "p" : NULL, &j, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "twice") != NULL);
+		jbuf_free(&j);
+	}
+	/* %00 and bytes that are not UTF-8 are not text, in names and values alike. */
+	static const char *const binary[] = { "a=x%00y", "a%00b=1", "a=%ff", "a=%c3", "a=%ed%a0%80", "p=%00" };
+	for (size_t i = 0; i < sizeof(binary) / sizeof(binary[0]); i++) {
+		CHECK(hr_form_to_json(slice_cstr(binary[i]), i == 5 ? "p" : NULL, &j, err, sizeof(err)) < 0);
+		CHECK(strstr(err, "not text") != NULL);
+		jbuf_free(&j);
+	}
+	CHECK(hr_form_to_json(SLICE_LIT("a=%c3%a9"), NULL, &j, err, sizeof(err)) == 0);
+	CHECK_STR(j.p, "{\"a\":\"\xc3\xa9\"}");
 	jbuf_free(&j);
 	/* A name whose brackets do not close stays flat; quotes and controls are escaped. */
 	CHECK(hr_form_to_json(SLICE_LIT("x[a=1&q=%22%0A"), "payload", &j, err, sizeof(err)) == 0);
@@ -338,6 +355,87 @@ static void test_config_errors(void)
 	CHECK_STR(e, "");
 }
 
+/* Maps body with m; returns hr_map_apply's result, err filled. */
+static int apply(const struct hr_map *m, const char *body)
+{
+	struct hr_batch *b = NULL;
+	err[0] = '\0';
+	int rc = hr_map_apply(m, "hr:t", slice_cstr(body), "d1", &b, err, sizeof(err));
+	hr_batch_free(b);
+	return rc;
+}
+
+static void want_refused(const struct hr_map *m, const char *body, const char *want)
+{
+	CHECK(apply(m, body) == -1);
+	if (!strstr(err, want))
+		fprintf(stderr, "  for %s: err \"%s\", want \"%s\"\n", body, err, want);
+	CHECK(strstr(err, want) != NULL);
+}
+
+/* Every field hookd reads is text: NUL, lone surrogates and bytes that are not UTF-8 get a 422 with the reason. */
+static void test_text_is_refused_when_not_text(void)
+{
+	struct hr_map *m = map_from(bamboo_ini, "bamboo");
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	want_refused(
+		m,
+		"{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"fields\":{\"Work Email\":\"ceo@example.com\\u0000@evil.example\"}}]}",
+		"map.email: /fields/Work Email contains U+0000 (NUL) in employee 0 of /employees");
+	want_refused(m, "{\"employees\":[{\"action\":\"Created\",\"id\":\"X\\u0000one\"}]}",
+		     "map.employee_id: /id contains U+0000");
+	want_refused(m,
+		     "{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"fields\":{\"First Name\":\"\\ud800\"}}]}",
+		     "map.first_name: /fields/First Name contains a lone UTF-16 surrogate");
+	want_refused(m, "{\"employees\":[{\"action\":\"Cre\\udfffated\",\"id\":\"1\"}]}",
+		     "map.type: /action contains a lone");
+	want_refused(m, "{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"fields\":{\"Last Name\":\"\xff\"}}]}",
+		     "body is not JSON: invalid UTF-8");
+	want_refused(m, "{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"fields\":{\"Last Name\":\"a\nb\"}}]}",
+		     "body is not JSON: control character in a string");
+	/* An optional field that is not text is refused too, not left out. */
+	want_refused(m, "{\"companyDomain\":\"\\u0000\",\"employees\":[{\"action\":\"Created\",\"id\":\"1\"}]}",
+		     "map.company: /companyDomain contains U+0000");
+	hr_map_free(m);
+	struct hr_map *k = map_from("[source k]\nevents = /e\nmap.type = =t\nmap.employee_id = @key\n", "k");
+	CHECK(k != NULL);
+	if (k) {
+		want_refused(k, "{\"e\":{\"a\\u0000b\":{}}}", "map.employee_id: the member name contains U+0000");
+		/* The same employee twice in an events object. */
+		want_refused(k, "{\"e\":{\"7\":{},\"\\u0037\":{}}}", "events /e names an employee twice");
+		CHECK(apply(k, "{\"e\":{\"7\":{},\"8\":{}}}") == 0);
+		hr_map_free(k);
+	}
+}
+
+/* A field hookd reads that appears twice in one object, anywhere on its pointer's path, is refused. */
+static void test_duplicate_keys_are_refused(void)
+{
+	struct hr_map *m = map_from(bamboo_ini, "bamboo");
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	want_refused(m, "{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"id\":\"2\"}]}",
+		     "map.employee_id: /id names a key that appears twice in one object");
+	want_refused(
+		m,
+		"{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"fields\":{\"Work Email\":\"a@x\",\"Work Email\":\"b@x\"}}]}",
+		"map.email: /fields/Work Email names a key that appears twice");
+	want_refused(
+		m,
+		"{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"fields\":{},\"fields\":{\"Work Email\":\"b@x\"}}]}",
+		"map.first_name: /fields/First Name names a key that appears twice");
+	want_refused(m, "{\"employees\":[],\"employees\":[{\"action\":\"Created\",\"id\":\"1\"}]}",
+		     "events /employees names a key that appears twice");
+	/* Keys hookd does not read may repeat. */
+	CHECK(apply(m,
+		    "{\"employees\":[{\"action\":\"Created\",\"id\":\"1\",\"changedFields\":[],\"changedFields\":[]}]}") ==
+	      0);
+	hr_map_free(m);
+}
+
 int main(void)
 {
 	test_bamboohr_field_based();
@@ -347,5 +445,7 @@ int main(void)
 	test_form_bodies();
 	test_form_decoder();
 	test_config_errors();
+	test_text_is_refused_when_not_text();
+	test_duplicate_keys_are_refused();
 	return check_report("test_hr_map");
 }

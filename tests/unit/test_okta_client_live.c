@@ -1,6 +1,6 @@
 /*
  * test_okta_client_live.c: the Okta client end to end against real okta-sim processes it starts:
- * users lifecycle, duplicate login, SSWS and OAuth (RS256, ES256) auth, 429s and 5xx faults.
+ * users lifecycle, duplicate login, SSWS and OAuth (RS256, ES256) auth, DPoP, 429s and 5xx faults.
  *
  * Finds okta-sim at argv[1], $OKTA_SIM_BIN, $HOOKD_BUILD/okta-sim or next to this program's build
  * dir. Plain http on 127.0.0.1 by default; with OKTA_SIM_CERT, OKTA_SIM_KEY and OKTA_SIM_CA set
@@ -120,6 +120,8 @@ static int sim_start(struct sim *s, const char *const *extra)
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 	char *argv[32] = { mut(sim_bin), "--listen", listen, "--token", TOKEN, "--log-level", "warn" };
 	int ac = 7;
+	/* no search lag: the client's own calls are tested here; hookd's handling of the lag is elsewhere */
+	argv[ac++] = "--search-lag-ms", argv[ac++] = "0";
 	if (tls_cert) {
 		argv[ac++] = "--cert", argv[ac++] = mut(tls_cert);
 		argv[ac++] = "--key", argv[ac++] = mut(tls_key);
@@ -563,6 +565,63 @@ done:
 	EVP_PKEY_free(other);
 }
 
+/*
+ * A service app that requires DPoP, with nonces on token and API calls: dpop = auto finds out,
+ * okta_org_check_credentials (for `hookd doctor`) says so, users are read by login in the path;
+ * dpop = off gets a clear error; SSWS has no token request to make.
+ */
+static void test_dpop(void)
+{
+	char pub[PATH_MAX + 32], *pem = NULL, why[300];
+	snprintf(pub, sizeof(pub), "%s/dpop-app.pub.pem", tmpdir);
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	CHECK(key_files(k, &pem, pub) == 0);
+	const char *extra[] = { "--oauth-client-id",	  "0oaDPOP", "--oauth-public-key", pub, "--oauth-dpop",
+				"--oauth-dpop-api-nonce", NULL };
+	struct sim s;
+	struct okta_opts o;
+	struct conn c;
+	struct okta_error e;
+	struct okta_user u;
+	if (sim_start(&s, extra) < 0) {
+		CHECK(0);
+		goto done;
+	}
+	oauth_opts(&o, &s, "0oaDPOP", pem);
+	if (connect_org(&c, &o) == 0) {
+		CHECK(okta_org_check_credentials(c.org, why, sizeof(why)) == 0);
+		CHECK(strstr(why, "DPoP-bound") != NULL);
+		printf("dpop auto: %s\n", why);
+		const char *profile = "{\"firstName\":\"Ann\",\"lastName\":\"Lee\",\"email\":\"ann@example.com\","
+				      "\"login\":\"ann@example.com\"}";
+		CHECK(okta_user_create(c.c, profile, NULL, 0, 0, &u, &e) == 0);
+		okta_user_free(&u);
+		int rc = okta_user_get(c.c, "ann@example.com", &u, &e);
+		CHECK(rc == 0);
+		if (rc == 0)
+			okta_user_free(&u);
+		else
+			report("dpop get by login", &e);
+		disconnect(&c);
+	}
+	o.dpop_mode = OKTA_DPOP_OFF;
+	if (connect_org(&c, &o) == 0) {
+		CHECK(okta_org_check_credentials(c.org, why, sizeof(why)) == -1);
+		CHECK(strstr(why, "invalid_dpop_proof") && strstr(why, "dpop = auto or on"));
+		printf("dpop off: %s\n", why);
+		disconnect(&c);
+	}
+	base_opts(&o, &s);
+	if (connect_org(&c, &o) == 0) {
+		CHECK(okta_org_check_credentials(c.org, why, sizeof(why)) == 1);
+		disconnect(&c);
+	}
+	sim_stop(&s);
+done:
+	free(pem);
+	EVP_PKEY_free(k);
+}
+
 struct worker {
 	struct okta_org *org;
 	const char *id;
@@ -894,6 +953,7 @@ int main(int argc, char **argv)
 	sim_stop(&s);
 	test_oauth("RSA", NULL);
 	test_oauth("EC", "P-256");
+	test_dpop();
 	test_rate_limit();
 
 	char cmd[PATH_MAX + 16];

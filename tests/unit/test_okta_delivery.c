@@ -94,12 +94,10 @@ static void test_escapes(void)
 		CHECK_STR(d.ev[0].target_login, "x\\y");
 	}
 	okta_delivery_free(&d);
-	/* A lone surrogate is not valid: the field is dropped, and without a uuid the eventId is used. */
+	/* A lone surrogate is not text: the delivery is refused, never read as if the uuid were absent. */
 	const char *bad = "{\"eventId\":\"e\",\"data\":{\"events\":[{\"uuid\":\"\\ud83d\",\"eventType\":\"t\"}]}}";
-	CHECK(parse(bad, &d, err, sizeof(err)) == 0);
-	if (d.n == 1)
-		CHECK_STR(d.ev[0].dedupe_key, "e#0");
-	okta_delivery_free(&d);
+	CHECK(parse(bad, &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "data.events[0].uuid contains a lone UTF-16 surrogate") != NULL);
 }
 
 static void test_missing_fields(void)
@@ -116,7 +114,7 @@ static void test_missing_fields(void)
 		{ "{\"data\":{\"events\":[{\"uuid\":\"x\"}]}}", "data.events[0] has no eventType" },
 		{ "{\"data\":{\"events\":[{\"uuid\":\"x\",\"eventType\":\"\"}]}}", "has no eventType" },
 		{ "{\"data\":{\"events\":[{\"eventType\":\"t\"}]}}", "no uuid" },
-		{ "{\"data\":{\"events\":[{\"uuid\":\"x\",\"eventType\":7}]}}", "has no eventType" },
+		{ "{\"data\":{\"events\":[{\"uuid\":\"x\",\"eventType\":7}]}}", "eventType is not a string" },
 		{ "{\"data\":", "not valid JSON" },
 		{ "{\"data\":{}} trailing", "not valid JSON" },
 		{ "", "not valid JSON" },
@@ -197,6 +195,133 @@ static void test_huge_arrays(void)
 	jbuf_free(&b);
 }
 
+/* An envelope with eventId e around events (the JSON text of the events array's members). */
+static int parse_events(const char *events, struct okta_delivery *d, char *err, size_t errlen)
+{
+	char body[4096];
+	snprintf(body, sizeof(body), "{\"eventId\":\"e\",\"data\":{\"events\":[%s]}}", events);
+	return parse(body, d, err, errlen);
+}
+
+/* Refused with 400: the parse fails and err contains want. */
+static void refused(const char *events, const char *want)
+{
+	struct okta_delivery d;
+	char err[256] = "";
+	int rc = parse_events(events, &d, err, sizeof(err));
+	CHECK(rc == -1);
+	if (rc != -1 || !strstr(err, want))
+		fprintf(stderr, "  for %s: rc %d, err \"%s\", want \"%s\"\n", events, rc, err, want);
+	if (rc == 0)
+		okta_delivery_free(&d);
+}
+
+static void test_nul_is_refused(void)
+{
+	/* Distinct uuids that a C string would cut to one ("X"): refused, never collapsed into one event. */
+	refused("{\"uuid\":\"X\\u0000one\",\"eventType\":\"t\"},{\"uuid\":\"X\\u0000two\",\"eventType\":\"t\"}",
+		"data.events[0].uuid contains U+0000 (NUL)");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"user.lifecycle.create\",\"target\":[{\"type\":\"User\",\"id\":\"00u1\","
+		"\"alternateId\":\"ceo@example.com\\u0000@evil.example\"}]}",
+		"data.events[0].target(User).alternateId contains U+0000 (NUL)");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\\u0000x\"}", "data.events[0].eventType contains U+0000");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"actor\":{\"id\":\"a\\u0000\"}}",
+		"data.events[0].actor.id contains U+0000");
+}
+
+static void test_key_with_nul_is_another_key(void)
+{
+	struct okta_delivery d;
+	char err[256] = "";
+	/* "uuid\u0000" does not take the place of uuid. */
+	CHECK(parse_events("{\"uuid\\u0000\":\"fake\",\"uuid\":\"real\",\"eventType\":\"t\"},"
+			   "{\"uuid\\u0000\":\"fake2\",\"eventType\":\"t\"}",
+			   &d, err, sizeof(err)) == 0);
+	CHECK(d.n == 2);
+	if (d.n == 2) {
+		CHECK_STR(d.ev[0].dedupe_key, "real");
+		CHECK_STR(d.ev[1].dedupe_key, "~e#1");
+		CHECK(d.ev[1].uuid == NULL);
+	}
+	okta_delivery_free(&d);
+}
+
+static void test_not_text_is_refused(void)
+{
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"target\":[{\"type\":\"User\",\"alternateId\":\"a\\ud800@x\"}]}",
+		"alternateId contains a lone UTF-16 surrogate");
+	refused("{\"uuid\":\"\\udc00\",\"eventType\":\"t\"}", "data.events[0].uuid contains a lone UTF-16 surrogate");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"outcome\":{\"reason\":\"\\ud83dx\"}}",
+		"data.events[0].outcome.reason contains a lone UTF-16 surrogate");
+	/* Bytes that are not UTF-8, and raw control bytes, anywhere in the body. */
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"target\":[{\"type\":\"User\",\"displayName\":\"Ann\xff\"}]}",
+		"invalid UTF-8");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"target\":[{\"type\":\"User\",\"alternateId\":\"a\x1b[2J\"}]}",
+		"control character");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"published\":\"\xc0\xaf\"}", "invalid UTF-8");
+	refused("{\"uuid\":7,\"eventType\":\"t\"}", "data.events[0].uuid is not a string");
+	refused("{\"uuid\":\"u1\",\"eventType\":\"t\",\"actor\":\"00u1\"}", "data.events[0].actor is not an object");
+}
+
+static void test_duplicates_are_refused(void)
+{
+	refused("{\"uuid\":\"a\",\"uuid\":\"b\",\"eventType\":\"t\"}", "data.events[0].uuid appears twice");
+	refused("{\"uuid\":\"a\",\"u\\u0075id\":\"b\",\"eventType\":\"t\"}", "data.events[0].uuid appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"eventType\":\"u\"}", "data.events[0].eventType appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"target\":[{\"type\":\"User\",\"alternateId\":\"x\",\"alternateId\":\"y\"}]}",
+		"data.events[0].target(User).alternateId appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"target\":[{\"type\":\"AppInstance\",\"type\":\"User\"}]}",
+		"data.events[0].target[0].type appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"target\":[],\"target\":[]}",
+		"data.events[0].target appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"actor\":{\"id\":\"1\",\"id\":\"2\"}}",
+		"data.events[0].actor.id appears twice");
+	refused("{\"uuid\":\"a\",\"eventType\":\"t\",\"outcome\":{},\"outcome\":{}}",
+		"data.events[0].outcome appears twice");
+	struct okta_delivery d;
+	char err[256] = "";
+	CHECK(parse("{\"eventId\":\"e\",\"eventId\":\"f\",\"data\":{\"events\":[]}}", &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "eventId appears twice") != NULL);
+	CHECK(parse("{\"data\":{\"events\":[]},\"data\":{\"events\":[]}}", &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "data appears twice") != NULL);
+	CHECK(parse("{\"data\":{\"events\":[],\"events\":[]}}", &d, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "data.events appears twice") != NULL);
+	/* Fields hookd does not read may repeat. */
+	CHECK(parse_events("{\"uuid\":\"a\",\"eventType\":\"t\",\"debugContext\":1,\"debugContext\":2}", &d, err,
+			   sizeof(err)) == 0);
+	okta_delivery_free(&d);
+}
+
+static void test_generated_keys_have_their_own_space(void)
+{
+	struct okta_delivery d;
+	char err[256] = "";
+	/* Delivery E: an explicit uuid "E#0" and the first event without uuid must not share a key. */
+	CHECK(parse("{\"eventId\":\"E\",\"data\":{\"events\":[{\"eventType\":\"t\"},{\"uuid\":\"E#0\",\"eventType\":\"t\"}]}}",
+		    &d, err, sizeof(err)) == 0);
+	CHECK(d.n == 2 && strcmp(d.ev[0].dedupe_key, d.ev[1].dedupe_key) != 0);
+	if (d.n == 2) {
+		CHECK_STR(d.ev[0].dedupe_key, "~E#0");
+		CHECK_STR(d.ev[1].dedupe_key, "E#0");
+	}
+	okta_delivery_free(&d);
+	/* No uuid may enter the generated space. */
+	refused("{\"uuid\":\"~e#0\",\"eventType\":\"t\"}", "data.events[0].uuid starts with '~'");
+	/* The eventId is never cut: two long eventIds that differ at the end give two keys. */
+	char body[1200], key0[600];
+	char long_id[520];
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = '\0';
+	snprintf(body, sizeof(body), "{\"eventId\":\"%s1\",\"data\":{\"events\":[{\"eventType\":\"t\"}]}}", long_id);
+	CHECK(parse(body, &d, err, sizeof(err)) == 0);
+	snprintf(key0, sizeof(key0), "%s", d.n == 1 ? d.ev[0].dedupe_key : "");
+	okta_delivery_free(&d);
+	snprintf(body, sizeof(body), "{\"eventId\":\"%s2\",\"data\":{\"events\":[{\"eventType\":\"t\"}]}}", long_id);
+	CHECK(parse(body, &d, err, sizeof(err)) == 0);
+	CHECK(d.n == 1 && strcmp(key0, d.ev[0].dedupe_key) != 0 && strlen(key0) == strlen(long_id) + 4);
+	okta_delivery_free(&d);
+}
+
 int main(void)
 {
 	test_docs_sample();
@@ -205,5 +330,10 @@ int main(void)
 	test_missing_fields();
 	test_deep_nesting();
 	test_huge_arrays();
+	test_nul_is_refused();
+	test_key_with_nul_is_another_key();
+	test_not_text_is_refused();
+	test_duplicates_are_refused();
+	test_generated_keys_have_their_own_space();
 	return check_report("okta_delivery");
 }
