@@ -322,8 +322,10 @@ int activation_record(struct journal *j, const struct activation_opts *o, const 
 	snprintf(r.dedupe, sizeof(r.dedupe), "job:%lld:%d:%s", (long long)job->id, job->attempts,
 		 activation_kind_name(n->kind));
 	snprintf(r.type, sizeof(r.type), "activation.%s", activation_kind_name(n->kind));
-	int rc = -1;
-	if (r.subject && (r.follow || !r.js[0].params) && (!r.njs || r.js[r.njs - 1].params)) {
+	int rc = -1, ok = r.subject != NULL;
+	for (size_t i = 0; i < r.njs; i++)
+		ok = ok && r.js[i].params;
+	if (ok) {
 		struct journal_event ev = { .source = "hookd",
 					    .dedupe_key = r.dedupe,
 					    .delivery_id = r.dedupe,
@@ -347,8 +349,11 @@ int activation_record(struct journal *j, const struct activation_opts *o, const 
 		       (const char *)0);
 	}
 	record_free(&r);
+	/* A person leaving "pending" is worth a fresh gauge now; the rest waits for the idle refresh. */
 	if (rc == 0)
-		activation_refresh_gauge(j, 0, 1);
+		activation_refresh_gauge(j, 10000,
+					 n->kind == ACTIVATION_STUCK || n->kind == ACTIVATION_UNDELIVERABLE ||
+						 n->kind == ACTIVATION_FINISHED);
 	return rc;
 }
 

@@ -147,6 +147,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		if (n == 0) {
+			activation_refresh_gauge(p->journal, 60000, 0);
 			journal_wait_jobs(p->journal, p->o.poll_ms);
 			continue;
 		}
