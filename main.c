@@ -17,6 +17,7 @@ static const struct {
 	{ "user", cli_user, "create a user STAGED, send or resend the activation email, deactivate" },
 	{ "okta", cli_okta, "register hookd as an Okta event hook, list hooks" },
 	{ "healthcheck", cli_healthcheck, "ask the local hookd for /healthz (exit 0 when it answers 200)" },
+	{ "doctor", cli_doctor, "check a deployment end to end: TLS, journal, Okta, event hook, mail, sources" },
 	{ "config-reference", cli_config_reference, "print every configuration key as Markdown" },
 };
 

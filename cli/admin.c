@@ -259,15 +259,30 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 	const char *url = arg_value(argc, argv, "--url");
 	const char *name = arg_value(argc, argv, "--name");
 	const char *events = arg_value(argc, argv, "--events");
-	if (!url) {
-		fprintf(stderr, "hookd: register-hook needs --url https://your-host%s\n",
-			config_get(c, "okta_hook", NULL, "path"));
+	const char *path = config_get(c, "okta_hook", NULL, "path");
+	char *secret = NULL;
+	int s = config_secret(c, "okta_hook", NULL, "auth_value", &secret);
+	if (s == 1) {
+		fprintf(stderr,
+			"hookd: this configuration has no Okta event hook ([okta_hook] auth_value or "
+			"auth_value_file is not set), so hookd would answer Okta's deliveries with 404; set the "
+			"secret Okta is to send back, restart hookd, then register\n");
 		return 2;
 	}
-	char *secret = NULL;
-	if (config_secret(c, "okta_hook", NULL, "auth_value", &secret) != 0) {
+	if (s < 0) {
 		fputs(config_errors(c), stderr);
-		fprintf(stderr, "hookd: [okta_hook] auth_value or auth_value_file is needed: Okta sends it back\n");
+		return 2;
+	}
+	char fromconf[1200];
+	const char *pub = config_get(c, "server", NULL, "public_url");
+	if (!url && pub) {
+		size_t n = strlen(pub);
+		snprintf(fromconf, sizeof(fromconf), "%.*s%s", (int)(n && pub[n - 1] == '/' ? n - 1 : n), pub, path);
+		url = fromconf;
+	}
+	if (!url) {
+		fprintf(stderr, "hookd: register-hook needs --url https://your-host%s, or [server] public_url\n", path);
+		secure_free(secret);
 		return 2;
 	}
 	char *list = strdup(events ? events
@@ -304,11 +319,12 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 int cli_okta(int argc, char **argv)
 {
 	if (argc < 2 || cli_wants_help(argc, argv)) {
-		puts("usage: hookd okta register-hook -c FILE --url https://HOST/hooks/okta [--events a,b] [--name N]\n"
+		puts("usage: hookd okta register-hook -c FILE [--url https://HOST/hooks/okta] [--events a,b] [--name N]\n"
 		     "       hookd okta hooks -c FILE\n\n"
 		     "register-hook creates the event hook in the org with hookd's configured auth header and\n"
 		     "secret, asks Okta to verify it (Okta sends the GET challenge to --url, so hookd must be\n"
 		     "running there), and prints the hook's id and verification status; exit 0 when VERIFIED.\n"
+		     "Without --url it registers [server] public_url followed by [okta_hook] path.\n"
 		     "hooks lists the org's event hooks.");
 		return argc < 2 ? 2 : 0;
 	}

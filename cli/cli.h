@@ -14,6 +14,10 @@ int cli_config_reference(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_okta(int argc, char **argv);
 int cli_healthcheck(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
+
+/* Reads every section as serve would (opens nothing): 0, or -1 with the problems in config_errors(c). */
+int cli_config_check(struct config *c);
 
 /*
  * Shared by the subcommands: finds -c FILE (or HOOKD_CONFIG) in argv, loads it, applies [log] level,

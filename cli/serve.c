@@ -4,12 +4,12 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "handlers/activation.h"
+#include "handlers/echo.h"
 #include "handlers/mail.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
 #include "okta/governor_shared.h"
-#include "okta/users.h"
 #include "hooks/hr_hook.h"
 #include "hooks/hr_source.h"
 #include "hooks/landing_hook.h"
@@ -36,7 +36,7 @@ struct app {
 	struct okta_governor *governor;
 	struct workers *workers;
 	struct mailer *mail;
-	char *self_id;
+	struct echo *echo;
 	struct journal *journal;
 	struct rules *rules;
 	struct okta_hook *okta_hook;
@@ -68,8 +68,10 @@ static int app_configure(struct config *c, struct app *a)
 		rc = -1;
 	a->okta_configured = orc == 0;
 	rules_free(a->rules);
-	a->rules = rules_from_config(c, a->self_id ? a->self_id : config_get(c, "okta", NULL, "self_actor_id"));
-	if (!a->rules)
+	echo_free(a->echo);
+	a->echo = echo_from_config(c, a->oo.auth_mode == OKTA_AUTH_PRIVATE_KEY ? a->oo.client_id : NULL);
+	a->rules = rules_from_config(c, a->echo);
+	if (!a->rules || !a->echo)
 		rc = -1;
 	/* The hook's own checks need no journal yet; it is attached in app_build. */
 	struct okta_hook *probe = okta_hook_from_config(c, NULL, NULL);
@@ -80,6 +82,13 @@ static int app_configure(struct config *c, struct app *a)
 	a->hr_sources = hr_sources_from_config(c);
 	if (!a->hr_sources)
 		rc = -1;
+	const char *pub = config_get(c, "server", NULL, "public_url");
+	if (pub && (strncmp(pub, "https://", 8) != 0 || !pub[8] || strpbrk(pub, " ?#"))) {
+		config_report(c, "server", NULL, "public_url",
+			      "'%s' is not an https:// URL without path query or fragment (Okta only calls HTTPS)",
+			      pub);
+		rc = -1;
+	}
 	return config_error_count(c) ? -1 : rc;
 }
 
@@ -97,42 +106,14 @@ static void app_free(struct app *a)
 	mailer_free(a->mail);
 	activation_opts_free(&a->ao);
 	okta_opts_free(&a->oo);
-	free(a->self_id);
 	rules_free(a->rules);
+	echo_free(a->echo);
 	server_opts_free(&a->so);
 	journal_opts_free(&a->jo);
 	memset(a, 0, sizeof(*a));
 }
 
-/*
- * hookd's own Okta identity, so that rules skip the events its own calls cause: the configured
- * self_actor_id, else the OAuth client id, else the API token's owner (GET /api/v1/users/me).
- */
-static char *discover_self(struct app *a)
-{
-	if (a->oo.self_actor_id)
-		return strdup(a->oo.self_actor_id);
-	if (a->oo.auth_mode == OKTA_AUTH_PRIVATE_KEY && a->oo.client_id)
-		return strdup(a->oo.client_id);
-	struct okta_error e;
-	struct okta_user u = { 0 };
-	struct okta_client *cl = okta_client_new(a->org, &e);
-	char *id = NULL;
-	if (cl && okta_user_get(cl, "me", &u, &e) == 0) {
-		id = u.id;
-		u.id = NULL;
-	} else {
-		char msg[300];
-		log_warn(
-			"cannot learn hookd's own Okta identity; set [okta] self_actor_id so rules skip its own events",
-			"detail", okta_error_format(&e, msg, sizeof(msg)));
-	}
-	okta_user_free(&u);
-	okta_client_free(cl);
-	return id;
-}
-
-static int start_okta(struct config *c, struct app *a)
+static int start_okta(struct app *a)
 {
 	char err[512];
 	if (!a->okta_configured) {
@@ -152,13 +133,9 @@ static int start_okta(struct config *c, struct app *a)
 		log_error("cannot set up the Okta client", "detail", okta_error_format(&e, err, sizeof(err)));
 		return -1;
 	}
-	a->self_id = discover_self(a);
-	if (a->self_id) {
-		rules_free(a->rules);
-		a->rules = rules_from_config(c, a->self_id);
-		log_info("hookd's own Okta identity; its events fire no rule unless a rule opts in", "actor_id",
-			 a->self_id);
-	}
+	char how[400];
+	echo_describe(a->echo, how, sizeof(how));
+	log_info("hookd tells its own echoes; they fire no rule unless a rule sets include_self", "how", how);
 	if (a->wo.threads == 0)
 		return 0;
 	a->workers = workers_start(&a->wo, a->journal, a->org, a->mail, err, sizeof(err));
@@ -209,7 +186,7 @@ static int app_build(struct config *c, struct app *a)
 		log_error("cannot open the journal", "detail", err);
 		return -1;
 	}
-	if (start_okta(c, a) < 0 || !a->rules)
+	if (start_okta(a) < 0 || !a->rules)
 		return -1;
 	a->okta_hook = okta_hook_from_config(c, a->journal, a->rules);
 	a->server = server_new(&a->so, a->journal);
@@ -226,6 +203,9 @@ static int app_build(struct config *c, struct app *a)
 		log_error("cannot set up the landing route");
 		return -1;
 	}
+	if (!okta_hook_enabled(a->okta_hook))
+		log_info("no Okta event hook: [okta_hook] auth_value is not set, so its path answers 404", "path",
+			 okta_hook_path(a->okta_hook));
 	if (server_start(a->server, err, sizeof(err)) < 0) {
 		log_error("cannot start the server", "detail", err);
 		return -1;
@@ -260,8 +240,8 @@ int cli_serve(int argc, char **argv)
 	if (app_build(c, &a) == 0) {
 		char port[16];
 		snprintf(port, sizeof(port), "%d", server_port(a.server));
-		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook", okta_hook_path(a.okta_hook),
-			 "journal", a.jo.backend);
+		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook",
+			 okta_hook_enabled(a.okta_hook) ? okta_hook_path(a.okta_hook) : "off", "journal", a.jo.backend);
 		int sig = 0;
 		sigwait(&stop, &sig);
 		log_info("hookd stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -271,6 +251,15 @@ int cli_serve(int argc, char **argv)
 	config_free(c);
 	if (rc == 0)
 		log_info("hookd stopped");
+	return rc;
+}
+
+int cli_config_check(struct config *c)
+{
+	struct app a;
+	memset(&a, 0, sizeof(a));
+	int rc = app_configure(c, &a) < 0 || config_error_count(c) ? -1 : 0;
+	app_free(&a);
 	return rc;
 }
 

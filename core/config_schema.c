@@ -23,7 +23,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "keep_alive_timeout", CFG_MS, "5s", "how long an idle keep-alive connection keeps its thread" },
 	{ "server", "drain_timeout", CFG_MS, "10s", "on SIGTERM, how long in-flight requests may take to finish" },
 	{ "server", "public_url", CFG_STR, NULL,
-	  "https://host[:port][/prefix] where people reach hookd, for landing links ([activation] landing)" },
+	  "hookd's public base URL as Okta reaches it, https://hooks.example.com (no path): `okta register-hook` registers public_url + [okta_hook] path when --url is not given, and `doctor` checks that hook; also the base of landing links ([activation] landing)" },
 	{ "server", "admin_token", CFG_SECRET, NULL,
 	  "bearer token for /metrics when it is not on loopback; unset: /metrics is open" },
 
@@ -36,7 +36,8 @@ const struct cfg_key cfg_schema[] = {
 
 	{ "okta_hook", "path", CFG_STR, "/hooks/okta", "URL path of the Okta event hook" },
 	{ "okta_hook", "auth_header", CFG_STR, "Authorization", "request header that carries the shared secret" },
-	{ "okta_hook", "auth_value", CFG_SECRET, NULL, "the shared secret Okta sends in auth_header (required)" },
+	{ "okta_hook", "auth_value", CFG_SECRET, NULL,
+	  "the shared secret Okta sends in auth_header; unset (and no other [okta_hook] key): no Okta event hook, its path answers 404 (an HR-only deployment)" },
 	{ "okta_hook", "max_events", CFG_INT, "1000", "most events accepted in one delivery", "1", "100000" },
 
 	{ "okta", "org_url", CFG_STR, NULL,
@@ -56,8 +57,10 @@ const struct cfg_key cfg_schema[] = {
 	{ "okta", "timeout", CFG_MS, "10s", "total deadline of one Okta API call", "1ms", NULL },
 	{ "okta", "max_retries", CFG_INT, "5", "retries of one call on 429, 5xx and network errors", "0", "20" },
 	{ "okta", "rate_reserve", CFG_INT, "2", "requests of each rate-limit window left unspent", "0", "1000" },
+	{ "okta", "api_token_id", CFG_STR, NULL,
+	  "id of hookd's API token (00T..., Security > API; not the token): events carrying it as requestApiTokenId are hookd's echoes. Optional: hookd also tells them by the request id of each call it makes" },
 	{ "okta", "self_actor_id", CFG_STR, NULL,
-	  "hookd's own Okta principal id; its events fire no rule unless the rule opts in" },
+	  "removed: an error that says what replaced it (hookd tells its echoes by request id, api_token_id or its OAuth app; the token owner's user id is never one)" },
 
 	{ "worker", "threads", CFG_INT, "4", "job workers", "0", "256" },
 	{ "worker", "lease", CFG_MS, "60s", "how long a claimed job is leased before another worker may take it", "5s",
@@ -66,6 +69,9 @@ const struct cfg_key cfg_schema[] = {
 	{ "worker", "backoff_base", CFG_MS, "2s", "first retry delay, doubled each attempt, with jitter" },
 	{ "worker", "backoff_max", CFG_MS, "15m", "longest retry delay" },
 	{ "worker", "poll", CFG_MS, "1s", "how often idle workers look for due jobs", "10ms", "60s" },
+	{ "worker", "request_id_keep", CFG_MS, "48h",
+	  "how long the X-Okta-Request-Id of hookd's own calls is kept to tell its echoes (pruned every 10 minutes)",
+	  "24h", NULL },
 
 	{ "mail", "smtp_url", CFG_STR, NULL,
 	  "SMTP server for activation links hookd delivers itself (rule send_email = false): smtp://host:587 or smtps://host:465" },
@@ -103,7 +109,8 @@ const struct cfg_key cfg_schema[] = {
 	{ "rule *", "do", CFG_STR, NULL, "action: one of the names under Actions below; any other name is an error" },
 	{ "rule *", "when.*", CFG_STR, NULL,
 	  "filter: when.<field> = v1,v2 fires only when the event field is one of the values; Okta events add outcome, reason and changed (when.changed = email: any of debugData.changedAttributes)" },
-	{ "rule *", "include_self", CFG_BOOL, "false", "also fire on events caused by hookd's own Okta identity" },
+	{ "rule *", "include_self", CFG_BOOL, "false",
+	  "also fire on hookd's own echoes (events its own Okta calls caused: its request ids, api_token_id, its OAuth app)" },
 	{ "rule *", "delay", CFG_MS, "0", "run the action this long after the event" },
 	{ "rule *", "send_email", CFG_BOOL, "true",
 	  "activation: let Okta send the email (false: hookd gets activationUrl)" },

@@ -56,11 +56,7 @@ static int landing_opts(struct config *c, struct activation_opts *o)
 	config_bool(c, "activation", NULL, "landing", &o->landing);
 	if (config_secret(c, "activation", NULL, "link_key", &key) < 0)
 		return -1;
-	if (pub && (strncmp(pub, "https://", 8) != 0 || strpbrk(pub, " \r\n\"'<>?#"))) {
-		config_report(c, "server", NULL, "public_url", "'%s' is not an https:// URL (no query, no fragment)",
-			      pub);
-		rc = -1;
-	}
+	/* [server] public_url itself is checked by serve (an https:// base URL). */
 	if (key && landing_key_parse(key, o->link_key) < 0) {
 		config_report(c, "activation", NULL, "link_key", "is not 32 bytes as 64 hex digits or base64");
 		rc = -1;

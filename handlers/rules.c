@@ -36,7 +36,7 @@ struct rule {
 struct rules {
 	struct rule *r;
 	size_t n;
-	char *self;
+	const struct echo *echo;
 };
 
 static void rule_clear(struct rule *r)
@@ -61,13 +61,37 @@ void rules_free(struct rules *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		rule_clear(&rs->r[i]);
 	free(rs->r);
-	free(rs->self);
 	free(rs);
 }
 
 size_t rules_count(const struct rules *rs)
 {
 	return rs ? rs->n : 0;
+}
+
+const struct echo *rules_echo(const struct rules *rs)
+{
+	return rs ? rs->echo : NULL;
+}
+
+const char *rules_source(const struct rules *rs, size_t i)
+{
+	return rs->r[i].source;
+}
+
+const char *rules_type(const struct rules *rs, size_t i)
+{
+	return rs->r[i].type;
+}
+
+const char *rules_name(const struct rules *rs, size_t i)
+{
+	return rs->r[i].name;
+}
+
+const char *rules_action(const struct rules *rs, size_t i)
+{
+	return rs->r[i].action;
 }
 
 static int valid_action(const char *a)
@@ -162,14 +186,14 @@ static int load_rule(struct config *c, const char *name, struct rule *r)
 	return rc;
 }
 
-struct rules *rules_from_config(struct config *c, const char *self_actor_id)
+struct rules *rules_from_config(struct config *c, const struct echo *echo)
 {
 	struct rules *rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		return NULL;
 	size_t n = config_section_count(c, "rule");
 	rs->r = calloc(n ? n : 1, sizeof(*rs->r));
-	rs->self = str_dup(self_actor_id);
+	rs->echo = echo;
 	if (!rs->r)
 		goto fail;
 	int rc = 0;
@@ -231,8 +255,7 @@ static int any_in_list(const char *items, const char *list)
 	return 0;
 }
 
-static int matches(const struct rules *rs, const struct rule *r, const struct journal_event *ev,
-		   const struct json *subject)
+static int matches(const struct rule *r, const struct journal_event *ev, const struct json *subject)
 {
 	if (!ev->source || !ev->type || strcmp(r->source, ev->source) != 0)
 		return 0;
@@ -240,7 +263,7 @@ static int matches(const struct rules *rs, const struct rule *r, const struct jo
 		return 0;
 	if (ev->status && strcmp(ev->status, "accepted") != 0)
 		return 0;
-	if (!r->include_self && rs->self && ev->actor_id && strcmp(rs->self, ev->actor_id) == 0)
+	if (!r->include_self && ev->echo)
 		return 0;
 	for (size_t i = 0; i < r->nf; i++) {
 		char *v = event_field(ev, subject, r->f[i].field);
@@ -355,7 +378,7 @@ int rules_apply(const struct rules *rs, const struct journal_event *ev, int64_t 
 		json_parse(&subject, ev->subject_json, strlen(ev->subject_json), SUBJECT_MAX_TOKENS, NULL, 0);
 	int rc = 0;
 	for (size_t i = 0; i < rs->n && rc == 0; i++)
-		if (matches(rs, &rs->r[i], ev, &subject))
+		if (matches(&rs->r[i], ev, &subject))
 			rc = add_job(out, &rs->r[i], ev, &subject, now_ms);
 	json_free(&subject);
 	if (rc < 0)

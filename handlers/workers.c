@@ -33,7 +33,11 @@ struct workers {
 	struct worker *w;
 	int n;
 	atomic_int stopping;
+	_Atomic int64_t pruned_ms; /* when a worker last pruned hookd's old request ids */
 };
+
+/* How often some worker of the pool prunes the request ids older than [worker] request_id_keep. */
+#define PRUNE_EVERY_MS (10 * 60 * 1000)
 
 int worker_opts_from_config(struct config *c, struct worker_opts *o)
 {
@@ -52,6 +56,8 @@ int worker_opts_from_config(struct config *c, struct worker_opts *o)
 	config_ms(c, "worker", NULL, "backoff_base", &o->backoff_base_ms);
 	config_ms(c, "worker", NULL, "backoff_max", &o->backoff_max_ms);
 	if (config_ms(c, "worker", NULL, "poll", &o->poll_ms) < 0)
+		rc = -1;
+	if (config_ms(c, "worker", NULL, "request_id_keep", &o->request_keep_ms) < 0) /* >= 24h: the schema's */
 		rc = -1;
 	return rc;
 }
@@ -126,6 +132,37 @@ static void note(struct workers *p, const struct job *job, const struct action_r
 	}
 }
 
+/*
+ * The X-Okta-Request-Id of a call the worker just made, into the journal before the job is
+ * finished, so the event it causes is told as hookd's echo (handlers/echo.h) on every instance.
+ */
+static void remember_request(void *ud, const char *method, const char *request_id)
+{
+	struct worker *w = ud;
+	char err[256];
+	if (journal_request_record(w->pool->journal, request_id, clock_now_ms(), err, sizeof(err)) < 0)
+		log_warn(
+			"cannot record hookd's Okta request id; its event may fire a rule (actions read the user first)",
+			"method", method, "request_id", request_id, "detail", err);
+}
+
+/* At most every PRUNE_EVERY_MS over the pool: forgets request ids older than request_keep_ms. */
+static void maybe_prune(struct workers *p)
+{
+	int64_t now = clock_now_ms(), last = atomic_load(&p->pruned_ms);
+	if (now - last < PRUNE_EVERY_MS || !atomic_compare_exchange_strong(&p->pruned_ms, &last, now))
+		return;
+	char err[256], n[24];
+	int64_t gone = journal_requests_prune(p->journal, now - p->o.request_keep_ms, err, sizeof(err));
+	if (gone < 0) {
+		log_warn("cannot prune old Okta request ids", "detail", err);
+		return;
+	}
+	snprintf(n, sizeof(n), "%lld", (long long)gone);
+	if (gone > 0)
+		log_debug("pruned old Okta request ids", "count", n);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -137,7 +174,9 @@ static void *worker_main(void *arg)
 		log_error("worker cannot create its Okta client", "detail", okta_error_format(&e, msg, sizeof(msg)));
 		return NULL;
 	}
+	okta_client_on_request(c, remember_request, w);
 	while (!atomic_load(&p->stopping)) {
+		maybe_prune(p);
 		struct job *jobs = NULL;
 		size_t n = 0;
 		char err[256];
@@ -177,6 +216,7 @@ struct workers *workers_start(const struct worker_opts *o, struct journal *j, st
 	p->journal = j;
 	p->org = org;
 	p->mail = mail;
+	atomic_store(&p->pruned_ms, clock_now_ms() - PRUNE_EVERY_MS);
 	char host[64] = "host";
 	gethostname(host, sizeof(host) - 1);
 	activation_refresh_gauge(j, 0, 1);

@@ -102,10 +102,12 @@ static void reject(const struct door *d, struct http_req *r, const char *key, co
 				    .raw = http_body(r) };
 	char err[256];
 	enum intake_outcome rc = intake_commit(d->intake, &ev, 1, clock_now_ms(), NULL, err, sizeof(err));
-	if (rc != INTAKE_STORED)
+	if (rc != INTAKE_STORED) {
 		fail_intake(r, rc, err);
-	else
+	} else {
+		intake_refused(d->intake, "unmappable_payload", clock_now_ms());
 		http_fail(r, 422, "unmappable_payload", "%s", why);
+	}
 }
 
 static void store(const struct door *d, struct http_req *r, struct journal_event *ev, size_t n)
@@ -136,6 +138,9 @@ void hr_hook_handle(struct http_req *r, void *arg)
 	char key[HR_DEDUPE_MAX], why[256];
 	if (hr_source_verify(d->source, &req, clock_now_ms() / 1000, key, sizeof(key), why, sizeof(why)) < 0) {
 		metric_add(d->verify_failures, 1);
+		char reason[300];
+		snprintf(reason, sizeof(reason), "verification_failed: %s", why);
+		intake_refused(d->intake, reason, clock_now_ms());
 		http_fail(r, 401, "verification_failed", "%s", why);
 		return;
 	}

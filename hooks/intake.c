@@ -1,10 +1,13 @@
 /* intake.c: normalized events in: rules, then one journal transaction with their jobs, then counts. */
 #include "hooks/intake.h"
 
+#include "core/log.h"
 #include "core/metrics.h"
+#include "handlers/echo.h"
 #include "handlers/rules.h"
 #include "store/journal.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +15,14 @@
 struct intake {
 	struct journal *journal;
 	const struct rules *rules;
+	char source[160];
 	struct metric *journaled, *duplicates, *rejected;
+	/* when the source's row in the journal (journal_source_note) was last written, unix ms */
+	_Atomic int64_t noted_accepted_ms, noted_refused_ms;
 };
+
+/* The source status row is written at most this often per intake, whatever the request rate. */
+#define NOTE_EVERY_MS 1000
 
 struct intake *intake_new(struct journal *j, const struct rules *rules, const char *source)
 {
@@ -25,6 +34,7 @@ struct intake *intake_new(struct journal *j, const struct rules *rules, const ch
 		return NULL;
 	in->journal = j;
 	in->rules = rules;
+	snprintf(in->source, sizeof(in->source), "%s", source);
 	in->journaled = metrics_counter("hookd_events_journaled_total", labels, "Events stored in the journal");
 	in->duplicates = metrics_counter("hookd_events_duplicate_total", labels,
 					 "Redelivered events acknowledged without storing them again");
@@ -58,6 +68,16 @@ static int apply_rules(const struct intake *in, struct journal_event *ev, struct
 	return 0;
 }
 
+/* A newly stored echo: counted by reason and said at info, once (a redelivery is a duplicate). */
+static void tell_echo(const struct journal_event *e)
+{
+	char labels[96];
+	snprintf(labels, sizeof(labels), "reason=\"%s\"", e->echo);
+	metrics_count("hookd_events_echo_total", labels, 1);
+	log_info("hookd's own echo journaled; it fires no rule unless the rule sets include_self", "reason", e->echo,
+		 "type", e->type, "event", e->dedupe_key, "user", e->subject_login, "request_id", e->request_id);
+}
+
 static void count(const struct intake *in, const struct journal_event *ev, const enum journal_outcome *out, size_t n,
 		  struct intake_result *res)
 {
@@ -69,6 +89,8 @@ static void count(const struct intake *in, const struct journal_event *ev, const
 			c.duplicates++;
 		else
 			c.stored++;
+		if (!is_rejected(&ev[i]) && out[i] == JOURNAL_STORED && ev[i].echo)
+			tell_echo(&ev[i]);
 	}
 	metric_add(in->journaled, (int64_t)c.stored);
 	metric_add(in->duplicates, (int64_t)c.duplicates);
@@ -77,12 +99,33 @@ static void count(const struct intake *in, const struct journal_event *ev, const
 		*res = c;
 }
 
+/* Writes the source's status row when NOTE_EVERY_MS passed since *last (one thread wins). */
+static void note(struct intake *in, _Atomic int64_t *last, const char *refusal, int64_t now_ms)
+{
+	int64_t was = atomic_load(last);
+	if (now_ms - was < NOTE_EVERY_MS || !atomic_compare_exchange_strong(last, &was, now_ms))
+		return;
+	char err[256];
+	if (journal_source_note(in->journal, in->source, refusal, now_ms, err, sizeof(err)) < 0)
+		log_debug("cannot note the source's status", "source", in->source, "detail", err);
+}
+
+void intake_refused(struct intake *in, const char *reason, int64_t now_ms)
+{
+	if (in)
+		note(in, &in->noted_refused_ms, reason ? reason : "refused", now_ms);
+}
+
 enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
 				  struct intake_result *res, char *err, size_t errlen)
 {
 	enum intake_outcome rc = INTAKE_STORED;
 	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
+	char eerr[256];
+	if (echo_mark(rules_echo(in->rules), in->journal, ev, n, eerr, sizeof(eerr)) < 0)
+		log_warn("cannot look up hookd's own request ids; these events fire rules as anyone's would", "source",
+			 in->source, "detail", eerr);
 	if (!jobs || !out || apply_rules(in, ev, jobs, n, now_ms) < 0) {
 		snprintf(err, errlen, "out of memory while applying the rules");
 		rc = INTAKE_NO_MEMORY;
@@ -90,11 +133,13 @@ enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, s
 		rc = INTAKE_JOURNAL_DOWN;
 	} else {
 		count(in, ev, out, n, res);
+		note(in, &in->noted_accepted_ms, NULL, now_ms);
 	}
 	for (size_t i = 0; jobs && i < n; i++) {
 		rule_jobs_free(&jobs[i]);
 		ev[i].jobs = NULL;
 		ev[i].njobs = 0;
+		ev[i].echo = NULL;
 	}
 	free(jobs);
 	free(out);

@@ -33,14 +33,22 @@ struct intake_result {
 };
 
 /*
- * Runs the rules over each of the n normalized events (none for an event whose status is
+ * Marks hookd's own echoes (handlers/echo.h, one journal lookup for the n events), then runs the
+ * rules over each of the n normalized events (none for an event whose status is
  * "rejected": it is kept for inspection only), then commits the events with the jobs the rules
  * derived, in one journal transaction, before the caller answers. Counts the outcome in the
  * source's metrics. now_ms is the reception time the rules see. ev[i].jobs and njobs are set for
- * the call and reset to NULL/0 before it returns; everything else in ev is only read. res (may be
+ * the call and reset to NULL/0 before it returns (ev[i].echo too); everything else in ev is only read. res (may be
  * NULL) is filled on INTAKE_STORED; err gets the detail otherwise. Thread-safe.
  */
 enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
 				  struct intake_result *res, char *err, size_t errlen);
+
+/*
+ * A request to the source's door was refused (reason: hookd's short code, e.g. "unauthorized").
+ * Kept as the source's last refusal in the journal, written at most once a second per source
+ * (as is the last accepted delivery, by intake_commit): never a row per request. Thread-safe.
+ */
+void intake_refused(struct intake *in, const char *reason, int64_t now_ms);
 
 #endif

@@ -22,6 +22,10 @@ static void free_event(struct okta_event *e)
 	free(e->target_name);
 	free(e->outcome);
 	free(e->reason);
+	free(e->actor_type);
+	free(e->request_id);
+	free(e->debug_request_id);
+	free(e->api_token_id);
 	free(e->changed);
 	free(e->subject_json);
 }
@@ -164,6 +168,26 @@ static int read_target(const struct json *j, int tok, struct okta_event *e, cons
 	return 0;
 }
 
+/*
+ * Text at JSON pointer ptr under obj; NULL when absent, null, repeated or not text. Only for telling
+ * hookd's echoes: an odd shape makes no echo (the event then fires its rules like anyone's).
+ */
+static char *origin_text(const struct json *j, int obj, const char *ptr)
+{
+	char *out = NULL;
+	const char *why;
+	return json_text(j, json_pointer(j, obj, ptr), &out, &why) < 0 ? NULL : out;
+}
+
+/* Which request and credential caused the event: transaction {id, detail.requestApiTokenId}, debugData.requestId, actor.type. */
+static void parse_origin(const struct json *j, int tok, struct okta_event *e)
+{
+	e->request_id = origin_text(j, tok, "/transaction/id");
+	e->api_token_id = origin_text(j, tok, "/transaction/detail/requestApiTokenId");
+	e->debug_request_id = origin_text(j, tok, "/debugContext/debugData/requestId");
+	e->actor_type = origin_text(j, tok, "/actor/type");
+}
+
 /* changedAttributes as a comma-separated list: Okta's text (commas or spaces), or an array of names. */
 static char *changed_attributes(const struct json *j, int t)
 {
@@ -229,6 +253,7 @@ static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta
 	    read_text(j, tok, "published", &e->published, &at) < 0 || read_actor_outcome(j, tok, e, &at) < 0 ||
 	    read_target(j, tok, e, &at) < 0)
 		return -1;
+	parse_origin(j, tok, e);
 	e->changed = changed_attributes(j, json_pointer(j, tok, "/debugContext/debugData/changedAttributes"));
 	e->subject_json = facts_json(e);
 	e->raw = json_raw_value(j, tok);

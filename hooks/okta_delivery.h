@@ -14,14 +14,18 @@ struct okta_event {
 	char *type;	  /* eventType, e.g. user.lifecycle.create */
 	char *published;  /* RFC 3339 */
 	char *actor_id;
-	char *target_id;    /* the first target of type User */
-	char *target_login; /* its alternateId */
-	char *target_name;  /* its displayName */
-	char *outcome;	    /* outcome.result: SUCCESS, FAILURE, ... */
-	char *reason;	    /* outcome.reason */
-	char *changed;	    /* debugContext.debugData.changedAttributes, comma separated, or NULL */
-	char *subject_json; /* {"outcome", "reason", "changed"} for rules (when.outcome, when.changed), or NULL */
-	struct slice raw;   /* the LogEvent's JSON, verbatim */
+	char *target_id;	/* the first target of type User */
+	char *target_login;	/* its alternateId */
+	char *target_name;	/* its displayName */
+	char *outcome;		/* outcome.result: SUCCESS, FAILURE, ... */
+	char *reason;		/* outcome.reason */
+	char *actor_type;	/* actor.type: User, PublicClientApp, ... */
+	char *request_id;	/* transaction.id: the X-Okta-Request-Id of the call that caused it */
+	char *debug_request_id; /* debugContext.debugData.requestId (the same id) */
+	char *api_token_id;	/* transaction.detail.requestApiTokenId: the API token used (00T...) */
+	char *changed;		/* debugContext.debugData.changedAttributes, comma separated, or NULL */
+	char *subject_json;	/* {"outcome", "reason", "changed"} for rules (when.outcome, when.changed), or NULL */
+	struct slice raw;	/* the LogEvent's JSON, verbatim */
 };
 
 struct okta_delivery {

@@ -18,7 +18,7 @@
 #define MAX_CHALLENGE 1024
 
 struct okta_hook {
-	char *path, *header, *secret;
+	char *path, *header, *secret; /* secret NULL: disabled (no [okta_hook] section: HR only) */
 	size_t max_events;
 	struct intake *intake;
 };
@@ -40,9 +40,15 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 		rc = -1;
 	}
 	int s = config_secret(c, "okta_hook", NULL, "auth_value", &h->secret);
-	if (s == 1) {
+	static const char *const keys[] = { "path", "auth_header", "max_events" };
+	int configured = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		configured |= config_is_set(c, "okta_hook", NULL, keys[i]);
+	if (s == 1 && configured) {
 		config_report(c, "okta_hook", NULL, NULL,
-			      "needs auth_value or auth_value_file: the secret Okta sends in %s", header);
+			      "needs auth_value or auth_value_file: the secret Okta sends in %s "
+			      "(or remove [okta_hook] for a deployment without an Okta event hook)",
+			      header);
 		rc = -1;
 	} else if (s < 0) {
 		rc = -1;
@@ -77,6 +83,11 @@ void okta_hook_free(struct okta_hook *h)
 const char *okta_hook_path(const struct okta_hook *h)
 {
 	return h->path;
+}
+
+int okta_hook_enabled(const struct okta_hook *h)
+{
+	return h && h->secret;
 }
 
 static int authenticated(const struct okta_hook *h, struct http_req *r)
@@ -140,6 +151,10 @@ static void build_events(const struct okta_delivery *d, struct journal_event *ev
 			.actor_id = e->actor_id,
 			.subject_json = e->subject_json,
 			.raw = e->raw,
+			.request_id = e->request_id,
+			.debug_request_id = e->debug_request_id,
+			.api_token_id = e->api_token_id,
+			.actor_type = e->actor_type,
 		};
 		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
 			log_warn(
@@ -177,6 +192,7 @@ static void commit(struct okta_hook *h, struct http_req *r, const struct okta_de
 static void deliver(struct okta_hook *h, struct http_req *r)
 {
 	if (!json_content_type(http_header(r, "Content-Type"))) {
+		intake_refused(h->intake, "unsupported_media_type", clock_now_ms());
 		http_fail(r, 415, "unsupported_media_type", "deliveries must be Content-Type: application/json");
 		return;
 	}
@@ -187,6 +203,7 @@ static void deliver(struct okta_hook *h, struct http_req *r)
 	struct slice body = http_body(r);
 	int prc = okta_delivery_parse(body.p, body.n, h->max_events, &d, err, sizeof(err));
 	if (prc < 0) {
+		intake_refused(h->intake, prc == -2 ? "too_many_events" : "bad_delivery", clock_now_ms());
 		http_fail(r, prc == -2 ? 413 : 400, prc == -2 ? "too_many_events" : "bad_delivery", "%s", err);
 		return;
 	}
@@ -203,7 +220,13 @@ void okta_hook_handle(struct http_req *r, void *arg)
 		http_fail_method(r, "GET, POST");
 		return;
 	}
+	if (!h->secret) {
+		http_fail(r, 404, "not_found",
+			  "this hookd serves no Okta event hook: [okta_hook] auth_value is not set");
+		return;
+	}
 	if (!authenticated(h, r)) {
+		intake_refused(h->intake, "unauthorized: missing or wrong auth header", clock_now_ms());
 		http_fail(r, 401, "unauthorized", "missing or wrong %s header", h->header);
 		return;
 	}

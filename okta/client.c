@@ -34,6 +34,8 @@ struct okta_org {
 struct okta_client {
 	struct okta_org *org;
 	CURL *h;
+	okta_request_fn on_request;
+	void *on_request_ud;
 };
 
 /* One call in flight. */
@@ -164,6 +166,20 @@ void okta_client_free(struct okta_client *c)
 	if (c->h)
 		curl_easy_cleanup(c->h);
 	free(c);
+}
+
+void okta_client_on_request(struct okta_client *c, okta_request_fn fn, void *ud)
+{
+	c->on_request = fn;
+	c->on_request_ud = ud;
+}
+
+/* Tells the client's owner the request id of an answered call that may have changed something. */
+static void tell_request(const struct call *k, const struct okta_http_resp *rs)
+{
+	struct okta_client *c = k->c;
+	if (c->on_request && rs->request_id[0] && strcmp(k->method, "GET") != 0)
+		c->on_request(c->on_request_ud, k->method, rs->request_id);
 }
 
 void okta_resp_free(struct okta_resp *r)
@@ -341,6 +357,8 @@ static int run(struct call *k, struct okta_resp *out, struct okta_error *e)
 		if (wait_governor(k, e) < 0)
 			return -1;
 		int rc = attempt(k, &rs, e);
+		if (rc == 0)
+			tell_request(k, &rs);
 		if (rc == 0 && settle(k, &rs, out, e) == 0) {
 			if (k->auth.dpop)
 				okta_oauth_api_nonce(org->oauth, rs.dpop_nonce);

@@ -32,6 +32,15 @@ struct okta_client *okta_client_new(struct okta_org *org, struct okta_error *e);
 /* NULL-safe; closes the kept-alive connection. */
 void okta_client_free(struct okta_client *c);
 
+/*
+ * Called with the X-Okta-Request-Id of every answered attempt of a call that is not a GET (any
+ * status: a refused or failed call may still have caused an event), on the calling thread,
+ * before okta_client_request returns. request_id is borrowed for the call.
+ */
+typedef void (*okta_request_fn)(void *ud, const char *method, const char *request_id);
+/* Sets (or with NULL clears) c's request callback; ud is borrowed. */
+void okta_client_on_request(struct okta_client *c, okta_request_fn fn, void *ud);
+
 /* A successful response. body is NUL-terminated; the caller frees with okta_resp_free. */
 struct okta_resp {
 	int status;

@@ -18,6 +18,7 @@ void okta_eventhook_free(struct okta_eventhook *h)
 	free(h->status);
 	free(h->verification_status);
 	free(h->uri);
+	free(h->events);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -31,6 +32,24 @@ void okta_eventhook_list_free(struct okta_eventhook_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* events.items as "a,b,c"; NULL when absent or out of memory. */
+static char *event_items(const struct json *j, int t)
+{
+	int items = json_pointer(j, t, "/events/items");
+	if (!json_is_array(j, items))
+		return NULL;
+	struct jbuf b;
+	jbuf_init(&b);
+	for (int k = 0; k < json_size(j, items); k++) {
+		char *s = json_strdup(j, json_at(j, items, k));
+		if (s)
+			jbuf_printf(&b, "%s%s", b.n ? "," : "", s);
+		free(s);
+	}
+	jbuf_put(&b, "", 0);
+	return jbuf_take(&b, NULL);
+}
+
 static int hook_from_json(const struct json *j, int t, struct okta_eventhook *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -41,6 +60,7 @@ static int hook_from_json(const struct json *j, int t, struct okta_eventhook *ou
 	out->status = json_strdup(j, json_get(j, t, "status"));
 	out->verification_status = json_strdup(j, json_get(j, t, "verificationStatus"));
 	out->uri = json_strdup(j, json_pointer(j, t, "/channel/config/uri"));
+	out->events = event_items(j, t);
 	if (!out->id) {
 		okta_eventhook_free(out);
 		return -1;

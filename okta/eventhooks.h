@@ -13,6 +13,7 @@ struct okta_eventhook {
 	char *status;		   /* ACTIVE or INACTIVE */
 	char *verification_status; /* VERIFIED or UNVERIFIED */
 	char *uri;
+	char *events; /* events.items joined with ",", NULL when absent */
 };
 void okta_eventhook_free(struct okta_eventhook *h);
 

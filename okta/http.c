@@ -130,6 +130,19 @@ static void header_copy(const char *p, size_t n, const char *name, char *out, si
 	out[len] = '\0';
 }
 
+/* X-Okta-Request-Id into rs->request_id: visible ASCII only, "" when it is longer or odd. */
+static void header_request_id(struct okta_http_resp *rs, const char *p, size_t n)
+{
+	if (memchr(p, '\0', n))
+		return;
+	header_copy(p, n, "x-okta-request-id", rs->request_id, sizeof(rs->request_id), 0);
+	for (const char *c = rs->request_id; *c; c++)
+		if (*c <= ' ' || *c > '~') {
+			rs->request_id[0] = '\0';
+			return;
+		}
+}
+
 static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct hdr *st = ud;
@@ -138,11 +151,12 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue, say) */
 		st->have_limit = st->have_remaining = st->have_reset = 0;
 		st->date_s = 0;
-		st->rs->dpop_nonce[0] = st->rs->www_authenticate[0] = '\0';
+		st->rs->dpop_nonce[0] = st->rs->www_authenticate[0] = st->rs->request_id[0] = '\0';
 		return n;
 	}
 	header_copy(p, n, "dpop-nonce", st->rs->dpop_nonce, sizeof(st->rs->dpop_nonce), 0);
 	header_copy(p, n, "www-authenticate", st->rs->www_authenticate, sizeof(st->rs->www_authenticate), 1);
+	header_request_id(st->rs, p, n);
 	st->have_limit |= header_int(p, n, "x-rate-limit-limit", &r->limit);
 	st->have_remaining |= header_int(p, n, "x-rate-limit-remaining", &r->remaining);
 	st->have_reset |= header_int(p, n, "x-rate-limit-reset", &r->reset_s);

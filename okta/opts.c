@@ -298,7 +298,6 @@ int okta_opts_from_config(struct config *c, struct okta_opts *o)
 		normalize_scopes(o->scopes);
 	o->key_id = pick(c, "key_id", NULL);
 	o->ca_file = pick(c, "ca_file", NULL);
-	o->self_actor_id = pick(c, "self_actor_id", NULL);
 	bad |= read_numbers(c, o) < 0;
 	bad |= read_dpop(c, o) < 0;
 	bad |= check_opts(c, o) < 0;
@@ -326,6 +325,5 @@ void okta_opts_free(struct okta_opts *o)
 	free(o->scopes);
 	free(o->key_id);
 	free(o->ca_file);
-	free(o->self_actor_id);
 	memset(o, 0, sizeof(*o));
 }

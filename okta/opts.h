@@ -26,7 +26,6 @@ struct okta_opts {
 	char *dpop_key_pem;	       /* secret; NULL: a key is generated at start */
 	char *dpop_alg;		       /* of the generated key: ES256 or RS256 */
 	char *ca_file;
-	char *self_actor_id;
 	int64_t timeout_ms; /* total deadline of one call, retries and waits included */
 	int max_retries;
 	int rate_reserve;

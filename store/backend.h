@@ -39,6 +39,15 @@ struct journal_backend {
 	int (*rate_update)(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
 			   size_t errlen);
 	int (*rate_read)(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen);
+	/* hookd's own requests; same contracts as journal_request_record/requests_known/requests_prune. */
+	int (*request_record)(void *b, const char *request_id, int64_t now_ms, char *err, size_t errlen);
+	/* ids_json: a JSON array of the ids; known(ud, id) is called for each recorded one. */
+	int (*requests_known)(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
+			      char *err, size_t errlen);
+	int64_t (*requests_prune)(void *b, int64_t before_ms, char *err, size_t errlen);
+	/* Per-source status; same contracts as journal_source_note/journal_source_status. */
+	int (*source_note)(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen);
+	int (*source_status)(void *b, struct source_status **rows, size_t *n, char *err, size_t errlen);
 };
 
 extern const struct journal_backend journal_backend_sqlite;

@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/jbuf.h"
 #include "core/metrics.h"
 
 #include <pthread.h>
@@ -446,4 +447,117 @@ int journal_rate_read(struct journal *j, const char *bucket, struct rate_window 
 		return -1;
 	}
 	return j->be->rate_read(j->b, bucket, w, err, errlen);
+}
+
+/* ---- hookd's own requests (echoes) and per-source status ---- */
+
+static int no_backend(char *err, size_t errlen, const char *what)
+{
+	char msg[128];
+	snprintf(msg, sizeof(msg), "this journal backend cannot %s", what);
+	set_err(err, errlen, msg);
+	return -1;
+}
+
+static int usable_request_id(const char *id)
+{
+	return id && id[0] && strlen(id) <= JOURNAL_REQUEST_ID_MAX;
+}
+
+int journal_request_record(struct journal *j, const char *request_id, int64_t now_ms, char *err, size_t errlen)
+{
+	if (!usable_request_id(request_id)) {
+		set_err(err, errlen, "request id is empty or too long");
+		return -1;
+	}
+	if (!j->be->request_record)
+		return no_backend(err, errlen, "record requests");
+	return j->be->request_record(j->b, request_id, now_ms, err, errlen);
+}
+
+struct known_ctx {
+	const char *const *ids;
+	size_t n;
+	unsigned char *known;
+};
+
+static void mark_known(void *ud, const char *id)
+{
+	struct known_ctx *k = ud;
+	for (size_t i = 0; i < k->n; i++)
+		if (k->ids[i] && strcmp(k->ids[i], id) == 0)
+			k->known[i] = 1;
+}
+
+int journal_requests_known(struct journal *j, const char *const *ids, size_t n, unsigned char *known, char *err,
+			   size_t errlen)
+{
+	memset(known, 0, n);
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_arr_open(&b);
+	size_t asked = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!usable_request_id(ids[i]))
+			continue;
+		jbuf_elem(&b);
+		jbuf_str(&b, ids[i]);
+		asked++;
+	}
+	jbuf_arr_close(&b);
+	char *arr = jbuf_take(&b, NULL);
+	int rc = 0;
+	if (!arr)
+		rc = -1, set_err(err, errlen, "out of memory");
+	else if (asked && !j->be->requests_known)
+		rc = no_backend(err, errlen, "look up requests");
+	else if (asked) {
+		struct known_ctx k = { ids, n, known };
+		rc = j->be->requests_known(j->b, arr, mark_known, &k, err, errlen);
+		if (rc < 0)
+			memset(known, 0, n);
+	}
+	free(arr);
+	return rc;
+}
+
+int64_t journal_requests_prune(struct journal *j, int64_t before_ms, char *err, size_t errlen)
+{
+	if (!j->be->requests_prune)
+		return no_backend(err, errlen, "prune requests");
+	return j->be->requests_prune(j->b, before_ms, err, errlen);
+}
+
+int journal_source_note(struct journal *j, const char *source, const char *refusal, int64_t now_ms, char *err,
+			size_t errlen)
+{
+	if (!j->be->source_note)
+		return no_backend(err, errlen, "note source status");
+	char cut[256];
+	if (refusal) /* a reason is short text of hookd's own; bounded all the same */
+		snprintf(cut, sizeof(cut), "%s", refusal);
+	return j->be->source_note(j->b, source, refusal ? cut : NULL, now_ms, err, errlen);
+}
+
+int journal_source_status(struct journal *j, struct source_status **rows, size_t *n, char *err, size_t errlen)
+{
+	*rows = NULL;
+	*n = 0;
+	if (!j->be->source_status)
+		return no_backend(err, errlen, "read source status");
+	if (j->be->source_status(j->b, rows, n, err, errlen) == 0)
+		return 0;
+	journal_source_status_free(*rows, *n);
+	*rows = NULL;
+	*n = 0;
+	return -1;
+}
+
+void journal_source_status_free(struct source_status *rows, size_t n)
+{
+	for (size_t i = 0; rows && i < n; i++) {
+		free(rows[i].source);
+		free(rows[i].refusal);
+	}
+	free(rows);
 }

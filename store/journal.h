@@ -50,6 +50,13 @@ struct journal_event {
 	const char *status;	   /* NULL or "accepted"; "rejected" for payloads a mapping could not read */
 	const char *reason;	   /* why rejected */
 	struct slice raw;	   /* the event's own JSON, stored verbatim */
+	/* Okta only, not stored as columns (raw holds them): which request and credential caused it. */
+	const char *request_id;	      /* transaction.id */
+	const char *debug_request_id; /* debugContext.debugData.requestId */
+	const char *api_token_id;     /* transaction.detail.requestApiTokenId */
+	const char *actor_type;	      /* actor.type */
+	/* Set by the intake (handlers/echo.h): why this is hookd's own echo, NULL when it is not. */
+	const char *echo;
 	const struct job_spec *jobs;
 	size_t njobs;
 };
@@ -204,5 +211,37 @@ int journal_rate_update(struct journal *j, const char *bucket, const struct rate
 			size_t errlen);
 /* Reads bucket's row into *w: 0, 1 when the bucket was never recorded, -1 on a store error. */
 int journal_rate_read(struct journal *j, const char *bucket, struct rate_window *w, char *err, size_t errlen);
+
+/*
+ * hookd's own Okta requests: the X-Okta-Request-Id of every call hookd made that can cause an
+ * event, shared by every instance on the journal, so that an event whose transaction.id names one
+ * of them is told as hookd's echo (handlers/echo.h).
+ */
+/* Records request_id (at most JOURNAL_REQUEST_ID_MAX bytes) at now_ms; again: the time moves. 0, or -1 with err. */
+#define JOURNAL_REQUEST_ID_MAX 128
+int journal_request_record(struct journal *j, const char *request_id, int64_t now_ms, char *err, size_t errlen);
+/*
+ * Sets known[i] to 1 when ids[i] was recorded, else 0 (NULL, empty and over-long ids are never
+ * known). One indexed query for all n. Returns 0, or -1 with err filled (known all 0). Thread-safe.
+ */
+int journal_requests_known(struct journal *j, const char *const *ids, size_t n, unsigned char *known, char *err,
+			   size_t errlen);
+/* Forgets the requests recorded before before_ms. Returns how many went, or -1 with err filled. */
+int64_t journal_requests_prune(struct journal *j, int64_t before_ms, char *err, size_t errlen);
+
+/*
+ * Each source's last accepted delivery and last refusal, one row per source (for `hookd doctor`).
+ * Writers note at most about once a second per source (the caller throttles), never per request.
+ */
+struct source_status {
+	char *source, *refusal;		 /* refusal: the last refusal's reason, NULL when none */
+	int64_t accepted_ms, refused_ms; /* unix ms, 0 when never */
+};
+/* refusal NULL: an accepted delivery at now_ms; else a refusal with that reason. 0, or -1 with err. */
+int journal_source_note(struct journal *j, const char *source, const char *refusal, int64_t now_ms, char *err,
+			size_t errlen);
+/* Every source's row, by source name; free with journal_source_status_free. 0, or -1 with err. */
+int journal_source_status(struct journal *j, struct source_status **rows, size_t *n, char *err, size_t errlen);
+void journal_source_status_free(struct source_status *rows, size_t n);
 
 #endif

@@ -31,7 +31,13 @@ enum stmt {
 	ST_RATE_TAKE,
 	ST_RATE_UPDATE,
 	ST_RATE_READ,
-	NSTMT,
+	ST_REQ_RECORD,
+	ST_REQ_KNOWN,
+	ST_REQ_PRUNE,
+	ST_SRC_ACCEPTED,
+	ST_SRC_REFUSED,
+	ST_SRC_LIST,
+	NSTMT
 };
 
 /* One row of the statement table: the prepared name, what errors call it, its SQL and parameter count. */

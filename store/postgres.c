@@ -64,6 +64,11 @@ static const char *const migrations[] = {
 	" updated_ms BIGINT NOT NULL);",
 	/* 3: requests let through while no current window was known (counted as spent in the next one) */
 	"ALTER TABLE rate_budget ADD COLUMN blind BIGINT NOT NULL DEFAULT 0;",
+	/* 4: hookd's own Okta requests (echoes), each source's last delivery and refusal */
+	"CREATE TABLE okta_requests (request_id TEXT PRIMARY KEY, recorded_ms BIGINT NOT NULL);"
+	"CREATE INDEX okta_requests_age ON okta_requests (recorded_ms);"
+	"CREATE TABLE source_status (source TEXT PRIMARY KEY, accepted_ms BIGINT NOT NULL DEFAULT 0,"
+	" refused_ms BIGINT NOT NULL DEFAULT 0, refusal TEXT);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -175,6 +180,27 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			     6 },
 	[ST_RATE_READ] = { "rate_read", "rate read",
 			   "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = $1", 1 },
+	[ST_REQ_RECORD] = { "req_record", "record request",
+			    "INSERT INTO okta_requests (request_id, recorded_ms) VALUES ($1, $2)"
+			    " ON CONFLICT (request_id) DO UPDATE SET recorded_ms = excluded.recorded_ms",
+			    2 },
+	/* The ids come as one JSON array; each is one primary-key probe. */
+	[ST_REQ_KNOWN] = { "req_known", "look up requests",
+			   "SELECT request_id FROM okta_requests"
+			   " WHERE request_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+			   1 },
+	[ST_REQ_PRUNE] = { "req_prune", "prune requests", "DELETE FROM okta_requests WHERE recorded_ms < $1", 1 },
+	[ST_SRC_ACCEPTED] = { "src_accepted", "note source",
+			      "INSERT INTO source_status (source, accepted_ms) VALUES ($1, $2)"
+			      " ON CONFLICT (source) DO UPDATE SET accepted_ms = excluded.accepted_ms",
+			      2 },
+	[ST_SRC_REFUSED] = { "src_refused", "note source",
+			     "INSERT INTO source_status (source, refused_ms, refusal) VALUES ($1, $2, $3)"
+			     " ON CONFLICT (source) DO UPDATE SET refused_ms = excluded.refused_ms,"
+			     " refusal = excluded.refusal",
+			     3 },
+	[ST_SRC_LIST] = { "src_list", "read source status",
+			  "SELECT source, accepted_ms, refused_ms, refusal FROM source_status ORDER BY source", 0 },
 };
 
 /* ---- open, migrate, close ---- */
@@ -853,6 +879,76 @@ static int pg_ping(void *b, int64_t now_ms, char *err, size_t errlen)
 	return r ? 0 : -1;
 }
 
+/* ---- hookd's own requests and per-source status ---- */
+
+static int pg_request_record(void *b, const char *request_id, int64_t now_ms, char *err, size_t errlen)
+{
+	char now[24];
+	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+	const char *vals[] = { request_id, now };
+	PGresult *r = pg_pool_exec(b, ST_REQ_RECORD, vals, PGRES_COMMAND_OK, 1, err, errlen);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+static int pg_requests_known(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
+			     char *err, size_t errlen)
+{
+	const char *vals[] = { ids_json };
+	PGresult *r = pg_pool_exec(b, ST_REQ_KNOWN, vals, PGRES_TUPLES_OK, 1, err, errlen);
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++)
+		known(ud, PQgetvalue(r, i, 0));
+	PQclear(r);
+	return 0;
+}
+
+static int64_t pg_requests_prune(void *b, int64_t before_ms, char *err, size_t errlen)
+{
+	char before[24];
+	snprintf(before, sizeof(before), "%lld", (long long)before_ms);
+	const char *vals[] = { before };
+	PGresult *r = pg_pool_exec(b, ST_REQ_PRUNE, vals, PGRES_COMMAND_OK, 1, err, errlen);
+	if (!r)
+		return -1;
+	int64_t n = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+static int pg_source_note(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen)
+{
+	char now[24];
+	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+	const char *vals[] = { source, now, refusal };
+	PGresult *r =
+		pg_pool_exec(b, refusal ? ST_SRC_REFUSED : ST_SRC_ACCEPTED, vals, PGRES_COMMAND_OK, 1, err, errlen);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+static int pg_source_status(void *b, struct source_status **rows, size_t *n, char *err, size_t errlen)
+{
+	PGresult *r = pg_pool_exec(b, ST_SRC_LIST, NULL, PGRES_TUPLES_OK, 1, err, errlen);
+	if (!r)
+		return -1;
+	int m = PQntuples(r);
+	*rows = calloc(m ? (size_t)m : 1, sizeof(**rows));
+	int rc = *rows ? 0 : -1;
+	for (int i = 0; rc == 0 && i < m; i++) {
+		struct source_status *s = &(*rows)[(*n)++];
+		s->source = val_dup(r, i, 0);
+		s->accepted_ms = pg_val_i64(r, i, 1);
+		s->refused_ms = pg_val_i64(r, i, 2);
+		s->refusal = val_dup(r, i, 3);
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	PQclear(r);
+	return rc;
+}
+
 const struct journal_backend journal_backend_postgres = {
 	.name = "postgres",
 	.open = pg_open,
@@ -870,4 +966,9 @@ const struct journal_backend journal_backend_postgres = {
 	.rate_take = pg_rate_take,
 	.rate_update = pg_rate_update,
 	.rate_read = pg_rate_read,
+	.request_record = pg_request_record,
+	.requests_known = pg_requests_known,
+	.requests_prune = pg_requests_prune,
+	.source_note = pg_source_note,
+	.source_status = pg_source_status,
 };

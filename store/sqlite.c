@@ -57,6 +57,11 @@ static const char *const migrations[] = {
 	" updated_ms INTEGER NOT NULL);",
 	/* 3: requests let through while no current window was known (counted as spent in the next one) */
 	"ALTER TABLE rate_budget ADD COLUMN blind INTEGER NOT NULL DEFAULT 0;",
+	/* 4: hookd's own Okta requests (echoes), each source's last delivery and refusal */
+	"CREATE TABLE okta_requests (request_id TEXT PRIMARY KEY, recorded_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX okta_requests_age ON okta_requests (recorded_ms);"
+	"CREATE TABLE source_status (source TEXT PRIMARY KEY, accepted_ms INTEGER NOT NULL DEFAULT 0,"
+	" refused_ms INTEGER NOT NULL DEFAULT 0, refusal TEXT);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -84,7 +89,13 @@ enum stmt {
 	ST_RATE_BLIND,
 	ST_RATE_UPDATE,
 	ST_RATE_READ,
-	NSTMT,
+	ST_REQ_RECORD,
+	ST_REQ_KNOWN,
+	ST_REQ_PRUNE,
+	ST_SRC_ACCEPTED,
+	ST_SRC_REFUSED,
+	ST_SRC_LIST,
+	NSTMT
 };
 
 /* what names the statement in errors ("sqlite: <what>: <message>"). */
@@ -162,6 +173,21 @@ static const struct {
 			     " WHERE excluded.window_reset >= window_reset" },
 	[ST_RATE_READ] = { "rate read",
 			   "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = ?1" },
+	[ST_REQ_RECORD] = { "record request",
+			    "INSERT INTO okta_requests (request_id, recorded_ms) VALUES (?1, ?2)"
+			    " ON CONFLICT (request_id) DO UPDATE SET recorded_ms = excluded.recorded_ms" },
+	/* The ids come as one JSON array; each is one primary-key probe. */
+	[ST_REQ_KNOWN] = { "look up requests", "SELECT request_id FROM okta_requests"
+					       " WHERE request_id IN (SELECT value FROM json_each(?1))" },
+	[ST_REQ_PRUNE] = { "prune requests", "DELETE FROM okta_requests WHERE recorded_ms < ?1" },
+	[ST_SRC_ACCEPTED] = { "note source", "INSERT INTO source_status (source, accepted_ms) VALUES (?1, ?2)"
+					     " ON CONFLICT (source) DO UPDATE SET accepted_ms = excluded.accepted_ms" },
+	[ST_SRC_REFUSED] = { "note source",
+			     "INSERT INTO source_status (source, refused_ms, refusal) VALUES (?1, ?2, ?3)"
+			     " ON CONFLICT (source) DO UPDATE SET refused_ms = excluded.refused_ms,"
+			     " refusal = excluded.refusal" },
+	[ST_SRC_LIST] = { "read source status",
+			  "SELECT source, accepted_ms, refused_ms, refusal FROM source_status ORDER BY source" },
 };
 
 /*
@@ -708,6 +734,85 @@ static int sq_rate_read(void *b, const char *bucket, struct rate_window *w, char
 	return rc < 0 ? -1 : step == SQLITE_ROW ? 0 : 1;
 }
 
+/* ---- hookd's own requests and per-source status ---- */
+
+static int sq_request_record(void *b, const char *request_id, int64_t now_ms, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, ST_REQ_RECORD);
+	sqlite3_bind_text(st, 1, request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	int rc = run(s, ST_REQ_RECORD, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int sq_requests_known(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
+			     char *err, size_t errlen)
+{
+	struct sq *s = b;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, ST_REQ_KNOWN);
+	sqlite3_bind_text(st, 1, ids_json, -1, SQLITE_STATIC);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		known(ud, (const char *)sqlite3_column_text(st, 0));
+	int rc = done(s, ST_REQ_KNOWN, step, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int64_t sq_requests_prune(void *b, int64_t before_ms, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_bind_int64(use(s, ST_REQ_PRUNE), 1, before_ms);
+	int64_t rc = run(s, ST_REQ_PRUNE, err, errlen);
+	if (rc == 0)
+		rc = sqlite3_changes(s->db);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int sq_source_note(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	enum stmt i = refusal ? ST_SRC_REFUSED : ST_SRC_ACCEPTED;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, i);
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if (refusal)
+		sqlite3_bind_text(st, 3, refusal, -1, SQLITE_STATIC);
+	int rc = run(s, i, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+static int sq_source_status(void *b, struct source_status **rows, size_t *n, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	size_t cap = 0;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, ST_SRC_LIST);
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct source_status *g = grow(*rows, *n, &cap, sizeof(**rows));
+		if (!g)
+			break;
+		*rows = g;
+		struct source_status *r = &g[(*n)++];
+		r->source = col_dup(st, 0);
+		r->accepted_ms = sqlite3_column_int64(st, 1);
+		r->refused_ms = sqlite3_column_int64(st, 2);
+		r->refusal = col_dup(st, 3);
+	}
+	int rc = done(s, ST_SRC_LIST, step, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 const struct journal_backend journal_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -724,4 +829,9 @@ const struct journal_backend journal_backend_sqlite = {
 	.rate_take = sq_rate_take,
 	.rate_update = sq_rate_update,
 	.rate_read = sq_rate_read,
+	.request_record = sq_request_record,
+	.requests_known = sq_requests_known,
+	.requests_prune = sq_requests_prune,
+	.source_note = sq_source_note,
+	.source_status = sq_source_status,
 };

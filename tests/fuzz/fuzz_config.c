@@ -1,5 +1,6 @@
 /* fuzz_config.c: libFuzzer target for the INI configuration loader and rules. */
 #include "core/config.h"
+#include "handlers/echo.h"
 #include "handlers/rules.h"
 
 #include <stdint.h>
@@ -17,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	struct config *c = config_load_string(text, "fuzz.ini");
 	if (c) {
-		struct rules *r = rules_from_config(c, "00uSELF");
+		struct echo *e = echo_from_config(c, "0oaSELF");
+		struct rules *r = rules_from_config(c, e);
 		if (r) {
 			struct journal_event ev = { .source = "okta",
 						    .type = "user.lifecycle.create",
@@ -28,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rule_jobs_free(&out);
 			rules_free(r);
 		}
+		echo_free(e);
 		(void)config_errors(c);
 		config_free(c);
 	}

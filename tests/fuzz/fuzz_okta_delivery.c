@@ -21,8 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < d.n; i++) {
 			const struct okta_event *e = &d.ev[i];
 			/* Every field is text; a generated key ('~') only for an event without uuid. */
-			const char *f[] = { e->uuid,	  e->dedupe_key,   e->type,	   e->published, e->actor_id,
-					    e->target_id, e->target_login, e->target_name, e->outcome,	 e->reason };
+			const char *f[] = { e->uuid,	     e->dedupe_key, e->type,	     e->published,
+					    e->actor_id,     e->target_id,  e->target_login, e->target_name,
+					    e->outcome,	     e->reason,	    e->request_id,   e->debug_request_id,
+					    e->api_token_id, e->actor_type };
 			for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++)
 				if (f[k] && !utf8_valid(f[k], strlen(f[k])))
 					abort();

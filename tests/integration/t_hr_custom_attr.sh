@@ -69,13 +69,13 @@ post() {
 }
 person() { printf '{"type":"%s","id":"%s","email":"%s","first":"Ada","last":"Byron","cost_centre":"%s"}' "$@"; }
 jobs_json() { "$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json; }
-job() { jobs_json | jq_py "[j for j in d if j['action'] == '$1' and j['state'] in ('done', 'dead')][${2:-0}]$3"; }
+job() { jobs_json | jsonl_py "[j for j in d if j['action'] == '$1' and j['state'] in ('done', 'dead')][${2:-0}]$3"; }
 
 check_eq "the hire is accepted" "$(post "$(person hire e1 ada1@example.com CC-7)")" 200
 check "its create job settles" eventually '[ -n "$(job create_user 0 "['\''state'\'']" 2>/dev/null)" ]' 15
 check_eq "dead: Okta refuses an attribute its schema lacks" "$(job create_user 0 "['state']")" dead
 check_eq "after one attempt (a schema refusal is final)" "$(job create_user 0 "['attempts']")" 1
-err=$(jobs_json | jq_py "[j for j in d if j['action'] == 'create_user'][0]")
+err=$(jobs_json | jsonl_py "[j for j in d if j['action'] == 'create_user'][0]")
 echo "  create job: $err"
 check "the error names the attribute and Okta's cause" grep -q "Property name 'costCentre' is not defined in profile" <<<"$err"
 check "and Okta's code" grep -q "E0000001" <<<"$err"
@@ -93,7 +93,7 @@ tls_curl -X DELETE "$SIM_URL/sim/requests" >/dev/null
 check_eq "a change for the deactivated user is accepted" "$(post "$(person change e2 ada2@example.com CC-9)")" 200
 check "its update job settles" eventually '[ -n "$(job update_profile 0 "['\''state'\'']" 2>/dev/null)" ]' 15
 check_eq "nothing to do for a DEPROVISIONED user: done" "$(job update_profile 0 "['state']")" done
-check "the job says why" grep -q "nothing to do: DEPROVISIONED" <<<"$(jobs_json | jq_py "[j for j in d if j['action'] == 'update_profile'][0]")"
+check "the job says why" grep -q "nothing to do: DEPROVISIONED" <<<"$(jobs_json | jsonl_py "[j for j in d if j['action'] == 'update_profile'][0]")"
 check_eq "hookd read the user and sent no update" \
 	"$(tls_curl "$SIM_URL/sim/requests" | jq_py "[r['method'] for r in d['requests'] if r['path'].startswith('/api/v1/users/')]")" '["GET"]'
 check_eq "the profile is unchanged" "$(sim_api GET "/api/v1/users/$id" | jq_py 'd["profile"]["costCentre"]')" CC-8
@@ -103,7 +103,7 @@ tls_curl -X DELETE "$SIM_URL/sim/requests" >/dev/null
 tls_curl -X POST "$SIM_URL/sim/faults" -d '{"latency_ms":300,"latency_rate":1}' >/dev/null
 hire3='{"type":"hire","id":"e3","email":"race@example.com","first":"Rae","last":"Ce"}'
 check_eq "the same hire from two sources is accepted twice" "$(post "$hire3") $(post "$hire3" people2)" "200 200"
-race_jobs() { jobs_json | jq_py "[j for j in d if j['action'] == 'create_user' and j['subject'] == 'race@example.com']"; }
+race_jobs() { jobs_json | jsonl_py "[j for j in d if j['action'] == 'create_user' and j['subject'] == 'race@example.com']"; }
 check "both create jobs settle" eventually '[ "$(race_jobs | jq_py "sum(j[\"state\"] in (\"done\", \"dead\") for j in d)")" = 2 ]' 20
 check_eq "both done" "$(race_jobs | jq_py '[j["state"] for j in d]')" '["done", "done"]'
 check_eq "one user" "$(sim_api GET /sim/users | jq_py "sum(u['profile']['login'] == 'race@example.com' for u in d)")" 1

@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 #include "core/metrics.h"
+#include "handlers/echo.h"
 #include "handlers/rules.h"
 #include "hooks/intake.h"
 #include "store/journal.h"
@@ -14,9 +15,15 @@
 
 static char dbpath[64];
 
-static const char ini[] = "[rule okta-created]\n"
+static const char ini[] = "[okta]\n"
+			  "api_token_id = 00Thookdtoken1234567\n"
+			  "[rule okta-created]\n"
 			  "on = okta:user.lifecycle.create\n"
-			  "do = send_activation\n";
+			  "do = send_activation\n"
+			  "[rule all-updates]\n"
+			  "on = okta:user.account.update_profile\n"
+			  "do = update_profile\n"
+			  "include_self = true\n";
 
 static struct journal_event ev_of(const char *key, const char *type)
 {
@@ -83,21 +90,96 @@ static void test_commit(struct journal *j, const struct rules *rules)
 	intake_free(NULL);
 }
 
+/* One created-user event from someone, with the request and credential that caused it. */
+static struct journal_event origin_ev(const char *key, const char *tx, const char *dbg, const char *tok,
+				      const char *actor, const char *actor_type)
+{
+	struct journal_event e = ev_of(key, "user.lifecycle.create");
+	e.request_id = tx;
+	e.debug_request_id = dbg;
+	e.api_token_id = tok;
+	e.actor_id = actor;
+	e.actor_type = actor_type;
+	return e;
+}
+
+/* hookd's echoes: by recorded request id, by its API token, by its OAuth app; never by actor alone. */
+static void test_echoes(struct journal *j, const struct rules *rules)
+{
+	struct intake *in = intake_new(j, rules, "okta");
+	char err[256];
+	CHECK(in && journal_request_record(j, "REQhookd1", 500, err, sizeof(err)) == 0);
+	CHECK(journal_request_record(j, "REQhookd2", 500, err, sizeof(err)) == 0);
+	if (!in)
+		return;
+	size_t jobs0 = count_jobs(j);
+	struct journal_event ev[] = {
+		origin_ev("x1", "REQhookd1", "REQhookd1", NULL, "00uADMIN", "User"),   /* hookd's call */
+		origin_ev("x2", "REQother", "REQhookd2", NULL, "00uADMIN", "User"),    /* debugData names it */
+		origin_ev("x3", "REQconsole", "REQconsole", NULL, "00uADMIN", "User"), /* the admin, same user */
+		origin_ev("x4", "REQscript", NULL, "00Thookdtoken1234567", "00uADMIN", "User"),	 /* hookd's token */
+		origin_ev("x5", "REQscript2", NULL, "00Tsomeoneelse000000", "00uADMIN", "User"), /* another token */
+		origin_ev("x6", NULL, NULL, NULL, "0oaHOOKDAPP", "PublicClientApp"), /* hookd's service app */
+		origin_ev("x7", NULL, NULL, NULL, "0oaHOOKDAPP", "User"), /* a user who happens to share the id */
+	};
+	size_t n = sizeof(ev) / sizeof(ev[0]);
+	int64_t before = counter("hookd_events_echo_total", "reason=\"request_id\"");
+	struct intake_result res;
+	CHECK(intake_commit(in, ev, n, 4000, &res, err, sizeof(err)) == INTAKE_STORED && res.stored == n);
+	/* x3, x5 and x7 fire okta-created; the echoes x1, x2, x4 and x6 fire nothing */
+	CHECK(count_jobs(j) == jobs0 + 3);
+	CHECK(counter("hookd_events_echo_total", "reason=\"request_id\"") == before + 2);
+	CHECK(counter("hookd_events_echo_total", "reason=\"api_token\"") == 1);
+	CHECK(counter("hookd_events_echo_total", "reason=\"service_app\"") == 1);
+	CHECK(ev[0].echo == NULL && ev[5].echo == NULL); /* reset for the caller */
+	/* A redelivered echo is a duplicate: not counted again. */
+	CHECK(intake_commit(in, ev, 1, 5000, &res, err, sizeof(err)) == INTAKE_STORED && res.duplicates == 1);
+	CHECK(counter("hookd_events_echo_total", "reason=\"request_id\"") == before + 2);
+	/* A rule with include_self fires on an echo too. */
+	struct journal_event upd = origin_ev("x8", "REQhookd1", NULL, NULL, "00uADMIN", "User");
+	upd.type = "user.account.update_profile";
+	CHECK(intake_commit(in, &upd, 1, 6000, &res, err, sizeof(err)) == INTAKE_STORED);
+	CHECK(count_jobs(j) == jobs0 + 4);
+	/* HR events are never Okta echoes, whatever they carry (x8 above was one: before + 3). */
+	struct intake *hr = intake_new(j, rules, "hr:x");
+	struct journal_event h = origin_ev("h1", "REQhookd1", NULL, NULL, NULL, NULL);
+	h.source = "hr:x";
+	CHECK(hr && intake_commit(hr, &h, 1, 7000, &res, err, sizeof(err)) == INTAKE_STORED);
+	CHECK(counter("hookd_events_echo_total", "reason=\"request_id\"") == before + 3);
+	/* the source status rows: the last accepted delivery per source, a refusal */
+	intake_refused(in, "unauthorized", 7000);
+	intake_refused(in, "bad_delivery", 7100); /* within a second of the last: not written */
+	struct source_status *st = NULL;
+	size_t ns = 0;
+	CHECK(journal_source_status(j, &st, &ns, err, sizeof(err)) == 0 && ns == 2);
+	for (size_t i = 0; i < ns; i++)
+		if (strcmp(st[i].source, "okta") == 0)
+			CHECK(st[i].accepted_ms >= 1000 && st[i].refused_ms == 7000 &&
+			      strcmp(st[i].refusal, "unauthorized") == 0);
+	journal_source_status_free(st, ns);
+	intake_free(hr);
+	intake_free(in);
+}
+
 int main(void)
 {
 	snprintf(dbpath, sizeof(dbpath), "/tmp/hookd-intake-%d.db", (int)getpid());
 	struct config *c = config_load_string(ini, "r.ini");
 	CHECK(c && config_error_count(c) == 0);
-	struct rules *rules = c ? rules_from_config(c, "00uHOOKD") : NULL;
-	CHECK(rules != NULL);
+	struct echo *echo = c ? echo_from_config(c, "0oaHOOKDAPP") : NULL;
+	struct rules *rules = echo ? rules_from_config(c, echo) : NULL;
+	CHECK(echo != NULL && rules != NULL);
 	struct journal_opts o = { .backend = "sqlite", .path = dbpath, .group_commit_max = 64 };
 	char err[256];
 	struct journal *j = journal_open(&o, err, sizeof(err));
 	CHECK(j != NULL);
-	if (j && rules)
+	if (j && rules) {
 		test_commit(j, rules);
+		test_echoes(j, rules);
+	}
 	journal_close(j);
 	rules_free(rules);
+	echo_free(echo);
 	config_free(c);
 	static const char *const suffix[] = { "", "-wal", "-shm" };
 	for (int i = 0; i < 3; i++) {

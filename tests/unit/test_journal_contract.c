@@ -331,6 +331,52 @@ static void contract_rate(struct journal *j)
 	CHECK(journal_rate_take(j, "token", 5, now, err, sizeof(err)) > 0);
 }
 
+/* hookd's own request ids: recorded, found in one batched lookup, pruned by age; per-source status. */
+static void contract_requests(struct journal *j)
+{
+	char err[256];
+	int64_t now = 1700000000000LL;
+	CHECK(journal_request_record(j, "reqAAA", now, err, sizeof(err)) == 0);
+	CHECK(journal_request_record(j, "reqBBB", now + 10, err, sizeof(err)) == 0);
+	CHECK(journal_request_record(j, "reqAAA", now + 20, err, sizeof(err)) == 0); /* again: the time moves */
+	CHECK(journal_request_record(j, "", now, err, sizeof(err)) == -1);
+	char longid[200];
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	CHECK(journal_request_record(j, longid, now, err, sizeof(err)) == -1);
+	/* ids with JSON's special characters are only ids: nothing matches, nothing breaks */
+	const char *ids[] = { "reqBBB", NULL, "nope", "reqAAA", "", "a\"b\\c", longid, "reqAAA" };
+	unsigned char known[8];
+	CHECK(journal_requests_known(j, ids, 8, known, err, sizeof(err)) == 0);
+	CHECK(known[0] == 1 && known[1] == 0 && known[2] == 0 && known[3] == 1 && known[4] == 0 && known[5] == 0 &&
+	      known[6] == 0 && known[7] == 1);
+	CHECK(journal_request_record(j, "a\"b\\c", now, err, sizeof(err)) == 0);
+	CHECK(journal_requests_known(j, ids + 5, 1, known, err, sizeof(err)) == 0 && known[0] == 1);
+	CHECK(journal_requests_known(j, ids + 1, 1, known, err, sizeof(err)) == 0 && known[0] == 0);
+	/* older than now + 15: reqBBB (now + 10) and the odd id (now) go, reqAAA (now + 20) stays */
+	CHECK(journal_requests_prune(j, now + 15, err, sizeof(err)) == 2);
+	CHECK(journal_requests_known(j, ids, 4, known, err, sizeof(err)) == 0 && known[0] == 0 && known[3] == 1);
+	CHECK(journal_requests_prune(j, now + 15, err, sizeof(err)) == 0);
+
+	struct source_status *st = NULL;
+	size_t n = 9;
+	CHECK(journal_source_status(j, &st, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_source_status_free(st, n);
+	CHECK(journal_source_note(j, "okta", NULL, now, err, sizeof(err)) == 0);
+	CHECK(journal_source_note(j, "okta", "unauthorized", now + 5, err, sizeof(err)) == 0);
+	CHECK(journal_source_note(j, "hr:bamboohr", "bad_signature", now + 7, err, sizeof(err)) == 0);
+	CHECK(journal_source_note(j, "okta", NULL, now + 9, err, sizeof(err)) == 0);
+	CHECK(journal_source_status(j, &st, &n, err, sizeof(err)) == 0 && n == 2);
+	if (n == 2) {
+		CHECK(strcmp(st[0].source, "hr:bamboohr") == 0 && st[0].accepted_ms == 0 &&
+		      st[0].refused_ms == now + 7);
+		CHECK(st[0].refusal && strcmp(st[0].refusal, "bad_signature") == 0);
+		CHECK(strcmp(st[1].source, "okta") == 0 && st[1].accepted_ms == now + 9 && st[1].refused_ms == now + 5);
+		CHECK(st[1].refusal && strcmp(st[1].refusal, "unauthorized") == 0);
+	}
+	journal_source_status_free(st, n);
+}
+
 /* One activation record (what handlers/activation.c journals) for user uid. */
 static int contract_record(struct journal *j, const char *key, const char *uid, const char *login, const char *json,
 			   const struct job_spec *js)
@@ -406,8 +452,8 @@ static void contract_people(struct journal *j)
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs, contract_job_key, contract_rate,
-						    contract_people };
+	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
+						    contract_rate,   contract_requests, contract_people };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

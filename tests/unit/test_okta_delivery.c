@@ -81,6 +81,32 @@ static void test_multi_event_and_target(void)
 	okta_delivery_free(&d);
 }
 
+/* Which request caused an event: transaction, debugData, token id; odd shapes are ignored, not fatal. */
+static void test_origin(void)
+{
+	const char *s =
+		"{\"data\":{\"events\":["
+		"{\"uuid\":\"o1\",\"eventType\":\"user.lifecycle.create\","
+		"\"actor\":{\"id\":\"0oaAPP\",\"type\":\"PublicClientApp\"},"
+		"\"transaction\":{\"type\":\"WEB\",\"id\":\"REQ1\",\"detail\":{\"requestApiTokenId\":\"00Tabc\"}},"
+		"\"debugContext\":{\"debugData\":{\"requestId\":\"REQ1\",\"url\":\"/x\"}}},"
+		"{\"uuid\":\"o2\",\"eventType\":\"t\",\"transaction\":{\"id\":{\"x\":1},\"detail\":[]},"
+		"\"debugContext\":{\"debugData\":null}},"
+		"{\"uuid\":\"o3\",\"eventType\":\"t\",\"transaction\":\"REQ3\",\"debugContext\":[1]}]}}";
+	struct okta_delivery d;
+	char err[256] = "";
+	CHECK(parse(s, &d, err, sizeof(err)) == 0 && d.n == 3);
+	if (d.n == 3) {
+		CHECK_STR(d.ev[0].request_id, "REQ1");
+		CHECK_STR(d.ev[0].debug_request_id, "REQ1");
+		CHECK_STR(d.ev[0].api_token_id, "00Tabc");
+		CHECK_STR(d.ev[0].actor_type, "PublicClientApp");
+		CHECK(d.ev[1].request_id == NULL && d.ev[1].api_token_id == NULL && d.ev[1].debug_request_id == NULL);
+		CHECK(d.ev[2].request_id == NULL && d.ev[2].debug_request_id == NULL && d.ev[2].actor_type == NULL);
+	}
+	okta_delivery_free(&d);
+}
+
 static void test_escapes(void)
 {
 	const char *s = "{\"data\":{\"events\":[{\"uuid\":\"\\u00e9\\ud83d\\ude00\\/x\",\"eventType\":\"a\\tb\","
@@ -326,6 +352,7 @@ int main(void)
 {
 	test_docs_sample();
 	test_multi_event_and_target();
+	test_origin();
 	test_escapes();
 	test_missing_fields();
 	test_deep_nesting();

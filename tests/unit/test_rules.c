@@ -1,4 +1,4 @@
-/* test_rules.c: rules from config, matching, self filter, scheduling in time zones, actions' profiles. */
+/* test_rules.c: rules from config, matching, the echo filter, scheduling in time zones, actions' profiles. */
 #include "check.h"
 
 #include "core/clock.h"
@@ -35,8 +35,11 @@ static void test_okta_rule_and_self(void)
 {
 	struct config *c = config_load_string(ini, "r.ini");
 	CHECK(config_error_count(c) == 0);
-	struct rules *r = rules_from_config(c, "00uHOOKD");
+	struct rules *r = rules_from_config(c, NULL);
 	CHECK(r != NULL && rules_count(r) == 4);
+	CHECK(r && rules_echo(r) == NULL && strcmp(rules_type(r, 0), "user.lifecycle.create") == 0 &&
+	      strcmp(rules_source(r, 1), "hr:bamboohr") == 0 && strcmp(rules_name(r, 3), "any-okta") == 0 &&
+	      strcmp(rules_action(r, 2), "send_activation") == 0);
 	struct journal_event ev = { .source = "okta",
 				    .type = "user.lifecycle.create",
 				    .subject_id = "00u1",
@@ -51,14 +54,15 @@ static void test_okta_rule_and_self(void)
 		CHECK(strstr(out.jobs[0].params, "\"send_email\":true") != NULL);
 	}
 	rule_jobs_free(&out);
-	/* hookd's own echo fires no rule unless the rule opts in. */
-	ev.actor_id = "00uHOOKD";
+	/* An event marked as hookd's own echo fires no rule unless the rule opts in; the actor alone never matters. */
+	ev.echo = "request_id";
 	CHECK(rules_apply(r, &ev, 1000, &out) == 0 && out.n == 0);
 	rule_jobs_free(&out);
 	ev.type = "user.account.update_profile";
 	CHECK(rules_apply(r, &ev, 1000, &out) == 0 && out.n == 1);
 	rule_jobs_free(&out);
 	/* Rejected events fire nothing. */
+	ev.echo = NULL;
 	ev.actor_id = NULL;
 	ev.type = "user.lifecycle.create";
 	ev.status = "rejected";
