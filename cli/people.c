@@ -116,13 +116,19 @@ static void print_people(const struct person *p, size_t n, int json)
 /* One line of a timeline: its time, and what happened. */
 struct line {
 	int64_t ms;
+	int job; /* 0: an event, 1: a job */
+	int64_t id;
 	char text[600];
 };
 
 static int by_time(const void *a, const void *b)
 {
 	const struct line *x = a, *y = b;
-	return x->ms < y->ms ? -1 : x->ms > y->ms;
+	if (x->ms != y->ms)
+		return x->ms < y->ms ? -1 : 1;
+	if (x->job != y->job)
+		return x->job - y->job;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 /* "okta email" or "mail to ...@domain": how an activation record's link went out (never the link). */
@@ -151,6 +157,8 @@ static void add_event(struct line *l, const struct event_row *e)
 	struct out_row o = { 0 };
 	char how[320];
 	l->ms = e->received_ms;
+	l->job = 0;
+	l->id = e->id;
 	if (e->source && strcmp(e->source, "hookd") == 0) {
 		sent_how(e, how, sizeof(how));
 		snprintf(l->text, sizeof(l->text), "activation: %s%s",
@@ -169,6 +177,8 @@ static void add_job(struct line *l, const struct job *j)
 	journal_job_state_parse(j->state, &st);
 	const char *note = st == JOB_STATE_DONE ? j->result : j->last_error;
 	l->ms = st == JOB_STATE_PENDING ? j->run_at_ms : j->updated_ms;
+	l->job = 1;
+	l->id = j->id;
 	snprintf(l->text, sizeof(l->text), "job %lld %s %s%s%s", (long long)j->id, out_safe(&o, j->action),
 		 st == JOB_STATE_PENDING ? "due" : out_safe(&o, j->state), note ? ": " : "",
 		 note ? out_safe(&o, note) : "");
@@ -231,7 +241,8 @@ static int show(struct journal *j, const struct people_args *a)
 		for (size_t i = 0; i < nl; i++) {
 			char t[40];
 			when(v[i].ms, t, sizeof(t));
-			if (i == 0 || v[i].ms != v[i - 1].ms || strcmp(v[i].text, v[i - 1].text) != 0)
+			/* A row found both by login and by user id is printed once. */
+			if (i == 0 || v[i].job != v[i - 1].job || v[i].id != v[i - 1].id)
 				printf("%-24s %s\n", t, v[i].text);
 		}
 	}
