@@ -79,8 +79,26 @@ static void keys(void)
 	CHECK(landing_key_parse("", k) < 0);
 }
 
+/* The fuzz corpus token was sealed by Python's cryptography AESGCM: the format is plain AES-256-GCM. */
+static void interop(void)
+{
+	unsigned char key[LANDING_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	char tok[LANDING_OPAQUE_MAX], uid[64];
+	char *got = NULL;
+	FILE *f = fopen("tests/fuzz/corpus/landing/valid-token", "r");
+	size_t n = f ? fread(tok, 1, sizeof(tok) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	tok[n] = '\0';
+	CHECK(n > 0 && landing_open(key, tok, n, 0, uid, sizeof(uid), &got) == LANDING_OK);
+	CHECK_STR(got, "https://example.okta.com/tokens/seed/verify");
+	CHECK_STR(uid, "00u1seed");
+	free(got);
+}
+
 int main(void)
 {
+	interop();
 	unsigned char key[LANDING_KEY_LEN];
 	for (int i = 0; i < LANDING_KEY_LEN; i++)
 		key[i] = (unsigned char)(i * 7 + 3);
