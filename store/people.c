@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "store/journal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,23 +68,57 @@ static int wanted(const struct people_query *q, const struct person *p)
 	return 1;
 }
 
-static int seen(const struct person *v, size_t n, const char *user_id)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].user_id, user_id) == 0)
-			return 1;
-	return 0;
-}
-
 /* Adds each page row's person unless already known (the first record met is the newest). */
 struct acc {
 	struct person *v; /* every person met, wanted or not */
 	size_t n, cap;
+	size_t *slot; /* open addressing over v by user id: index + 1, 0 empty; nslot a power of two > 2n */
+	size_t nslot;
 };
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of user_id: its person's, or the empty one where it goes. */
+static size_t *find_slot(const struct acc *a, const char *user_id)
+{
+	size_t i = (size_t)hash(user_id) & (a->nslot - 1);
+	while (a->slot[i] && strcmp(a->v[a->slot[i] - 1].user_id, user_id) != 0)
+		i = (i + 1) & (a->nslot - 1);
+	return &a->slot[i];
+}
+
+/* Doubles the table when it is half full; -1 when out of memory. */
+static int grow_slots(struct acc *a)
+{
+	if (a->nslot && 2 * (a->n + 1) < a->nslot)
+		return 0;
+	size_t n = a->nslot ? a->nslot * 2 : 256, *old = a->slot, oldn = a->nslot;
+	if (!(a->slot = calloc(n, sizeof(*a->slot)))) {
+		a->slot = old;
+		return -1;
+	}
+	a->nslot = n;
+	for (size_t i = 0; i < oldn; i++)
+		if (old[i])
+			*find_slot(a, a->v[old[i] - 1].user_id) = old[i];
+	free(old);
+	return 0;
+}
 
 static int add(struct acc *a, const struct event_row *e)
 {
-	if (!e->subject_id || seen(a->v, a->n, e->subject_id))
+	if (!e->subject_id)
+		return 0;
+	if (grow_slots(a) < 0)
+		return -1;
+	size_t *slot = find_slot(a, e->subject_id);
+	if (*slot)
 		return 0;
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 64;
@@ -94,7 +129,7 @@ static int add(struct acc *a, const struct event_row *e)
 		a->cap = cap;
 	}
 	if (from_record(e, &a->v[a->n]) == 0)
-		a->n++;
+		*slot = ++a->n;
 	return 0;
 }
 
@@ -140,6 +175,7 @@ int journal_list_people(struct journal *j, const struct people_query *q, struct 
 		struct event_row *ev;
 		size_t m;
 		if (journal_list_events(j, &eq, &ev, &m, err, errlen) < 0) {
+			free(a.slot);
 			journal_people_free(a.v, a.n);
 			return -1;
 		}
@@ -152,12 +188,14 @@ int journal_list_people(struct journal *j, const struct people_query *q, struct 
 		journal_events_free(ev, m);
 		if (rc < 0) {
 			snprintf(err, errlen, "out of memory");
+			free(a.slot);
 			journal_people_free(a.v, a.n);
 			return -1;
 		}
 		if (m < PAGE)
 			break;
 	}
+	free(a.slot);
 	keep_wanted(j, q, &a);
 	*rows = a.v;
 	*n = a.n;
