@@ -252,6 +252,7 @@ static char *notify_params(const struct activation_note *n, const struct job *jo
 	jbuf_init(&b);
 	jbuf_obj_open(&b);
 	jbuf_key_str(&b, "id", id);
+	jbuf_key_str(&b, "login", n->login); /* for hookd jobs; the POST sends body only */
 	jbuf_key_str(&b, "body", text ? text : "{}");
 	jbuf_obj_close(&b);
 	free(text);
