@@ -24,7 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#ifndef PR_FUTEX_HASH
+#define PR_FUTEX_HASH 78
+#define PR_FUTEX_HASH_SET_SLOTS 1
+#define PR_FUTEX_HASH_GET_SLOTS 2
+#endif
 
 #define MAX_ROUTES 64
 
@@ -154,15 +161,16 @@ static int on_log(const struct mg_connection *conn, const char *message)
 }
 
 /*
- * Stack a connection leaves behind, given back when it closes (on its worker thread). Each of the
- * thousands of connection threads would otherwise keep, for the life of the process, every stack
- * page its deepest call touched (up to 52 KiB: TLS handshake, delivery, lingering close).
+ * Stack a thread leaves behind below where it now runs: given back when a connection closes (on
+ * its worker thread), and once when a request thread starts. Each of the thousands of connection
+ * threads would otherwise keep, for the life of the process, every stack page its deepest call
+ * touched (up to 52 KiB: TLS handshake, delivery, lingering close; at start, civetweb naming the
+ * thread formats a string a page below where the idle thread then waits).
  */
 static _Thread_local uintptr_t stack_lo;
 
-static void on_connection_closed(const struct mg_connection *conn)
+static void __attribute__((noinline)) stack_trim(void)
 {
-	(void)conn;
 	if (!stack_lo) {
 		pthread_attr_t a;
 		void *addr;
@@ -175,12 +183,26 @@ static void on_connection_closed(const struct mg_connection *conn)
 			return;
 		stack_lo = (uintptr_t)addr;
 	}
-	/* Below this frame's page and the one under it nothing is live: drop those pages, as glibc does
-	 * when a thread exits; the next deep call faults in zeroed ones. */
+	/* Nothing live lies more than 1 KiB below this frame (its locals, madvise's own call): drop the
+	 * whole pages under that, as glibc does when a thread exits; a deeper call faults in zeroed ones. */
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t hi = ((uintptr_t)__builtin_frame_address(0) & ~(page - 1)) - page;
+	uintptr_t hi = ((uintptr_t)__builtin_frame_address(0) - 1024) & ~(page - 1);
 	if (hi > stack_lo)
 		madvise((void *)stack_lo, hi - stack_lo, MADV_DONTNEED);
+}
+
+static void on_connection_closed(const struct mg_connection *conn)
+{
+	(void)conn;
+	stack_trim();
+}
+
+static void *on_init_thread(const struct mg_context *ctx, int thread_type)
+{
+	(void)ctx;
+	(void)thread_type;
+	stack_trim();
+	return NULL;
 }
 
 static void make_id(struct server *s, char *out, size_t n)
@@ -351,6 +373,25 @@ int server_route(struct server *s, const char *path, http_handler fn, void *arg)
 	return 0;
 }
 
+/*
+ * Linux 6.16+ gives each process a private futex hash sized by its CPUs, not its threads (16
+ * buckets on 2 CPUs). The thousands of idle request threads all wait on one civetweb condition
+ * variable, so one bucket holds thousands of waiters, and every futex wake that hashes there (a
+ * sixteenth of all: the journal's hand-offs, every lock) walks that list: most of hookd's CPU under
+ * load. A few buckets per thread keep the chains short. Older kernels reject the call: no harm.
+ */
+static void futex_hash_size(int threads)
+{
+	unsigned long slots = 16;
+	while (slots < 4UL * (unsigned long)threads && slots < 65536)
+		slots <<= 1;
+	if (prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS, slots, 0UL, 0UL) != 0)
+		return;
+	char v[24];
+	snprintf(v, sizeof(v), "%d", prctl(PR_FUTEX_HASH, PR_FUTEX_HASH_GET_SLOTS, 0UL, 0UL, 0UL));
+	log_debug("futex hash sized", "slots", v);
+}
+
 /* "127.0.0.1:8443,[::1]:8443" -> "127.0.0.1:8443s,[::1]:8443s": every listener is TLS. */
 static int tls_ports(const char *listen, char *out, size_t n)
 {
@@ -402,6 +443,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 	cb.init_ssl = init_tls;
 	cb.log_message = on_log;
 	cb.connection_closed = on_connection_closed;
+	cb.init_thread = on_init_thread;
 	struct mg_init_data init = { .callbacks = &cb, .user_data = s, .configuration_options = opts };
 	struct mg_error_data ed;
 	char ebuf[256] = "";
@@ -410,6 +452,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 	ed.text_buffer_size = sizeof(ebuf);
 	if (s->o.body_memory > 0)
 		http_body_budget_set((size_t)s->o.body_memory);
+	futex_hash_size(s->o.threads > 0 ? s->o.threads : 16);
 	/* one watch per request thread, plus closing connections that linger */
 	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
 	s->ctx = mg_start2(&init, &ed);

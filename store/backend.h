@@ -4,9 +4,16 @@
 
 #include "store/journal.h"
 
+/* Redeliveries answered from journal.c's cache, to be added to the events' duplicate counts. */
+struct journal_dup_count {
+	const char *source, *dedupe_key;
+	uint32_t n;
+};
+
 /*
  * Every function is called with the backend's own handle b and must be thread-safe with respect
- * to the others (journal.c calls write only from its committer thread, the rest from any thread).
+ * to the others (journal.c calls write only from its committer thread, add_duplicates only from
+ * one thread at a time, the rest from any thread).
  * Times are passed in so that the backend never reads the clock itself.
  */
 struct journal_backend {
@@ -48,6 +55,12 @@ struct journal_backend {
 	/* Per-source status; same contracts as journal_source_note/journal_source_status. */
 	int (*source_note)(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen);
 	int (*source_status)(void *b, struct source_status **rows, size_t *n, char *err, size_t errlen);
+	/*
+	 * Optional: raises the duplicate count of each stored event (source, key) by c[i].n, in one
+	 * transaction (redeliveries journal.c answered from its cache of durable keys). A pair with no
+	 * row is skipped. NULL: journal.c keeps no such cache.
+	 */
+	int (*add_duplicates)(void *b, const struct journal_dup_count *c, size_t n, char *err, size_t errlen);
 };
 
 extern const struct journal_backend journal_backend_sqlite;

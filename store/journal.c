@@ -1,6 +1,7 @@
 /* journal.c: the journal's public face: backend choice, group commit, job wake-ups, metrics. */
 #include "store/journal.h"
 #include "store/backend.h"
+#include "store/seen.h"
 
 #include "core/clock.h"
 #include "core/config.h"
@@ -8,10 +9,15 @@
 #include "core/jbuf.h"
 #include "core/metrics.h"
 
+#include <linux/futex.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 const char *const journal_job_states[JOB_STATE_COUNT] = {
 	[JOB_STATE_PENDING] = "pending",
@@ -48,29 +54,52 @@ const char *journal_job_outcome_name(enum job_outcome oc)
 	return (unsigned)oc < JOB_OUTCOME_COUNT ? outcome_names[oc] : "unknown";
 }
 
-/* One caller's events, waiting for the committer. Lives on the caller's stack. */
+/*
+ * Group commit. A caller queues its request and sleeps on its own futex word; the committer thread
+ * takes the whole queue (up to group_max events), writes it in one transaction and wakes each
+ * caller. j->mu guards only the queue, for a few instructions at a time; no wake-up happens under
+ * it, each caller is woken exactly once, and the committer itself is woken only when it was idle
+ * (under load it goes from one batch to the next without sleeping).
+ */
+enum req_state { REQ_QUEUED, REQ_SLEEPING, REQ_DONE };
+
+/* One caller's events in the queue. Lives on the caller's stack until its state is DONE. */
 struct commit_req {
 	const struct journal_event *ev;
 	size_t n;
 	enum journal_outcome *out;
 	int rc;
-	int done;
-	pthread_cond_t cv; /* its own: the committer wakes each waiter, not every waiter for every batch */
+	_Atomic uint32_t state;
 	char err[256];
 	struct commit_req *next;
 };
+
+#define DUPS_BATCH 512		  /* redelivery counts written per statement */
+#define DUPS_FLUSH_MS 1000	  /* the counter's idle wake-up, for a count it might have missed */
+#define DUPS_GAP_MS 20		  /* least time between two writes of redelivery counts */
+#define DEDUPE_CACHE_DEFAULT 8192 /* durable pairs remembered when the options say 0 */
 
 struct journal {
 	const struct journal_backend *be;
 	void *b;
 	int group_max;
-	pthread_mutex_t mu;
-	pthread_cond_t work_cv, jobs_cv;
+	pthread_mutex_t mu; /* the queue and the committer's idle flag */
+	pthread_cond_t work_cv;
 	struct commit_req *head, *tail;
-	int stopping;
-	uint64_t jobs_seq;
+	int idle, stopping;
 	pthread_t committer;
-	struct metric *commit_seconds, *batch_events, *commit_errors;
+	pthread_mutex_t jobs_mu; /* job wake-ups, and the dup counter's sleep */
+	pthread_cond_t jobs_cv, dups_cv;
+	uint64_t jobs_seq;
+	int dups_stop;
+	atomic_int dups_kicked;
+	pthread_t dups_thread;
+	int dups_started;
+	pthread_mutex_t flush_mu; /* one writer of redelivery counts at a time */
+	struct seen *seen;
+	struct seen_count *dupbuf;	/* DUPS_BATCH of them, for flush_dups (under flush_mu) */
+	struct journal_dup_count *dupc; /* the same, as the backend takes them */
+	struct metric *commit_seconds, *batch_events, *commit_errors, *cached_dups, *lost_dups;
 };
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -94,6 +123,9 @@ int journal_opts_from_config(struct config *c, struct journal_opts *o)
 	if (config_int(c, "store", NULL, "group_commit_max", &v) < 0)
 		rc = -1;
 	o->group_commit_max = (int)v;
+	if (config_int(c, "store", NULL, "dedupe_cache", &v) < 0)
+		rc = -1;
+	o->dedupe_cache = v == 0 ? -1 : (int)v;
 	if (config_int(c, "store", NULL, "pool_size", &v) < 0)
 		rc = -1;
 	o->pool_size = (int)v;
@@ -112,6 +144,32 @@ void journal_opts_free(struct journal_opts *o)
 	o->url = NULL;
 }
 
+/* Waits until the committer is done with the request. */
+static void req_wait(struct commit_req *r)
+{
+	for (;;) {
+		uint32_t s = atomic_load_explicit(&r->state, memory_order_acquire);
+		if (s == REQ_DONE)
+			return;
+		if (s == REQ_QUEUED && !atomic_compare_exchange_strong(&r->state, &s, REQ_SLEEPING))
+			continue;
+		syscall(SYS_futex, &r->state, FUTEX_WAIT_PRIVATE, REQ_SLEEPING, NULL, NULL, 0);
+	}
+}
+
+/*
+ * Sets r's state (publishing everything written to it before) and wakes its owner if it sleeps.
+ * r may be gone as soon as the state is stored: only its address is used after that (a futex wake
+ * on a reused address is a spurious wake-up, which every futex waiter tolerates).
+ */
+static void req_post(struct commit_req *r, uint32_t state)
+{
+	uint32_t was = atomic_exchange_explicit(&r->state, state, memory_order_acq_rel);
+	if (was == REQ_SLEEPING)
+		syscall(SYS_futex, &r->state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Unlinks the first requests of the queue, up to group_max events (at least one request). Under mu. */
 static size_t take_batch(struct journal *j, struct commit_req **first)
 {
 	size_t events = 0;
@@ -129,12 +187,17 @@ static size_t take_batch(struct journal *j, struct commit_req **first)
 	return events;
 }
 
+#define STACK_EVENTS 64 /* batches up to this size need no allocation */
+
 /* Writes the given requests in one transaction; returns the backend's status and jobs added. */
 static int write_reqs(struct journal *j, struct commit_req *reqs, size_t events, int *jobs_added, char *err,
 		      size_t errlen)
 {
-	const struct journal_event **ev = malloc(events * sizeof(*ev));
-	enum journal_outcome *out = malloc(events * sizeof(*out));
+	const struct journal_event *ev_stack[STACK_EVENTS];
+	enum journal_outcome out_stack[STACK_EVENTS];
+	int small = events <= STACK_EVENTS;
+	const struct journal_event **ev = small ? ev_stack : malloc(events * sizeof(*ev));
+	enum journal_outcome *out = small ? out_stack : malloc(events * sizeof(*out));
 	int rc = -1;
 	if (!ev || !out) {
 		set_err(err, errlen, "out of memory");
@@ -155,8 +218,10 @@ static int write_reqs(struct journal *j, struct commit_req *reqs, size_t events,
 				r->out[i] = out[k++];
 	}
 done:
-	free(ev);
-	free(out);
+	if (!small) {
+		free(ev);
+		free(out);
+	}
 	return rc;
 }
 
@@ -188,14 +253,26 @@ static void commit_batch(struct journal *j, struct commit_req *reqs, size_t even
 	}
 }
 
+static void jobs_bump(struct journal *j)
+{
+	pthread_mutex_lock(&j->jobs_mu);
+	j->jobs_seq++;
+	pthread_cond_broadcast(&j->jobs_cv);
+	pthread_mutex_unlock(&j->jobs_mu);
+}
+
+/* Takes batches off the queue, writes each, wakes its callers; sleeps only when the queue is empty. */
 static void *committer_main(void *arg)
 {
 	struct journal *j = arg;
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
-		while (!j->head && !j->stopping)
+		while (!j->head && !j->stopping) {
+			j->idle = 1;
 			pthread_cond_wait(&j->work_cv, &j->mu);
-		if (!j->head && j->stopping)
+		}
+		j->idle = 0;
+		if (!j->head)
 			break;
 		struct commit_req *reqs;
 		size_t events = take_batch(j, &reqs);
@@ -203,19 +280,114 @@ static void *committer_main(void *arg)
 
 		int jobs_added = 0;
 		commit_batch(j, reqs, events, &jobs_added);
-
+		for (struct commit_req *r = reqs, *nx; r; r = nx) {
+			nx = r->next; /* read before the post: r may vanish right after it */
+			req_post(r, REQ_DONE);
+		}
+		if (jobs_added > 0)
+			jobs_bump(j);
 		pthread_mutex_lock(&j->mu);
-		for (struct commit_req *r = reqs, *next; r; r = next) {
-			next = r->next;
-			r->done = 1; /* r may vanish once its owner sees done and the lock is released */
-			pthread_cond_signal(&r->cv);
-		}
-		if (jobs_added > 0) {
-			j->jobs_seq++;
-			pthread_cond_broadcast(&j->jobs_cv);
-		}
 	}
 	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/* Remembers the pairs of a committed request as durable (every event has a row now). */
+static void remember(struct journal *j, const struct journal_event *ev, size_t n)
+{
+	for (size_t i = 0; j->seen && i < n; i++)
+		seen_add(j->seen, ev[i].source, ev[i].dedupe_key);
+}
+
+/* Wakes the counter for the first redelivery counted since its last flush. */
+static void dups_kick(struct journal *j)
+{
+	if (atomic_exchange(&j->dups_kicked, 1))
+		return;
+	pthread_mutex_lock(&j->jobs_mu);
+	pthread_cond_signal(&j->dups_cv);
+	pthread_mutex_unlock(&j->jobs_mu);
+}
+
+/* 1 when every event is a redelivery of a pair known durable: out says so, counts are queued. */
+static int answer_from_cache(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out)
+{
+	if (!j->seen)
+		return 0;
+	if (n == 1) {
+		if (!seen_hit(j->seen, ev[0].source, ev[0].dedupe_key))
+			return 0;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (!seen_has(j->seen, ev[i].source, ev[i].dedupe_key))
+				return 0;
+		for (size_t i = 0; i < n; i++)
+			if (!seen_hit(j->seen, ev[i].source, ev[i].dedupe_key))
+				metric_add(j->lost_dups, 1); /* forgotten meanwhile: still durable, count lost */
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = JOURNAL_DUPLICATE;
+	metric_add(j->cached_dups, (int64_t)n);
+	dups_kick(j);
+	return 1;
+}
+
+/*
+ * Writes the redelivery counts taken from the cache; one writer at a time. On return every count
+ * taken before the call has been written (or given up as lost).
+ */
+static void flush_dups(struct journal *j)
+{
+	if (!j->seen || !j->dupbuf || !j->dupc)
+		return;
+	pthread_mutex_lock(&j->flush_mu); /* also waits for a flush under way: its counts are taken already */
+	size_t n;
+	do {
+		n = seen_take(j->seen, j->dupbuf, DUPS_BATCH);
+		if (n == 0)
+			break;
+		struct journal_dup_count *c = j->dupc;
+		int64_t total = 0;
+		for (size_t i = 0; i < n; i++) {
+			c[i] = (struct journal_dup_count){ j->dupbuf[i].source, j->dupbuf[i].key, j->dupbuf[i].n };
+			total += j->dupbuf[i].n;
+		}
+		char err[256] = "";
+		if (j->be->add_duplicates(j->b, c, n, err, sizeof(err)) < 0) {
+			metric_add(j->lost_dups, total);
+			log_warn("redelivery counts not written", "detail", err);
+		}
+	} while (n == DUPS_BATCH);
+	pthread_mutex_unlock(&j->flush_mu);
+}
+
+/* Sleeps on dups_cv until ms have passed, the journal stops, or (when kickable) a kick. Under jobs_mu. */
+static void dups_sleep(struct journal *j, int64_t ms, int kickable)
+{
+	struct timespec ts;
+	clock_mono_deadline(ms, &ts);
+	while (!j->dups_stop && !(kickable && atomic_load(&j->dups_kicked)))
+		if (pthread_cond_timedwait(&j->dups_cv, &j->jobs_mu, &ts) != 0)
+			break;
+}
+
+/*
+ * Writes counted redeliveries to their rows soon after the first one (at most every DUPS_GAP_MS,
+ * so that a stream of redeliveries shares one transaction per gap).
+ */
+static void *dups_main(void *arg)
+{
+	struct journal *j = arg;
+	pthread_mutex_lock(&j->jobs_mu);
+	while (!j->dups_stop) {
+		dups_sleep(j, DUPS_FLUSH_MS, 1);
+		pthread_mutex_unlock(&j->jobs_mu);
+		atomic_store(&j->dups_kicked, 0);
+		flush_dups(j);
+		pthread_mutex_lock(&j->jobs_mu);
+		dups_sleep(j, DUPS_GAP_MS, 0);
+	}
+	pthread_mutex_unlock(&j->jobs_mu);
 	return NULL;
 }
 
@@ -226,6 +398,70 @@ static const struct journal_backend *find_backend(const char *name)
 	if (strcmp(name, "postgres") == 0)
 		return &journal_backend_postgres;
 	return NULL;
+}
+
+static void init_metrics(struct journal *j)
+{
+	char labels[64];
+	snprintf(labels, sizeof(labels), "backend=\"%s\"", j->be->name);
+	j->commit_seconds =
+		metrics_histogram("hookd_journal_commit_seconds", labels, "Time to make one group of events durable");
+	j->batch_events = metrics_counter("hookd_journal_committed_events_total", labels,
+					  "Events written by group commits (stored or duplicate)");
+	j->commit_errors =
+		metrics_counter("hookd_journal_commit_errors_total", labels, "Journal transactions that failed");
+	j->cached_dups = metrics_counter("hookd_journal_duplicates_cached_total", labels,
+					 "Redeliveries of events known durable, answered without a journal write");
+	j->lost_dups = metrics_counter("hookd_journal_duplicate_counts_lost_total", labels,
+				       "Cached redeliveries whose count could not be added to their event row");
+}
+
+/* The cache of durable pairs and its counter thread, when the backend can take the counts. */
+static int start_cache(struct journal *j, const struct journal_opts *o, char *err, size_t errlen)
+{
+	if (!j->be->add_duplicates || o->dedupe_cache < 0)
+		return 0;
+	j->seen = seen_new(o->dedupe_cache > 0 ? (size_t)o->dedupe_cache : DEDUPE_CACHE_DEFAULT);
+	j->dupbuf = malloc(DUPS_BATCH * sizeof(*j->dupbuf));
+	j->dupc = malloc(DUPS_BATCH * sizeof(*j->dupc));
+	if (!j->seen || !j->dupbuf || !j->dupc) {
+		set_err(err, errlen, "out of memory for the dedupe cache");
+		return -1;
+	}
+	if (pthread_create(&j->dups_thread, NULL, dups_main, j) != 0) {
+		set_err(err, errlen, "cannot start the redelivery counter thread");
+		return -1;
+	}
+	j->dups_started = 1;
+	return 0;
+}
+
+/* Stops the redelivery counter thread (after its last flush) and writes what is left. */
+static void stop_cache(struct journal *j)
+{
+	pthread_mutex_lock(&j->jobs_mu);
+	j->dups_stop = 1;
+	pthread_cond_broadcast(&j->dups_cv);
+	pthread_cond_broadcast(&j->jobs_cv);
+	pthread_mutex_unlock(&j->jobs_mu);
+	if (j->dups_started)
+		pthread_join(j->dups_thread, NULL);
+	j->dups_started = 0;
+	flush_dups(j);
+}
+
+static void free_journal(struct journal *j)
+{
+	seen_free(j->seen);
+	free(j->dupbuf);
+	free(j->dupc);
+	pthread_cond_destroy(&j->work_cv);
+	pthread_cond_destroy(&j->jobs_cv);
+	pthread_cond_destroy(&j->dups_cv);
+	pthread_mutex_destroy(&j->jobs_mu);
+	pthread_mutex_destroy(&j->flush_mu);
+	pthread_mutex_destroy(&j->mu);
+	free(j);
 }
 
 struct journal *journal_open(const struct journal_opts *o, char *err, size_t errlen)
@@ -244,31 +480,32 @@ struct journal *journal_open(const struct journal_opts *o, char *err, size_t err
 	j->group_max = o->group_commit_max > 0 ? o->group_commit_max : 512;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->work_cv, NULL);
+	pthread_mutex_init(&j->jobs_mu, NULL);
+	pthread_mutex_init(&j->flush_mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&j->jobs_cv, &ca);
+	pthread_cond_init(&j->dups_cv, &ca);
 	pthread_condattr_destroy(&ca);
-	char labels[64];
-	snprintf(labels, sizeof(labels), "backend=\"%s\"", be->name);
-	j->commit_seconds =
-		metrics_histogram("hookd_journal_commit_seconds", labels, "Time to make one group of events durable");
-	j->batch_events = metrics_counter("hookd_journal_committed_events_total", labels,
-					  "Events written by group commits (stored or duplicate)");
-	j->commit_errors =
-		metrics_counter("hookd_journal_commit_errors_total", labels, "Journal transactions that failed");
+	init_metrics(j);
 	j->b = be->open(o, err, errlen);
 	if (!j->b)
 		goto fail;
+	if (start_cache(j, o, err, errlen) < 0) {
+		stop_cache(j);
+		be->close(j->b);
+		goto fail;
+	}
 	if (pthread_create(&j->committer, NULL, committer_main, j) != 0) {
 		set_err(err, errlen, "cannot start the committer thread");
+		stop_cache(j);
 		be->close(j->b);
 		goto fail;
 	}
 	return j;
 fail:
-	pthread_mutex_destroy(&j->mu);
-	free(j);
+	free_journal(j);
 	return NULL;
 }
 
@@ -277,29 +514,25 @@ void journal_close(struct journal *j)
 	if (!j)
 		return;
 	pthread_mutex_lock(&j->mu);
-	j->stopping = 1;
-	pthread_cond_broadcast(&j->work_cv);
-	pthread_cond_broadcast(&j->jobs_cv);
+	j->stopping = 1; /* the committer writes what is queued, then ends */
+	pthread_cond_signal(&j->work_cv);
 	pthread_mutex_unlock(&j->mu);
 	pthread_join(j->committer, NULL);
+	stop_cache(j);
 	j->be->close(j->b);
-	pthread_cond_destroy(&j->work_cv);
-	pthread_cond_destroy(&j->jobs_cv);
-	pthread_mutex_destroy(&j->mu);
-	free(j);
+	free_journal(j);
 }
 
 int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out, char *err,
 		   size_t errlen)
 {
-	if (n == 0)
+	if (n == 0 || answer_from_cache(j, ev, n, out))
 		return 0;
 	struct commit_req r = { .ev = ev, .n = n, .out = out, .rc = -1 };
-	pthread_cond_init(&r.cv, NULL);
+	atomic_init(&r.state, REQ_QUEUED);
 	pthread_mutex_lock(&j->mu);
 	if (j->stopping) {
 		pthread_mutex_unlock(&j->mu);
-		pthread_cond_destroy(&r.cv);
 		set_err(err, errlen, "journal is closing");
 		return -1;
 	}
@@ -308,14 +541,18 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 	else
 		j->head = &r;
 	j->tail = &r;
-	pthread_cond_signal(&j->work_cv);
-	while (!r.done)
-		pthread_cond_wait(&r.cv, &j->mu);
+	int wake = j->idle;
+	j->idle = 0;
 	pthread_mutex_unlock(&j->mu);
-	pthread_cond_destroy(&r.cv);
-	if (r.rc != 0)
+	if (wake)
+		pthread_cond_signal(&j->work_cv);
+	req_wait(&r);
+	if (r.rc != 0) {
 		set_err(err, errlen, r.err[0] ? r.err : "journal write failed");
-	return r.rc;
+		return r.rc;
+	}
+	remember(j, ev, n);
+	return 0;
 }
 
 int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
@@ -345,6 +582,7 @@ int journal_list_events(struct journal *j, const struct journal_query *q, struct
 {
 	*rows = NULL;
 	*n = 0;
+	flush_dups(j); /* a listing shows every redelivery answered so far */
 	return j->be->list_events(j->b, q, rows, n, err, errlen);
 }
 
@@ -400,13 +638,13 @@ int journal_wait_jobs(struct journal *j, int64_t timeout_ms)
 	}
 	struct timespec ts;
 	clock_mono_deadline(timeout_ms, &ts);
-	pthread_mutex_lock(&j->mu);
+	pthread_mutex_lock(&j->jobs_mu);
 	uint64_t seq = j->jobs_seq;
 	int rc = 0;
-	while (j->jobs_seq == seq && !j->stopping && rc == 0)
-		rc = pthread_cond_timedwait(&j->jobs_cv, &j->mu, &ts);
-	int woken = j->jobs_seq != seq || j->stopping;
-	pthread_mutex_unlock(&j->mu);
+	while (j->jobs_seq == seq && !j->dups_stop && rc == 0)
+		rc = pthread_cond_timedwait(&j->jobs_cv, &j->jobs_mu, &ts);
+	int woken = j->jobs_seq != seq || j->dups_stop;
+	pthread_mutex_unlock(&j->jobs_mu);
 	return woken;
 }
 
@@ -414,10 +652,7 @@ void journal_wake(struct journal *j)
 {
 	if (j->be->wake)
 		j->be->wake(j->b);
-	pthread_mutex_lock(&j->mu);
-	j->jobs_seq++;
-	pthread_cond_broadcast(&j->jobs_cv);
-	pthread_mutex_unlock(&j->mu);
+	jobs_bump(j);
 }
 
 int64_t journal_rate_take(struct journal *j, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen)

@@ -17,6 +17,7 @@ struct journal_opts {
 	const char *url;      /* postgres: connection URI, NULL for libpq's PG* variables */
 	int group_commit_max; /* most events in one transaction */
 	int pool_size;	      /* postgres connections */
+	int dedupe_cache;     /* durable events remembered to answer redeliveries; 0: 8192, -1: none */
 	char *owned;	      /* internal: the url read from url_file, freed by journal_opts_free */
 };
 

@@ -37,7 +37,8 @@ enum stmt {
 	ST_SRC_ACCEPTED,
 	ST_SRC_REFUSED,
 	ST_SRC_LIST,
-	NSTMT
+	ST_ADD_DUPS,
+	NSTMT,
 };
 
 /* One row of the statement table: the prepared name, what errors call it, its SQL and parameter count. */

@@ -1,6 +1,7 @@
 /* postgres.c: the shared journal backend on PostgreSQL (libpq): schema, statements, the write path, claims, listings. */
 #include "store/pg_internal.h"
 
+#include "core/jbuf.h"
 #include "core/log.h"
 
 #include <fcntl.h>
@@ -201,6 +202,12 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			     3 },
 	[ST_SRC_LIST] = { "src_list", "read source status",
 			  "SELECT source, accepted_ms, refused_ms, refusal FROM source_status ORDER BY source", 0 },
+	/* Redeliveries journal.c answered from its cache: [{"s": source, "k": dedupe_key, "n": count}, ...]. */
+	[ST_ADD_DUPS] = { "add_dups", "count duplicates",
+			  "UPDATE events e SET duplicates = e.duplicates + d.n"
+			  " FROM jsonb_to_recordset($1::jsonb) AS d(s text, k text, n int)"
+			  " WHERE e.source = d.s AND e.dedupe_key = d.k",
+			  1 },
 };
 
 /* ---- open, migrate, close ---- */
@@ -949,6 +956,34 @@ static int pg_source_status(void *b, struct source_status **rows, size_t *n, cha
 	return rc;
 }
 
+/* Redeliveries answered from journal.c's cache: one statement (autocommit) adds every pair's count. */
+static int pg_add_duplicates(void *b, const struct journal_dup_count *c, size_t n, char *err, size_t errlen)
+{
+	struct jbuf js;
+	jbuf_init(&js);
+	jbuf_arr_open(&js);
+	for (size_t i = 0; i < n; i++) {
+		jbuf_elem(&js);
+		jbuf_obj_open(&js);
+		jbuf_key_str(&js, "s", c[i].source);
+		jbuf_key_str(&js, "k", c[i].dedupe_key);
+		jbuf_key_int(&js, "n", c[i].n);
+		jbuf_obj_close(&js);
+	}
+	jbuf_arr_close(&js);
+	int rc = -1;
+	if (js.err) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		const char *vals[] = { js.p };
+		PGresult *r = pg_pool_exec(b, ST_ADD_DUPS, vals, PGRES_COMMAND_OK, 0, err, errlen); /* not repeatable */
+		rc = r ? 0 : -1;
+		PQclear(r);
+	}
+	jbuf_free(&js);
+	return rc;
+}
+
 const struct journal_backend journal_backend_postgres = {
 	.name = "postgres",
 	.open = pg_open,
@@ -971,4 +1006,5 @@ const struct journal_backend journal_backend_postgres = {
 	.requests_prune = pg_requests_prune,
 	.source_note = pg_source_note,
 	.source_status = pg_source_status,
+	.add_duplicates = pg_add_duplicates,
 };

@@ -95,7 +95,8 @@ enum stmt {
 	ST_SRC_ACCEPTED,
 	ST_SRC_REFUSED,
 	ST_SRC_LIST,
-	NSTMT
+	ST_ADD_DUPS,
+	NSTMT,
 };
 
 /* what names the statement in errors ("sqlite: <what>: <message>"). */
@@ -188,6 +189,9 @@ static const struct {
 			     " refusal = excluded.refusal" },
 	[ST_SRC_LIST] = { "read source status",
 			  "SELECT source, accepted_ms, refused_ms, refusal FROM source_status ORDER BY source" },
+	/* Redeliveries journal.c answered from its cache of durable keys. */
+	[ST_ADD_DUPS] = { "count duplicates",
+			  "UPDATE events SET duplicates = duplicates + ?3 WHERE source = ?1 AND dedupe_key = ?2" },
 };
 
 /*
@@ -813,6 +817,34 @@ static int sq_source_status(void *b, struct source_status **rows, size_t *n, cha
 	return rc;
 }
 
+/* Redeliveries answered from journal.c's cache: each pair's count added in one transaction. */
+static int sq_add_duplicates(void *b, const struct journal_dup_count *c, size_t n, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = use(s, ST_ADD_DUPS);
+		bind_text(st, 1, c[i].source);
+		bind_text(st, 2, c[i].dedupe_key);
+		sqlite3_bind_int64(st, 3, c[i].n);
+		if (run(s, ST_ADD_DUPS, err, errlen) < 0) {
+			exec(s, "ROLLBACK", NULL, 0);
+			goto out;
+		}
+	}
+	if (exec(s, "COMMIT", err, errlen) < 0) {
+		exec(s, "ROLLBACK", NULL, 0);
+		goto out;
+	}
+	rc = 0;
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 const struct journal_backend journal_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -834,4 +866,5 @@ const struct journal_backend journal_backend_sqlite = {
 	.requests_prune = sq_requests_prune,
 	.source_note = sq_source_note,
 	.source_status = sq_source_status,
+	.add_duplicates = sq_add_duplicates,
 };

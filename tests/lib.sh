@@ -48,15 +48,21 @@ HOOKD_PORT=
 HOOK_SECRET=hooksecret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 
 # Stops everything started here (TERM, KILL after 5 s), then removes T_DIR unless kept.
+# t_ours PID: PID is still a child of this shell. A pid the kernel gave to someone else since (with
+# hookd's thousands of threads, pids wrap in seconds, and kill(TID) reaches that thread's process)
+# must never be signalled: that would kill another test's hookd.
+t_ours() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+
 t_cleanup() {
-	local p i
-	for p in "${T_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	local p i ours=()
+	for p in "${T_PIDS[@]}"; do t_ours "$p" && ours+=("$p"); done
+	for p in "${ours[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for i in $(seq 50); do
-		for p in "${T_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && break; p=; done
+		for p in "${ours[@]}"; do t_ours "$p" && break; p=; done
 		[ -z "${p:-}" ] && break
 		sleep 0.1
 	done
-	for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${ours[@]}"; do t_ours "$p" && kill -KILL "$p" 2>/dev/null; done
 	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	if [ "$T_FAIL" = 0 ] && [ -z "${T_KEEP:-}" ]; then rm -rf "$T_DIR"; else echo "kept $T_DIR"; fi
 }

@@ -17,7 +17,7 @@ if ! mount -t tmpfs -o size=16m,mode=0700 tmpfs "$MNT" 2>"$D/mount.err"; then
 fi
 cleanup_mnt() { umount -l "$MNT" 2>/dev/null || true; }
 trap 'drill_cleanup_all' EXIT
-drill_cleanup_all() { for p in "${T_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; wait 2>/dev/null; cleanup_mnt; t_cleanup; }
+drill_cleanup_all() { for p in "${T_PIDS[@]}"; do t_ours "$p" && kill -KILL "$p" 2>/dev/null; done; wait 2>/dev/null; cleanup_mnt; t_cleanup; }
 T_STORE="backend = sqlite
 path = $MNT/hookd.db" write_hookd_config "$(free_port)" "$D" </dev/null
 LG=$(drill_loadgen) || exit 1

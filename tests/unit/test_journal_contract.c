@@ -5,6 +5,7 @@
 #include "store/journal.h"
 #include "store/people.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,81 @@ static void contract_requests(struct journal *j)
 	journal_source_status_free(st, n);
 }
 
+/* ---- a first delivery and its redeliveries at once: the unique index judges ---- */
+
+#define RACE_THREADS 6
+#define RACE_KEYS 40
+
+struct race {
+	struct journal *j;
+	pthread_barrier_t *go;
+	const char *prefix;
+	int stored, dups, errors;
+};
+
+static void *race_thread(void *arg)
+{
+	struct race *r = arg;
+	for (int i = 0; i < RACE_KEYS; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s-%d", r->prefix, i);
+		struct job_spec js = { .action = "create_user", .rule = "r", .subject = key };
+		struct journal_event e = contract_ev("okta", key, &js, 1);
+		enum journal_outcome out;
+		pthread_barrier_wait(r->go); /* every thread sends key i at the same moment */
+		if (contract_commit1(r->j, &e, &out) < 0)
+			r->errors++;
+		else if (out == JOURNAL_STORED)
+			r->stored++;
+		else
+			r->dups++;
+	}
+	return NULL;
+}
+
+/*
+ * RACE_THREADS send each key together, then once more each (redeliveries of an event now durable,
+ * which a backend may answer from a cache): each key stored once with one job, every other send a
+ * duplicate, and the counts reach the row.
+ */
+static void contract_race(struct journal *j)
+{
+	pthread_barrier_t go;
+	pthread_barrier_init(&go, NULL, RACE_THREADS);
+	struct race r[RACE_THREADS];
+	pthread_t t[RACE_THREADS];
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < RACE_THREADS; i++) {
+			r[i] = (struct race){ .j = j, .go = &go, .prefix = "race" };
+			pthread_create(&t[i], NULL, race_thread, &r[i]);
+		}
+		int stored = 0, dups = 0, errors = 0;
+		for (int i = 0; i < RACE_THREADS; i++) {
+			pthread_join(t[i], NULL);
+			stored += r[i].stored;
+			dups += r[i].dups;
+			errors += r[i].errors;
+		}
+		CHECK(errors == 0);
+		CHECK(stored == (round == 0 ? RACE_KEYS : 0));
+		CHECK(dups == RACE_THREADS * RACE_KEYS - (round == 0 ? RACE_KEYS : 0));
+	}
+	pthread_barrier_destroy(&go);
+	struct journal_query q = { .limit = 1000, .source = "okta" };
+	struct event_row *rows = NULL;
+	size_t n = 0;
+	char err[256];
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
+	CHECK(n == RACE_KEYS);
+	int bad = 0;
+	for (size_t i = 0; i < n; i++)
+		bad += rows[i].duplicates != 2 * RACE_THREADS - 1;
+	CHECK(bad == 0);
+	journal_events_free(rows, n);
+	int64_t counts[4];
+	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0 && counts[0] == RACE_KEYS);
+}
+
 /* One activation record (what handlers/activation.c journals) for user uid. */
 static int contract_record(struct journal *j, const char *key, const char *uid, const char *login, const char *json,
 			   const struct job_spec *js)
@@ -452,8 +528,8 @@ static void contract_people(struct journal *j)
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
-						    contract_rate,   contract_requests, contract_people };
+	void (*const parts[])(struct journal *) = { contract_dedupe,   contract_jobs, contract_job_key, contract_rate,
+						    contract_requests, contract_race, contract_people };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

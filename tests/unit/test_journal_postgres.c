@@ -251,13 +251,14 @@ static void test_concurrent_dedupe(const char *admin)
 	CHECK(stored == DEDUPE_KEYS);
 	CHECK(dups == 5 * DEDUPE_KEYS);
 	CHECK(sql_int(url, "SELECT count(*) FROM events") == DEDUPE_KEYS);
-	CHECK(sql_int(url, "SELECT sum(duplicates) FROM events") == 5 * DEDUPE_KEYS);
 	CHECK(sql_int(url, "SELECT count(*) FROM jobs") == DEDUPE_KEYS);
 	printf("concurrent dedupe: 6 committers on 2 instances, %d keys: %d stored, %d duplicates, %d errors\n",
 	       DEDUPE_KEYS, stored, dups, errors);
 out:
-	journal_close(a);
+	journal_close(a); /* closing writes the redelivery counts still cached */
 	journal_close(b);
+	if (a && b)
+		CHECK(sql_int(url, "SELECT sum(duplicates) FROM events") == 5 * DEDUPE_KEYS);
 }
 
 /* One call larger than a pipeline chunk, then the same again: all duplicates, no new jobs. */

@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "store/journal.h"
 
 #include <pthread.h>
@@ -220,6 +221,58 @@ static void test_open_failure(void)
 	CHECK(journal_open(&o, err, sizeof(err)) == NULL);
 }
 
+/*
+ * A redelivery of an event already durable is answered from the cache: no journal write (the
+ * committed-events counter stands still), yet the count reaches the row (listing flushes it, and
+ * it survives a reopen). With the cache off the same redelivery is a write.
+ */
+static void test_cached_duplicates(void)
+{
+	struct metric *cached = metrics_counter("hookd_journal_duplicates_cached_total", "backend=\"sqlite\"", NULL);
+	struct metric *written = metrics_counter("hookd_journal_committed_events_total", "backend=\"sqlite\"", NULL);
+	struct journal *j = open_j();
+	struct journal_event e = ev_of("cache-1", NULL, 0);
+	enum journal_outcome out;
+	char err[256];
+	CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == 0 && out == JOURNAL_STORED);
+	int64_t c0 = metric_value(cached), w0 = metric_value(written);
+	for (int i = 0; i < 3; i++)
+		CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == 0 && out == JOURNAL_DUPLICATE);
+	CHECK(metric_value(cached) - c0 == 3);
+	CHECK(metric_value(written) == w0);
+	/* A call that mixes a known pair with a new one goes to the journal, whole. */
+	struct journal_event two[2] = { ev_of("cache-1", NULL, 0), ev_of("cache-2", NULL, 0) };
+	enum journal_outcome outs[2];
+	CHECK(journal_commit(j, two, 2, outs, err, sizeof(err)) == 0);
+	CHECK(outs[0] == JOURNAL_DUPLICATE && outs[1] == JOURNAL_STORED);
+	CHECK(metric_value(written) == w0 + 2);
+	struct journal_query q = { .limit = 100, .source = "okta" };
+	struct event_row *rows;
+	size_t n;
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].dedupe_key, "cache-1") == 0)
+			CHECK(rows[i].duplicates == 4);
+	journal_events_free(rows, n);
+	CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == 0 && out == JOURNAL_DUPLICATE);
+	journal_close(j); /* closing writes the last count */
+	struct journal_opts o = { .backend = "sqlite", .path = dbpath, .group_commit_max = 64, .dedupe_cache = -1 };
+	j = journal_open(&o, err, sizeof(err));
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	c0 = metric_value(cached);
+	w0 = metric_value(written);
+	CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == 0 && out == JOURNAL_DUPLICATE);
+	CHECK(metric_value(cached) == c0 && metric_value(written) == w0 + 1);
+	CHECK(journal_list_events(j, &q, &rows, &n, err, sizeof(err)) == 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].dedupe_key, "cache-1") == 0)
+			CHECK(rows[i].duplicates == 6);
+	journal_events_free(rows, n);
+	journal_close(j);
+}
+
 int main(void)
 {
 	snprintf(dbpath, sizeof(dbpath), "/tmp/hookd-test-%d.db", (int)getpid());
@@ -227,6 +280,7 @@ int main(void)
 	test_dedupe_counts();
 	test_jobs_lifecycle();
 	test_wake();
+	test_cached_duplicates();
 	test_open_failure();
 	char p[80];
 	unlink(dbpath);
