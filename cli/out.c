@@ -40,10 +40,8 @@ void out_escape(struct jbuf *out, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		k = c < 0x80 ? 1 : utf8_seq_len(s + i, n - i);
 		const char *esc = NULL;
-		if (k == 0) {
+		if (k <= 1) { /* ASCII, or a byte that starts no UTF-8 sequence */
 			k = 1;
-			esc = byte_escape(c, buf, sizeof(buf));
-		} else if (k == 1) {
 			esc = byte_escape(c, buf, sizeof(buf));
 		} else if (is_format_cp(utf8_decode(s + i, k))) {
 			snprintf(buf, sizeof(buf), "\\u{%04lx}", utf8_decode(s + i, k));

@@ -193,6 +193,7 @@ static int app_build(struct config *c, struct app *a)
 	a->hr_hook = hr_hook_new(a->hr_sources, a->journal, a->rules);
 	if (!a->okta_hook || !a->server || !a->hr_hook ||
 	    server_route(a->server, okta_hook_path(a->okta_hook), okta_hook_handle, a->okta_hook) < 0 ||
+	    server_header_once(a->server, okta_hook_header(a->okta_hook)) < 0 ||
 	    (hr_sources_count(a->hr_sources) &&
 	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");
@@ -213,13 +214,25 @@ static int app_build(struct config *c, struct app *a)
 	return 0;
 }
 
+/*
+ * SIGHUP: the hook for configuration reload. Until reload exists it only says so; it never stops
+ * the server (a HUP from a closing terminal or a careless `kill -HUP` used to end it, exit 129).
+ */
+static void serve_reload(struct app *a)
+{
+	(void)a;
+	log_warn("SIGHUP received: configuration reload is not implemented yet; still serving with the "
+		 "configuration read at start");
+}
+
 int cli_serve(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		puts("usage: hookd serve -c FILE\n\n"
 		     "Runs the TLS receiver: Okta event hook, HR webhooks, /healthz, /readyz, /metrics.\n"
 		     "Every verified event is journaled durably before the 2xx. SIGTERM or SIGINT stops\n"
-		     "accepting, lets in-flight requests finish, and closes the journal.\n\n"
+		     "accepting, lets in-flight requests finish, and closes the journal. SIGHUP is logged and\n"
+		     "ignored (configuration reload is not implemented yet).\n\n"
 		     "  -c, --config FILE   configuration (default: $HOOKD_CONFIG, else built-in defaults)");
 		return 0;
 	}
@@ -228,6 +241,7 @@ int cli_serve(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -243,7 +257,8 @@ int cli_serve(int argc, char **argv)
 		log_info("hookd serving", "listen", a.so.listen, "port", port, "okta_hook",
 			 okta_hook_enabled(a.okta_hook) ? okta_hook_path(a.okta_hook) : "off", "journal", a.jo.backend);
 		int sig = 0;
-		sigwait(&stop, &sig);
+		while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+			serve_reload(&a);
 		log_info("hookd stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		rc = 0;
 	}

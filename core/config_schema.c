@@ -25,7 +25,12 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "public_url", CFG_STR, NULL,
 	  "hookd's public base URL as Okta reaches it, https://hooks.example.com (no path): `okta register-hook` registers public_url + [okta_hook] path when --url is not given, and `doctor` checks that hook; also the base of landing links ([activation] landing)" },
 	{ "server", "admin_token", CFG_SECRET, NULL,
-	  "bearer token for /metrics when it is not on loopback; unset: /metrics is open" },
+	  "bearer token for /metrics; unset: /metrics is open when every listen address is loopback (127.0.0.0/8, ::1), else it answers 403" },
+	{ "server", "max_conns_per_address", CFG_INT, "0",
+	  "connections one client address may hold at once (0: no cap); Okta delivers from many addresses, so a cap of a few dozen costs it nothing",
+	  "0", "16384" },
+	{ "server", "allow", CFG_LIST, NULL,
+	  "client addresses admitted, CIDR[,CIDR...] (IPv4 or IPv6); checked at accept, before TLS and before a request thread is used; unset: every address" },
 
 	{ "store", "backend", CFG_STR, "sqlite", "journal backend: sqlite or postgres" },
 	{ "store", "path", CFG_STR, "/var/lib/hookd/hookd.db", "SQLite journal file (backend = sqlite)" },

@@ -155,19 +155,13 @@ static int grammar_ok(const struct json *j)
 	return ok;
 }
 
-int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char *err, size_t errlen)
+/*
+ * jsmn's tokens for js[0..len), at most max_tokens (0: no limit beyond memory). One pass with a
+ * generous guess (real documents use far fewer tokens than bytes / 8); a count pass only when it is
+ * too small. Returns the count (> 0) with *out malloc'd, or -1 with err filled.
+ */
+static int tokenize(const char *js, size_t len, int max_tokens, jsmntok_t **out, char *err, size_t errlen)
 {
-	memset(j, 0, sizeof(*j));
-	if (len > (size_t)INT32_MAX) {
-		set_err(err, errlen, "document too large");
-		return -1;
-	}
-	const char *bad = scan(js, len);
-	if (bad) {
-		set_err(err, errlen, bad);
-		return -1;
-	}
-	/* One pass with a generous guess (real documents use far fewer tokens than bytes / 8); a count pass only when it is too small. */
 	size_t guess = len / 8 + 64;
 	if (max_tokens > 0 && guess > (size_t)max_tokens)
 		guess = (size_t)max_tokens;
@@ -192,11 +186,9 @@ int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char 
 			set_err(err, errlen, "out of memory");
 			return -1;
 		}
-		if (n > 0) {
-			jsmn_init(&p);
-			if (jsmn_parse(&p, js, len, tok, (unsigned)n) != n)
-				n = JSMN_ERROR_INVAL;
-		}
+		jsmn_init(&p);
+		if (n > 0 && jsmn_parse(&p, js, len, tok, (unsigned)n) != n)
+			n = JSMN_ERROR_INVAL;
 	}
 	if (n <= 0) {
 		free(tok);
@@ -207,27 +199,34 @@ int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char 
 						: "invalid JSON");
 		return -1;
 	}
+	*out = tok;
+	return n;
+}
+
+int json_parse(struct json *j, const char *js, size_t len, int max_tokens, char *err, size_t errlen)
+{
+	memset(j, 0, sizeof(*j));
+	const char *bad = len > (size_t)INT32_MAX ? "document too large" : scan(js, len);
+	if (bad) {
+		set_err(err, errlen, bad);
+		return -1;
+	}
+	jsmntok_t *tok;
+	int n = tokenize(js, len, max_tokens, &tok, err, errlen);
+	if (n < 0)
+		return -1;
 	j->js = js;
 	j->len = len;
 	j->tok = tok;
 	j->ntok = n;
 	/* jsmn accepts several top-level values; we accept exactly one followed by white space. */
-	if (json_next(j, 0) != n) {
+	if (json_next(j, 0) != n || !gap_ok(js, tok_end(&tok[0]), (int)len, 0))
+		bad = "trailing data after JSON value";
+	else if (!grammar_ok(j))
+		bad = "invalid JSON";
+	if (bad) {
 		json_free(j);
-		set_err(err, errlen, "trailing data after JSON value");
-		return -1;
-	}
-	for (size_t k = (size_t)tok_end(&tok[0]); k < len; k++) {
-		char c = js[k];
-		if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-			json_free(j);
-			set_err(err, errlen, "trailing data after JSON value");
-			return -1;
-		}
-	}
-	if (!grammar_ok(j)) {
-		json_free(j);
-		set_err(err, errlen, "invalid JSON");
+		set_err(err, errlen, bad);
 		return -1;
 	}
 	return 0;

@@ -2,6 +2,7 @@
 #include "hooks/hr_source.h"
 #include "hooks/sig.h"
 #include "core/config.h"
+#include "core/str.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -61,11 +62,6 @@ const char *hr_header_list(void *ctx, const char *name)
 }
 
 /* ---- config ---- */
-
-static char *dup_or_null(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
 
 static int read_scheme(struct config *c, const char *name, struct hr_source *s)
 {
@@ -158,9 +154,9 @@ static int read_headers(struct config *c, const char *name, struct hr_source *s)
 	const char *sig = config_get(c, SECTION, name, "signature_header");
 	const char *ts = config_get(c, SECTION, name, "timestamp_header");
 	const char *id = config_get(c, SECTION, name, "id_header");
-	s->sig_header = dup_or_null(sig ? sig : si->sig_header);
-	s->ts_header = dup_or_null(ts ? ts : si->ts_header);
-	s->id_header = dup_or_null(id ? id : si->id_header);
+	s->sig_header = str_dup(sig ? sig : si->sig_header);
+	s->ts_header = str_dup(ts ? ts : si->ts_header);
+	s->id_header = str_dup(id ? id : si->id_header);
 	if (!s->sig_header) {
 		config_report(c, SECTION, name, NULL, "signature_header is required for scheme %s", si->name);
 		return -1;
@@ -202,9 +198,9 @@ static int read_options(struct config *c, const char *name, struct hr_source *s)
 		bad = 1;
 	}
 	s->tolerance_s = ms / 1000;
-	s->prefix = dup_or_null(config_get(c, SECTION, name, "prefix"));
-	s->tmpl = dup_or_null(config_get(c, SECTION, name, "signed"));
-	s->username = dup_or_null(config_get(c, SECTION, name, "username"));
+	s->prefix = str_dup(config_get(c, SECTION, name, "prefix"));
+	s->tmpl = str_dup(config_get(c, SECTION, name, "signed"));
+	s->username = str_dup(config_get(c, SECTION, name, "username"));
 	if (s->scheme == SCHEME_HMAC) {
 		char err[160];
 		bad |= read_alg_enc(c, name, s) < 0;
@@ -359,6 +355,18 @@ static void dedupe_key_of(const struct hr_source *s, const struct hr_request *re
 		return;
 	}
 	sig_sha256_hex(id && *id ? slice_cstr(id) : req->body, hex);
+	/*
+	 * No delivery id: the body alone would make a later, genuine resend of the same content (a
+	 * second termination after a rehire) a duplicate, and it would be lost. With a signed timestamp
+	 * it is a new delivery; a sender's retry then may be journaled twice, which is harmless (every
+	 * action reads Okta's state first), and a replay of the same signed request still dedupes.
+	 */
+	const char *ts = !(id && *id) && s->ts_header ? req->header(req->ctx, s->ts_header) : NULL;
+	if (ts && *ts && strlen(ts) < 64) {
+		char both[64 + 1 + 65];
+		int n = snprintf(both, sizeof(both), "%s\n%s", ts, hex);
+		sig_sha256_hex((struct slice){ both, (size_t)n }, hex);
+	}
 	snprintf(dk, dk_len, "%s", hex);
 }
 

@@ -5,6 +5,8 @@
 #include "core/jbuf.h"
 #include "core/log.h"
 #include "hooks/http_budget.h"
+#include "hooks/http_guard.h"
+#include "hooks/http_refusals.h"
 #include "hooks/http_watchdog.h"
 
 #include <civetweb.h>
@@ -77,7 +79,7 @@ static void close_after_reply(struct http_req *r)
 	 * within 1 s, the watchdog cuts a trickle) so that closing does not reset the connection
 	 * before the client has read our answer.
 	 */
-	if (!r->body_done) {
+	if (!r->body_done && !r->no_drain) {
 		int slot = watch_begin(r, clock_mono_ns() + 1000000000LL, 0);
 		char buf[16384];
 		size_t total = 0;
@@ -88,6 +90,7 @@ static void close_after_reply(struct http_req *r)
 		http_watch_end(slot);
 	}
 	mg_send_http_error(r->conn, 304, "%s", "");
+	mg_disable_connection_keep_alive(r->conn);
 	/* civetweb's own graceful close still drains; bound that to 1 s too. */
 	if (!r->body_done)
 		watch_begin(r, clock_mono_ns() + 1000000000LL, 1);
@@ -103,7 +106,11 @@ static void send_response(struct http_req *r, int status, const char *ctype, con
 	if (r->status)
 		return;
 	r->status = status;
-	int keep = r->body_done && client_keeps_alive(r);
+	/* A client waiting for 100 Continue gets its answer instead, and the connection closes. */
+	if (r->expect_continue)
+		r->no_drain = 1;
+	/* While request threads run low, connections are not kept: a held one is a thread. */
+	int keep = r->body_done && !r->no_drain && client_keeps_alive(r) && !http_guard_busy();
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -118,7 +125,7 @@ static void send_response(struct http_req *r, int status, const char *ctype, con
 		    "Content-Length: %zu\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
 		    "X-Request-Id: %s\r\nConnection: %s\r\n%s\r\n",
 		    body ? n : 0, r->id, keep ? "keep-alive" : "close", extra ? extra : "");
-	if (body && n)
+	if (body && n && !r->head)
 		jbuf_put(&b, body, n);
 	if (!b.err)
 		mg_write(r->conn, b.p, b.n);
@@ -156,6 +163,9 @@ void http_fail(struct http_req *r, int status, const char *code, const char *fmt
 	else
 		http_reply(r, status, NULL, NULL, 0);
 	jbuf_free(&b);
+	/* An attacker's refusals must not flood the log: the first of each reason in full, then counts. */
+	if (!http_refusal_note(code, clock_mono_ns()))
+		return;
 	char st[8];
 	snprintf(st, sizeof(st), "%d", status);
 	log_kv(status >= 500 ? LOG_ERROR : LOG_INFO, "request refused", "req", r->id, "route", r->route, "status", st,
@@ -168,6 +178,21 @@ void http_fail_method(struct http_req *r, const char *allow)
 	int n = snprintf(body, sizeof(body), "{\"error\":\"method_not_allowed\",\"message\":\"use %s\"}", allow);
 	snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
 	send_response(r, 405, "application/json", body, (size_t)n, extra);
+}
+
+void http_req_init(struct http_req *r, struct mg_connection *conn, const char *route, int64_t timeout_ms,
+		   size_t max_body)
+{
+	memset(r, 0, sizeof(*r));
+	r->conn = conn;
+	r->ri = mg_get_request_info(conn);
+	r->route = route;
+	r->start_ns = clock_mono_ns();
+	r->deadline_ns = r->start_ns + timeout_ms * 1000000;
+	r->max_body = max_body;
+	r->body_done =
+		r->ri->content_length == 0 || (r->ri->content_length < 0 && !mg_get_header(conn, "Transfer-Encoding"));
+	r->head = strcmp(r->ri->request_method, "HEAD") == 0;
 }
 
 void http_req_release(struct http_req *r)
@@ -271,6 +296,11 @@ static int read_body(struct http_req *r)
 		return body_fail(r, buf, &overloaded);
 	if (!(buf = malloc(cap)))
 		return body_fail(r, buf, &no_memory);
+	if (r->expect_continue) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+		mg_write(r->conn, cont, sizeof(cont) - 1);
+		r->expect_continue = 0;
+	}
 	if ((e = read_all(r, &buf, cap, &n)))
 		return body_fail(r, buf, e);
 	if (cl >= 0 && n != (size_t)cl) {
@@ -289,7 +319,9 @@ static int read_body(struct http_req *r)
 int http_read_body(struct http_req *r)
 {
 	int slot = watch_begin(r, r->deadline_ns, 0);
+	http_guard_body_start();
 	int rc = read_body(r);
+	http_guard_body_end();
 	http_watch_end(slot);
 	return rc;
 }

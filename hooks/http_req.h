@@ -22,9 +22,15 @@ struct http_req {
 	size_t body_reserved; /* bytes of the process-wide body budget this request holds */
 	int status;	      /* 0 until answered */
 	int body_done;	      /* the body was read to its end */
+	int no_drain;	      /* close without reading what is left: its framing cannot be trusted */
+	int expect_continue;  /* the client waits for 100 Continue before it sends the body */
+	int head;	      /* HEAD: the answer's headers without its body */
 };
 
 /* Frees the body and gives its bytes back to the budget. The server calls it after each request. */
 void http_req_release(struct http_req *r);
+/* Fills r for conn (civetweb's connection) as every request starts: no body read, no answer. */
+void http_req_init(struct http_req *r, struct mg_connection *conn, const char *route, int64_t timeout_ms,
+		   size_t max_body);
 
 #endif

@@ -17,12 +17,16 @@ struct intake {
 	const struct rules *rules;
 	char source[160];
 	struct metric *journaled, *duplicates, *rejected;
+	struct metric *echoes[3]; /* by reason, in the order of echo_reasons */
 	/* when the source's row in the journal (journal_source_note) was last written, unix ms */
 	_Atomic int64_t noted_accepted_ms, noted_refused_ms;
 };
 
 /* The source status row is written at most this often per intake, whatever the request rate. */
 #define NOTE_EVERY_MS 1000
+
+/* echo_mark's reasons (handlers/echo.h), each with its hookd_events_echo_total handle. */
+static const char *const echo_reasons[] = { ECHO_REQUEST, ECHO_API_TOKEN, ECHO_SERVICE_APP };
 
 struct intake *intake_new(struct journal *j, const struct rules *rules, const char *source)
 {
@@ -40,6 +44,11 @@ struct intake *intake_new(struct journal *j, const struct rules *rules, const ch
 					 "Redelivered events acknowledged without storing them again");
 	in->rejected = metrics_counter("hookd_events_rejected_total", labels,
 				       "Payloads kept for inspection because the mapping could not read them");
+	for (size_t i = 0; i < sizeof(echo_reasons) / sizeof(echo_reasons[0]); i++) {
+		snprintf(labels, sizeof(labels), "reason=\"%s\"", echo_reasons[i]);
+		in->echoes[i] = metrics_counter("hookd_events_echo_total", labels,
+						"Events hookd's own Okta calls caused, journaled without firing rules");
+	}
 	return in;
 }
 
@@ -69,11 +78,11 @@ static int apply_rules(const struct intake *in, struct journal_event *ev, struct
 }
 
 /* A newly stored echo: counted by reason and said at info, once (a redelivery is a duplicate). */
-static void tell_echo(const struct journal_event *e)
+static void tell_echo(const struct intake *in, const struct journal_event *e)
 {
-	char labels[96];
-	snprintf(labels, sizeof(labels), "reason=\"%s\"", e->echo);
-	metrics_count("hookd_events_echo_total", labels, 1);
+	for (size_t i = 0; i < sizeof(echo_reasons) / sizeof(echo_reasons[0]); i++)
+		if (strcmp(e->echo, echo_reasons[i]) == 0)
+			metric_add(in->echoes[i], 1);
 	log_info("hookd's own echo journaled; it fires no rule unless the rule sets include_self", "reason", e->echo,
 		 "type", e->type, "event", e->dedupe_key, "user", e->subject_login, "request_id", e->request_id);
 }
@@ -90,7 +99,7 @@ static void count(const struct intake *in, const struct journal_event *ev, const
 		else
 			c.stored++;
 		if (!is_rejected(&ev[i]) && out[i] == JOURNAL_STORED && ev[i].echo)
-			tell_echo(&ev[i]);
+			tell_echo(in, &ev[i]);
 	}
 	metric_add(in->journaled, (int64_t)c.stored);
 	metric_add(in->duplicates, (int64_t)c.duplicates);

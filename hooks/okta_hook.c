@@ -54,10 +54,8 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 		rc = -1;
 	}
 	int64_t max = 0;
-	if (config_int(c, "okta_hook", NULL, "max_events", &max) == 0 && (max < 1 || max > 100000)) {
-		config_report(c, "okta_hook", NULL, "max_events", "must be between 1 and 100000");
-		rc = -1;
-	}
+	if (config_int(c, "okta_hook", NULL, "max_events", &max) < 0)
+		rc = -1; /* type and declared range reported when the config was loaded */
 	h->max_events = (size_t)max;
 	h->path = strdup(path);
 	h->header = strdup(header);
@@ -83,6 +81,11 @@ void okta_hook_free(struct okta_hook *h)
 const char *okta_hook_path(const struct okta_hook *h)
 {
 	return h->path;
+}
+
+const char *okta_hook_header(const struct okta_hook *h)
+{
+	return h->header;
 }
 
 int okta_hook_enabled(const struct okta_hook *h)

@@ -19,6 +19,8 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 void okta_hook_free(struct okta_hook *h);
 /* The URL path it is served at. */
 const char *okta_hook_path(const struct okta_hook *h);
+/* The request header that carries the shared secret ([okta_hook] auth_header). */
+const char *okta_hook_header(const struct okta_hook *h);
 /* 1 when the hook has its secret and takes deliveries, 0 when disabled (NULL too). */
 int okta_hook_enabled(const struct okta_hook *h);
 /* The route handler; arg is the okta_hook. */

@@ -8,7 +8,10 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/secure.h"
+#include "hooks/framing.h"
 #include "hooks/http_budget.h"
+#include "hooks/http_guard.h"
+#include "hooks/http_refusals.h"
 #include "hooks/http_req.h"
 #include "hooks/http_watchdog.h"
 #include "store/journal.h"
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -36,6 +40,8 @@
 #define MAX_ROUTES 64
 
 #define ROUTE_CODES 16
+
+#define MAX_ONCE 8
 
 struct route {
 	struct server *srv;
@@ -53,6 +59,9 @@ struct server {
 	struct mg_context *ctx;
 	struct route routes[MAX_ROUTES];
 	int nroutes;
+	struct route framing;	  /* metrics of the requests refused before routing */
+	int metrics_open;	  /* every listener is on loopback: /metrics needs no token */
+	char *once[MAX_ONCE + 1]; /* header names a request may carry once (NULL-terminated) */
 	int port;
 	char id_prefix[9];
 	_Atomic uint64_t seq;
@@ -62,6 +71,55 @@ struct server {
 static const char tls12_ciphers[] = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
 				    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
 				    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/* "10.0.0.0/8" or "2001:db8::/32" or an address alone: inet_pton and a prefix in range. */
+static int cidr_ok(struct slice a)
+{
+	char host[64];
+	const char *slash = memchr(a.p, '/', a.n);
+	size_t hn = slash ? (size_t)(slash - a.p) : a.n;
+	if (hn == 0 || hn >= sizeof(host))
+		return 0;
+	memcpy(host, a.p, hn);
+	host[hn] = '\0';
+	unsigned char b[16];
+	int max = inet_pton(AF_INET, host, b) == 1 ? 32 : inet_pton(AF_INET6, host, b) == 1 ? 128 : -1;
+	if (max < 0)
+		return 0;
+	if (!slash)
+		return 1;
+	size_t dn = a.n - hn - 1;
+	if (dn == 0 || dn > 3 || strspn(slash + 1, "0123456789") < dn)
+		return 0;
+	return atoi(slash + 1) <= max;
+}
+
+/*
+ * [server] allow as civetweb's access_control_list ("+10.0.0.0/8,+::1"): with a list, civetweb
+ * refuses every other address right after accept, before TLS. out NULL: only checks. Returns 0,
+ * or -1 with the first bad entry in bad.
+ */
+static int acl_from_allow(const char *allow, char *out, size_t n, char *bad, size_t badlen)
+{
+	const char *p = allow;
+	struct slice a;
+	size_t used = 0;
+	while (list_next(&p, ", ", &a)) {
+		if (!cidr_ok(a)) {
+			snprintf(bad, badlen, "%.*s", (int)(a.n > 48 ? 48 : a.n), a.p);
+			return -1;
+		}
+		if (out) {
+			int w = snprintf(out + used, n - used, "%s+%.*s", used ? "," : "", (int)a.n, a.p);
+			if (w < 0 || (size_t)w >= n - used) {
+				snprintf(bad, badlen, "(the list is too long)");
+				return -1;
+			}
+			used += (size_t)w;
+		}
+	}
+	return 0;
+}
 
 int server_opts_from_config(struct config *c, struct server_opts *o)
 {
@@ -99,12 +157,28 @@ int server_opts_from_config(struct config *c, struct server_opts *o)
 		rc = -1;
 	}
 	config_ms(c, "server", NULL, "keep_alive_timeout", &o->keep_alive_ms);
+	if (config_int(c, "server", NULL, "max_conns_per_address", &v) == 0) {
+		if (v < 0 || v > 16384) {
+			config_report(c, "server", NULL, "max_conns_per_address",
+				      "must be between 0 (no cap) and 16384");
+			rc = -1;
+		}
+		o->max_per_address = (int)v;
+	}
 	if (!o->listen || !*o->listen) {
 		config_report(c, "server", NULL, "listen", "no address to listen on");
 		rc = -1;
 	}
 	if (config_secret(c, "server", NULL, "admin_token", &o->admin_token) < 0)
 		rc = -1;
+	o->allow = config_get(c, "server", NULL, "allow");
+	if (o->allow && !*o->allow)
+		o->allow = NULL;
+	char bad[64];
+	if (o->allow && acl_from_allow(o->allow, NULL, 0, bad, sizeof(bad)) < 0) {
+		config_report(c, "server", NULL, "allow", "'%s' is not an address or CIDR", bad);
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -114,6 +188,43 @@ void server_opts_free(struct server_opts *o)
 		return;
 	secure_free(o->admin_token);
 	o->admin_token = NULL;
+}
+
+static void on_tls_info(const SSL *ssl, int where, int ret)
+{
+	(void)ret;
+	if (where & SSL_CB_HANDSHAKE_START)
+		http_guard_handshake_start(SSL_get_fd(ssl));
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		http_guard_handshake_done();
+}
+
+/* This thread's current request was answered by hookd (a handler, begin_request or http_error). */
+static _Thread_local int answered;
+
+static void on_end_request(const struct mg_connection *conn, int status)
+{
+	(void)conn;
+	(void)status;
+	answered = 0;
+	http_guard_request_end();
+}
+
+static void json_close_answer(struct mg_connection *conn, int status, const char *code, const char *msg);
+
+/*
+ * Before civetweb closes the socket: from here on the guard must not touch it. A request civetweb
+ * parsed but will not route (an absolute-form target naming another port, "*") would otherwise
+ * get a silent close: it gets a 400 with a reason.
+ */
+static void on_connection_close(const struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	if (!answered && ri && ri->request_uri && ri->http_version && !ri->local_uri)
+		json_close_answer((struct mg_connection *)(uintptr_t)conn, 400, "target_not_served",
+				  "the request target names another host or port, or is not a path");
+	answered = 0;
+	http_guard_closing();
 }
 
 /* Logs OpenSSL's first queued error for a failed TLS setup. */
@@ -134,6 +245,8 @@ static int init_tls(void *ssl_ctx, void *user_data)
 					 SSL_OP_NO_TICKET);
 	/* An idle connection holds no record buffers (about 34 KiB each otherwise): thousands may be open. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/* The guard learns each handshake's socket here (the request thread's first sight of it). */
+	SSL_CTX_set_info_callback(ctx, on_tls_info);
 	if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1 ||
 	    SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1)
 		goto fail;
@@ -156,6 +269,13 @@ fail:
 static int on_log(const struct mg_connection *conn, const char *message)
 {
 	(void)conn;
+	/* An address outside [server] allow: counted, logged at first sight and in summaries only. */
+	if (strstr(message, "is not allowed to connect")) {
+		if (http_refusal_note("address_not_allowed", clock_mono_ns()))
+			log_kv(LOG_INFO, "connection refused at accept", "error", "address_not_allowed", "detail",
+			       message, (const char *)0);
+		return 1;
+	}
 	log_kv(LOG_WARN, "civetweb", "detail", message, (const char *)0);
 	return 1;
 }
@@ -256,20 +376,104 @@ static void h_not_found(struct http_req *r, void *arg)
 	http_fail(r, 404, "not_found", "no route for this path");
 }
 
+/*
+ * What framing_check said of the request this thread is serving: civetweb calls begin_request and
+ * then the route's handler on the same worker thread, for one request at a time.
+ */
+static _Thread_local struct framing_verdict head_verdict;
+
+/*
+ * civetweb's begin_request: every request's head is checked before any route sees it. A refused
+ * one is answered here, with Connection: close and without reading its body (its length is what
+ * is in doubt). Returns the status when it answered, 0 to let civetweb route the request.
+ */
+static int on_begin_request(struct mg_connection *conn)
+{
+	struct server *s = mg_get_user_data(mg_get_context(conn));
+	http_guard_request_start();
+	char *head = malloc(FRAMING_HEAD_MAX);
+	size_t n = head ? framing_head_rebuild(mg_get_request_info(conn), head, FRAMING_HEAD_MAX) : 0;
+	struct framing_rules rules = { FRAMING_MAX_HEADERS, (const char *const *)s->once };
+	int ok = n && framing_check(head, n, &rules, &head_verdict) == 0;
+	free(head);
+	answered = 1;
+	if (ok)
+		return 0;
+	struct http_req r;
+	http_req_init(&r, conn, s->framing.path, s->o.request_timeout_ms, (size_t)s->o.max_body);
+	r.no_drain = 1;
+	r.body_done = 0;
+	make_id(s, r.id, sizeof(r.id));
+	if (!n)
+		http_fail(&r, head ? 431 : 503, head ? "header_too_large" : "out_of_memory", "%s",
+			  head ? "the request head does not fit" : "cannot check the request head");
+	else
+		http_fail(&r, head_verdict.status, head_verdict.code, "%s", head_verdict.why);
+	count_request(&s->framing, &r);
+	return r.status;
+}
+
+/* A stable JSON error code for the statuses civetweb answers on its own. */
+static const char *civetweb_error_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 411: return "length_required";
+	case 413: return "request_too_large";
+	case 505: return "http_version_not_supported";
+	default: return status >= 500 ? "internal" : "refused";
+	}
+}
+
+/*
+ * civetweb's http_error: the errors civetweb finds itself (a head it cannot parse, a
+ * Transfer-Encoding it refuses, an HTTP version it does not serve) get hookd's JSON body and
+ * Connection: close. Statuses without a body (304: http.c's close_after_reply) stay civetweb's.
+ * Returns 0 when it answered, 1 to let civetweb answer.
+ */
+static int on_http_error(struct mg_connection *conn, int status, const char *msg)
+{
+	if (status < 400)
+		return 1;
+	answered = 1;
+	json_close_answer(conn, status, civetweb_error_code(status),
+			  msg && *msg ? msg : "the request could not be read");
+	return 0;
+}
+
+/* A JSON error with Connection: close, written whole; counted and logged as refusals are. */
+static void json_close_answer(struct mg_connection *conn, int status, const char *code, const char *msg)
+{
+	struct jbuf body, b;
+	jbuf_init(&body);
+	jbuf_init(&b);
+	jbuf_obj_open(&body);
+	jbuf_key_str(&body, "error", code);
+	jbuf_key_str(&body, "message", msg);
+	jbuf_obj_close(&body);
+	jbuf_printf(&b,
+		    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+		    "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+		    status, mg_get_response_code_text(conn, status), body.n);
+	jbuf_put(&b, body.p ? body.p : "", body.n);
+	int ok = !b.err && !body.err && mg_write(conn, b.p, b.n) > 0;
+	jbuf_free(&body);
+	jbuf_free(&b);
+	mg_disable_connection_keep_alive(conn);
+	if (ok && http_refusal_note(code, clock_mono_ns())) {
+		char st[16];
+		snprintf(st, sizeof(st), "%d", status);
+		log_kv(LOG_INFO, "request refused", "status", st, "error", code, "reason", msg, (const char *)0);
+	}
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
 	struct route *rt = cbdata;
 	struct server *s = rt->srv;
 	struct http_req r;
-	memset(&r, 0, sizeof(r));
-	r.conn = conn;
-	r.ri = mg_get_request_info(conn);
-	r.route = rt->path;
-	r.start_ns = clock_mono_ns();
-	r.deadline_ns = r.start_ns + s->o.request_timeout_ms * 1000000;
-	r.max_body = (size_t)s->o.max_body;
-	r.body_done =
-		r.ri->content_length == 0 || (r.ri->content_length < 0 && !mg_get_header(conn, "Transfer-Encoding"));
+	http_req_init(&r, conn, rt->path, s->o.request_timeout_ms, (size_t)s->o.max_body);
+	r.expect_continue = head_verdict.expect_continue;
 	make_id(s, r.id, sizeof(r.id));
 	size_t pl = strlen(rt->path);
 	int prefix = pl && rt->path[pl - 1] == '/';
@@ -316,6 +520,11 @@ static int authorized(struct http_req *r, const char *token)
 static void h_metrics(struct http_req *r, void *arg)
 {
 	struct server *s = arg;
+	if (!s->o.admin_token && !s->metrics_open) {
+		http_fail(r, 403, "admin_token_required",
+			  "/metrics is not on loopback: set [server] admin_token to read it");
+		return;
+	}
 	if (!authorized(r, s->o.admin_token)) {
 		http_fail(r, 401, "unauthorized", "/metrics needs the admin bearer token");
 		return;
@@ -342,6 +551,42 @@ static void h_metrics(struct http_req *r, void *arg)
 	jbuf_free(&b);
 }
 
+/* One listen address (host:port, [v6]:port) on a loopback interface: 127.0.0.0/8, ::1, localhost. */
+static int loopback_addr(struct slice a)
+{
+	char host[64];
+	const char *colon = a.n ? memrchr(a.p, ':', a.n) : NULL;
+	size_t hn = colon ? (size_t)(colon - a.p) : a.n;
+	if (hn >= 2 && a.p[0] == '[' && a.p[hn - 1] == ']') {
+		a.p++;
+		hn -= 2;
+	}
+	if (hn == 0 || hn >= sizeof(host))
+		return 0; /* a port alone listens on every address */
+	memcpy(host, a.p, hn);
+	host[hn] = '\0';
+	unsigned char b[16];
+	if (inet_pton(AF_INET, host, b) == 1)
+		return b[0] == 127;
+	if (inet_pton(AF_INET6, host, b) == 1)
+		return memcmp(b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+	return strcmp(host, "localhost") == 0;
+}
+
+/* The documented rule for /metrics without admin_token: open only when every listener is on loopback. */
+static int listens_on_loopback(const char *listen)
+{
+	const char *p = listen;
+	struct slice addr;
+	int any = 0;
+	while (list_next(&p, ", ", &addr)) {
+		if (!loopback_addr(addr))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
 struct server *server_new(const struct server_opts *o, struct journal *j)
 {
 	struct server *s = calloc(1, sizeof(*s));
@@ -352,10 +597,23 @@ struct server *server_new(const struct server_opts *o, struct journal *j)
 	unsigned char rnd[4];
 	RAND_bytes(rnd, sizeof(rnd));
 	snprintf(s->id_prefix, sizeof(s->id_prefix), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+	s->framing.srv = s;
+	s->framing.path = strdup("(framing)");
+	s->metrics_open = listens_on_loopback(o->listen);
 	server_route(s, "/healthz", h_healthz, s);
 	server_route(s, "/readyz", h_readyz, s);
 	server_route(s, "/metrics", h_metrics, s);
 	return s;
+}
+
+int server_header_once(struct server *s, const char *name)
+{
+	int i = 0;
+	while (i < MAX_ONCE && s->once[i])
+		i++;
+	if (i == MAX_ONCE || s->ctx || !(s->once[i] = strdup(name)))
+		return -1;
+	return 0;
 }
 
 int server_route(struct server *s, const char *path, http_handler fn, void *arg)
@@ -435,14 +693,33 @@ int server_start(struct server *s, char *err, size_t errlen)
 		"tcp_nodelay", "1",
 		"ssl_protocol_version", "4",
 		"decode_url", "yes",
+		/* absolute-form targets (https://host:port/path) are served when the port is ours */
+		"enable_auth_domain_check", "no",
+		/* room for connections the kernel holds until they send data (TCP_DEFER_ACCEPT) */
+		"listen_backlog", "4096",
+		NULL, NULL, /* access_control_list, when [server] allow is set */
 		NULL,
 	};
 	/* clang-format on */
+	char acl[4096], bad[64];
+	if (s->o.allow) {
+		if (acl_from_allow(s->o.allow, acl, sizeof(acl), bad, sizeof(bad)) < 0) {
+			snprintf(err, errlen, "bad [server] allow entry %s", bad);
+			return -1;
+		}
+		size_t k = sizeof(opts) / sizeof(opts[0]) - 3;
+		opts[k] = "access_control_list";
+		opts[k + 1] = acl;
+	}
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof(cb));
 	cb.init_ssl = init_tls;
 	cb.log_message = on_log;
 	cb.connection_closed = on_connection_closed;
+	cb.begin_request = on_begin_request;
+	cb.end_request = on_end_request;
+	cb.connection_close = on_connection_close;
+	cb.http_error = on_http_error;
 	cb.init_thread = on_init_thread;
 	struct mg_init_data init = { .callbacks = &cb, .user_data = s, .configuration_options = opts };
 	struct mg_error_data ed;
@@ -455,6 +732,11 @@ int server_start(struct server *s, char *err, size_t errlen)
 	futex_hash_size(s->o.threads > 0 ? s->o.threads : 16);
 	/* one watch per request thread, plus closing connections that linger */
 	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
+	struct http_guard_opts go = { s->o.threads > 0 ? s->o.threads : 16, s->o.max_per_address };
+	if (http_guard_start(&go) < 0) {
+		snprintf(err, errlen, "cannot start the connection guard");
+		return -1;
+	}
 	s->ctx = mg_start2(&init, &ed);
 	if (!s->ctx) {
 		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen,
@@ -477,6 +759,8 @@ int server_start(struct server *s, char *err, size_t errlen)
 	struct mg_server_port sp[4];
 	int np = mg_get_server_ports(s->ctx, 4, sp);
 	s->port = np > 0 ? sp[0].port : 0;
+	for (int i = 0; i < np; i++)
+		http_guard_defer_accept(sp[i].port);
 	return 0;
 }
 
@@ -492,7 +776,11 @@ void server_free(struct server *s)
 	if (s->ctx)
 		mg_stop(s->ctx);
 	http_watchdog_stop();
+	http_guard_stop();
 	for (int i = 0; i < s->nroutes; i++)
 		free(s->routes[i].path);
+	free(s->framing.path);
+	for (int i = 0; i < MAX_ONCE; i++)
+		free(s->once[i]);
 	free(s);
 }

@@ -20,7 +20,9 @@ struct server_opts {
 	int64_t body_memory; /* all bodies being buffered at once */
 	int64_t request_timeout_ms;
 	int64_t keep_alive_ms;
-	char *admin_token; /* owned; NULL: /metrics open */
+	char *admin_token;   /* owned; NULL: /metrics open only when every listener is on loopback */
+	int max_per_address; /* connections one client address may hold at once; 0: no cap */
+	const char *allow;   /* CIDR[,CIDR...] admitted at accept; NULL or "": every address */
 };
 
 /* Reads [server] into o (strings point into c, admin_token is allocated). Reports problems; -1 then. */
@@ -36,6 +38,12 @@ struct server *server_new(const struct server_opts *o, struct journal *j);
  * ("/hooks/hr/"). The handler must answer through http_reply / http_fail; arg is passed through.
  */
 int server_route(struct server *s, const char *path, http_handler fn, void *arg);
+/*
+ * Before server_start: a request carrying header name twice is refused (400) before any route
+ * sees it, even when the name is one HTTP lets repeat. Every non-list field is refused twice
+ * anyway; this is for a configured auth header. Returns 0, or -1 past 8 names.
+ */
+int server_header_once(struct server *s, const char *name);
 /* Starts listening (TLS only). Returns -1 with err filled when a port or the certificate fails. */
 int server_start(struct server *s, char *err, size_t errlen);
 /* The first listening port (useful with port 0). */

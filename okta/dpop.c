@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "core/hex.h"
 #include "core/jbuf.h"
 #include "core/secure.h"
 #include "okta/jwt.h"
@@ -91,22 +92,14 @@ char *okta_dpop_thumbprint(const struct okta_dpop *d)
 	return okta_jwt_key_thumbprint(d->key);
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
-}
-
 /* Appends p[0..n) percent-decoded; -1 for a bad escape or a control byte (NUL included). */
 static int put_decoded(struct jbuf *b, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		int c = (unsigned char)p[i];
 		if (c == '%') {
-			int hi = i + 2 < n ? hexval(p[i + 1]) : -1;
-			int lo = hi >= 0 ? hexval(p[i + 2]) : -1;
+			int hi = i + 2 < n ? hex_value(p[i + 1]) : -1;
+			int lo = hi >= 0 ? hex_value(p[i + 2]) : -1;
 			if (lo < 0)
 				return -1;
 			c = hi * 16 + lo;

@@ -9,6 +9,9 @@
 
 #include "core/json.h"
 
+/* JSON tokens in an Okta error object: errorCode, errorSummary, errorCauses, OAuth error fields. */
+#define ERROR_MAX_TOKENS 256
+
 void okta_error_clear(struct okta_error *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -55,7 +58,7 @@ void okta_error_from_http(struct okta_error *e, int http_status, const char *bod
 	e->retryable = http_status == 429 || http_status >= 500;
 	e->rate_limited = http_status == 429;
 	struct json j;
-	if (body && len && json_parse(&j, body, len, 256, NULL, 0) == 0) {
+	if (body && len && json_parse(&j, body, len, ERROR_MAX_TOKENS, NULL, 0) == 0) {
 		if (json_is_object(&j, 0) && parse_okta_object(e, &j) < 0)
 			parse_oauth_object(e, &j);
 		json_free(&j);

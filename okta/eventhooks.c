@@ -9,6 +9,9 @@
 #include "core/json.h"
 #include "okta/http.h"
 
+/* JSON tokens in an event hook or the list of an org's hooks. */
+#define HOOKS_MAX_TOKENS 100000
+
 void okta_eventhook_free(struct okta_eventhook *h)
 {
 	if (!h)
@@ -71,7 +74,7 @@ static int hook_from_json(const struct json *j, int t, struct okta_eventhook *ou
 static int parse_body(const struct okta_resp *r, struct json *j, struct okta_error *e)
 {
 	char why[64];
-	if (json_parse(j, r->body, r->len, 100000, why, sizeof(why)) < 0) {
+	if (json_parse(j, r->body, r->len, HOOKS_MAX_TOKENS, why, sizeof(why)) < 0) {
 		okta_error_local(e, "event hook response: %s", why);
 		return -1;
 	}

@@ -19,6 +19,8 @@
 
 /* A token is renewed this long before Okta says it expires. */
 #define OAUTH_EARLY_MS 60000
+/* JSON tokens in a token response: token_type, access_token, expires_in, scope. */
+#define TOKEN_RESP_MAX_TOKENS 64
 
 struct okta_oauth {
 	pthread_mutex_t mu;
@@ -120,7 +122,7 @@ static int take_token(struct okta_oauth *o, const struct okta_http_resp *rs, str
 {
 	struct json j;
 	int64_t expires = 3600;
-	if (json_parse(&j, rs->body.p, rs->body.n, 64, NULL, 0) < 0) {
+	if (json_parse(&j, rs->body.p, rs->body.n, TOKEN_RESP_MAX_TOKENS, NULL, 0) < 0) {
 		okta_error_local(e, "token endpoint answered %d with no JSON body", rs->status);
 		return -1;
 	}

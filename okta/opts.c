@@ -192,23 +192,17 @@ static int read_mode(struct config *c, struct okta_opts *o)
 	return rc;
 }
 
+/* Type and declared range were checked (and reported) when the config was loaded. */
 static int read_numbers(struct config *c, struct okta_opts *o)
 {
-	int64_t v;
-	int bad = 0;
-	if (config_ms(c, SEC, NULL, "timeout", &v) == 0 && v > 0)
-		o->timeout_ms = v;
-	else
-		bad = 1, config_report(c, SEC, NULL, "timeout", "must be a positive duration");
-	if (config_int(c, SEC, NULL, "max_retries", &v) == 0 && v >= 0 && v <= 20)
-		o->max_retries = (int)v;
-	else
-		bad = 1, config_report(c, SEC, NULL, "max_retries", "must be an integer from 0 to 20");
-	if (config_int(c, SEC, NULL, "rate_reserve", &v) == 0 && v >= 0 && v <= 1000)
-		o->rate_reserve = (int)v;
-	else
-		bad = 1, config_report(c, SEC, NULL, "rate_reserve", "must be an integer from 0 to 1000");
-	return bad ? -1 : 0;
+	int64_t timeout, retries, reserve;
+	if (config_ms(c, SEC, NULL, "timeout", &timeout) < 0 || config_int(c, SEC, NULL, "max_retries", &retries) < 0 ||
+	    config_int(c, SEC, NULL, "rate_reserve", &reserve) < 0)
+		return -1;
+	o->timeout_ms = timeout;
+	o->max_retries = (int)retries;
+	o->rate_reserve = (int)reserve;
+	return 0;
 }
 
 static int check_private_key(struct config *c, const struct okta_opts *o)

@@ -12,6 +12,8 @@
 #include "okta/http.h"
 
 #define USER_MAX_TOKENS 200000
+/* JSON tokens in an activation response: activationUrl, activationToken. */
+#define ACTIVATION_MAX_TOKENS 64
 
 void okta_user_free(struct okta_user *u)
 {
@@ -264,7 +266,7 @@ static int activation_from_resp(const struct okta_resp *r, struct okta_activatio
 	memset(out, 0, sizeof(*out));
 	if (r->len == 0)
 		return 0;
-	if (json_parse(&j, r->body, r->len, 64, NULL, 0) < 0) {
+	if (json_parse(&j, r->body, r->len, ACTIVATION_MAX_TOKENS, NULL, 0) < 0) {
 		okta_error_local(e, "activation response is not JSON");
 		return -1;
 	}

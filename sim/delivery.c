@@ -46,8 +46,9 @@ struct delivery {
 	pthread_t thread;
 	int stop;
 	char *ca_file;
-	long next_seq; /* next seq to hand out */
-	long work_seq; /* next seq the worker takes */
+	int64_t delay_ms; /* a delivery leaves this long after it was queued */
+	long next_seq;	  /* next seq to hand out */
+	long work_seq;	  /* next seq the worker takes */
 	struct record ring[RING];
 };
 
@@ -97,6 +98,14 @@ static void *worker(void *arg)
 		struct record *r = &d->ring[seq % RING];
 		if (r->seq != seq || r->state != D_PENDING)
 			continue;
+		long long wait = r->queued_ms + d->delay_ms - clock_now_ms();
+		if (wait > 0) {
+			pthread_mutex_unlock(&d->mu);
+			sleep_ms((long)wait);
+			pthread_mutex_lock(&d->mu);
+			if (r->seq != seq || r->state != D_PENDING)
+				continue;
+		}
 		struct hook_channel ch;
 		hook_channel_dup(&r->ch, &ch);
 		char *body = sim_strndup(r->body, r->n);
@@ -124,9 +133,10 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-struct delivery *delivery_new(const char *ca_file)
+struct delivery *delivery_new(const char *ca_file, int64_t delay_ms)
 {
 	struct delivery *d = sim_xcalloc(1, sizeof(*d));
+	d->delay_ms = delay_ms;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
 	d->ca_file = ca_file ? sim_strdup(ca_file) : NULL;

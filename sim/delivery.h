@@ -10,7 +10,7 @@
 struct delivery;
 
 /* Starts the worker thread; ca_file (may be NULL: system store) verifies receivers. */
-struct delivery *delivery_new(const char *ca_file);
+struct delivery *delivery_new(const char *ca_file, int64_t delay_ms);
 /* Stops the worker (after its current call) and frees everything; NULL-safe. */
 void delivery_free(struct delivery *d);
 

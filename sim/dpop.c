@@ -19,6 +19,8 @@
 #define MAX_PROOF 8192
 #define MAX_JTIS 100000
 #define NONCES 4
+/* JSON tokens in a DPoP proof's header or claims. */
+#define PROOF_PART_MAX_TOKENS 64
 
 struct nonce {
 	char value[33];
@@ -39,17 +41,6 @@ struct dpop {
 	int njti;
 };
 
-static int b64url_str(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-		      *s == '_'))
-			return 0;
-	return 1;
-}
-
 /* String member key of obj into out; 1 when present and fits, 0 when absent, -1 otherwise. */
 static int str_member(const struct json *j, int obj, const char *key, char *out, size_t n)
 {
@@ -65,11 +56,14 @@ static int str_member(const struct json *j, int obj, const char *key, char *out,
 	return rc;
 }
 
-/* Big-endian bytes of a base64url JWK member, exactly want bytes long (0: any, at most 1024). */
+/*
+ * Big-endian bytes of a base64url JWK member, exactly want bytes long (0: any, 1 to 1024).
+ * b64url_decode refuses any character outside the base64url alphabet, padding included.
+ */
 static unsigned char *jwk_bytes(const char *b64, size_t want, size_t *n)
 {
 	unsigned char *out = NULL;
-	if (!b64url_str(b64) || b64url_decode(b64, strlen(b64), &out, n) < 0)
+	if (b64url_decode(b64, strlen(b64), &out, n) < 0)
 		return NULL;
 	if ((want && *n != want) || *n == 0 || *n > 1024) {
 		free(out);
@@ -191,7 +185,7 @@ static EVP_PKEY *read_header(const char *hdr, size_t n, struct dpop_proof *p, ch
 	struct json j;
 	char typ[16];
 	EVP_PKEY *key = NULL;
-	if (json_parse(&j, hdr, n, 64, NULL, 0) < 0 || !json_is_object(&j, 0))
+	if (json_parse(&j, hdr, n, PROOF_PART_MAX_TOKENS, NULL, 0) < 0 || !json_is_object(&j, 0))
 		snprintf(err, errlen, "The DPoP proof JWT header is not a JSON object.");
 	else if (str_member(&j, 0, "typ", typ, sizeof(typ)) != 1 || strcmp(typ, "dpop+jwt") != 0)
 		snprintf(err, errlen, "The DPoP proof JWT 'typ' header must be 'dpop+jwt'.");
@@ -209,7 +203,7 @@ static int read_claims(const char *payload, size_t n, struct dpop_proof *p, char
 {
 	struct json j;
 	int rc = -1;
-	if (json_parse(&j, payload, n, 64, NULL, 0) < 0 || !json_is_object(&j, 0))
+	if (json_parse(&j, payload, n, PROOF_PART_MAX_TOKENS, NULL, 0) < 0 || !json_is_object(&j, 0))
 		snprintf(err, errlen, "The DPoP proof JWT payload is not a JSON object.");
 	else if (str_member(&j, 0, "htm", p->htm, sizeof(p->htm)) != 1 ||
 		 str_member(&j, 0, "htu", p->htu, sizeof(p->htu)) != 1)

@@ -11,6 +11,9 @@
 #include "core/json.h"
 #include "sim/sim.h"
 
+/* JSON tokens in a /sim/faults body. */
+#define FAULTS_MAX_TOKENS 256
+
 struct fault_cfg {
 	double error_rate;
 	int status;
@@ -83,7 +86,7 @@ static int get_int(const struct json *j, const char *key, long long lo, long lon
 int faults_set_json(struct faults *f, const char *body, size_t n, char *err, size_t errlen)
 {
 	struct json j;
-	if (json_parse(&j, body, n, 256, err, errlen) < 0)
+	if (json_parse(&j, body, n, FAULTS_MAX_TOKENS, err, errlen) < 0)
 		return -1;
 	struct fault_cfg c = { 0 };
 	long long status = 500, latency = 0, burst_ms = 0;

@@ -14,6 +14,10 @@
 
 #define VERIFY_TIMEOUT_MS 3000
 #define ACTIVE_MAX 25 /* Okta: at most 25 active event hooks per org */
+/* JSON tokens in an event hook create or update body. */
+#define HOOK_MAX_TOKENS 4096
+/* JSON tokens in a verification reply: {"verification": "..."}. */
+#define VERIFY_MAX_TOKENS 64
 
 struct hook {
 	char id[24];
@@ -357,7 +361,8 @@ static struct hook *hook_from_body(struct http_req *r)
 {
 	struct json j;
 	char err[128], cause[256], summary[128];
-	if (json_parse(&j, r->body ? r->body : "", r->body_len, 4096, err, sizeof(err)) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, r->body ? r->body : "", r->body_len, HOOK_MAX_TOKENS, err, sizeof(err)) < 0 ||
+	    !json_is_object(&j, 0)) {
 		json_free(&j);
 		http_okta_error(r, 400, "E0000003", "The request body was not well-formed.", err);
 		return NULL;
@@ -499,7 +504,7 @@ static int verify_once(const struct hook_channel *ch, const char *challenge, con
 	} else {
 		struct json j;
 		char err[64];
-		if (res.body && json_parse(&j, res.body, res.len, 64, err, sizeof(err)) == 0) {
+		if (res.body && json_parse(&j, res.body, res.len, VERIFY_MAX_TOKENS, err, sizeof(err)) == 0) {
 			ok = json_str_eq(&j, json_get(&j, 0, "verification"), challenge) ? 0 : -1;
 			json_free(&j);
 		}

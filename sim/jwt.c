@@ -11,6 +11,11 @@
 #include "core/json.h"
 #include "sim/sim.h"
 
+/* JSON tokens in a client assertion's claims. */
+#define CLAIMS_MAX_TOKENS 512
+/* JSON tokens in a JWS header. */
+#define HEADER_MAX_TOKENS 64
+
 static int b64url_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -149,7 +154,7 @@ static int copy_time(const struct json *j, int obj, const char *key, int64_t *ou
 static int read_claims(const char *payload, size_t n, struct jwt_claims *c, char *err, size_t errlen)
 {
 	struct json j;
-	if (json_parse(&j, payload, n, 512, err, errlen) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, payload, n, CLAIMS_MAX_TOKENS, err, errlen) < 0 || !json_is_object(&j, 0)) {
 		snprintf(err, errlen, "JWT payload is not a JSON object");
 		json_free(&j);
 		return -1;
@@ -184,7 +189,7 @@ static const struct alg_info *read_header(const char *hdr, size_t n, char *err, 
 {
 	struct json j;
 	const struct alg_info *a = NULL;
-	if (json_parse(&j, hdr, n, 64, err, errlen) < 0 || !json_is_object(&j, 0)) {
+	if (json_parse(&j, hdr, n, HEADER_MAX_TOKENS, err, errlen) < 0 || !json_is_object(&j, 0)) {
 		snprintf(err, errlen, "JWT header is not a JSON object");
 		json_free(&j);
 		return NULL;

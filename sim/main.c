@@ -28,7 +28,7 @@ static const char usage[] =
 	"usage: okta-sim --token TOKEN [--listen HOST:PORT] [--cert FILE --key FILE] [--hook-ca FILE]\n"
 	"                [--token-ttl DUR] [--rate-limit SPEC|off] [--oauth-client-id ID --oauth-public-key FILE]\n"
 	"                [--oauth-dpop [--oauth-dpop-api-nonce] [--oauth-dpop-nonce-ttl DUR|0]] [--base-url URL]\n"
-	"                [--search-lag-ms MS] [--transition-ms MS] [--log-level LEVEL]\n"
+	"                [--search-lag-ms MS] [--transition-ms MS] [--hook-delay-ms MS] [--log-level LEVEL]\n"
 	"\n"
 	"A local stand-in for the parts of an Okta org that hookd uses, following Okta's Management API spec.\n"
 	"Prints its base URL on stdout (one line) once listening; serves until SIGTERM or SIGINT, then exits 0.\n"
@@ -57,6 +57,8 @@ static const char usage[] =
 	"                            does (default 500; 0: at once); getUser by id or login is never late\n"
 	"  --transition-ms MS        for MS ms after activate/deactivate, users show the old status with\n"
 	"                            transitioningToStatus (Okta runs them asynchronously; default 0: never)\n"
+	"  --hook-delay-ms MS        event-hook deliveries leave MS ms after the call that caused them (Okta delivers\n"
+	"                            asynchronously, seconds later; default 0: at once)\n"
 	"  --log-level LEVEL         debug, info (default), warn or error; logs are JSON lines on stderr\n"
 	"\n"
 	"Okta endpoints (Authorization: SSWS <token> or Bearer <access token>; rate-limit headers on every reply):\n"
@@ -197,55 +199,92 @@ static int check_cli(struct cli *c)
 	return 0;
 }
 
+enum sim_opt {
+	O_LISTEN = 256,
+	O_TOKEN,
+	O_TOKEN_FILE,
+	O_CERT,
+	O_KEY,
+	O_HOOK_CA,
+	O_TTL,
+	O_RATE,
+	O_CID,
+	O_KEYFILE,
+	O_BASE,
+	O_LOG,
+	O_DPOP,
+	O_DPOP_API_NONCE,
+	O_DPOP_TTL,
+	O_LAG,
+	O_TRANS,
+	O_HOOK_DELAY,
+};
+
+static const struct option sim_opts[] = {
+	{ "listen", required_argument, 0, O_LISTEN },
+	{ "token", required_argument, 0, O_TOKEN },
+	{ "token-file", required_argument, 0, O_TOKEN_FILE },
+	{ "cert", required_argument, 0, O_CERT },
+	{ "key", required_argument, 0, O_KEY },
+	{ "hook-ca", required_argument, 0, O_HOOK_CA },
+	{ "token-ttl", required_argument, 0, O_TTL },
+	{ "rate-limit", required_argument, 0, O_RATE },
+	{ "oauth-client-id", required_argument, 0, O_CID },
+	{ "oauth-public-key", required_argument, 0, O_KEYFILE },
+	{ "base-url", required_argument, 0, O_BASE },
+	{ "log-level", required_argument, 0, O_LOG },
+	{ "oauth-dpop", no_argument, 0, O_DPOP },
+	{ "oauth-dpop-api-nonce", no_argument, 0, O_DPOP_API_NONCE },
+	{ "oauth-dpop-nonce-ttl", required_argument, 0, O_DPOP_TTL },
+	{ "search-lag-ms", required_argument, 0, O_LAG },
+	{ "transition-ms", required_argument, 0, O_TRANS },
+	{ "hook-delay-ms", required_argument, 0, O_HOOK_DELAY },
+	{ "help", no_argument, 0, 'h' },
+	{ 0, 0, 0, 0 },
+};
+
+/* The --*-ttl and --*-ms options (o is one of them); -1 with a message when arg does not parse. */
+static int set_timing(struct cli *c, int o, const char *arg)
+{
+	switch (o) {
+	case O_DPOP_TTL:
+		c->dpop_ttl_set = 1;
+		if (strcmp(arg, "0") == 0) {
+			c->cfg.oauth_dpop_nonce_ttl_ms = 0;
+			return 0;
+		}
+		if (parse_duration_ms(arg, &c->cfg.oauth_dpop_nonce_ttl_ms) == 0)
+			return 0;
+		fprintf(stderr, "okta-sim: --oauth-dpop-nonce-ttl wants 0 or N[s|m|h|d], got %s\n", arg);
+		return -1;
+	case O_TTL:
+		if (parse_duration_ms(arg, &c->cfg.token_ttl_ms) == 0)
+			return 0;
+		fprintf(stderr, "okta-sim: --token-ttl wants N[s|m|h|d], got %s\n", arg);
+		return -1;
+	default:
+		if (parse_ms(arg, o == O_LAG	 ? &c->cfg.search_lag_ms
+				  : o == O_TRANS ? &c->cfg.transition_ms
+						 : &c->cfg.hook_delay_ms) == 0)
+			return 0;
+		fprintf(stderr, "okta-sim: --%s wants milliseconds 0..60000, got %s\n",
+			o == O_LAG     ? "search-lag-ms"
+			: o == O_TRANS ? "transition-ms"
+				       : "hook-delay-ms",
+			arg);
+		return -1;
+	}
+}
+
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-	enum {
-		O_LISTEN = 256,
-		O_TOKEN,
-		O_TOKEN_FILE,
-		O_CERT,
-		O_KEY,
-		O_HOOK_CA,
-		O_TTL,
-		O_RATE,
-		O_CID,
-		O_KEYFILE,
-		O_BASE,
-		O_LOG,
-		O_DPOP,
-		O_DPOP_API_NONCE,
-		O_DPOP_TTL,
-		O_LAG,
-		O_TRANS,
-	};
-	static const struct option opts[] = {
-		{ "listen", required_argument, 0, O_LISTEN },
-		{ "token", required_argument, 0, O_TOKEN },
-		{ "token-file", required_argument, 0, O_TOKEN_FILE },
-		{ "cert", required_argument, 0, O_CERT },
-		{ "key", required_argument, 0, O_KEY },
-		{ "hook-ca", required_argument, 0, O_HOOK_CA },
-		{ "token-ttl", required_argument, 0, O_TTL },
-		{ "rate-limit", required_argument, 0, O_RATE },
-		{ "oauth-client-id", required_argument, 0, O_CID },
-		{ "oauth-public-key", required_argument, 0, O_KEYFILE },
-		{ "base-url", required_argument, 0, O_BASE },
-		{ "log-level", required_argument, 0, O_LOG },
-		{ "oauth-dpop", no_argument, 0, O_DPOP },
-		{ "oauth-dpop-api-nonce", no_argument, 0, O_DPOP_API_NONCE },
-		{ "oauth-dpop-nonce-ttl", required_argument, 0, O_DPOP_TTL },
-		{ "search-lag-ms", required_argument, 0, O_LAG },
-		{ "transition-ms", required_argument, 0, O_TRANS },
-		{ "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
-	};
 	memset(c, 0, sizeof(*c));
 	c->cfg.listen = "127.0.0.1:0";
 	c->cfg.token_ttl_ms = 7LL * 86400000;
 	c->cfg.oauth_dpop_nonce_ttl_ms = 24LL * 3600000;
 	c->cfg.search_lag_ms = 500;
 	int o;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "h", sim_opts, NULL)) != -1) {
 		switch (o) {
 		case O_LISTEN: c->cfg.listen = optarg; break;
 		case O_TOKEN: c->cfg.token = optarg; break;
@@ -261,28 +300,12 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case O_DPOP: c->cfg.oauth_dpop = 1; break;
 		case O_DPOP_API_NONCE: c->cfg.oauth_dpop_api_nonce = 1; break;
 		case O_DPOP_TTL:
-			c->dpop_ttl_set = 1;
-			if (strcmp(optarg, "0") == 0)
-				c->cfg.oauth_dpop_nonce_ttl_ms = 0;
-			else if (parse_duration_ms(optarg, &c->cfg.oauth_dpop_nonce_ttl_ms) < 0) {
-				fprintf(stderr, "okta-sim: --oauth-dpop-nonce-ttl wants 0 or N[s|m|h|d], got %s\n",
-					optarg);
-				return -1;
-			}
-			break;
 		case O_TTL:
-			if (parse_duration_ms(optarg, &c->cfg.token_ttl_ms) < 0) {
-				fprintf(stderr, "okta-sim: --token-ttl wants N[s|m|h|d], got %s\n", optarg);
-				return -1;
-			}
-			break;
 		case O_LAG:
 		case O_TRANS:
-			if (parse_ms(optarg, o == O_LAG ? &c->cfg.search_lag_ms : &c->cfg.transition_ms) < 0) {
-				fprintf(stderr, "okta-sim: --%s wants milliseconds 0..60000, got %s\n",
-					o == O_LAG ? "search-lag-ms" : "transition-ms", optarg);
+		case O_HOOK_DELAY:
+			if (set_timing(c, o, optarg) < 0)
 				return -1;
-			}
 			break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: fputs(usage, stderr); return -1;
@@ -428,7 +451,7 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 	s->faults = faults_new();
 	s->reqlog = reqlog_new(100000);
 	s->schema = schema_new();
-	s->delivery = delivery_new(cfg->hook_ca);
+	s->delivery = delivery_new(cfg->hook_ca, cfg->hook_delay_ms);
 	return 0;
 }
 

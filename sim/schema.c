@@ -15,6 +15,10 @@
 #define NAME_MAX_LEN 64
 #define TEXT_MAX 1024
 #define KEY_RAW(b, key, lit) jbuf_key_raw((b), (key), (lit), sizeof(lit) - 1)
+/* JSON tokens in a stored string array attribute value. */
+#define ARRAY_MAX_TOKENS 4096
+/* JSON tokens in an updateUserProfile body. */
+#define UPDATE_MAX_TOKENS 16384
 
 /* Base properties of Okta's default user profile (UserProfile / UserSchemaBaseProperties in the spec). */
 static const struct base_prop {
@@ -58,12 +62,20 @@ static const struct base_prop {
 #define NBASE ((int)(sizeof(base) / sizeof(base[0])))
 
 /* UserSchemaAttributeType; arrays hold strings. */
-static const char *const types[] = { "string", "boolean", "number", "integer", "array" };
+enum attr_type {
+	T_STRING,
+	T_BOOLEAN,
+	T_NUMBER,
+	T_INTEGER,
+	T_ARRAY,
+	T_N,
+};
+static const char *const types[T_N] = { "string", "boolean", "number", "integer", "array" };
 
 struct custom_prop {
 	char name[NAME_MAX_LEN + 1];
 	char *title, *description;
-	int type; /* index into types */
+	enum attr_type type;
 	int min_len, max_len, required;
 };
 
@@ -165,7 +177,7 @@ static int check_length(const char *key, const char *json, int min_len, int max_
 static int string_array(const char *json)
 {
 	struct json j;
-	if (json_parse(&j, json, strlen(json), 4096, NULL, 0) < 0)
+	if (json_parse(&j, json, strlen(json), ARRAY_MAX_TOKENS, NULL, 0) < 0)
 		return 0;
 	int ok = json_is_array(&j, 0);
 	for (int i = 0; ok && i < json_size(&j, 0); i++)
@@ -175,26 +187,27 @@ static int string_array(const char *json)
 }
 
 /* json is one stored JSON value (as profile_merge keeps it), so its first byte tells its kind. */
-static int has_type(const char *json, int type)
+static int has_type(const char *json, enum attr_type type)
 {
 	char c = json[0];
 	int number = c == '-' || (c >= '0' && c <= '9');
 	switch (type) {
-	case 0: return c == '"' && strlen(json) >= 2;
-	case 1: return strcmp(json, "true") == 0 || strcmp(json, "false") == 0;
-	case 2: return number;
-	case 3: return number && !strpbrk(json, ".eE");
+	case T_STRING: return c == '"' && strlen(json) >= 2;
+	case T_BOOLEAN: return strcmp(json, "true") == 0 || strcmp(json, "false") == 0;
+	case T_NUMBER: return number;
+	case T_INTEGER: return number && !strpbrk(json, ".eE");
 	default: return c == '[' && string_array(json);
 	}
 }
 
-static int check_value(const char *key, const char *json, int type, int min_len, int max_len, char *cause, size_t n)
+static int check_value(const char *key, const char *json, enum attr_type type, int min_len, int max_len, char *cause,
+		       size_t n)
 {
 	if (!has_type(json, type)) {
 		snprintf(cause, n, "%s: The value must be of type %s", key, types[type]);
 		return -1;
 	}
-	return type == 0 ? check_length(key, json, min_len, max_len, cause, n) : 0;
+	return type == T_STRING ? check_length(key, json, min_len, max_len, cause, n) : 0;
 }
 
 int schema_check_attr(const struct schema *s, const char *key, const char *json, char *cause, size_t n)
@@ -214,7 +227,7 @@ int schema_check_attr(const struct schema *s, const char *key, const char *json,
 		return 0;
 	}
 	if (b)
-		return check_value(key, json, 0, b->min_len, b->max_len, cause, n);
+		return check_value(key, json, T_STRING, b->min_len, b->max_len, cause, n);
 	return check_value(key, json, c->type, c->min_len, c->max_len, cause, n);
 }
 
@@ -223,6 +236,20 @@ int schema_check_attr(const struct schema *s, const char *key, const char *json,
 static void permissions_json(struct jbuf *b)
 {
 	KEY_RAW(b, "permissions", "[{\"principal\":\"SELF\",\"action\":\"READ_WRITE\"}]");
+}
+
+/* The members every property shares after its own, and the closing brace. */
+static void prop_tail_json(struct jbuf *b, int min_len, int max_len)
+{
+	if (min_len >= 0)
+		jbuf_key_int(b, "minLength", min_len);
+	if (max_len >= 0)
+		jbuf_key_int(b, "maxLength", max_len);
+	jbuf_key_str(b, "mutability", "READ_WRITE");
+	jbuf_key_str(b, "scope", "NONE");
+	permissions_json(b);
+	KEY_RAW(b, "master", "{\"type\":\"PROFILE_MASTER\"}");
+	jbuf_obj_close(b);
 }
 
 static void base_prop_json(struct jbuf *b, const struct base_prop *p)
@@ -235,15 +262,7 @@ static void base_prop_json(struct jbuf *b, const struct base_prop *p)
 		jbuf_key_bool(b, "required", 1);
 	if (p->format)
 		jbuf_key_str(b, "format", p->format);
-	if (p->min_len >= 0)
-		jbuf_key_int(b, "minLength", p->min_len);
-	if (p->max_len >= 0)
-		jbuf_key_int(b, "maxLength", p->max_len);
-	jbuf_key_str(b, "mutability", "READ_WRITE");
-	jbuf_key_str(b, "scope", "NONE");
-	permissions_json(b);
-	KEY_RAW(b, "master", "{\"type\":\"PROFILE_MASTER\"}");
-	jbuf_obj_close(b);
+	prop_tail_json(b, p->min_len, p->max_len);
 }
 
 static void custom_prop_json(struct jbuf *b, const struct custom_prop *p)
@@ -254,18 +273,10 @@ static void custom_prop_json(struct jbuf *b, const struct custom_prop *p)
 	if (p->description)
 		jbuf_key_str(b, "description", p->description);
 	jbuf_key_str(b, "type", types[p->type]);
-	if (p->type == 4)
+	if (p->type == T_ARRAY)
 		KEY_RAW(b, "items", "{\"type\":\"string\"}");
 	jbuf_key_bool(b, "required", p->required);
-	if (p->min_len >= 0)
-		jbuf_key_int(b, "minLength", p->min_len);
-	if (p->max_len >= 0)
-		jbuf_key_int(b, "maxLength", p->max_len);
-	jbuf_key_str(b, "mutability", "READ_WRITE");
-	jbuf_key_str(b, "scope", "NONE");
-	permissions_json(b);
-	KEY_RAW(b, "master", "{\"type\":\"PROFILE_MASTER\"}");
-	jbuf_obj_close(b);
+	prop_tail_json(b, p->min_len, p->max_len);
 }
 
 static void required_json(struct jbuf *b, int custom, const struct schema *s)
@@ -408,11 +419,11 @@ static const char *read_prop(const struct json *j, int def, struct custom_prop *
 		return "The property definition must be an object";
 	if (!json_is_string(j, title) || json_raw(j, title).n == 0 || json_raw(j, title).n > TEXT_MAX)
 		return "The property needs a title";
-	p->type = -1;
-	for (int i = 0; i < 5; i++)
+	p->type = T_N;
+	for (int i = 0; i < T_N; i++)
 		if (json_str_eq(j, type, types[i]))
-			p->type = i;
-	if (p->type < 0)
+			p->type = (enum attr_type)i;
+	if (p->type == T_N)
 		return "The type must be one of string, boolean, number, integer, array";
 	if (len_member(j, def, "minLength", &p->min_len) < 0 || len_member(j, def, "maxLength", &p->max_len) < 0 ||
 	    (p->min_len >= 0 && p->max_len >= 0 && p->min_len > p->max_len))
@@ -491,7 +502,7 @@ void schema_update(struct http_req *r)
 	char err[128], field[80] = "", cause[300] = "", summary[120];
 	if (!schema_known(r))
 		return;
-	if (json_parse(&j, r->body ? r->body : "", r->body_len, 16384, err, sizeof(err)) < 0 ||
+	if (json_parse(&j, r->body ? r->body : "", r->body_len, UPDATE_MAX_TOKENS, err, sizeof(err)) < 0 ||
 	    !json_is_object(&j, 0)) {
 		json_free(&j);
 		http_okta_error(r, 400, "E0000003", "The request body was not well-formed.", err);

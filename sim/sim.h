@@ -37,6 +37,7 @@ struct sim_config {
 	const char *base_url;
 	int64_t search_lag_ms; /* filter/search see a write this long after it (eventual consistency) */
 	int64_t transition_ms; /* activate/deactivate show transitioningToStatus this long (0: never) */
+	int64_t hook_delay_ms; /* event-hook deliveries wait this long after their call (Okta is asynchronous) */
 };
 
 /*

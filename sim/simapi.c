@@ -22,6 +22,9 @@
 #include "sim/sim.h"
 #include "sim/users.h"
 
+/* JSON tokens in the small bodies of /sim/clock and /sim/redeliver. */
+#define SIMAPI_MAX_TOKENS 16
+
 static int is(const struct http_req *r, const char *method, int nseg, const char *s1, const char *s2)
 {
 	return strcmp(r->method, method) == 0 && r->nseg == nseg && http_seg_is(r, 0, "sim") &&
@@ -116,7 +119,7 @@ static void clock_post(struct http_req *r)
 	struct json j;
 	char err[128];
 	int64_t off;
-	if (json_parse(&j, r->body, r->body_len, 16, err, sizeof(err)) < 0) {
+	if (json_parse(&j, r->body, r->body_len, SIMAPI_MAX_TOKENS, err, sizeof(err)) < 0) {
 		http_fail(r, 400, "invalid_json", err);
 		return;
 	}
@@ -188,7 +191,7 @@ static void redeliver(struct http_req *r)
 	char err[160];
 	if (r->body_len) {
 		struct json j;
-		if (json_parse(&j, r->body, r->body_len, 16, err, sizeof(err)) < 0) {
+		if (json_parse(&j, r->body, r->body_len, SIMAPI_MAX_TOKENS, err, sizeof(err)) < 0) {
 			http_fail(r, 400, "invalid_json", err);
 			return;
 		}

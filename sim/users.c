@@ -20,6 +20,10 @@
 #define LIST_MAX 200
 #define GROUP_IDS_MAX 20 /* createUser: more is E0000093 */
 #define GROUPS_MAX 1000
+/* JSON tokens in a user create or update body. */
+#define BODY_MAX_TOKENS 8192
+/* JSON tokens in {"id": "00g..."}. */
+#define ADD_MAX_TOKENS 16
 
 enum ustatus {
 	ST_STAGED,
@@ -451,7 +455,7 @@ static void malformed(struct http_req *r, const char *cause)
 static int parse_body(struct http_req *r, struct json *j)
 {
 	char err[128];
-	if (json_parse(j, r->body ? r->body : "", r->body_len, 8192, err, sizeof(err)) < 0) {
+	if (json_parse(j, r->body ? r->body : "", r->body_len, BODY_MAX_TOKENS, err, sizeof(err)) < 0) {
 		malformed(r, err);
 		return -1;
 	}
@@ -1198,7 +1202,7 @@ void users_groups_add(struct http_req *r)
 	struct users *us = r->sim->users;
 	struct json j;
 	char id[24] = "";
-	if (json_parse(&j, r->body ? r->body : "{}", r->body_len ? r->body_len : 2, 16, NULL, 0) < 0 ||
+	if (json_parse(&j, r->body ? r->body : "{}", r->body_len ? r->body_len : 2, ADD_MAX_TOKENS, NULL, 0) < 0 ||
 	    !json_is_object(&j, 0)) {
 		http_fail(r, 400, "invalid_json", "the body must be a JSON object, optionally {\"id\": \"00g...\"}");
 		return;

@@ -2,53 +2,30 @@
 #include "store/pg_internal.h"
 
 #include "core/log.h"
+#include "core/utf8.h"
 
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when it is invalid or NUL. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+static size_t pg_seq(const char *s, size_t n)
 {
-	unsigned c = s[0];
-	size_t len = 0;
-	if (c >= 0x01 && c < 0x80)
-		len = 1;
-	else if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xf0 && s[1] < 0x90)) /* overlong */
-		return 0;
-	if ((c == 0xed && s[1] > 0x9f) || (c == 0xf4 && s[1] > 0x8f)) /* surrogates, beyond U+10FFFF */
-		return 0;
-	return len;
+	return s[0] ? utf8_seq_len(s, n) : 0;
 }
 
 static int text_ok(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0, k; i < n; i += k)
-		if ((k = utf8_seq(u + i, n - i)) == 0)
-			return 0;
-	return 1;
+	return !memchr(s, '\0', n) && utf8_valid(s, n);
 }
 
 /* A NUL-terminated copy of s[0..n) with each invalid byte (or NUL) replaced by U+FFFD. */
 static char *text_clean(const char *s, size_t n, size_t *outn)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	char *o = malloc(n * 3 + 1);
 	size_t m = 0;
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq(u + i, n - i);
+		size_t k = pg_seq(s + i, n - i);
 		if (k) {
 			memcpy(o + m, s + i, k);
 			m += k;

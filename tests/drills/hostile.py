@@ -5,6 +5,10 @@ Usage: hostile.py MODE --port P [--conns N] [--seconds S] [--interval I] [--secr
 Modes:
   idle-tcp        N TCP connections that never start TLS
   idle-tls        N connections that finish the TLS handshake and then send nothing
+  keep-alive      N TLS connections that send one unauthenticated GET /healthz, read the answer and
+                  then stay idle on keep-alive
+  connect-flood   N concurrent loops opening TLS connections and closing them at once, as fast as
+                  they can, for --seconds; reports how many handshakes were made
   slow-headers    N TLS connections trickling a request's headers, one byte per interval
   slow-body       N TLS connections sending complete headers (Content-Length 60000) and then the
                   body one byte per interval
@@ -88,6 +92,9 @@ async def one_holder(mode, a, hold, deadline):
     elif mode == "chunked-forever":
         payload = None
         writer.write(head(extra="Authorization: %s\r\nTransfer-Encoding: chunked\r\n\r\n" % a.secret))
+    elif mode == "keep-alive":
+        payload = None
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
     else:
         payload = None
     i = 0
@@ -100,7 +107,7 @@ async def one_holder(mode, a, hold, deadline):
                 writer.write(b" ")
             elif mode == "chunked-forever":
                 writer.write(b"10\r\n" + b" " * 16 + b"\r\n")
-            if mode not in ("idle-tcp", "idle-tls"):
+            if mode not in ("idle-tcp", "idle-tls", "keep-alive"):
                 await writer.drain()
             await asyncio.wait([watch], timeout=a.interval)
     except (ConnectionError, ssl.SSLError, OSError):
@@ -173,6 +180,28 @@ async def sequential(mode, a):
             "median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3)}
 
 
+async def flood(a):
+    """--conns loops, each opening a TLS connection and closing it at once until the deadline."""
+    made, failed = [0], [0]
+    deadline = time.monotonic() + a.seconds
+
+    async def loop():
+        while time.monotonic() < deadline:
+            try:
+                _, writer = await asyncio.wait_for(
+                    asyncio.open_connection("127.0.0.1", a.port, ssl=CTX, server_hostname="localhost"), 10)
+                made[0] += 1
+                writer.close()
+            except (OSError, ssl.SSLError, asyncio.TimeoutError):
+                failed[0] += 1
+                await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(loop() for _ in range(a.conns)))
+    return {"mode": "connect-flood", "connections": a.conns, "opened": made[0], "failed_to_open": failed[0],
+            "per_second": round(made[0] / a.seconds, 1), "closed_by_server": made[0], "answers": {},
+            "seconds": a.seconds}
+
+
 def body_stream(a):
     """Blocking sockets on purpose: asyncio reads ahead in the background, which would hide a reset
     that destroys an answer the client has not read yet."""
@@ -207,8 +236,10 @@ def main():
     p.add_argument("--ramp", type=float, default=1.0, help="seconds over which to open the connections")
     p.add_argument("--secret", default="x")
     a = p.parse_args()
-    if a.mode in ("idle-tcp", "idle-tls", "slow-headers", "slow-body", "chunked-forever"):
+    if a.mode in ("idle-tcp", "idle-tls", "keep-alive", "slow-headers", "slow-body", "chunked-forever"):
         r = asyncio.run(holders(a.mode, a))
+    elif a.mode == "connect-flood":
+        r = asyncio.run(flood(a))
     elif a.mode == "big-body-stream":
         r = body_stream(a)
     else:

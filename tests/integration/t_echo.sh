@@ -8,7 +8,7 @@
 # first. With [okta] api_token_id the token's events are echoes too, and the console's still fire.
 . "$(dirname "$0")/../lib.sh"
 
-start_sim --rate-limit off || { fail "okta-sim starts"; t_done; exit 1; }
+start_sim --rate-limit off --hook-delay-ms 300 || { fail "okta-sim starts"; t_done; exit 1; }
 hookd_ini() {
 	cat <<INI
 [okta]

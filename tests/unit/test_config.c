@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "core/config.h"
+#include "hooks/okta_hook.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -184,6 +185,21 @@ static void test_ranges(void)
 	config_free(c);
 }
 
+/* A module reads a key's declared range from the schema: a bad max_events fails the hook, reported once. */
+static void test_okta_hook_range(void)
+{
+	struct config *c = config_load_string("[okta_hook]\nauth_value = s\nmax_events = 0\n", "h.ini");
+	CHECK(okta_hook_from_config(c, NULL, NULL) == NULL);
+	CHECK(config_error_count(c) == 1 &&
+	      strstr(config_errors(c), "[okta_hook] max_events: must be between 1 and 100000") != NULL);
+	config_free(c);
+	c = config_load_string("[okta_hook]\nauth_value = s\nmax_events = 100000\n", "h.ini");
+	struct okta_hook *h = okta_hook_from_config(c, NULL, NULL);
+	CHECK(h != NULL && config_error_count(c) == 0);
+	okta_hook_free(h);
+	config_free(c);
+}
+
 /* Text is text: a NUL in a secret file or a config line would cut what follows it, so both are refused. */
 static void test_nul_bytes(void)
 {
@@ -212,6 +228,7 @@ static void test_nul_bytes(void)
 int main(void)
 {
 	test_ranges();
+	test_okta_hook_range();
 	test_issue_example();
 	test_errors_with_lines();
 	test_env_overrides();

@@ -160,14 +160,27 @@ static void test_bamboohr_source(void)
 				 { "X-BambooHR-Timestamp", "1700000000" },
 				 { NULL, NULL } };
 	CHECK(verify(s, body, h, 1700000000) == 0);
-	/* No id header: the body hash (printf '%s' '{"employees":[{"id":"123"}]}' | sha256sum). */
-	CHECK_STR(dk, "2b371088cd7807f8324a0133c4d3de3df2ad42f4054109bcbb0f65e576311959");
+	/*
+	 * No id header: the signed timestamp and the body hash together,
+	 * printf '1700000000\n%s' "$(printf '%s' '{"employees":[{"id":"123"}]}' | sha256sum | cut -d' ' -f1)" | sha256sum
+	 */
+	CHECK_STR(dk, "9efd87215f5a1f100c38caae5755159601a81928e76bcbe7c5f3da8619941b6f");
 	struct hr_batch *b = NULL;
 	CHECK(hr_source_map(s, slice_cstr(body), dk, &b, err, sizeof(err)) == 0);
 	size_t n;
 	struct journal_event *ev = hr_batch_events(b, &n);
 	CHECK(n == 1 &&
-	      strcmp(ev[0].dedupe_key, "2b371088cd7807f8324a0133c4d3de3df2ad42f4054109bcbb0f65e576311959#0") == 0);
+	      strcmp(ev[0].dedupe_key, "9efd87215f5a1f100c38caae5755159601a81928e76bcbe7c5f3da8619941b6f#0") == 0);
+	/* The same body resent ten minutes later, signed anew: a new delivery, not a duplicate. */
+	struct hr_header h2[] = { { "X-BambooHR-Signature",
+				    "794c1d04c3799940635d6b6ad2dfafc9577cf5d9182d8d840c2acef9c7d66066" },
+				  { "X-BambooHR-Timestamp", "1700000600" },
+				  { NULL, NULL } };
+	CHECK(verify(s, body, h2, 1700000600) == 0);
+	CHECK_STR(dk, "b220e10c744418d29f8a875e449d93364f37dddbe1e37040d00efca3ba95ace4");
+	/* The first request replayed as it was: the same key, so the journal acknowledges it once. */
+	CHECK(verify(s, body, h, 1700000000) == 0);
+	CHECK_STR(dk, "9efd87215f5a1f100c38caae5755159601a81928e76bcbe7c5f3da8619941b6f");
 	hr_batch_free(b);
 	CHECK(verify(s, body, h, 1700000000 + 3600) < 0);
 	CHECK_STR(reason, "timestamp outside tolerance");

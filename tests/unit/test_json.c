@@ -181,8 +181,50 @@ static void test_grammar(void)
 	}
 }
 
+/* Each refusal says what it is; a token limit holds whether or not the first guess was big enough. */
+static void test_errors(void)
+{
+	static const struct {
+		const char *doc;
+		int max_tokens;
+		const char *err;
+	} cases[] = {
+		{ "", 0, "empty document" },
+		{ "  ", 0, "empty document" },
+		{ "[1, 2", 0, "truncated JSON" },
+		{ "{} {}", 0, "trailing data after JSON value" },
+		{ "[1] 2 ", 0, "trailing data after JSON value" },
+		{ "[1 2]", 0, "invalid JSON" },
+		{ "[1,2,3]", 3, "too many JSON tokens" }, /* guess is the limit: jsmn runs out */
+		{ "[1,2,3]", 4, NULL },
+	};
+	struct json j;
+	char err[64];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		int rc = json_parse(&j, cases[i].doc, strlen(cases[i].doc), cases[i].max_tokens, err, sizeof(err));
+		if (!cases[i].err) {
+			CHECK(rc == 0 && j.ntok == 4);
+			json_free(&j);
+			continue;
+		}
+		CHECK(rc == -1 && j.tok == NULL && j.ntok == 0);
+		CHECK_STR(err, cases[i].err);
+	}
+	/* Past the first guess (len / 8 + 64 tokens): the count pass finds the size, and the limit. */
+	char big[4096] = "[";
+	for (int k = 0; k < 1000; k++)
+		strcat(big, k ? ",1" : "1");
+	strcat(big, "]");
+	CHECK(json_parse(&j, big, strlen(big), 0, err, sizeof(err)) == 0 && j.ntok == 1001);
+	json_free(&j);
+	CHECK(json_parse(&j, big, strlen(big), 1000, err, sizeof(err)) == -1);
+	CHECK_STR(err, "too many JSON tokens");
+}
+
 int main(void)
 {
+	test_errors();
 	test_document_is_utf8();
 	test_text_refuses_what_is_not_text();
 	test_keys_are_exact();

@@ -188,6 +188,15 @@ static void test_numbers(void)
 	      -1);
 	CHECK(strstr(errs, "max_retries") != NULL);
 	okta_opts_free(&o);
+	/* ranges come from the schema: each bad value is reported once, with its declared bound */
+	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\ntimeout = 0ms\nmax_retries = 21\n"
+		   "rate_reserve = -1\n",
+		   &o, errs, sizeof(errs)) == -1);
+	CHECK(strstr(errs, "[okta] timeout: must be at least 1ms") != NULL);
+	CHECK(strstr(errs, "[okta] max_retries: must be between 0 and 20") != NULL);
+	CHECK(strstr(errs, "[okta] rate_reserve: must be between 0 and 1000") != NULL);
+	CHECK(strstr(strstr(errs, "max_retries") + 1, "max_retries") == NULL);
+	okta_opts_free(&o);
 	CHECK(load("[okta]\norg_url = https://a.okta.com\napi_token = t\nca_file = /nonexistent/ca.pem\n", &o, errs,
 		   sizeof(errs)) == -1);
 	CHECK(strstr(errs, "ca_file") != NULL);
