@@ -320,12 +320,17 @@ int cli_okta(int argc, char **argv)
 {
 	if (argc < 2 || cli_wants_help(argc, argv)) {
 		puts("usage: hookd okta register-hook -c FILE [--url https://HOST/hooks/okta] [--events a,b] [--name N]\n"
-		     "       hookd okta hooks -c FILE\n\n"
+		     "       hookd okta hooks -c FILE\n"
+		     "       hookd okta backfill -c FILE --since TIME [--until TIME] [--dry-run]\n\n"
 		     "register-hook creates the event hook in the org with hookd's configured auth header and\n"
 		     "secret, asks Okta to verify it (Okta sends the GET challenge to --url, so hookd must be\n"
 		     "running there), and prints the hook's id and verification status; exit 0 when VERIFIED.\n"
 		     "Without --url it registers [server] public_url followed by [okta_hook] path.\n"
-		     "hooks lists the org's event hooks.");
+		     "hooks lists the org's event hooks.\n"
+		     "backfill reads the System Log (GET /api/v1/logs, scope okta.logs.read) from --since to\n"
+		     "--until (default now; RFC 3339 times) and journals each event once, through the same rules\n"
+		     "as the hook (events already journaled are duplicates and fire nothing); --dry-run journals\n"
+		     "nothing and prints each event with the jobs its rules would make.");
 		return argc < 2 ? 2 : 0;
 	}
 	struct config *c = cli_load_config(argc, argv);
@@ -337,6 +342,8 @@ int cli_okta(int argc, char **argv)
 	int rc = 1;
 	if (cl && strcmp(argv[1], "register-hook") == 0) {
 		rc = register_hook(argc, argv, c, cl);
+	} else if (cl && strcmp(argv[1], "backfill") == 0) {
+		rc = cli_okta_backfill(argc, argv, c, cl);
 	} else if (cl && strcmp(argv[1], "hooks") == 0) {
 		struct okta_eventhook_list l = { 0 };
 		struct okta_error e;

@@ -14,6 +14,9 @@ int cli_config_reference(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_okta(int argc, char **argv);
 int cli_healthcheck(int argc, char **argv);
+struct okta_client;
+/* `hookd okta backfill` (argv[1] is "backfill"), on an open client and loaded config c. */
+int cli_okta_backfill(int argc, char **argv, struct config *c, struct okta_client *cl);
 int cli_doctor(int argc, char **argv);
 
 /* Reads every section as serve would (opens nothing): 0, or -1 with the problems in config_errors(c). */

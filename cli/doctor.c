@@ -10,6 +10,7 @@
 #include "handlers/echo.h"
 #include "handlers/rules.h"
 #include "hooks/hr_source.h"
+#include "hooks/reconcile.h"
 #include "okta/client.h"
 #include "okta/eventhooks.h"
 #include "okta/governor.h"
@@ -537,6 +538,40 @@ static void check_sources(struct doctor *d)
 	journal_source_status_free(st, n);
 }
 
+/*
+ * The System Log reconciler, from the journal's cursor row: is it reading (the cursor's age), and
+ * has it found events the hook missed (a non-zero total means the hook is losing events)?
+ */
+static void check_reconcile(struct doctor *d)
+{
+	struct reconcile_opts ro;
+	if (!d->journal || !d->okta_configured || reconcile_opts_from_config(d->c, d->rules, &ro) < 0)
+		return;
+	struct reconcile_stats st;
+	reconcile_stats_get(NULL, d->journal, clock_now_ms(), &st);
+	int64_t stale_ms = 3 * ro.every_ms + 60000;
+	if (ro.every_ms == 0)
+		add(d, "system_log", 1, NULL,
+		    "reconciler off ([okta] reconcile_every = off): events the hook misses are lost");
+	else if (st.cursor_ms < 0)
+		add(d, "system_log", 1, NULL,
+		    "no System Log read recorded yet (hookd serve reads it at start, then every %lld s)",
+		    (long long)(ro.every_ms / 1000));
+	else if (st.cursor_age_ms > stale_ms)
+		add(d, "system_log", 0,
+		    "check that hookd serve runs and can read the System Log (okta.logs.read; its log and "
+		    "hookd_reconcile_failures_total)",
+		    "the System Log cursor is %lld s old (reads are due every %lld s)",
+		    (long long)(st.cursor_age_ms / 1000), (long long)(ro.every_ms / 1000));
+	else
+		add(d, "system_log", 1, NULL, "read up to %lld s ago; events found only in the System Log: %lld%s",
+		    (long long)(st.cursor_age_ms / 1000), (long long)st.found_total,
+		    st.found_total
+			    ? " (the hook has missed events: see hookd_events_reconciled_total and the hook's deliveries)"
+			    : "");
+	reconcile_opts_free(&ro);
+}
+
 /* ---- output ---- */
 
 static int all_ok(const struct doctor *d)
@@ -624,6 +659,7 @@ static void run_checks(struct doctor *d)
 		check_rate(d);
 	check_smtp(d);
 	check_sources(d);
+	check_reconcile(d);
 }
 
 int cli_doctor(int argc, char **argv)
@@ -636,7 +672,8 @@ int cli_doctor(int argc, char **argv)
 		     "rules; how echoes are recognised; the event hook for [server] public_url exists, is\n"
 		     "ACTIVE and VERIFIED and delivers every event type a rule listens to; rate-limit headroom;\n"
 		     "SMTP reachable when [mail] smtp_url is set; each source's last accepted delivery and\n"
-		     "last refusal. Exits 0 only when every check passes.\n\n"
+		     "last refusal; the System Log reconciler's cursor age and the events only it found.\n"
+		     "Exits 0 only when every check passes.\n\n"
 		     "  -c, --config FILE   configuration (default: $HOOKD_CONFIG)\n"
 		     "  --json              one JSON object {ok, checks: [{name, ok, detail, fix}]}\n"
 		     "  --ca FILE           extra trusted roots for the certificate chain check (a private CA)");

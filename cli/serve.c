@@ -6,6 +6,7 @@
 #include "handlers/activation.h"
 #include "handlers/echo.h"
 #include "handlers/mail.h"
+#include "hooks/reconcile.h"
 #include "handlers/rules.h"
 #include "handlers/workers.h"
 #include "okta/client.h"
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* Everything serve builds from the config; filled by app_build, torn down by app_free. */
 struct app {
@@ -35,6 +37,8 @@ struct app {
 	struct okta_org *org;
 	struct okta_governor *governor;
 	struct workers *workers;
+	struct reconcile_opts ro;
+	struct reconciler *reconciler;
 	struct mailer *mail;
 	struct echo *echo;
 	struct journal *journal;
@@ -73,6 +77,9 @@ static int app_configure(struct config *c, struct app *a)
 	a->rules = rules_from_config(c, a->echo);
 	if (!a->rules || !a->echo)
 		rc = -1;
+	reconcile_opts_free(&a->ro);
+	if (a->rules && reconcile_opts_from_config(c, a->rules, &a->ro) < 0)
+		rc = -1;
 	/* The hook's own checks need no journal yet; it is attached in app_build. */
 	struct okta_hook *probe = okta_hook_from_config(c, NULL, NULL);
 	if (!probe)
@@ -94,8 +101,10 @@ static int app_configure(struct config *c, struct app *a)
 
 static void app_free(struct app *a)
 {
-	server_free(a->server);	  /* stops accepting and finishes in-flight requests first */
-	workers_stop(a->workers); /* each worker finishes its current job */
+	server_free(a->server);	       /* stops accepting and finishes in-flight requests first */
+	workers_stop(a->workers);      /* each worker finishes its current job */
+	reconcile_free(a->reconciler); /* finishes its page, gives its lease up */
+	reconcile_opts_free(&a->ro);
 	okta_hook_free(a->okta_hook);
 	hr_hook_free(a->hr_hook);
 	landing_hook_free(a->landing);
@@ -111,6 +120,20 @@ static void app_free(struct app *a)
 	server_opts_free(&a->so);
 	journal_opts_free(&a->jo);
 	memset(a, 0, sizeof(*a));
+}
+
+/* The System Log reader; it names this instance (host and pid) in the journal's lease. */
+static int start_reconciler(struct app *a)
+{
+	char err[256], host[64] = "host", owner[128];
+	gethostname(host, sizeof(host) - 1);
+	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	a->reconciler = reconcile_new(&a->ro, a->journal, a->org, a->rules, owner, err, sizeof(err));
+	if (!a->reconciler || reconcile_start(a->reconciler, err, sizeof(err)) < 0) {
+		log_error("cannot start the System Log reconciler", "detail", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int start_okta(struct app *a)
@@ -136,6 +159,8 @@ static int start_okta(struct app *a)
 	char how[400];
 	echo_describe(a->echo, how, sizeof(how));
 	log_info("hookd tells its own echoes; they fire no rule unless a rule sets include_self", "how", how);
+	if (start_reconciler(a) < 0)
+		return -1;
 	if (a->wo.threads == 0)
 		return 0;
 	a->workers = workers_start(&a->wo, a->journal, a->org, a->mail, err, sizeof(err));

@@ -69,6 +69,20 @@ size_t rules_count(const struct rules *rs)
 	return rs ? rs->n : 0;
 }
 
+size_t rules_types(const struct rules *rs, const char *source, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; rs && i < rs->n && n < max; i++) {
+		const struct rule *r = &rs->r[i];
+		int seen = strcmp(r->source, source) != 0 || strcmp(r->type, "*") == 0;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = strcmp(out[k], r->type) == 0;
+		if (!seen)
+			out[n++] = r->type;
+	}
+	return n;
+}
+
 const struct echo *rules_echo(const struct rules *rs)
 {
 	return rs ? rs->echo : NULL;

@@ -20,6 +20,11 @@ struct rules;
 struct rules *rules_from_config(struct config *c, const struct echo *echo);
 void rules_free(struct rules *r);
 size_t rules_count(const struct rules *r);
+/*
+ * The event types of the rules on source (e.g. "okta"), without repeats and without "*", into
+ * out[0..max) (borrowed from r). Returns how many.
+ */
+size_t rules_types(const struct rules *r, const char *source, const char **out, size_t max);
 /* The echo identity given to rules_from_config (may be NULL). */
 const struct echo *rules_echo(const struct rules *r);
 /* The "source:type" a rule listens to, for i < rules_count (for `hookd doctor`). */

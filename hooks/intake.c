@@ -128,6 +128,12 @@ void intake_refused(struct intake *in, const char *reason, int64_t now_ms)
 enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
 				  struct intake_result *res, char *err, size_t errlen)
 {
+	return intake_commit_each(in, ev, n, now_ms, NULL, res, err, errlen);
+}
+
+enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
+				       enum journal_outcome *each, struct intake_result *res, char *err, size_t errlen)
+{
 	enum intake_outcome rc = INTAKE_STORED;
 	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
@@ -142,6 +148,8 @@ enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, s
 		rc = INTAKE_JOURNAL_DOWN;
 	} else {
 		count(in, ev, out, n, res);
+		if (each)
+			memcpy(each, out, sizeof(*out) * n);
 		note(in, &in->noted_accepted_ms, NULL, now_ms);
 	}
 	for (size_t i = 0; jobs && i < n; i++) {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/journal.h"
+
 struct journal;
 struct journal_event;
 struct rules;
@@ -43,6 +45,13 @@ struct intake_result {
  */
 enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
 				  struct intake_result *res, char *err, size_t errlen);
+/*
+ * intake_commit that also tells each event's fate: out (n entries, may be NULL) receives
+ * JOURNAL_STORED or JOURNAL_DUPLICATE per event on INTAKE_STORED (for the System Log reconciler,
+ * which counts and logs the events only it found).
+ */
+enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
+				       enum journal_outcome *out, struct intake_result *res, char *err, size_t errlen);
 
 /*
  * A request to the source's door was refused (reason: hookd's short code, e.g. "unauthorized").

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+#include "store/journal.h"
+
 /* jsmn needs a token per value; a 1 MiB body cannot hold more than about 512k of them. */
 #define MAX_TOKENS (1 << 20)
 
@@ -319,4 +322,70 @@ int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct 
 fail:
 	okta_delivery_free(d);
 	return -1;
+}
+
+int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
+		       size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	char jerr[128];
+	if (json_parse(&d->doc, body, len, MAX_TOKENS, jerr, sizeof(jerr)) < 0) {
+		snprintf(err, errlen, "page is not valid JSON: %s", jerr);
+		return -1;
+	}
+	if (!json_is_array(&d->doc, 0)) {
+		snprintf(err, errlen, "page is not a JSON array of LogEvents");
+		goto fail;
+	}
+	size_t n = (size_t)json_size(&d->doc, 0);
+	if (n > max_events) {
+		snprintf(err, errlen, "page has %zu events, more than the limit of %zu", n, max_events);
+		okta_delivery_free(d);
+		return -2;
+	}
+	d->ev = calloc(n ? n : 1, sizeof(*d->ev));
+	if (!d->ev) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	int t = 1;
+	for (size_t i = 0; i < n; i++, t = json_next(&d->doc, t)) {
+		d->n = i + 1;
+		if (parse_event(d, t, i, &d->ev[i], err, errlen) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	okta_delivery_free(d);
+	return -1;
+}
+
+void okta_delivery_to_journal(const struct okta_delivery *d, const char *delivery_id, struct journal_event *ev)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct okta_event *e = &d->ev[i];
+		ev[i] = (struct journal_event){
+			.source = "okta",
+			.dedupe_key = e->dedupe_key,
+			.delivery_id = delivery_id ? delivery_id : d->event_id,
+			.type = e->type,
+			.occurred_at = e->published,
+			.subject_id = e->target_id,
+			.subject_login = e->target_login,
+			.subject_name = e->target_name,
+			.actor_id = e->actor_id,
+			.subject_json = e->subject_json,
+			.raw = e->raw,
+			.request_id = e->request_id,
+			.debug_request_id = e->debug_request_id,
+			.api_token_id = e->api_token_id,
+			.actor_type = e->actor_type,
+		};
+		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
+			log_warn(
+				"Okta could not deliver an email; its mail provider suppresses a bounced address until "
+				"it is removed (POST /api/v1/org/email/bounces/remove-list)",
+				"user", e->target_login, "user_id", e->target_id, "outcome", e->outcome, "reason",
+				e->reason, "event", e->uuid);
+	}
 }

@@ -47,4 +47,22 @@ int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct 
 			size_t errlen);
 void okta_delivery_free(struct okta_delivery *d);
 
+struct journal_event;
+/*
+ * The normalized journal records of d's events (source "okta", dedupe key, type, time, subject,
+ * actor, raw), one per event into ev[0..d->n), pointing into d (which must outlive them).
+ * delivery_id names where they came from (NULL: the envelope's eventId). Warns about failed
+ * system.email.delivery events. The one normalization of Okta events, hook or System Log.
+ */
+void okta_delivery_to_journal(const struct okta_delivery *d, const char *delivery_id, struct journal_event *ev);
+
+/*
+ * Parses one System Log page (listLogEvents: a JSON array of LogEvents) into d exactly as a
+ * delivery's events (same fields, same dedupe key: every LogEvent needs its uuid); d->event_id
+ * is NULL. body is borrowed. Returns 0, -1 for a malformed page or -2 for more than max_events,
+ * with a reason in err and d empty. Free with okta_delivery_free.
+ */
+int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
+		       size_t errlen);
+
 #endif

@@ -137,37 +137,6 @@ static int json_content_type(const char *ct)
 	return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* The journal records of a parsed delivery (pointing into d). */
-static void build_events(const struct okta_delivery *d, struct journal_event *ev)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		const struct okta_event *e = &d->ev[i];
-		ev[i] = (struct journal_event){
-			.source = "okta",
-			.dedupe_key = e->dedupe_key,
-			.delivery_id = d->event_id,
-			.type = e->type,
-			.occurred_at = e->published,
-			.subject_id = e->target_id,
-			.subject_login = e->target_login,
-			.subject_name = e->target_name,
-			.actor_id = e->actor_id,
-			.subject_json = e->subject_json,
-			.raw = e->raw,
-			.request_id = e->request_id,
-			.debug_request_id = e->debug_request_id,
-			.api_token_id = e->api_token_id,
-			.actor_type = e->actor_type,
-		};
-		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
-			log_warn(
-				"Okta could not deliver an email; its mail provider suppresses a bounced address until "
-				"it is removed (POST /api/v1/org/email/bounces/remove-list)",
-				"user", e->target_login, "user_id", e->target_id, "outcome", e->outcome, "reason",
-				e->reason, "event", e->uuid);
-	}
-}
-
 /* Journals the parsed delivery (rules and commit through the intake) and answers. */
 static void commit(struct okta_hook *h, struct http_req *r, const struct okta_delivery *d)
 {
@@ -175,7 +144,7 @@ static void commit(struct okta_hook *h, struct http_req *r, const struct okta_de
 	struct journal_event *ev = calloc(d->n ? d->n : 1, sizeof(*ev));
 	enum intake_outcome rc = INTAKE_NO_MEMORY;
 	if (ev) {
-		build_events(d, ev);
+		okta_delivery_to_journal(d, NULL, ev);
 		rc = intake_commit(h->intake, ev, d->n, clock_now_ms(), NULL, err, sizeof(err));
 	}
 	free(ev);

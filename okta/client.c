@@ -159,6 +159,16 @@ struct okta_client *okta_client_new(struct okta_org *org, struct okta_error *e)
 	return c;
 }
 
+const char *okta_org_url(const struct okta_org *org)
+{
+	return org->org_url;
+}
+
+struct okta_org *okta_client_org(struct okta_client *c)
+{
+	return c->org;
+}
+
 void okta_client_free(struct okta_client *c)
 {
 	if (!c)
@@ -187,6 +197,7 @@ void okta_resp_free(struct okta_resp *r)
 	if (!r)
 		return;
 	free(r->body);
+	free(r->next);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -321,6 +332,8 @@ static int settle(struct call *k, struct okta_http_resp *rs, struct okta_resp *o
 	}
 	out->status = rs->status;
 	out->body = jbuf_take(&rs->body, &out->len);
+	out->next = rs->next;
+	rs->next = NULL;
 	if (!out->body) {
 		okta_error_local(e, "out of memory");
 		return -1;

@@ -27,6 +27,11 @@ void okta_org_free(struct okta_org *org);
 /* The governor the org uses (its own or the borrowed one). */
 struct okta_governor *okta_org_governor(struct okta_org *org);
 
+/* The org URL calls go to ("https://example.okta.com", no trailing slash). */
+const char *okta_org_url(const struct okta_org *org);
+/* The org a client was made from. */
+struct okta_org *okta_client_org(struct okta_client *c);
+
 /* A client of org (borrowed: it must outlive the client). NULL with e filled. */
 struct okta_client *okta_client_new(struct okta_org *org, struct okta_error *e);
 /* NULL-safe; closes the kept-alive connection. */
@@ -46,6 +51,7 @@ struct okta_resp {
 	int status;
 	char *body;
 	size_t len;
+	char *next; /* absolute URL of the Link rel="next" page, or NULL */
 };
 void okta_resp_free(struct okta_resp *r);
 

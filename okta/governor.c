@@ -23,7 +23,7 @@ struct okta_governor {
 };
 
 static const char *const bucket_names[OKTA_BUCKET_COUNT] = {
-	"users", "user_get", "user_write", "event_hooks", "token", "other",
+	"users", "user_get", "user_write", "event_hooks", "token", "logs", "other",
 };
 
 const char *okta_bucket_name(enum okta_bucket b)
@@ -46,8 +46,11 @@ enum okta_bucket okta_bucket_for(const char *method, const char *path)
 {
 	static const char users[] = "/api/v1/users";
 	static const char hooks[] = "/api/v1/eventHooks";
+	static const char logs[] = "/api/v1/logs";
 	if (strncmp(path, "/oauth2/v1/token", 16) == 0 && at_end(path + 16))
 		return OKTA_BUCKET_TOKEN;
+	if (strncmp(path, logs, sizeof(logs) - 1) == 0 && at_end(path + sizeof(logs) - 1))
+		return OKTA_BUCKET_LOGS;
 	if (strncmp(path, hooks, sizeof(hooks) - 1) == 0 &&
 	    (at_end(path + sizeof(hooks) - 1) || path[sizeof(hooks) - 1] == '/'))
 		return OKTA_BUCKET_EVENT_HOOKS;

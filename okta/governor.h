@@ -11,6 +11,7 @@ enum okta_bucket {
 	OKTA_BUCKET_USER_WRITE,	 /* POST/PUT/DELETE /api/v1/users/{id}, /api/v1/users/{id}/lifecycle/... */
 	OKTA_BUCKET_EVENT_HOOKS, /* /api/v1/eventHooks... */
 	OKTA_BUCKET_TOKEN,	 /* POST /oauth2/v1/token */
+	OKTA_BUCKET_LOGS,	 /* GET /api/v1/logs (the System Log: its own limit, never the lifecycle's) */
 	OKTA_BUCKET_OTHER,
 	OKTA_BUCKET_COUNT
 };

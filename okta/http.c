@@ -1,5 +1,6 @@
 /* http.c: one bounded, TLS-verified HTTP exchange with Okta through libcurl, rate headers captured. */
 #include "okta/http.h"
+#include "okta/link.h"
 
 #include <ctype.h>
 #include <openssl/crypto.h>
@@ -66,6 +67,7 @@ void okta_http_resp_free(struct okta_http_resp *r)
 	if (!r)
 		return;
 	jbuf_free(&r->body);
+	free(r->next);
 	okta_http_resp_init(r);
 }
 
@@ -130,6 +132,18 @@ static void header_copy(const char *p, size_t n, const char *name, char *out, si
 	out[len] = '\0';
 }
 
+/* Keeps the first rel="next" target of the Link headers (Okta sends self and next as two headers). */
+static void header_link(struct okta_http_resp *rs, const char *p, size_t n)
+{
+	char url[OKTA_LINK_MAX];
+	if (rs->next || n < 6 || strncasecmp(p, "link:", 5) != 0)
+		return;
+	while (n > 5 && (p[n - 1] == '\r' || p[n - 1] == '\n'))
+		n--;
+	if (okta_link_next(p + 5, n - 5, url, sizeof(url)) == 1)
+		rs->next = strdup(url);
+}
+
 /* X-Okta-Request-Id into rs->request_id: visible ASCII only, "" when it is longer or odd. */
 static void header_request_id(struct okta_http_resp *rs, const char *p, size_t n)
 {
@@ -151,9 +165,12 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100 Continue, say) */
 		st->have_limit = st->have_remaining = st->have_reset = 0;
 		st->date_s = 0;
+		free(st->rs->next);
+		st->rs->next = NULL;
 		st->rs->dpop_nonce[0] = st->rs->www_authenticate[0] = st->rs->request_id[0] = '\0';
 		return n;
 	}
+	header_link(st->rs, p, n);
 	header_copy(p, n, "dpop-nonce", st->rs->dpop_nonce, sizeof(st->rs->dpop_nonce), 0);
 	header_copy(p, n, "www-authenticate", st->rs->www_authenticate, sizeof(st->rs->www_authenticate), 1);
 	header_request_id(st->rs, p, n);

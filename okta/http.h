@@ -40,6 +40,7 @@ struct okta_http_resp {
 	struct okta_rate rate;	    /* reset_ms already on the local clock */
 	char dpop_nonce[1024];	    /* DPoP-Nonce header, "" when absent or longer */
 	char www_authenticate[512]; /* WWW-Authenticate header (truncated), "" when absent */
+	char *next;		    /* the Link rel="next" target (malloc'd), or NULL */
 	char request_id[128];	    /* X-Okta-Request-Id, "" when absent (or not 1..127 visible ASCII bytes) */
 };
 

@@ -13,6 +13,7 @@
 #include "sim/faults.h"
 #include "sim/hooks.h"
 #include "sim/http.h"
+#include "sim/logs.h"
 #include "sim/oauth.h"
 #include "sim/ratelimit.h"
 #include "sim/reqlog.h"
@@ -54,6 +55,7 @@ static const struct route routes[] = {
 	{ "POST", "api/v1/eventHooks/*/lifecycle/deactivate", RL_HOOKS, NEED_HOOKS_MANAGE, hooks_deactivate },
 	{ "GET", "api/v1/meta/schemas/user/*", RL_OTHER, NEED_USERS_READ, schema_get },
 	{ "POST", "api/v1/meta/schemas/user/*", RL_OTHER, NEED_USERS_MANAGE, schema_update },
+	{ "GET", "api/v1/logs", RL_LOGS, NEED_LOGS_READ, logs_list },
 	{ "POST", "oauth2/v1/token", RL_TOKEN, NEED_NONE, token_endpoint },
 };
 

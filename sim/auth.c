@@ -17,7 +17,7 @@ struct auth {
 };
 
 static const char *const scope_names[] = { "okta.users.read", "okta.users.manage", "okta.eventHooks.read",
-					   "okta.eventHooks.manage" };
+					   "okta.eventHooks.manage", "okta.logs.read" };
 
 static void hash_str(const char *s, size_t n, unsigned char out[SHA256_DIGEST_LENGTH])
 {
@@ -91,6 +91,7 @@ int auth_allows(const struct principal *who, enum auth_need need)
 	case NEED_USERS_MANAGE: return (who->scopes & SCOPE_USERS_MANAGE) != 0;
 	case NEED_HOOKS_READ: return (who->scopes & (SCOPE_HOOKS_READ | SCOPE_HOOKS_MANAGE)) != 0;
 	case NEED_HOOKS_MANAGE: return (who->scopes & SCOPE_HOOKS_MANAGE) != 0;
+	case NEED_LOGS_READ: return (who->scopes & SCOPE_LOGS_READ) != 0;
 	}
 	return 0;
 }
@@ -105,7 +106,7 @@ int auth_scopes_parse(const char *s, unsigned *out, char *bad, size_t badn)
 		if (n == 0)
 			break;
 		unsigned bit = 0;
-		for (unsigned i = 0; i < 4; i++)
+		for (unsigned i = 0; i < sizeof(scope_names) / sizeof(scope_names[0]); i++)
 			if (strlen(scope_names[i]) == n && strncmp(s, scope_names[i], n) == 0)
 				bit = 1u << i;
 		if (!bit) {
@@ -122,7 +123,7 @@ void auth_scopes_format(unsigned scopes, char *out, size_t n)
 {
 	size_t used = 0;
 	out[0] = '\0';
-	for (unsigned i = 0; i < 4 && used < n; i++)
+	for (unsigned i = 0; i < sizeof(scope_names) / sizeof(scope_names[0]) && used < n; i++)
 		if (scopes & (1u << i))
 			used += (size_t)snprintf(out + used, n - used, "%s%s", used ? " " : "", scope_names[i]);
 }

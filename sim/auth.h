@@ -12,7 +12,8 @@ enum {
 	SCOPE_USERS_MANAGE = 2,
 	SCOPE_HOOKS_READ = 4,
 	SCOPE_HOOKS_MANAGE = 8,
-	SCOPE_ALL = 15,
+	SCOPE_LOGS_READ = 16,
+	SCOPE_ALL = 31,
 };
 
 /* What a route needs; "read" is also satisfied by the matching "manage" scope (as in Okta). */
@@ -22,6 +23,7 @@ enum auth_need {
 	NEED_USERS_MANAGE,
 	NEED_HOOKS_READ,
 	NEED_HOOKS_MANAGE,
+	NEED_LOGS_READ,
 };
 
 struct auth;

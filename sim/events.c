@@ -10,6 +10,7 @@
 #include "sim/delivery.h"
 #include "sim/hooks.h"
 #include "sim/http.h"
+#include "sim/logs.h"
 #include "sim/sim.h"
 
 #define RECENT_MAX 1000
@@ -277,8 +278,10 @@ void events_flush(struct sim *s)
 			delivery_enqueue(s->delivery, hooks_id(s->hooks, h), hooks_channel(s->hooks, h), event_id,
 					 types, body, len, 0);
 	}
-	for (int i = 0; i < e->npending; i++)
+	for (int i = 0; i < e->npending; i++) {
+		logs_add(s->logs, e->pending[i].json);
 		remember(e, &e->pending[i]);
+	}
 	e->npending = 0;
 }
 

@@ -103,6 +103,9 @@ static int is_time_attr(const char *attr)
 
 static int allowed(struct fx *f, const char *attr, const char *op)
 {
+	static const char *const ops[] = { "eq", "sw", "co", "gt", "ge", "lt", "le", "pr" };
+	if (f->mode == FILTER_LOG)
+		return in_list(op, ops, sizeof(ops) / sizeof(ops[0]));
 	if (f->mode == FILTER_FILTER) {
 		if (!in_list(attr, filter_attrs, sizeof(filter_attrs) / sizeof(filter_attrs[0])))
 			return 0;
@@ -113,7 +116,6 @@ static int allowed(struct fx *f, const char *attr, const char *op)
 	if (strncmp(attr, "profile.", 8) != 0 && strcmp(attr, "id") != 0 && strcmp(attr, "status") != 0 &&
 	    strcmp(attr, "type.id") != 0 && !is_time_attr(attr))
 		return 0;
-	static const char *const ops[] = { "eq", "sw", "co", "gt", "ge", "lt", "le", "pr" };
 	return in_list(op, ops, sizeof(ops) / sizeof(ops[0]));
 }
 
@@ -132,7 +134,8 @@ static int compare(struct fx *f, const char *attr, const char *op, const char *h
 		return ci ? strcasestr(have, want) != NULL : strstr(have, want) != NULL;
 	long long c;
 	int64_t a, b;
-	if (is_time_attr(attr) && clock_parse_ms(have, &a) == 0 && clock_parse_ms(want, &b) == 0)
+	int timed = f->mode == FILTER_LOG ? strcmp(attr, "published") == 0 : is_time_attr(attr);
+	if (timed && clock_parse_ms(have, &a) == 0 && clock_parse_ms(want, &b) == 0)
 		c = (a > b) - (a < b);
 	else
 		c = ci ? strcasecmp(have, want) : strcmp(have, want);

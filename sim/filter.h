@@ -10,9 +10,14 @@
  * case-sensitively. FILTER_SEARCH: `search=`: id, status, type.id, the timestamps and any
  * profile.* attribute; eq, sw, co, gt, ge, lt, le, pr; string values compared case-insensitively.
  */
+/*
+ * FILTER_LOG: listLogEvents `filter=`: any LogEvent attribute (eventType, target.id, actor.id, ...);
+ * eq, sw, co, gt, ge, lt, le, pr; values compared case-sensitively, published as a time.
+ */
 enum filter_mode {
 	FILTER_FILTER,
 	FILTER_SEARCH,
+	FILTER_LOG,
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "sim/hooks.h"
 #include "sim/oauth.h"
 #include "sim/outbox.h"
+#include "sim/logs.h"
 #include "sim/ratelimit.h"
 #include "sim/reqlog.h"
 #include "sim/schema.h"
@@ -41,7 +42,7 @@ static const char usage[] =
 	"  --hook-ca FILE            CA bundle that event-hook receivers' certificates must chain to (default: system)\n"
 	"  --token-ttl DUR           lifetime of activation and reset links (default 7d); DUR is N, Ns, Nm, Nh or Nd\n"
 	"  --rate-limit SPEC|off     per-bucket limits per window, e.g. users=600,user=2000,user_write=600,\n"
-	"                            eventhooks=600,token=600,other=1200,window=60 (defaults shown); all=N sets every\n"
+	"                            eventhooks=600,token=600,logs=120,other=1200,window=60 (defaults shown); all=N sets every\n"
 	"                            bucket; 'off' never answers 429 (headers then say 1000000)\n"
 	"  --oauth-client-id ID      enable POST /oauth2/v1/token for this service app (private_key_jwt)...\n"
 	"  --oauth-public-key FILE   ...whose assertions verify with this PEM public key (RSA or EC P-256/384/521)\n"
@@ -76,6 +77,9 @@ static const char usage[] =
 	"                                                and updates are checked against it (400 E0000001)\n"
 	"  GET|POST /api/v1/eventHooks, GET|PUT|DELETE /api/v1/eventHooks/{id}\n"
 	"  POST /api/v1/eventHooks/{id}/lifecycle/verify|activate|deactivate   (at most 25 ACTIVE hooks)\n"
+	"  GET  /api/v1/logs?since=&until=&after=&filter=&q=&limit=&sortOrder=   listLogEvents (scope okta.logs.read,\n"
+	"                          bucket logs): every LogEvent above; without until a polling query whose rel=next\n"
+	"                          link keeps returning events as they become visible (see /sim/logs for the lag)\n"
 	"  POST /oauth2/v1/token   client_credentials with a private_key_jwt client assertion (RS256..512, ES256..512)\n"
 	"                          and, with --oauth-dpop, a DPoP proof header (Authorization: DPoP <token> after)\n"
 	"Event hooks (ACTIVE and VERIFIED) get user.lifecycle.create/activate/reactivate/deactivate,\n"
@@ -100,6 +104,8 @@ static const char usage[] =
 	"  POST   /sim/reset             forget users, links, emails, hooks, events, deliveries, faults, windows, clock\n"
 	"  GET    /sim/users             every user, DEPROVISIONED included\n"
 	"  GET    /sim/events            the latest 1000 LogEvents\n"
+	"  GET|POST /sim/logs            {\"lag_ms\":N,\"jitter_ms\":M}: events reach the System Log lag_ms plus up to\n"
+	"                                jitter_ms after their published time (default 0); GET adds events, visible\n"
 	"  GET    /sim/deliveries[?body=true]  hook deliveries: seq, hook_id, event_id, event_types, state\n"
 	"                                (pending|running|delivered|failed), attempts, status, error, redelivery_of\n"
 	"  POST   /sim/hooks/redeliver   {\"seq\":N} or {} (latest): send the same body (same eventId) again\n"
@@ -448,6 +454,7 @@ static int build_sim(struct sim *s, const struct sim_config *cfg)
 	s->outbox = outbox_new();
 	s->hooks = hooks_new();
 	s->events = events_new();
+	s->logs = logs_new();
 	s->faults = faults_new();
 	s->reqlog = reqlog_new(100000);
 	s->schema = schema_new();
@@ -462,6 +469,7 @@ static void free_sim(struct sim *s)
 	outbox_free(s->outbox);
 	hooks_free(s->hooks);
 	events_free(s->events);
+	logs_free(s->logs);
 	faults_free(s->faults);
 	reqlog_free(s->reqlog);
 	schema_free(s->schema);

@@ -10,8 +10,8 @@
 
 #define RL_OFF_LIMIT 1000000
 
-static const char *const names[RL_NBUCKETS] = { "users", "user", "user_write", "eventhooks", "token", "other" };
-static const long defaults[RL_NBUCKETS] = { 600, 2000, 600, 600, 600, 1200 };
+static const char *const names[RL_NBUCKETS] = { "users", "user", "user_write", "eventhooks", "token", "logs", "other" };
+static const long defaults[RL_NBUCKETS] = { 600, 2000, 600, 600, 600, 120, 1200 };
 
 struct window {
 	int64_t start_ms;
@@ -57,7 +57,7 @@ static int parse_pair(struct ratelimit *rl, const char *item, char *err, size_t 
 		if (!known) {
 			snprintf(err, errlen,
 				 "rate limit: unknown bucket in '%s' (users, user, user_write, "
-				 "eventhooks, token, other, all, window)",
+				 "eventhooks, token, logs, other, all, window)",
 				 item);
 			return -1;
 		}

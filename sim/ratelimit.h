@@ -11,6 +11,7 @@ enum rl_bucket {
 	RL_USER_WRITE, /* POST/PUT /api/v1/users/{id} and /api/v1/users/{id}/lifecycle/... */
 	RL_HOOKS,      /* /api/v1/eventHooks... */
 	RL_TOKEN,      /* POST /oauth2/v1/token */
+	RL_LOGS,       /* GET /api/v1/logs (the System Log has its own bucket) */
 	RL_OTHER,      /* anything else under /api/v1 */
 	RL_NBUCKETS
 };
@@ -26,7 +27,7 @@ struct ratelimit;
 
 /*
  * spec: NULL for the defaults, "off" for no limiting, or comma-separated name=N pairs with names
- * users, user, user_write, eventhooks, token, other, all (every bucket) and window (seconds).
+ * users, user, user_write, eventhooks, token, logs, other, all (every bucket) and window (seconds).
  * Returns NULL and fills err when the spec is invalid.
  */
 struct ratelimit *ratelimit_new(const char *spec, char *err, size_t errlen);

@@ -17,6 +17,7 @@ struct faults;
 struct oauth;
 struct auth;
 struct reqlog;
+struct logs;
 struct schema;
 
 #define SIM_BODY_MAX (1024 * 1024)
@@ -41,7 +42,7 @@ struct sim_config {
 };
 
 /*
- * One simulated org. mu guards users, outbox, hooks and events (the org data); ratelimit, faults,
+ * One simulated org. mu guards users, outbox, hooks, events and logs (the org data); ratelimit, faults,
  * oauth and delivery have their own locks and may be called with or without mu held (never the
  * other way round: none of them takes mu).
  */
@@ -55,6 +56,7 @@ struct sim {
 	struct outbox *outbox;
 	struct hooks *hooks;
 	struct events *events;
+	struct logs *logs; /* the System Log (guarded by mu) */
 	struct delivery *delivery;
 	struct ratelimit *rl;
 	struct faults *faults;

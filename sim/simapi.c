@@ -14,6 +14,7 @@
 #include "sim/faults.h"
 #include "sim/hooks.h"
 #include "sim/http.h"
+#include "sim/logs.h"
 #include "sim/oauth.h"
 #include "sim/outbox.h"
 #include "sim/ratelimit.h"
@@ -136,8 +137,9 @@ static void clock_post(struct http_req *r)
 }
 
 /*
- * Clears the org: users, one-time tokens, outbox, event hooks, events, custom schema properties,
- * group ids, deliveries, faults, rate-limit windows and the clock offset. OAuth access tokens and the jti replay cache stay.
+ * Clears the org: users, one-time tokens, outbox, event hooks, events, the System Log, custom schema
+ * properties, group ids, deliveries, faults, rate-limit windows and the clock offset. OAuth access tokens
+ * and the jti replay cache stay.
  */
 static void org_reset(struct sim *s)
 {
@@ -146,6 +148,7 @@ static void org_reset(struct sim *s)
 	outbox_reset(s->outbox);
 	hooks_reset(s->hooks);
 	events_reset(s->events);
+	logs_reset(s->logs);
 	schema_reset(s->schema);
 	pthread_mutex_unlock(&s->mu);
 	delivery_reset(s->delivery);
@@ -320,6 +323,10 @@ static void route(struct http_req *r)
 		users_bounce(r);
 	else if (is(r, "GET", 2, "events", NULL))
 		events_get(r);
+	else if (is(r, "GET", 2, "logs", NULL))
+		logs_sim_get(r);
+	else if (is(r, "POST", 2, "logs", NULL))
+		logs_sim_post(r);
 	else if (is(r, "GET", 2, "deliveries", NULL))
 		deliveries_get(r);
 	else if (is(r, "POST", 3, "hooks", "redeliver"))

@@ -46,6 +46,12 @@ struct journal_backend {
 	int (*rate_update)(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err,
 			   size_t errlen);
 	int (*rate_read)(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen);
+	/* The reconciler's cursor and lease; same contracts as journal_cursor_lease/advance/read. */
+	int (*cursor_lease)(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+			    int64_t *cursor_ms, char *err, size_t errlen);
+	int (*cursor_advance)(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			      int64_t now_ms, char *err, size_t errlen);
+	int (*cursor_read)(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen);
 	/* hookd's own requests; same contracts as journal_request_record/requests_known/requests_prune. */
 	int (*request_record)(void *b, const char *request_id, int64_t now_ms, char *err, size_t errlen);
 	/* ids_json: a JSON array of the ids; known(ud, id) is called for each recorded one. */

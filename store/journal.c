@@ -684,6 +684,40 @@ int journal_rate_read(struct journal *j, const char *bucket, struct rate_window 
 	return j->be->rate_read(j->b, bucket, w, err, errlen);
 }
 
+/* ---- the reconciler's cursor and lease ---- */
+
+int journal_cursor_lease(struct journal *j, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+			 int64_t *cursor_ms, char *err, size_t errlen)
+{
+	*cursor_ms = -1;
+	if (!j->be->cursor_lease) {
+		set_err(err, errlen, "this journal backend keeps no cursor");
+		return -1;
+	}
+	return j->be->cursor_lease(j->b, name, owner, now_ms, ttl_ms < 0 ? 0 : ttl_ms, cursor_ms, err, errlen);
+}
+
+int journal_cursor_advance(struct journal *j, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			   int64_t now_ms, char *err, size_t errlen)
+{
+	if (!j->be->cursor_advance) {
+		set_err(err, errlen, "this journal backend keeps no cursor");
+		return -1;
+	}
+	return j->be->cursor_advance(j->b, name, owner, cursor_ms, found, now_ms, err, errlen);
+}
+
+int journal_cursor_read(struct journal *j, const char *name, struct journal_cursor *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->cursor_ms = -1;
+	if (!j->be->cursor_read) {
+		set_err(err, errlen, "this journal backend keeps no cursor");
+		return -1;
+	}
+	return j->be->cursor_read(j->b, name, c, err, errlen);
+}
+
 /* ---- hookd's own requests (echoes) and per-source status ---- */
 
 static int no_backend(char *err, size_t errlen, const char *what)

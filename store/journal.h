@@ -214,6 +214,38 @@ int journal_rate_update(struct journal *j, const char *bucket, const struct rate
 int journal_rate_read(struct journal *j, const char *bucket, struct rate_window *w, char *err, size_t errlen);
 
 /*
+ * ---- the System Log reconciler's cursor and lease (handlers/reconcile.c) ----
+ * One row per name ("okta_logs") holds the cursor (unix ms of the newest published time up to
+ * which every event is durable, -1 before the first run) and a lease, so that only one instance
+ * polls at a time: the holder renews it; when the holder dies another takes over once it expires.
+ */
+struct journal_cursor {
+	int64_t cursor_ms;	  /* -1: never set */
+	int64_t updated_ms;	  /* when it last moved */
+	int64_t lease_expires_ms; /* 0: no lease */
+	int64_t found;		  /* events only the reconciler found, all instances, since the row exists */
+	char owner[128];	  /* the lease holder, "" when none */
+};
+
+/*
+ * Takes or renews the lease name for owner until now_ms + ttl_ms (ttl_ms 0 gives it up). Returns 1
+ * when owner holds it (*cursor_ms filled, -1 when never set), 0 when another holder's lease is
+ * still running, -1 with err filled on a store error. One atomic statement.
+ */
+int journal_cursor_lease(struct journal *j, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+			 int64_t *cursor_ms, char *err, size_t errlen);
+/*
+ * Moves the cursor of name to cursor_ms and adds found (events only the reconciler found since the
+ * last move) to the row's total, only while owner holds the lease. Call it only after the events up
+ * to cursor_ms are durable. Returns 0, 1 when the lease is no longer owner's (nothing
+ * written), -1 with err filled.
+ */
+int journal_cursor_advance(struct journal *j, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			   int64_t now_ms, char *err, size_t errlen);
+/* Reads name's row: 0, 1 when it does not exist yet (c->cursor_ms = -1), -1 with err filled. */
+int journal_cursor_read(struct journal *j, const char *name, struct journal_cursor *c, char *err, size_t errlen);
+
+/*
  * hookd's own Okta requests: the X-Okta-Request-Id of every call hookd made that can cause an
  * event, shared by every instance on the journal, so that an event whose transaction.id names one
  * of them is told as hookd's echo (handlers/echo.h).

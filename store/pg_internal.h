@@ -31,6 +31,9 @@ enum stmt {
 	ST_RATE_TAKE,
 	ST_RATE_UPDATE,
 	ST_RATE_READ,
+	ST_CURSOR_LEASE,
+	ST_CURSOR_ADVANCE,
+	ST_CURSOR_READ,
 	ST_REQ_RECORD,
 	ST_REQ_KNOWN,
 	ST_REQ_PRUNE,
@@ -156,5 +159,12 @@ void pg_owned_free(struct pg_owned *o);
 int64_t pg_rate_take(void *b, const char *bucket, int reserve, int64_t now_ms, char *err, size_t errlen);
 int pg_rate_update(void *b, const char *bucket, const struct rate_window *w, int64_t now_ms, char *err, size_t errlen);
 int pg_rate_read(void *b, const char *bucket, struct rate_window *w, char *err, size_t errlen);
+
+/* pg_cursor.c: the System Log reconciler's cursor and lease (journal_cursor_lease/advance/read). */
+int pg_cursor_lease(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms, int64_t *cursor_ms,
+		    char *err, size_t errlen);
+int pg_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found, int64_t now_ms,
+		      char *err, size_t errlen);
+int pg_cursor_read(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen);
 
 #endif

@@ -70,6 +70,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX okta_requests_age ON okta_requests (recorded_ms);"
 	"CREATE TABLE source_status (source TEXT PRIMARY KEY, accepted_ms BIGINT NOT NULL DEFAULT 0,"
 	" refused_ms BIGINT NOT NULL DEFAULT 0, refusal TEXT);",
+	/* 5: the System Log reconciler's cursor and lease (journal_cursor_lease) */
+	"CREATE TABLE reconcile_state ("
+	" name TEXT PRIMARY KEY,"
+	" cursor_ms BIGINT,"
+	" updated_ms BIGINT NOT NULL,"
+	" lease_owner TEXT,"
+	" lease_expires_ms BIGINT NOT NULL DEFAULT 0,"
+	" found BIGINT NOT NULL DEFAULT 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -181,6 +189,22 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			     6 },
 	[ST_RATE_READ] = { "rate_read", "rate read",
 			   "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = $1", 1 },
+	/* The row lock of the upsert makes take-over atomic: two instances never both hold the lease. */
+	[ST_CURSOR_LEASE] = { "cursor_lease", "cursor lease",
+			      "INSERT INTO reconcile_state (name, cursor_ms, updated_ms, lease_owner, lease_expires_ms)"
+			      " VALUES ($1, NULL, $3::bigint, $2, $3::bigint + $4::bigint) ON CONFLICT (name) DO UPDATE SET"
+			      " lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms"
+			      " WHERE reconcile_state.lease_owner IS NULL OR reconcile_state.lease_owner = excluded.lease_owner"
+			      " OR reconcile_state.lease_expires_ms <= $3::bigint RETURNING cursor_ms",
+			      4 },
+	[ST_CURSOR_ADVANCE] = { "cursor_advance", "cursor advance",
+				"UPDATE reconcile_state SET cursor_ms = $3, updated_ms = $4, found = found + $5 WHERE name = $1"
+				" AND lease_owner = $2",
+				5 },
+	[ST_CURSOR_READ] = { "cursor_read", "cursor read",
+			     "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms, found FROM reconcile_state"
+			     " WHERE name = $1",
+			     1 },
 	[ST_REQ_RECORD] = { "req_record", "record request",
 			    "INSERT INTO okta_requests (request_id, recorded_ms) VALUES ($1, $2)"
 			    " ON CONFLICT (request_id) DO UPDATE SET recorded_ms = excluded.recorded_ms",
@@ -1001,6 +1025,9 @@ const struct journal_backend journal_backend_postgres = {
 	.rate_take = pg_rate_take,
 	.rate_update = pg_rate_update,
 	.rate_read = pg_rate_read,
+	.cursor_lease = pg_cursor_lease,
+	.cursor_advance = pg_cursor_advance,
+	.cursor_read = pg_cursor_read,
 	.request_record = pg_request_record,
 	.requests_known = pg_requests_known,
 	.requests_prune = pg_requests_prune,

@@ -62,6 +62,14 @@ static const char *const migrations[] = {
 	"CREATE INDEX okta_requests_age ON okta_requests (recorded_ms);"
 	"CREATE TABLE source_status (source TEXT PRIMARY KEY, accepted_ms INTEGER NOT NULL DEFAULT 0,"
 	" refused_ms INTEGER NOT NULL DEFAULT 0, refusal TEXT);",
+	/* 5: the System Log reconciler's cursor and lease (journal_cursor_lease) */
+	"CREATE TABLE reconcile_state ("
+	" name TEXT PRIMARY KEY,"
+	" cursor_ms INTEGER,"
+	" updated_ms INTEGER NOT NULL,"
+	" lease_owner TEXT,"
+	" lease_expires_ms INTEGER NOT NULL DEFAULT 0,"
+	" found INTEGER NOT NULL DEFAULT 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -89,6 +97,9 @@ enum stmt {
 	ST_RATE_BLIND,
 	ST_RATE_UPDATE,
 	ST_RATE_READ,
+	ST_CURSOR_LEASE,
+	ST_CURSOR_ADVANCE,
+	ST_CURSOR_READ,
 	ST_REQ_RECORD,
 	ST_REQ_KNOWN,
 	ST_REQ_PRUNE,
@@ -174,6 +185,18 @@ static const struct {
 			     " WHERE excluded.window_reset >= window_reset" },
 	[ST_RATE_READ] = { "rate read",
 			   "SELECT window_reset, reset_ms, remaining, limit_ FROM rate_budget WHERE bucket = ?1" },
+	/* The reconciler's lease: taken when free, expired or already ours; the row tells who holds it. */
+	[ST_CURSOR_LEASE] = { "cursor lease",
+			      "INSERT INTO reconcile_state (name, cursor_ms, updated_ms, lease_owner, lease_expires_ms)"
+			      " VALUES (?1, NULL, ?3, ?2, ?3 + ?4) ON CONFLICT (name) DO UPDATE SET"
+			      " lease_owner = excluded.lease_owner, lease_expires_ms = excluded.lease_expires_ms"
+			      " WHERE reconcile_state.lease_owner IS NULL OR reconcile_state.lease_owner = excluded.lease_owner"
+			      " OR reconcile_state.lease_expires_ms <= ?3 RETURNING cursor_ms" },
+	[ST_CURSOR_ADVANCE] = { "cursor advance",
+				"UPDATE reconcile_state SET cursor_ms = ?3, updated_ms = ?4, found = found + ?5"
+				" WHERE name = ?1 AND lease_owner = ?2" },
+	[ST_CURSOR_READ] = { "cursor read", "SELECT cursor_ms, updated_ms, lease_owner, lease_expires_ms, found"
+					    " FROM reconcile_state WHERE name = ?1" },
 	[ST_REQ_RECORD] = { "record request",
 			    "INSERT INTO okta_requests (request_id, recorded_ms) VALUES (?1, ?2)"
 			    " ON CONFLICT (request_id) DO UPDATE SET recorded_ms = excluded.recorded_ms" },
@@ -738,6 +761,65 @@ static int sq_rate_read(void *b, const char *bucket, struct rate_window *w, char
 	return rc < 0 ? -1 : step == SQLITE_ROW ? 0 : 1;
 }
 
+/* ---- the reconciler's cursor and lease ---- */
+
+static int sq_cursor_lease(void *b, const char *name, const char *owner, int64_t now_ms, int64_t ttl_ms,
+			   int64_t *cursor_ms, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, ST_CURSOR_LEASE);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now_ms);
+	sqlite3_bind_int64(st, 4, ttl_ms);
+	int step = sqlite3_step(st), held = step == SQLITE_ROW;
+	if (held) {
+		*cursor_ms = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+		step = sqlite3_step(st);
+	}
+	int rc = done(s, ST_CURSOR_LEASE, step, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc < 0 ? -1 : held;
+}
+
+static int sq_cursor_advance(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
+			     int64_t now_ms, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, ST_CURSOR_ADVANCE);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, cursor_ms);
+	sqlite3_bind_int64(st, 4, now_ms);
+	sqlite3_bind_int64(st, 5, found);
+	int rc = run(s, ST_CURSOR_ADVANCE, err, errlen);
+	int changed = sqlite3_changes(s->db);
+	pthread_mutex_unlock(&s->mu);
+	return rc < 0 ? -1 : changed == 1 ? 0 : 1;
+}
+
+static int sq_cursor_read(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen)
+{
+	struct sq *s = b;
+	pthread_mutex_lock(&s->mu);
+	sqlite3_stmt *st = use(s, ST_CURSOR_READ);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		c->cursor_ms = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+		c->updated_ms = sqlite3_column_int64(st, 1);
+		const unsigned char *o = sqlite3_column_text(st, 2);
+		snprintf(c->owner, sizeof(c->owner), "%s", o ? (const char *)o : "");
+		c->lease_expires_ms = sqlite3_column_int64(st, 3);
+		c->found = sqlite3_column_int64(st, 4);
+	}
+	int rc = done(s, ST_CURSOR_READ, step == SQLITE_ROW ? SQLITE_DONE : step, err, errlen);
+	pthread_mutex_unlock(&s->mu);
+	return rc < 0 ? -1 : step == SQLITE_ROW ? 0 : 1;
+}
+
 /* ---- hookd's own requests and per-source status ---- */
 
 static int sq_request_record(void *b, const char *request_id, int64_t now_ms, char *err, size_t errlen)
@@ -861,6 +943,9 @@ const struct journal_backend journal_backend_sqlite = {
 	.rate_take = sq_rate_take,
 	.rate_update = sq_rate_update,
 	.rate_read = sq_rate_read,
+	.cursor_lease = sq_cursor_lease,
+	.cursor_advance = sq_cursor_advance,
+	.cursor_read = sq_cursor_read,
 	.request_record = sq_request_record,
 	.requests_known = sq_requests_known,
 	.requests_prune = sq_requests_prune,

@@ -643,6 +643,103 @@ eq "ES256-issued token works" "$CODE $(jv "d['profile']['login']")" "200 tls@exa
 token_req "$(jwt RS256 "$TMP/rsa.key" "$(claims "$AUD" 300)")" "okta.users.manage"
 eq "RS256 assertion against an EC key: 401 invalid_client" "$CODE $(jv "d['error']")" "401 invalid_client"
 
+section "System Log (listLogEvents)"
+# on the TLS sim: SSWS and ES256-issued tokens
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+link() { grep -i '^link:' "$TMP/hdrs" | grep "rel=\"$1\"" | sed 's/^[^<]*<\([^>]*\)>.*/\1/' | head -1; }
+T0=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+LOGIDS=()
+for n in 1 2 3; do
+	api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"log$n@example.com\",\"email\":\"log$n@example.com\",\"firstName\":\"L\",\"lastName\":\"$n\"}}"
+	LOGIDS+=("$(jv "d['id']")")
+done
+api POST "/api/v1/users/${LOGIDS[0]}/lifecycle/activate?sendEmail=false"
+UNTIL=$(date -u -d '+1 min' +%Y-%m-%dT%H:%M:%S.000Z)
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")"
+eq "bounded query: 200, the 4 events oldest first" "$CODE $(jv "[e['eventType'] for e in d]")" \
+	'200 ["user.lifecycle.create", "user.lifecycle.create", "user.lifecycle.create", "user.lifecycle.activate"]'
+eq "a bounded query that is done has no next link" "$(link next)" ""
+matches "self link" "$(link self)" '/api/v1/logs\?since='
+cp "$TMP/body" "$TMP/logs_all"
+req GET "$BASE/sim/events"
+eq "the System Log holds the very LogEvents the hooks get" \
+	"$(jv "[e for e in d if e['uuid'] in [x['uuid'] for x in json.load(open('$TMP/logs_all'))]] == json.load(open('$TMP/logs_all'))")" true
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&filter=$(enc 'eventType eq "user.lifecycle.activate"')"
+eq "filter eventType eq" "$CODE $(jv "[e['target'][0]['id'] for e in d]")" "200 [\"${LOGIDS[0]}\"]"
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&filter=$(enc "target.id eq \"${LOGIDS[1]}\" or target.id eq \"${LOGIDS[2]}\"")"
+eq "filter target.id eq ... or ..." "$(jv "len(d)")" 2
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&filter=$(enc "actor.id eq \"$ACTOR\" and eventType sw \"user.lifecycle\"")"
+eq "filter actor.id and eventType sw" "$(jv "len(d)")" 4
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&filter=$(enc 'eventType eq')"
+eq "bad filter: 400 E0000001" "$CODE $(jv "d['errorCode']")" "400 E0000001"
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&q=LOG2%40EXAMPLE.COM"
+eq "q: case-insensitive keyword" "$(jv "[e['target'][0]['alternateId'] for e in d]")" '["log2@example.com"]'
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&q=$(enc "a b c d e f g h i j k")"
+eq "q: more than 10 keywords: 400" "$CODE" 400
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&sortOrder=DESCENDING&limit=1"
+eq "sortOrder=DESCENDING: newest first" "$(jv "d[0]['eventType']")" user.lifecycle.activate
+api GET "/api/v1/logs?sortOrder=UP"
+eq "sortOrder other than ASCENDING/DESCENDING: 400" "$CODE" 400
+for l in -1 1001 x; do
+	api GET "/api/v1/logs?limit=$l"
+	eq "limit=$l: 400" "$CODE" 400
+done
+api GET "/api/v1/logs?since=not-a-time"
+eq "since not a timestamp: 400" "$CODE $(jv "d['errorCode']")" "400 E0000001"
+api GET "/api/v1/logs?after=garbage"
+eq "after not a cursor: 400" "$CODE" 400
+api GET "/api/v1/logs?since=$(enc "$UNTIL")&until=$(enc "$T0")"
+eq "since after until: 400" "$CODE" 400
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&limit=0"
+eq "limit=0: an empty page" "$CODE $(jv "len(d)")" "200 0"
+# paging a bounded query two at a time
+api GET "/api/v1/logs?since=$(enc "$T0")&until=$(enc "$UNTIL")&limit=2"
+PAGE1=$(jv "[e['uuid'] for e in d]")
+NEXT=$(link next)
+matches "limit=2 of 4: a next link with an after cursor" "$NEXT" 'after=[0-9]+_[0-9]+'
+req GET "$NEXT" "" -H "Authorization: SSWS $TOKEN"
+eq "next page: the other two, then no next link" "$(jv "len(d)") $(link next)" "2 "
+eq "pages neither overlap nor skip" "$(python3 -c "import json; a=$PAGE1; b=json.load(open('$TMP/body')); c=json.load(open('$TMP/logs_all')); print([e['uuid'] for e in c] == a + [e['uuid'] for e in b])")" True
+# polling: without until the next link is always there and keeps returning new events
+api GET "/api/v1/logs?since=$(enc "$T0")&limit=1000"
+eq "polling query: all 4 and a next link" "$(jv "len(d)") $([ -n "$(link next)" ] && echo next)" "4 next"
+POLL=$(link next)
+req GET "$POLL" "" -H "Authorization: SSWS $TOKEN"
+eq "polling: nothing new yet, still a next link" "$(jv "len(d)") $([ "$(link next)" = "$POLL" ] && echo same)" "0 same"
+api POST "/api/v1/users?activate=false" '{"profile":{"login":"log4@example.com","email":"log4@example.com","firstName":"L","lastName":"4"}}'
+req GET "$POLL" "" -H "Authorization: SSWS $TOKEN"
+eq "polling: the next link returns the new event" "$(jv "[e['target'][0]['alternateId'] for e in d]")" '["log4@example.com"]'
+# publication lag
+POLL=$(link next)
+req POST "$BASE/sim/logs" '{"lag_ms":1500}'
+eq "POST /sim/logs sets the lag" "$CODE $(jv "d['lag_ms']")" "200 1500"
+api POST "/api/v1/users?activate=false" '{"profile":{"login":"log5@example.com","email":"log5@example.com","firstName":"L","lastName":"5"}}'
+api GET "/api/v1/users/log5%40example.com"
+req GET "$POLL" "" -H "Authorization: SSWS $TOKEN"
+eq "lag: a fresh event is not visible yet" "$(jv "len(d)")" 0
+sleep 1.7
+req GET "$POLL" "" -H "Authorization: SSWS $TOKEN"
+eq "lag: visible once the lag has passed" "$(jv "[e['target'][0]['alternateId'] for e in d]")" '["log5@example.com"]'
+req POST "$BASE/sim/logs" '{"lag_ms":-1}'
+eq "a negative lag: 400" "$CODE" 400
+req POST "$BASE/sim/logs" '{"lag_ms":0}'
+# its own rate-limit bucket and scope
+api GET "/api/v1/logs?limit=1"
+R1=$(hdr X-Rate-Limit-Remaining)
+eq "the logs bucket: 120 a minute" "$(hdr X-Rate-Limit-Limit)" 120
+api GET "/api/v1/users?limit=1"
+api GET "/api/v1/logs?limit=1"
+eq "a users call does not spend from the logs bucket" "$(hdr X-Rate-Limit-Remaining)" "$((R1 - 1))"
+req GET "$BASE/api/v1/logs" "" -H "Authorization: Bearer $ES_TOKEN"
+eq "a token without okta.logs.read: 403 E0000006" "$CODE $(jv "d['errorCode']")" "403 E0000006"
+token_req "$(jwt ES256 "$TMP/ec.key" "$(claims "$AUD" 300)")" "okta.logs.read"
+eq "okta.logs.read is granted" "$CODE $(jv "d['scope']")" "200 okta.logs.read"
+LOG_TOKEN=$(jv "d['access_token']")
+req GET "$BASE/api/v1/logs?limit=1" "" -H "Authorization: Bearer $LOG_TOKEN"
+eq "okta.logs.read lists the System Log" "$CODE" 200
+req GET "$BASE/api/v1/users/log1%40example.com" "" -H "Authorization: Bearer $LOG_TOKEN"
+eq "okta.logs.read alone cannot read users" "$CODE" 403
+
 kill -TERM "$HTTP_PID"
 wait "$HTTP_PID"
 eq "first sim exits 0 on SIGTERM" "$?" 0

@@ -76,7 +76,7 @@ wait_url "$URL_A/readyz" && wait_url "$URL_B/readyz" || {
 }
 check_eq "instance A is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_A/readyz")" 200
 check_eq "instance B is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_B/readyz")" 200
-check_eq "the schema was migrated once (versions 1 to 4)" "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM hookd_schema")" "1,2,3,4"
+check_eq "the schema was migrated once (versions 1 to 5)" "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM hookd_schema")" "1,2,3,4,5"
 
 # N STAGED users in okta-sim; the sender below delivers their user.lifecycle.create events.
 python3 - "$SIM_URL" "$SIM_TOKEN" "$T_DIR/certs/ca.crt" "$N" "$T_DIR/users.json" <<'EOF' || fail "users created in okta-sim"

@@ -332,6 +332,41 @@ static void contract_rate(struct journal *j)
 	CHECK(journal_rate_take(j, "token", 5, now, err, sizeof(err)) > 0);
 }
 
+/* The reconciler's cursor and lease: one holder at a time, take-over after expiry, cursor only by the holder. */
+static void contract_cursor(struct journal *j)
+{
+	char err[256];
+	int64_t now = 1700000000000, cur = 0;
+	struct journal_cursor c;
+	CHECK(journal_cursor_read(j, "okta_logs", &c, err, sizeof(err)) == 1 && c.cursor_ms == -1);
+	CHECK(journal_cursor_lease(j, "okta_logs", "a", now, 10000, &cur, err, sizeof(err)) == 1);
+	CHECK(cur == -1); /* never set */
+	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 1, 10000, &cur, err, sizeof(err)) == 0);
+	CHECK(journal_cursor_advance(j, "okta_logs", "b", now, 7, now + 2, err, sizeof(err)) == 1); /* not b's */
+	CHECK(journal_cursor_advance(j, "okta_logs", "a", now - 5000, 2, now + 3, err, sizeof(err)) == 0);
+	CHECK(journal_cursor_read(j, "okta_logs", &c, err, sizeof(err)) == 0);
+	CHECK(c.found == 2); /* b's 7 were refused */
+	CHECK(c.cursor_ms == now - 5000 && c.updated_ms == now + 3 && strcmp(c.owner, "a") == 0 &&
+	      c.lease_expires_ms == now + 10000);
+	/* the holder renews; another takes over only once the lease has run out, and sees the cursor */
+	CHECK(journal_cursor_lease(j, "okta_logs", "a", now + 5000, 10000, &cur, err, sizeof(err)) == 1);
+	CHECK(cur == now - 5000);
+	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 14999, 10000, &cur, err, sizeof(err)) == 0);
+	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 15000, 10000, &cur, err, sizeof(err)) == 1);
+	CHECK(cur == now - 5000);
+	CHECK(journal_cursor_advance(j, "okta_logs", "b", now + 1000, 3, now + 15000, err, sizeof(err)) == 0);
+	CHECK(journal_cursor_read(j, "okta_logs", &c, err, sizeof(err)) == 0 && c.found == 5 &&
+	      c.cursor_ms == now + 1000);
+	CHECK(journal_cursor_advance(j, "okta_logs", "a", now, 5, now + 15001, err, sizeof(err)) == 1);
+	CHECK(journal_cursor_lease(j, "okta_logs", "a", now + 15002, 10000, &cur, err, sizeof(err)) == 0);
+	/* giving it up (ttl 0) lets the other take it at once */
+	CHECK(journal_cursor_lease(j, "okta_logs", "b", now + 16000, 0, &cur, err, sizeof(err)) == 1);
+	CHECK(journal_cursor_lease(j, "okta_logs", "a", now + 16000, 10000, &cur, err, sizeof(err)) == 1);
+	/* names are apart */
+	CHECK(journal_cursor_read(j, "other", &c, err, sizeof(err)) == 1);
+	CHECK(journal_cursor_lease(j, "other", "b", now + 16000, 10000, &cur, err, sizeof(err)) == 1 && cur == -1);
+}
+
 /* hookd's own request ids: recorded, found in one batched lookup, pruned by age; per-source status. */
 static void contract_requests(struct journal *j)
 {
@@ -528,8 +563,9 @@ static void contract_people(struct journal *j)
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe,   contract_jobs, contract_job_key, contract_rate,
-						    contract_requests, contract_race, contract_people };
+	void (*const parts[])(
+		struct journal *) = { contract_dedupe,	 contract_jobs, contract_job_key, contract_rate,
+				      contract_requests, contract_race, contract_cursor,  contract_people };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

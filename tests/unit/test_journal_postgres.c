@@ -173,12 +173,12 @@ static void test_migrations(const char *admin)
 		CHECK(o[i].j != NULL);
 		journal_close(o[i].j);
 	}
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 4);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 4);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 5);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 5);
 	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 4);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 5);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
 
 	sql_int(url, "INSERT INTO hookd_schema (version) VALUES (99)");

@@ -25,6 +25,10 @@ static void test_buckets(void)
 	CHECK(okta_bucket_for("POST", "/api/v1/eventHooks/who1/lifecycle/verify") == OKTA_BUCKET_EVENT_HOOKS);
 	CHECK(okta_bucket_for("POST", "/oauth2/v1/token") == OKTA_BUCKET_TOKEN);
 	CHECK(okta_bucket_for("GET", "/api/v1/groups") == OKTA_BUCKET_OTHER);
+	CHECK(okta_bucket_for("GET", "/api/v1/logs?since=2026-12-01T00%3A00%3A00Z&limit=1000") == OKTA_BUCKET_LOGS);
+	CHECK(okta_bucket_for("GET", "/api/v1/logs") == OKTA_BUCKET_LOGS);
+	CHECK(okta_bucket_for("GET", "/api/v1/logsX") == OKTA_BUCKET_OTHER);
+	CHECK_STR(okta_bucket_name(OKTA_BUCKET_LOGS), "logs");
 	CHECK_STR(okta_bucket_name(OKTA_BUCKET_USER_WRITE), "user_write");
 }
 

@@ -54,7 +54,7 @@ static void test_unset_and_defaults(void)
 	CHECK(o.auth_mode == OKTA_AUTH_SSWS);
 	CHECK_STR(o.api_token, "00abc");
 	CHECK(o.timeout_ms == 10000 && o.max_retries == 5 && o.rate_reserve == 2);
-	CHECK_STR(o.scopes, "okta.users.manage okta.eventHooks.manage");
+	CHECK_STR(o.scopes, "okta.users.manage okta.eventHooks.manage okta.logs.read");
 	okta_opts_free(&o);
 	CHECK(o.api_token == NULL);
 	okta_opts_free(NULL);
