@@ -4,6 +4,7 @@
 #include "admin/admin.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "handlers/activation.h"
 #include "handlers/echo.h"
 #include "handlers/mail.h"
 #include "hooks/reconcile.h"
@@ -13,6 +14,7 @@
 #include "okta/governor_shared.h"
 #include "hooks/hr_hook.h"
 #include "hooks/hr_source.h"
+#include "hooks/landing_hook.h"
 #include "hooks/okta_hook.h"
 #include "hooks/server.h"
 #include "store/journal.h"
@@ -30,6 +32,7 @@ struct app {
 	struct journal_opts jo;
 	struct server_opts so;
 	struct worker_opts wo;
+	struct activation_opts act;
 	struct okta_opts oo;
 	int okta_configured;
 	struct okta_org *org;
@@ -44,6 +47,7 @@ struct app {
 	struct okta_hook *okta_hook;
 	struct hr_sources *hr_sources;
 	struct hr_hook *hr_hook;
+	struct landing_hook *landing;
 	struct server *server;
 	struct admin_opts ao;
 	int admin_off; /* admin_opts_from_config's answer: 0 on, 1 off */
@@ -63,6 +67,10 @@ static int app_configure(struct config *c, struct app *a)
 	admin_opts_free(&a->ao);
 	if ((a->admin_off = admin_opts_from_config(c, &a->ao)) < 0)
 		rc = -1;
+	activation_opts_free(&a->act);
+	if (activation_opts_from_config(c, &a->act) < 0)
+		rc = -1;
+	a->wo.activation = &a->act;
 	mailer_free(a->mail);
 	if (mailer_from_config(c, &a->mail) < 0)
 		rc = -1;
@@ -107,11 +115,13 @@ static void app_free(struct app *a)
 	reconcile_opts_free(&a->ro);
 	okta_hook_free(a->okta_hook);
 	hr_hook_free(a->hr_hook);
+	landing_hook_free(a->landing);
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
 	journal_close(a->journal);
 	mailer_free(a->mail);
+	activation_opts_free(&a->act);
 	okta_opts_free(&a->oo);
 	rules_free(a->rules);
 	echo_free(a->echo);
@@ -221,6 +231,11 @@ static int app_build(struct config *c, struct app *a)
 	    (hr_sources_count(a->hr_sources) &&
 	     server_route(a->server, HR_PATH_PREFIX, hr_hook_handle, a->hr_hook) < 0)) {
 		log_error("cannot set up the routes");
+		return -1;
+	}
+	a->landing = landing_hook_new(&a->act);
+	if (a->landing && server_route(a->server, LANDING_PATH_PREFIX, landing_hook_handle, a->landing) < 0) {
+		log_error("cannot set up the landing route");
 		return -1;
 	}
 	if (!okta_hook_enabled(a->okta_hook))
