@@ -72,6 +72,9 @@ ca_file = $D/certs/ca.crt
 [worker]
 threads = $1
 poll = 100ms
+# These runs count every job settled: no follow-ups 6 days out.
+[activation]
+follow_up = false
 [rule okta-created]
 on = okta:user.lifecycle.create
 do = send_activation

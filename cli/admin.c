@@ -68,10 +68,37 @@ static char *user_params(int argc, char **argv, const char *login)
 	return jbuf_take(&b, NULL);
 }
 
+/* Okta's default profile needs login (an email address), email, firstName and lastName: say so before queuing. */
+static int check_create(int argc, char **argv, const char *login)
+{
+	const char *email = arg_value(argc, argv, "--email");
+	int rc = 0;
+	if (!strchr(login, '@') || strpbrk(login, " \t\r\n")) {
+		fprintf(stderr, "hookd: the login '%s' is not an email address (Okta's default login format)\n", login);
+		rc = -1;
+	}
+	if (email && !strchr(email, '@')) {
+		fprintf(stderr, "hookd: --email '%s' is not an email address\n", email);
+		rc = -1;
+	}
+	static const char *const need[] = { "--first-name", "--last-name" };
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = arg_value(argc, argv, need[i]);
+		if (!v || !*v || v[0] == '-') {
+			fprintf(stderr, "hookd: user create needs %s (Okta requires firstName and lastName)\n",
+				need[i]);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
 /* Polls the job until it is done or dead, or timeout_ms passes. Prints its outcome. */
 static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 {
-	int64_t until = clock_now_ms() + timeout_ms;
+	int64_t until = clock_now_ms() + timeout_ms,
+		hint_at = clock_now_ms() + (timeout_ms < 10000 ? timeout_ms / 2 : 5000);
+	int hinted = 0;
 	struct journal_query q = { .id = id, .limit = 1 };
 	for (;;) {
 		struct job *rows;
@@ -84,6 +111,13 @@ static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 		enum job_state st = JOB_STATE_PENDING;
 		journal_job_state_parse(rows[0].state, &st);
 		int finished = st == JOB_STATE_DONE || st == JOB_STATE_DEAD;
+		if (!hinted && st == JOB_STATE_PENDING && rows[0].attempts == 0 && clock_now_ms() > hint_at) {
+			fprintf(stderr,
+				"hookd: job %lld is still waiting for a worker: is `hookd serve` running on this "
+				"journal, with [okta] configured and [worker] threads > 0?\n",
+				(long long)id);
+			hinted = 1;
+		}
 		if (finished || clock_now_ms() > until) {
 			const char *text = st == JOB_STATE_DONE ? rows[0].result : rows[0].last_error;
 			struct out_row o = { 0 };
@@ -113,7 +147,7 @@ int cli_user(int argc, char **argv)
 		     "  --no-email          activate without Okta's email (hookd receives the link)\n"
 		     "  --allow-reactivate  resend may bring a DEPROVISIONED user back\n"
 		     "  --wait [SECONDS]    wait for the job's outcome (default 30 s) and print it");
-		return argc < 3 ? 2 : 0;
+		return cli_wants_help(argc, argv) ? 0 : 2;
 	}
 	const char *verb = argv[1], *login = argv[2], *action = NULL;
 	enum action_id act;
@@ -123,6 +157,8 @@ int cli_user(int argc, char **argv)
 		fprintf(stderr, "hookd: usage: hookd user %s LOGIN -c FILE\n", verbs);
 		return 2;
 	}
+	if (act == ACTION_CREATE_USER && check_create(argc, argv, login) < 0)
+		return 2;
 	struct config *c = cli_load_config(argc, argv);
 	if (!c)
 		return 2;

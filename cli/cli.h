@@ -9,6 +9,7 @@ int cli_serve(int argc, char **argv);
 int cli_check_config(int argc, char **argv);
 int cli_events(int argc, char **argv);
 int cli_jobs(int argc, char **argv);
+int cli_people(int argc, char **argv);
 int cli_config_reference(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_okta(int argc, char **argv);

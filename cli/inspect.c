@@ -5,6 +5,8 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/jbuf.h"
+#include "core/json.h"
+#include "handlers/actions.h"
 #include "store/journal.h"
 
 #include <stdio.h>
@@ -15,7 +17,20 @@ struct inspect_args {
 	int json;
 	struct journal_query q;
 	int64_t retry_id;
+	int force;
 };
+
+/* An absolute time (RFC 3339 or a date) or an age before now (90m, 2d). */
+static int parse_since(const char *v, int64_t *out)
+{
+	int64_t age;
+	if (clock_parse_ms(v, out) == 0)
+		return 0;
+	if (config_parse_ms(v, &age) < 0 || age < 0)
+		return -1;
+	*out = clock_now_ms() - age;
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 {
@@ -39,6 +54,21 @@ static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 			i++;
 		} else if (strcmp(argv[i], "--id") == 0 && v) {
 			a->q.id = atoll(v);
+			i++;
+		} else if (strcmp(argv[i], "--subject") == 0 && v) {
+			a->q.subject = v;
+			i++;
+		} else if (strcmp(argv[i], "--since") == 0 && v) {
+			if (parse_since(v, &a->q.since_ms) < 0) {
+				fprintf(stderr,
+					"hookd: --since takes a date or time (2026-11-27, RFC 3339) or an age (90m, 2d)\n");
+				return -1;
+			}
+			i++;
+		} else if (jobs && strcmp(argv[i], "--force") == 0) {
+			a->force = 1;
+		} else if (jobs && strcmp(argv[i], "--action") == 0 && v) {
+			a->q.action = v;
 			i++;
 		} else if (!jobs && strcmp(argv[i], "--source") == 0 && v) {
 			a->q.source = v;
@@ -150,6 +180,18 @@ static int print_events(const struct event_row *r, size_t n, int json)
 	return rc;
 }
 
+/* The login a job acts for (its params' login; Okta-event jobs name the user by id), or NULL. */
+static char *job_login(const struct job *r)
+{
+	struct json j;
+	char *login = NULL;
+	if (r->params && json_parse(&j, r->params, strlen(r->params), 8192, NULL, 0) == 0) {
+		login = json_strdup(&j, json_get(&j, 0, "login"));
+		json_free(&j);
+	}
+	return login;
+}
+
 static int job_json(const struct job *r)
 {
 	struct jbuf b;
@@ -161,6 +203,9 @@ static int job_json(const struct job *r)
 	jbuf_key_str(&b, "action", r->action);
 	jbuf_key_str(&b, "rule", r->rule);
 	jbuf_key_str(&b, "subject", r->subject);
+	char *login = job_login(r);
+	jbuf_key_str(&b, "login", login ? login : r->subject);
+	free(login);
 	jbuf_key_str(&b, "state", r->state);
 	jbuf_key_int(&b, "attempts", r->attempts);
 	when(r->run_at_ms, t, sizeof(t));
@@ -191,9 +236,11 @@ static int print_jobs(const struct job *r, size_t n, int json)
 		enum job_state st;
 		int done = journal_job_state_parse(r[i].state, &st) == 0 && st == JOB_STATE_DONE;
 		const char *note = done ? r[i].result : r[i].last_error;
+		char *login = job_login(&r[i]);
 		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, out_safe(&o, r[i].action),
-		       out_safe(&o, r[i].state), r[i].attempts, t, out_safe(&o, r[i].subject),
+		       out_safe(&o, r[i].state), r[i].attempts, t, out_safe(&o, login ? login : r[i].subject),
 		       note ? out_safe(&o, note) : "");
+		free(login);
 		out_row_clear(&o);
 	}
 	return rc;
@@ -202,7 +249,8 @@ static int print_jobs(const struct job *r, size_t n, int json)
 int cli_events(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		puts("usage: hookd events -c FILE [--json] [--limit N] [--source S] [--before ID] [--id ID]\n\n"
+		puts("usage: hookd events -c FILE [--json] [--limit N] [--source S] [--before ID] [--id ID]\n"
+		     "                   [--subject LOGIN|ID] [--since TIME|AGE]\n\n"
 		     "Lists journaled events, newest first (default 50); --source okta or hr:NAME filters;\n"
 		     "--before pages. The table escapes control characters in stored text (\\n, \\x1b, ...).\n"
 		     "--json prints JSON Lines: one JSON object per event per line, always valid JSON. Its\n"
@@ -233,14 +281,56 @@ int cli_events(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * `hookd jobs retry ID`: tells a missing job from one still pending or running; a done job whose
+ * action sends email is rerun only with --force (the person would get another email).
+ */
+static int retry_job(struct journal *j, int64_t id, int force)
+{
+	struct journal_query q = { .id = id, .limit = 1 };
+	struct job *rows;
+	size_t n;
+	char err[256];
+	if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hookd: %s\n", err);
+		return 1;
+	}
+	enum job_state st = JOB_STATE_PENDING;
+	int rc = 1;
+	if (n == 1)
+		journal_job_state_parse(rows[0].state, &st);
+	if (n != 1) {
+		fprintf(stderr, "hookd: no such job: %lld\n", (long long)id);
+	} else if (st == JOB_STATE_PENDING || st == JOB_STATE_RUNNING) {
+		fprintf(stderr, "hookd: job %lld is %s: it runs (again) by itself; nothing to retry\n", (long long)id,
+			rows[0].state);
+	} else if (st == JOB_STATE_DONE && action_sends_email(rows[0].action) && !force) {
+		fprintf(stderr,
+			"hookd: job %lld (%s) is done and may email the person again; add --force to rerun it\n",
+			(long long)id, rows[0].action);
+		rc = 2;
+	} else if ((rc = journal_job_requeue(j, id, err, sizeof(err))) == 0) {
+		printf("job %lld requeued\n", (long long)id);
+	} else {
+		fprintf(stderr, "hookd: %s\n", rc == 1 ? "the job changed meanwhile; look again" : err);
+		rc = 1;
+	}
+	journal_jobs_free(rows, n);
+	return rc;
+}
+
 int cli_jobs(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		puts("usage: hookd jobs -c FILE [--state pending|running|done|dead] [--json] [--limit N]\n"
-		     "       hookd jobs retry ID -c FILE\n\n"
-		     "Lists jobs newest first with their state, attempts, run_at and last error; control\n"
-		     "characters in stored text are escaped. --json prints JSON Lines (one object a line).\n"
-		     "retry puts a dead (or done) job back to pending, due now, with attempts reset.");
+		     "                 [--subject LOGIN|ID] [--action NAME] [--since TIME|AGE]\n"
+		     "       hookd jobs retry ID -c FILE [--force]\n\n"
+		     "Lists jobs newest first with their state, attempts, run_at and last error; the subject\n"
+		     "column names the person by login; control characters in stored text are escaped.\n"
+		     "--json prints JSON Lines (one object a line). --since takes 2026-11-27, RFC 3339, or an\n"
+		     "age (2d). retry puts a dead (or done) job back to pending, due now, with attempts reset;\n"
+		     "a done job that emails the person (send_activation, resend_activation, follow-ups)\n"
+		     "needs --force.");
 		return 0;
 	}
 	struct inspect_args a;
@@ -254,13 +344,7 @@ int cli_jobs(int argc, char **argv)
 	int rc = 1;
 	char err[256];
 	if (j && a.retry_id) {
-		int r = journal_job_requeue(j, a.retry_id, err, sizeof(err));
-		if (r == 0) {
-			printf("job %lld requeued\n", (long long)a.retry_id);
-			rc = 0;
-		} else {
-			fprintf(stderr, "hookd: %s\n", r == 1 ? "no dead or done job with that id" : err);
-		}
+		rc = retry_job(j, a.retry_id, a.force);
 	} else if (j) {
 		struct job *rows;
 		size_t n;

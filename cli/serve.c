@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/tlscert.h"
+#include "handlers/activation.h"
 #include "handlers/echo.h"
 #include "handlers/mail.h"
 #include "hooks/reconcile.h"
@@ -16,6 +17,7 @@
 #include "okta/governor_shared.h"
 #include "hooks/hr_hook.h"
 #include "hooks/hr_source.h"
+#include "hooks/landing_hook.h"
 #include "hooks/okta_hook.h"
 #include "hooks/server.h"
 #include "store/journal.h"
@@ -39,6 +41,7 @@ struct app {
 	struct journal_opts jo;
 	struct server_opts so;
 	struct worker_opts wo;
+	struct activation_opts act;
 	struct okta_opts oo;
 	int okta_configured;
 	struct okta_org *org;
@@ -51,6 +54,7 @@ struct app {
 	struct journal *journal;
 	struct rules *rules;
 	struct hr_sources *hr_sources;
+	struct landing_hook *landing;
 	struct server *server;
 	struct live *live; /* rules, sources, hooks: swapped by a reload */
 	struct retention_opts ret;
@@ -75,6 +79,10 @@ static int app_configure(struct config *c, struct app *a, int fragment)
 	admin_opts_free(&a->ao);
 	if ((a->admin_off = admin_opts_from_config(c, &a->ao)) < 0)
 		rc = -1;
+	activation_opts_free(&a->act);
+	if (activation_opts_from_config(c, &a->act) < 0)
+		rc = -1;
+	a->wo.activation = &a->act;
 	mailer_free(a->mail);
 	if (mailer_from_config(c, &a->mail) < 0)
 		rc = -1;
@@ -122,11 +130,13 @@ static void app_free(struct app *a)
 	reconcile_free(a->reconciler); /* finishes its page, gives its lease up */
 	reconcile_opts_free(&a->ro);
 	live_free(a->live); /* before the echo its rules borrow */
+	landing_hook_free(a->landing);
 	hr_sources_free(a->hr_sources);
 	okta_org_free(a->org);
 	okta_governor_free(a->governor); /* after the org that borrowed it, before the journal it uses */
 	journal_close(a->journal);
 	mailer_free(a->mail);
+	activation_opts_free(&a->act);
 	okta_opts_free(&a->oo);
 	rules_free(a->rules);
 	echo_free(a->echo);
@@ -238,6 +248,11 @@ static int app_build(struct config *c, const char *path, struct app *a)
 	    server_header_once(a->server, config_get(c, "okta_hook", NULL, "auth_header")) < 0 ||
 	    server_route(a->server, HR_PATH_PREFIX, live_hr_handle, a->live) < 0) {
 		log_error("cannot set up the routes");
+		return -1;
+	}
+	a->landing = landing_hook_new(&a->act);
+	if (a->landing && server_route(a->server, LANDING_PATH_PREFIX, landing_hook_handle, a->landing) < 0) {
+		log_error("cannot set up the landing route");
 		return -1;
 	}
 	if (server_start(a->server, err, sizeof(err)) < 0) {

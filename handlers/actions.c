@@ -1,17 +1,21 @@
 /* actions.c: the action table (name, verb, handler, help) and each action's run against Okta. */
 #include "handlers/actions.h"
 
+#include "core/clock.h"
 #include "core/jbuf.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "handlers/landing.h"
 #include "handlers/lifecycle.h"
 #include "handlers/mail.h"
 #include "okta/users.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static void result(struct action_result *r, enum action_status s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -58,6 +62,8 @@ static const struct {
 struct run {
 	struct okta_client *c;
 	struct mailer *mail;
+	const struct activation_opts *act; /* NULL: [activation] defaults */
+	struct journal *journal;	   /* NULL: none (bounce_fallback then cannot tell a second bounce) */
 	const struct job *job;
 	const struct json *params; /* NULL: the job has no params or they are not JSON */
 	int lc;			   /* the action's lifecycle row (enum lc_action), -1: none */
@@ -207,13 +213,42 @@ static char *personal_address(const struct json *params, const struct okta_user 
 	return to;
 }
 
+/*
+ * With [activation] landing, the link Okta returned sealed into <public_url>/activate/<opaque>
+ * (malloc'd; cleanse before freeing), else a copy of it. NULL when sealing fails.
+ */
+static char *mailed_link(const struct activation_opts *ao, const struct okta_user *u, const char *url)
+{
+	if (!ao || !ao->landing)
+		return url ? strdup(url) : NULL;
+	char opaque[LANDING_OPAQUE_MAX];
+	size_t n = strlen(ao->public_url) + strlen("/activate/") + sizeof(opaque);
+	char *out = malloc(n);
+	if (!out || !url ||
+	    landing_seal(ao->link_key, u->id, url, clock_now_ms() + ao->link_ttl_ms, opaque, sizeof(opaque)) < 0) {
+		free(out);
+		return NULL;
+	}
+	snprintf(out, n, "%s/activate/%s", ao->public_url, opaque);
+	OPENSSL_cleanse(opaque, sizeof(opaque));
+	return out;
+}
+
 /* Mails the link Okta returned; a failure is retried (a retry asks Okta for a fresh link). */
-static void deliver_link(struct mailer *mail, const char *to, const struct okta_user *u,
-			 const struct okta_activation *act, struct action_result *r)
+static void deliver_link(struct mailer *mail, const struct activation_opts *ao, const char *to,
+			 const struct okta_user *u, const struct okta_activation *act, struct action_result *r)
 {
 	char err[256], name[200];
 	snprintf(name, sizeof(name), "%s", u->first_name ? u->first_name : "");
-	if (mailer_send_activation(mail, to, name[0] ? name : NULL, act->url, err, sizeof(err)) < 0) {
+	char *link = mailed_link(ao, u, act->url);
+	int rc = link ? mailer_send_activation(mail, to, name[0] ? name : NULL, link, err, sizeof(err)) : -1;
+	if (!link)
+		snprintf(err, sizeof(err), "cannot seal the landing link");
+	if (link) {
+		OPENSSL_cleanse(link, strlen(link));
+		free(link);
+	}
+	if (rc < 0) {
 		result(r, ACTION_RETRY, "activation link for %s not delivered: %s", u->id, err);
 		return;
 	}
@@ -221,6 +256,60 @@ static void deliver_link(struct mailer *mail, const char *to, const struct okta_
 	const char *at = strchr(to, '@');
 	size_t n = strlen(r->text);
 	snprintf(r->text + n, sizeof(r->text) - n, "; link mailed to ...%s", at ? at : "");
+}
+
+/* A profile attribute of the Okta user object u (NULL when absent). */
+static char *okta_profile_attr(const struct okta_user *u, const char *ptr)
+{
+	struct json j;
+	char *v = NULL;
+	if (u->raw && json_parse(&j, u->raw, u->raw_len, OKTA_USER_MAX_TOKENS, NULL, 0) == 0) {
+		v = json_strdup(&j, json_pointer(&j, 0, ptr));
+		json_free(&j);
+	}
+	return v;
+}
+
+/* Copies src (NULL: "") into dst[0..n), truncating. */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t k = src ? strnlen(src, n - 1) : 0;
+	memcpy(dst, src ? src : "", k);
+	dst[k] = '\0';
+}
+
+/* Where the person came from: a follow-up's origin, the operator, else the event's source. */
+static void note_origin(const struct run *x, char *out, size_t n)
+{
+	char *o = x->params ? json_strdup(x->params, json_get(x->params, 0, "origin")) : NULL;
+	if (!o && x->job->rule && strcmp(x->job->rule, "admin") == 0)
+		o = strdup("operator");
+	if (!o && x->params)
+		o = json_strdup(x->params, json_get(x->params, 0, "source"));
+	copy_str(out, n, o ? o : "okta");
+	free(o);
+}
+
+/* Fills the note of an activation about user u (sent now, through via). */
+static void note_fill(const struct run *x, const struct okta_user *u, enum activation_kind kind, const char *via,
+		      const char *status, struct action_result *r)
+{
+	struct activation_note *n = &r->note;
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	copy_str(n->user_id, sizeof(n->user_id), u->id);
+	copy_str(n->login, sizeof(n->login), u->login);
+	copy_str(n->okta_status, sizeof(n->okta_status), status);
+	copy_str(n->via, sizeof(n->via), via);
+	note_origin(x, n->origin, sizeof(n->origin));
+	char *zone = x->params ? json_strdup(x->params, json_pointer(x->params, 0, "/subject/time_zone")) : NULL;
+	if (!zone && x->params)
+		zone = json_strdup(x->params, json_get(x->params, 0, "time_zone"));
+	if (!zone)
+		zone = okta_profile_attr(u, "/profile/timezone");
+	copy_str(n->zone, sizeof(n->zone), zone);
+	free(zone);
+	n->sent_ms = clock_now_ms();
 }
 
 /* send_activation, resend_activation, deactivate_user: read the status, look up the table, call. */
@@ -248,7 +337,9 @@ static void lifecycle(const struct run *x, struct action_result *r)
 	struct lc_opts o = { .send_email = param_bool(x->params, "send_email", 1),
 			     .allow_reactivate = param_bool(x->params, "allow_reactivate", 0) };
 	/* send_email = false: Okta sends nothing, hookd takes the link and mails it itself. */
-	int self_mail = !o.send_email && (a == LC_SEND_ACTIVATION || a == LC_RESEND_ACTIVATION);
+	/* resend_pending mails its own link only where its row would reactivate (PROVISIONED). */
+	int pending_row = a == LC_RESEND_PENDING && lifecycle_decide(a, st, &o).verb == LC_REACTIVATE;
+	int self_mail = !o.send_email && (a == LC_SEND_ACTIVATION || a == LC_RESEND_ACTIVATION || pending_row);
 	char *to = NULL;
 	struct okta_activation act = { 0 };
 	if (self_mail) {
@@ -268,9 +359,22 @@ static void lifecycle(const struct run *x, struct action_result *r)
 	const char *status = lifecycle_status_name(st);
 	int rc = 0;
 	switch (d.verb) {
-	case LC_NOTHING: result(r, ACTION_DONE, "nothing to do: %s", d.reason); goto out;
+	case LC_NOTHING:
+		result(r, ACTION_DONE, "nothing to do: %s", d.reason);
+		/* PROVISIONED through someone else's activation (or this job's lost answer): follow it up. */
+		if (st == LC_PROVISIONED && x->lc == LC_SEND_ACTIVATION)
+			note_fill(x, &u, ACTIVATION_SEEN, o.send_email ? "okta" : "mail", status, r);
+		goto out;
 	case LC_REFUSE:
-		/* A user not found may still be on its way (its create_user job): retry, then give up. */
+		/*
+		 * A user not found may still be on its way (its create_user job): a rule's job retries, then
+		 * gives up. An operator names a user that must exist: a 404 is final at once.
+		 */
+		if (st == LC_NOT_FOUND && job->rule && strcmp(job->rule, "admin") == 0) {
+			result(r, ACTION_FAIL, "no such user in Okta: %s (create it first: hookd user create)",
+			       job->subject);
+			goto out;
+		}
 		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
 		goto out;
 	case LC_ACTIVATE: rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
@@ -294,7 +398,13 @@ static void lifecycle(const struct run *x, struct action_result *r)
 				       : "?sendEmail=false",
 	       u.id, status, lifecycle_status_name(d.expect));
 	if (self_mail && d.verb != LC_DEACTIVATE)
-		deliver_link(mail, to, &u, &act, r);
+		deliver_link(mail, x->act, to, &u, &act, r);
+	if (r->status == ACTION_DONE && (d.verb == LC_ACTIVATE || d.verb == LC_REACTIVATE) &&
+	    (self_mail || d.send_email)) {
+		note_fill(x, &u, ACTIVATION_SENT, self_mail ? "mail" : "okta", "PROVISIONED", r);
+		if (to)
+			copy_str(r->note.personal_email, sizeof(r->note.personal_email), to);
+	}
 out:
 	okta_activation_free(&act);
 	free(to);
@@ -330,6 +440,215 @@ static void update_profile(const struct run *x, struct action_result *r)
 	free(profile);
 }
 
+/* watch_activation: someone started an activation (or a rule says so); read the status, never infer it. */
+static void watch_activation(const struct run *x, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	if (!x->job->subject) {
+		result(r, ACTION_FAIL, "watch_activation: the job names no user");
+		return;
+	}
+	if (okta_user_get(x->c, x->job->subject, &u, &e) < 0) {
+		from_error(r, "reading the user", &e);
+		if (okta_error_is_not_found(&e))
+			r->status = ACTION_FAIL;
+		return;
+	}
+	const char *st = u.transitioning ? u.transitioning : u.status;
+	if (lifecycle_status_parse(st) == LC_PROVISIONED) {
+		result(r, ACTION_DONE, "PROVISIONED: activation pending, follow-up scheduled");
+		note_fill(x, &u, ACTIVATION_SEEN, "okta", st, r);
+	} else {
+		result(r, ACTION_DONE, "%s: no activation pending, nothing to follow up", st ? st : "unknown status");
+	}
+	okta_user_free(&u);
+}
+
+static int64_t param_i64(const struct json *p, const char *key, int64_t def)
+{
+	int64_t v = def;
+	if (p)
+		json_int(p, json_get(p, 0, key), &v);
+	return v;
+}
+
+static int param_int(const struct json *p, const char *key, int def)
+{
+	int64_t v = param_i64(p, key, def);
+	return v >= 0 && v < 1000000 ? (int)v : def;
+}
+
+/* The follow-up's resend, the way the activation went: Okta's email, or a fresh link hookd mails. */
+static void resend(const struct run *x, const struct okta_user *u, int via_mail, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_activation act = { 0 };
+	char *to = NULL;
+	if (via_mail && !x->mail) {
+		result(r, ACTION_FAIL, "follow-up: the link was mailed by hookd, but [mail] is not set now");
+		return;
+	}
+	if (via_mail && !(to = x->params ? json_strdup(x->params, json_get(x->params, 0, "personal_email")) : NULL))
+		to = personal_address(x->params, u);
+	if (via_mail && !to) {
+		result(r, ACTION_FAIL, "follow-up: no personal address to mail the new link to");
+		return;
+	}
+	if (okta_user_reactivate(x->c, u->id, !via_mail, via_mail ? &act : NULL, &e) < 0) {
+		from_error(r, "follow-up: reactivate", &e);
+		if (okta_error_is_status_conflict(&e))
+			r->status = ACTION_RETRY;
+	} else {
+		result(r, ACTION_DONE, "reactivate?sendEmail=%s: %s PROVISIONED, resend %d",
+		       via_mail ? "false" : "true", u->id, param_int(x->params, "resends", 0) + 1);
+		if (via_mail)
+			deliver_link(x->mail, x->act, to, u, &act, r);
+	}
+	okta_activation_free(&act);
+	if (r->status == ACTION_DONE && to)
+		copy_str(r->note.personal_email, sizeof(r->note.personal_email), to);
+	free(to);
+}
+
+/* follow_up_activation: due before the link expires; resend, report stuck, or finish. */
+static void follow_up(const struct run *x, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	int resends = param_int(x->params, "resends", 0);
+	int max = x->act ? x->act->max_resends : 2;
+	char via[8];
+	char *v = x->params ? json_strdup(x->params, json_get(x->params, 0, "via")) : NULL;
+	copy_str(via, sizeof(via), v && strcmp(v, "mail") == 0 ? "mail" : "okta");
+	free(v);
+	if (!x->job->subject) {
+		result(r, ACTION_FAIL, "follow_up_activation: the job names no user");
+		return;
+	}
+	if (okta_user_get(x->c, x->job->subject, &u, &e) < 0) {
+		from_error(r, "reading the user", &e);
+		if (okta_error_is_not_found(&e)) {
+			result(r, ACTION_DONE, "finished: the user no longer exists in Okta");
+			r->note.kind = ACTIVATION_NONE;
+		}
+		return;
+	}
+	const char *st = u.transitioning ? u.transitioning : u.status;
+	if (lifecycle_status_parse(st) != LC_PROVISIONED) {
+		result(r, ACTION_DONE, "finished: %s, nothing sent", st ? st : "unknown status");
+		note_fill(x, &u, ACTIVATION_FINISHED, via, st, r);
+		r->note.resends = resends;
+		r->note.sent_ms = param_i64(x->params, "sent_ms", 0);
+		copy_str(r->note.reason, sizeof(r->note.reason), r->text);
+	} else if (param_bool(x->params, "stuck", 0)) {
+		result(r, ACTION_DONE, "still PROVISIONED when the last link expired: stuck, nothing sent");
+	} else if (resends >= max) {
+		note_fill(x, &u, ACTIVATION_STUCK, via, st, r);
+		r->note.resends = resends;
+		r->note.sent_ms = param_i64(x->params, "sent_ms", r->note.sent_ms);
+		snprintf(r->note.reason, sizeof(r->note.reason), "still PROVISIONED after %d resend%s", resends,
+			 resends == 1 ? "" : "s");
+		result(r, ACTION_DONE, "stuck: %s", r->note.reason);
+	} else {
+		resend(x, &u, strcmp(via, "mail") == 0, r);
+		if (r->status == ACTION_DONE) {
+			char pe[256];
+			copy_str(pe, sizeof(pe), r->note.personal_email);
+			note_fill(x, &u, ACTIVATION_RESENT, via, "PROVISIONED", r);
+			copy_str(r->note.personal_email, sizeof(r->note.personal_email), pe);
+			r->note.resends = resends + 1;
+		}
+	}
+	okta_user_free(&u);
+}
+
+/* 1 when hookd already mailed a fallback link to this user (an activation.fallback record exists). */
+static int fell_back_before(struct journal *j, const char *user_id)
+{
+	struct journal_query q = { .source = "hookd", .subject = user_id, .limit = 1000 };
+	struct event_row *ev;
+	size_t n;
+	char err[128];
+	int seen = 0;
+	if (!j || journal_list_events(j, &q, &ev, &n, err, sizeof(err)) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		seen |= ev[i].type && strcmp(ev[i].type, "activation.fallback") == 0;
+	journal_events_free(ev, n);
+	return seen;
+}
+
+/* The person cannot be reached: record Okta's reason, stop resending to the suppressed address. */
+static void undeliverable(const struct run *x, const struct okta_user *u, const char *why, struct action_result *r)
+{
+	char *reason = x->params ? json_strdup(x->params, json_pointer(x->params, 0, "/subject/reason")) : NULL;
+	note_fill(x, u, ACTIVATION_UNDELIVERABLE, "okta", u->status, r);
+	snprintf(r->note.reason, sizeof(r->note.reason), "Okta could not deliver the activation email (%.60s); %s",
+		 reason ? reason : "no reason given", why);
+	result(r, ACTION_DONE, "undeliverable: %s", r->note.reason);
+	log_kv(LOG_WARN,
+	       "activation email undeliverable; Okta's mail provider suppresses the address until it is removed "
+	       "(POST /api/v1/org/email/bounces/remove-list)",
+	       "login", u->login, "user_id", u->id, "reason", reason ? reason : "", (const char *)0);
+	free(reason);
+}
+
+/* bounce_fallback: Okta's activation email bounced: mail a fresh link to the personal address, once. */
+static void bounce_fallback(const struct run *x, struct action_result *r)
+{
+	struct okta_error e;
+	struct okta_user u = { 0 };
+	char *outcome = x->params ? json_strdup(x->params, json_pointer(x->params, 0, "/subject/outcome")) : NULL;
+	int failed = outcome && strcmp(outcome, "SUCCESS") != 0;
+	free(outcome);
+	if (!failed || !x->job->subject) {
+		result(r, ACTION_DONE, "nothing to do: the event reports no failed delivery");
+		return;
+	}
+	if (okta_user_get(x->c, x->job->subject, &u, &e) < 0) {
+		from_error(r, "reading the user", &e);
+		if (okta_error_is_not_found(&e))
+			result(r, ACTION_DONE, "nothing to do: the user no longer exists");
+		return;
+	}
+	const char *st = u.transitioning ? u.transitioning : u.status;
+	char *to = personal_address(x->params, &u);
+	int same = to && u.email && strcasecmp(to, u.email) == 0;
+	if (lifecycle_status_parse(st) != LC_PROVISIONED) {
+		result(r, ACTION_DONE, "nothing to do: %s, no activation pending", st ? st : "unknown status");
+	} else if (!to || same || !x->mail) {
+		undeliverable(x, &u, !x->mail ? "[mail] is not set" : "no personal address is known", r);
+	} else if (fell_back_before(x->journal, u.id)) {
+		undeliverable(x, &u, "the fallback was already mailed once", r);
+	} else {
+		struct okta_activation act = { 0 };
+		if (okta_user_reactivate(x->c, u.id, 0, &act, &e) < 0) {
+			from_error(r, "bounce fallback: reactivate", &e);
+		} else {
+			result(r, ACTION_DONE, "reactivate?sendEmail=false: %s PROVISIONED after a bounce", u.id);
+			deliver_link(x->mail, x->act, to, &u, &act, r);
+		}
+		okta_activation_free(&act);
+		if (r->status == ACTION_DONE) {
+			note_fill(x, &u, ACTIVATION_FALLBACK, "mail", "PROVISIONED", r);
+			copy_str(r->note.personal_email, sizeof(r->note.personal_email), to);
+			copy_str(r->note.reason, sizeof(r->note.reason),
+				 "Okta's email bounced; link mailed to the personal address");
+		}
+	}
+	free(to);
+	okta_user_free(&u);
+}
+
+/* notify_activation_stuck: the Standard Webhooks POST; a failure is retried like any job. */
+static void notify_stuck(const struct run *x, struct action_result *r)
+{
+	char err[300];
+	int rc = activation_notify_send(x->act, x->job->params, err, sizeof(err));
+	result(r, rc == 0 ? ACTION_DONE : rc > 0 ? ACTION_RETRY : ACTION_FAIL, "%s", err);
+}
+
 /*
  * The actions, one row each: adding an action is one enum value in actions.h and one row here.
  * Every list, parser, dispatcher and help text (rules, `hookd user`, docs/config.md) reads this.
@@ -351,6 +670,16 @@ static const struct action_def {
 				     "deactivate the user (offboarding); nothing when already DEPROVISIONED" },
 	[ACTION_UPDATE_PROFILE] = { "update_profile", NULL, -1, update_profile,
 				    "write the event's mapped fields (map.okta.<attr> too) to the user's Okta profile; nothing for a DEPROVISIONED user" },
+	[ACTION_RESEND_IF_PENDING] = { "resend_if_pending", NULL, LC_RESEND_PENDING, lifecycle,
+				       "a new activation link only while the user is PROVISIONED (rule on a changed email: when.changed = email)" },
+	[ACTION_BOUNCE_FALLBACK] = { "bounce_fallback", NULL, -1, bounce_fallback,
+				     "Okta's activation email failed (system.email.delivery): mail a fresh link to the personal address once, else mark the person undeliverable" },
+	[ACTION_WATCH_ACTIVATION] = { "watch_activation", NULL, -1, watch_activation,
+				      "read the user; when PROVISIONED (someone else's activation), follow it up like hookd's own" },
+	[ACTION_FOLLOW_UP_ACTIVATION] = { "follow_up_activation", NULL, -1, follow_up,
+					  "scheduled by hookd: still PROVISIONED before the link expires -> resend, after max_resends -> stuck" },
+	[ACTION_NOTIFY_STUCK] = { "notify_activation_stuck", NULL, -1, notify_stuck,
+				  "scheduled by hookd: POST activation.stuck to [activation] notify_url (Standard Webhooks)" },
 };
 
 int action_parse(const char *name, enum action_id *out)
@@ -415,8 +744,24 @@ void action_print_reference(void)
 		       actions[a].help);
 }
 
+int action_sends_email(const char *name)
+{
+	enum action_id id;
+	return action_parse(name, &id) == 0 &&
+	       (id == ACTION_SEND_ACTIVATION || id == ACTION_RESEND_ACTIVATION || id == ACTION_RESEND_IF_PENDING ||
+		id == ACTION_BOUNCE_FALLBACK || id == ACTION_FOLLOW_UP_ACTIVATION || id == ACTION_NOTIFY_STUCK);
+}
+
 void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out)
 {
+	struct action_env env = { c, mail, NULL, NULL };
+	action_run_env(&env, job, out);
+}
+
+void action_run_env(const struct action_env *env, const struct job *job, struct action_result *out)
+{
+	struct okta_client *c = env->c;
+	struct mailer *mail = env->mail;
 	memset(out, 0, sizeof(*out));
 	enum action_id id;
 	if (action_parse(job->action, &id) < 0) {
@@ -425,7 +770,7 @@ void action_run(struct okta_client *c, struct mailer *mail, const struct job *jo
 	}
 	struct json pj;
 	int parsed = job->params && json_parse(&pj, job->params, strlen(job->params), PARAMS_MAX_TOKENS, NULL, 0) == 0;
-	struct run x = { c, mail, job, parsed ? &pj : NULL, actions[id].lc };
+	struct run x = { c, mail, env->activation, env->journal, job, parsed ? &pj : NULL, actions[id].lc };
 	actions[id].run(&x, out);
 	if (parsed)
 		json_free(&pj);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "handlers/activation.h"
 #include "store/journal.h"
 
 struct okta_client;
@@ -20,6 +21,11 @@ enum action_id {
 	ACTION_RESEND_ACTIVATION,
 	ACTION_DEACTIVATE_USER,
 	ACTION_UPDATE_PROFILE,
+	ACTION_RESEND_IF_PENDING,
+	ACTION_BOUNCE_FALLBACK,
+	ACTION_WATCH_ACTIVATION,
+	ACTION_FOLLOW_UP_ACTIVATION,
+	ACTION_NOTIFY_STUCK,
 	ACTION_COUNT,
 };
 
@@ -44,9 +50,18 @@ enum action_status {
 
 struct action_result {
 	enum action_status status;
-	char text[512];		/* what happened, for the job record; never a secret */
-	int64_t retry_after_ms; /* with ACTION_RETRY: earliest sensible retry, 0 = use backoff */
-	int rate_limited;	/* with ACTION_RETRY: Okta's rate limit stopped it; the attempt does not count */
+	char text[512];		     /* what happened, for the job record; never a secret */
+	int64_t retry_after_ms;	     /* with ACTION_RETRY: earliest sensible retry, 0 = use backoff */
+	int rate_limited;	     /* with ACTION_RETRY: Okta's rate limit stopped it; the attempt does not count */
+	struct activation_note note; /* what the worker journals about the person's activation (activation_record) */
+};
+
+/* What actions run with, borrowed: the Okta client, hookd's mailer (NULL: none), [activation] (NULL: defaults), the journal. */
+struct action_env {
+	struct okta_client *c;
+	struct mailer *mail;
+	const struct activation_opts *activation;
+	struct journal *journal; /* for actions that read their person's history (bounce_fallback); may be NULL */
 };
 
 /*
@@ -58,6 +73,10 @@ struct action_result {
  * (or Okta's secondEmail).
  */
 void action_run(struct okta_client *c, struct mailer *mail, const struct job *job, struct action_result *out);
+/* action_run with [activation] options: follow-ups and the stuck notify read them. */
+void action_run_env(const struct action_env *env, const struct job *job, struct action_result *out);
+/* 1 when the action named may send an email to the person (a rerun of a done one needs --force). */
+int action_sends_email(const char *name);
 
 /*
  * Builds the Okta profile JSON for create_user / update_profile from a job's params (the "subject"

@@ -28,6 +28,8 @@ struct cell {
 #define UNKNOWN_REFUSED REFUSE("unknown Okta status: no rule for it")
 #define ALREADY_ACTIVE(s) NOTHING(s ": user already activated, no activation email")
 
+#define NOT_PENDING(s) NOTHING(s ": no activation pending")
+
 static const struct cell table[LC_ACTION_COUNT][LC_STATUS_COUNT] = {
 	[LC_SEND_ACTIVATION] = {
 		[LC_NOT_FOUND] = NOT_FOUND_REFUSED,
@@ -77,6 +79,18 @@ static const struct cell table[LC_ACTION_COUNT][LC_STATUS_COUNT] = {
 		[LC_PASSWORD_EXPIRED] = ALREADY_ACTIVE("PASSWORD_EXPIRED"),
 		[LC_STATUS_UNKNOWN] = UNKNOWN_REFUSED,
 	},
+	[LC_RESEND_PENDING] = {
+		[LC_NOT_FOUND] = NOTHING("not found: no activation pending"),
+		[LC_STAGED] = NOTHING("STAGED: not activated yet, the first email goes to the current address"),
+		[LC_PROVISIONED] = DO(LC_REACTIVATE, EM_RULE, "PROVISIONED: reactivate, the new link goes to the new address"),
+		[LC_ACTIVE] = NOT_PENDING("ACTIVE"),
+		[LC_RECOVERY] = NOT_PENDING("RECOVERY"),
+		[LC_DEPROVISIONED] = NOT_PENDING("DEPROVISIONED"),
+		[LC_SUSPENDED] = NOT_PENDING("SUSPENDED"),
+		[LC_LOCKED_OUT] = NOT_PENDING("LOCKED_OUT"),
+		[LC_PASSWORD_EXPIRED] = NOT_PENDING("PASSWORD_EXPIRED"),
+		[LC_STATUS_UNKNOWN] = NOT_PENDING("unknown status"),
+	},
 };
 
 static const char *const status_names[LC_STATUS_COUNT] = {
@@ -87,10 +101,8 @@ static const char *const status_names[LC_STATUS_COUNT] = {
 };
 
 static const char *const action_names[LC_ACTION_COUNT] = {
-	[LC_SEND_ACTIVATION] = "send",
-	[LC_RESEND_ACTIVATION] = "resend",
-	[LC_DEACTIVATE_USER] = "deactivate",
-	[LC_ACTIVATE_NOW] = "activate_now",
+	[LC_SEND_ACTIVATION] = "send",	    [LC_RESEND_ACTIVATION] = "resend",	    [LC_DEACTIVATE_USER] = "deactivate",
+	[LC_ACTIVATE_NOW] = "activate_now", [LC_RESEND_PENDING] = "resend_pending",
 };
 
 /* The status a call leaves behind (a user without a password stays PROVISIONED until they finish). */

@@ -8,6 +8,7 @@ enum lc_action {
 	LC_RESEND_ACTIVATION, /* a new link for someone who has not finished activating */
 	LC_DEACTIVATE_USER,   /* offboarding */
 	LC_ACTIVATE_NOW,      /* activation link handed to hookd (sendEmail=false), to deliver elsewhere */
+	LC_RESEND_PENDING,    /* a new link only while activation is pending (the address changed) */
 	LC_ACTION_COUNT
 };
 

@@ -270,6 +270,22 @@ static int in_list(const char *value, const char *list)
 	return 0;
 }
 
+/* when.changed: the event's changed attributes (a comma list) meet the rule's values. */
+static int any_in_list(const char *items, const char *list)
+{
+	struct slice item;
+	while (list_next(&items, ", ", &item)) {
+		char name[128];
+		if (item.n < sizeof(name)) {
+			memcpy(name, item.p, item.n);
+			name[item.n] = '\0';
+			if (in_list(name, list))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int matches(const struct rule *r, const struct journal_event *ev, const struct json *subject)
 {
 	if (!ev->source || !ev->type || strcmp(r->source, ev->source) != 0)
@@ -282,7 +298,8 @@ static int matches(const struct rule *r, const struct journal_event *ev, const s
 		return 0;
 	for (size_t i = 0; i < r->nf; i++) {
 		char *v = event_field(ev, subject, r->f[i].field);
-		int ok = v && in_list(v, r->f[i].values);
+		int ok = v && (strcmp(r->f[i].field, "changed") == 0 ? any_in_list(v, r->f[i].values)
+								     : in_list(v, r->f[i].values));
 		free(v);
 		if (!ok)
 			return 0;
@@ -328,6 +345,8 @@ static char *make_params(const struct rule *r, const struct journal_event *ev)
 		jbuf_key_str(&b, "login", ev->subject_login);
 	if (ev->subject_id)
 		jbuf_key_str(&b, "subject_id", ev->subject_id);
+	if (ev->source)
+		jbuf_key_str(&b, "source", ev->source);
 	jbuf_obj_close(&b);
 	return jbuf_take(&b, NULL);
 }

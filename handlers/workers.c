@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/actions.h"
+#include "handlers/activation.h"
 #include "handlers/mail.h"
 #include "okta/client.h"
 #include "store/journal.h"
@@ -118,6 +119,22 @@ static void record(struct worker *w, const struct job *job, const struct action_
 }
 
 /*
+ * Journals what the job learned about a person's activation (and the next follow-up) before its
+ * outcome, so a done job always has its follow-up. A store error is logged; the job still finishes.
+ */
+static void note(struct workers *p, const struct job *job, const struct action_result *res)
+{
+	char err[256];
+	if (res->status != ACTION_DONE || res->note.kind == ACTIVATION_NONE)
+		return;
+	if (activation_record(p->journal, p->o.activation, job, &res->note, err, sizeof(err)) < 0) {
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)job->id);
+		log_error("cannot journal the activation follow-up", "job", id, "detail", err);
+	}
+}
+
+/*
  * The X-Okta-Request-Id of a call the worker just made, into the journal before the job is
  * finished, so the event it causes is told as hookd's echo (handlers/echo.h) on every instance.
  */
@@ -171,6 +188,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		if (n == 0) {
+			activation_refresh_gauge(p->journal, 60000, 0);
 			journal_wait_jobs(p->journal, p->o.poll_ms);
 			continue;
 		}
@@ -179,8 +197,10 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&p->mail_lock);
 			struct mailer *mail = mailer_ref(p->mail);
 			pthread_mutex_unlock(&p->mail_lock);
-			action_run(c, mail, &jobs[i], &res);
+			struct action_env env = { c, mail, p->o.activation, p->journal };
+			action_run_env(&env, &jobs[i], &res);
 			mailer_free(mail);
+			note(p, &jobs[i], &res);
 			record(w, &jobs[i], &res);
 		}
 		journal_jobs_free(jobs, n);
@@ -206,6 +226,7 @@ struct workers *workers_start(const struct worker_opts *o, struct journal *j, st
 	atomic_store(&p->pruned_ms, clock_now_ms() - PRUNE_EVERY_MS);
 	char host[64] = "host";
 	gethostname(host, sizeof(host) - 1);
+	activation_refresh_gauge(j, 0, 1);
 	for (int i = 0; i < o->threads; i++) {
 		struct worker *w = &p->w[i];
 		w->pool = p;

@@ -10,6 +10,7 @@ struct journal;
 struct okta_org;
 struct mailer;
 struct workers;
+struct activation_opts;
 
 struct worker_opts {
 	int threads;
@@ -17,7 +18,8 @@ struct worker_opts {
 	int max_attempts;
 	int64_t backoff_base_ms, backoff_max_ms;
 	int64_t poll_ms;
-	int64_t request_keep_ms; /* how long hookd's own Okta request ids are kept (echoes), >= 24 h */
+	const struct activation_opts *activation; /* borrowed, set by the caller; NULL: [activation] defaults */
+	int64_t request_keep_ms;		  /* how long hookd's own Okta request ids are kept (echoes), >= 24 h */
 };
 
 /* Reads [worker]; reports problems to c and returns -1 then. */

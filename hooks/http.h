@@ -38,7 +38,10 @@ void http_reply(struct http_req *r, int status, const char *ctype, const char *b
  */
 void http_fail(struct http_req *r, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Like http_reply, with extra header lines ("Name: value\r\n" each: Set-Cookie, a CSP). */
+/*
+ * http_reply with more header lines (extra: "Name: value\r\n" each, built by the caller from trusted
+ * text: no CR or LF inside a value): Set-Cookie, Location, Content-Security-Policy.
+ */
 void http_reply_headers(struct http_req *r, int status, const char *ctype, const char *body, size_t n,
 			const char *extra);
 /* The peer's address as text ("127.0.0.1"). */

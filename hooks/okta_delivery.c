@@ -1,6 +1,8 @@
 /* okta_delivery.c: Okta event-hook envelope and LogEvent parsing on jsmn. */
 #include "hooks/okta_delivery.h"
 
+#include "core/jbuf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,8 @@ static void free_event(struct okta_event *e)
 	free(e->request_id);
 	free(e->debug_request_id);
 	free(e->api_token_id);
+	free(e->changed);
+	free(e->subject_json);
 }
 
 void okta_delivery_free(struct okta_delivery *d)
@@ -187,6 +191,52 @@ static void parse_origin(const struct json *j, int tok, struct okta_event *e)
 	e->actor_type = origin_text(j, tok, "/actor/type");
 }
 
+/* changedAttributes as a comma-separated list: Okta's text (commas or spaces), or an array of names. */
+static char *changed_attributes(const struct json *j, int t)
+{
+	if (t < 0 || json_is_null(j, t))
+		return NULL;
+	if (!json_is_array(j, t)) {
+		char *v = json_strdup(j, t);
+		for (char *p = v; p && *p; p++)
+			if (*p == ' ')
+				*p = ',';
+		return v;
+	}
+	struct jbuf b;
+	jbuf_init(&b);
+	int k = t + 1;
+	for (int i = 0; i < json_size(j, t); i++, k = json_next(j, k)) {
+		char *v = json_strdup(j, k);
+		if (v && *v)
+			jbuf_printf(&b, "%s%s", b.n ? "," : "", v);
+		free(v);
+	}
+	char *out = b.n ? jbuf_take(&b, NULL) : NULL;
+	jbuf_free(&b);
+	return out;
+}
+
+/* The event's facts that rules filter on (when.outcome, when.reason, when.changed), as a JSON object. */
+static char *facts_json(const struct okta_event *e)
+{
+	if (!e->outcome && !e->changed)
+		return NULL;
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	if (e->outcome)
+		jbuf_key_str(&b, "outcome", e->outcome);
+	if (e->reason)
+		jbuf_key_str(&b, "reason", e->reason);
+	if (e->changed)
+		jbuf_key_str(&b, "changed", e->changed);
+	jbuf_obj_close(&b);
+	char *out = jbuf_take(&b, NULL);
+	jbuf_free(&b);
+	return out;
+}
+
 static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta_event *e, char *err, size_t errlen)
 {
 	const struct json *j = &d->doc;
@@ -207,6 +257,8 @@ static int parse_event(struct okta_delivery *d, int tok, size_t idx, struct okta
 	    read_target(j, tok, e, &at) < 0)
 		return -1;
 	parse_origin(j, tok, e);
+	e->changed = changed_attributes(j, json_pointer(j, tok, "/debugContext/debugData/changedAttributes"));
+	e->subject_json = facts_json(e);
 	e->raw = json_raw_value(j, tok);
 	return 0;
 }
@@ -322,6 +374,7 @@ void okta_delivery_to_journal(const struct okta_delivery *d, const char *deliver
 			.subject_login = e->target_login,
 			.subject_name = e->target_name,
 			.actor_id = e->actor_id,
+			.subject_json = e->subject_json,
 			.raw = e->raw,
 			.request_id = e->request_id,
 			.debug_request_id = e->debug_request_id,
@@ -329,7 +382,10 @@ void okta_delivery_to_journal(const struct okta_delivery *d, const char *deliver
 			.actor_type = e->actor_type,
 		};
 		if (strcmp(e->type, "system.email.delivery") == 0 && e->outcome && strcmp(e->outcome, "SUCCESS") != 0)
-			log_warn("Okta could not deliver an email", "user", e->target_login, "user_id", e->target_id,
-				 "outcome", e->outcome, "reason", e->reason, "event", e->uuid);
+			log_warn(
+				"Okta could not deliver an email; its mail provider suppresses a bounced address until "
+				"it is removed (POST /api/v1/org/email/bounces/remove-list)",
+				"user", e->target_login, "user_id", e->target_id, "outcome", e->outcome, "reason",
+				e->reason, "event", e->uuid);
 	}
 }

@@ -23,6 +23,8 @@ struct okta_event {
 	char *request_id;	/* transaction.id: the X-Okta-Request-Id of the call that caused it */
 	char *debug_request_id; /* debugContext.debugData.requestId (the same id) */
 	char *api_token_id;	/* transaction.detail.requestApiTokenId: the API token used (00T...) */
+	char *changed;		/* debugContext.debugData.changedAttributes, comma separated, or NULL */
+	char *subject_json;	/* {"outcome", "reason", "changed"} for rules (when.outcome, when.changed), or NULL */
 	struct slice raw;	/* the LogEvent's JSON, verbatim */
 };
 

@@ -42,6 +42,7 @@ static const struct event_kind kinds[] = {
 	  "core.user.config.password_reset" },
 	{ "user.account.update_password", "User update password for Okta", "core.user.config.password_update.success" },
 	{ "user.lifecycle.delete.initiated", "Delete Okta user", "core.user.config.user_deleted" },
+	{ "system.email.delivery", "Email delivery", "" },
 };
 
 struct events *events_new(void)
@@ -111,7 +112,7 @@ static const char AUTH_CTX[] = "{\"authenticationProvider\":null,\"credentialPro
 static const char SECURITY_CTX[] = "{\"asNumber\":null,\"asOrg\":null,\"isp\":null,\"domain\":null,\"isProxy\":null}";
 static const char OUTCOME[] = "{\"result\":\"SUCCESS\",\"reason\":null}";
 
-static void context_json(struct jbuf *b, const struct http_req *r)
+static void context_json(struct jbuf *b, const struct http_req *r, const struct event_extra *x)
 {
 	char url[1200];
 	snprintf(url, sizeof(url), "%s?%s", r->path, r->query);
@@ -132,14 +133,31 @@ static void context_json(struct jbuf *b, const struct http_req *r)
 	jbuf_key_str(b, "requestId", r->request_id);
 	jbuf_key_str(b, "requestUri", r->path);
 	jbuf_key_str(b, "url", url);
+	if (x && x->debug_members) {
+		jbuf_putc(b, ',');
+		jbuf_puts(b, x->debug_members);
+	}
 	jbuf_obj_close(b);
 	jbuf_obj_close(b);
 	jbuf_key_raw(b, "authenticationContext", AUTH_CTX, sizeof(AUTH_CTX) - 1);
 	jbuf_key_raw(b, "securityContext", SECURITY_CTX, sizeof(SECURITY_CTX) - 1);
 }
 
+static void outcome_json(struct jbuf *b, const struct event_extra *x)
+{
+	if (!x || !x->result) {
+		jbuf_key_raw(b, "outcome", OUTCOME, sizeof(OUTCOME) - 1);
+		return;
+	}
+	jbuf_key(b, "outcome");
+	jbuf_obj_open(b);
+	jbuf_key_str(b, "result", x->result);
+	jbuf_key_str(b, "reason", x->reason);
+	jbuf_obj_close(b);
+}
+
 static char *log_event_json(struct sim *s, const struct http_req *r, const struct event_kind *k,
-			    const struct principal *actor, const struct principal *target)
+			    const struct principal *actor, const struct principal *target, const struct event_extra *x)
 {
 	char uuid[37], published[40];
 	sim_uuid(uuid);
@@ -152,19 +170,19 @@ static char *log_event_json(struct sim *s, const struct http_req *r, const struc
 	jbuf_key_str(&b, "eventType", k->type);
 	jbuf_key_str(&b, "version", "0");
 	jbuf_key_str(&b, "displayMessage", k->display);
-	jbuf_key_str(&b, "severity", "INFO");
+	jbuf_key_str(&b, "severity", x && x->severity ? x->severity : "INFO");
 	jbuf_key(&b, "client");
 	client_json(&b, r);
 	jbuf_key_raw(&b, "device", "null", 4);
 	jbuf_key(&b, "actor");
 	party_json(&b, actor);
-	jbuf_key_raw(&b, "outcome", OUTCOME, sizeof(OUTCOME) - 1);
+	outcome_json(&b, x);
 	jbuf_key(&b, "target");
 	jbuf_arr_open(&b);
 	jbuf_elem(&b);
 	party_json(&b, target);
 	jbuf_arr_close(&b);
-	context_json(&b, r);
+	context_json(&b, r, x);
 	jbuf_key_str(&b, "legacyEventType", k->legacy);
 	jbuf_key_raw(&b, "insertionTimestamp", "null", 4);
 	jbuf_obj_close(&b);
@@ -179,13 +197,19 @@ static char *log_event_json(struct sim *s, const struct http_req *r, const struc
 void events_emit(struct sim *s, const struct http_req *r, const char *type, const struct principal *actor,
 		 const struct principal *target)
 {
+	events_emit_extra(s, r, type, actor, target, NULL);
+}
+
+void events_emit_extra(struct sim *s, const struct http_req *r, const char *type, const struct principal *actor,
+		       const struct principal *target, const struct event_extra *extra)
+{
 	struct events *e = s->events;
 	if (e->npending == PENDING_MAX)
 		events_flush(s);
 	const struct event_kind *k = kind_of(type);
 	struct event *ev = &e->pending[e->npending++];
 	snprintf(ev->type, sizeof(ev->type), "%s", k->type);
-	ev->json = log_event_json(s, r, k, actor, target);
+	ev->json = log_event_json(s, r, k, actor, target, extra);
 }
 
 /* The delivery body for hook i, or NULL when none of the pending events is for it. */

@@ -20,6 +20,15 @@ void events_reset(struct events *e);
  */
 void events_emit(struct sim *s, const struct http_req *r, const char *type, const struct principal *actor,
 		 const struct principal *target);
+/* What some events carry beyond the common shape; NULL members are left as events_emit writes them. */
+struct event_extra {
+	const char *result, *reason; /* outcome.result and outcome.reason (default SUCCESS, null) */
+	const char *severity;	     /* default INFO */
+	const char *debug_members;   /* more debugContext.debugData members as JSON text ("\"k\":\"v\"") */
+};
+/* events_emit with extra (may be NULL). */
+void events_emit_extra(struct sim *s, const struct http_req *r, const char *type, const struct principal *actor,
+		       const struct principal *target, const struct event_extra *extra);
 /*
  * Sends what was emitted since the last flush: one delivery per ACTIVE+VERIFIED hook holding
  * the events it subscribes to (several events can share a delivery, as with Okta). Caller

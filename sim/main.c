@@ -99,6 +99,7 @@ static const char usage[] =
 	"                                effect, then the connection closes instead of the answer\n"
 	"  GET|DELETE /sim/requests[?since=SEQ]  the latest 100,000 /api and /oauth2 requests with wall-clock\n"
 	"                                start_ms/end_ms, bucket, status, fault, lost_status, reset_s, remaining, actor\n"
+	"  POST   /sim/email/bounce      {\"address\":A[,\"reason\":R]}: system.email.delivery FAILURE for A's user\n"
 	"  GET|POST /sim/clock           {\"offset_s\":N}: move the sim's clock (token expiry, JWT exp, timestamps)\n"
 	"  POST   /sim/reset             forget users, links, emails, hooks, events, deliveries, faults, windows, clock\n"
 	"  GET    /sim/users             every user, DEPROVISIONED included\n"

@@ -319,6 +319,8 @@ static void route(struct http_req *r)
 		reset(r);
 	else if (is(r, "GET", 2, "users", NULL))
 		users_sim_list(r);
+	else if (is(r, "POST", 3, "email", "bounce"))
+		users_bounce(r);
 	else if (is(r, "GET", 2, "events", NULL))
 		events_get(r);
 	else if (is(r, "GET", 2, "logs", NULL))

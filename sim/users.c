@@ -996,6 +996,41 @@ static int apply_update(struct http_req *r, const struct json *j, struct user *u
 	return 0;
 }
 
+/* The attributes whose value differs between a and b, comma separated, into out (n bytes). */
+static void changed_attributes(const struct profile *a, const struct profile *b, char *out, size_t n)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (int pass = 0; pass < 2; pass++) {
+		const struct profile *x = pass ? b : a, *y = pass ? a : b;
+		for (int i = 0; i < x->n; i++) {
+			const struct attr *o = profile_find(y, x->a[i].key);
+			if ((o && strcmp(o->json, x->a[i].json) == 0) || (pass && o))
+				continue;
+			int w = snprintf(out + used, n - used, "%s%s", used ? "," : "", x->a[i].key);
+			if (w < 0 || (size_t)w >= n - used)
+				return;
+			used += (size_t)w;
+		}
+	}
+}
+
+/* user.account.update_profile with debugData.changedAttributes (a comma-separated list). */
+static void emit_profile_update(struct http_req *r, const struct user *u, const struct profile *before)
+{
+	char changed[1024], members[1200];
+	struct jbuf b;
+	changed_attributes(before, &u->prof, changed, sizeof(changed));
+	jbuf_init(&b);
+	jbuf_str(&b, changed);
+	snprintf(members, sizeof(members), "\"changedAttributes\":%s", b.err ? "\"\"" : b.p);
+	jbuf_free(&b);
+	struct principal target;
+	user_principal(u, &target);
+	struct event_extra x = { .debug_members = members };
+	events_emit_extra(r->sim, r, "user.account.update_profile", &r->who, &target, &x);
+}
+
 static void update(struct http_req *r, int replace)
 {
 	struct sim *s = r->sim;
@@ -1009,18 +1044,79 @@ static void update(struct http_req *r, int replace)
 	}
 	pthread_mutex_lock(&s->mu);
 	struct user *u = user_find(s->users, r->seg[3]);
+	struct profile before = { 0 };
+	if (u)
+		profile_clone(&u->prof, &before);
 	if (!u) {
 		not_found(r, r->seg[3]);
 	} else if (u->status == ST_DEPROVISIONED) {
 		http_okta_error(r, 403, "E0000038", NOT_ALLOWED, NULL); /* Okta's default: no profile edits then */
 	} else if (apply_update(r, &j, u, replace, &changed) == 0) {
 		if (changed)
-			emit(r, "user.account.update_profile", u, NULL);
+			emit_profile_update(r, u, &before);
 		reply_user(r, u);
 	}
+	profile_free(&before);
 	events_flush(s);
 	pthread_mutex_unlock(&s->mu);
 	json_free(&j);
+}
+
+/*
+ * POST /sim/email/bounce {"address", "reason"}: the mail provider could not deliver to address.
+ * Emits system.email.delivery (outcome FAILURE, the reason, default "Bounce") for the user whose
+ * email or secondEmail it is; 404 when no user has it.
+ */
+void users_bounce(struct http_req *r)
+{
+	struct sim *s = r->sim;
+	struct json j;
+	if (parse_body(r, &j) < 0)
+		return;
+	char *addr = json_strdup(&j, json_get(&j, 0, "address"));
+	char *reason = json_strdup(&j, json_get(&j, 0, "reason"));
+	json_free(&j);
+	pthread_mutex_lock(&s->mu);
+	struct user *hit = NULL;
+	char buf[1024];
+	for (int i = 0; addr && !hit && i < s->users->n; i++) {
+		const char *e = profile_str(&s->users->v[i]->prof, "email", buf, sizeof(buf));
+		const char *e2 = e && strcasecmp(e, addr) == 0
+					 ? e
+					 : profile_str(&s->users->v[i]->prof, "secondEmail", buf, sizeof(buf));
+		if (e2 && strcasecmp(e2, addr) == 0)
+			hit = s->users->v[i];
+	}
+	if (!hit) {
+		http_fail(r, 404, "no_user", "no user has this email address");
+	} else {
+		struct principal target, okta = { .id = "0oa1oktasystem00000000",
+						  .type = "SystemPrincipal",
+						  .alternate_id = "system@okta.com",
+						  .display_name = "Okta System" };
+		user_principal(hit, &target);
+		char members[1400];
+		struct jbuf b;
+		jbuf_init(&b);
+		jbuf_key_str(&b, "emailAddress", addr);
+		snprintf(members, sizeof(members), "%s", b.err ? "\"emailAddress\":null" : b.p);
+		jbuf_free(&b);
+		struct event_extra x = { .result = "FAILURE",
+					 .reason = reason && *reason ? reason : "Bounce",
+					 .severity = "WARN",
+					 .debug_members = members };
+		events_emit_extra(s, r, "system.email.delivery", &okta, &target, &x);
+		jbuf_init(&b);
+		jbuf_obj_open(&b);
+		jbuf_key_str(&b, "user_id", hit->id);
+		jbuf_key_str(&b, "eventType", "system.email.delivery");
+		jbuf_obj_close(&b);
+		http_reply_jbuf(r, 200, &b);
+	}
+	events_flush(s);
+	pthread_mutex_unlock(&s->mu);
+	free(addr);
+	free(reason);
 }
 
 void users_update(struct http_req *r)

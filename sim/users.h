@@ -35,6 +35,8 @@ void users_groups_add(struct http_req *r);
  * the user's status no longer allows it. Takes sim->mu itself.
  */
 void users_click(struct http_req *r, const char *tok);
+/* POST /sim/email/bounce {"address", "reason"}: system.email.delivery FAILURE for that address's user. */
+void users_bounce(struct http_req *r);
 /* GET /sim/users: every user (DEPROVISIONED included) as Okta JSON. Takes sim->mu itself. */
 void users_sim_list(struct http_req *r);
 

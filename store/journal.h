@@ -163,6 +163,9 @@ struct journal_query {
 	int64_t before_id;   /* 0: from the newest */
 	int64_t id;	     /* nonzero: that row only */
 	const char *job_key; /* jobs: only the job with this job_key */
+	const char *subject; /* events: subject_id or subject_login; jobs: subject, or its event's subject_login */
+	const char *action;  /* jobs: only this action */
+	int64_t since_ms;    /* events received, jobs created at or after this unix ms; 0: any */
 };
 int journal_list_events(struct journal *j, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			size_t errlen);

@@ -146,12 +146,15 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			     "SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at,"
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
 			     " FROM events WHERE ($1::text IS NULL OR source = $1) AND ($2::bigint = 0 OR id < $2)"
-			     " AND ($3::bigint = 0 OR id = $3) ORDER BY id DESC LIMIT $4",
-			     4 },
+			     " AND ($3::bigint = 0 OR id = $3) AND ($5::text IS NULL OR subject_id = $5 OR subject_login = $5)"
+			     " AND received_ms >= $6::bigint ORDER BY id DESC LIMIT $4",
+			     6 },
 	[ST_LIST_JOBS] = { "list_jobs", "list jobs",
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE ($1::text IS NULL OR state = $1)"
-			   " AND ($2::bigint = 0 OR id < $2) AND ($3::bigint = 0 OR id = $3) ORDER BY id DESC LIMIT $4",
-			   4 },
+			   " AND ($2::bigint = 0 OR id < $2) AND ($3::bigint = 0 OR id = $3) AND ($5::text IS NULL OR job_key = $5)"
+			   " AND ($6::text IS NULL OR subject = $6 OR event_id IN (SELECT id FROM events WHERE subject_login = $6))"
+			   " AND ($7::text IS NULL OR action = $7) AND created_ms >= $8::bigint ORDER BY id DESC LIMIT $4",
+			   8 },
 	[ST_COUNTS] = { "counts", "count jobs",
 			"SELECT state, count(*), coalesce(min(run_at_ms), 0) FROM jobs GROUP BY state", 0 },
 	[ST_PING] = { "ping", "heartbeat",
@@ -878,24 +881,38 @@ static int pg_cancel(void *b, int64_t id, int64_t now_ms, const char *why, char 
 	return rc;
 }
 
-/* The parameters of both listings: filter text, before_id, id, limit. */
-static void query_vals(const struct journal_query *q, const char *filter, char num[3][24], const char *vals[4])
+/*
+ * The parameters of both listings: filter text, before_id, id, limit, then (events) subject, since
+ * or (jobs) job_key, subject, action, since.
+ */
+static void query_vals(const struct journal_query *q, const char *filter, char num[4][24], const char *vals[8],
+		       int jobs)
 {
 	snprintf(num[0], 24, "%lld", (long long)q->before_id);
 	snprintf(num[1], 24, "%lld", (long long)q->id);
 	snprintf(num[2], 24, "%d", q->limit > 0 ? q->limit : 50);
+	snprintf(num[3], 24, "%lld", (long long)q->since_ms);
 	vals[0] = filter;
 	vals[1] = num[0];
 	vals[2] = num[1];
 	vals[3] = num[2];
+	if (jobs) {
+		vals[4] = q->job_key;
+		vals[5] = q->subject;
+		vals[6] = q->action;
+		vals[7] = num[3];
+	} else {
+		vals[4] = q->subject;
+		vals[5] = num[3];
+	}
 }
 
 static int pg_list_events(void *b, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			  size_t errlen)
 {
-	char num[3][24];
-	const char *vals[4];
-	query_vals(q, q->source, num, vals);
+	char num[4][24];
+	const char *vals[8];
+	query_vals(q, q->source, num, vals, 0);
 	PGresult *r = pg_pool_exec(b, ST_LIST_EVENTS, vals, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;
@@ -906,9 +923,9 @@ static int pg_list_events(void *b, const struct journal_query *q, struct event_r
 
 static int pg_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err, size_t errlen)
 {
-	char num[3][24];
-	const char *vals[4];
-	query_vals(q, q->state, num, vals);
+	char num[4][24];
+	const char *vals[8];
+	query_vals(q, q->state, num, vals, 1);
 	PGresult *r = pg_pool_exec(b, ST_LIST_JOBS, vals, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
 		return -1;

@@ -162,11 +162,13 @@ static const struct {
 			     "SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at,"
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
 			     " FROM events WHERE (?1 IS NULL OR source = ?1) AND (?2 = 0 OR id < ?2)"
-			     " AND (?3 = 0 OR id = ?3) ORDER BY id DESC LIMIT ?4" },
+			     " AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR subject_id = ?5 OR subject_login = ?5)"
+			     " AND received_ms >= ?6 ORDER BY id DESC LIMIT ?4" },
 	[ST_LIST_JOBS] = { "read jobs",
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
 			   " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR job_key = ?5)"
-			   " ORDER BY id DESC LIMIT ?4" },
+			   " AND (?6 IS NULL OR subject = ?6 OR event_id IN (SELECT id FROM events WHERE subject_login = ?6))"
+			   " AND (?7 IS NULL OR action = ?7) AND created_ms >= ?8 ORDER BY id DESC LIMIT ?4" },
 	[ST_COUNTS] = { "counts", "SELECT state, count(*), coalesce(min(run_at_ms), 0) FROM jobs GROUP BY state" },
 	[ST_PING] = { "heartbeat", "INSERT OR REPLACE INTO heartbeat (id, at_ms) VALUES (1, ?1)" },
 	/* Spends one request when the window is current and more than the reserve is left. */
@@ -670,7 +672,10 @@ static int sq_list_events(void *b, const struct journal_query *q, struct event_r
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
-	bind_query(use(s, ST_LIST_EVENTS), q, q->source);
+	sqlite3_stmt *st = use(s, ST_LIST_EVENTS);
+	bind_query(st, q, q->source);
+	bind_text(st, 5, q->subject);
+	sqlite3_bind_int64(st, 6, q->since_ms);
 	int rc = collect_events(s, ST_LIST_EVENTS, rows, n, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
@@ -683,6 +688,9 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 	sqlite3_stmt *st = use(s, ST_LIST_JOBS);
 	bind_query(st, q, q->state);
 	bind_text(st, 5, q->job_key);
+	bind_text(st, 6, q->subject);
+	bind_text(st, 7, q->action);
+	sqlite3_bind_int64(st, 8, q->since_ms);
 	int rc = collect_jobs(s, ST_LIST_JOBS, rows, n, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;

@@ -29,6 +29,9 @@ poll = 100ms
 backoff_base = 200ms
 backoff_max = 2s
 ${1:-}
+# These runs count every job settled: no follow-ups 6 days out.
+[activation]
+follow_up = false
 [rule okta-created]
 on = okta:user.lifecycle.create
 do = send_activation

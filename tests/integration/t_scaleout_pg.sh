@@ -49,6 +49,9 @@ lease = 5s
 poll = 200ms
 backoff_base = 200ms
 backoff_max = 1s
+# These runs count every job settled: no follow-ups 6 days out.
+[activation]
+follow_up = false
 [rule okta-created]
 on = okta:user.lifecycle.create
 do = send_activation

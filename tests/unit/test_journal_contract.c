@@ -3,6 +3,7 @@
 
 #include "core/clock.h"
 #include "store/journal.h"
+#include "store/people.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -502,6 +503,78 @@ static void contract_race(struct journal *j)
 	CHECK(journal_job_counts(j, counts, err, sizeof(err)) == 0 && counts[0] == RACE_KEYS);
 }
 
+/* One activation record (what handlers/activation.c journals) for user uid. */
+static int contract_record(struct journal *j, const char *key, const char *uid, const char *login, const char *json,
+			   const struct job_spec *js)
+{
+	struct journal_event e = { .source = "hookd",
+				   .dedupe_key = key,
+				   .type = "activation.sent",
+				   .subject_id = uid,
+				   .subject_login = login,
+				   .subject_json = json,
+				   .raw = slice_cstr(json),
+				   .jobs = js,
+				   .njobs = js ? 1 : 0 };
+	enum journal_outcome out;
+	return contract_commit1(j, &e, &out);
+}
+
+/* The onboarding view and the listing filters (subject by id or login, action, since). */
+static void contract_people(struct journal *j)
+{
+	int64_t now = clock_now_ms();
+	struct job_spec f = { .action = "follow_up_activation",
+			      .rule = "activation",
+			      .subject = "00uA",
+			      .params = "{}",
+			      .run_at_ms = now + 86400000,
+			      .job_key = "follow_up_activation:00uA" };
+	CHECK(contract_record(j, "r1", "00uA", "a@x.com", "{\"state\":\"pending\",\"resends\":0,\"sent_ms\":5}", &f) ==
+	      0);
+	CHECK(contract_record(j, "r2", "00uB", "b@x.com", "{\"state\":\"pending\",\"okta_status\":\"PROVISIONED\"}",
+			      NULL) == 0);
+	CHECK(contract_record(
+		      j, "r3", "00uA", "a@x.com",
+		      "{\"state\":\"stuck\",\"resends\":2,\"okta_status\":\"PROVISIONED\",\"login\":\"a@x.com\"}",
+		      &f) == 0);
+	struct person *p;
+	size_t n;
+	char err[256];
+	struct people_query all = { 0 }, stuck = { .state = "stuck" }, one = { .login = "a@x.com", .with_errors = 1 };
+	CHECK(journal_list_people(j, &all, &p, &n, err, sizeof(err)) == 0 && n == 2);
+	CHECK(n == 2 && strcmp(p[0].user_id, "00uA") == 0 && p[0].resends == 2); /* newest record wins */
+	journal_people_free(p, n);
+	CHECK(journal_list_people(j, &stuck, &p, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(p[0].state, "stuck") == 0);
+	journal_people_free(p, n);
+	CHECK(journal_list_people(j, &one, &p, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_people_free(p, n);
+
+	/* The keyed follow-up was moved, not doubled; it is found by id, by login and by action. */
+	struct journal_query by_id = { .subject = "00uA", .limit = 10 },
+			     by_login = { .subject = "a@x.com", .limit = 10 };
+	struct journal_query by_action = { .action = "follow_up_activation", .limit = 10 };
+	struct journal_query later = { .since_ms = now + 3600000, .limit = 10 },
+			     none = { .subject = "zz", .limit = 10 };
+	struct job *jobs;
+	CHECK(journal_list_jobs(j, &by_id, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_list_jobs(j, &by_login, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_list_jobs(j, &by_action, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_list_jobs(j, &later, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_list_jobs(j, &none, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_jobs_free(jobs, n);
+	struct event_row *ev;
+	CHECK(journal_list_events(j, &by_login, &ev, &n, err, sizeof(err)) == 0 && n == 2);
+	journal_events_free(ev, n);
+	CHECK(journal_list_events(j, &later, &ev, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_events_free(ev, n);
+}
+
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
 
 /* The event with dedupe key key from source "ret", or NULL (caller frees with journal_events_free(row, 1)). */
@@ -572,7 +645,7 @@ static void contract_run(contract_open_fn open_fn, void *ctx)
 {
 	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
 						    contract_rate,   contract_requests, contract_race,
-						    contract_cursor, contract_retention };
+						    contract_cursor, contract_people,	contract_retention };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

@@ -66,6 +66,17 @@ static const struct want wants[] = {
 	{ LC_ACTIVATE_NOW, LC_LOCKED_OUT, N, N, 2, "LOCKED_OUT" },
 	{ LC_ACTIVATE_NOW, LC_PASSWORD_EXPIRED, N, N, 2, "PASSWORD_EXPIRED" },
 	{ LC_ACTIVATE_NOW, LC_STATUS_UNKNOWN, X, X, 2, "unknown" },
+	/* resend_pending (the address changed): a new link only while activation is pending */
+	{ LC_RESEND_PENDING, LC_NOT_FOUND, N, N, 2, "not found" },
+	{ LC_RESEND_PENDING, LC_STAGED, N, N, 2, "STAGED" },
+	{ LC_RESEND_PENDING, LC_PROVISIONED, R, R, -1, "new address" },
+	{ LC_RESEND_PENDING, LC_ACTIVE, N, N, 2, "no activation pending" },
+	{ LC_RESEND_PENDING, LC_RECOVERY, N, N, 2, "no activation pending" },
+	{ LC_RESEND_PENDING, LC_DEPROVISIONED, N, N, 2, "no activation pending" },
+	{ LC_RESEND_PENDING, LC_SUSPENDED, N, N, 2, "no activation pending" },
+	{ LC_RESEND_PENDING, LC_LOCKED_OUT, N, N, 2, "no activation pending" },
+	{ LC_RESEND_PENDING, LC_PASSWORD_EXPIRED, N, N, 2, "no activation pending" },
+	{ LC_RESEND_PENDING, LC_STATUS_UNKNOWN, N, N, 2, "no activation pending" },
 };
 
 static enum lc_status expected_after(enum lc_verb v, enum lc_status s)

@@ -219,7 +219,9 @@ static void test_action_table(void)
 	CHECK(action_name(ACTION_COUNT) == NULL && action_name((enum action_id) - 1) == NULL);
 	char buf[256];
 	action_list(buf, sizeof(buf), ", ", 0);
-	CHECK(strcmp(buf, "create_user, send_activation, resend_activation, deactivate_user, update_profile") == 0);
+	CHECK(strcmp(buf, "create_user, send_activation, resend_activation, deactivate_user, update_profile, "
+			  "resend_if_pending, bounce_fallback, watch_activation, follow_up_activation, "
+			  "notify_activation_stuck") == 0);
 	action_list(buf, sizeof(buf), "|", 1);
 	CHECK(strcmp(buf, "create|activate|resend|deactivate") == 0);
 	action_list(buf, 10, ", ", 0); /* too small: stops at a whole name, always terminated */
@@ -235,8 +237,41 @@ static void test_action_table(void)
 	CHECK(r.status == ACTION_FAIL);
 }
 
+/* when.changed matches when any of Okta's changed attributes is listed; when.outcome is the outcome. */
+static void test_changed_and_outcome(void)
+{
+	struct config *c = config_load_string("[rule moved]\non = okta:user.account.update_profile\n"
+					      "do = resend_if_pending\nwhen.changed = email\n"
+					      "[rule bounced]\non = okta:system.email.delivery\n"
+					      "do = bounce_fallback\nwhen.outcome = FAILURE\n",
+					      "c.ini");
+	struct rules *r = rules_from_config(c, NULL);
+	CHECK(r != NULL && rules_count(r) == 2);
+	struct journal_event ev = { .source = "okta", .type = "user.account.update_profile", .subject_id = "00u1" };
+	struct rule_jobs out;
+	const char *changed[] = { "{\"changed\":\"email\"}", "{\"changed\":\"firstName,email\"}",
+				  "{\"changed\":\"secondEmail\"}", "{\"changed\":\"emails\"}", NULL };
+	size_t want[] = { 1, 1, 0, 0, 0 };
+	for (size_t i = 0; i < 5; i++) {
+		ev.subject_json = changed[i];
+		CHECK(rules_apply(r, &ev, 0, &out) == 0 && out.n == want[i]);
+		rule_jobs_free(&out);
+	}
+	ev.type = "system.email.delivery";
+	ev.subject_json = "{\"outcome\":\"FAILURE\",\"reason\":\"Bounce\"}";
+	CHECK(rules_apply(r, &ev, 0, &out) == 0 && out.n == 1);
+	CHECK(out.n == 1 && strstr(out.jobs[0].params, "\"source\":\"okta\"") != NULL);
+	rule_jobs_free(&out);
+	ev.subject_json = "{\"outcome\":\"SUCCESS\"}";
+	CHECK(rules_apply(r, &ev, 0, &out) == 0 && out.n == 0);
+	rule_jobs_free(&out);
+	rules_free(r);
+	config_free(c);
+}
+
 int main(void)
 {
+	test_changed_and_outcome();
 	test_lists();
 	test_action_table();
 	test_okta_rule_and_self();
