@@ -7,12 +7,12 @@
 # that every hookd command works from any shell: hookd okta hooks -c data/hookd.local.ini.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# RUN_PORT and RUN_SIM_PORT move hookd (8443) and okta-sim (8444).
-port_hookd=${RUN_PORT:-8443} port_sim=${RUN_SIM_PORT:-8444}
+# RUN_PORT, RUN_SIM_PORT and RUN_ADMIN_PORT move hookd (8443), okta-sim (8444) and the admin console (9443).
+port_hookd=${RUN_PORT:-8443} port_sim=${RUN_SIM_PORT:-8444} port_admin=${RUN_ADMIN_PORT:-9443}
 # Before anything is built or written: a second run must not touch the first one's files.
 use_sim=
 [ -z "${OKTA_CLIENT_ORGURL:-}${HOOKD_OKTA_ORG_URL:-}" ] && use_sim=1
-for port in $port_hookd ${use_sim:+$port_sim}; do
+for port in $port_hookd $port_admin ${use_sim:+$port_sim}; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "run: 127.0.0.1:$port is already in use (scripts/run.sh running in another shell? Ctrl-C it there); nothing was changed" >&2
     exit 1
@@ -26,6 +26,7 @@ certs/gen-dev-cert.sh "$data/certs" >/dev/null
 umask 077
 [ -s "$data/okta-hook.secret" ] || openssl rand -hex 24 > "$data/okta-hook.secret"
 [ -s "$data/okta-sim.token" ] || openssl rand -hex 20 > "$data/okta-sim.token"
+[ -s "$data/admin.token" ] || openssl rand -hex 24 > "$data/admin.token"
 # hookd talks to okta-sim as an OAuth service app (private_key_jwt), as Okta recommends; people and
 # scripts play the Okta admin with the SSWS token, so hookd can tell its own events from theirs.
 [ -s "$data/okta-app.key" ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$data/okta-app.key" 2>/dev/null
@@ -61,9 +62,17 @@ INI
   echo "run: okta-sim (a local Okta org, kept in memory: gone when it stops) at $org"
   echo "run: okta-sim's admin API token in data/okta-sim.token, its log in data/okta-sim.log"
 fi
+cat >> "$cfg.tmp" <<INI
+
+; written by scripts/run.sh: the admin API and console on loopback, signed in with data/admin.token
+[admin]
+listen = 127.0.0.1:$port_admin
+token_file = $data/admin.token
+INI
 mv "$cfg.tmp" "$cfg"
 
 echo "run: hookd at https://127.0.0.1:$port_hookd (CA: data/certs/ca.crt), config data/hookd.local.ini"
+echo "run: admin console at https://127.0.0.1:$port_admin/ (sign in with the token in data/admin.token)"
 echo "run: Okta event hook https://127.0.0.1:$port_hookd/hooks/okta, header Authorization: \$(cat data/okta-hook.secret)"
 build/release/hookd serve -c "$cfg" &
 pids+=($!)
