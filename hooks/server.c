@@ -746,19 +746,75 @@ static int tls_ports(const char *listen, char *out, size_t n)
 	return ok ? 0 : -1;
 }
 
+/* Loads [server] tls_cert and tls_key as the first certificate generation; -1 with err naming the key. */
+static int load_tls(struct server *s, char *err, size_t errlen)
+{
+	struct tls_cert *c;
+	char why[400];
+	enum tls_cert_fault f = tls_cert_load(s->o.tls_cert, s->o.tls_key, &c, why, sizeof(why));
+	if (f != TLS_CERT_OK) {
+		snprintf(err, errlen, "%s %s", f == TLS_CERT_BAD_KEY ? "tls_key" : "tls_cert", why);
+		return -1;
+	}
+	server_tls_set(s, c);
+	return 0;
+}
+
+/* The body budget, futex hash, body watchdog and connection guard, sized by the thread count. */
+static int start_guards(struct server *s, char *err, size_t errlen)
+{
+	if (s->o.body_memory > 0)
+		http_body_budget_set((size_t)s->o.body_memory);
+	futex_hash_size(s->o.threads > 0 ? s->o.threads : 16);
+	/* one watch per request thread, plus closing connections that linger */
+	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
+	struct http_guard_opts go = { s->o.threads > 0 ? s->o.threads : 16, s->o.max_per_address };
+	if (http_guard_start(&go) < 0) {
+		snprintf(err, errlen, "cannot start the connection guard");
+		return -1;
+	}
+	return 0;
+}
+
+/* Registers every route with civetweb, and the JSON 404 for the rest unless a route takes "/". */
+static void add_routes(struct server *s)
+{
+	for (int i = 0; i < s->nroutes; i++) {
+		struct route *rt = &s->routes[i];
+		/* civetweb also matches path/...; dispatch keeps exact routes exact. */
+		char pattern[300];
+		snprintf(pattern, sizeof(pattern), "%s", rt->path);
+		size_t n = strlen(pattern);
+		if (n > 1 && pattern[n - 1] == '/')
+			pattern[n - 1] = '\0';
+		mg_set_request_handler(s->ctx, pattern, dispatch, rt);
+	}
+	int root = 0;
+	for (int i = 0; i < s->nroutes; i++)
+		root |= strcmp(s->routes[i].path, "/") == 0;
+	memset(&s->fallback, 0, sizeof(s->fallback));
+	s->fallback.srv = s;
+	s->fallback.path = "(none)";
+	s->fallback.fn = h_not_found;
+	if (!root)
+		mg_set_request_handler(s->ctx, "/", dispatch, &s->fallback);
+}
+
+/* Notes the first listening port and defers accept on every listener until data arrives. */
+static void note_ports(struct server *s)
+{
+	struct mg_server_port sp[4];
+	int np = mg_get_server_ports(s->ctx, 4, sp);
+	s->port = np > 0 ? sp[0].port : 0;
+	for (int i = 0; i < np; i++)
+		http_guard_defer_accept(sp[i].port);
+}
+
 int server_start(struct server *s, char *err, size_t errlen)
 {
 	char ports[512], threads[16], rto[32], kato[32];
-	if (!s->tls) {
-		struct tls_cert *c;
-		char why[400];
-		enum tls_cert_fault f = tls_cert_load(s->o.tls_cert, s->o.tls_key, &c, why, sizeof(why));
-		if (f != TLS_CERT_OK) {
-			snprintf(err, errlen, "%s %s", f == TLS_CERT_BAD_KEY ? "tls_key" : "tls_cert", why);
-			return -1;
-		}
-		server_tls_set(s, c);
-	}
+	if (!s->tls && load_tls(s, err, errlen) < 0)
+		return -1;
 	if (tls_ports(s->o.listen, ports, sizeof(ports)) < 0) {
 		snprintf(err, errlen, "bad listen value '%s'", s->o.listen);
 		return -1;
@@ -816,46 +872,16 @@ int server_start(struct server *s, char *err, size_t errlen)
 	memset(&ed, 0, sizeof(ed));
 	ed.text = ebuf;
 	ed.text_buffer_size = sizeof(ebuf);
-	if (s->o.body_memory > 0)
-		http_body_budget_set((size_t)s->o.body_memory);
-	futex_hash_size(s->o.threads > 0 ? s->o.threads : 16);
-	/* one watch per request thread, plus closing connections that linger */
-	http_watchdog_start((s->o.threads > 0 ? s->o.threads : 16) + 64);
-	struct http_guard_opts go = { s->o.threads > 0 ? s->o.threads : 16, s->o.max_per_address };
-	if (http_guard_start(&go) < 0) {
-		snprintf(err, errlen, "cannot start the connection guard");
+	if (start_guards(s, err, errlen) < 0)
 		return -1;
-	}
 	s->ctx = mg_start2(&init, &ed);
 	if (!s->ctx) {
 		snprintf(err, errlen, "cannot start the server on %s: %s", s->o.listen,
 			 ebuf[0] ? ebuf : "unknown error");
 		return -1;
 	}
-	for (int i = 0; i < s->nroutes; i++) {
-		struct route *rt = &s->routes[i];
-		/* civetweb also matches path/...; dispatch keeps exact routes exact. */
-		char pattern[300];
-		snprintf(pattern, sizeof(pattern), "%s", rt->path);
-		size_t n = strlen(pattern);
-		if (n > 1 && pattern[n - 1] == '/')
-			pattern[n - 1] = '\0';
-		mg_set_request_handler(s->ctx, pattern, dispatch, rt);
-	}
-	int root = 0;
-	for (int i = 0; i < s->nroutes; i++)
-		root |= strcmp(s->routes[i].path, "/") == 0;
-	memset(&s->fallback, 0, sizeof(s->fallback));
-	s->fallback.srv = s;
-	s->fallback.path = "(none)";
-	s->fallback.fn = h_not_found;
-	if (!root)
-		mg_set_request_handler(s->ctx, "/", dispatch, &s->fallback);
-	struct mg_server_port sp[4];
-	int np = mg_get_server_ports(s->ctx, 4, sp);
-	s->port = np > 0 ? sp[0].port : 0;
-	for (int i = 0; i < np; i++)
-		http_guard_defer_accept(sp[i].port);
+	add_routes(s);
+	note_ports(s);
 	return 0;
 }
 

@@ -13,7 +13,7 @@ kill -HUP "$HOOKD_PID"
 sleep 0.5
 check "after SIGHUP hookd is still running" kill -0 "$HOOKD_PID"
 check_eq "...and serving" "$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
-check "...and it said so in its log" grep -q 'SIGHUP received' "$T_DIR/hookd.log"
+check "...and it logged the reload" grep -q 'configuration reloaded' "$T_DIR/hookd.log"
 check_eq "/metrics on a loopback listener without admin_token is open" \
 	"$(tls_curl "$HOOKD_URL/metrics" -o /dev/null -w '%{http_code}')" 200
 
