@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 /* Migrations, numbered from 1; each runs once, in order, in its own transaction. */
 static const char *const migrations[] = {
@@ -715,12 +716,35 @@ static int sq_job_counts(void *b, int64_t counts[JOB_STATE_COUNT], int64_t *olde
 	return rc;
 }
 
+/*
+ * Free space below which the journal is not ready: a heartbeat row fits in WAL pages SQLite already
+ * owns after a checkpoint, so on a full disk the write alone passes while every delivery fails.
+ */
+#define SQ_MIN_FREE_BYTES (1024 * 1024)
+
+/* -1 with err when the filesystem holding the database has less than SQ_MIN_FREE_BYTES for hookd. */
+static int free_space_ok(struct sq *s, char *err, size_t errlen)
+{
+	const char *path = sqlite3_db_filename(s->db, "main");
+	struct statvfs v;
+	if (!path || !path[0] || statvfs(path, &v) != 0)
+		return 0; /* in memory, or unknown: the write above is all there is to go by */
+	unsigned long long avail = (unsigned long long)v.f_bavail * v.f_frsize;
+	if (avail >= SQ_MIN_FREE_BYTES)
+		return 0;
+	snprintf(err, errlen, "sqlite: %llu bytes free on the journal's filesystem (under %d)", avail,
+		 SQ_MIN_FREE_BYTES);
+	return -1;
+}
+
 static int sq_ping(void *b, int64_t now_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
 	sqlite3_bind_int64(use(s, ST_PING), 1, now_ms);
 	int rc = run(s, ST_PING, err, errlen);
+	if (rc == 0)
+		rc = free_space_ok(s, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

@@ -11,7 +11,18 @@
 
 static char dir[] = "/tmp/hookd-examples-XXXXXX";
 
-/* Writes value to a secret file and points HOOKD_SOURCE_<NAME>_SECRET_FILE at it. */
+/* The secret variables of every example; each example sees only its own (an unknown HOOKD_* is an error). */
+static const struct {
+	const char *example, *var;
+} secret_vars[] = {
+	{ "deploy/examples/bamboohr.ini", "HOOKD_SOURCE_BAMBOOHR_SECRET_FILE" },
+	{ "deploy/examples/standard-webhooks.ini", "HOOKD_SOURCE_HRIS_SECRET_FILE" },
+	{ "deploy/examples/standard-webhooks.ini", "HOOKD_SOURCE_FINCH_SECRET_FILE" },
+	{ "deploy/examples/github-style.ini", "HOOKD_SOURCE_PEOPLE_TOOL_SECRET_FILE" },
+};
+static char secret_paths[4][256];
+
+/* Writes value to a secret file; load_example points HOOKD_SOURCE_<NAME>_SECRET_FILE at it. */
 static void secret_env(const char *var, const char *file, const char *value)
 {
 	char path[256];
@@ -22,12 +33,20 @@ static void secret_env(const char *var, const char *file, const char *value)
 		return;
 	fprintf(f, "%s\n", value);
 	fclose(f);
-	setenv(var, path, 1);
+	for (size_t i = 0; i < sizeof(secret_vars) / sizeof(secret_vars[0]); i++)
+		if (strcmp(secret_vars[i].var, var) == 0)
+			snprintf(secret_paths[i], sizeof(secret_paths[i]), "%s", path);
 }
 
 /* Loads an example with its sources and rules; both must build without a reported problem. */
 static struct config *load_example(const char *path, struct hr_sources **set, struct rules **rules)
 {
+	for (size_t i = 0; i < sizeof(secret_vars) / sizeof(secret_vars[0]); i++) {
+		if (strcmp(secret_vars[i].example, path) == 0)
+			setenv(secret_vars[i].var, secret_paths[i], 1);
+		else
+			unsetenv(secret_vars[i].var);
+	}
 	struct config *c = config_load(path);
 	*set = hr_sources_from_config(c);
 	*rules = rules_from_config(c, NULL);
