@@ -146,12 +146,20 @@ static void app_free(struct app *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* The System Log reader; it names this instance (host and pid) in the journal's lease. */
+/*
+ * The System Log reader; it names this instance in the journal's lease: host and pid on PostgreSQL
+ * (several instances share the journal, and the lease picks one), the host alone on SQLite (one
+ * instance owns the file, so a restart after a crash takes its lease back at once instead of
+ * waiting reconcile_lease for the dead process's lease to run out).
+ */
 static int start_reconciler(struct app *a)
 {
 	char err[256], host[64] = "host", owner[128];
 	gethostname(host, sizeof(host) - 1);
-	snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	if (strcmp(a->jo.backend, "postgres") == 0)
+		snprintf(owner, sizeof(owner), "%s:%ld", host, (long)getpid());
+	else
+		snprintf(owner, sizeof(owner), "%s:sqlite", host);
 	a->reconciler = reconcile_new(&a->ro, a->journal, a->org, a->rules, owner, err, sizeof(err));
 	if (!a->reconciler || reconcile_start(a->reconciler, err, sizeof(err)) < 0) {
 		log_error("cannot start the System Log reconciler", "detail", err);

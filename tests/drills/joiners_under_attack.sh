@@ -4,7 +4,7 @@
 # event hook lost (a delivery refused, timed out or sent while hookd was stopped), the System Log
 # reconciler found.
 # Usage: tests/drills/joiners_under_attack.sh [--joiners N] [--conns N] [--seconds S] [--threads N]
-#   CI size (t_drill_joiners): 30 joiners, 300 hostile connections per mode on 64 threads.
+#   CI size (t_drill_joiners): 24 joiners, 300 hostile connections per mode on 64 threads, 5 s phases.
 #   Larger: --joiners 300 --conns 1000 --seconds 20 (bench/DRILLS.md).
 # The reconciler reads up to 8 s ago (the hook's 3 s timeout and one retry), so it does not race the hook.
 # Phases: (1) idle TLS connections and idle keep-alive connections held by an attacker while a third
@@ -72,22 +72,23 @@ attack() { # attack MODE: hostile connections for SECS + 2 s in the background; 
 }
 third=$(((JOINERS + 2) / 3))
 
-echo "# phase 1: idle TLS and idle keep-alive connections held while joiners are created"
+echo "# phase 1 (at ${SECONDS}s): idle TLS and idle keep-alive connections held while joiners are created"
 a1=$(attack idle-tls)
 a2=$(attack keep-alive)
 sleep 1
 create_some "$third" a
 wait "$a1" "$a2" 2>/dev/null
 
-echo "# phase 2: hookd killed while joiners are created, restarted under slow headers"
+echo "# phase 2 (at ${SECONDS}s): hookd killed while joiners are created, restarted under slow headers"
 stop_hookd KILL
 create_some "$third" b
 a3=$(attack slow-headers)
 start_hookd || { fail "hookd restarts under attack"; t_done; exit 1; }
-echo "# phase 3: slow headers while the last joiners are created"
+echo "# phase 3 (at ${SECONDS}s): slow headers while the last joiners are created"
 create_some "$((JOINERS - 2 * third))" c
 wait "$a3" 2>/dev/null
 
+echo "# attacks over (at ${SECONDS}s): waiting for every joiner's email"
 emails_per_user() {
 	tls_curl "$SIM_URL/sim/outbox" | python3 -c "
 import json, sys, collections
