@@ -2,7 +2,7 @@
 # Installs, builds and runs every test: unit and integration tests (release build), the same suite
 # under ASan+UBSan, and each libFuzzer target for a bounded time; first scripts/format-check.sh. PostgreSQL is started for the run.
 # Usage: scripts/test.sh [--quick]   (--quick: release suite only)
-# Environment: FUZZ_SECONDS (default 20 per target), CTEST_ARGS (extra ctest arguments).
+# Environment: FUZZ_SECONDS (default 15 per target), CTEST_ARGS (extra ctest arguments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,7 +34,7 @@ if [ $quick = 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build/asan -DHOOKD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
-  echo "=== fuzz (${FUZZ_SECONDS:-20} s per target)"
+  echo "=== fuzz (${FUZZ_SECONDS:-15} s per target)"
   CC=clang cmake -S . -B build/fuzz -DCIVETWEB_DIR="$root/build/_deps/civetweb" -DHOOKD_FUZZ=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build build/fuzz -j"$(nproc)" --target fuzzers
@@ -43,7 +43,7 @@ if [ $quick = 0 ]; then
     [ -x "$f" ] || continue
     name=$(basename "$f"); corpus=tests/fuzz/corpus/${name#fuzz_}
     work=$(mktemp -d); [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-    if "$f" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=2048 -max_len=65536 "$work" >"build/fuzz/$name.log" 2>&1; then
+    if "$f" -max_total_time="${FUZZ_SECONDS:-15}" -rss_limit_mb=2048 -max_len=65536 "$work" >"build/fuzz/$name.log" 2>&1; then
       echo "fuzz $name: ok, $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "build/fuzz/$name.log" || echo 'run count not printed')"
       fpass=$((fpass + 1))
     else
