@@ -79,7 +79,9 @@ int cli_prune(int argc, char **argv)
 		return 2;
 	struct retention_opts o;
 	struct journal_opts jo;
-	int bad = (retention_opts_from_config(c, &o) < 0) | (journal_opts_from_config(c, &jo) < 0);
+	int bad = retention_opts_from_config(c, &o) < 0; /* both read, so that every problem is reported */
+	if (journal_opts_from_config(c, &jo) < 0)
+		bad = 1;
 	if (bad) {
 		fputs(config_errors(c), stderr);
 		journal_opts_free(&jo);
