@@ -647,7 +647,7 @@ section "System Log (listLogEvents)"
 # on the TLS sim: SSWS and ES256-issued tokens
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 link() { grep -i '^link:' "$TMP/hdrs" | grep "rel=\"$1\"" | sed 's/^[^<]*<\([^>]*\)>.*/\1/' | head -1; }
-T0=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+T0=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ) # to the millisecond: the TLS section's create may share this second
 LOGIDS=()
 for n in 1 2 3; do
 	api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"log$n@example.com\",\"email\":\"log$n@example.com\",\"firstName\":\"L\",\"lastName\":\"$n\"}}"
