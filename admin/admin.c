@@ -385,6 +385,7 @@ struct admin *admin_start(const struct admin_opts *o, const struct server_opts *
 	ao.threads = o->threads;
 	ao.max_body = 65536;
 	ao.body_memory = 0; /* the hook listener's budget stays the hook listener's */
+	ao.unguarded = 1;   /* and so do its connection guard and body watchdog */
 	ao.admin_token = a->metrics_token = a->o.token ? strdup(a->o.token) : NULL; /* /metrics here too */
 	if (!a->o.token || !a->intake || !ao.admin_token || !(a->srv = server_new(&ao, j)) ||
 	    server_route(a->srv, "/", h_admin, a) < 0) {

@@ -78,6 +78,12 @@ static void enter(enum phase p)
 	atomic_store(&s->phase, p);
 }
 
+void http_guard_exempt_thread(void)
+{
+	mine = NULL;
+	mine_tried = 1;
+}
+
 int http_guard_busy(void)
 {
 	return g.slot && g.threads - atomic_load(&g.active) < g.reserve;
@@ -286,6 +292,11 @@ void http_guard_stop(void)
 {
 	if (atomic_exchange(&g.running, 0))
 		pthread_join(g.thread, NULL);
+	for (int i = 0; g.slot && i < g.nslots; i++)
+		pthread_mutex_destroy(&g.slot[i].mu);
+	free(g.slot);
+	g.slot = NULL;
+	g.nslots = 0;
 }
 
 void http_guard_defer_accept(int port)

@@ -29,6 +29,8 @@ void http_guard_body_start(void);
 void http_guard_body_end(void);
 void http_guard_request_end(void);
 void http_guard_closing(void);
+/* Called on a request thread of another listener: the guard ignores this thread from now on. */
+void http_guard_exempt_thread(void);
 
 /* 1 while few request threads are free: answers then say Connection: close. */
 int http_guard_busy(void);

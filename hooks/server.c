@@ -388,8 +388,9 @@ static void on_connection_closed(const struct mg_connection *conn)
 
 static void *on_init_thread(const struct mg_context *ctx, int thread_type)
 {
-	(void)ctx;
-	(void)thread_type;
+	const struct server *s = mg_get_user_data(ctx);
+	if (thread_type == 1 && s && s->o.unguarded)
+		http_guard_exempt_thread();
 	stack_trim();
 	return NULL;
 }
@@ -763,6 +764,8 @@ static int load_tls(struct server *s, char *err, size_t errlen)
 /* The body budget, futex hash, body watchdog and connection guard, sized by the thread count. */
 static int start_guards(struct server *s, char *err, size_t errlen)
 {
+	if (s->o.unguarded)
+		return 0;
 	if (s->o.body_memory > 0)
 		http_body_budget_set((size_t)s->o.body_memory);
 	futex_hash_size(s->o.threads > 0 ? s->o.threads : 16);
@@ -896,8 +899,10 @@ void server_free(struct server *s)
 		return;
 	if (s->ctx)
 		mg_stop(s->ctx);
-	http_watchdog_stop();
-	http_guard_stop();
+	if (!s->o.unguarded) {
+		http_watchdog_stop();
+		http_guard_stop();
+	}
 	for (int i = 0; i < s->nroutes; i++)
 		free(s->routes[i].path);
 	tls_cert_unref(s->tls);

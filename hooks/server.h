@@ -24,6 +24,12 @@ struct server_opts {
 	char *admin_token;   /* owned; NULL: /metrics open only when every listener is on loopback */
 	int max_per_address; /* connections one client address may hold at once; 0: no cap */
 	const char *allow;   /* CIDR[,CIDR...] admitted at accept; NULL or "": every address */
+	/*
+	 * 1 for a second listener in the process (the admin API): the connection guard, the body
+	 * watchdog and the body budget are process-wide and belong to the hook listener; this one's
+	 * threads neither take the guard's slots nor count against the hook listener's threads.
+	 */
+	int unguarded;
 };
 
 /* Reads [server] into o (strings point into c, admin_token is allocated). Reports problems; -1 then. */

@@ -53,7 +53,7 @@ HOOK_SECRET=hooksecret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 # must never be signalled: that would kill another test's hookd.
 t_ours() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
 
-t_cleanup() {
+t_stop_all() {
 	local p i ours=()
 	for p in "${T_PIDS[@]}"; do t_ours "$p" && ours+=("$p"); done
 	for p in "${ours[@]}"; do kill -TERM "$p" 2>/dev/null; done
@@ -64,6 +64,10 @@ t_cleanup() {
 	done
 	for p in "${ours[@]}"; do t_ours "$p" && kill -KILL "$p" 2>/dev/null; done
 	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	T_PIDS=()
+}
+t_cleanup() {
+	t_stop_all
 	if [ "$T_FAIL" = 0 ] && [ -z "${T_KEEP:-}" ]; then rm -rf "$T_DIR"; else echo "kept $T_DIR"; fi
 }
 trap t_cleanup EXIT
@@ -75,7 +79,14 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi;
 # check_eq DESC GOT WANT
 check_eq() { if [ "$2" = "$3" ]; then ok "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi; }
 # The closing line; 0 when no check failed and at least one passed.
+# It stops what the test started first: a sanitizer reports leaks at exit, into the process's log,
+# and a report anywhere in T_DIR's logs fails the test (an abort at exit is a failure too).
 t_done() {
+	t_stop_all
+	local f
+	for f in $(grep -rlE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error: ' "$T_DIR" --include='*.log' 2>/dev/null); do
+		fail "no sanitizer report in ${f#"$T_DIR"/}: $(grep -m1 -E 'ERROR: |runtime error: ' "$f" | cut -c1-200)"
+	done
 	echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ] && [ "$T_PASS" -gt 0 ]
 }

@@ -102,8 +102,10 @@ async function main() {
   await shot(page, 'event-detail');
   await accessibility(page, 'the event detail');
 
+  // the event detail has a #jobs-table too: wait for the dead job's button, not for any table
   await go(page, '#/jobs?state=dead', '#jobs-table');
-  const deadId = await page.$eval('#jobs-table button[data-action="retry"]', (b) => b.dataset.job).catch(() => null);
+  const deadId = await page.waitForSelector('#jobs-table button[data-action="retry"]', { timeout: 10000 })
+    .then((b) => b.evaluate((e) => e.dataset.job)).catch(() => null);
   expect(deadId !== null, 'the dead job is listed with a Retry button');
   await shot(page, 'jobs');
   await accessibility(page, 'the jobs page');
