@@ -520,6 +520,28 @@ static int contract_record(struct journal *j, const char *key, const char *uid, 
 	return contract_commit1(j, &e, &out);
 }
 
+/* Stuck people first (the admin list) before the limit cuts; else the newest record first. */
+static void contract_people_order(struct journal *j)
+{
+	CHECK(contract_record(j, "r4", "00uC", "c@x.com", "{\"state\":\"active\",\"okta_status\":\"ACTIVE\"}", NULL) ==
+	      0);
+	struct person *p;
+	size_t n;
+	char err[256];
+	struct people_query newest = { .limit = 1 }, stuck_first = { .limit = 1, .stuck_first = 1 },
+			    all = { .stuck_first = 1 };
+	CHECK(journal_list_people(j, &newest, &p, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(p[0].user_id, "00uC") == 0);
+	journal_people_free(p, n);
+	CHECK(journal_list_people(j, &stuck_first, &p, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(p[0].user_id, "00uA") == 0 && strcmp(p[0].state, "stuck") == 0);
+	journal_people_free(p, n);
+	CHECK(journal_list_people(j, &all, &p, &n, err, sizeof(err)) == 0 && n == 3);
+	CHECK(n == 3 && strcmp(p[0].user_id, "00uA") == 0 && strcmp(p[1].user_id, "00uC") == 0 &&
+	      strcmp(p[2].user_id, "00uB") == 0);
+	journal_people_free(p, n);
+}
+
 /* The onboarding view and the listing filters (subject by id or login, action, since). */
 static void contract_people(struct journal *j)
 {
@@ -573,6 +595,7 @@ static void contract_people(struct journal *j)
 	journal_events_free(ev, n);
 	CHECK(journal_list_events(j, &later, &ev, &n, err, sizeof(err)) == 0 && n == 0);
 	journal_events_free(ev, n);
+	contract_people_order(j);
 }
 
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
