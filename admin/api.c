@@ -20,8 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define PAGE 200      /* rows read from the journal at a time */
-#define SCAN_MAX 5000 /* most rows one request reads before it answers with a cursor */
+#define PAGE 200      /* rows read from the journal at a time while counting */
+#define SCAN_MAX 5000 /* most rows one count reads (the overview and sources say "capped" then) */
 #define LIMIT_DEFAULT 50
 #define LIMIT_MAX 500
 
@@ -128,19 +128,6 @@ static int read_filter(struct http_req *r, struct filter *f)
 	return 0;
 }
 
-static int same(const char *want, const char *have)
-{
-	return !want[0] || (have && strcasecmp(want, have) == 0);
-}
-
-static int event_matches(const struct filter *f, const struct event_row *e)
-{
-	const char *status = e->status ? e->status : "accepted";
-	return same(f->type, e->type) && same(f->status, status) &&
-	       (!f->subject[0] || same(f->subject, e->subject_login) || same(f->subject, e->subject_id)) &&
-	       (!f->until_ms || e->received_ms <= f->until_ms);
-}
-
 static void event_json(struct jbuf *b, const struct event_row *e, int full)
 {
 	jbuf_obj_open(b);
@@ -200,47 +187,37 @@ static void store_fail(struct http_req *r, const char *err)
 	http_fail(r, 503, "journal_unavailable", "the journal cannot answer: %s", err);
 }
 
-/*
- * Pages through events newest first from the cursor (the journal filters by source), keeping the
- * ones f matches, until f->limit are written, the rows are older than since, or SCAN_MAX rows were
- * read: then next_cursor lets the caller go on. -1 on a store error (err filled).
- */
+/* f as a journal query for one page: one row more than the limit tells whether another page follows. */
+static struct journal_query page_query(const struct filter *f)
+{
+	return (struct journal_query){ .source = f->source[0] ? f->source : NULL,
+				       .type = f->type[0] ? f->type : NULL,
+				       .status = f->status[0] ? f->status : NULL,
+				       .subject = f->subject[0] ? f->subject : NULL,
+				       .state = f->state[0] ? f->state : NULL,
+				       .action = f->action[0] ? f->action : NULL,
+				       .since_ms = f->since_ms,
+				       .until_ms = f->until_ms,
+				       .before_id = f->cursor,
+				       .limit = f->limit + 1 };
+}
+
+/* Writes the events f matches (the journal filters), newest first, up to f->limit; *next the cursor, 0 on the last page. */
 static int scan_events(struct admin *a, const struct filter *f, struct jbuf *b, int64_t *next, char *err, size_t errlen)
 {
-	struct journal_query q = { .source = f->source[0] ? f->source : NULL, .limit = PAGE, .before_id = f->cursor };
-	int kept = 0, scanned = 0;
-	*next = 0;
-	for (;;) {
-		struct event_row *rows;
-		size_t n;
-		if (journal_list_events(a->journal, &q, &rows, &n, err, errlen) < 0)
-			return -1;
-		int done = n < PAGE;
-		for (size_t i = 0; i < n; i++) {
-			scanned++;
-			q.before_id = rows[i].id;
-			if (f->since_ms && rows[i].received_ms < f->since_ms) {
-				done = 1;
-				break;
-			}
-			if (event_matches(f, &rows[i])) {
-				jbuf_elem(b);
-				event_json(b, &rows[i], 0);
-				if (++kept == f->limit) {
-					*next = i + 1 < n || !done ? rows[i].id : 0;
-					journal_events_free(rows, n);
-					return 0;
-				}
-			}
-		}
-		journal_events_free(rows, n);
-		if (done)
-			return 0;
-		if (scanned >= SCAN_MAX) {
-			*next = q.before_id;
-			return 0;
-		}
+	struct journal_query q = page_query(f);
+	struct event_row *rows;
+	size_t n;
+	if (journal_list_events(a->journal, &q, &rows, &n, err, errlen) < 0)
+		return -1;
+	size_t keep = n > (size_t)f->limit ? (size_t)f->limit : n;
+	for (size_t i = 0; i < keep; i++) {
+		jbuf_elem(b);
+		event_json(b, &rows[i], 0);
 	}
+	*next = n > keep ? rows[keep - 1].id : 0;
+	journal_events_free(rows, n);
+	return 0;
 }
 
 static void get_events(struct admin *a, struct http_req *r)
@@ -264,50 +241,24 @@ static void get_events(struct admin *a, struct http_req *r)
 	jbuf_free(&b);
 }
 
-static int job_matches(const struct filter *f, const struct job *j)
-{
-	return same(f->action, j->action) && same(f->subject, j->subject) &&
-	       (!f->since_ms || j->created_ms >= f->since_ms);
-}
-
+/* scan_events for jobs; event_id nonzero: that event's jobs only. */
 static int scan_jobs(struct admin *a, const struct filter *f, int64_t event_id, struct jbuf *b, int64_t *next,
 		     char *err, size_t errlen)
 {
-	struct journal_query q = { .state = f->state[0] ? f->state : NULL, .limit = PAGE, .before_id = f->cursor };
-	int kept = 0, scanned = 0;
-	*next = 0;
-	for (;;) {
-		struct job *rows;
-		size_t n;
-		if (journal_list_jobs(a->journal, &q, &rows, &n, err, errlen) < 0)
-			return -1;
-		int done = n < PAGE;
-		for (size_t i = 0; i < n; i++) {
-			scanned++;
-			q.before_id = rows[i].id;
-			/* jobs are numbered in their event's transaction: older events' jobs come after */
-			if (event_id && rows[i].event_id < event_id) {
-				done = 1;
-				break;
-			}
-			if (event_id ? rows[i].event_id == event_id : job_matches(f, &rows[i])) {
-				jbuf_elem(b);
-				job_json(b, &rows[i]);
-				if (++kept == f->limit) {
-					*next = i + 1 < n || !done ? rows[i].id : 0;
-					journal_jobs_free(rows, n);
-					return 0;
-				}
-			}
-		}
-		journal_jobs_free(rows, n);
-		if (done)
-			return 0;
-		if (scanned >= SCAN_MAX) {
-			*next = q.before_id;
-			return 0;
-		}
+	struct journal_query q = page_query(f);
+	q.event_id = event_id;
+	struct job *rows;
+	size_t n;
+	if (journal_list_jobs(a->journal, &q, &rows, &n, err, errlen) < 0)
+		return -1;
+	size_t keep = n > (size_t)f->limit ? (size_t)f->limit : n;
+	for (size_t i = 0; i < keep; i++) {
+		jbuf_elem(b);
+		job_json(b, &rows[i]);
 	}
+	*next = n > keep ? rows[keep - 1].id : 0;
+	journal_jobs_free(rows, n);
+	return 0;
 }
 
 static void get_jobs(struct admin *a, struct http_req *r)
