@@ -119,7 +119,8 @@ static int read_filter(struct http_req *r, struct filter *f)
 	if (query_time(r, "since", &f->since_ms) < 0 || query_time(r, "until", &f->until_ms) < 0)
 		return -1;
 	char *end;
-	if (http_query(r, "cursor", v, sizeof(v)) != -1 && ((f->cursor = strtoll(v, &end, 10)) <= 0 || *end)) {
+	int rc = http_query(r, "cursor", v, sizeof(v));
+	if (rc != -1 && (rc < 0 || (f->cursor = strtoll(v, &end, 10)) <= 0 || *end)) {
 		http_fail(r, 400, "bad_cursor", "cursor is the next_cursor of a previous page");
 		return -1;
 	}

@@ -63,6 +63,13 @@ async function main() {
   expect(r.status === 400 && r.body.error === 'bad_filter', 'a bad status filter: 400');
   r = await call('GET', '/api/events?cursor=abc', '/api/events');
   expect(r.status === 400 && r.body.error === 'bad_cursor', 'a bad cursor: 400');
+  r = await call('GET', '/api/events?subject=' + 'x'.repeat(300), '/api/events');
+  expect(r.status === 400 && r.body.error === 'bad_filter', 'an over-long subject: 400, not ignored');
+  r = await call('GET', '/api/events?cursor=' + '1'.repeat(80), '/api/events');
+  expect(r.status === 400 && r.body.error === 'bad_cursor', 'an over-long cursor: 400');
+  r = await call('GET', '/api/events?source=okta&type=user.lifecycle.create&limit=1', '/api/events');
+  expect(r.body.events.length === 1 && r.body.events[0].type === 'user.lifecycle.create' && r.body.next_cursor === null,
+    'source and type filtered by the journal: the one match, and no further page');
 
   const withJob = all.find((e) => e.type === 'user.lifecycle.deactivate');
   r = await call('GET', '/api/events/' + withJob.id, '/api/events/{id}');
