@@ -8,6 +8,7 @@
 struct config;
 struct hr_sources;
 struct journal;
+struct okta_governor;
 struct rules;
 struct server_opts;
 
@@ -18,6 +19,9 @@ struct admin_opts {
 	char *token;
 	int threads;
 	int64_t session_ttl_ms;
+	/* Set by the caller, not the config: the Okta rate governor whose headroom the overview shows
+	 * (borrowed, must outlive the admin); NULL when Okta is not configured. */
+	struct okta_governor *governor;
 };
 
 /*

@@ -10,7 +10,9 @@
 #include "hooks/http.h"
 #include "hooks/intake.h"
 #include "hooks/reconcile.h"
+#include "okta/governor.h"
 #include "store/journal.h"
+#include "store/people.h"
 
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -18,8 +20,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define PAGE 200      /* rows read from the journal at a time */
-#define SCAN_MAX 5000 /* most rows one request reads before it answers with a cursor */
+#define PAGE 200      /* rows read from the journal at a time while counting */
+#define SCAN_MAX 5000 /* most rows one count reads (the overview and sources say "capped" then) */
 #define LIMIT_DEFAULT 50
 #define LIMIT_MAX 500
 
@@ -41,6 +43,49 @@ static int parse_time(const char *s, int64_t *out)
 	return clock_parse_ms(s, out);
 }
 
+/* Query parameter name into dst ("" when absent); -1 after answering 400 when it is longer than n - 1. */
+static int query_text(struct http_req *r, const char *name, char *dst, size_t n)
+{
+	int rc = http_query(r, name, dst, n);
+	if (rc == -2) {
+		http_fail(r, 400, "bad_filter", "%s is longer than %zu bytes", name, n - 1);
+		return -1;
+	}
+	if (rc < 0)
+		dst[0] = '\0';
+	return 0;
+}
+
+/* limit from the query into *limit (left alone when absent); -1 after answering 400. */
+static int query_limit(struct http_req *r, int *limit)
+{
+	char v[16], *end;
+	int rc = http_query(r, "limit", v, sizeof(v));
+	if (rc == -1)
+		return 0;
+	long l = rc == 0 ? strtol(v, &end, 10) : 0;
+	if (rc < 0 || l < 1 || l > LIMIT_MAX || *end) {
+		http_fail(r, 400, "bad_filter", "limit is between 1 and %d", LIMIT_MAX);
+		return -1;
+	}
+	*limit = (int)l;
+	return 0;
+}
+
+/* A time parameter into *out (left alone when absent); -1 after answering 400. */
+static int query_time(struct http_req *r, const char *name, int64_t *out)
+{
+	char v[64];
+	int rc = http_query(r, name, v, sizeof(v));
+	if (rc == -1)
+		return 0;
+	if (rc < 0 || parse_time(v, out) < 0) {
+		http_fail(r, 400, "bad_filter", "%s is unix milliseconds or an RFC 3339 time", name);
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads the query into f; -1 after answering 400 for a malformed value. */
 static int read_filter(struct http_req *r, struct filter *f)
 {
@@ -55,8 +100,8 @@ static int read_filter(struct http_req *r, struct filter *f)
 		     { "status", f->status, sizeof(f->status) }, { "subject", f->subject, sizeof(f->subject) },
 		     { "state", f->state, sizeof(f->state) },	 { "action", f->action, sizeof(f->action) } };
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
-		if (http_query(r, text[i].name, text[i].dst, text[i].n) < 0)
-			text[i].dst[0] = '\0';
+		if (query_text(r, text[i].name, text[i].dst, text[i].n) < 0)
+			return -1;
 	if (f->status[0] && strcmp(f->status, "accepted") != 0 && strcmp(f->status, "rejected") != 0) {
 		http_fail(r, 400, "bad_filter", "status is accepted or rejected");
 		return -1;
@@ -71,41 +116,17 @@ static int read_filter(struct http_req *r, struct filter *f)
 		http_fail(r, 400, "bad_filter", "unknown action");
 		return -1;
 	}
-	if (http_query(r, "since", v, sizeof(v)) == 0 && parse_time(v, &f->since_ms) < 0) {
-		http_fail(r, 400, "bad_filter", "since is unix milliseconds or an RFC 3339 time");
+	if (query_time(r, "since", &f->since_ms) < 0 || query_time(r, "until", &f->until_ms) < 0)
 		return -1;
-	}
-	if (http_query(r, "until", v, sizeof(v)) == 0 && parse_time(v, &f->until_ms) < 0) {
-		http_fail(r, 400, "bad_filter", "until is unix milliseconds or an RFC 3339 time");
-		return -1;
-	}
 	char *end;
-	if (http_query(r, "cursor", v, sizeof(v)) == 0 && ((f->cursor = strtoll(v, &end, 10)) <= 0 || *end)) {
+	int rc = http_query(r, "cursor", v, sizeof(v));
+	if (rc != -1 && (rc < 0 || (f->cursor = strtoll(v, &end, 10)) <= 0 || *end)) {
 		http_fail(r, 400, "bad_cursor", "cursor is the next_cursor of a previous page");
 		return -1;
 	}
-	if (http_query(r, "limit", v, sizeof(v)) == 0) {
-		long l = strtol(v, &end, 10);
-		if (l < 1 || l > LIMIT_MAX || *end) {
-			http_fail(r, 400, "bad_filter", "limit is between 1 and %d", LIMIT_MAX);
-			return -1;
-		}
-		f->limit = (int)l;
-	}
+	if (query_limit(r, &f->limit) < 0)
+		return -1;
 	return 0;
-}
-
-static int same(const char *want, const char *have)
-{
-	return !want[0] || (have && strcasecmp(want, have) == 0);
-}
-
-static int event_matches(const struct filter *f, const struct event_row *e)
-{
-	const char *status = e->status ? e->status : "accepted";
-	return same(f->type, e->type) && same(f->status, status) &&
-	       (!f->subject[0] || same(f->subject, e->subject_login) || same(f->subject, e->subject_id)) &&
-	       (!f->until_ms || e->received_ms <= f->until_ms);
 }
 
 static void event_json(struct jbuf *b, const struct event_row *e, int full)
@@ -167,47 +188,37 @@ static void store_fail(struct http_req *r, const char *err)
 	http_fail(r, 503, "journal_unavailable", "the journal cannot answer: %s", err);
 }
 
-/*
- * Pages through events newest first from the cursor (the journal filters by source), keeping the
- * ones f matches, until f->limit are written, the rows are older than since, or SCAN_MAX rows were
- * read: then next_cursor lets the caller go on. -1 on a store error (err filled).
- */
+/* f as a journal query for one page: one row more than the limit tells whether another page follows. */
+static struct journal_query page_query(const struct filter *f)
+{
+	return (struct journal_query){ .source = f->source[0] ? f->source : NULL,
+				       .type = f->type[0] ? f->type : NULL,
+				       .status = f->status[0] ? f->status : NULL,
+				       .subject = f->subject[0] ? f->subject : NULL,
+				       .state = f->state[0] ? f->state : NULL,
+				       .action = f->action[0] ? f->action : NULL,
+				       .since_ms = f->since_ms,
+				       .until_ms = f->until_ms,
+				       .before_id = f->cursor,
+				       .limit = f->limit + 1 };
+}
+
+/* Writes the events f matches (the journal filters), newest first, up to f->limit; *next the cursor, 0 on the last page. */
 static int scan_events(struct admin *a, const struct filter *f, struct jbuf *b, int64_t *next, char *err, size_t errlen)
 {
-	struct journal_query q = { .source = f->source[0] ? f->source : NULL, .limit = PAGE, .before_id = f->cursor };
-	int kept = 0, scanned = 0;
-	*next = 0;
-	for (;;) {
-		struct event_row *rows;
-		size_t n;
-		if (journal_list_events(a->journal, &q, &rows, &n, err, errlen) < 0)
-			return -1;
-		int done = n < PAGE;
-		for (size_t i = 0; i < n; i++) {
-			scanned++;
-			q.before_id = rows[i].id;
-			if (f->since_ms && rows[i].received_ms < f->since_ms) {
-				done = 1;
-				break;
-			}
-			if (event_matches(f, &rows[i])) {
-				jbuf_elem(b);
-				event_json(b, &rows[i], 0);
-				if (++kept == f->limit) {
-					*next = i + 1 < n || !done ? rows[i].id : 0;
-					journal_events_free(rows, n);
-					return 0;
-				}
-			}
-		}
-		journal_events_free(rows, n);
-		if (done)
-			return 0;
-		if (scanned >= SCAN_MAX) {
-			*next = q.before_id;
-			return 0;
-		}
+	struct journal_query q = page_query(f);
+	struct event_row *rows;
+	size_t n;
+	if (journal_list_events(a->journal, &q, &rows, &n, err, errlen) < 0)
+		return -1;
+	size_t keep = n > (size_t)f->limit ? (size_t)f->limit : n;
+	for (size_t i = 0; i < keep; i++) {
+		jbuf_elem(b);
+		event_json(b, &rows[i], 0);
 	}
+	*next = n > keep ? rows[keep - 1].id : 0;
+	journal_events_free(rows, n);
+	return 0;
 }
 
 static void get_events(struct admin *a, struct http_req *r)
@@ -231,50 +242,24 @@ static void get_events(struct admin *a, struct http_req *r)
 	jbuf_free(&b);
 }
 
-static int job_matches(const struct filter *f, const struct job *j)
-{
-	return same(f->action, j->action) && same(f->subject, j->subject) &&
-	       (!f->since_ms || j->created_ms >= f->since_ms);
-}
-
+/* scan_events for jobs; event_id nonzero: that event's jobs only. */
 static int scan_jobs(struct admin *a, const struct filter *f, int64_t event_id, struct jbuf *b, int64_t *next,
 		     char *err, size_t errlen)
 {
-	struct journal_query q = { .state = f->state[0] ? f->state : NULL, .limit = PAGE, .before_id = f->cursor };
-	int kept = 0, scanned = 0;
-	*next = 0;
-	for (;;) {
-		struct job *rows;
-		size_t n;
-		if (journal_list_jobs(a->journal, &q, &rows, &n, err, errlen) < 0)
-			return -1;
-		int done = n < PAGE;
-		for (size_t i = 0; i < n; i++) {
-			scanned++;
-			q.before_id = rows[i].id;
-			/* jobs are numbered in their event's transaction: older events' jobs come after */
-			if (event_id && rows[i].event_id < event_id) {
-				done = 1;
-				break;
-			}
-			if (event_id ? rows[i].event_id == event_id : job_matches(f, &rows[i])) {
-				jbuf_elem(b);
-				job_json(b, &rows[i]);
-				if (++kept == f->limit) {
-					*next = i + 1 < n || !done ? rows[i].id : 0;
-					journal_jobs_free(rows, n);
-					return 0;
-				}
-			}
-		}
-		journal_jobs_free(rows, n);
-		if (done)
-			return 0;
-		if (scanned >= SCAN_MAX) {
-			*next = q.before_id;
-			return 0;
-		}
+	struct journal_query q = page_query(f);
+	q.event_id = event_id;
+	struct job *rows;
+	size_t n;
+	if (journal_list_jobs(a->journal, &q, &rows, &n, err, errlen) < 0)
+		return -1;
+	size_t keep = n > (size_t)f->limit ? (size_t)f->limit : n;
+	for (size_t i = 0; i < keep; i++) {
+		jbuf_elem(b);
+		job_json(b, &rows[i]);
 	}
+	*next = n > keep ? rows[keep - 1].id : 0;
+	journal_jobs_free(rows, n);
+	return 0;
 }
 
 static void get_jobs(struct admin *a, struct http_req *r)
@@ -493,6 +478,85 @@ static void resend(struct admin *a, struct http_req *r, const struct admin_calle
 	free(params);
 }
 
+static void key_ms_or_null(struct jbuf *b, const char *key, int64_t ms)
+{
+	if (ms > 0)
+		jbuf_key_int(b, key, ms);
+	else
+		jbuf_key_raw(b, key, "null", 4);
+}
+
+static void person_json(struct jbuf *b, const struct person *p)
+{
+	jbuf_obj_open(b);
+	jbuf_key_str(b, "user_id", p->user_id);
+	jbuf_key_str(b, "login", p->login);
+	jbuf_key_str(b, "state", p->state);
+	jbuf_key_str(b, "okta_status", p->okta_status);
+	jbuf_key_str(b, "origin", p->origin);
+	jbuf_key_str(b, "via", p->via);
+	jbuf_key_int(b, "resends", p->resends);
+	key_ms_or_null(b, "sent_ms", p->sent_ms);
+	key_ms_or_null(b, "next_follow_up_ms", p->next_follow_up_ms);
+	jbuf_key_int(b, "updated_ms", p->updated_ms);
+	jbuf_key_str(b, "reason", p->reason);
+	jbuf_key_str(b, "last_error", p->last_error);
+	jbuf_obj_close(b);
+}
+
+/* The /api/people query into q (strings in the caller's buffers); -1 after answering 400. */
+static int read_people_query(struct http_req *r, struct people_query *q, char state[16], char status[32],
+			     char login[256])
+{
+	static const char *const states[] = { "pending", "stuck", "active", "finished", "undeliverable" };
+	if (query_text(r, "state", state, 16) < 0 || query_text(r, "okta_status", status, 32) < 0 ||
+	    query_text(r, "login", login, 256) < 0 || query_limit(r, &q->limit) < 0)
+		return -1;
+	int known = !state[0];
+	for (size_t i = 0; !known && i < sizeof(states) / sizeof(states[0]); i++)
+		known = strcmp(state, states[i]) == 0;
+	if (!known) {
+		http_fail(r, 400, "bad_filter", "state is pending, stuck, active, finished or undeliverable");
+		return -1;
+	}
+	q->state = state[0] ? state : NULL;
+	q->okta_status = status[0] ? status : NULL;
+	q->login = login[0] ? login : NULL;
+	return 0;
+}
+
+/* GET /api/people: the onboarding list, stuck people first, then the most recently updated. */
+static void get_people(struct admin *a, struct http_req *r)
+{
+	char state[16], status[32], login[256], err[256];
+	struct people_query q = { .limit = LIMIT_DEFAULT, .with_errors = 1, .stuck_first = 1 };
+	if (read_people_query(r, &q, state, status, login) < 0)
+		return;
+	int limit = q.limit;
+	q.limit = limit + 1; /* one more tells whether the list goes on */
+	struct person *p;
+	size_t n;
+	if (journal_list_people(a->journal, &q, &p, &n, err, sizeof(err)) < 0) {
+		store_fail(r, err);
+		return;
+	}
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key(&b, "people");
+	jbuf_arr_open(&b);
+	for (size_t i = 0; i < n && i < (size_t)limit; i++) {
+		jbuf_elem(&b);
+		person_json(&b, &p[i]);
+	}
+	jbuf_arr_close(&b);
+	jbuf_key_bool(&b, "more", n > (size_t)limit);
+	jbuf_obj_close(&b);
+	admin_reply_json(r, 200, &b);
+	jbuf_free(&b);
+	journal_people_free(p, n);
+}
+
 /* GET /api/people/LOGIN: the person's timeline, their events and jobs newest first. */
 static void get_person(struct admin *a, struct http_req *r, const char *login)
 {
@@ -615,14 +679,58 @@ static void get_sources(struct admin *a, struct http_req *r)
 	jbuf_free(&b);
 }
 
+static int count_stuck(struct admin *a, int64_t *stuck, char *err, size_t errlen)
+{
+	struct people_query q = { .state = "stuck" };
+	struct person *p;
+	size_t n;
+	if (journal_list_people(a->journal, &q, &p, &n, err, errlen) < 0)
+		return -1;
+	journal_people_free(p, n);
+	*stuck = (int64_t)n;
+	return 0;
+}
+
+/*
+ * "okta_rate": each bucket's window as the last Okta answer that carried X-Rate-Limit-* headers
+ * said (null when Okta is not configured); a window whose reset has passed has its full limit again.
+ */
+static void okta_rate_json(struct jbuf *b, struct okta_governor *g, int64_t now)
+{
+	jbuf_key(b, "okta_rate");
+	if (!g) {
+		jbuf_puts(b, "null");
+		return;
+	}
+	jbuf_arr_open(b);
+	for (int i = 0; i < OKTA_BUCKET_COUNT; i++) {
+		struct okta_rate rt;
+		int64_t seen;
+		if (okta_governor_last(g, (enum okta_bucket)i, &rt, &seen) != 0)
+			continue;
+		jbuf_elem(b);
+		jbuf_obj_open(b);
+		jbuf_key_str(b, "bucket", okta_bucket_name((enum okta_bucket)i));
+		jbuf_key_int(b, "limit", rt.limit);
+		jbuf_key_int(b, "remaining", rt.remaining);
+		jbuf_key_int(b, "reset_ms", rt.reset_ms);
+		jbuf_key_int(b, "seen_ms", seen);
+		jbuf_key_bool(b, "reset_passed", now >= rt.reset_ms);
+		jbuf_obj_close(b);
+	}
+	jbuf_arr_close(b);
+}
+
 static void get_overview(struct admin *a, struct http_req *r)
 {
 	int64_t now = clock_now_ms(), counts[JOB_STATE_COUNT];
 	struct tally t5, t24;
 	char err[256];
+	int64_t stuck;
 	if (journal_job_counts(a->journal, counts, err, sizeof(err)) < 0 ||
 	    count_events(a, NULL, now - 300000, &t5, err, sizeof(err)) < 0 ||
-	    count_events(a, NULL, now - 86400000LL, &t24, err, sizeof(err)) < 0) {
+	    count_events(a, NULL, now - 86400000LL, &t24, err, sizeof(err)) < 0 ||
+	    count_stuck(a, &stuck, err, sizeof(err)) < 0) {
 		store_fail(r, err);
 		return;
 	}
@@ -646,9 +754,8 @@ static void get_overview(struct admin *a, struct http_req *r)
 		jbuf_key_int(&b, journal_job_state_name((enum job_state)i), counts[i]);
 	jbuf_obj_close(&b);
 	jbuf_key_int(&b, "dead_jobs", counts[JOB_STATE_DEAD]);
-	/* Not known yet: the onboarding view and the governor's headroom are other issues. */
-	jbuf_key_raw(&b, "stuck_people", "null", 4);
-	jbuf_key_raw(&b, "okta_rate", "null", 4);
+	jbuf_key_int(&b, "stuck_people", stuck);
+	okta_rate_json(&b, a->o.governor, now);
 	/* how far behind now the System Log reconciler's cursor is (any instance's, from the journal) */
 	struct reconcile_stats rs;
 	reconcile_stats_get(NULL, a->journal, now, &rs);
@@ -701,9 +808,8 @@ static void jobs_route(struct admin *a, struct http_req *r, const struct admin_c
 static void people_route(struct admin *a, struct http_req *r, const struct admin_caller *c, const char *p)
 {
 	if (!*p) {
-		/* the onboarding list needs `hookd people`'s journal queries (the activation issue) */
-		http_fail(r, 501, "not_implemented",
-			  "the onboarding list is not built yet; GET /api/people/LOGIN works");
+		if (want(r, "GET"))
+			get_people(a, r);
 		return;
 	}
 	char login[256];

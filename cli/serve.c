@@ -267,6 +267,7 @@ static int app_build(struct config *c, const char *path, struct app *a)
 		log_error("cannot start the server", "detail", err);
 		return -1;
 	}
+	a->ao.governor = a->org ? okta_org_governor(a->org) : NULL;
 	if (!a->admin_off &&
 	    !(a->admin = admin_start(&a->ao, &a->so, a->journal, a->rules, a->hr_sources, err, sizeof(err)))) {
 		log_error("cannot start the admin listener", "detail", err);

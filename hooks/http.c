@@ -48,7 +48,7 @@ int http_query(const struct http_req *r, const char *name, char *out, size_t n)
 	if (!q)
 		return -1;
 	int rc = mg_get_var(q, strlen(q), name, out, n);
-	return rc >= 0 ? 0 : -1;
+	return rc >= 0 ? 0 : rc == -2 && n > 0 ? -2 : -1;
 }
 
 /* The client's wish from Connection and the HTTP version, as civetweb decides keep-alive. */

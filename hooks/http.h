@@ -27,7 +27,7 @@ const char *http_path(const struct http_req *r);
 struct slice http_body(const struct http_req *r);
 /* The request id, logged and sent back as X-Request-Id. */
 const char *http_req_id(const struct http_req *r);
-/* Decoded query parameter name into out; 0 when present, -1 when absent or too long. */
+/* Decoded query parameter name into out; 0 when present, -1 when absent, -2 when longer than n - 1 bytes. */
 int http_query(const struct http_req *r, const char *name, char *out, size_t n);
 
 /* Sends status with body (may be NULL for an empty body) and content type. Answers once only. */

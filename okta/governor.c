@@ -21,9 +21,18 @@ struct local {
 	struct window w[OKTA_BUCKET_COUNT];
 };
 
+/* What the last response carrying rate headers said, per bucket, whatever the backend (admin overview). */
+struct seen {
+	int known;
+	struct okta_rate r;
+	int64_t at_ms;
+};
+
 struct okta_governor {
 	const struct okta_governor_ops *ops;
 	void *ctx;
+	pthread_mutex_t mu; /* over last */
+	struct seen last[OKTA_BUCKET_COUNT];
 };
 
 static const char *const bucket_names[OKTA_BUCKET_COUNT] = {
@@ -151,6 +160,7 @@ struct okta_governor *okta_governor_new_ops(const struct okta_governor_ops *ops,
 		return NULL;
 	g->ops = ops;
 	g->ctx = ctx;
+	pthread_mutex_init(&g->mu, NULL);
 	return g;
 }
 
@@ -173,6 +183,7 @@ void okta_governor_free(struct okta_governor *g)
 		return;
 	if (g->ops->free)
 		g->ops->free(g->ctx);
+	pthread_mutex_destroy(&g->mu);
 	free(g);
 }
 
@@ -218,4 +229,24 @@ void okta_governor_update(struct okta_governor *g, enum okta_bucket b, const str
 		b = OKTA_BUCKET_OTHER;
 	g->ops->update(g->ctx, b, r, now_ms);
 	show(b, r);
+	pthread_mutex_lock(&g->mu);
+	struct seen *s = &g->last[b];
+	/* concurrent answers of one window arrive out of order: the lowest remaining is the newest */
+	if (!s->known || r->reset_s > s->r.reset_s || (r->reset_s == s->r.reset_s && r->remaining <= s->r.remaining))
+		*s = (struct seen){ .known = 1, .r = *r, .at_ms = now_ms };
+	pthread_mutex_unlock(&g->mu);
+}
+
+int okta_governor_last(struct okta_governor *g, enum okta_bucket b, struct okta_rate *r, int64_t *seen_ms)
+{
+	if ((unsigned)b >= OKTA_BUCKET_COUNT)
+		return 1;
+	pthread_mutex_lock(&g->mu);
+	struct seen s = g->last[b];
+	pthread_mutex_unlock(&g->mu);
+	if (!s.known)
+		return 1;
+	*r = s.r;
+	*seen_ms = s.at_ms;
+	return 0;
 }

@@ -66,5 +66,11 @@ int64_t okta_governor_take(struct okta_governor *g, enum okta_bucket b, int64_t 
  * lowers remaining (responses of concurrent requests arrive out of order); an older one is ignored.
  */
 void okta_governor_update(struct okta_governor *g, enum okta_bucket b, const struct okta_rate *r, int64_t now_ms);
+/*
+ * What the last response carrying rate headers said about bucket b, as okta_governor_update got
+ * it (not the spending the governor counted since): 0 with *r and *seen_ms (the update's now_ms)
+ * filled, 1 when no response for b was seen yet. Thread-safe; for every backend.
+ */
+int okta_governor_last(struct okta_governor *g, enum okta_bucket b, struct okta_rate *r, int64_t *seen_ms);
 
 #endif

@@ -155,7 +155,7 @@ int journal_job_requeue(struct journal *j, int64_t id, char *err, size_t errlen)
  */
 int journal_job_cancel(struct journal *j, int64_t id, const char *why, char *err, size_t errlen);
 
-/* Newest first. state/source NULL for any. */
+/* Newest first; every filter is applied by the store (indexed), so a page of limit rows is exact. NULL/0: any. */
 struct journal_query {
 	const char *state;  /* jobs: a journal_job_states name */
 	const char *source; /* events */
@@ -166,6 +166,10 @@ struct journal_query {
 	const char *subject; /* events: subject_id or subject_login; jobs: subject, or its event's subject_login */
 	const char *action;  /* jobs: only this action */
 	int64_t since_ms;    /* events received, jobs created at or after this unix ms; 0: any */
+	const char *type;    /* events: only this type */
+	const char *status;  /* events: "accepted" or "rejected" only */
+	int64_t until_ms;    /* events received at or before this unix ms; 0: any */
+	int64_t event_id;    /* jobs: only the jobs of this event; 0: any */
 };
 int journal_list_events(struct journal *j, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			size_t errlen);

@@ -147,6 +147,28 @@ static void last_error(struct journal *j, struct person *p)
 	journal_jobs_free(rows, n);
 }
 
+static int is_stuck(const struct person *p)
+{
+	return p->state && strcmp(p->state, "stuck") == 0;
+}
+
+/* Moves the stuck people of a to the front, each part keeping its order; -1 when out of memory. */
+static int stuck_to_front(struct acc *a)
+{
+	struct person *v = a->n ? malloc(a->n * sizeof(*v)) : NULL;
+	if (a->n && !v)
+		return -1;
+	size_t k = 0;
+	for (int stuck = 1; stuck >= 0; stuck--)
+		for (size_t i = 0; i < a->n; i++)
+			if (is_stuck(&a->v[i]) == stuck)
+				v[k++] = a->v[i];
+	if (a->n)
+		memcpy(a->v, v, a->n * sizeof(*v));
+	free(v);
+	return 0;
+}
+
 /* Keeps the wanted people of a (in order, up to q->limit), frees the others. */
 static void keep_wanted(struct journal *j, const struct people_query *q, struct acc *a)
 {
@@ -196,6 +218,11 @@ int journal_list_people(struct journal *j, const struct people_query *q, struct 
 			break;
 	}
 	free(a.slot);
+	if (q->stuck_first && stuck_to_front(&a) < 0) {
+		snprintf(err, errlen, "out of memory");
+		journal_people_free(a.v, a.n);
+		return -1;
+	}
 	keep_wanted(j, q, &a);
 	*rows = a.v;
 	*n = a.n;

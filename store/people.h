@@ -24,10 +24,11 @@ struct people_query {
 	const char *login;	 /* NULL: any; else that login or Okta user id only */
 	int limit;		 /* 0: every person */
 	int with_errors;	 /* fill last_error (one job query per person) */
+	int stuck_first;	 /* stuck people before the others (each part newest first), before limit cuts */
 };
 
 /*
- * Lists people, most recently updated first: the newest "activation.*" record of each Okta user
+ * Lists people, most recently updated first (stuck ones first with q->stuck_first): the newest "activation.*" record of each Okta user
  * (source "hookd" events), filtered by q, with the last error of their jobs. Works on both
  * backends through journal_list_events/journal_list_jobs. *rows is malloc'd (journal_people_free).
  * Returns 0, or -1 with err filled.

@@ -78,6 +78,10 @@ static const char *const migrations[] = {
 	" lease_owner TEXT,"
 	" lease_expires_ms BIGINT NOT NULL DEFAULT 0,"
 	" found BIGINT NOT NULL DEFAULT 0);",
+	/* 6: indexes for the admin API's filtered listings (time ranges, one source, one job state) */
+	"CREATE INDEX events_received ON events (received_ms);"
+	"CREATE INDEX events_source ON events (source, id);"
+	"CREATE INDEX jobs_state ON jobs (state, id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -147,14 +151,17 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
 			     " FROM events WHERE ($1::text IS NULL OR source = $1) AND ($2::bigint = 0 OR id < $2)"
 			     " AND ($3::bigint = 0 OR id = $3) AND ($5::text IS NULL OR subject_id = $5 OR subject_login = $5)"
-			     " AND received_ms >= $6::bigint ORDER BY id DESC LIMIT $4",
-			     6 },
+			     " AND received_ms >= $6::bigint AND ($7::text IS NULL OR type = $7)"
+			     " AND ($8::text IS NULL OR status = $8) AND ($9::bigint = 0 OR received_ms <= $9)"
+			     " ORDER BY id DESC LIMIT $4",
+			     9 },
 	[ST_LIST_JOBS] = { "list_jobs", "list jobs",
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE ($1::text IS NULL OR state = $1)"
 			   " AND ($2::bigint = 0 OR id < $2) AND ($3::bigint = 0 OR id = $3) AND ($5::text IS NULL OR job_key = $5)"
 			   " AND ($6::text IS NULL OR subject = $6 OR event_id IN (SELECT id FROM events WHERE subject_login = $6))"
-			   " AND ($7::text IS NULL OR action = $7) AND created_ms >= $8::bigint ORDER BY id DESC LIMIT $4",
-			   8 },
+			   " AND ($7::text IS NULL OR action = $7) AND created_ms >= $8::bigint"
+			   " AND ($9::bigint = 0 OR event_id = $9) ORDER BY id DESC LIMIT $4",
+			   9 },
 	[ST_COUNTS] = { "counts", "count jobs",
 			"SELECT state, count(*), coalesce(min(run_at_ms), 0) FROM jobs GROUP BY state", 0 },
 	[ST_PING] = { "ping", "heartbeat",
@@ -882,16 +889,17 @@ static int pg_cancel(void *b, int64_t id, int64_t now_ms, const char *why, char 
 }
 
 /*
- * The parameters of both listings: filter text, before_id, id, limit, then (events) subject, since
- * or (jobs) job_key, subject, action, since.
+ * The parameters of both listings: filter text, before_id, id, limit, then (events) subject, since,
+ * type, status, until or (jobs) job_key, subject, action, since, event_id.
  */
-static void query_vals(const struct journal_query *q, const char *filter, char num[4][24], const char *vals[8],
+static void query_vals(const struct journal_query *q, const char *filter, char num[5][24], const char *vals[9],
 		       int jobs)
 {
 	snprintf(num[0], 24, "%lld", (long long)q->before_id);
 	snprintf(num[1], 24, "%lld", (long long)q->id);
 	snprintf(num[2], 24, "%d", q->limit > 0 ? q->limit : 50);
 	snprintf(num[3], 24, "%lld", (long long)q->since_ms);
+	snprintf(num[4], 24, "%lld", (long long)(jobs ? q->event_id : q->until_ms));
 	vals[0] = filter;
 	vals[1] = num[0];
 	vals[2] = num[1];
@@ -901,17 +909,21 @@ static void query_vals(const struct journal_query *q, const char *filter, char n
 		vals[5] = q->subject;
 		vals[6] = q->action;
 		vals[7] = num[3];
+		vals[8] = num[4];
 	} else {
 		vals[4] = q->subject;
 		vals[5] = num[3];
+		vals[6] = q->type;
+		vals[7] = q->status;
+		vals[8] = num[4];
 	}
 }
 
 static int pg_list_events(void *b, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			  size_t errlen)
 {
-	char num[4][24];
-	const char *vals[8];
+	char num[5][24];
+	const char *vals[9];
 	query_vals(q, q->source, num, vals, 0);
 	PGresult *r = pg_pool_exec(b, ST_LIST_EVENTS, vals, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)
@@ -923,8 +935,8 @@ static int pg_list_events(void *b, const struct journal_query *q, struct event_r
 
 static int pg_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err, size_t errlen)
 {
-	char num[4][24];
-	const char *vals[8];
+	char num[5][24];
+	const char *vals[9];
 	query_vals(q, q->state, num, vals, 1);
 	PGresult *r = pg_pool_exec(b, ST_LIST_JOBS, vals, PGRES_TUPLES_OK, 1, err, errlen);
 	if (!r)

@@ -71,6 +71,10 @@ static const char *const migrations[] = {
 	" lease_owner TEXT,"
 	" lease_expires_ms INTEGER NOT NULL DEFAULT 0,"
 	" found INTEGER NOT NULL DEFAULT 0);",
+	/* 6: indexes for the admin API's filtered listings (time ranges, one source, one job state) */
+	"CREATE INDEX events_received ON events (received_ms);"
+	"CREATE INDEX events_source ON events (source, id);"
+	"CREATE INDEX jobs_state ON jobs (state, id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -164,12 +168,14 @@ static const struct {
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
 			     " FROM events WHERE (?1 IS NULL OR source = ?1) AND (?2 = 0 OR id < ?2)"
 			     " AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR subject_id = ?5 OR subject_login = ?5)"
-			     " AND received_ms >= ?6 ORDER BY id DESC LIMIT ?4" },
+			     " AND received_ms >= ?6 AND (?7 IS NULL OR type = ?7) AND (?8 IS NULL OR status = ?8)"
+			     " AND (?9 = 0 OR received_ms <= ?9) ORDER BY id DESC LIMIT ?4" },
 	[ST_LIST_JOBS] = { "read jobs",
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
 			   " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR job_key = ?5)"
 			   " AND (?6 IS NULL OR subject = ?6 OR event_id IN (SELECT id FROM events WHERE subject_login = ?6))"
-			   " AND (?7 IS NULL OR action = ?7) AND created_ms >= ?8 ORDER BY id DESC LIMIT ?4" },
+			   " AND (?7 IS NULL OR action = ?7) AND created_ms >= ?8 AND (?9 = 0 OR event_id = ?9)"
+			   " ORDER BY id DESC LIMIT ?4" },
 	[ST_COUNTS] = { "counts", "SELECT state, count(*), coalesce(min(run_at_ms), 0) FROM jobs GROUP BY state" },
 	[ST_PING] = { "heartbeat", "INSERT OR REPLACE INTO heartbeat (id, at_ms) VALUES (1, ?1)" },
 	/* Spends one request when the window is current and more than the reserve is left. */
@@ -677,6 +683,9 @@ static int sq_list_events(void *b, const struct journal_query *q, struct event_r
 	bind_query(st, q, q->source);
 	bind_text(st, 5, q->subject);
 	sqlite3_bind_int64(st, 6, q->since_ms);
+	bind_text(st, 7, q->type);
+	bind_text(st, 8, q->status);
+	sqlite3_bind_int64(st, 9, q->until_ms);
 	int rc = collect_events(s, ST_LIST_EVENTS, rows, n, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
@@ -692,6 +701,7 @@ static int sq_list_jobs(void *b, const struct journal_query *q, struct job **row
 	bind_text(st, 6, q->subject);
 	bind_text(st, 7, q->action);
 	sqlite3_bind_int64(st, 8, q->since_ms);
+	sqlite3_bind_int64(st, 9, q->event_id);
 	int rc = collect_jobs(s, ST_LIST_JOBS, rows, n, err, errlen);
 	pthread_mutex_unlock(&s->mu);
 	return rc;

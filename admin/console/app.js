@@ -148,8 +148,9 @@ async function pageOverview() {
       tile('Ingest', o.ingest.per_minute + ' / min', o.ingest.last_5m + (o.ingest.last_5m === 1 ? ' event' : ' events') + ' in the last 5 minutes'),
       tile('Events, 24 h', o.ingest.last_24h, o.ingest.rejected_24h + ' rejected by a mapping', o.ingest.rejected_24h > 0),
       tile('Dead jobs', o.dead_jobs, o.dead_jobs ? 'need a look: retry or cancel' : 'none', o.dead_jobs > 0),
-      tile('Stuck people', o.stuck_people === null ? 'n/a' : o.stuck_people, o.stuck_people === null ? 'needs the onboarding view' : ''),
-      tile('Okta rate headroom', o.okta_rate === null ? 'n/a' : o.okta_rate.remaining, o.okta_rate === null ? 'not reported yet' : ''),
+      tile('Stuck people', el('a', { href: '#/people?state=stuck' }, String(o.stuck_people)),
+        o.stuck_people ? 'still PROVISIONED after every resend' : 'none', o.stuck_people > 0),
+      rateTile(o.okta_rate),
       tile('Reconcile lateness', o.reconcile_lateness_s === null ? 'n/a' : o.reconcile_lateness_s + ' s', o.reconcile_lateness_s === null ? 'no reconciler has run' : ''),
     ]),
     el('h2', {}, 'Jobs by state'),
@@ -158,7 +159,30 @@ async function pageOverview() {
       el('tbody', {}, el('tr', {}, ['pending', 'running', 'done', 'dead'].map((s) =>
         el('td', {}, el('a', { href: '#/jobs?state=' + s }, String(j[s])))))),
     ]),
+    rateTable(o.okta_rate),
     el('p', { class: 'muted' }, 'hookd up since ' + when(o.started_ms) + '.'),
+  ];
+}
+
+// The tightest Okta bucket whose window is still running (a reset window has its whole limit again).
+function rateTile(rate) {
+  if (rate === null) return tile('Okta rate headroom', 'n/a', 'Okta is not configured');
+  const open = rate.filter((b) => !b.reset_passed && b.limit > 0);
+  if (!open.length) return tile('Okta rate headroom', rate.length ? 'full' : 'n/a', rate.length ? 'every window has reset since' : 'no Okta answer yet');
+  const low = open.reduce((a, b) => (b.remaining / b.limit < a.remaining / a.limit ? b : a));
+  const pct = Math.round((100 * low.remaining) / low.limit);
+  return tile('Okta rate headroom', pct + ' %', low.bucket + ': ' + low.remaining + ' of ' + low.limit + ' left', pct < 20);
+}
+
+function rateTable(rate) {
+  if (!rate || !rate.length) return null;
+  return [
+    el('h2', {}, 'Okta rate limits, as last seen'),
+    el('table', { id: 'rate-table' }, [
+      el('thead', {}, el('tr', {}, ['Bucket', 'Remaining', 'Limit', 'Window resets', 'Seen'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, rate.map((b) => el('tr', {}, [el('td', {}, b.bucket), el('td', {}, b.reset_passed ? b.limit + ' (reset)' : String(b.remaining)),
+        el('td', {}, String(b.limit)), el('td', {}, when(b.reset_ms)), el('td', {}, ago(b.seen_ms))]))),
+    ]),
   ];
 }
 
@@ -299,9 +323,29 @@ async function pagePeople() {
     const v = new FormData(ev.target).get('login');
     if (v) location.hash = '#/people/' + encodeURIComponent(v);
   } }, [el('div', {}, [el('label', { for: 'f-login' }, 'Login'), el('input', { id: 'f-login', name: 'login', size: 32 })]), el('button', { type: 'submit' }, 'Open timeline')]);
-  // GET /api/people (the onboarding list: stuck first, next follow-up) answers 501 until `hookd people` exists
-  const list = el('div', { class: 'notice' }, 'The onboarding list (stuck first, next follow-up) is not in this build yet. Open one person\'s timeline by login.');
-  return [heading('People'), list, lookup];
+  const p = hashParams();
+  const d = await api('GET', '/api/people' + query(Object.assign({ limit: 200 }, p)));
+  const rows = d.people.map((x) => {
+    const login = x.login || x.user_id;
+    return el('tr', { 'data-login': login }, [
+      el('td', { class: 'wrap' }, el('a', { href: '#/people/' + encodeURIComponent(login) }, login)),
+      el('td', {}, badge(x.state)), el('td', {}, x.okta_status || '—'), el('td', {}, x.origin || '—'),
+      el('td', {}, String(x.resends)), el('td', {}, when(x.next_follow_up_ms)), el('td', {}, ago(x.updated_ms)),
+      el('td', { class: 'wrap' }, x.last_error || ''),
+    ]);
+  });
+  return [
+    heading('People'),
+    filterForm([['state', 'State', ['', 'pending', 'stuck', 'active', 'finished', 'undeliverable']], ['okta_status', 'Okta status']],
+      p, (v) => { location.hash = '#/people' + query(v); }),
+    el('table', { id: 'people-table' }, [
+      el('thead', {}, el('tr', {}, ['Login', 'State', 'Okta status', 'Origin', 'Resends', 'Next follow-up', 'Updated', 'Last error'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, rows.length ? rows : el('tr', {}, el('td', { colspan: 8, class: 'muted' }, 'No activations followed yet.'))),
+    ]),
+    d.more ? el('p', { class: 'muted' }, 'More people match: narrow the filter.') : null,
+    el('h2', {}, 'Any login'),
+    lookup,
+  ];
 }
 
 async function pagePerson(login) {

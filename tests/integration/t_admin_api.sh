@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_admin_api.sh: the admin API on its own TLS listener: bearer token, filters and cursors, retry and
-# cancel journaled as admin events, sources with refusal reasons, sessions with CSRF, sign-in throttle;
-# every answer validated against docs/admin-api.yaml (tests/sdk-node/admin-check.js, ajv).
+# cancel journaled as admin events, sources with refusal reasons, the onboarding list (a person
+# activated through hookd goes stuck at its first follow-up and is listed before a later one), the
+# overview's stuck count and Okta rate windows, sessions with CSRF, sign-in throttle; every answer validated against docs/admin-api.yaml (tests/sdk-node/admin-check.js, ajv).
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 NODE_DIR=$T_SRC/tests/sdk-node
@@ -27,6 +28,11 @@ timeout = 3s
 threads = 1
 poll = 100ms
 max_attempts = 1
+[activation]
+# the first follow-up 3 s after the link went out, and no resend before a person is stuck
+link_ttl = 1h
+resend_before = 3597s
+max_resends = 0
 [rule leaver]
 on = okta:user.lifecycle.deactivate
 do = deactivate_user
@@ -69,7 +75,24 @@ dead() { "$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | grep -q deac
 check "the leaver's job dies under the faults" eventually dead 15
 tls_curl "$SIM_URL/sim/faults" -X DELETE >/dev/null
 
-out=$(cd "$NODE_DIR" && ADMIN_URL=$ADMIN_URL ADMIN_TOKEN=$ADMIN_TOKEN ADMIN_SPEC=$T_SRC/docs/admin-api.yaml \
+# The onboarding list: one person stuck (activated, never clicked), then one who clicked, activated later.
+STUCK_LOGIN=stuck.$RANDOM@example.com
+FRESH_LOGIN=fresh.$RANDOM@example.com
+mk_user() { sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$1\",\"email\":\"$1\",\"firstName\":\"N\",\"lastName\":\"H\"}}" | jq_py 'd["id"]'; }
+person_state() {
+	tls_curl -H "Authorization: Bearer $ADMIN_TOKEN" "$ADMIN_URL/api/people?login=$1" |
+		python3 -c "import json,sys; p=json.load(sys.stdin)['people']; print(p[0]['state'] if p else '')"
+}
+mk_user "$STUCK_LOGIN" >/dev/null
+"$HOOKD_BIN" user activate "$STUCK_LOGIN" -c "$HOOKD_CONFIG" --wait 20 >/dev/null
+check "an activated person who never clicks is stuck at the first follow-up" eventually '[ "$(person_state "$STUCK_LOGIN")" = stuck ]' 15
+fresh_id=$(mk_user "$FRESH_LOGIN")
+"$HOOKD_BIN" user activate "$FRESH_LOGIN" -c "$HOOKD_CONFIG" --wait 20 >/dev/null
+token=$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print([m['token'] for m in json.load(sys.stdin) if m['user_id']=='$fresh_id'][-1])")
+tls_curl "$SIM_URL/sim/activate/$token" -X POST >/dev/null
+check "the later person is listed, not stuck" grep -Eqx 'pending|active' <<<"$(person_state "$FRESH_LOGIN")"
+
+out=$(cd "$NODE_DIR" && STUCK_LOGIN=$STUCK_LOGIN FRESH_LOGIN=$FRESH_LOGIN ADMIN_URL=$ADMIN_URL ADMIN_TOKEN=$ADMIN_TOKEN ADMIN_SPEC=$T_SRC/docs/admin-api.yaml \
 	NODE_EXTRA_CA_CERTS=$T_DIR/certs/ca.crt node admin-check.js 2>&1)
 rc=$?
 echo "$out"

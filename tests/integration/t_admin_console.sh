@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t_admin_console.sh: the admin console in Debian's chromium (headless, puppeteer-core, axe-core):
-# sign-in, a delivery appearing, its detail, a dead job retried to done, resend, hostile text, CSP,
+# sign-in, a delivery appearing, its detail, a dead job retried to done, the people list, resend, hostile text, CSP,
 # accessibility, sign-out (tests/sdk-node/console-check.js). Screenshots go to build/.../admin-console/.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -38,6 +38,11 @@ wait_url "$ADMIN_URL/healthz"
 carol=$(sim_api POST "/api/v1/users?activate=true" \
 	'{"profile":{"login":"carol@example.com","email":"carol@example.com","firstName":"Carol","lastName":"Leaver"}}' | jq_py 'd["id"]')
 check "okta-sim has the leaver" test -n "$carol"
+# a person hookd activated, for the people list (before the faults: the activation must go through)
+PERSON_LOGIN=ann.$RANDOM@example.com
+sim_api POST "/api/v1/users?activate=false" \
+	"{\"profile\":{\"login\":\"$PERSON_LOGIN\",\"email\":\"$PERSON_LOGIN\",\"firstName\":\"Ann\",\"lastName\":\"New\"}}" >/dev/null
+check "hookd user activate sends the person's activation" "$HOOKD_BIN" user activate "$PERSON_LOGIN" -c "$HOOKD_CONFIG" --wait 20
 tls_curl "$SIM_URL/sim/faults" -X POST -H 'Content-Type: application/json' -d '{"error_rate":1.0,"status":500}' >/dev/null
 tls_curl -o /dev/null -H "Authorization: $HOOK_SECRET" -H 'Content-Type: application/json' "$HOOKD_URL/hooks/okta" \
 	-d '{"data":{"events":[{"uuid":"leaver-1","eventType":"user.lifecycle.deactivate","published":"2026-01-01T00:00:00Z","actor":{"id":"00uadmin"},"target":[{"type":"User","id":"'"$carol"'","alternateId":"carol@example.com"}]}]}}'
@@ -46,7 +51,7 @@ dead() { "$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | grep -q deac
 check "the leaver's job dies under the faults" eventually dead 15
 
 SHOT_DIR=${HOOKD_BUILD:-$T_SRC/build/release}/admin-console
-out=$(cd "$NODE_DIR" && ADMIN_URL=$ADMIN_URL ADMIN_TOKEN=$ADMIN_TOKEN HOOK_URL=$HOOKD_URL/hooks/okta HOOK_SECRET=$HOOK_SECRET \
+out=$(cd "$NODE_DIR" && PERSON_LOGIN=$PERSON_LOGIN ADMIN_URL=$ADMIN_URL ADMIN_TOKEN=$ADMIN_TOKEN HOOK_URL=$HOOKD_URL/hooks/okta HOOK_SECRET=$HOOK_SECRET \
 	SIM_URL=$SIM_URL SHOT_DIR=$SHOT_DIR CHROMIUM=$CHROMIUM NODE_EXTRA_CA_CERTS=$T_DIR/certs/ca.crt \
 	timeout 180 node console-check.js 2>&1)
 rc=$?

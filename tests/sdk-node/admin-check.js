@@ -1,5 +1,6 @@
 // admin-check.js: drives the admin API of a running hookd and validates every answer against
-// docs/admin-api.yaml. Env: ADMIN_URL, ADMIN_TOKEN, ADMIN_SPEC, NODE_EXTRA_CA_CERTS (the test CA).
+// docs/admin-api.yaml. Env: ADMIN_URL, ADMIN_TOKEN, ADMIN_SPEC, NODE_EXTRA_CA_CERTS (the test CA),
+// STUCK_LOGIN (a person stuck) and FRESH_LOGIN (a person activated after it, not stuck).
 // Prints "ok: ..." / "FAIL: ..." lines; exits 1 on any failure.
 'use strict';
 const { validator } = require('./admin-spec');
@@ -37,6 +38,10 @@ async function main() {
   expect(r.status === 401, 'a wrong token: 401');
   r = await call('GET', '/api/overview', '/api/overview');
   expect(r.status === 200 && r.body.jobs.dead >= 1, 'overview counts the dead job');
+  expect(r.body.stuck_people === 1, 'overview counts the stuck person');
+  const rate = r.body.okta_rate || [];
+  expect(rate.some((b) => b.bucket === 'user_write' && b.limit > 0 && b.remaining >= 0 && b.remaining <= b.limit &&
+    b.seen_ms <= r.body.now_ms), "overview shows the Okta rate window of the lifecycle calls it made");
 
   r = await call('GET', '/api/events', '/api/events');
   expect(r.status === 200 && r.body.events.length >= 3, 'events listed');
@@ -58,6 +63,13 @@ async function main() {
   expect(r.status === 400 && r.body.error === 'bad_filter', 'a bad status filter: 400');
   r = await call('GET', '/api/events?cursor=abc', '/api/events');
   expect(r.status === 400 && r.body.error === 'bad_cursor', 'a bad cursor: 400');
+  r = await call('GET', '/api/events?subject=' + 'x'.repeat(300), '/api/events');
+  expect(r.status === 400 && r.body.error === 'bad_filter', 'an over-long subject: 400, not ignored');
+  r = await call('GET', '/api/events?cursor=' + '1'.repeat(80), '/api/events');
+  expect(r.status === 400 && r.body.error === 'bad_cursor', 'an over-long cursor: 400');
+  r = await call('GET', '/api/events?source=okta&type=user.lifecycle.create&limit=1', '/api/events');
+  expect(r.body.events.length === 1 && r.body.events[0].type === 'user.lifecycle.create' && r.body.next_cursor === null,
+    'source and type filtered by the journal: the one match, and no further page');
 
   const withJob = all.find((e) => e.type === 'user.lifecycle.deactivate');
   r = await call('GET', '/api/events/' + withJob.id, '/api/events/{id}');
@@ -91,13 +103,36 @@ async function main() {
   expect(r.status === 200 && r.body.job.state === 'dead' && /cancelled by api/.test(r.body.job.last_error), 'cancel a pending job');
   r = await call('GET', '/api/people/dave%40example.com', '/api/people/{login}');
   expect(r.status === 200 && r.body.events.some((e) => e.type === 'admin.user.resend') && r.body.jobs.length >= 1, "a person's timeline");
+  const stuckLogin = process.env.STUCK_LOGIN, freshLogin = process.env.FRESH_LOGIN;
   r = await call('GET', '/api/people', '/api/people');
-  expect(r.status === 501, 'the onboarding list says it is not built (501)');
+  const people = r.body.people || [];
+  const fresh = people.find((p) => p.login === freshLogin);
+  expect(r.status === 200 && people.length === 2 && r.body.more === false, 'the onboarding list holds both people');
+  expect(people[0].login === stuckLogin && people[0].state === 'stuck' && /still PROVISIONED/.test(people[0].last_error) &&
+    people[0].origin === 'operator' && people[0].next_follow_up_ms > people[0].updated_ms,
+  'the stuck person first, with why and the last look scheduled');
+  expect(fresh && fresh.state !== 'stuck' && fresh.updated_ms > people[0].updated_ms,
+    'the stuck person comes before a more recently updated one');
+  r = await call('GET', '/api/people?limit=1', '/api/people');
+  expect(r.body.people.length === 1 && r.body.people[0].login === stuckLogin && r.body.more === true, 'limit keeps the stuck person and says there is more');
+  r = await call('GET', '/api/people?state=stuck', '/api/people');
+  expect(r.body.people.length === 1 && r.body.people[0].login === stuckLogin, 'state filter');
+  r = await call('GET', '/api/people?login=' + encodeURIComponent(freshLogin), '/api/people');
+  expect(r.body.people.length === 1 && r.body.people[0].login === freshLogin, 'login filter');
+  r = await call('GET', '/api/people?okta_status=provisioned&state=stuck', '/api/people');
+  expect(r.body.people.length === 1, 'okta_status filter, any case');
+  r = await call('GET', '/api/people?state=sleeping', '/api/people');
+  expect(r.status === 400 && r.body.error === 'bad_filter', 'a bad state: 400');
+  r = await call('GET', '/api/people?limit=0', '/api/people');
+  expect(r.status === 400 && r.body.error === 'bad_filter', 'a bad limit: 400');
+  r = await call('GET', '/api/people?login=' + 'x'.repeat(300), '/api/people');
+  expect(r.status === 400 && r.body.error === 'bad_filter', 'an over-long login: 400, not ignored');
 
   r = await call('GET', '/api/events?source=admin', '/api/events');
   const types = r.body.events.map((e) => e.type);
   expect(['admin.job.retry', 'admin.job.cancel', 'admin.user.resend'].every((t) => types.includes(t)) &&
-    r.body.events.every((e) => e.actor_id === 'api'), 'every change is an admin event naming who made it');
+    r.body.events.filter((e) => e.type !== 'admin.user.activate').every((e) => e.actor_id === 'api'),
+  'every change made here is an admin event naming who made it (the CLI activations are admin events of their own)');
 
   r = await call('GET', '/api/sources', '/api/sources');
   const okta = r.body.sources.find((s) => s.source === 'okta');

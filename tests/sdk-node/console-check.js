@@ -1,7 +1,8 @@
 // console-check.js: the admin console in a real browser (Debian's chromium via puppeteer-core):
-// sign in, see a delivery arrive, open it, retry a dead job until it is done, resend for a person,
+// sign in, see a delivery arrive, open it, retry a dead job until it is done, the people list shows
+// an activated person (PERSON_LOGIN) linking to the timeline, resend for a person,
 // a hostile login stays text, no console errors or CSP violations, axe-core finds nothing serious,
-// sign out and be refused. Env: ADMIN_URL, ADMIN_TOKEN, HOOK_URL, HOOK_SECRET, SIM_URL, SHOT_DIR,
+// sign out and be refused. Env: PERSON_LOGIN, ADMIN_URL, ADMIN_TOKEN, HOOK_URL, HOOK_SECRET, SIM_URL, SHOT_DIR,
 // CHROMIUM (default /usr/bin/chromium), NODE_EXTRA_CA_CERTS. Prints ok/FAIL lines; exit 1 on a failure.
 'use strict';
 const fs = require('fs');
@@ -123,6 +124,15 @@ async function main() {
     expect(done !== null, 'the retried job finishes (done) on the page');
   }
 
+  const person = env.PERSON_LOGIN;
+  await go(page, '#/people', '#people-table');
+  const listed = await page.waitForFunction((l) => [...document.querySelectorAll('#people-table tbody tr')]
+    .some((tr) => tr.dataset.login === l && tr.querySelector('.badge').textContent === 'pending'), { timeout: 10000 }, person).catch(() => null);
+  expect(listed !== null, 'the people list shows the activated person as pending');
+  const href = await page.$eval(`#people-table tr[data-login="${person}"] a`, (a) => a.getAttribute('href')).catch(() => null);
+  expect(href === '#/people/' + encodeURIComponent(person), "the person's row links to the timeline");
+  await shot(page, 'people');
+  await accessibility(page, 'the people list');
   await go(page, '#/people', '#f-login');
   await page.type('#f-login', 'dave@example.com');
   await page.keyboard.press('Enter');

@@ -520,6 +520,28 @@ static int contract_record(struct journal *j, const char *key, const char *uid, 
 	return contract_commit1(j, &e, &out);
 }
 
+/* Stuck people first (the admin list) before the limit cuts; else the newest record first. */
+static void contract_people_order(struct journal *j)
+{
+	CHECK(contract_record(j, "r4", "00uC", "c@x.com", "{\"state\":\"active\",\"okta_status\":\"ACTIVE\"}", NULL) ==
+	      0);
+	struct person *p;
+	size_t n;
+	char err[256];
+	struct people_query newest = { .limit = 1 }, stuck_first = { .limit = 1, .stuck_first = 1 },
+			    all = { .stuck_first = 1 };
+	CHECK(journal_list_people(j, &newest, &p, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(p[0].user_id, "00uC") == 0);
+	journal_people_free(p, n);
+	CHECK(journal_list_people(j, &stuck_first, &p, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(p[0].user_id, "00uA") == 0 && strcmp(p[0].state, "stuck") == 0);
+	journal_people_free(p, n);
+	CHECK(journal_list_people(j, &all, &p, &n, err, sizeof(err)) == 0 && n == 3);
+	CHECK(n == 3 && strcmp(p[0].user_id, "00uA") == 0 && strcmp(p[1].user_id, "00uC") == 0 &&
+	      strcmp(p[2].user_id, "00uB") == 0);
+	journal_people_free(p, n);
+}
+
 /* The onboarding view and the listing filters (subject by id or login, action, since). */
 static void contract_people(struct journal *j)
 {
@@ -573,6 +595,70 @@ static void contract_people(struct journal *j)
 	journal_events_free(ev, n);
 	CHECK(journal_list_events(j, &later, &ev, &n, err, sizeof(err)) == 0 && n == 0);
 	journal_events_free(ev, n);
+	contract_people_order(j);
+}
+
+/* The listing filters the admin API pushes down: type, status, until for events; event_id for jobs; paging with them. */
+static void contract_filters(struct journal *j)
+{
+	struct job_spec js = { .action = "create_user", .subject = "u1@x.com" };
+	struct journal_event e[4] = { contract_ev("flt", "f1", &js, 1), contract_ev("flt", "f2", NULL, 0),
+				      contract_ev("flt", "f3", &js, 1), contract_ev("other", "f4", NULL, 0) };
+	e[1].type = "user.lifecycle.deactivate";
+	e[1].status = "rejected";
+	e[1].reason = "no mapping";
+	e[2].subject_login = "u2@x.com";
+	e[2].subject_id = "00u2";
+	enum journal_outcome out;
+	for (int i = 0; i < 4; i++)
+		CHECK(contract_commit1(j, &e[i], &out) == 0 && out == JOURNAL_STORED);
+	struct event_row *rows;
+	size_t n;
+	char err[256];
+	struct journal_query by_type = { .source = "flt", .type = "user.lifecycle.create", .limit = 10 };
+	CHECK(journal_list_events(j, &by_type, &rows, &n, err, sizeof(err)) == 0 && n == 2);
+	CHECK(n == 2 && strcmp(rows[0].dedupe_key, "f3") == 0 && strcmp(rows[1].dedupe_key, "f1") == 0);
+	int64_t f1 = n == 2 ? rows[1].id : 0, f1_ms = n == 2 ? rows[1].received_ms : 0, f3 = n ? rows[0].id : 0;
+	journal_events_free(rows, n);
+	struct journal_query rejected = { .status = "rejected", .limit = 10 },
+			     accepted = { .source = "flt", .status = "accepted", .limit = 10 };
+	CHECK(journal_list_events(j, &rejected, &rows, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(rows[0].dedupe_key, "f2") == 0 && strcmp(rows[0].status, "rejected") == 0);
+	journal_events_free(rows, n);
+	CHECK(journal_list_events(j, &accepted, &rows, &n, err, sizeof(err)) == 0 && n == 2);
+	journal_events_free(rows, n);
+	struct journal_query type_subject = { .type = "user.lifecycle.create", .subject = "u2@x.com", .limit = 10 };
+	CHECK(journal_list_events(j, &type_subject, &rows, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && rows[0].id == f3);
+	journal_events_free(rows, n);
+	/* until: nothing received after it; far in the past: nothing at all */
+	struct journal_query until = { .source = "flt", .until_ms = f1_ms, .limit = 10 },
+			     past = { .until_ms = 1000, .limit = 10 };
+	CHECK(journal_list_events(j, &until, &rows, &n, err, sizeof(err)) == 0 && n >= 1);
+	int later = 0, has_f1 = 0;
+	for (size_t i = 0; i < n; i++) {
+		later |= rows[i].received_ms > f1_ms;
+		has_f1 |= rows[i].id == f1;
+	}
+	CHECK(!later && has_f1);
+	journal_events_free(rows, n);
+	CHECK(journal_list_events(j, &past, &rows, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_events_free(rows, n);
+	/* a page of one with a filter, then the next older one the filter keeps (f2 in between is skipped) */
+	by_type.limit = 1;
+	CHECK(journal_list_events(j, &by_type, &rows, &n, err, sizeof(err)) == 0 && n == 1 && rows[0].id == f3);
+	journal_events_free(rows, n);
+	by_type.before_id = f3;
+	CHECK(journal_list_events(j, &by_type, &rows, &n, err, sizeof(err)) == 0 && n == 1 && rows[0].id == f1);
+	journal_events_free(rows, n);
+	/* jobs of one event */
+	struct job *jobs;
+	struct journal_query of_f3 = { .event_id = f3, .limit = 10 }, of_none = { .event_id = f3 + 1000, .limit = 10 };
+	CHECK(journal_list_jobs(j, &of_f3, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && jobs[0].event_id == f3);
+	journal_jobs_free(jobs, n);
+	CHECK(journal_list_jobs(j, &of_none, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_jobs_free(jobs, n);
 }
 
 /* Runs the whole contract on journals from open_fn (each on an empty store). */
@@ -645,7 +731,8 @@ static void contract_run(contract_open_fn open_fn, void *ctx)
 {
 	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
 						    contract_rate,   contract_requests, contract_race,
-						    contract_cursor, contract_people,	contract_retention };
+						    contract_cursor, contract_people,	contract_retention,
+						    contract_filters };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

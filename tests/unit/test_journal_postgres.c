@@ -173,13 +173,16 @@ static void test_migrations(const char *admin)
 		CHECK(o[i].j != NULL);
 		journal_close(o[i].j);
 	}
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 5);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 5);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 6);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 6);
 	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 5);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 6);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
+	/* migration 6: the indexes of the admin API's filtered listings */
+	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
+			   " ('events_received', 'events_source', 'jobs_state')") == 3);
 
 	sql_int(url, "INSERT INTO hookd_schema (version) VALUES (99)");
 	struct journal_opts jo = { .backend = "postgres", .url = url };

@@ -57,6 +57,30 @@ static void test_window_and_reserve(void)
 	okta_governor_free(g);
 }
 
+/* The admin overview's view: the last answer per bucket, lowest remaining of a window, none before. */
+static void test_last_seen(void)
+{
+	struct okta_governor *g = okta_governor_new(0);
+	int64_t now = 1700000000000, seen = 0;
+	struct okta_rate r = rate(100, 40, 1700000060), got;
+	CHECK(okta_governor_last(g, OKTA_BUCKET_USERS, &got, &seen) == 1);
+	okta_governor_update(g, OKTA_BUCKET_USERS, &r, now);
+	CHECK(okta_governor_last(g, OKTA_BUCKET_USERS, &got, &seen) == 0);
+	CHECK(got.limit == 100 && got.remaining == 40 && got.reset_s == 1700000060 && seen == now);
+	r = rate(100, 70, 1700000060); /* a late answer of the same window */
+	okta_governor_update(g, OKTA_BUCKET_USERS, &r, now + 5);
+	CHECK(okta_governor_last(g, OKTA_BUCKET_USERS, &got, &seen) == 0 && got.remaining == 40 && seen == now);
+	r = rate(100, 99, 1700000120); /* the next window */
+	okta_governor_update(g, OKTA_BUCKET_USERS, &r, now + 60000);
+	CHECK(okta_governor_last(g, OKTA_BUCKET_USERS, &got, &seen) == 0 && got.remaining == 99 && seen == now + 60000);
+	/* spending does not change what was seen; other buckets stay unseen */
+	CHECK(okta_governor_take(g, OKTA_BUCKET_USERS, now + 60000) == 0);
+	CHECK(okta_governor_last(g, OKTA_BUCKET_USERS, &got, &seen) == 0 && got.remaining == 99);
+	CHECK(okta_governor_last(g, OKTA_BUCKET_LOGS, &got, &seen) == 1);
+	CHECK(okta_governor_last(g, OKTA_BUCKET_COUNT, &got, &seen) == 1);
+	okta_governor_free(g);
+}
+
 static void test_update_order(void)
 {
 	struct okta_governor *g = okta_governor_new(1);
@@ -258,6 +282,7 @@ int main(void)
 	test_buckets();
 	test_window_and_reserve();
 	test_update_order();
+	test_last_seen();
 	test_buckets_independent();
 	test_blind_requests();
 	test_concurrency();

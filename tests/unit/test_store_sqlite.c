@@ -6,6 +6,7 @@
 #include "store/journal.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,51 @@ static void test_cached_duplicates(void)
 	journal_close(j);
 }
 
+/* user_version of the file and how many of the listing indexes (migration 6) it has; -1 on error. */
+static int listing_indexes(int *version)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+	*version = -1;
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
+			       " ('events_received', 'events_source', 'jobs_state')",
+			       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A version 5 journal gains the listing indexes when it opens; a new one has them. */
+static void test_listing_indexes(void)
+{
+	struct journal *j = open_j();
+	CHECK(j != NULL);
+	journal_close(j);
+	int v;
+	CHECK(listing_indexes(&v) == 3 && v == 6);
+	sqlite3 *db;
+	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db,
+			   "DROP INDEX events_received; DROP INDEX events_source; DROP INDEX jobs_state;"
+			   " PRAGMA user_version = 5;",
+			   NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CHECK(listing_indexes(&v) == 0 && v == 5);
+	j = open_j();
+	CHECK(j != NULL);
+	journal_close(j);
+	CHECK(listing_indexes(&v) == 3 && v == 6);
+}
+
 int main(void)
 {
 	snprintf(dbpath, sizeof(dbpath), "/tmp/hookd-test-%d.db", (int)getpid());
@@ -282,6 +328,7 @@ int main(void)
 	test_wake();
 	test_cached_duplicates();
 	test_open_failure();
+	test_listing_indexes();
 	char p[80];
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);
