@@ -348,7 +348,7 @@ static void test_config_errors(void)
 	map_errors("[source x]\nevents = employees\nmap.type = /t\nmap.employee_id = /id\n", e, sizeof(e));
 	CHECK(strstr(e, "[source x] events: 'employees' is not a JSON pointer") != NULL);
 	map_errors("[source x]\nmax_events = 0\nmap.type = /t\nmap.employee_id = /id\n", e, sizeof(e));
-	CHECK(strstr(e, "max_events: must be a positive integer") != NULL);
+	CHECK(strstr(e, "[source x] max_events: must be at least 1") != NULL);
 	map_errors("[source x]\nmap.type = /t\nmap.employee_id = /id\ntype_map.a =\n", e, sizeof(e));
 	CHECK(strstr(e, "type_map.a: empty type") != NULL);
 	map_errors("[source x]\nmap.type = /t\nmap.employee_id = /id\n", e, sizeof(e));
