@@ -133,25 +133,91 @@ static int wait_job(struct journal *j, int64_t id, int64_t timeout_ms)
 	}
 }
 
+static void user_usage(const char *verbs)
+{
+	printf("usage: hookd user %s LOGIN -c FILE [options]\n\n", verbs);
+	puts("Journals an operator event with one job; a running `hookd serve` (or any instance\n"
+	     "sharing the journal) runs it. Every action reads the user first: create reuses an\n"
+	     "existing login, activate sends the first activation email only to a STAGED user (the\n"
+	     "user becomes PROVISIONED, not ACTIVE), resend uses reactivate?sendEmail=true.\n\n"
+	     "  --email E --first-name F --last-name L --personal-email P --department D   (create)\n"
+	     "  --no-email          activate without Okta's email (hookd receives the link)\n"
+	     "  --allow-reactivate  resend may bring a DEPROVISIONED user back\n"
+	     "  --wait [SECONDS]    wait for the job's outcome (default 30 s) and print it");
+}
+
+/* The journal c configures, or NULL with err filled; jo is the caller's to free either way. */
+static struct journal *user_journal(struct config *c, struct journal_opts *jo, char *err, size_t errlen)
+{
+	if (journal_opts_from_config(c, jo) == 0)
+		return journal_open(jo, err, errlen);
+	snprintf(err, errlen, "%s", config_errors(c));
+	return NULL;
+}
+
+/* Journals the operator event with its one job; *id is the job's id (0 when it cannot be read back). */
+static int queue_user_job(struct journal *j, const char *verb, const char *action, const char *login,
+			  const char *params, int64_t *id, char *err, size_t errlen)
+{
+	char key[64], type[64];
+	random_id(key, sizeof(key));
+	snprintf(type, sizeof(type), "admin.user.%s", verb);
+	struct job_spec js = { .action = action, .rule = "admin", .subject = login, .params = params, .job_key = key };
+	struct journal_event ev = { .source = "admin",
+				    .dedupe_key = key,
+				    .delivery_id = key,
+				    .type = type,
+				    .subject_id = login,
+				    .subject_login = login,
+				    .subject_json = NULL,
+				    .raw = slice_cstr(params),
+				    .jobs = &js,
+				    .njobs = 1 };
+	enum journal_outcome out;
+	if (journal_commit(j, &ev, 1, &out, err, errlen) < 0)
+		return -1;
+	struct journal_query q = { .limit = 1, .job_key = key };
+	struct job *rows;
+	size_t n;
+	*id = 0;
+	if (journal_list_jobs(j, &q, &rows, &n, err, errlen) == 0 && n == 1) {
+		*id = rows[0].id;
+		journal_jobs_free(rows, n);
+	}
+	return 0;
+}
+
+/* Queues the job argv names and, with --wait, prints its outcome; returns the exit code. */
+static int run_user(int argc, char **argv, struct journal *j, const char *action, const char *params)
+{
+	char err[512];
+	int64_t id;
+	const char *login = argv[2];
+	if (queue_user_job(j, argv[1], action, login, params, &id, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hookd: %s\n", err);
+		return 1;
+	}
+	struct out_row o = { 0 };
+	printf("job %lld queued: %s %s\n", (long long)id, action, out_safe(&o, login));
+	out_row_clear(&o);
+	if (!has_flag(argc, argv, "--wait"))
+		return 0;
+	const char *w = arg_value(argc, argv, "--wait");
+	int64_t secs = w && w[0] != '-' ? atoll(w) : 30;
+	return wait_job(j, id, (secs > 0 ? secs : 30) * 1000);
+}
+
 int cli_user(int argc, char **argv)
 {
 	char verbs[128];
 	action_list(verbs, sizeof(verbs), "|", 1);
 	if (argc < 3 || cli_wants_help(argc, argv)) {
-		printf("usage: hookd user %s LOGIN -c FILE [options]\n\n", verbs);
-		puts("Journals an operator event with one job; a running `hookd serve` (or any instance\n"
-		     "sharing the journal) runs it. Every action reads the user first: create reuses an\n"
-		     "existing login, activate sends the first activation email only to a STAGED user (the\n"
-		     "user becomes PROVISIONED, not ACTIVE), resend uses reactivate?sendEmail=true.\n\n"
-		     "  --email E --first-name F --last-name L --personal-email P --department D   (create)\n"
-		     "  --no-email          activate without Okta's email (hookd receives the link)\n"
-		     "  --allow-reactivate  resend may bring a DEPROVISIONED user back\n"
-		     "  --wait [SECONDS]    wait for the job's outcome (default 30 s) and print it");
+		user_usage(verbs);
 		return cli_wants_help(argc, argv) ? 0 : 2;
 	}
-	const char *verb = argv[1], *login = argv[2], *action = NULL;
+	const char *login = argv[2], *action = NULL;
 	enum action_id act;
-	if (action_parse_verb(verb, &act) == 0)
+	if (action_parse_verb(argv[1], &act) == 0)
 		action = action_name(act);
 	if (!action || login[0] == '-') {
 		fprintf(stderr, "hookd: usage: hookd user %s LOGIN -c FILE\n", verbs);
@@ -164,55 +230,15 @@ int cli_user(int argc, char **argv)
 		return 2;
 	struct journal_opts jo;
 	char err[512];
-	struct journal *j = NULL;
-	if (journal_opts_from_config(c, &jo) == 0)
-		j = journal_open(&jo, err, sizeof(err));
-	else
-		snprintf(err, sizeof(err), "%s", config_errors(c));
 	int rc = 1;
-	char *params = user_params(argc, argv, login);
-	if (j && params) {
-		char key[64], type[64];
-		random_id(key, sizeof(key));
-		snprintf(type, sizeof(type), "admin.user.%s", verb);
-		struct job_spec js = {
-			.action = action, .rule = "admin", .subject = login, .params = params, .job_key = key
-		};
-		struct journal_event ev = { .source = "admin",
-					    .dedupe_key = key,
-					    .delivery_id = key,
-					    .type = type,
-					    .subject_id = login,
-					    .subject_login = login,
-					    .subject_json = NULL,
-					    .raw = slice_cstr(params),
-					    .jobs = &js,
-					    .njobs = 1 };
-		enum journal_outcome out;
-		if (journal_commit(j, &ev, 1, &out, err, sizeof(err)) == 0) {
-			struct journal_query q = { .limit = 1, .job_key = key };
-			struct job *rows;
-			size_t n;
-			int64_t id = 0;
-			if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) == 0 && n == 1) {
-				id = rows[0].id;
-				journal_jobs_free(rows, n);
-			}
-			struct out_row o = { 0 };
-			printf("job %lld queued: %s %s\n", (long long)id, action, out_safe(&o, login));
-			out_row_clear(&o);
-			rc = 0;
-			if (has_flag(argc, argv, "--wait")) {
-				const char *w = arg_value(argc, argv, "--wait");
-				int64_t secs = w && w[0] != '-' ? atoll(w) : 30;
-				rc = wait_job(j, id, (secs > 0 ? secs : 30) * 1000);
-			}
-		} else {
-			fprintf(stderr, "hookd: %s\n", err);
-		}
-	} else {
+	struct journal *j = user_journal(c, &jo, err, sizeof(err));
+	char *params = j ? user_params(argc, argv, login) : NULL;
+	if (!j)
 		fprintf(stderr, "hookd: cannot open the journal: %s\n", err);
-	}
+	else if (!params)
+		fputs("hookd: out of memory building the job's params\n", stderr);
+	else
+		rc = run_user(argc, argv, j, action, params);
 	free(params);
 	journal_close(j);
 	journal_opts_free(&jo);
@@ -254,44 +280,53 @@ static void print_hook(const struct okta_eventhook *h)
 	out_row_clear(&o);
 }
 
-static int register_hook(int argc, char **argv, struct config *c, struct okta_client *cl)
+/* The secret Okta is to send back, in *secret (secure_free it); 0, or 2 with the reason printed. */
+static int hook_secret(struct config *c, char **secret)
 {
-	const char *url = arg_value(argc, argv, "--url");
-	const char *name = arg_value(argc, argv, "--name");
-	const char *events = arg_value(argc, argv, "--events");
-	const char *path = config_get(c, "okta_hook", NULL, "path");
-	char *secret = NULL;
-	int s = config_secret(c, "okta_hook", NULL, "auth_value", &secret);
-	if (s == 1) {
+	int s = config_secret(c, "okta_hook", NULL, "auth_value", secret);
+	if (s == 1)
 		fprintf(stderr,
 			"hookd: this configuration has no Okta event hook ([okta_hook] auth_value or "
 			"auth_value_file is not set), so hookd would answer Okta's deliveries with 404; set the "
 			"secret Okta is to send back, restart hookd, then register\n");
-		return 2;
-	}
-	if (s < 0) {
+	else if (s < 0)
 		fputs(config_errors(c), stderr);
-		return 2;
-	}
-	char fromconf[1200];
+	return s == 0 ? 0 : 2;
+}
+
+/* --url, else [server] public_url followed by [okta_hook] path (written into buf); NULL: neither. */
+static const char *hook_url(int argc, char **argv, struct config *c, char *buf, size_t n)
+{
+	const char *url = arg_value(argc, argv, "--url");
 	const char *pub = config_get(c, "server", NULL, "public_url");
-	if (!url && pub) {
-		size_t n = strlen(pub);
-		snprintf(fromconf, sizeof(fromconf), "%.*s%s", (int)(n && pub[n - 1] == '/' ? n - 1 : n), pub, path);
-		url = fromconf;
-	}
-	if (!url) {
-		fprintf(stderr, "hookd: register-hook needs --url https://your-host%s, or [server] public_url\n", path);
-		secure_free(secret);
-		return 2;
-	}
+	if (url || !pub)
+		return url;
+	size_t k = strlen(pub);
+	snprintf(buf, n, "%.*s%s", (int)(k && pub[k - 1] == '/' ? k - 1 : k), pub,
+		 config_get(c, "okta_hook", NULL, "path"));
+	return buf;
+}
+
+/*
+ * Splits the comma list events (NULL: hookd's default event types) into types[0..max); returns the
+ * buffer the types point into (the caller frees it), NULL when out of memory.
+ */
+static char *hook_types(const char *events, const char **types, size_t max, size_t *nt)
+{
 	char *list = strdup(events ? events
 				   : "user.lifecycle.create,user.lifecycle.activate,user.lifecycle.reactivate,"
 				     "user.lifecycle.deactivate,user.account.update_profile,system.email.delivery");
-	const char *types[64];
-	size_t nt = 0;
-	for (char *save = NULL, *t = strtok_r(list, ", ", &save); t && nt < 64; t = strtok_r(NULL, ", ", &save))
-		types[nt++] = t;
+	*nt = 0;
+	for (char *save = NULL, *t = list ? strtok_r(list, ", ", &save) : NULL; t && *nt < max;
+	     t = strtok_r(NULL, ", ", &save))
+		types[(*nt)++] = t;
+	return list;
+}
+
+/* Creates the event hook, asks Okta to verify it and prints it; returns 0 when Okta says VERIFIED. */
+static int create_hook(struct okta_client *cl, struct config *c, const char *name, const char *url, const char *secret,
+		       const char *const *types, size_t nt)
+{
 	struct okta_error e;
 	struct okta_eventhook h = { 0 }, v = { 0 };
 	char msg[300];
@@ -311,6 +346,29 @@ static int register_hook(int argc, char **argv, struct config *c, struct okta_cl
 	}
 	okta_eventhook_free(&h);
 	okta_eventhook_free(&v);
+	return rc;
+}
+
+static int register_hook(int argc, char **argv, struct config *c, struct okta_client *cl)
+{
+	char *secret = NULL, fromconf[1200];
+	if (hook_secret(c, &secret) != 0)
+		return 2;
+	const char *url = hook_url(argc, argv, c, fromconf, sizeof(fromconf));
+	if (!url) {
+		fprintf(stderr, "hookd: register-hook needs --url https://your-host%s, or [server] public_url\n",
+			config_get(c, "okta_hook", NULL, "path"));
+		secure_free(secret);
+		return 2;
+	}
+	const char *types[64];
+	size_t nt;
+	char *list = hook_types(arg_value(argc, argv, "--events"), types, 64, &nt);
+	int rc = 1;
+	if (!list)
+		fputs("hookd: out of memory\n", stderr);
+	else
+		rc = create_hook(cl, c, arg_value(argc, argv, "--name"), url, secret, types, nt);
 	secure_free(secret);
 	free(list);
 	return rc;

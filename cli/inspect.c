@@ -32,64 +32,89 @@ static int parse_since(const char *v, int64_t *out)
 	return 0;
 }
 
+static int set_limit(struct inspect_args *a, const char *v)
+{
+	a->q.limit = atoi(v);
+	if (a->q.limit >= 1 && a->q.limit <= 100000)
+		return 1;
+	fprintf(stderr, "hookd: --limit must be between 1 and 100000\n");
+	return -1;
+}
+
+static int set_since(struct inspect_args *a, const char *v)
+{
+	if (parse_since(v, &a->q.since_ms) == 0)
+		return 1;
+	fprintf(stderr, "hookd: --since takes a date or time (2026-11-27, RFC 3339) or an age (90m, 2d)\n");
+	return -1;
+}
+
+static int set_state(struct inspect_args *a, const char *v)
+{
+	enum job_state st;
+	a->q.state = v;
+	if (journal_job_state_parse(v, &st) == 0)
+		return 1;
+	fprintf(stderr, "hookd: --state is %s, %s, %s or %s\n", journal_job_states[JOB_STATE_PENDING],
+		journal_job_states[JOB_STATE_RUNNING], journal_job_states[JOB_STATE_DONE],
+		journal_job_states[JOB_STATE_DEAD]);
+	return -1;
+}
+
+static int set_retry(struct inspect_args *a, const char *v)
+{
+	a->retry_id = atoll(v);
+	if (a->retry_id > 0)
+		return 1;
+	fprintf(stderr, "hookd: jobs retry takes a job id\n");
+	return -1;
+}
+
+/*
+ * The option name with its value v: 1 when it took v, 0 when name is no such option of this command
+ * (`hookd jobs` when jobs, else `hookd events`), -1 when v is bad (reported).
+ */
+static int value_opt(struct inspect_args *a, const char *name, const char *v, int jobs)
+{
+	if (strcmp(name, "-c") == 0 || strcmp(name, "--config") == 0)
+		return 1;
+	if (strcmp(name, "--limit") == 0)
+		return set_limit(a, v);
+	if (strcmp(name, "--since") == 0)
+		return set_since(a, v);
+	if (strcmp(name, "--subject") == 0)
+		a->q.subject = v;
+	else if (jobs && strcmp(name, "--action") == 0)
+		a->q.action = v;
+	else if (!jobs && strcmp(name, "--source") == 0)
+		a->q.source = v;
+	else if (strcmp(name, "--before") == 0)
+		a->q.before_id = atoll(v);
+	else if (strcmp(name, "--id") == 0)
+		a->q.id = atoll(v);
+	else if (jobs && strcmp(name, "--state") == 0)
+		return set_state(a, v);
+	else if (jobs && strcmp(name, "retry") == 0)
+		return set_retry(a, v);
+	else
+		return 0;
+	return 1;
+}
+
 static int parse_args(int argc, char **argv, struct inspect_args *a, int jobs)
 {
 	memset(a, 0, sizeof(*a));
 	a->q.limit = 50;
 	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(argv[i], "--json") == 0) {
+		int took = i + 1 < argc ? value_opt(a, argv[i], argv[i + 1], jobs) : 0;
+		if (took < 0)
+			return -1;
+		if (took) {
+			i++;
+		} else if (strcmp(argv[i], "--json") == 0) {
 			a->json = 1;
-		} else if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && v) {
-			i++;
-		} else if (strcmp(argv[i], "--limit") == 0 && v) {
-			a->q.limit = atoi(v);
-			i++;
-			if (a->q.limit < 1 || a->q.limit > 100000) {
-				fprintf(stderr, "hookd: --limit must be between 1 and 100000\n");
-				return -1;
-			}
-		} else if (strcmp(argv[i], "--before") == 0 && v) {
-			a->q.before_id = atoll(v);
-			i++;
-		} else if (strcmp(argv[i], "--id") == 0 && v) {
-			a->q.id = atoll(v);
-			i++;
-		} else if (strcmp(argv[i], "--subject") == 0 && v) {
-			a->q.subject = v;
-			i++;
-		} else if (strcmp(argv[i], "--since") == 0 && v) {
-			if (parse_since(v, &a->q.since_ms) < 0) {
-				fprintf(stderr,
-					"hookd: --since takes a date or time (2026-11-27, RFC 3339) or an age (90m, 2d)\n");
-				return -1;
-			}
-			i++;
 		} else if (jobs && strcmp(argv[i], "--force") == 0) {
 			a->force = 1;
-		} else if (jobs && strcmp(argv[i], "--action") == 0 && v) {
-			a->q.action = v;
-			i++;
-		} else if (!jobs && strcmp(argv[i], "--source") == 0 && v) {
-			a->q.source = v;
-			i++;
-		} else if (jobs && strcmp(argv[i], "--state") == 0 && v) {
-			a->q.state = v;
-			i++;
-			enum job_state st;
-			if (journal_job_state_parse(v, &st) < 0) {
-				fprintf(stderr, "hookd: --state is %s, %s, %s or %s\n",
-					journal_job_states[JOB_STATE_PENDING], journal_job_states[JOB_STATE_RUNNING],
-					journal_job_states[JOB_STATE_DONE], journal_job_states[JOB_STATE_DEAD]);
-				return -1;
-			}
-		} else if (jobs && strcmp(argv[i], "retry") == 0 && v) {
-			a->retry_id = atoll(v);
-			i++;
-			if (a->retry_id <= 0) {
-				fprintf(stderr, "hookd: jobs retry takes a job id\n");
-				return -1;
-			}
 		} else {
 			fprintf(stderr, "hookd: unknown argument '%s' (see --help)\n", argv[i]);
 			return -1;

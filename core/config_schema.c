@@ -188,8 +188,8 @@ const struct cfg_key cfg_schema[] = {
 	  "content = form: field holding the JSON document; without it the form's fields form a flat object" },
 	{ "source *", "store_raw", CFG_STR, "full",
 	  "what of each HR record is journaled: full (as received), mapped (only the fields the mapping read) or none (login, names and ids only)" },
-	{ "source *", "max_events", CFG_INT, "1000",
-	  "most employees (events array elements) accepted in one delivery" },
+	{ "source *", "max_events", CFG_INT, "1000", "most employees (events array elements) accepted in one delivery",
+	  "1", NULL },
 
 	{ NULL, NULL, 0, NULL, NULL },
 };

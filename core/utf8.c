@@ -1,6 +1,9 @@
 /* utf8.c: UTF-8 validity (RFC 3629). */
 #include "core/utf8.h"
 
+#include <limits.h>
+#include <string.h>
+
 /* The length a lead byte announces; 0 for bytes that never start a sequence (80-C1, F5-FF). */
 static size_t lead_len(unsigned c)
 {
@@ -50,4 +53,16 @@ int utf8_valid(const char *s, size_t n)
 		if ((k = utf8_seq_len(s + i, n - i)) == 0)
 			return 0;
 	return 1;
+}
+
+int utf8_prefix(const char *s, size_t max)
+{
+	if (max > INT_MAX - 1)
+		max = INT_MAX - 1;
+	size_t n = strnlen(s, max + 1);
+	if (n <= max)
+		return (int)n;
+	for (int i = 0; i < 3 && max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80; i++)
+		max--;
+	return (int)max;
 }

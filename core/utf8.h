@@ -14,5 +14,11 @@ size_t utf8_seq_len(const char *s, size_t n);
 unsigned long utf8_decode(const char *s, size_t len);
 /* 1 when all of s[0..n) is valid UTF-8. */
 int utf8_valid(const char *s, size_t n);
+/*
+ * How many bytes of the NUL-terminated s to print with "%.*s" to show at most max of them without
+ * cutting a UTF-8 sequence in two: untrusted text cut into a message stays valid UTF-8. Backs up
+ * at most 3 bytes, so text that is not UTF-8 is still cut close to max.
+ */
+int utf8_prefix(const char *s, size_t max);
 
 #endif

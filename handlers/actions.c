@@ -312,103 +312,136 @@ static void note_fill(const struct run *x, const struct okta_user *u, enum activ
 	n->sent_ms = clock_now_ms();
 }
 
+/* One lifecycle run: the user as read, its status, and how an activation link travels. */
+struct lc_run {
+	struct okta_user u;
+	enum lc_status st;
+	enum lc_action a; /* the row looked up: the job's, or LC_ACTIVATE_NOW when hookd mails the link */
+	struct lc_opts o;
+	int self_mail;		    /* send_email = false: Okta sends nothing, hookd takes the link and mails it */
+	char *to;		    /* where hookd mails it (NULL: user not found, or Okta mails) */
+	struct okta_activation act; /* the link Okta returned for hookd to mail */
+};
+
+/* Reads the job's user and its status into l (LC_NOT_FOUND on a 404); -1 with r filled otherwise. */
+static int lc_read(const struct run *x, struct lc_run *l, struct action_result *r)
+{
+	struct okta_error e;
+	if (!x->job->subject) {
+		result(r, ACTION_FAIL, "%s: the job names no user", x->job->action);
+		return -1;
+	}
+	if (okta_user_get(x->c, x->job->subject, &l->u, &e) == 0)
+		l->st = lifecycle_status_parse(l->u.transitioning ? l->u.transitioning : l->u.status);
+	else if (okta_error_is_not_found(&e))
+		l->st = LC_NOT_FOUND;
+	else {
+		from_error(r, "reading the user", &e);
+		return -1;
+	}
+	return 0;
+}
+
+/* Decides whether hookd mails the link itself and to whom; -1 with r filled when it cannot. */
+static int lc_plan_mail(const struct run *x, struct lc_run *l, struct action_result *r)
+{
+	l->o = (struct lc_opts){ .send_email = param_bool(x->params, "send_email", 1),
+				 .allow_reactivate = param_bool(x->params, "allow_reactivate", 0) };
+	/* resend_pending mails its own link only where its row would reactivate (PROVISIONED). */
+	int pending_row = l->a == LC_RESEND_PENDING && lifecycle_decide(l->a, l->st, &l->o).verb == LC_REACTIVATE;
+	l->self_mail = !l->o.send_email && (l->a == LC_SEND_ACTIVATION || l->a == LC_RESEND_ACTIVATION || pending_row);
+	if (!l->self_mail)
+		return 0;
+	l->a = LC_ACTIVATE_NOW;
+	if (!x->mail) {
+		result(r, ACTION_FAIL, "send_email = false needs [mail] smtp_url: hookd must mail the link itself");
+		return -1;
+	}
+	if (l->st != LC_NOT_FOUND && !(l->to = personal_address(x->params, &l->u))) {
+		result(r, ACTION_FAIL,
+		       "send_email = false needs a personal_email (or Okta secondEmail) to mail the link to");
+		return -1;
+	}
+	return 0;
+}
+
+/* The table said LC_NOTHING or LC_REFUSE: record why, and whether a refusal is worth a retry. */
+static void lc_no_call(const struct run *x, const struct lc_run *l, const struct lc_decision *d,
+		       struct action_result *r)
+{
+	if (d->verb == LC_NOTHING) {
+		result(r, ACTION_DONE, "nothing to do: %s", d->reason);
+		/* PROVISIONED through someone else's activation (or this job's lost answer): follow it up. */
+		if (l->st == LC_PROVISIONED && x->lc == LC_SEND_ACTIVATION)
+			note_fill(x, &l->u, ACTIVATION_SEEN, l->o.send_email ? "okta" : "mail",
+				  lifecycle_status_name(l->st), r);
+		return;
+	}
+	/*
+	 * A user not found may still be on its way (its create_user job): a rule's job retries, then
+	 * gives up. An operator names a user that must exist: a 404 is final at once.
+	 */
+	if (l->st == LC_NOT_FOUND && x->job->rule && strcmp(x->job->rule, "admin") == 0)
+		result(r, ACTION_FAIL, "no such user in Okta: %s (create it first: hookd user create)",
+		       x->job->subject);
+	else
+		result(r, l->st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d->reason);
+}
+
+/* The one Okta call the table chose (activate, reactivate or deactivate). */
+static int lc_call(struct okta_client *c, struct lc_run *l, const struct lc_decision *d, struct okta_error *e)
+{
+	struct okta_activation *act = l->self_mail ? &l->act : NULL;
+	if (d->verb == LC_ACTIVATE)
+		return okta_user_activate(c, l->u.id, d->send_email, act, e);
+	if (d->verb == LC_REACTIVATE)
+		return okta_user_reactivate(c, l->u.id, d->send_email, act, e);
+	return okta_user_deactivate(c, l->u.id, 0, e);
+}
+
+/* The call succeeded: record it, mail hookd's link, and note an activation sent for its follow-up. */
+static void lc_done(const struct run *x, const struct lc_run *l, const struct lc_decision *d, struct action_result *r)
+{
+	result(r, ACTION_DONE, "%s%s: %s %s -> %s", lifecycle_verb_name(d->verb),
+	       d->verb == LC_DEACTIVATE ? ""
+	       : d->send_email		? "?sendEmail=true"
+					: "?sendEmail=false",
+	       l->u.id, lifecycle_status_name(l->st), lifecycle_status_name(d->expect));
+	if (l->self_mail && d->verb != LC_DEACTIVATE)
+		deliver_link(x->mail, x->act, l->to, &l->u, &l->act, r);
+	if (r->status != ACTION_DONE || d->verb == LC_DEACTIVATE || !(l->self_mail || d->send_email))
+		return;
+	note_fill(x, &l->u, ACTIVATION_SENT, l->self_mail ? "mail" : "okta", "PROVISIONED", r);
+	if (l->to)
+		copy_str(r->note.personal_email, sizeof(r->note.personal_email), l->to);
+}
+
 /* send_activation, resend_activation, deactivate_user: read the status, look up the table, call. */
 static void lifecycle(const struct run *x, struct action_result *r)
 {
-	struct okta_client *c = x->c;
-	struct mailer *mail = x->mail;
-	const struct job *job = x->job;
+	struct lc_run l = { .a = (enum lc_action)x->lc };
 	struct okta_error e;
-	struct okta_user u = { 0 };
-	enum lc_action a = (enum lc_action)x->lc;
-	enum lc_status st;
-	if (!job->subject) {
-		result(r, ACTION_FAIL, "%s: the job names no user", job->action);
-		return;
-	}
-	if (okta_user_get(c, job->subject, &u, &e) == 0)
-		st = lifecycle_status_parse(u.transitioning ? u.transitioning : u.status);
-	else if (okta_error_is_not_found(&e))
-		st = LC_NOT_FOUND;
-	else {
-		from_error(r, "reading the user", &e);
-		return;
-	}
-	struct lc_opts o = { .send_email = param_bool(x->params, "send_email", 1),
-			     .allow_reactivate = param_bool(x->params, "allow_reactivate", 0) };
-	/* send_email = false: Okta sends nothing, hookd takes the link and mails it itself. */
-	/* resend_pending mails its own link only where its row would reactivate (PROVISIONED). */
-	int pending_row = a == LC_RESEND_PENDING && lifecycle_decide(a, st, &o).verb == LC_REACTIVATE;
-	int self_mail = !o.send_email && (a == LC_SEND_ACTIVATION || a == LC_RESEND_ACTIVATION || pending_row);
-	char *to = NULL;
-	struct okta_activation act = { 0 };
-	if (self_mail) {
-		a = LC_ACTIVATE_NOW;
-		if (!mail) {
-			result(r, ACTION_FAIL,
-			       "send_email = false needs [mail] smtp_url: hookd must mail the link itself");
-			goto out;
-		}
-		if (st != LC_NOT_FOUND && !(to = personal_address(x->params, &u))) {
-			result(r, ACTION_FAIL,
-			       "send_email = false needs a personal_email (or Okta secondEmail) to mail the link to");
-			goto out;
+	if (lc_read(x, &l, r) == 0 && lc_plan_mail(x, &l, r) == 0) {
+		struct lc_decision d = lifecycle_decide(l.a, l.st, &l.o);
+		if (d.verb == LC_NOTHING || d.verb == LC_REFUSE) {
+			lc_no_call(x, &l, &d, r);
+		} else if (lc_call(x->c, &l, &d, &e) < 0) {
+			from_error(r, lifecycle_verb_name(d.verb), &e);
+			/*
+			 * Refused for a status other than the one just read: the user moved meanwhile (often
+			 * through this very call, retried after its answer was lost). Read again on the next
+			 * attempt and let the table decide; a lost activate is then "nothing to do", not a
+			 * second email.
+			 */
+			if (okta_error_is_status_conflict(&e))
+				r->status = ACTION_RETRY;
+		} else {
+			lc_done(x, &l, &d, r);
 		}
 	}
-	struct lc_decision d = lifecycle_decide(a, st, &o);
-	const char *status = lifecycle_status_name(st);
-	int rc = 0;
-	switch (d.verb) {
-	case LC_NOTHING:
-		result(r, ACTION_DONE, "nothing to do: %s", d.reason);
-		/* PROVISIONED through someone else's activation (or this job's lost answer): follow it up. */
-		if (st == LC_PROVISIONED && x->lc == LC_SEND_ACTIVATION)
-			note_fill(x, &u, ACTIVATION_SEEN, o.send_email ? "okta" : "mail", status, r);
-		goto out;
-	case LC_REFUSE:
-		/*
-		 * A user not found may still be on its way (its create_user job): a rule's job retries, then
-		 * gives up. An operator names a user that must exist: a 404 is final at once.
-		 */
-		if (st == LC_NOT_FOUND && job->rule && strcmp(job->rule, "admin") == 0) {
-			result(r, ACTION_FAIL, "no such user in Okta: %s (create it first: hookd user create)",
-			       job->subject);
-			goto out;
-		}
-		result(r, st == LC_NOT_FOUND ? ACTION_RETRY : ACTION_FAIL, "refused: %s", d.reason);
-		goto out;
-	case LC_ACTIVATE: rc = okta_user_activate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
-	case LC_REACTIVATE: rc = okta_user_reactivate(c, u.id, d.send_email, self_mail ? &act : NULL, &e); break;
-	case LC_DEACTIVATE: rc = okta_user_deactivate(c, u.id, 0, &e); break;
-	}
-	if (rc < 0) {
-		from_error(r, lifecycle_verb_name(d.verb), &e);
-		/*
-		 * Refused for a status other than the one just read: the user moved meanwhile (often through
-		 * this very call, retried after its answer was lost). Read again on the next attempt and let
-		 * the table decide; a lost activate is then "nothing to do", not a second email.
-		 */
-		if (okta_error_is_status_conflict(&e))
-			r->status = ACTION_RETRY;
-		goto out;
-	}
-	result(r, ACTION_DONE, "%s%s: %s %s -> %s", lifecycle_verb_name(d.verb),
-	       d.verb == LC_DEACTIVATE ? ""
-	       : d.send_email	       ? "?sendEmail=true"
-				       : "?sendEmail=false",
-	       u.id, status, lifecycle_status_name(d.expect));
-	if (self_mail && d.verb != LC_DEACTIVATE)
-		deliver_link(mail, x->act, to, &u, &act, r);
-	if (r->status == ACTION_DONE && (d.verb == LC_ACTIVATE || d.verb == LC_REACTIVATE) &&
-	    (self_mail || d.send_email)) {
-		note_fill(x, &u, ACTIVATION_SENT, self_mail ? "mail" : "okta", "PROVISIONED", r);
-		if (to)
-			copy_str(r->note.personal_email, sizeof(r->note.personal_email), to);
-	}
-out:
-	okta_activation_free(&act);
-	free(to);
-	okta_user_free(&u);
+	okta_activation_free(&l.act);
+	free(l.to);
+	okta_user_free(&l.u);
 }
 
 static void update_profile(const struct run *x, struct action_result *r)

@@ -4,6 +4,7 @@
 #include "hooks/hr_form.h"
 #include "hooks/sig.h"
 
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,22 +95,42 @@ static int put_field(struct slice body, const char *field, char *buf, struct jbu
 
 #define MAX_FIELDS 10000
 
-/* The decoded fields as a tree: a node has a value or children, never both. */
+/*
+ * The decoded fields as a tree: a node has a value or children, never both. The children are a
+ * list in body order (for the JSON) and a tsearch tree by name (for finding one in O(log n): a
+ * form of n sibling fields would otherwise cost O(n^2) comparisons).
+ */
 struct fnode {
+	struct slice name; /* first: the index compares nodes and probe slices alike; points at key */
 	char *key, *val;
 	struct fnode *kids, *last, *next;
+	void *index; /* tsearch root over kids, owned by this node; the kids are owned by the list */
 	size_t nkids;
 };
 
-static void fnode_free(struct fnode *n)
+static int fnode_cmp(const void *a, const void *b)
 {
-	while (n) {
-		struct fnode *next = n->next;
-		fnode_free(n->kids);
-		free(n->key);
-		free(n->val);
-		free(n);
-		n = next;
+	const struct slice *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* tdestroy's callback: the index only points at nodes the kids list frees. */
+static void fnode_keep(void *n)
+{
+	(void)n;
+}
+
+/* Frees the children of n (not n itself). */
+static void fnode_free_kids(struct fnode *n)
+{
+	tdestroy(n->index, fnode_keep);
+	for (struct fnode *k = n->kids, *next; k; k = next) {
+		next = k->next;
+		fnode_free_kids(k);
+		free(k->key);
+		free(k->val);
+		free(k);
 	}
 }
 
@@ -121,11 +142,14 @@ static struct fnode *fnode_child(struct fnode *parent, struct slice key)
 		snprintf(idx, sizeof(idx), "%zu", parent->nkids);
 		key = slice_cstr(idx);
 	}
-	for (struct fnode *k = parent->kids; k; k = k->next)
-		if (slice_eq_cstr(key, k->key))
-			return k;
+	void *found = tfind(&key, &parent->index, fnode_cmp);
+	if (found)
+		return *(struct fnode **)found;
 	struct fnode *k = calloc(1, sizeof(*k));
-	if (!k || !(k->key = strndup(key.p, key.n))) {
+	if (k && (k->key = strndup(key.p, key.n)))
+		k->name = (struct slice){ k->key, key.n };
+	if (!k || !k->key || !tsearch(k, &parent->index, fnode_cmp)) {
+		free(k ? k->key : NULL);
 		free(k);
 		return NULL;
 	}
@@ -216,7 +240,7 @@ static int put_object(struct slice body, char *buf, struct jbuf *out)
 		}
 		jbuf_obj_close(out);
 	}
-	fnode_free(root.kids);
+	fnode_free_kids(&root);
 	return rc;
 }
 

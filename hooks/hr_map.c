@@ -162,10 +162,8 @@ static int read_content(struct config *c, const char *name, struct hr_map *m)
 		config_report(c, SECTION, name, "events", "'%s' is not a JSON pointer (/employees)", ev);
 		return -1;
 	}
-	if (config_int(c, SECTION, name, "max_events", &m->max_events) < 0 || m->max_events < 1) {
-		config_report(c, SECTION, name, "max_events", "must be a positive integer");
-		return -1;
-	}
+	if (config_int(c, SECTION, name, "max_events", &m->max_events) < 0)
+		return -1; /* type and declared range (at least 1) reported when the config was loaded */
 	m->form_field = ff && *ff ? strdup(ff) : NULL;
 	m->events = ev ? strdup(ev) : NULL;
 	return (ff && *ff && !m->form_field) || (ev && !m->events) ? -1 : 0;

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/utf8.h"
 #include "sim/hooktypes.h"
 #include "sim/http.h"
 #include "sim/sim.h"
@@ -215,7 +216,7 @@ void hooks_list(struct http_req *r)
 static void not_found(struct http_req *r, const char *id)
 {
 	char msg[400];
-	snprintf(msg, sizeof(msg), "Not found: Resource not found: %.300s (EventHook)", id);
+	snprintf(msg, sizeof(msg), "Not found: Resource not found: %.*s (EventHook)", utf8_prefix(id, 300), id);
 	http_okta_error(r, 404, "E0000007", msg, NULL);
 }
 

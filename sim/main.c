@@ -37,7 +37,8 @@ static const char usage[] =
 	"Options:\n"
 	"  --listen HOST:PORT        address to listen on (default 127.0.0.1:0; port 0 picks a free port)\n"
 	"  --token TOKEN             the API token clients send as 'Authorization: SSWS TOKEN' (required,\n"
-	"  --token-file FILE           or read from FILE, or from the OKTA_SIM_TOKEN environment variable)\n"
+	"  --token-file FILE           or read from FILE's first line, at most 1023 bytes, or from the\n"
+	"                              OKTA_SIM_TOKEN environment variable)\n"
 	"  --cert FILE --key FILE    serve HTTPS (TLS 1.2+) with this PEM certificate chain and key; plain HTTP without\n"
 	"  --hook-ca FILE            CA bundle that event-hook receivers' certificates must chain to (default: system)\n"
 	"  --token-ttl DUR           lifetime of activation and reset links (default 7d); DUR is N, Ns, Nm, Nh or Nd\n"
@@ -165,9 +166,17 @@ static int read_token_file(struct cli *c)
 		return -1;
 	}
 	size_t n = fread(c->token_buf, 1, sizeof(c->token_buf) - 1, f);
-	fclose(f);
 	c->token_buf[n] = '\0';
-	c->token_buf[strcspn(c->token_buf, "\r\n")] = '\0';
+	size_t len = strcspn(c->token_buf, "\r\n");
+	/* The token is the first line: one longer than the buffer is refused, never cut. */
+	int next = len == n ? fgetc(f) : EOF, too_long = next != EOF && next != '\r' && next != '\n';
+	fclose(f);
+	if (too_long) {
+		fprintf(stderr, "okta-sim: the token in --token-file %s is longer than %zu bytes\n", c->token_file,
+			sizeof(c->token_buf) - 1);
+		return -1;
+	}
+	c->token_buf[len] = '\0';
 	c->cfg.token = c->token_buf;
 	return 0;
 }

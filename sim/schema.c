@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/jbuf.h"
 #include "core/json.h"
+#include "core/utf8.h"
 #include "sim/http.h"
 #include "sim/sim.h"
 
@@ -216,7 +217,10 @@ int schema_check_attr(const struct schema *s, const char *key, const char *json,
 	int ci = b ? -1 : custom_index(s, key);
 	const struct custom_prop *c = ci >= 0 ? &s->v[ci] : NULL;
 	if (!b && !c) {
-		snprintf(cause, n, "Property name '%.200s' is not defined in profile", key);
+		/* Cut key so the whole cause fits n: snprintf's own cut could split one of its characters. */
+		size_t fixed = sizeof("Property name '' is not defined in profile"), room = n > fixed ? n - fixed : 0;
+		room = room < 200 ? room : 200;
+		snprintf(cause, n, "Property name '%.*s' is not defined in profile", utf8_prefix(key, room), key);
 		return -1;
 	}
 	if (strcmp(json, "null") == 0) {
@@ -369,7 +373,8 @@ static int schema_known(struct http_req *r)
 	if (strcmp(r->seg[5], "default") == 0 || strcmp(r->seg[5], r->sim->user_type_id) == 0)
 		return 1;
 	char msg[400];
-	snprintf(msg, sizeof(msg), "Not found: Resource not found: %.300s (UserSchema)", r->seg[5]);
+	snprintf(msg, sizeof(msg), "Not found: Resource not found: %.*s (UserSchema)", utf8_prefix(r->seg[5], 300),
+		 r->seg[5]);
 	http_okta_error(r, 404, "E0000007", msg, NULL);
 	return 0;
 }
@@ -476,8 +481,9 @@ static int apply_custom(struct schema *s, const struct json *j, int props, char 
 			}
 		}
 		if (why) {
-			snprintf(field, fn, "%.64s", name ? name : "property");
-			snprintf(cause, cn, "%.64s: %s", name ? name : "property", why);
+			const char *what = name ? name : "property";
+			snprintf(field, fn, "%.*s", utf8_prefix(what, 64), what);
+			snprintf(cause, cn, "%.*s: %s", utf8_prefix(what, 64), what, why);
 			free(name);
 			return -1;
 		}

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/utf8.h"
 #include "sim/events.h"
 #include "sim/filter.h"
 #include "sim/http.h"
@@ -436,7 +437,7 @@ static void reply_user(struct http_req *r, const struct user *u)
 static void not_found(struct http_req *r, const char *id)
 {
 	char msg[400];
-	snprintf(msg, sizeof(msg), "Not found: Resource not found: %.300s (User)", id);
+	snprintf(msg, sizeof(msg), "Not found: Resource not found: %.*s (User)", utf8_prefix(id, 300), id);
 	http_okta_error(r, 404, "E0000007", msg, NULL);
 }
 
@@ -545,7 +546,8 @@ static int read_group_ids(struct http_req *r, const struct json *j)
 		int known = id && group_known(r->sim->users, id);
 		if (!known) {
 			char msg[200];
-			snprintf(msg, sizeof(msg), "Not found: Resource not found: %.100s (UserGroup)", id ? id : "");
+			snprintf(msg, sizeof(msg), "Not found: Resource not found: %.*s (UserGroup)",
+				 utf8_prefix(id ? id : "", 100), id ? id : "");
 			http_okta_error(r, 404, "E0000007", msg, NULL);
 		}
 		free(id);
@@ -967,7 +969,7 @@ static int apply_update(struct http_req *r, const struct json *j, struct user *u
 	}
 	if (bad) {
 		char field[128];
-		snprintf(field, sizeof(field), "%.100s", bad); /* bad may point into p */
+		snprintf(field, sizeof(field), "%.*s", utf8_prefix(bad, 100), bad); /* bad may point into p */
 		profile_free(&p);
 		invalid(r, field, cause);
 		return -1;

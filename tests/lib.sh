@@ -219,6 +219,57 @@ ca_file = $T_DIR/certs/ca.crt
 INI
 }
 
+# start_activation_stack PORT [--mail] [--no-hook] <<INI: what the t_activation_* tests share.
+# okta-sim (rate limit off) with an OAuth service app for hookd (make_oauth_app); with --mail, an
+# SMTP sink that appends each message to $T_DIR/mail.txt ("RCPT <to>", the message, ".") and a
+# [mail] section for it. Writes hookd's config on PORT (write_hookd_config: okta_app_ini, [mail],
+# then stdin), starts hookd and, unless --no-hook, registers its event hook and checks it VERIFIED.
+# Ends the test when okta-sim or hookd does not start.
+start_activation_stack() {
+	local port=$1 mail=0 hook=1 smtp_port= a
+	shift
+	for a in "$@"; do
+		case $a in
+		--mail) mail=1 ;;
+		--no-hook) hook=0 ;;
+		*) echo "start_activation_stack: unknown option $a" >&2; return 2 ;;
+		esac
+	done
+	if [ "$mail" = 1 ]; then
+		smtp_port=$(free_port)
+		cat >"$T_DIR/smtp.py" <<'PY'
+import smtpd, asyncore, sys, warnings
+warnings.simplefilter("ignore")
+class Keep(smtpd.SMTPServer):
+    def process_message(self, peer, mailfrom, rcpttos, data, **kw):
+        with open(sys.argv[2], "a") as f:
+            f.write("RCPT %s\n%s\n.\n" % (",".join(rcpttos), data.decode() if isinstance(data, bytes) else data))
+Keep(("127.0.0.1", int(sys.argv[1])), None, decode_data=False)
+asyncore.loop()
+PY
+		python3 "$T_DIR/smtp.py" "$smtp_port" "$T_DIR/mail.txt" 2>"$T_DIR/smtp.log" &
+		T_PIDS+=($!)
+	fi
+	make_oauth_app
+	start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
+		{ fail "okta-sim starts"; t_done; exit 1; }
+	local rest mail_ini=
+	rest=$(cat)
+	[ "$mail" = 1 ] && mail_ini="[mail]
+smtp_url = smtp://127.0.0.1:$smtp_port
+from = hookd@example.com
+starttls = false"
+	write_hookd_config "$port" <<INI
+$(okta_app_ini)
+${mail_ini}
+$rest
+INI
+	start_hookd || { fail "hookd starts"; t_done; exit 1; }
+	[ "$hook" = 1 ] || return 0
+	"$HOOKD_BIN" okta register-hook -c "$HOOKD_CONFIG" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
+	check_eq "event hook verified" $? 0
+}
+
 # okta-sim API call with the SSWS token: sim_api METHOD PATH [JSON]
 sim_api() {
 	if [ $# -ge 3 ]; then

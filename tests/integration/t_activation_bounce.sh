@@ -6,28 +6,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-smtp_port=$(free_port)
-cat >"$T_DIR/smtp.py" <<'PY'
-import smtpd, asyncore, sys, warnings
-warnings.simplefilter("ignore")
-class Keep(smtpd.SMTPServer):
-    def process_message(self, peer, mailfrom, rcpttos, data, **kw):
-        with open(sys.argv[2], "a") as f:
-            f.write("RCPT %s\n%s\n.\n" % (",".join(rcpttos), data.decode() if isinstance(data, bytes) else data))
-Keep(("127.0.0.1", int(sys.argv[1])), None, decode_data=False)
-asyncore.loop()
-PY
-python3 "$T_DIR/smtp.py" "$smtp_port" "$T_DIR/mail.txt" 2>"$T_DIR/smtp.log" &
-T_PIDS+=($!)
-make_oauth_app
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
-	{ fail "okta-sim starts"; t_done; exit 1; }
-write_hookd_config "$(free_port)" <<INI
-$(okta_app_ini)
-[mail]
-smtp_url = smtp://127.0.0.1:$smtp_port
-from = hookd@example.com
-starttls = false
+start_activation_stack "$(free_port)" --mail <<INI
 [worker]
 threads = 2
 poll = 100ms
@@ -45,9 +24,6 @@ when.changed = email
 include_self = true
 do = resend_if_pending
 INI
-start_hookd || { fail "hookd starts"; t_done; exit 1; }
-"$HOOKD_BIN" okta register-hook -c "$HOOKD_CONFIG" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
-check_eq "event hook verified" $? 0
 
 mk() { # login [secondEmail]
 	local second=${2:+,\"secondEmail\":\"$2\"}

@@ -8,14 +8,8 @@
 # the events hookd's own calls cause carry hookd's identity and fire no rule.
 . "$(dirname "$0")/../lib.sh"
 
-make_oauth_app
-client_id=$APP_ID
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
-	{ fail "okta-sim starts"; t_done; exit 1; }
-ok "okta-sim listening at $SIM_URL"
 port=$(free_port)
-write_hookd_config "$port" <<INI
-$(okta_app_ini)
+start_activation_stack "$port" --no-hook <<INI
 [worker]
 threads = 2
 poll = 100ms
@@ -25,7 +19,8 @@ backoff_max = 1s
 on = okta:user.lifecycle.create
 do = send_activation
 INI
-start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
+client_id=$APP_ID
+ok "okta-sim listening at $SIM_URL"
 ok "hookd listening at $HOOKD_URL"
 
 out=$("$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" 2>&1)

@@ -39,12 +39,8 @@ T_PIDS+=($!)
 secret_b64=$(head -c 24 /dev/urandom | base64)
 printf 'whsec_%s' "$secret_b64" >"$T_DIR/notify.secret"
 
-make_oauth_app
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
-	{ fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
-write_hookd_config "$port" <<INI
-$(okta_app_ini)
+start_activation_stack "$port" <<INI
 [worker]
 threads = 2
 poll = 100ms
@@ -68,9 +64,6 @@ at() {
 	HOOKD_CLOCK_OFFSET=$off start_hookd || { fail "hookd starts at day $1"; t_done; exit 1; }
 	export HOOKD_CLOCK_OFFSET=$off
 }
-start_hookd || { fail "hookd starts"; t_done; exit 1; }
-"$HOOKD_BIN" okta register-hook -c "$HOOKD_CONFIG" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
-check_eq "event hook verified" $? 0
 
 mk() { sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$1\",\"email\":\"$1\",\"firstName\":\"N\",\"lastName\":\"H\"}}" | jq_py 'd["id"]'; }
 status_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd["status"]'; }

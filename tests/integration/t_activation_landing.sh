@@ -6,31 +6,10 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-smtp_port=$(free_port)
-cat >"$T_DIR/smtp.py" <<'PY'
-import smtpd, asyncore, sys, warnings
-warnings.simplefilter("ignore")
-class Keep(smtpd.SMTPServer):
-    def process_message(self, peer, mailfrom, rcpttos, data, **kw):
-        with open(sys.argv[2], "a") as f:
-            f.write("RCPT %s\n%s\n.\n" % (",".join(rcpttos), data.decode() if isinstance(data, bytes) else data))
-Keep(("127.0.0.1", int(sys.argv[1])), None, decode_data=False)
-asyncore.loop()
-PY
-python3 "$T_DIR/smtp.py" "$smtp_port" "$T_DIR/mail.txt" 2>"$T_DIR/smtp.log" &
-T_PIDS+=($!)
 openssl rand -hex 32 >"$T_DIR/link.key"
 chmod 600 "$T_DIR/link.key"
-make_oauth_app
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
-	{ fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
-T_SERVER_EXTRA="public_url = https://127.0.0.1:$port/" write_hookd_config "$port" <<INI
-$(okta_app_ini)
-[mail]
-smtp_url = smtp://127.0.0.1:$smtp_port
-from = hookd@example.com
-starttls = false
+T_SERVER_EXTRA="public_url = https://127.0.0.1:$port/" start_activation_stack "$port" --mail <<INI
 [activation]
 landing = on
 link_key_file = $T_DIR/link.key
@@ -43,9 +22,6 @@ on = okta:user.lifecycle.create
 do = send_activation
 send_email = false
 INI
-start_hookd || { fail "hookd starts"; t_done; exit 1; }
-"$HOOKD_BIN" okta register-hook -c "$HOOKD_CONFIG" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
-check_eq "event hook verified" $? 0
 
 login=lee.$RANDOM@example.com
 uid=$(sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$login\",\"email\":\"$login\",\"secondEmail\":\"lee@home.example.net\",\"firstName\":\"Lee\",\"lastName\":\"Ro\"}}" | jq_py 'd["id"]')

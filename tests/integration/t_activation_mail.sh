@@ -4,29 +4,8 @@
 # (Okta's secondEmail here); Okta sends nothing; the mailed link completes the activation.
 . "$(dirname "$0")/../lib.sh"
 
-smtp_port=$(free_port)
-cat >"$T_DIR/smtp.py" <<'PY'
-import smtpd, asyncore, sys, warnings
-warnings.simplefilter("ignore")
-class Keep(smtpd.SMTPServer):
-    def process_message(self, peer, mailfrom, rcpttos, data, **kw):
-        with open(sys.argv[2], "a") as f:
-            f.write("RCPT %s\n%s\n.\n" % (",".join(rcpttos), data.decode() if isinstance(data, bytes) else data))
-Keep(("127.0.0.1", int(sys.argv[1])), None, decode_data=False)
-asyncore.loop()
-PY
-python3 "$T_DIR/smtp.py" "$smtp_port" "$T_DIR/mail.txt" 2>"$T_DIR/smtp.log" &
-T_PIDS+=($!)
-make_oauth_app
-start_sim --rate-limit off --oauth-client-id "$APP_ID" --oauth-public-key "$T_DIR/app.pub" ||
-	{ fail "okta-sim starts"; t_done; exit 1; }
 port=$(free_port)
-write_hookd_config "$port" <<INI
-$(okta_app_ini)
-[mail]
-smtp_url = smtp://127.0.0.1:$smtp_port
-from = hookd@example.com
-starttls = false
+start_activation_stack "$port" --mail <<INI
 [worker]
 threads = 2
 poll = 100ms
@@ -36,9 +15,6 @@ on = okta:user.lifecycle.create
 do = send_activation
 send_email = false
 INI
-start_hookd || { fail "hookd starts"; cat "$T_DIR/hookd.log"; t_done; exit 1; }
-"$HOOKD_BIN" okta register-hook -c "$T_DIR/hookd.ini" --url "$HOOKD_URL/hooks/okta" >/dev/null 2>&1
-check_eq "event hook verified" $? 0
 
 login=kim.$RANDOM@example.com
 uid=$(sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$login\",\"email\":\"$login\",\"secondEmail\":\"kim@home.example.net\",\"firstName\":\"Kim\",\"lastName\":\"Ro\"}}" | jq_py 'd["id"]')

@@ -23,6 +23,11 @@ scheme = hmac
 secret = s
 signature_header = X-Sig
 max_events = 1MB
+[source hr2]
+scheme = hmac
+secret = s
+signature_header = X-Sig
+max_events = 0
 INI
 out=$(HOOKD_SERVER_MAXBODY=1 cfg "$D/bad.ini"; echo "rc=$?")
 echo "$out" | sed 's/^/     /'
@@ -33,6 +38,8 @@ check "closest event type" grep -q "on: 'user.lifecycle.created' is not an event
 check "the action typo in the same run as the key typo" grep -q "do: 'send_activaton' is not an action (did you mean send_activation?)" <<<"$out"
 check "the unknown key" grep -q "unknown key 'colour' in \[rule typo\]" <<<"$out"
 check "size with an example" grep -q "max_events: '1MB' is not a valid integer" <<<"$out"
+check "an HR source's max_events bound is the schema's, reported once" \
+	test "$(grep -c '\[source hr2\] max_events: must be at least 1$' <<<"$out")" = 1
 check "unknown HOOKD_ variable" grep -q "HOOKD_SERVER_MAXBODY sets no configuration key (did you mean HOOKD_SERVER_MAX_BODY?)" <<<"$out"
 in_order() { grep -o "bad.ini:[0-9]*:" <<<"$out" | cut -d: -f2 | sort -n -c; }
 check "in line order" in_order

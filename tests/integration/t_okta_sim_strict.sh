@@ -74,6 +74,10 @@ call POST "/api/v1/users?activate=false" "$(user g1@example.com F '' ",\"groupId
 check_eq "21 groupIds: 400 E0000093" "$CODE $(j "d['errorCode']") $(j "d['errorSummary']")" "400 E0000093 Target count limit exceeded"
 call POST "/api/v1/users?activate=false" "$(user g1@example.com F '' ',"groupIds":["00gnosuchgroup0000001"]')"
 check_eq "an unknown group id: 404 E0000007" "$CODE $(j "d['errorCode']")" "404 E0000007"
+# 99 ASCII bytes, then an e-acute on bytes 100-101: the message's 100-byte cut falls inside it
+call POST "/api/v1/users?activate=false" "$(user g1@example.com F '' ",\"groupIds\":[\"$(printf 'g%.0s' $(seq 99))\u00e9\"]")"
+check_eq "a long non-ASCII group id is cut before the character, not inside it" \
+	"$CODE $(j "d['errorSummary'] == 'Not found: Resource not found: ' + 'g' * 99 + ' (UserGroup)'")" "404 True"
 GID=$(tls_curl -X POST "$SIM_URL/sim/groups" -d '{}' | jq_py "d['id']")
 call POST "/api/v1/users?activate=false" "$(user g1@example.com F '' ",\"groupIds\":[\"$GID\"]")"
 check_eq "an existing group id: 200" "$CODE" 200
@@ -165,5 +169,11 @@ call DELETE "/api/v1/eventHooks/$H0"
 check_eq "deleting an INACTIVE hook: 204" "$CODE" 204
 call GET "/api/v1/eventHooks/$H0"
 check_eq "...gone" "$CODE" 404
+
+echo "# --token-file: a token longer than okta-sim holds is refused, not cut"
+head -c 1500 /dev/zero | tr '\0' a >"$T_DIR/long.token"
+out=$(timeout 5 "$SIM_BIN" --listen 127.0.0.1:0 --token-file "$T_DIR/long.token" 2>&1)
+check_eq "exit status 2 (a usage error), at once" "$?" 2
+check "...and says why" grep -q "token in --token-file .* is longer than 1023 bytes" <<<"$out"
 
 t_done

@@ -51,6 +51,17 @@ static void test_document_is_utf8(void)
 	CHECK(utf8_decode("\xe2\x80\xae", 3) == 0x202e);
 }
 
+/* utf8_prefix cuts at a character boundary, never inside one; text that is not UTF-8 is still cut. */
+static void test_utf8_prefix(void)
+{
+	CHECK(utf8_prefix("abc", 10) == 3 && utf8_prefix("abc", 3) == 3 && utf8_prefix("abc", 2) == 2);
+	CHECK(utf8_prefix("", 0) == 0 && utf8_prefix("a", 0) == 0);
+	CHECK(utf8_prefix("ab\xc3\xa9", 3) == 2 && utf8_prefix("ab\xc3\xa9", 4) == 4);
+	CHECK(utf8_prefix("a\xf0\x9f\x98\x80z", 2) == 1 && utf8_prefix("a\xf0\x9f\x98\x80z", 4) == 1);
+	CHECK(utf8_prefix("a\xf0\x9f\x98\x80z", 5) == 5);
+	CHECK(utf8_prefix("a\x80\x80\x80\x80\x80", 5) == 2); /* stray continuation bytes: backs up 3 at most */
+}
+
 static void test_text_refuses_what_is_not_text(void)
 {
 	char *v;
@@ -226,6 +237,7 @@ int main(void)
 {
 	test_errors();
 	test_document_is_utf8();
+	test_utf8_prefix();
 	test_text_refuses_what_is_not_text();
 	test_keys_are_exact();
 	test_writer_emits_utf8();

@@ -2,6 +2,7 @@
 #include "sim/schema.c"
 
 #include "check.h"
+#include "core/utf8.h"
 
 /* The few sim and http functions schema.c calls, without a server. */
 int64_t sim_now_ms(struct sim *s)
@@ -140,6 +141,24 @@ static void test_custom(void)
 	CHECK(ok_attr("costCentre", "\"CC1\""));
 }
 
+/* An unknown attribute's long non-ASCII name is cut whole into the cause, which stays UTF-8 and complete. */
+static void test_long_unknown_name(void)
+{
+	char key[200], cause[200];
+	memset(key, 'k', 183);
+	memcpy(key + 183, "\xc3\xa9", 3); /* e-acute on bytes 183-184: where a cut to 199 bytes would split it */
+	CHECK(schema_check_attr(sim.schema, key, "\"v\"", cause, sizeof(cause)) < 0);
+	CHECK(utf8_valid(cause, strlen(cause)));
+	CHECK(strncmp(cause, "Property name 'kkkk", 19) == 0);
+	size_t n = strlen(cause), tail = strlen("' is not defined in profile");
+	CHECK(n > tail && strcmp(cause + n - tail, "' is not defined in profile") == 0);
+	memset(key, 0, sizeof(key));
+	memset(key, 'k', 150);
+	memcpy(key + 150, "\xc3\xa9", 3);
+	CHECK(schema_check_attr(sim.schema, key, "\"v\"", cause, sizeof(cause)) < 0);
+	CHECK(strstr(cause, "k\xc3\xa9' is not defined in profile") != NULL); /* short enough: whole */
+}
+
 static void test_nullable(void)
 {
 	int n = 0, has_title = 0, has_department = 0;
@@ -159,6 +178,7 @@ int main(void)
 	test_base();
 	test_custom();
 	test_nullable();
+	test_long_unknown_name();
 	schema_free(sim.schema);
 	return check_report("test_sim_schema");
 }
