@@ -9,6 +9,7 @@
 #include "core/metrics.h"
 #include "core/secure.h"
 #include "core/tlscert.h"
+#include "hooks/civetweb_ext.h"
 #include "hooks/framing.h"
 #include "hooks/http_budget.h"
 #include "hooks/http_guard.h"
@@ -461,8 +462,9 @@ static int on_begin_request(struct mg_connection *conn)
 {
 	struct server *s = mg_get_user_data(mg_get_context(conn));
 	http_guard_request_start();
+	const struct mg_request_info *ri = mg_get_request_info(conn);
 	char *head = malloc(FRAMING_HEAD_MAX);
-	size_t n = head ? framing_head_rebuild(mg_get_request_info(conn), head, FRAMING_HEAD_MAX) : 0;
+	size_t n = head ? framing_head_rebuild(ri, civetweb_ext_head(conn), head, FRAMING_HEAD_MAX) : 0;
 	struct framing_rules rules = { FRAMING_MAX_HEADERS, (const char *const *)s->once };
 	int ok = n && framing_check(head, n, &rules, &head_verdict) == 0;
 	free(head);
