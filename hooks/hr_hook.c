@@ -92,9 +92,13 @@ static void fail_intake(struct http_req *r, enum intake_outcome rc, const char *
 /* A payload the mapping cannot read is kept for inspection, as a rejected event with no job. */
 static void reject(const struct door *d, struct http_req *r, const char *key, const char *why)
 {
-	/* Its own key space: a corrected mapping must still accept the sender's retry of this delivery. */
+	/*
+	 * Its own key space: a corrected mapping must still accept the sender's retry of this delivery,
+	 * and no delivery id starts with '~' (hr_source_verify hashes those), so "~rejected:X" is never
+	 * the key of an accepted delivery (one whose id is "rejected:X" included).
+	 */
 	char rkey[HR_DEDUPE_MAX + 16];
-	snprintf(rkey, sizeof(rkey), "rejected:%s", key);
+	snprintf(rkey, sizeof(rkey), "~rejected:%s", key);
 	struct journal_event ev = { .source = hr_source_label(d->source),
 				    .dedupe_key = rkey,
 				    .delivery_id = key,
