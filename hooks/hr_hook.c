@@ -134,6 +134,12 @@ void hr_hook_handle(struct http_req *r, void *arg)
 		http_fail(r, 404, "unknown_source", "no HR source is configured at this path");
 		return;
 	}
+	if (!hr_source_admits(d->source, http_remote_addr(r))) {
+		intake_refused(d->intake, "address_not_allowed", clock_now_ms());
+		http_fail(r, 403, "address_not_allowed", "the client address is not in [source %s] allow",
+			  hr_source_name(d->source));
+		return;
+	}
 	if (strcmp(http_method(r), "POST") != 0) {
 		http_fail_method(r, "POST");
 		return;

@@ -47,6 +47,8 @@ void hr_source_free(struct hr_source *s);
 const char *hr_source_name(const struct hr_source *s);
 const char *hr_source_label(const struct hr_source *s);
 const char *hr_source_path(const struct hr_source *s);
+/* 1 when [source NAME] allow admits the client address addr (text), or is unset; else 0. */
+int hr_source_admits(const struct hr_source *s, const char *addr);
 /* [source NAME] store_raw as an enum intake_store_raw (hooks/intake.h). */
 int hr_source_store_raw(const struct hr_source *s);
 
