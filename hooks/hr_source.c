@@ -357,11 +357,14 @@ static int verify_scheme(const struct hr_source *s, const struct hr_request *req
 	return sig_fail(reason, reason_len, "unknown scheme");
 }
 
-/* An id taken as the key as it is: printable, bounded, and not in hookd's own key space ('~'). */
+/*
+ * An id taken as the key as it is: printable, bounded, and outside the keys hookd makes from it:
+ * "~rejected:<key>" for a rejected delivery, "<key>#<index>" for each element of an events array.
+ */
 static int printable_id(const char *id)
 {
 	size_t n = strlen(id);
-	if (n == 0 || n > HR_DEDUPE_MAX - 1 || id[0] == '~')
+	if (n == 0 || n > HR_DEDUPE_MAX - 1 || id[0] == '~' || strchr(id, '#'))
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)

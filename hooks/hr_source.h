@@ -57,7 +57,8 @@ int hr_source_store_raw(const struct hr_source *s);
  * failed check (never a secret or an expected signature). now_s is the clock (unix seconds).
  * On success dedupe_key (dk_len >= HR_DEDUPE_MAX) holds the delivery id where the scheme has one
  * (webhook-id, or id_header when configured and present; an id longer than 128 bytes, with
- * unprintable bytes or starting with '~', hookd's own key space, is replaced by its SHA-256 hex),
+ * unprintable bytes, starting with '~' or holding a '#' (the keys hookd derives from an id) is
+ * replaced by its SHA-256 hex),
  * else the SHA-256 hex of the body, folded with the signed timestamp when the scheme has a
  * timestamp header (docs/hr-sources.md says why).
  * Thread-safe: a source is read-only after hr_source_from_config.
