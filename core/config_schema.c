@@ -181,6 +181,8 @@ const struct cfg_key cfg_schema[] = {
 	{ "source *", "tolerance", CFG_MS, "300s", "accepted clock difference of the timestamp, both ways" },
 	{ "source *", "content", CFG_STR, "json", "json or form" },
 	{ "source *", "username", CFG_STR, NULL, "basic scheme user name" },
+	{ "source *", "allow", CFG_LIST, NULL,
+	  "client addresses this source's route admits, CIDR[,CIDR...]; checked per request, before the signature and before the body is read: 403 address_not_allowed; costs a TLS handshake and a request thread, which [server] allow does not; unset: every address" },
 	{ "source *", "map.*", CFG_STR, NULL,
 	  "JSON pointer of a field: map.type, map.email, map.start_date, ...; map.okta.<attr> is sent to Okta as profile attribute <attr>" },
 	{ "source *", "events", CFG_STR, NULL, "JSON pointer of an array of employees (one event each)" },
@@ -192,8 +194,6 @@ const struct cfg_key cfg_schema[] = {
 	  "what of each HR record is journaled: full (as received), mapped (only the fields the mapping read) or none (login, names and ids only)" },
 	{ "source *", "max_events", CFG_INT, "1000",
 	  "most employees (events array elements) accepted in one delivery" },
-	{ "source *", "allow", CFG_LIST, NULL,
-	  "client addresses this source's route admits, CIDR[,CIDR...]; checked per request, before the signature and before the body is read: 403 address_not_allowed; costs a TLS handshake and a request thread, which [server] allow does not; unset: every address" },
 
 	{ NULL, NULL, 0, NULL, NULL },
 };
