@@ -30,7 +30,7 @@ const struct cfg_key cfg_schema[] = {
 	  "connections one client address may hold at once (0: no cap); Okta delivers from many addresses, so a cap of a few dozen costs it nothing",
 	  "0", "16384" },
 	{ "server", "allow", CFG_LIST, NULL,
-	  "client addresses admitted, CIDR[,CIDR...] (IPv4 or IPv6); checked at accept, before TLS and before a request thread is used; unset: every address" },
+	  "client addresses admitted, CIDR[,CIDR...] (IPv4 or IPv6); checked at accept, before TLS and before a request thread is used; unset: every address; [okta_hook] and [source NAME] allow narrow one route further" },
 
 	{ "admin", "listen", CFG_LIST, "127.0.0.1:9443",
 	  "admin API and web console listener, host:port (TLS, its own threads, never the hook port); empty disables it; it also stays off until token is set" },
@@ -65,6 +65,8 @@ const struct cfg_key cfg_schema[] = {
 	{ "okta_hook", "store_raw", CFG_STR, "full",
 	  "what of each Okta event is journaled: full (as received), mapped or none (the extracted ids, login and name only)" },
 	{ "okta_hook", "max_events", CFG_INT, "1000", "most events accepted in one delivery", "1", "100000" },
+	{ "okta_hook", "allow", CFG_LIST, NULL,
+	  "client addresses this route admits, CIDR[,CIDR...] (e.g. Okta's published ranges); checked per request, before authentication and before the body is read: 403 address_not_allowed; costs a TLS handshake and a request thread, which [server] allow does not; unset: every address" },
 
 	{ "okta", "org_url", CFG_STR, NULL,
 	  "Okta org, https://example.okta.com (or OKTA_CLIENT_ORGURL); unset: no Okta calls" },
@@ -179,6 +181,8 @@ const struct cfg_key cfg_schema[] = {
 	{ "source *", "tolerance", CFG_MS, "300s", "accepted clock difference of the timestamp, both ways" },
 	{ "source *", "content", CFG_STR, "json", "json or form" },
 	{ "source *", "username", CFG_STR, NULL, "basic scheme user name" },
+	{ "source *", "allow", CFG_LIST, NULL,
+	  "client addresses this source's route admits, CIDR[,CIDR...]; checked per request, before the signature and before the body is read: 403 address_not_allowed; costs a TLS handshake and a request thread, which [server] allow does not; unset: every address" },
 	{ "source *", "map.*", CFG_STR, NULL,
 	  "JSON pointer of a field: map.type, map.email, map.start_date, ...; map.okta.<attr> is sent to Okta as profile attribute <attr>" },
 	{ "source *", "events", CFG_STR, NULL, "JSON pointer of an array of employees (one event each)" },

@@ -2,6 +2,8 @@
 #ifndef HOOKD_FRAMING_H
 #define HOOKD_FRAMING_H
 
+#include "core/slice.h"
+
 #include <stddef.h>
 
 struct mg_request_info;
@@ -44,15 +46,16 @@ int framing_check(const char *p, size_t n, const struct framing_rules *r, struct
 
 /*
  * Rebuilds the head civetweb parsed, from its parsed request (ri) and the bytes between the
- * pointers it holds, into out (cap bytes, at least FRAMING_HEAD_MAX). civetweb parses in place:
+ * pointers it holds, all inside head (civetweb_ext_head: no byte outside it is read), into out (cap bytes, at least FRAMING_HEAD_MAX). civetweb parses in place:
  * it writes NUL over each request-line space, each ':' and any space before it, each CR and LF,
  * and it stops reading field lines at the first it cannot take (obs-fold, a line starting with
  * ':', the 65th) while still skipping all of the head. The rebuilt head keeps every difference
  * that matters to framing_check (a space before a colon, a bare LF, a folded or unread line after
  * the last field); it is not the client's bytes where those do not matter (the target is cut at
  * '?', request-line spacing is one SP). Valid only inside civetweb's request callback, before
- * anything reads the body. Returns the rebuilt length, or 0 when the head does not fit.
+ * anything reads the body. Returns the rebuilt length, or 0 when the head does not fit. A head whose
+ * pointers leave head is rebuilt as a line framing_check refuses.
  */
-size_t framing_head_rebuild(const struct mg_request_info *ri, char *out, size_t cap);
+size_t framing_head_rebuild(const struct mg_request_info *ri, struct slice head, char *out, size_t cap);
 
 #endif

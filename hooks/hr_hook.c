@@ -92,9 +92,13 @@ static void fail_intake(struct http_req *r, enum intake_outcome rc, const char *
 /* A payload the mapping cannot read is kept for inspection, as a rejected event with no job. */
 static void reject(const struct door *d, struct http_req *r, const char *key, const char *why)
 {
-	/* Its own key space: a corrected mapping must still accept the sender's retry of this delivery. */
+	/*
+	 * Its own key space: a corrected mapping must still accept the sender's retry of this delivery,
+	 * and no delivery id starts with '~' (hr_source_verify hashes those), so "~rejected:X" is never
+	 * the key of an accepted delivery (one whose id is "rejected:X" included).
+	 */
 	char rkey[HR_DEDUPE_MAX + 16];
-	snprintf(rkey, sizeof(rkey), "rejected:%s", key);
+	snprintf(rkey, sizeof(rkey), "~rejected:%s", key);
 	struct journal_event ev = { .source = hr_source_label(d->source),
 				    .dedupe_key = rkey,
 				    .delivery_id = key,
@@ -128,6 +132,12 @@ void hr_hook_handle(struct http_req *r, void *arg)
 	const struct door *d = door_at(h, http_path(r));
 	if (!d) {
 		http_fail(r, 404, "unknown_source", "no HR source is configured at this path");
+		return;
+	}
+	if (!hr_source_admits(d->source, http_remote_addr(r))) {
+		intake_refused(d->intake, "address_not_allowed", clock_now_ms());
+		http_fail(r, 403, "address_not_allowed", "the client address is not in [source %s] allow",
+			  hr_source_name(d->source));
 		return;
 	}
 	if (strcmp(http_method(r), "POST") != 0) {

@@ -1,6 +1,7 @@
 /* hr_source.c: an HR webhook source from its [source NAME] section: scheme, secrets, headers, mapping. */
 #include "hooks/hr_source.h"
 
+#include "hooks/allowlist.h"
 #include "hooks/intake.h"
 #include "hooks/sig.h"
 #include "core/config.h"
@@ -53,7 +54,8 @@ struct hr_source {
 	enum sig_enc enc;
 	int64_t tolerance_s;
 	struct hr_map *map;
-	int store_raw; /* enum intake_store_raw */
+	int store_raw;		 /* enum intake_store_raw */
+	struct allowlist *allow; /* [source NAME] allow; NULL: every address */
 };
 
 const char *hr_header_list(void *ctx, const char *name)
@@ -251,6 +253,7 @@ struct hr_source *hr_source_from_config(struct config *c, const char *name)
 		config_report(c, "source", name, "store_raw", "'%s' is not full, mapped or none", sr);
 		bad = 1;
 	}
+	bad |= allowlist_from_config(c, SECTION, name, &s->allow) < 0;
 	s->map = hr_map_from_config(c, name);
 	if (bad || !s->map) {
 		hr_source_free(s);
@@ -283,6 +286,7 @@ void hr_source_free(struct hr_source *s)
 	free(s->tmpl);
 	free(s->username);
 	hr_map_free(s->map);
+	allowlist_free(s->allow);
 	free(s);
 }
 
@@ -294,6 +298,11 @@ const char *hr_source_name(const struct hr_source *s)
 const char *hr_source_label(const struct hr_source *s)
 {
 	return s->label;
+}
+
+int hr_source_admits(const struct hr_source *s, const char *addr)
+{
+	return allowlist_admits(s->allow, addr);
 }
 
 const char *hr_source_path(const struct hr_source *s)
@@ -348,10 +357,14 @@ static int verify_scheme(const struct hr_source *s, const struct hr_request *req
 	return sig_fail(reason, reason_len, "unknown scheme");
 }
 
+/*
+ * An id taken as the key as it is: printable, bounded, and outside the keys hookd makes from it:
+ * "~rejected:<key>" for a rejected delivery, "<key>#<index>" for each element of an events array.
+ */
 static int printable_id(const char *id)
 {
 	size_t n = strlen(id);
-	if (n == 0 || n > HR_DEDUPE_MAX - 1)
+	if (n == 0 || n > HR_DEDUPE_MAX - 1 || id[0] == '~' || strchr(id, '#'))
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)

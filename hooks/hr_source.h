@@ -47,6 +47,8 @@ void hr_source_free(struct hr_source *s);
 const char *hr_source_name(const struct hr_source *s);
 const char *hr_source_label(const struct hr_source *s);
 const char *hr_source_path(const struct hr_source *s);
+/* 1 when [source NAME] allow admits the client address addr (text), or is unset; else 0. */
+int hr_source_admits(const struct hr_source *s, const char *addr);
 /* [source NAME] store_raw as an enum intake_store_raw (hooks/intake.h). */
 int hr_source_store_raw(const struct hr_source *s);
 
@@ -54,9 +56,11 @@ int hr_source_store_raw(const struct hr_source *s);
  * Checks that req comes from the sender: 0 when authentic, -1 otherwise with reason naming the
  * failed check (never a secret or an expected signature). now_s is the clock (unix seconds).
  * On success dedupe_key (dk_len >= HR_DEDUPE_MAX) holds the delivery id where the scheme has one
- * (webhook-id, or id_header when configured and present; an id longer than 128 bytes or with
- * unprintable bytes is replaced by its SHA-256 hex), else the SHA-256 hex of the body, folded with
- * the signed timestamp when the scheme has a timestamp header (docs/hr-sources.md says why).
+ * (webhook-id, or id_header when configured and present; an id longer than 128 bytes, with
+ * unprintable bytes, starting with '~' or holding a '#' (the keys hookd derives from an id) is
+ * replaced by its SHA-256 hex),
+ * else the SHA-256 hex of the body, folded with the signed timestamp when the scheme has a
+ * timestamp header (docs/hr-sources.md says why).
  * Thread-safe: a source is read-only after hr_source_from_config.
  */
 int hr_source_verify(const struct hr_source *s, const struct hr_request *req, int64_t now_s, char *dedupe_key,

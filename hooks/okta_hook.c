@@ -6,6 +6,7 @@
 #include "core/jbuf.h"
 #include "core/log.h"
 #include "core/secure.h"
+#include "hooks/allowlist.h"
 #include "hooks/intake.h"
 #include "hooks/okta_delivery.h"
 #include "store/journal.h"
@@ -23,6 +24,7 @@ struct okta_hook {
 	int64_t prev_until_ms;
 	size_t max_events;
 	struct intake *intake;
+	struct allowlist *allow; /* [okta_hook] allow; NULL: every address */
 };
 
 struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, const struct rules *rules)
@@ -59,6 +61,8 @@ struct okta_hook *okta_hook_from_config(struct config *c, struct journal *j, con
 	if (config_int(c, "okta_hook", NULL, "max_events", &max) < 0)
 		rc = -1; /* type and declared range reported when the config was loaded */
 	h->max_events = (size_t)max;
+	if (allowlist_from_config(c, "okta_hook", NULL, &h->allow) < 0)
+		rc = -1;
 	h->path = strdup(path);
 	h->header = strdup(header);
 	h->intake = intake_new(j, rules, "okta");
@@ -86,6 +90,7 @@ void okta_hook_free(struct okta_hook *h)
 	secure_free(h->secret);
 	secure_free(h->prev_secret);
 	intake_free(h->intake);
+	allowlist_free(h->allow);
 	free(h);
 }
 
@@ -217,6 +222,11 @@ static void deliver(struct okta_hook *h, struct http_req *r)
 void okta_hook_handle(struct http_req *r, void *arg)
 {
 	struct okta_hook *h = arg;
+	if (!allowlist_admits(h->allow, http_remote_addr(r))) {
+		intake_refused(h->intake, "address_not_allowed", clock_now_ms());
+		http_fail(r, 403, "address_not_allowed", "the client address is not in [okta_hook] allow");
+		return;
+	}
 	const char *m = http_method(r);
 	int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
 	if (!get && !post) {

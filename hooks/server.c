@@ -9,6 +9,8 @@
 #include "core/metrics.h"
 #include "core/secure.h"
 #include "core/tlscert.h"
+#include "hooks/allowlist.h"
+#include "hooks/civetweb_ext.h"
 #include "hooks/framing.h"
 #include "hooks/http_budget.h"
 #include "hooks/http_guard.h"
@@ -114,28 +116,6 @@ static int listen_check(struct config *c, const char *listen)
 	return rc;
 }
 
-/* "10.0.0.0/8" or "2001:db8::/32" or an address alone: inet_pton and a prefix in range. */
-static int cidr_ok(struct slice a)
-{
-	char host[64];
-	const char *slash = memchr(a.p, '/', a.n);
-	size_t hn = slash ? (size_t)(slash - a.p) : a.n;
-	if (hn == 0 || hn >= sizeof(host))
-		return 0;
-	memcpy(host, a.p, hn);
-	host[hn] = '\0';
-	unsigned char b[16];
-	int max = inet_pton(AF_INET, host, b) == 1 ? 32 : inet_pton(AF_INET6, host, b) == 1 ? 128 : -1;
-	if (max < 0)
-		return 0;
-	if (!slash)
-		return 1;
-	size_t dn = a.n - hn - 1;
-	if (dn == 0 || dn > 3 || strspn(slash + 1, "0123456789") < dn)
-		return 0;
-	return atoi(slash + 1) <= max;
-}
-
 /*
  * [server] allow as civetweb's access_control_list ("+10.0.0.0/8,+::1"): with a list, civetweb
  * refuses every other address right after accept, before TLS. out NULL: only checks. Returns 0,
@@ -147,7 +127,7 @@ static int acl_from_allow(const char *allow, char *out, size_t n, char *bad, siz
 	struct slice a;
 	size_t used = 0;
 	while (list_next(&p, ", ", &a)) {
-		if (!cidr_ok(a)) {
+		if (!allowlist_entry_ok(a)) {
 			snprintf(bad, badlen, "%.*s", (int)(a.n > 48 ? 48 : a.n), a.p);
 			return -1;
 		}
@@ -461,8 +441,9 @@ static int on_begin_request(struct mg_connection *conn)
 {
 	struct server *s = mg_get_user_data(mg_get_context(conn));
 	http_guard_request_start();
+	const struct mg_request_info *ri = mg_get_request_info(conn);
 	char *head = malloc(FRAMING_HEAD_MAX);
-	size_t n = head ? framing_head_rebuild(mg_get_request_info(conn), head, FRAMING_HEAD_MAX) : 0;
+	size_t n = head ? framing_head_rebuild(ri, civetweb_ext_head(conn), head, FRAMING_HEAD_MAX) : 0;
 	struct framing_rules rules = { FRAMING_MAX_HEADERS, (const char *const *)s->once };
 	int ok = n && framing_check(head, n, &rules, &head_verdict) == 0;
 	free(head);

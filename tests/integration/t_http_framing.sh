@@ -51,6 +51,10 @@ cases = {
     "expect_other": (pre + "Expect: 200-ok\r\nContent-Length: %d\r\n\r\n" % len(body)).encode() + body,
     "bare_lf": ("GET /healthz HTTP/1.1\r\nHost: h\nX-A: 1\r\n\r\n").encode(),
     "no_host": b"GET /healthz HTTP/1.1\r\n\r\n",
+    # a bare-LF head that fills civetweb's 16 KiB request buffer to its last byte
+    "lf_full": b"GET /healthz HTTP/1.1\r\nHost: h\r\nX-Pad: " + b"a" * (16384 - 41) + b"\n\n",
+    # a bare-LF head whose body's first bytes look like the rest of a CRLF head
+    "lf_body": (pre + "Content-Length: 2\r\nX-A: 1\n\n").encode() + b"\r\0",
     "honest": inner,
 }
 
@@ -159,6 +163,8 @@ expect_refused headers70 431 too_many_headers
 expect_refused expect_other 417 expectation_failed
 expect_refused bare_lf 400 bare_lf
 expect_refused no_host 400 bad_host
+expect_refused lf_full 400 bare_lf
+expect_refused lf_body 400 bare_lf
 check_eq "no refused request, nor anything smuggled behind one, was journaled" "$(count_events)" 0
 
 read -r st conn err < <(raw head)

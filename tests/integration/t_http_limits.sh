@@ -3,7 +3,8 @@
 # the connection closed at once (civetweb would otherwise read and discard it for as long as the
 # client trickles it); a body trickled past request_timeout is cut off at the deadline (civetweb's
 # read keeps going while bytes trickle in, so a watchdog shuts the socket's reads); an honest client
-# on another connection is served meanwhile.
+# on another connection is served meanwhile; max_conns_per_address closes an address's connection
+# past its cap before any TLS work, and serves it again once one is freed.
 . "$(dirname "$0")/../lib.sh"
 
 port=$(free_port)
@@ -76,6 +77,54 @@ check_eq "...with the reason" "$(jq_py 'd["error"]' <"$T_DIR/post.out")" overloa
 wait $trickler
 check_eq "once the trickler is cut off, the same delivery is taken" "$(post)" 200
 check_eq "...and journaled once" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | wc -l)" 1
+
+# max_conns_per_address = 2: two connections from 127.0.0.1 held open (handshake done, no request),
+# a third is closed before its handshake and counted; once one is freed, a delivery is served.
+stop_hookd
+T_SERVER_EXTRA="max_conns_per_address = 2" write_hookd_config "$port" </dev/null
+start_hookd || { fail "hookd restarts with max_conns_per_address = 2"; t_done; exit 1; }
+cat >"$T_DIR/cap.py" <<'PY'
+import json, socket, ssl, sys, time, uuid
+port, ca, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+def tls():
+    return ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname="localhost")
+def refused():
+    try:
+        c = tls()
+    except (OSError, ssl.SSLError):
+        return True
+    c.close()
+    return False
+held = [tls(), tls()]
+third = "refused" if refused() else "served"
+held.pop().close()
+body = json.dumps({"eventType": "com.okta.event_hook", "data": {"events": [
+    {"uuid": str(uuid.uuid4()), "eventType": "user.lifecycle.create", "target": [{"id": "00ucap", "type": "User"}]}]}})
+status, refusals, t0 = "none", 1 if third == "refused" else 0, time.time()
+while status == "none" and time.time() - t0 < 10:  # until hookd has seen the freed connection close
+    try:
+        c = tls()
+    except (OSError, ssl.SSLError):
+        refusals += 1
+        time.sleep(0.05)
+        continue
+    c.sendall(("POST /hooks/okta HTTP/1.1\r\nHost: localhost\r\nAuthorization: %s\r\nContent-Type: application/json\r\n"
+               "Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (secret, len(body), body)).encode())
+    got = b""
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        got += d
+    status = got.split(b" ")[1].decode() if got.startswith(b"HTTP/1.1") else "closed"
+print(third, status, refusals)
+PY
+read -r third st refusals < <(python3 "$T_DIR/cap.py" "$port" "$T_DIR/certs/ca.crt" "$HOOK_SECRET")
+check_eq "with two connections held, a third from the same address is closed" "$third" refused
+check_eq "once one is freed, an honest delivery is served" "$st" 200
+cap_metric() { tls_curl "$HOOKD_URL/metrics" | sed -n 's/^hookd_http_address_cap_total \([0-9]*\).*/\1/p'; }
+check_eq "hookd_http_address_cap_total counts each connection closed at the cap" "$(cap_metric)" "$refusals"
 stop_hookd
 T_SERVER_EXTRA="max_body = 65536
 body_memory = 4096" write_hookd_config "$port" </dev/null

@@ -3,7 +3,8 @@
 # /metrics needs admin_token unless every listener is on loopback (the listening address decides,
 # not the client's: a 0.0.0.0 listener reached over 127.0.0.1 is still locked); a flood of
 # unauthenticated requests is counted in metrics and logged once per reason plus a summary per
-# interval, not one line each; [server] allow refuses other addresses at accept, before TLS.
+# interval, not one line each; [server] allow refuses other addresses at accept, before TLS; a
+# route's allow ([okta_hook], [source NAME]) refuses them per request with 403, before the body.
 . "$(dirname "$0")/../lib.sh"
 
 port=$(free_port)
@@ -70,6 +71,59 @@ T_SERVER_EXTRA="allow = 10.0.0.0/8, 127.0.0.0/8" write_hookd_config "$port" </de
 start_hookd || { fail "hookd starts with allow including loopback"; t_done; exit 1; }
 check_eq "an address inside allow is served" "$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
 stop_hookd
+
+# Route allowlists: 127.0.0.1 passes [server] allow but not the routes' 10.0.0.0/8.
+printf 'people-%s' "$RANDOM" >"$T_DIR/people.secret"
+route_config() {
+	T_SERVER_EXTRA="allow = 10.0.0.0/8, 127.0.0.0/8" write_hookd_config "$port" <<INI
+[okta_hook]
+allow = $1
+[source people]
+allow = $1
+scheme = header-secret
+signature_header = X-People-Secret
+secret_file = $T_DIR/people.secret
+map.type = /action
+map.employee_id = /id
+INI
+}
+route_config 10.0.0.0/8
+start_hookd || { fail "hookd starts with route allowlists"; t_done; exit 1; }
+delivery='{"eventType":"com.okta.event_hook","data":{"events":[{"uuid":"allow-1","eventType":"user.lifecycle.create"}]}}'
+okta_post() { tls_curl "$HOOKD_URL/hooks/okta" -D "$T_DIR/r.head" -o "$T_DIR/r.body" -w '%{http_code}' \
+	-H "Authorization: $HOOK_SECRET" -H 'Content-Type: application/json' --data-binary "$delivery"; }
+check_eq "a delivery from outside [okta_hook] allow is refused 403" "$(okta_post)" 403
+check_eq "...with the reason" "$(jq_py 'd["error"]' <"$T_DIR/r.body")" address_not_allowed
+check "...and Connection: close" grep -qi '^connection: close' "$T_DIR/r.head"
+check_eq "an HR delivery from outside [source people] allow is refused 403" \
+	"$(tls_curl "$HOOKD_URL/hooks/hr/people" -o "$T_DIR/r.body" -w '%{http_code}' -H "X-People-Secret: $(cat "$T_DIR/people.secret")" \
+		-H 'Content-Type: application/json' --data-binary '{"action":"employee.hired","id":"1"}')" 403
+check_eq "...with the reason" "$(jq_py 'd["error"]' <"$T_DIR/r.body")" address_not_allowed
+# Refused before the body is read: a head announcing 100 bytes that never come is answered at once.
+check_eq "the refusal does not wait for the body" "$(python3 - "$port" "$T_DIR/certs/ca.crt" <<'PY'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3), server_hostname="localhost")
+s.sendall(b"POST /hooks/okta HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+try:
+    print(s.recv(4096).split(b" ")[1].decode())
+except (socket.timeout, IndexError):
+    print("none")
+PY
+)" 403
+tls_curl "$HOOKD_URL/metrics" -o "$T_DIR/metrics"
+check "the refusals are counted by reason" grep -q 'hookd_http_refusals_total{error="address_not_allowed"} 3' "$T_DIR/metrics"
+check_eq "...logged once" "$(grep -c '"msg":"request refused".*"error":"address_not_allowed"' "$T_DIR/hookd.log")" 1
+check_eq "nothing was journaled" "$("$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json | wc -l)" 0
+stop_hookd
+route_config "10.0.0.0/8, 127.0.0.1/32"
+start_hookd || { fail "hookd starts with route allowlists including 127.0.0.1"; t_done; exit 1; }
+check_eq "with 127.0.0.1/32 in [okta_hook] allow the delivery is taken" "$(okta_post)" 200
+stop_hookd
+route_config 10.0.0.0/33
+out=$("$HOOKD_BIN" check-config -c "$T_DIR/hookd.ini" 2>&1)
+check "check-config refuses a bad [okta_hook] allow entry" grep -qF "[okta_hook] allow: '10.0.0.0/33' is not an address or CIDR" <<<"$out"
+check "...and a bad [source people] allow entry" grep -qF "[source people] allow: '10.0.0.0/33' is not an address or CIDR" <<<"$out"
 T_SERVER_EXTRA="allow = 10.0.0.0/33" write_hookd_config "$port" </dev/null
 check "check-config refuses a bad allow entry" sh -c "! '$HOOKD_BIN' check-config -c '$T_DIR/hookd.ini' 2>&1 | grep -q OK"
 t_done

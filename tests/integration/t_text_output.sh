@@ -75,6 +75,9 @@ printf '{"action":"employee.hired","employee":{"id":"7","id":"8"}}' >"$T_DIR/dup
 check_eq "an HR employee id given twice gets 422" "$(hr d-dup "$T_DIR/dup")" 422
 printf '{"action":"employee.hired","employee":{"id":"9","email":"b@example.com\\n10 forged row\\u001b[31m"}}\n\n' >"$T_DIR/hostile"
 check_eq "an HR email with a newline and ESC is accepted" "$(hr d-hostile "$T_DIR/hostile")" 200
+printf '{"action":"employee.hired","employee":{"id":"10"}}' >"$T_DIR/plain"
+check_eq "an HR delivery whose id is literally rejected:d-notjson is accepted" "$(hr rejected:d-notjson "$T_DIR/plain")" 200
+check_eq "one whose id is ~rejected:d-empty (hookd's own key space) is accepted" "$(hr '~rejected:d-empty' "$T_DIR/plain")" 200
 
 # Rows written before these checks existed: bytes that are not UTF-8, raw controls, a body cut at a NUL.
 python3 - "$T_DIR/hookd.db" <<'EOF' || fail "old rows can be written"
@@ -102,14 +105,19 @@ for path in sys.argv[1:]:
         assert isinstance(json.loads(line), dict), (path, n, line)
 EOF
 py_events() { python3 -c "import json,sys; ev=[json.loads(l) for l in open('$T_DIR/events.jsonl')]; by={e['dedupe_key']:e for e in ev}; $1"; }
-check_eq "one line per stored event" "$(wc -l <"$T_DIR/events.jsonl")" 10
+check_eq "one line per stored event" "$(wc -l <"$T_DIR/events.jsonl")" 12
 check_eq "the E#0 events have two keys" "$(py_events "print(sorted(k for k in by if k.endswith('E#0')))")" "['E#0', '~E#0']"
 check_eq "a body that is not JSON is a JSON string, and its row stays rejected" \
-	"$(py_events "e=by['rejected:d-notjson']; print(e['status'], e['raw'])")" 'rejected x","status":"accepted'
+	"$(py_events "e=by['~rejected:d-notjson']; print(e['status'], e['raw'])")" 'rejected x","status":"accepted'
 check_eq "the HR deliveries that were not text, or named a field twice, are rejected rows with the reason" \
-	"$(py_events "print([(by[k]['status'], by[k]['reason']) for k in ('rejected:d-nul', 'rejected:d-dup')])")" \
+	"$(py_events "print([(by[k]['status'], by[k]['reason']) for k in ('~rejected:d-nul', '~rejected:d-dup')])")" \
 	"[('rejected', 'map.email: /employee/email contains U+0000 (NUL)'), ('rejected', 'map.employee_id: /employee/id names a key that appears twice in one object')]"
-check_eq "an empty body is the empty string" "$(py_events "print(repr(by['rejected:d-empty']['raw']))")" "''"
+check_eq "an empty body is the empty string" "$(py_events "print(repr(by['~rejected:d-empty']['raw']))")" "''"
+check_eq "an accepted delivery with id rejected:X and the rejected delivery X are two events" \
+	"$(py_events "print(by['rejected:d-notjson']['status'], by['~rejected:d-notjson']['status'])")" "accepted rejected"
+check_eq "an id that starts with ~ is not taken as the key: it is hashed, and the rejected row keeps its own" \
+	"$(py_events "print(by[__import__('hashlib').sha256(b'~rejected:d-empty').hexdigest()]['status'], by['~rejected:d-empty']['status'])")" \
+	"accepted rejected"
 check_eq "a JSON body is embedded as JSON" "$(py_events "print(by['d-hostile']['raw']['employee']['id'])")" 9
 check_eq "the hostile login comes back exactly" \
 	"$(py_events "print(repr(by['h1-0']['subject_login']))")" "'evil\\n99       2026-01-01T00:00:00Z     okta           user.lifecycle.create          ceo@example.com\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m'"
@@ -135,7 +143,7 @@ assert not any(0x80 <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e for c in t),
 assert t.count("\n") == int(sys.argv[2]) + 1, t
 EOF
 }
-check "hookd events prints no raw control byte and one line per event" no_controls "$T_DIR/events.txt" 10
+check "hookd events prints no raw control byte and one line per event" no_controls "$T_DIR/events.txt" 12
 check "... the login's escapes are visible instead" grep -qF 'evil\n99' "$T_DIR/events.txt"
 check "hookd jobs prints no raw control byte and one line per job" no_controls "$T_DIR/jobs.txt" 1
 check "... the error's ESC is shown as \\x1b" grep -qF 'E0000001: \x1b]0;t\x07\xff' "$T_DIR/jobs.txt"

@@ -1,8 +1,11 @@
 /* test_framing.c: framing_check on each ambiguity RFC 9112 names, and on the heads it must pass. */
 #include "check.h"
+#include "hooks/civetweb_ext.h"
 #include "hooks/framing.h"
 
+#include <civetweb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const once[] = { "X-Okta-Secret", "Cookie", NULL };
@@ -142,8 +145,68 @@ static void repeats_and_limits(void)
 	}
 }
 
+/*
+ * The status framing_check gives the head civetweb parses out of bytes[0..n), which sit at the
+ * very end of a block of exactly n bytes: under ASan a one-byte read past the head is a crash.
+ * *code gets the refusal's code; -1 when civetweb itself refuses the bytes.
+ */
+static int rebuilt_status(const char *bytes, size_t n, const char **code)
+{
+	char *buf = malloc(n);
+	char out[FRAMING_HEAD_MAX];
+	struct mg_request_info ri;
+	struct framing_verdict v;
+	if (!buf)
+		return -1;
+	memcpy(buf, bytes, n);
+	struct slice head = civetweb_ext_parse(buf, n, &ri);
+	size_t len = head.p ? framing_head_rebuild(&ri, head, out, sizeof(out)) : 0;
+	int rc = len ? framing_check(out, len, &rules, &v) : -1;
+	free(buf);
+	*code = !len ? "none" : rc == 0 ? "ok" : v.code;
+	return !len ? -1 : rc == 0 ? 0 : v.status;
+}
+
+#define REBUILT(bytes, st, cd)                                                  \
+	do {                                                                    \
+		const char *c_;                                                 \
+		CHECK(rebuilt_status((bytes), sizeof(bytes) - 1, &c_) == (st)); \
+		CHECK_STR(c_, (cd));                                            \
+	} while (0)
+
+/* Heads as civetweb leaves them, rebuilt: every ending, each at the very end of its buffer. */
+static void rebuilt_heads(void)
+{
+	REBUILT(POST "Content-Length: 5\r\n\r\n", 0, "ok");
+	REBUILT("GET /healthz HTTP/1.0\r\n\r\n", 0, "ok");
+	REBUILT("\r\nGET /healthz HTTP/1.0\r\n\r\n", 0, "ok"); /* RFC 9112 2.2: a leading empty line */
+	/* Two leading empty lines end civetweb's head before the request line: refused, not parsed past. */
+	REBUILT("\r\n\r\nGET /healthz HTTP/1.0\r\n\r\n", 400, "bad_request_line");
+	REBUILT("\n\nGET /healthz HTTP/1.0\r\n\r\n", 400, "bad_request_line");
+	REBUILT(POST "X-A: 1\n\n", 400, "bare_lf"); /* the head fills its buffer: no byte after */
+	REBUILT(POST "X-A: 1\r\n\n", 400, "bare_lf");
+	REBUILT(POST "X-A: 1\n\r\n\r\n", 400, "bare_lf");
+	REBUILT("GET /healthz HTTP/1.0\n\n", 400, "bare_lf");
+	REBUILT("GET /healthz HTTP/1.0\r\n\n", 400, "bare_lf");
+	REBUILT(POST "X-A: 1\r\n folded\r\n\r\n", 400, "obs_fold");
+	REBUILT(POST "X-A : 1\r\n\r\n", 400, "space_before_colon");
+	REBUILT(POST "X-A: 1\r\n: x\r\n\r\n", 400, "bad_header");
+	/* Body bytes that look like the rest of a CRLF head are not read as part of it. */
+	REBUILT(POST "X-A: 1\n\n\r\0", 400, "bare_lf");
+	REBUILT(POST "X-A: 1\n\n\0", 400, "bare_lf");
+	/* Every length of a bare-LF head cut short: civetweb refuses or hookd does, never a read past. */
+	const char full[] = POST "X-A: 1\n\n";
+	int refused = 0;
+	for (size_t n = 1; n < sizeof(full); n++) {
+		const char *c;
+		refused += rebuilt_status(full, n, &c) != 0;
+	}
+	CHECK(refused == (int)sizeof(full) - 1);
+}
+
 int main(void)
 {
+	rebuilt_heads();
 	accepted();
 	length_and_codings();
 	field_syntax();

@@ -135,6 +135,14 @@ static void test_github_style_source(void)
 	h[1] = (struct hr_header){ "X-GitHub-Delivery", longid };
 	CHECK(verify(s, "Hello, World!", h, 0) == 0);
 	CHECK_STR(dk, "c2a908d98f5df987ade41b5fce213067efbcc21ef2240212a41e54b5e7c28ae5");
+	/* An id in hookd's own key space ('~') too (printf '%s' '~rejected:x' | sha256sum). */
+	h[1].value = "~rejected:x";
+	CHECK(verify(s, "Hello, World!", h, 0) == 0);
+	CHECK_STR(dk, "5f3485567b0ba842a337918e118c90b5c6e7bd0bf2678d190160041173cf25ec");
+	/* An id with a '#' (an events element's key: printf '%s' 'd-77#0' | sha256sum). */
+	h[1].value = "d-77#0";
+	CHECK(verify(s, "Hello, World!", h, 0) == 0);
+	CHECK_STR(dk, "6b345ebea140b1cbdd2c5961a85dc422d5c2ce64444cacc34a97003660aaf9a7");
 	CHECK(verify(s, "Hello, World?", h, 0) < 0);
 	CHECK_STR(reason, "no signature matched");
 	/* A dedupe key buffer too small is refused. */
