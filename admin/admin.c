@@ -378,6 +378,8 @@ struct admin *admin_start(const struct admin_opts *o, const struct server_opts *
 	a->hr = hr;
 	a->started_ms = clock_now_ms();
 	a->intake = intake_new(j, rules, "admin");
+	if (a->intake && o->rules_src)
+		intake_set_rules_src(a->intake, o->rules_src);
 	struct server_opts ao = *so;
 	ao.listen = o->listen;
 	ao.tls_cert = o->tls_cert;

@@ -22,6 +22,9 @@ struct admin_opts {
 	/* Set by the caller, not the config: the Okta rate governor whose headroom the overview shows
 	 * (borrowed, must outlive the admin); NULL when Okta is not configured. */
 	struct okta_governor *governor;
+	/* Set by the caller: where the admin events' rules come from after a reload (copied); NULL:
+	 * the rules given to admin_start, for the admin's life. */
+	const struct intake_rules_src *rules_src;
 };
 
 /*

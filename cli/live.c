@@ -13,7 +13,9 @@
 #include "handlers/workers.h"
 #include "hooks/hr_hook.h"
 #include "hooks/hr_source.h"
+#include "hooks/intake.h"
 #include "hooks/okta_hook.h"
+#include "hooks/reconcile.h"
 #include "hooks/server.h"
 #include "store/journal.h"
 
@@ -43,16 +45,19 @@ struct live {
 	struct journal *journal;
 	struct server *server;
 	struct workers *workers;
+	struct reconciler *reconciler;
 };
 
-/* Keys whose running value stays until a restart: listeners, threads, the store, Okta, workers. */
+/* Keys whose running value stays until a restart: listeners, threads, the store, Okta, workers, admin. */
 static int restart_only(const struct cfg_key *k)
 {
 	if (strcmp(k->section, "okta_hook") == 0) /* the route and the header checked once are set at start */
 		return strcmp(k->key, "path") == 0 || strcmp(k->key, "auth_header") == 0;
 	if (strcmp(k->section, "server") == 0)
 		return strcmp(k->key, "tls_cert") != 0 && strcmp(k->key, "tls_key") != 0;
-	return strcmp(k->section, "store") == 0 || strcmp(k->section, "okta") == 0 || strcmp(k->section, "worker") == 0;
+	return strcmp(k->section, "store") == 0 || strcmp(k->section, "okta") == 0 ||
+	       strcmp(k->section, "worker") == 0 ||
+	       strcmp(k->section, "admin") == 0; /* its listener and token are read at start */
 }
 
 static void gen_free(struct gen *g)
@@ -193,6 +198,48 @@ int live_okta_enabled(struct live *l)
 	return on;
 }
 
+static const struct rules *rules_acquire(void *ctx, void **hold)
+{
+	struct gen *g = gen_acquire(ctx);
+	*hold = g;
+	return g->rules;
+}
+
+static void rules_release(void *hold)
+{
+	gen_release(hold);
+}
+
+void live_rules_src(struct live *l, struct intake_rules_src *out)
+{
+	out->acquire = rules_acquire;
+	out->release = rules_release;
+	out->ctx = l;
+}
+
+void live_set_reconciler(struct live *l, struct reconciler *r)
+{
+	l->reconciler = r;
+}
+
+/*
+ * The reconciler reads the System Log for reconcile_types (restart-only: the boot value) and the
+ * types the new rules fire on. -1 when the filter cannot be built (then the reload is refused).
+ */
+static int reconcile_filter(struct live *l, const struct rules *rules, char **filter)
+{
+	struct reconcile_opts ro;
+	*filter = NULL;
+	if (!l->reconciler)
+		return 0;
+	if (reconcile_opts_from_config(l->boot, rules, &ro) < 0)
+		return -1;
+	*filter = ro.filter;
+	ro.filter = NULL;
+	reconcile_opts_free(&ro);
+	return 0;
+}
+
 void live_okta_handle(struct http_req *r, void *arg)
 {
 	struct gen *g = gen_acquire(arg);
@@ -255,6 +302,13 @@ int live_reload(struct live *l)
 	struct tls_cert *cert = NULL;
 	check_rest(c, &mail, &cert);
 	struct gen *g = config_error_count(c) ? NULL : gen_build(l, c, l->cur);
+	char *filter = NULL;
+	if (g && reconcile_filter(l, g->rules, &filter) < 0) {
+		config_report(c, "okta", NULL, "reconcile_types",
+			      "the new rules' event types do not fit the System Log filter");
+		gen_free(g);
+		g = NULL;
+	}
 	if (!g) {
 		log_problems(c);
 		log_error("reload refused: the running configuration stays", "file", l->path);
@@ -271,6 +325,9 @@ int live_reload(struct live *l)
 	if (l->workers)
 		workers_set_mailer(l->workers, mail);
 	mailer_free(mail);
+	if (filter && reconcile_set_filter(l->reconciler, filter) < 0)
+		log_warn("reload: out of memory for the System Log filter; the reconciler keeps the old one");
+	free(filter);
 	install(l, g);
 	char id[24];
 	snprintf(id, sizeof(id), "%lld", (long long)g->id);

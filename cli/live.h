@@ -33,6 +33,12 @@ void live_free(struct live *l);
 const char *live_okta_path(const struct live *l);
 /* 1 when the current generation serves an Okta event hook ([okta_hook] auth_value set). */
 int live_okta_enabled(struct live *l);
+struct intake_rules_src;
+struct reconciler;
+/* The current generation's rules, for an intake that outlives a reload (the reconciler, the admin API). */
+void live_rules_src(struct live *l, struct intake_rules_src *out);
+/* r (borrowed, may be NULL) gets the System Log filter of each reloaded generation's rules. */
+void live_set_reconciler(struct live *l, struct reconciler *r);
 /* Route handlers; arg is the live state. They serve through the current generation. */
 void live_okta_handle(struct http_req *r, void *arg);
 void live_hr_handle(struct http_req *r, void *arg);

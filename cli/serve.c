@@ -17,6 +17,7 @@
 #include "okta/governor_shared.h"
 #include "hooks/hr_hook.h"
 #include "hooks/hr_source.h"
+#include "hooks/intake.h"
 #include "hooks/landing_hook.h"
 #include "hooks/okta_hook.h"
 #include "hooks/server.h"
@@ -161,7 +162,22 @@ static int start_reconciler(struct app *a)
 	else
 		snprintf(owner, sizeof(owner), "%s:sqlite", host);
 	a->reconciler = reconcile_new(&a->ro, a->journal, a->org, a->rules, owner, err, sizeof(err));
-	if (!a->reconciler || reconcile_start(a->reconciler, err, sizeof(err)) < 0) {
+	if (!a->reconciler) {
+		log_error("cannot start the System Log reconciler", "detail", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Once the live state exists: the reconciler reads with each reload's rules and filter. */
+static int run_reconciler(struct app *a, const struct intake_rules_src *src)
+{
+	char err[256];
+	if (!a->reconciler)
+		return 0;
+	reconcile_set_rules_src(a->reconciler, src);
+	live_set_reconciler(a->live, a->reconciler);
+	if (reconcile_start(a->reconciler, err, sizeof(err)) < 0) {
 		log_error("cannot start the System Log reconciler", "detail", err);
 		return -1;
 	}
@@ -263,16 +279,22 @@ static int app_build(struct config *c, const char *path, struct app *a)
 		log_error("cannot set up the landing route");
 		return -1;
 	}
+	struct intake_rules_src src;
+	live_rules_src(a->live, &src);
+	if (run_reconciler(a, &src) < 0)
+		return -1;
 	if (server_start(a->server, err, sizeof(err)) < 0) {
 		log_error("cannot start the server", "detail", err);
 		return -1;
 	}
 	a->ao.governor = a->org ? okta_org_governor(a->org) : NULL;
+	a->ao.rules_src = &src; /* copied by admin_start */
 	if (!a->admin_off &&
 	    !(a->admin = admin_start(&a->ao, &a->so, a->journal, a->rules, a->hr_sources, err, sizeof(err)))) {
 		log_error("cannot start the admin listener", "detail", err);
 		return -1;
 	}
+	a->ao.rules_src = NULL;
 	if (a->admin_off)
 		log_info("admin API and console off: set [admin] token_file (and listen) to serve them");
 	if (a->admin) {

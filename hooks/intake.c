@@ -17,6 +17,7 @@ struct intake {
 	struct journal *journal;
 	const struct rules *rules;
 	char source[160];
+	struct intake_rules_src src; /* acquire NULL: rules, for the intake's life */
 	enum intake_store_raw store_raw;
 	struct metric *journaled, *duplicates, *rejected;
 	struct metric *echoes[3]; /* by reason, in the order of echo_reasons */
@@ -66,6 +67,11 @@ int intake_store_raw_parse(const char *name)
 		if (strcmp(name, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+void intake_set_rules_src(struct intake *in, const struct intake_rules_src *src)
+{
+	in->src = *src;
 }
 
 void intake_set_store_raw(struct intake *in, enum intake_store_raw mode)
@@ -118,13 +124,13 @@ static int keep_given_jobs(const struct journal_event *e, struct rule_jobs *rj)
 }
 
 /* Fills jobs[i] and points ev[i] at it; -1 when out of memory (jobs made so far stay in jobs). */
-static int apply_rules(const struct intake *in, struct journal_event *ev, struct rule_jobs *jobs, size_t n,
+static int apply_rules(const struct rules *rules, struct journal_event *ev, struct rule_jobs *jobs, size_t n,
 		       int64_t now_ms)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (is_rejected(&ev[i]))
 			continue;
-		if (rules_apply(in->rules, &ev[i], now_ms, &jobs[i]) < 0 || keep_given_jobs(&ev[i], &jobs[i]) < 0)
+		if (rules_apply(rules, &ev[i], now_ms, &jobs[i]) < 0 || keep_given_jobs(&ev[i], &jobs[i]) < 0)
 			return -1;
 		ev[i].jobs = jobs[i].jobs;
 		ev[i].njobs = jobs[i].n;
@@ -193,10 +199,13 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
 	char eerr[256];
-	if (echo_mark(rules_echo(in->rules), in->journal, ev, n, eerr, sizeof(eerr)) < 0)
+	void *hold = NULL;
+	const struct rules *rules = in->src.acquire ? in->src.acquire(in->src.ctx, &hold) : in->rules;
+	if (echo_mark(rules_echo(rules), in->journal, ev, n, eerr, sizeof(eerr)) < 0)
 		log_warn("cannot look up hookd's own request ids; these events fire rules as anyone's would", "source",
 			 in->source, "detail", eerr);
-	if (!jobs || !out || apply_rules(in, ev, jobs, n, now_ms) < 0) {
+	/* held until the commit is done: the job specs point at their rule's name */
+	if (!jobs || !out || apply_rules(rules, ev, jobs, n, now_ms) < 0) {
 		snprintf(err, errlen, "out of memory while applying the rules");
 		rc = INTAKE_NO_MEMORY;
 	} else {
@@ -224,5 +233,7 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 	}
 	free(jobs);
 	free(out);
+	if (in->src.release)
+		in->src.release(hold);
 	return rc;
 }

@@ -29,6 +29,19 @@ enum intake_store_raw {
 	INTAKE_RAW_MAPPED, /* only what the mapping read (subject fields, subject_json); raw is null */
 	INTAKE_RAW_NONE,   /* neither raw nor subject_json: the extracted login, names and ids only */
 };
+/*
+ * Where an intake's rules come from when a reload can replace them (cli/live.c): acquire returns
+ * the rules in force and a hold that release drops; each intake_commit holds them for its own
+ * events, so a reload never changes the rules under a commit in flight.
+ */
+struct intake_rules_src {
+	const struct rules *(*acquire)(void *ctx, void **hold);
+	void (*release)(void *hold);
+	void *ctx;
+};
+/* Before the intake is first used: its rules come from src (copied) instead of intake_new's. */
+void intake_set_rules_src(struct intake *in, const struct intake_rules_src *src);
+
 /* "full", "mapped" or "none" -> its mode; -1 for anything else. */
 int intake_store_raw_parse(const char *name);
 /* Sets what intake_commit journals of each event's body; rules still see all of it. */

@@ -275,10 +275,31 @@ static char *first_path(struct reconciler *r, int64_t since_ms, int64_t until_ms
 	char since[40], until[40];
 	clock_format_ms(since_ms, since, sizeof(since));
 	clock_format_ms(until_ms, until, sizeof(until));
+	pthread_mutex_lock(&r->mu); /* reconcile_set_filter swaps it */
 	struct okta_logs_query q = {
 		.since = since, .until = until, .filter = r->o.filter[0] ? r->o.filter : NULL, .limit = PAGE_LIMIT
 	};
-	return okta_logs_path(&q);
+	char *path = okta_logs_path(&q);
+	pthread_mutex_unlock(&r->mu);
+	return path;
+}
+
+void reconcile_set_rules_src(struct reconciler *r, const struct intake_rules_src *src)
+{
+	intake_set_rules_src(r->intake, src);
+}
+
+int reconcile_set_filter(struct reconciler *r, const char *filter)
+{
+	char *f = strdup(filter ? filter : "");
+	if (!f)
+		return -1;
+	pthread_mutex_lock(&r->mu);
+	char *old = r->o.filter;
+	r->o.filter = f;
+	pthread_mutex_unlock(&r->mu);
+	free(old);
+	return 0;
 }
 
 /* Moves the cursor forward (never back) and records *found new events (then 0); 1 when the lease was lost. */

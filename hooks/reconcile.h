@@ -57,6 +57,15 @@ struct reconcile_result {
  */
 struct reconciler *reconcile_new(const struct reconcile_opts *o, struct journal *j, struct okta_org *org,
 				 const struct rules *rules, const char *owner, char *err, size_t errlen);
+struct intake_rules_src;
+/* Before reconcile_start: the rules come from src (a reload's generation) rather than reconcile_new's. */
+void reconcile_set_rules_src(struct reconciler *r, const struct intake_rules_src *src);
+/*
+ * The System Log filter from now on (the next read; a read in progress keeps its own): a reload
+ * whose rules fire on other Okta event types changes it. Thread-safe. 0, or -1 when out of memory
+ * (the running filter stays).
+ */
+int reconcile_set_filter(struct reconciler *r, const char *filter);
 /* Starts its thread: a read at once, then one every o->every_ms. 0, or -1 with err filled. */
 int reconcile_start(struct reconciler *r, char *err, size_t errlen);
 /* Stops the thread (the read in progress finishes its page), gives the lease up, frees. NULL-safe. */

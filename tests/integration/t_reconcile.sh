@@ -113,4 +113,17 @@ check_eq "a bad --since is a usage error" "$?" 2
 start_hookd || { fail "hookd restarts"; t_done; exit 1; }
 check "the backfilled joiner gets one activation email" eventually "all_one_email $d" 10
 
+echo "# a reload's rules reach the reconciler: its filter and its rules"
+# the same reload changes the hook's secret, so every delivery is refused: events come through the System Log
+printf '[rule okta-left]\non = okta:user.lifecycle.deactivate\ndo = deactivate_user\n' >>"$T_DIR/hookd.ini"
+printf 'wrong%s' "$RANDOM" >"$T_DIR/hook.secret"
+printf '[okta_hook]\nprevious_secret_grace = 0s\n' >>"$T_DIR/hookd.ini"
+kill -HUP "$HOOKD_PID"
+check "the reload is applied" eventually 'grep -q "\"msg\":\"configuration reloaded\"" "$T_DIR/hookd.log"' 10
+e=$(create "rc.e.$RANDOM@example.com")
+sim_api POST "/api/v1/users/$e/lifecycle/deactivate" >/dev/null
+left_job() { "$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 1000 | jsonl_py "sum(1 for j in d if j['action']=='deactivate_user' and j['subject']=='$e')"; }
+check "the deactivation is read from the System Log and fires the reloaded rule" eventually '[ "$(left_job)" = 1 ]' 15
+check_eq "it came through the reconciler" "$(metric 'hookd_events_reconciled_total{type="user.lifecycle.deactivate"}')" 1
+
 t_done
