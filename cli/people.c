@@ -67,6 +67,10 @@ static int parse_args(int argc, char **argv, struct people_args *a)
 			a->forget_flags |= JOURNAL_FORGET_DRY_RUN;
 		} else if (a->forget && strcmp(argv[i], "--include-pending") == 0) {
 			a->forget_flags |= JOURNAL_FORGET_CANCEL_PENDING;
+		} else if (i == 1 && (strcmp(argv[i], "show") == 0 || strcmp(argv[i], "forget") == 0)) {
+			fprintf(stderr, "hookd: usage: hookd people %s LOGIN -c FILE (see hookd people --help)\n",
+				argv[i]);
+			return -1;
 		} else {
 			fprintf(stderr, "hookd: unknown argument '%s' (see hookd people --help)\n", argv[i]);
 			return -1;

@@ -122,6 +122,9 @@ ids={r['subject_id'] for r in rows if (r['subject_login'] or '').lower()==L and 
 ana={r['id'] for r in rows if (r['subject_login'] or '').lower()==L or r['subject_id'] in ids}"
 check "Ana has HR, Okta, operator and activation rows" python3 -c "$ana_py
 import sys; src={r['source'] for r in rows if r['id'] in ana}; sys.exit(not {'hr:people','okta','admin','hookd'} <= src)"
+out=$(H people forget 2>&1)
+check_eq "forget without a login is a usage error" $? 2
+check "... saying what it wants" grep -q "usage: hookd people forget LOGIN" <<<"$out"
 out=$(H people forget "$login" 2>&1)
 check_eq "forget while Ana's follow-up is pending is refused" $? 1
 check "... saying so and changing nothing" grep -q "nothing erased: the person has 1 pending and 0 running" <<<"$out"
