@@ -13,7 +13,7 @@ static const struct {
 	{ "check-config", cli_check_config, "check a configuration file and print every problem" },
 	{ "events", cli_events, "list journaled events, newest first" },
 	{ "jobs", cli_jobs, "list jobs, retry dead ones" },
-	{ "people", cli_people, "the onboarding view: whose activation is pending, stuck or done" },
+	{ "people", cli_people, "the onboarding view (pending, stuck, done); forget LOGIN erases one person" },
 	{ "user", cli_user, "create a user STAGED, send or resend the activation email, deactivate" },
 	{ "okta", cli_okta, "register hookd as an Okta event hook, list hooks" },
 	{ "healthcheck", cli_healthcheck, "ask the local hookd for /healthz (exit 0 when it answers 200)" },

@@ -104,7 +104,9 @@ void out_json_member(struct jbuf *b, const char *key, const char *json)
 	jbuf_key(b, key);
 	struct json j;
 	size_t n = json ? strlen(json) : 0;
-	if (json && json_parse(&j, json, n, 0, NULL, 0) == 0) {
+	if (json && strcmp(json, "null") == 0) { /* the journal's "no body" (store_raw, retention, forget) */
+		jbuf_str(b, NULL);
+	} else if (json && json_parse(&j, json, n, 0, NULL, 0) == 0) {
 		struct slice v = json_raw_value(&j, 0);
 		put_compact(b, v.p, v.n);
 		json_free(&j);

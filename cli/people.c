@@ -9,14 +9,19 @@
 #include "store/journal.h"
 #include "store/people.h"
 
+#include <openssl/rand.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct people_args {
 	struct people_query q;
 	int json;
-	const char *show; /* people show LOGIN */
+	const char *show;   /* people show LOGIN */
+	const char *forget; /* people forget LOGIN */
+	int forget_flags;   /* JOURNAL_FORGET_* */
 };
 
 static void when(int64_t ms, char *out, size_t n)
@@ -55,6 +60,17 @@ static int parse_args(int argc, char **argv, struct people_args *a)
 		} else if (i == 1 && strcmp(argv[i], "show") == 0 && v && v[0] != '-') {
 			a->show = v;
 			i++;
+		} else if (i == 1 && strcmp(argv[i], "forget") == 0 && v && v[0] != '-') {
+			a->forget = v;
+			i++;
+		} else if (a->forget && strcmp(argv[i], "--dry-run") == 0) {
+			a->forget_flags |= JOURNAL_FORGET_DRY_RUN;
+		} else if (a->forget && strcmp(argv[i], "--include-pending") == 0) {
+			a->forget_flags |= JOURNAL_FORGET_CANCEL_PENDING;
+		} else if (i == 1 && (strcmp(argv[i], "show") == 0 || strcmp(argv[i], "forget") == 0)) {
+			fprintf(stderr, "hookd: usage: hookd people %s LOGIN -c FILE (see hookd people --help)\n",
+				argv[i]);
+			return -1;
 		} else {
 			fprintf(stderr, "hookd: unknown argument '%s' (see hookd people --help)\n", argv[i]);
 			return -1;
@@ -255,16 +271,95 @@ static int show(struct journal *j, const struct people_args *a)
 	return rc < 0 ? 1 : rc;
 }
 
+/* Who runs the command, for the journal: the person behind sudo when there is one. */
+static void operator_name(char *out, size_t n)
+{
+	const char *sudo = getenv("SUDO_USER");
+	struct passwd *pw = getpwuid(geteuid());
+	snprintf(out, n, "cli:%s", sudo && sudo[0] ? sudo : pw ? pw->pw_name : "unknown");
+}
+
+/*
+ * Journals the erasure as an operator event: who ran it and the counts, never the login or a hash
+ * of it (a login is guessable from a staff list, so its hash would still name the person).
+ */
+static int journal_forgotten(struct journal *j, const struct journal_forget_result *r, char *err, size_t errlen)
+{
+	unsigned char rnd[12];
+	char key[48], who[96];
+	RAND_bytes(rnd, sizeof(rnd));
+	int at = snprintf(key, sizeof(key), "forget-");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		at += snprintf(key + at, sizeof(key) - (size_t)at, "%02x", rnd[i]);
+	operator_name(who, sizeof(who));
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key_int(&b, "events", r->events);
+	jbuf_key_int(&b, "records", r->records);
+	jbuf_key_int(&b, "jobs", r->jobs);
+	jbuf_key_int(&b, "cancelled", r->pending);
+	jbuf_obj_close(&b);
+	int rc = -1;
+	if (b.err) {
+		snprintf(err, errlen, "out of memory");
+	} else {
+		struct journal_event ev = { .source = "admin",
+					    .dedupe_key = key,
+					    .delivery_id = key,
+					    .type = "admin.people.forget",
+					    .actor_id = who,
+					    .raw = slice_cstr(b.p) };
+		enum journal_outcome out;
+		rc = journal_commit(j, &ev, 1, &out, err, errlen);
+	}
+	jbuf_free(&b);
+	return rc;
+}
+
+/* 0 when the person is (or, dry run, would be) erased; 1 when jobs refuse it or on a store error. */
+static int forget(struct journal *j, const struct people_args *a)
+{
+	struct journal_forget_result r;
+	char err[256];
+	int dry = a->forget_flags & JOURNAL_FORGET_DRY_RUN;
+	if (journal_forget(j, a->forget, a->forget_flags, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hookd: cannot forget: %s\n", err);
+		return 1;
+	}
+	if (r.refused) {
+		fprintf(stderr,
+			"hookd: nothing %s: the person has %lld pending and %lld running job(s) (hookd jobs --subject "
+			"LOGIN --state pending): add --include-pending to cancel the pending ones; let running ones "
+			"finish\n",
+			dry ? "would be erased" : "erased", (long long)r.pending, (long long)r.running);
+		return 1;
+	}
+	printf("%s %lld event(s), %lld activation record(s), %lld finished job(s), %lld pending job(s) cancelled\n",
+	       dry ? "would erase" : "erased", (long long)r.events, (long long)r.records, (long long)r.jobs,
+	       (long long)r.pending);
+	if (!dry && journal_forgotten(j, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hookd: erased, but the admin event recording it was not journaled: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 int cli_people(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		puts("usage: hookd people -c FILE [--stuck] [--state S] [--status OKTA_STATUS] [--json] [--limit N]\n"
-		     "       hookd people show LOGIN -c FILE [--json]\n\n"
+		     "       hookd people show LOGIN -c FILE [--json]\n"
+		     "       hookd people forget LOGIN -c FILE [--dry-run] [--include-pending]\n\n"
 		     "One row per person whose activation hookd started or followed up, newest first: login,\n"
 		     "origin (okta, hr:NAME, operator), Okta status as last seen, state (pending, stuck,\n"
 		     "active, finished), when the current link was sent, resends, next follow-up, last error.\n"
 		     "--stuck lists only people still PROVISIONED after [activation] max_resends.\n"
-		     "show prints one person's timeline: events, jobs and their outcomes, emails sent (never a link).");
+		     "show prints one person's timeline: events, jobs and their outcomes, emails sent (never a link).\n"
+		     "forget erases one person (a login, Okta user id or employee id): their events' raw bodies\n"
+		     "and subject fields, activation records, jobs' params and results; rows and counts stay.\n"
+		     "A pending or running job of theirs refuses it (exit 1, nothing changed); --include-pending\n"
+		     "cancels the pending ones and erases them too. --dry-run counts only. See docs/data.md.");
 		return 0;
 	}
 	struct people_args a;
@@ -281,7 +376,9 @@ int cli_people(int argc, char **argv)
 	else if (!j)
 		fputs(config_errors(c), stderr);
 	int rc = 1;
-	if (j && a.show) {
+	if (j && a.forget) {
+		rc = forget(j, &a);
+	} else if (j && a.show) {
 		rc = show(j, &a);
 	} else if (j) {
 		struct person *p;

@@ -37,6 +37,14 @@
 #define RETENTION_TICK_S 60
 #define RETENTION_MAX_BATCHES 100
 
+/* The seconds between retention passes: HOOKD_RETENTION_TICK (1..3600) for drills and benchmarks, else a minute. */
+static time_t retention_tick_s(void)
+{
+	const char *v = getenv("HOOKD_RETENTION_TICK");
+	long n = v ? strtol(v, NULL, 10) : 0;
+	return n >= 1 && n <= 3600 ? (time_t)n : RETENTION_TICK_S;
+}
+
 /* Everything serve builds from the config; filled by app_build, torn down by app_free. */
 struct app {
 	struct journal_opts jo;
@@ -345,8 +353,8 @@ int cli_serve(int argc, char **argv)
 		log_info("hookd serving", "listen", a.so.listen, "#port", port, "okta_hook",
 			 live_okta_enabled(a.live) ? live_okta_path(a.live) : "off", "journal", a.jo.backend);
 		int sig;
-		/* Signals as they come; between them, a bounded pass of retention every RETENTION_TICK_S. */
-		struct timespec tick = { .tv_sec = RETENTION_TICK_S };
+		/* Signals as they come; between them, a bounded pass of retention every tick. */
+		struct timespec tick = { .tv_sec = retention_tick_s() };
 		while ((sig = sigtimedwait(&stop, NULL, &tick)) == SIGHUP ||
 		       (sig < 0 && (errno == EAGAIN || errno == EINTR))) {
 			if (sig == SIGHUP)

@@ -64,6 +64,9 @@ struct journal_backend {
 	/* One batch of retention (journal_prune): at most limit rows of step; dry_run counts them all. */
 	int64_t (*prune)(void *b, enum journal_prune_step step, int dry_run, int64_t before_ms, int limit, char *err,
 			 size_t errlen);
+	/* Erases one person in one transaction; same contract as journal_forget. */
+	int (*forget)(void *b, const char *who, int flags, int64_t now_ms, struct journal_forget_result *res, char *err,
+		      size_t errlen);
 	/* Per-source status; same contracts as journal_source_note/journal_source_status. */
 	int (*source_note)(void *b, const char *source, const char *refusal, int64_t now_ms, char *err, size_t errlen);
 	int (*source_status)(void *b, struct source_status **rows, size_t *n, char *err, size_t errlen);
@@ -74,6 +77,9 @@ struct journal_backend {
 	 */
 	int (*add_duplicates)(void *b, const struct journal_dup_count *c, size_t n, char *err, size_t errlen);
 };
+
+/* 1 when counts in res refuse the erasure under flags (journal_forget: running, or pending without the flag). */
+int journal_forget_refuses(const struct journal_forget_result *res, int flags);
 
 extern const struct journal_backend journal_backend_sqlite;
 extern const struct journal_backend journal_backend_postgres;

@@ -810,6 +810,24 @@ int64_t journal_requests_prune(struct journal *j, int64_t before_ms, char *err, 
 	return j->be->requests_prune(j->b, before_ms, err, errlen);
 }
 
+int journal_forget_refuses(const struct journal_forget_result *res, int flags)
+{
+	return res->running > 0 || (res->pending > 0 && !(flags & JOURNAL_FORGET_CANCEL_PENDING));
+}
+
+int journal_forget(struct journal *j, const char *who, int flags, struct journal_forget_result *res, char *err,
+		   size_t errlen)
+{
+	memset(res, 0, sizeof(*res));
+	if (!who || !who[0]) {
+		snprintf(err, errlen, "no login or id to forget");
+		return -1;
+	}
+	if (!j->be->forget)
+		return no_backend(err, errlen, "forget a person");
+	return j->be->forget(j->b, who, flags, clock_now_ms(), res, err, errlen);
+}
+
 int journal_source_note(struct journal *j, const char *source, const char *refusal, int64_t now_ms, char *err,
 			size_t errlen)
 {

@@ -298,6 +298,36 @@ struct journal_prune_result {
 int journal_prune(struct journal *j, int64_t now_ms, int64_t retain_jobs_ms, int64_t retain_events_ms, int batch,
 		  int max_batches, int dry_run, struct journal_prune_result *res, char *err, size_t errlen);
 
+/*
+ * Erasing one person (`hookd people forget`, docs/data.md). who is a login, an Okta user id or an
+ * employee id. The person is who, plus every subject_id of an event whose subject_login is who and
+ * every subject_login of an event whose subject_id is who (one step: an HR record and the Okta
+ * events of one login are linked that way). Logins compare case-insensitively, ids exactly.
+ * Their events (HR, Okta, operator, activation records) lose raw ('null'), subject_json, reason and
+ * the subject fields; their jobs (by subject, or by belonging to one of those events) lose params,
+ * subject, result, last_error and job_key. Rows, types, times and counts stay.
+ * A running job, or a pending one without JOURNAL_FORGET_CANCEL_PENDING, refuses the whole erasure
+ * (nothing changes: a job still needs its params, and a half-done erasure would lose the links a
+ * second run needs). With the flag, pending jobs end dead ("cancelled: ...") and are erased too.
+ * One transaction; the queries scan both tables (an operator command, no index of its own).
+ */
+enum {
+	JOURNAL_FORGET_DRY_RUN = 1,	  /* count, change nothing */
+	JOURNAL_FORGET_CANCEL_PENDING = 2 /* cancel the person's pending jobs instead of refusing */
+};
+#define JOURNAL_FORGET_CANCELLED "cancelled: the person was forgotten (hookd people forget)"
+struct journal_forget_result {
+	int64_t events;	 /* events (not activation records) erased */
+	int64_t records; /* activation records (source "hookd") erased */
+	int64_t jobs;	 /* done and dead jobs erased */
+	int64_t pending; /* pending jobs: cancelled and erased, or the reason for a refusal */
+	int64_t running; /* running jobs: always a refusal */
+	int refused;	 /* 1: nothing was (or would be) changed because of pending or running jobs */
+};
+/* 0 (see res->refused), or -1 with err filled (nothing erased). */
+int journal_forget(struct journal *j, const char *who, int flags, struct journal_forget_result *res, char *err,
+		   size_t errlen);
+
 /* Forgets the requests recorded before before_ms. Returns how many went, or -1 with err filled. */
 int64_t journal_requests_prune(struct journal *j, int64_t before_ms, char *err, size_t errlen);
 

@@ -48,6 +48,7 @@ enum stmt {
 	ST_PRUNE_JOBS_N,
 	ST_PRUNE_SCRUB_N,
 	ST_PRUNE_EVENTS_N,
+	ST_FORGET, /* hookd people forget: counts and erasures in one statement */
 	NSTMT,
 };
 

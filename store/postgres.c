@@ -272,6 +272,37 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			  " FROM jsonb_to_recordset($1::jsonb) AS d(s text, k text, n int)"
 			  " WHERE e.source = d.s AND e.dedupe_key = d.k",
 			  1 },
+	/*
+	 * One person (journal_forget), in one statement: p, who and the ids and logins events link to
+	 * who; m, their events; pj, their jobs (by subject, or by event). Every part scans. go: no
+	 * running job, no pending one unless $3 (cancel them), not a dry run ($2). PostgreSQL runs a
+	 * WITH's UPDATE whether or not the SELECT reads it; the counts come from the statement's
+	 * snapshot, and the UPDATE of jobs checks each row's state again as it changes it.
+	 */
+	[ST_FORGET] = { "forget", "forget",
+			"WITH p(v) AS (SELECT $1::text UNION SELECT subject_id FROM events WHERE lower(subject_login)"
+			" = lower($1::text) AND subject_id IS NOT NULL UNION SELECT subject_login FROM events"
+			" WHERE subject_id = $1::text AND subject_login IS NOT NULL),"
+			" m AS (SELECT id, source FROM events WHERE lower(subject_login) IN (SELECT lower(v) FROM p)"
+			" OR subject_id IN (SELECT v FROM p)),"
+			" pj AS (SELECT id, state FROM jobs WHERE lower(subject) IN (SELECT lower(v) FROM p)"
+			" OR event_id IN (SELECT id FROM m)),"
+			" c AS (SELECT count(*) FILTER (WHERE state = 'pending') AS pending,"
+			" count(*) FILTER (WHERE state = 'running') AS running FROM pj),"
+			" go AS (SELECT NOT $2::boolean AND running = 0 AND (pending = 0 OR $3::boolean) AS ok FROM c),"
+			" uj AS (UPDATE jobs SET params = NULL, subject = NULL, result = NULL, job_key = NULL,"
+			" last_error = CASE state WHEN 'pending' THEN $4::text END,"
+			" updated_ms = CASE state WHEN 'pending' THEN $5::bigint ELSE updated_ms END,"
+			" state = CASE state WHEN 'pending' THEN 'dead' ELSE state END"
+			" WHERE (SELECT ok FROM go) AND state IN ('pending','done','dead')"
+			" AND id IN (SELECT id FROM pj) RETURNING 1),"
+			" ue AS (UPDATE events SET raw = 'null', subject_json = NULL, subject_id = NULL,"
+			" subject_login = NULL, subject_name = NULL, reason = NULL"
+			" WHERE (SELECT ok FROM go) AND id IN (SELECT id FROM m) RETURNING 1)"
+			" SELECT (SELECT count(*) FROM m WHERE source <> 'hookd'),"
+			" (SELECT count(*) FROM m WHERE source = 'hookd'),"
+			" (SELECT count(*) FROM pj WHERE state IN ('done','dead')), pending, running FROM c",
+			5 },
 };
 
 /* ---- open, migrate, close ---- */
@@ -1086,6 +1117,26 @@ static int pg_add_duplicates(void *b, const struct journal_dup_count *c, size_t 
 	return rc;
 }
 
+/* One person's erasure (journal_forget): one statement, so one transaction in autocommit. */
+static int pg_forget(void *b, const char *who, int flags, int64_t now_ms, struct journal_forget_result *res, char *err,
+		     size_t errlen)
+{
+	char now[24];
+	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+	const char *vals[] = { who, flags & JOURNAL_FORGET_DRY_RUN ? "true" : "false",
+			       flags & JOURNAL_FORGET_CANCEL_PENDING ? "true" : "false", JOURNAL_FORGET_CANCELLED,
+			       now };
+	PGresult *r = pg_pool_exec(b, ST_FORGET, vals, PGRES_TUPLES_OK, 0, err, errlen); /* not repeatable */
+	if (!r)
+		return -1;
+	int64_t *v[] = { &res->events, &res->records, &res->jobs, &res->pending, &res->running };
+	for (int i = 0; i < 5; i++)
+		*v[i] = pg_val_i64(r, 0, i);
+	PQclear(r);
+	res->refused = journal_forget_refuses(res, flags);
+	return 0;
+}
+
 const struct journal_backend journal_backend_postgres = {
 	.name = "postgres",
 	.open = pg_open,
@@ -1114,4 +1165,5 @@ const struct journal_backend journal_backend_postgres = {
 	.source_note = pg_source_note,
 	.source_status = pg_source_status,
 	.add_duplicates = pg_add_duplicates,
+	.forget = pg_forget,
 };

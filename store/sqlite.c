@@ -119,8 +119,24 @@ enum stmt {
 	ST_SRC_REFUSED,
 	ST_SRC_LIST,
 	ST_ADD_DUPS,
+	ST_FORGET_N, /* hookd people forget: the counts, then the two erasures */
+	ST_FORGET_JOBS,
+	ST_FORGET_EVENTS,
 	NSTMT,
 };
+
+/*
+ * One person (journal_forget): p, who and the ids and logins events link to who; m, their events;
+ * pj, their jobs (by subject, or by event). Every part scans.
+ */
+#define FORGET_WITH                                                                                          \
+	"WITH p(v) AS (SELECT ?1 UNION SELECT subject_id FROM events WHERE lower(subject_login) = lower(?1)" \
+	" AND subject_id IS NOT NULL UNION SELECT subject_login FROM events WHERE subject_id = ?1"           \
+	" AND subject_login IS NOT NULL),"                                                                   \
+	" m AS (SELECT id, source FROM events WHERE lower(subject_login) IN (SELECT lower(v) FROM p)"        \
+	" OR subject_id IN (SELECT v FROM p)),"                                                              \
+	" pj AS (SELECT id, state FROM jobs WHERE lower(subject) IN (SELECT lower(v) FROM p)"                \
+	" OR event_id IN (SELECT id FROM m)) "
 
 /* what names the statement in errors ("sqlite: <what>: <message>"). */
 static const struct {
@@ -247,6 +263,21 @@ static const struct {
 	/* Redeliveries journal.c answered from its cache of durable keys. */
 	[ST_ADD_DUPS] = { "count duplicates",
 			  "UPDATE events SET duplicates = duplicates + ?3 WHERE source = ?1 AND dedupe_key = ?2" },
+	[ST_FORGET_N] = { "forget", FORGET_WITH "SELECT (SELECT count(*) FROM m WHERE source <> 'hookd'),"
+						" (SELECT count(*) FROM m WHERE source = 'hookd'),"
+						" (SELECT count(*) FROM pj WHERE state IN ('done','dead')),"
+						" (SELECT count(*) FROM pj WHERE state = 'pending'),"
+						" (SELECT count(*) FROM pj WHERE state = 'running')" },
+	/* Every SET reads the row as it was: a pending job ends dead, cancelled, and is erased with the rest. */
+	[ST_FORGET_JOBS] = { "forget",
+			     FORGET_WITH "UPDATE jobs SET params = NULL, subject = NULL, result = NULL,"
+					 " job_key = NULL, last_error = CASE state WHEN 'pending' THEN ?2 END,"
+					 " updated_ms = CASE state WHEN 'pending' THEN ?3 ELSE updated_ms END,"
+					 " state = CASE state WHEN 'pending' THEN 'dead' ELSE state END"
+					 " WHERE state IN ('pending','done','dead') AND id IN (SELECT id FROM pj)" },
+	[ST_FORGET_EVENTS] = { "forget", FORGET_WITH "UPDATE events SET raw = 'null', subject_json = NULL, subject_id"
+						     " = NULL, subject_login = NULL, subject_name = NULL, reason = NULL"
+						     " WHERE id IN (SELECT id FROM m)" },
 };
 
 /*
@@ -1024,6 +1055,48 @@ out:
 	return rc;
 }
 
+/* One person's erasure (journal_forget): counted, then erased, in one write transaction. */
+static int sq_forget(void *b, const char *who, int flags, int64_t now_ms, struct journal_forget_result *res, char *err,
+		     size_t errlen)
+{
+	struct sq *s = b;
+	int rc = -1;
+	pthread_mutex_lock(&s->mu);
+	if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		goto out;
+	sqlite3_stmt *st = use(s, ST_FORGET_N);
+	sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int64_t *v[] = { &res->events, &res->records, &res->jobs, &res->pending, &res->running };
+		for (int i = 0; i < 5; i++)
+			*v[i] = sqlite3_column_int64(st, i);
+	}
+	int ok = done(s, ST_FORGET_N, step == SQLITE_ROW ? SQLITE_DONE : step, err, errlen) == 0;
+	res->refused = ok && journal_forget_refuses(res, flags);
+	int change = ok && !res->refused && !(flags & JOURNAL_FORGET_DRY_RUN);
+	if (change) {
+		st = use(s, ST_FORGET_JOBS);
+		sqlite3_bind_text(st, 1, who, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, JOURNAL_FORGET_CANCELLED, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_ms);
+		ok = run(s, ST_FORGET_JOBS, err, errlen) == 0;
+	}
+	if (change && ok) {
+		sqlite3_bind_text(use(s, ST_FORGET_EVENTS), 1, who, -1, SQLITE_STATIC);
+		ok = run(s, ST_FORGET_EVENTS, err, errlen) == 0;
+	}
+	if (change && ok && exec(s, "COMMIT", err, errlen) == 0)
+		rc = 0;
+	else if (!change && ok)
+		rc = 0;
+	if (rc < 0 || !change)
+		exec(s, "ROLLBACK", NULL, 0);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 const struct journal_backend journal_backend_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1051,4 +1124,5 @@ const struct journal_backend journal_backend_sqlite = {
 	.source_note = sq_source_note,
 	.source_status = sq_source_status,
 	.add_duplicates = sq_add_duplicates,
+	.forget = sq_forget,
 };

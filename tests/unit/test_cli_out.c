@@ -83,6 +83,10 @@ static void test_json_member(void)
 	m = member(NULL);
 	CHECK_STR(m, "{\"status\":\"rejected\",\"raw\":null}");
 	free(m);
+	/* The journal's "no body" (store_raw, retention, people forget) is JSON null, not the string "null". */
+	m = member("null");
+	CHECK_STR(m, "{\"status\":\"rejected\",\"raw\":null}");
+	free(m);
 	/* Old rows: bytes that are not UTF-8, raw newlines and controls. */
 	m = member("{\"a\":\"\xff\"}");
 	CHECK(valid_json(m) && strstr(m, "\\ufffd") != NULL);

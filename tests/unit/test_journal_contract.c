@@ -727,12 +727,115 @@ static void contract_retention(struct journal *j)
 	ret_event(j, "none"); /* frees the last listing */
 }
 
+/* The event with dedupe key key, any source, or NULL; the copy lives until the next call. */
+static struct event_row *any_event(struct journal *j, const char *key, size_t *total)
+{
+	struct journal_query q = { .limit = 1000 };
+	static struct event_row *rows;
+	static size_t n;
+	char err[256];
+	journal_events_free(rows, n);
+	rows = NULL, n = 0;
+	if (!key || journal_list_events(j, &q, &rows, &n, err, sizeof(err)) < 0)
+		return NULL;
+	if (total)
+		*total = n;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].dedupe_key, key) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+static int erased(const struct event_row *e)
+{
+	return e && strcmp(e->raw, "null") == 0 && !e->subject_login && !e->subject_id && !e->subject_json &&
+	       !e->subject_name;
+}
+
+/* One person forgotten: an HR record and Okta events linked by login and id, a record, done jobs, a pending job. */
+static void contract_forget(struct journal *j)
+{
+	char err[256];
+	enum journal_outcome out;
+	int64_t later = clock_now_ms() + 86400000;
+	struct job_spec hr_js = { .action = "create_user", .rule = "r", .subject = "fay@example.com", .params = "{}" };
+	struct job_spec okta_js = { .action = "send_activation", .subject = "00uF", .job_key = "send_activation:E42" };
+	struct job_spec pend_js = { .action = "follow_up_activation", .subject = "00uF", .run_at_ms = later };
+	struct job_spec other_js = { .action = "create_user", .subject = "other@example.com", .params = "{}" };
+	struct job_spec other_pend = {
+		.action = "follow_up_activation", .subject = "other@example.com", .params = "{}", .run_at_ms = later
+	};
+	struct journal_event ev[] = {
+		contract_ev("hr:bamboo", "f-hr", &hr_js, 1),   contract_ev("okta", "f-okta", &okta_js, 1),
+		contract_ev("hookd", "f-rec", NULL, 0),	       contract_ev("okta", "f-renamed", NULL, 0),
+		contract_ev("okta", "f-pend", &pend_js, 1),    contract_ev("okta", "o-1", &other_js, 1),
+		contract_ev("okta", "o-pend", &other_pend, 1),
+	};
+	ev[0].subject_id = "E42", ev[0].subject_login = "Fay@Example.com",
+	ev[0].subject_json = "{\"email\":\"f@home\"}";
+	ev[1].subject_id = ev[2].subject_id = ev[3].subject_id = ev[4].subject_id = "00uF";
+	ev[1].subject_login = ev[2].subject_login = "fay@example.com";
+	ev[3].subject_login = "fay.renamed@example.com"; /* found by the Okta id the login led to */
+	ev[4].subject_login = NULL;
+	ev[5].subject_id = ev[6].subject_id = "00uO";
+	ev[5].subject_login = ev[6].subject_login = "other@example.com";
+	for (size_t i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		CHECK(contract_commit1(j, &ev[i], &out) == 0 && out == JOURNAL_STORED);
+	struct job *jobs = NULL;
+	size_t n = 0, total = 0, total_after = 0;
+	CHECK(journal_claim(j, "w", 60000, 100, &jobs, &n, err, sizeof(err)) == 0 && n == 3);
+	for (size_t i = 0; i < n; i++)
+		CHECK(journal_job_finish(j, jobs[i].id, "w", JOB_DONE, 0, "done for fay", err, sizeof(err)) == 0);
+	journal_jobs_free(jobs, n);
+	any_event(j, "f-hr", &total);
+
+	struct journal_forget_result r;
+	const int dry = JOURNAL_FORGET_DRY_RUN, cancel = JOURNAL_FORGET_CANCEL_PENDING;
+	CHECK(journal_forget(j, "", 0, &r, err, sizeof(err)) == -1);
+	/* the pending follow-up refuses the erasure: nothing changes */
+	CHECK(journal_forget(j, "FAY@example.com", 0, &r, err, sizeof(err)) == 0 && r.refused);
+	CHECK(r.events == 4 && r.records == 1 && r.jobs == 2 && r.pending == 1 && r.running == 0);
+	CHECK(!erased(any_event(j, "f-hr", NULL)));
+	CHECK(journal_forget(j, "FAY@example.com", dry | cancel, &r, err, sizeof(err)) == 0 && !r.refused);
+	CHECK(r.events == 4 && r.records == 1 && r.jobs == 2 && r.pending == 1);
+	CHECK(!erased(any_event(j, "f-hr", NULL))); /* a dry run changes nothing */
+	CHECK(journal_forget(j, "FAY@example.com", cancel, &r, err, sizeof(err)) == 0 && !r.refused);
+	CHECK(r.events == 4 && r.records == 1 && r.jobs == 2 && r.pending == 1);
+	const char *gone[] = { "f-hr", "f-okta", "f-rec", "f-renamed", "f-pend" };
+	for (size_t i = 0; i < 5; i++) {
+		struct event_row *e = any_event(j, gone[i], &total_after);
+		CHECK(erased(e) && e->id > 0);
+	}
+	CHECK(total_after == total); /* rows, with their types and dedupe keys, stay */
+	struct event_row *e = any_event(j, "o-1", NULL);
+	CHECK(e && e->subject_login && strcmp(e->subject_login, "other@example.com") == 0 && !erased(e));
+	e = any_event(j, "o-pend", NULL);
+	CHECK(e && !erased(e));
+	struct journal_query all = { .limit = 100 };
+	CHECK(journal_list_jobs(j, &all, &jobs, &n, err, sizeof(err)) == 0 && n == 5);
+	int blank = 0, cancelled = 0, other = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct job *b = &jobs[i];
+		blank += strcmp(b->state, "done") == 0 && !b->subject && !b->params && !b->result && !b->job_key;
+		cancelled += strcmp(b->state, "dead") == 0 && !b->subject && b->last_error &&
+			     strcmp(b->last_error, JOURNAL_FORGET_CANCELLED) == 0;
+		other += b->subject && strcmp(b->subject, "other@example.com") == 0 && b->params &&
+			 (strcmp(b->state, "pending") == 0 || b->result);
+	}
+	CHECK(blank == 2 && cancelled == 1 && other == 2);
+	journal_jobs_free(jobs, n);
+	/* again: nothing left to find */
+	CHECK(journal_forget(j, "fay@example.com", 0, &r, err, sizeof(err)) == 0 && !r.refused);
+	CHECK(r.events == 0 && r.records == 0 && r.jobs == 0 && r.pending == 0);
+	any_event(j, NULL, NULL); /* frees the last listing */
+}
+
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe, contract_jobs,	contract_job_key,
-						    contract_rate,   contract_requests, contract_race,
-						    contract_cursor, contract_people,	contract_retention,
-						    contract_filters };
+	void (*const parts[])(struct journal *) = { contract_dedupe,  contract_jobs,	 contract_job_key,
+						    contract_rate,    contract_requests, contract_race,
+						    contract_cursor,  contract_people,	 contract_retention,
+						    contract_filters, contract_forget };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);
