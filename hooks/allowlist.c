@@ -55,6 +55,22 @@ int allowlist_entry_ok(struct slice entry)
 	return net_parse(entry, &n) == 0;
 }
 
+int allowlist_entry_net(struct slice entry, char *out, size_t n)
+{
+	struct net t;
+	char host[INET6_ADDRSTRLEN];
+	if (net_parse(entry, &t) < 0)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		int keep = t.bits - 8 * i; /* prefix bits in byte i */
+		t.addr[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (unsigned char)(0xff << (8 - keep));
+	}
+	if (!inet_ntop(t.family, t.addr, host, sizeof(host)))
+		return -1;
+	int w = snprintf(out, n, "%s/%d", host, t.bits);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
 struct allowlist *allowlist_new(const char *list, char *bad, size_t badlen)
 {
 	struct allowlist *a = calloc(1, sizeof(*a));

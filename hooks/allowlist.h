@@ -11,6 +11,13 @@ struct config;
 
 /* One entry: "10.0.0.0/8", "2001:db8::/32" or an address alone (inet_pton, a prefix in range). */
 int allowlist_entry_ok(struct slice entry);
+/*
+ * entry as its network, "ADDR/BITS" with the host bits cleared ("10.1.2.3/8" -> "10.0.0.0/8"),
+ * into out (n bytes, INET6_ADDRSTRLEN + 4 is enough): how allowlist_admits reads it, for matchers
+ * that compare the address unmasked (civetweb's access_control_list). 0, or -1 when it is not an
+ * entry or does not fit.
+ */
+int allowlist_entry_net(struct slice entry, char *out, size_t n);
 
 /*
  * Parses list (entries separated by commas or spaces). Returns the allowlist, or NULL with the

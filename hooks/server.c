@@ -118,8 +118,10 @@ static int listen_check(struct config *c, const char *listen)
 
 /*
  * [server] allow as civetweb's access_control_list ("+10.0.0.0/8,+::1"): with a list, civetweb
- * refuses every other address right after accept, before TLS. out NULL: only checks. Returns 0,
- * or -1 with the first bad entry in bad.
+ * refuses every other address right after accept, before TLS. Each entry goes as its network:
+ * civetweb compares the masked client address with the entry unmasked, so "10.1.2.3/8" would
+ * admit nobody, where a route's allow admits 10.0.0.0/8. out NULL: only checks. Returns 0, or -1
+ * with the first bad entry in bad.
  */
 static int acl_from_allow(const char *allow, char *out, size_t n, char *bad, size_t badlen)
 {
@@ -127,12 +129,13 @@ static int acl_from_allow(const char *allow, char *out, size_t n, char *bad, siz
 	struct slice a;
 	size_t used = 0;
 	while (list_next(&p, ", ", &a)) {
-		if (!allowlist_entry_ok(a)) {
+		char net[64];
+		if (allowlist_entry_net(a, net, sizeof(net)) < 0) {
 			snprintf(bad, badlen, "%.*s", (int)(a.n > 48 ? 48 : a.n), a.p);
 			return -1;
 		}
 		if (out) {
-			int w = snprintf(out + used, n - used, "%s+%.*s", used ? "," : "", (int)a.n, a.p);
+			int w = snprintf(out + used, n - used, "%s+%s", used ? "," : "", net);
 			if (w < 0 || (size_t)w >= n - used) {
 				snprintf(bad, badlen, "(the list is too long)");
 				return -1;

@@ -90,7 +90,11 @@ static const char *const migrations[] = {
 	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
 
 /* Every statement hookd runs, prepared on each connection as it connects. */
-/* Every statement hookd runs (enum stmt in pg_internal.h), prepared on each connection as it connects. */
+/*
+ * Every statement hookd runs (enum stmt in pg_internal.h), prepared on each connection as it connects.
+ * Subject filters match logins ignoring ASCII case, as SQLite's NOCASE does (Okta logins are
+ * case-insensitive): under the "C" collation lower() folds ASCII only, whatever the database's locale.
+ */
 const struct pg_stmt pg_stmts[NSTMT] = {
 	[ST_EVENT] = { "ev", "insert event",
 		       "INSERT INTO events (source, dedupe_key, delivery_id, type, occurred_at, received_ms, subject_id,"
@@ -150,7 +154,8 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			     "SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at,"
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
 			     " FROM events WHERE ($1::text IS NULL OR source = $1) AND ($2::bigint = 0 OR id < $2)"
-			     " AND ($3::bigint = 0 OR id = $3) AND ($5::text IS NULL OR subject_id = $5 OR subject_login = $5)"
+			     " AND ($3::bigint = 0 OR id = $3) AND ($5::text IS NULL OR subject_id = $5"
+			     " OR lower(subject_login COLLATE \"C\") = lower($5::text COLLATE \"C\"))"
 			     " AND received_ms >= $6::bigint AND ($7::text IS NULL OR type = $7)"
 			     " AND ($8::text IS NULL OR status = $8) AND ($9::bigint = 0 OR received_ms <= $9)"
 			     " ORDER BY id DESC LIMIT $4",
@@ -158,7 +163,8 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 	[ST_LIST_JOBS] = { "list_jobs", "list jobs",
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE ($1::text IS NULL OR state = $1)"
 			   " AND ($2::bigint = 0 OR id < $2) AND ($3::bigint = 0 OR id = $3) AND ($5::text IS NULL OR job_key = $5)"
-			   " AND ($6::text IS NULL OR subject = $6 OR event_id IN (SELECT id FROM events WHERE subject_login = $6))"
+			   " AND ($6::text IS NULL OR lower(subject COLLATE \"C\") = lower($6::text COLLATE \"C\") OR event_id IN"
+			   " (SELECT id FROM events WHERE lower(subject_login COLLATE \"C\") = lower($6::text COLLATE \"C\")))"
 			   " AND ($7::text IS NULL OR action = $7) AND created_ms >= $8::bigint"
 			   " AND ($9::bigint = 0 OR event_id = $9) ORDER BY id DESC LIMIT $4",
 			   9 },

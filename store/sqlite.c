@@ -183,13 +183,14 @@ static const struct {
 			     "SELECT id, received_ms, duplicates, source, dedupe_key, delivery_id, type, occurred_at,"
 			     " subject_id, subject_login, subject_name, actor_id, status, reason, subject_json, raw"
 			     " FROM events WHERE (?1 IS NULL OR source = ?1) AND (?2 = 0 OR id < ?2)"
-			     " AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR subject_id = ?5 OR subject_login = ?5)"
+			     " AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR subject_id = ?5 OR subject_login = ?5 COLLATE NOCASE)"
 			     " AND received_ms >= ?6 AND (?7 IS NULL OR type = ?7) AND (?8 IS NULL OR status = ?8)"
 			     " AND (?9 = 0 OR received_ms <= ?9) ORDER BY id DESC LIMIT ?4" },
 	[ST_LIST_JOBS] = { "read jobs",
 			   "SELECT " JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR state = ?1)"
 			   " AND (?2 = 0 OR id < ?2) AND (?3 = 0 OR id = ?3) AND (?5 IS NULL OR job_key = ?5)"
-			   " AND (?6 IS NULL OR subject = ?6 OR event_id IN (SELECT id FROM events WHERE subject_login = ?6))"
+			   " AND (?6 IS NULL OR subject = ?6 COLLATE NOCASE"
+			   " OR event_id IN (SELECT id FROM events WHERE subject_login = ?6 COLLATE NOCASE))"
 			   " AND (?7 IS NULL OR action = ?7) AND created_ms >= ?8 AND (?9 = 0 OR event_id = ?9)"
 			   " ORDER BY id DESC LIMIT ?4" },
 	[ST_COUNTS] = { "counts", "SELECT state, count(*), coalesce(min(run_at_ms), 0) FROM jobs GROUP BY state" },

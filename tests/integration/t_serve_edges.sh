@@ -67,9 +67,11 @@ check "an address outside allow gets no TLS handshake (no certificate sent)" gre
 check_eq "...and three refusals write one log line, not one each" \
 	"$(grep -c '"error":"address_not_allowed"' "$T_DIR/hookd.log")" 1
 stop_hookd
-T_SERVER_EXTRA="allow = 10.0.0.0/8, 127.0.0.0/8" write_hookd_config "$port" </dev/null
+# An entry with host bits set means its network, as a route's allow reads it (civetweb alone would admit nobody).
+T_SERVER_EXTRA="allow = 10.0.0.0/8, 127.0.0.9/8" write_hookd_config "$port" </dev/null
 start_hookd || { fail "hookd starts with allow including loopback"; t_done; exit 1; }
-check_eq "an address inside allow is served" "$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
+check_eq "an address inside allow (127.0.0.9/8: 127.0.0.0/8) is served" \
+	"$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
 stop_hookd
 
 # Route allowlists: 127.0.0.1 passes [server] allow but not the routes' 10.0.0.0/8.

@@ -1,6 +1,7 @@
 /* test_allowlist.c: allowlist parsing and prefix matching, IPv4, IPv6 and IPv4-mapped IPv6. */
 #include "check.h"
 #include "hooks/allowlist.h"
+#include <string.h>
 
 static void matching(void)
 {
@@ -45,9 +46,27 @@ static void refused_entries(void)
 	CHECK(allowlist_entry_ok(SLICE_LIT("1.2.3.4/-1")) == 0);
 }
 
+/* Each entry as the network it admits: what [server] allow hands civetweb, which does not mask the entry. */
+static void networks(void)
+{
+	static const char *const in[] = { "10.1.2.3/8", "192.0.2.7",	  "198.51.101.9/23",	"0.0.0.0/0",
+					  "1.2.3.4/0",	"2001:db8::1/32", "::ffff:10.9.8.7/104" };
+	static const char *const want[] = { "10.0.0.0/8", "192.0.2.7/32",  "198.51.100.0/23",	 "0.0.0.0/0",
+					    "0.0.0.0/0",  "2001:db8::/32", "::ffff:10.0.0.0/104" };
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		char net[64] = "";
+		CHECK(allowlist_entry_net((struct slice){ in[i], strlen(in[i]) }, net, sizeof(net)) == 0);
+		CHECK_STR(net, want[i]);
+	}
+	char small[8];
+	CHECK(allowlist_entry_net(SLICE_LIT("10.0.0.0/33"), small, sizeof(small)) == -1);
+	CHECK(allowlist_entry_net(SLICE_LIT("10.0.0.0/8"), small, sizeof(small)) == -1); /* does not fit */
+}
+
 int main(void)
 {
 	matching();
+	networks();
 	refused_entries();
 	return check_report("test_allowlist");
 }

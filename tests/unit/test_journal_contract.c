@@ -542,6 +542,43 @@ static void contract_people_order(struct journal *j)
 	journal_people_free(p, n);
 }
 
+/*
+ * Okta logins are case-insensitive: the subject filters and the people login filter match a login
+ * whatever its ASCII case (an admin types "A@X.com" for "a@x.com"), the same on both backends.
+ */
+static void contract_login_case(struct journal *j)
+{
+	struct journal_query upper = { .subject = "A@X.COM", .limit = 10 },
+			     mixed = { .subject = "b@X.com", .limit = 10 };
+	struct job *jobs;
+	struct event_row *ev;
+	size_t n;
+	char err[256];
+	CHECK(journal_list_jobs(j, &upper, &jobs, &n, err, sizeof(err)) == 0 && n == 1); /* via its event's login */
+	journal_jobs_free(jobs, n);
+	CHECK(journal_list_events(j, &upper, &ev, &n, err, sizeof(err)) == 0 && n == 2);
+	journal_events_free(ev, n);
+	CHECK(journal_list_events(j, &mixed, &ev, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_events_free(ev, n);
+	struct people_query one = { .login = "A@x.Com" };
+	struct person *p;
+	CHECK(journal_list_people(j, &one, &p, &n, err, sizeof(err)) == 0 && n == 1);
+	CHECK(n == 1 && strcmp(p[0].user_id, "00uA") == 0);
+	journal_people_free(p, n);
+	/* ASCII case only, as SQLite folds it: "\xc3\x89" (E acute) is not "\xc3\xa9" (e acute) on either backend */
+	struct journal_event e = contract_ev("case", "c1", NULL, 0);
+	e.subject_id = "00uE";
+	e.subject_login = "\xc3\x89mile@x.com";
+	enum journal_outcome out;
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_STORED);
+	struct journal_query ascii = { .subject = "\xc3\x89MILE@X.COM", .limit = 10 },
+			     accent = { .subject = "\xc3\xa9mile@x.com", .limit = 10 };
+	CHECK(journal_list_events(j, &ascii, &ev, &n, err, sizeof(err)) == 0 && n == 1);
+	journal_events_free(ev, n);
+	CHECK(journal_list_events(j, &accent, &ev, &n, err, sizeof(err)) == 0 && n == 0);
+	journal_events_free(ev, n);
+}
+
 /* The onboarding view and the listing filters (subject by id or login, action, since). */
 static void contract_people(struct journal *j)
 {
@@ -595,6 +632,7 @@ static void contract_people(struct journal *j)
 	journal_events_free(ev, n);
 	CHECK(journal_list_events(j, &later, &ev, &n, err, sizeof(err)) == 0 && n == 0);
 	journal_events_free(ev, n);
+	contract_login_case(j);
 	contract_people_order(j);
 }
 
