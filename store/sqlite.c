@@ -289,6 +289,12 @@ struct sq {
 	sqlite3 *db;
 	pthread_mutex_t mu;
 	sqlite3_stmt *st[NSTMT];
+	/*
+	 * A second, read-only connection for the listings (admin API, `hookd events`): WAL lets it read
+	 * a snapshot while the writer commits, so a filter that matches nothing in a large journal scans
+	 * without holding mu, which every delivery's commit needs. NULL on the reader itself.
+	 */
+	struct sq *reader;
 };
 
 static void db_err(struct sq *s, char *err, size_t errlen, const char *what)
@@ -367,11 +373,36 @@ static void sq_close(void *b)
 	struct sq *s = b;
 	if (!s)
 		return;
+	sq_close(s->reader);
 	for (int i = 0; i < NSTMT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close_v2(s->db);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
+}
+
+/* The listings' connection to path, opened after the writer made and migrated the file. */
+static struct sq *open_reader(const char *path, char *err, size_t errlen)
+{
+	struct sq *r = calloc(1, sizeof(*r));
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: cannot open %s to read: %s", path,
+			 r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		sq_close(r);
+		return NULL;
+	}
+	sqlite3_busy_timeout(r->db, 5000);
+	sqlite3_extended_result_codes(r->db, 1);
+	if (prepare_all(r, err, errlen) < 0) {
+		sq_close(r);
+		return NULL;
+	}
+	return r;
 }
 
 static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
@@ -393,7 +424,8 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	/* WAL + FULL: a commit returns only after the WAL is fsynced. */
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous=FULL", err, errlen) < 0 || exec(s, "PRAGMA foreign_keys=ON", err, errlen) < 0 ||
-	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0)
+	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0 ||
+	    !(s->reader = open_reader(o->path, err, errlen)))
 		goto fail;
 	return s;
 fail:
@@ -709,7 +741,7 @@ static void bind_query(sqlite3_stmt *st, const struct journal_query *q, const ch
 static int sq_list_events(void *b, const struct journal_query *q, struct event_row **rows, size_t *n, char *err,
 			  size_t errlen)
 {
-	struct sq *s = b;
+	struct sq *s = ((struct sq *)b)->reader;
 	pthread_mutex_lock(&s->mu);
 	sqlite3_stmt *st = use(s, ST_LIST_EVENTS);
 	bind_query(st, q, q->source);
@@ -725,7 +757,7 @@ static int sq_list_events(void *b, const struct journal_query *q, struct event_r
 
 static int sq_list_jobs(void *b, const struct journal_query *q, struct job **rows, size_t *n, char *err, size_t errlen)
 {
-	struct sq *s = b;
+	struct sq *s = ((struct sq *)b)->reader;
 	pthread_mutex_lock(&s->mu);
 	sqlite3_stmt *st = use(s, ST_LIST_JOBS);
 	bind_query(st, q, q->state);
