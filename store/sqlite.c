@@ -251,6 +251,14 @@ struct sq {
 	sqlite3 *db;
 	pthread_mutex_t mu;
 	sqlite3_stmt *st[NSTMT];
+	/*
+	 * A second connection for the lookup every delivery makes (journal_requests_known), under its
+	 * own lock: in WAL mode it reads the last commit while the writer holds mu through a group
+	 * commit's fsync, so a request thread does not queue behind the journal's disk for a read.
+	 */
+	sqlite3 *rdb;
+	pthread_mutex_t rmu;
+	sqlite3_stmt *rknown;
 };
 
 static void db_err(struct sq *s, char *err, size_t errlen, const char *what)
@@ -331,9 +339,28 @@ static void sq_close(void *b)
 		return;
 	for (int i = 0; i < NSTMT; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite3_finalize(s->rknown);
+	sqlite3_close_v2(s->rdb);
 	sqlite3_close_v2(s->db);
+	pthread_mutex_destroy(&s->rmu);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
+}
+
+/* The reader connection (after the migrations: the schema exists); 0, or -1 with err. */
+static int open_reader(struct sq *s, const char *path, char *err, size_t errlen)
+{
+	if (sqlite3_open_v2(path, &s->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: cannot open %s for reading: %s", path,
+			 s->rdb ? sqlite3_errmsg(s->rdb) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(s->rdb, 5000);
+	if (sqlite3_prepare_v2(s->rdb, stmts[ST_REQ_KNOWN].sql, -1, &s->rknown, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: prepare %s: %s", stmts[ST_REQ_KNOWN].what, sqlite3_errmsg(s->rdb));
+		return -1;
+	}
+	return 0;
 }
 
 static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
@@ -344,6 +371,7 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->rmu, NULL);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(o->path, &s->db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "sqlite: cannot open %s: %s", o->path,
@@ -355,7 +383,7 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	/* WAL + FULL: a commit returns only after the WAL is fsynced. */
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous=FULL", err, errlen) < 0 || exec(s, "PRAGMA foreign_keys=ON", err, errlen) < 0 ||
-	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0)
+	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0 || open_reader(s, o->path, err, errlen) < 0)
 		goto fail;
 	return s;
 fail:
@@ -902,15 +930,18 @@ static int sq_requests_known(void *b, const char *ids_json, void (*known)(void *
 			     char *err, size_t errlen)
 {
 	struct sq *s = b;
-	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *st = use(s, ST_REQ_KNOWN);
+	pthread_mutex_lock(&s->rmu);
+	sqlite3_stmt *st = s->rknown;
+	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, ids_json, -1, SQLITE_STATIC);
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW)
 		known(ud, (const char *)sqlite3_column_text(st, 0));
-	int rc = done(s, ST_REQ_KNOWN, step, err, errlen);
-	pthread_mutex_unlock(&s->mu);
-	return rc;
+	if (step != SQLITE_DONE && err && errlen)
+		snprintf(err, errlen, "sqlite: %s: %s", stmts[ST_REQ_KNOWN].what, sqlite3_errmsg(s->rdb));
+	sqlite3_reset(st); /* ends the read: the WAL is not pinned between deliveries */
+	pthread_mutex_unlock(&s->rmu);
+	return step == SQLITE_DONE ? 0 : -1;
 }
 
 static int64_t sq_requests_prune(void *b, int64_t before_ms, char *err, size_t errlen)
