@@ -290,11 +290,13 @@ struct sq {
 	pthread_mutex_t mu;
 	sqlite3_stmt *st[NSTMT];
 	/*
-	 * A second, read-only connection for the listings (admin API, `hookd events`): WAL lets it read
-	 * a snapshot while the writer commits, so a filter that matches nothing in a large journal scans
-	 * without holding mu, which every delivery's commit needs. NULL on the reader itself.
+	 * Two read-only connections (NULL on themselves), each under its own lock, for reads that must
+	 * not wait for mu, which the writer holds through a group commit's fsync: WAL lets them read the
+	 * last commit meanwhile. reader serves the listings (admin API, `hookd events`: a filter that
+	 * matches nothing in a large journal scans it), known the echo lookup every delivery makes
+	 * (journal_requests_known), so a long listing never delays a delivery either.
 	 */
-	struct sq *reader;
+	struct sq *reader, *known;
 };
 
 static void db_err(struct sq *s, char *err, size_t errlen, const char *what)
@@ -374,6 +376,7 @@ static void sq_close(void *b)
 	if (!s)
 		return;
 	sq_close(s->reader);
+	sq_close(s->known);
 	for (int i = 0; i < NSTMT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close_v2(s->db);
@@ -425,7 +428,7 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous=FULL", err, errlen) < 0 || exec(s, "PRAGMA foreign_keys=ON", err, errlen) < 0 ||
 	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0 ||
-	    !(s->reader = open_reader(o->path, err, errlen)))
+	    !(s->reader = open_reader(o->path, err, errlen)) || !(s->known = open_reader(o->path, err, errlen)))
 		goto fail;
 	return s;
 fail:
@@ -975,14 +978,14 @@ static int sq_request_record(void *b, const char *request_id, int64_t now_ms, ch
 static int sq_requests_known(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
 			     char *err, size_t errlen)
 {
-	struct sq *s = b;
+	struct sq *s = ((struct sq *)b)->known;
 	pthread_mutex_lock(&s->mu);
 	sqlite3_stmt *st = use(s, ST_REQ_KNOWN);
 	sqlite3_bind_text(st, 1, ids_json, -1, SQLITE_STATIC);
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW)
 		known(ud, (const char *)sqlite3_column_text(st, 0));
-	int rc = done(s, ST_REQ_KNOWN, step, err, errlen);
+	int rc = done(s, ST_REQ_KNOWN, step, err, errlen); /* the reset ends the read: the WAL is not pinned */
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
