@@ -76,7 +76,9 @@ wait_url "$URL_A/readyz" && wait_url "$URL_B/readyz" || {
 }
 check_eq "instance A is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_A/readyz")" 200
 check_eq "instance B is ready" "$(tls_curl -o /dev/null -w '%{http_code}' "$URL_B/readyz")" 200
-check_eq "the schema was migrated once (versions 1 to 5)" "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM hookd_schema")" "1,2,3,4,5"
+# every version from 1 up exactly once, whatever the newest is (two instances started on one database)
+check_eq "the schema was migrated once (versions $(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM hookd_schema"))" \
+	"$(q "SELECT count(*) = count(DISTINCT version) AND min(version) = 1 AND max(version) = count(*) AND count(*) >= 6 FROM hookd_schema")" t
 
 # N STAGED users in okta-sim; the sender below delivers their user.lifecycle.create events.
 python3 - "$SIM_URL" "$SIM_TOKEN" "$T_DIR/certs/ca.crt" "$N" "$T_DIR/users.json" <<'EOF' || fail "users created in okta-sim"
