@@ -14,7 +14,7 @@
 int retention_opts_from_config(struct config *c, struct retention_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	int64_t batch = 500;
+	int64_t batch = 100;
 	int rc = 0;
 	if (config_ms(c, "store", NULL, "retain_events", &o->events_ms) < 0 ||
 	    config_ms(c, "store", NULL, "retain_jobs", &o->jobs_ms) < 0 ||

@@ -53,7 +53,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "store", "retain_events", CFG_MS, "90d",
 	  "how long events keep their raw body and subject fields; 0: forever. Rows (dedupe keys) stay at least 7d (docs/data.md)" },
 	{ "store", "retain_jobs", CFG_MS, "30d", "how long done and dead jobs are kept; 0: forever" },
-	{ "store", "prune_batch", CFG_INT, "500",
+	{ "store", "prune_batch", CFG_INT, "100",
 	  "rows per retention transaction (serve prunes in the background every minute)", "1", "100000" },
 
 	{ "okta_hook", "path", CFG_STR, "/hooks/okta", "URL path of the Okta event hook" },

@@ -890,7 +890,7 @@ int journal_prune(struct journal *j, int64_t now_ms, int64_t retain_jobs_ms, int
 		snprintf(err, errlen, "this journal backend cannot prune");
 		return -1;
 	}
-	batch = batch > 0 ? batch : 500;
+	batch = batch > 0 ? batch : 100;
 	if (retain_jobs_ms > 0 && prune_step(j, JOURNAL_PRUNE_JOBS, now_ms - retain_jobs_ms, batch, max_batches,
 					     dry_run, &res->jobs, err, errlen) < 0)
 		return -1;
