@@ -198,6 +198,16 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 	enum intake_outcome rc = INTAKE_STORED;
 	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
+	if (jobs && out && journal_answer_known(in->journal, ev, n, out)) {
+		/* A redelivery of events already durable: no echo lookup, no rules, no write. */
+		count(in, ev, out, n, res);
+		if (each)
+			memcpy(each, out, sizeof(*out) * n);
+		note(in, &in->noted_accepted_ms, NULL, now_ms);
+		free(jobs);
+		free(out);
+		return INTAKE_STORED;
+	}
 	char eerr[256];
 	void *hold = NULL;
 	const struct rules *rules = in->src.acquire ? in->src.acquire(in->src.ctx, &hold) : in->rules;

@@ -106,6 +106,14 @@ int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, 
 		   size_t errlen);
 
 /*
+ * 1 when every one of the n events is a redelivery of a pair this process knows is durable: out[i]
+ * is JOURNAL_DUPLICATE for each, their duplicate counts are queued, and nothing else need be done
+ * (journal_commit would answer the same without a write). 0 otherwise, with nothing counted; the
+ * caller then goes through journal_commit, where the unique index stays the judge. Thread-safe.
+ */
+int journal_answer_known(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out);
+
+/*
  * Claims up to max due pending jobs (run_at <= now), or running jobs whose lease expired, for owner,
  * leasing them for lease_ms. *jobs is a malloc'd array of *n jobs (free with journal_jobs_free).
  */

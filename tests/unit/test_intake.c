@@ -90,6 +90,61 @@ static void test_commit(struct journal *j, const struct rules *rules)
 	intake_free(NULL);
 }
 
+/* Counts how often the intake asked for its rules (every commit that does more than answer from the cache). */
+struct counted_rules {
+	const struct rules *rules;
+	int acquired;
+};
+
+static const struct rules *counted_acquire(void *ctx, void **hold)
+{
+	struct counted_rules *c = ctx;
+	c->acquired++;
+	*hold = NULL;
+	return c->rules;
+}
+
+static void counted_release(void *hold)
+{
+	(void)hold;
+}
+
+/*
+ * A redelivery of events this process made durable is answered from the journal's cache before any
+ * other work: no rules, no echo lookup (which reads the journal), no commit. A delivery that mixes a
+ * known event with a new one goes the whole way.
+ */
+static void test_known_redelivery(struct journal *j, const struct rules *rules)
+{
+	struct intake *in = intake_new(j, rules, "okta");
+	CHECK(in != NULL);
+	if (!in)
+		return;
+	struct counted_rules cr = { rules, 0 };
+	struct intake_rules_src src = { counted_acquire, counted_release, &cr };
+	intake_set_rules_src(in, &src);
+	struct journal_event ev[2] = { ev_of("k1", "user.lifecycle.create"), ev_of("k2", "user.lifecycle.create") };
+	struct intake_result res;
+	char err[256];
+	CHECK(intake_commit(in, ev, 1, 1000, &res, err, sizeof(err)) == INTAKE_STORED && res.stored == 1);
+	CHECK(cr.acquired == 1);
+	size_t jobs = count_jobs(j);
+	int64_t cached = counter("hookd_journal_duplicates_cached_total", "backend=\"sqlite\"");
+	enum journal_outcome each[2] = { JOURNAL_STORED, JOURNAL_STORED };
+	CHECK(intake_commit_each(in, ev, 1, 2000, each, &res, err, sizeof(err)) == INTAKE_STORED);
+	CHECK(res.duplicates == 1 && res.stored == 0 && each[0] == JOURNAL_DUPLICATE);
+	CHECK(cr.acquired == 1); /* the rules were not even asked for */
+	CHECK(counter("hookd_journal_duplicates_cached_total", "backend=\"sqlite\"") == cached + 1);
+	CHECK(count_jobs(j) == jobs);
+	CHECK(ev[0].jobs == NULL && ev[0].echo == NULL);
+	/* k1 known, k2 new: the rules run, k2 is stored with its job, k1 stays a duplicate. */
+	CHECK(intake_commit_each(in, ev, 2, 3000, each, &res, err, sizeof(err)) == INTAKE_STORED);
+	CHECK(res.duplicates == 1 && res.stored == 1 && each[0] == JOURNAL_DUPLICATE && each[1] == JOURNAL_STORED);
+	CHECK(cr.acquired == 2);
+	CHECK(count_jobs(j) == jobs + 1);
+	intake_free(in);
+}
+
 /* One created-user event from someone, with the request and credential that caused it. */
 static struct journal_event origin_ev(const char *key, const char *tx, const char *dbg, const char *tok,
 				      const char *actor, const char *actor_type)
@@ -246,6 +301,7 @@ int main(void)
 		test_commit(j, rules);
 		test_echoes(j, rules);
 		test_given_jobs(j, rules);
+		test_known_redelivery(j, rules);
 		test_store_raw(j, rules);
 	}
 	journal_close(j);
