@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "core/utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,14 @@ static void set_err(char *err, size_t errlen, const char *msg)
 }
 
 /*
+ * Bytes the scan must look at: in a string, '"', '\\', a control byte or one >= 0x80 (bit 1);
+ * outside, '"', a bracket or a byte >= 0x80 (bit 2). Every other byte is passed in a tight loop.
+ */
+static const unsigned char stops[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 3, ['\\'] = 1, ['{'] = 2, ['['] = 2, ['}'] = 2, [']'] = 2, [0x80 ... 0xff] = 3,
+};
+
+/*
  * What jsmn does not check (RFC 8259 sections 7 and 8.1): the text is UTF-8 and strings hold no raw
  * control characters. Also caps the nesting, since jsmn closes a container in O(depth).
  */
@@ -24,6 +33,11 @@ static const char *scan(const char *js, size_t len)
 	const unsigned char *u = (const unsigned char *)js;
 	int depth = 0, in_str = 0;
 	for (size_t i = 0, k; i < len; i += k) {
+		unsigned char stop = in_str ? 1 : 2;
+		while (i < len && !(stops[u[i]] & stop))
+			i++;
+		if (i >= len)
+			break;
 		unsigned char c = u[i];
 		k = 1;
 		if (c >= 0x80) {
@@ -64,10 +78,10 @@ static int gap_ok(const char *js, int a, int b, char sep)
 {
 	int seen = 0;
 	for (int i = a; i < b; i++) {
-		char c = js[i];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+		unsigned char c = (unsigned char)js[i];
+		if (c <= ' ' && ((1ULL << c) & ((1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n') | (1ULL << '\r'))))
 			continue;
-		if (c != sep || seen++)
+		if (c != (unsigned char)sep || seen++)
 			return 0;
 	}
 	return sep == 0 || seen == 1;
@@ -132,8 +146,10 @@ static int member_ok(const struct json *j, int k, int *last_end, int *count)
  */
 static int grammar_ok(const struct json *j)
 {
-	int *last_end = malloc((size_t)j->ntok * sizeof(int)), *count = calloc((size_t)j->ntok, sizeof(int));
-	int ok = last_end && count && gap_ok(j->js, 0, tok_begin(&j->tok[0]), 0);
+	int *last_end = malloc(2 * (size_t)j->ntok * sizeof(int)), *count = last_end ? last_end + j->ntok : NULL;
+	if (count)
+		memset(count, 0, (size_t)j->ntok * sizeof(int));
+	int ok = last_end && gap_ok(j->js, 0, tok_begin(&j->tok[0]), 0);
 	for (int k = 0; ok && k < j->ntok; k++) {
 		const jsmntok_t *t = &j->tok[k];
 		last_end[k] = t->start + 1;
@@ -151,7 +167,6 @@ static int grammar_ok(const struct json *j)
 			ok = t->size == 1;
 	}
 	free(last_end);
-	free(count);
 	return ok;
 }
 

@@ -51,6 +51,53 @@ static void test_document_is_utf8(void)
 	CHECK(utf8_decode("\xe2\x80\xae", 3) == 0x202e);
 }
 
+/*
+ * The scan passes plain string text and spaces 8 bytes at a time: whatever the offset of a quote,
+ * backslash, control or non-ASCII byte within such a run, and whatever the run's length, it is seen.
+ */
+static void test_scan_runs(void)
+{
+	char doc[128], err[128];
+	struct json j;
+	for (int pre = 0; pre < 20; pre++) {
+		for (int len = 0; len < 24; len++) {
+			/* {"a":"xxxx<bad>yyyy"} with the bad byte at every offset: refused */
+			static const char *const bad[] = { "\x01", "\x1f", "\x7f", "\xff", "\xc3" };
+			static const char badc[] = { 0x01, 0x1f, 0, (char)0xff, (char)0xc3 };
+			for (int b = 0; b < 5; b++) {
+				if (b == 2)
+					continue; /* DEL is allowed in a string: checked below */
+				int n = snprintf(doc, sizeof(doc), "{%*s\"a\":\"%.*s", pre, "", len,
+						 "abcdefghijklmnopqrstuvwxyz");
+				doc[n++] = badc[b];
+				n += snprintf(doc + n, sizeof(doc) - (size_t)n, "%.*s\"}", len,
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+				int rc = json_parse(&j, doc, (size_t)n, 0, err, sizeof(err));
+				CHECK(rc == -1);
+				if (rc == 0)
+					fprintf(stderr, "accepted %s at pre=%d len=%d\n", bad[b], pre, len);
+				else
+					CHECK(strstr(err, "UTF-8") || strstr(err, "control character"));
+			}
+			/* a quote, an escaped quote, DEL and a two-byte character at every offset: the string ends right */
+			int n = snprintf(doc, sizeof(doc), "{%*s\"a\":\"%.*s\\\"\x7f\xc3\xa9%.*s\",%*s\"b\":%*s1}", pre,
+					 "", len, "abcdefghijklmnopqrstuvwxyz", len, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", len,
+					 "", pre, "");
+			CHECK(json_parse(&j, doc, (size_t)n, 0, err, sizeof(err)) == 0);
+			if (j.tok) {
+				int64_t v = 0;
+				CHECK(json_int(&j, json_get(&j, 0, "b"), &v) == 0 && v == 1);
+				struct slice a = json_raw(&j, json_get(&j, 0, "a"));
+				CHECK(a.n == (size_t)(2 * len + 5));
+			}
+			json_free(&j);
+			/* spaces then a stray byte outside any string: refused */
+			n = snprintf(doc, sizeof(doc), "[%*s1,%*sx]", pre, "", len, "");
+			CHECK(json_parse(&j, doc, (size_t)n, 0, err, sizeof(err)) == -1);
+		}
+	}
+}
+
 /* utf8_prefix cuts at a character boundary, never inside one; text that is not UTF-8 is still cut. */
 static void test_utf8_prefix(void)
 {
@@ -237,6 +284,7 @@ int main(void)
 {
 	test_errors();
 	test_document_is_utf8();
+	test_scan_runs();
 	test_utf8_prefix();
 	test_text_refuses_what_is_not_text();
 	test_keys_are_exact();
