@@ -199,7 +199,10 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
 	if (jobs && out && journal_answer_known(in->journal, ev, n, out)) {
-		/* A redelivery of events already durable: no echo lookup, no rules, no write. */
+		/*
+		 * A redelivery of events already durable: no echo lookup, no rules, no write. On a miss
+		 * journal_commit asks the cache once more (one hash probe), for a commit landed meanwhile.
+		 */
 		count(in, ev, out, n, res);
 		if (each)
 			memcpy(each, out, sizeof(*out) * n);
