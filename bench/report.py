@@ -54,7 +54,7 @@ w("| kernel | %s |" % platform.release())
 w("| memory | %.1f GiB |" % (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30))
 w("| hookd | git %s, RelWithDebInfo |" % rev)
 w("| peers | nginx %s, Node %s + Express 4, wrk %s |" % (nginx_v, node_v, wrk_v))
-w("| load | client and server share the same %d cores (loopback); the load generator runs at nice %s |" % (os.cpu_count(), os.environ.get("LOADGEN_NICE", "-10")))
+w("| load | client and server share the same %d cores (loopback) |" % os.cpu_count())
 w("| run length | %s s per wrk run (after 2 s warm-up), %s s open-loop pass, %s s per handshake run |" % (dur, rate_dur, hs_dur))
 w("| delivery | %s, one event per delivery |" % delivery)
 if loadavg:

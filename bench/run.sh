@@ -12,11 +12,7 @@
 # Writes bench/RESULTS.md. Not run in CI. Environment: BUILD (build dir, default build-bench),
 # HOOKD_TEST_PG_URL (else a throwaway cluster is started when PostgreSQL is installed), DUR (seconds
 # per wrk run), REPEAT (wrk runs per ingest row, median kept; default 3, --quick 1), WAIT_FOR_IDLE=0 to
-# skip waiting for compilers to finish, LOADGEN_NICE (the load generator's nice value, default -10).
-# --quick also measures handshakes at 16 connections only.
-# The load generator runs at a higher priority than the servers: it shares their two cores, and a
-# server with 16 runnable threads (hookd) otherwise starved it for up to a second at a time, which wrk
-# reported as hookd's latency while hookd's own handler times stayed under 10 ms.
+# skip waiting for compilers to finish. --quick also measures handshakes at 16 connections only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,8 +28,6 @@ done
 DUR=${DUR:-$([ $QUICK = 1 ] && echo 6 || echo 20)}
 REPEAT=${REPEAT:-$([ $QUICK = 1 ] && echo 1 || echo 3)} # wrk runs per row; the median is reported
 HS_DUR=$([ $QUICK = 1 ] && echo 4 || echo 10)
-export LOADGEN_NICE=${LOADGEN_NICE:--10}
-NICE=(nice -n "$LOADGEN_NICE")
 RATE_DUR=$([ $QUICK = 1 ] && echo 10 || echo 30)
 BUILD=${BUILD:-build-bench}
 for t in wrk nginx openssl curl python3 cc; do
@@ -205,14 +199,14 @@ wrk_once() {
 	shift 3
 	local extra=("$@")
 	wait_idle
-	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$mode RUN_ID=$(new_run_id) "${NICE[@]}" wrk -t2 -c"$conns" -d2s \
+	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$mode RUN_ID=$(new_run_id) wrk -t2 -c"$conns" -d2s \
 		-s bench/wrk-delivery.lua "https://127.0.0.1:$SRV_PORT/hooks/okta" >/dev/null 2>&1 # warm-up
 	local c0 t0 j0 j1
 	j0=$(journal_count "$srv")
 	noise_start
 	c0=$(cpu_ticks "${extra[@]}")
 	# a fresh run id per wrk process: its uuids must not repeat the warm-up's or an earlier run's
-	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$mode RUN_ID=$(new_run_id) "${NICE[@]}" wrk -t2 -c"$conns" -d"${DUR}s" --latency \
+	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$mode RUN_ID=$(new_run_id) wrk -t2 -c"$conns" -d"${DUR}s" --latency \
 		-s bench/wrk-delivery.lua "https://127.0.0.1:$SRV_PORT/hooks/okta" >"$OUT/wrk.txt" 2>&1
 	local c1
 	c1=$(cpu_ticks "${extra[@]}")
@@ -310,7 +304,7 @@ rate_run() { # rate_run NAME [EXTRA_PIDS...]
 	noise_start
 	c0=$(cpu_ticks "$@")
 	local rate=${RATE_NOW:-$HALF}
-	res=$("${NICE[@]}" "$LG" --port "$SRV_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$rate" \
+	res=$("$LG" --port "$SRV_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$rate" \
 		--duration "$RATE_DUR")
 	c1=$(cpu_ticks "$@")
 	note_noise "$name rate $rate"
@@ -354,7 +348,7 @@ hs_run() { # hs_run NAME KIND CONNS
 	local res c0 c1
 	noise_start
 	c0=$(cpu_ticks)
-	res=$("${NICE[@]}" "$LG" --port "$SRV_PORT" --method GET --path /healthz --new-conn --reconnect --connections "$3" --duration "$HS_DUR")
+	res=$("$LG" --port "$SRV_PORT" --method GET --path /healthz --new-conn --reconnect --connections "$3" --duration "$HS_DUR")
 	c1=$(cpu_ticks)
 	note_noise "$1 handshakes $2 c$3"
 	python3 - "$res" "$1" "$2" "$3" "$((c1 - c0))" "$TCK" >>"$HSROWS" <<'EOF'
