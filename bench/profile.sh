@@ -5,7 +5,7 @@
 # --perf, also a `perf record -e cpu-clock -g` profile of hookd (by library; the kernel's share in
 # futex, poll, fdatasync and pwrite; the top symbols). bench/PROFILE.md says what the figures meant.
 # Usage: bench/profile.sh [--perf] [unique|dup] [connections] [seconds]
-# Environment: BUILD (build dir, default build-bench), LOADGEN_NICE (wrk's nice value, default -10).
+# Environment: BUILD (build dir, default build-bench).
 # Not run in CI; compare only figures from the same run (these machines are noisy).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,6 @@ fi
 export HOOKD_BIN=$ROOT/$BUILD/hookd
 . tests/drills/lib.sh
 DELIVERY=$ROOT/tests/fuzz/corpus/okta_delivery/docs-sample.json
-NICE=(nice -n "${LOADGEN_NICE:--10}")
 d=$T_DIR/h
 mkdir -p "$d/certs"
 make_certs "$d/certs" ec >/dev/null 2>&1 || make_certs "$d/certs" >/dev/null || exit 1
@@ -34,7 +33,7 @@ write_hookd_config "$(free_port)" "$d" </dev/null
 T_LOG_LEVEL=warn start_hookd "$d/hookd.ini" "$d/hookd.log" || exit 1
 run_id() { od -An -N4 -tx1 /dev/urandom | tr -d ' \n'; }
 wrk_run() { # seconds, extra wrk options
-	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$MODE RUN_ID=$(run_id) "${NICE[@]}" wrk -t2 -c"$CONNS" -d"$1s" \
+	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$MODE RUN_ID=$(run_id) wrk -t2 -c"$CONNS" -d"$1s" \
 		"${@:2}" -s bench/wrk-delivery.lua "https://127.0.0.1:$HOOKD_PORT/hooks/okta"
 }
 ticks() { awk '{print $14 + $15}' "/proc/$HOOKD_PID/stat"; }
