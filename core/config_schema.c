@@ -13,7 +13,7 @@ const struct cfg_key cfg_schema[] = {
 	{ "server", "tls_key", CFG_STR, "/etc/hookd/server.key", "PEM private key" },
 	{ "server", "tls_min_version", CFG_STR, "1.2", "lowest TLS version accepted: 1.2 or 1.3" },
 	{ "server", "threads", CFG_INT, "4096",
-	  "request threads, started at once; civetweb gives each open connection one for its whole life, so this bounds concurrent connections, hostile ones included; each costs ~16 KiB RSS idle (two stack pages, civetweb's 2.5 KiB connection, ~6 KiB of heap), up to ~70 KiB while serving, plus ~25 KiB of kernel memory",
+	  "request threads at most; civetweb gives each open connection one for its whole life, so this bounds concurrent connections, hostile ones included; 16 start with hookd, the rest as connections need them, and a started thread stays; each started costs ~16 KiB RSS idle (two stack pages, civetweb's 2.5 KiB connection, ~6 KiB of heap), up to ~70 KiB while serving, plus ~25 KiB of kernel memory",
 	  "1", "16384" },
 	{ "server", "max_body", CFG_SIZE, "1048576", "largest request body accepted; larger answers 413", "1 KiB",
 	  "64 MiB" },

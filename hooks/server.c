@@ -694,10 +694,11 @@ int server_route(struct server *s, const char *path, http_handler fn, void *arg)
 
 /*
  * Linux 6.16+ gives each process a private futex hash sized by its CPUs, not its threads (16
- * buckets on 2 CPUs). The thousands of idle request threads all wait on one civetweb condition
- * variable, so one bucket holds thousands of waiters, and every futex wake that hashes there (a
- * sixteenth of all: the journal's hand-offs, every lock) walks that list: most of hookd's CPU under
- * load. A few buckets per thread keep the chains short. Older kernels reject the call: no harm.
+ * buckets on 2 CPUs). Up to [server] threads idle request threads (started as connections need
+ * them) all wait on one civetweb condition variable, so one bucket can hold thousands of waiters,
+ * and every futex wake that hashes there (a sixteenth of all: the journal's hand-offs, every lock)
+ * walks that list: most of hookd's CPU under load. A few buckets per thread keep the chains short.
+ * Older kernels reject the call: no harm.
  */
 static void futex_hash_size(int threads)
 {

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Fetches civetweb 1.16 from Debian trixie's source package, checks its sha256, applies Debian's patches.
+# Fetches civetweb 1.16 from Debian trixie's source package, checks its sha256, applies Debian's patches,
+# then hookd's own (hooks/civetweb/*.patch). The tree is remade when hookd's patches change: its
+# .hookd-patched marker holds their sha256, which CMakeLists.txt checks too.
 # Usage: scripts/fetch-civetweb.sh DESTDIR   (DESTDIR/civetweb holds the patched tree; nothing enters git)
 set -euo pipefail
 dest=${1:?usage: fetch-civetweb.sh DESTDIR}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+ours=$(cat "$repo"/hooks/civetweb/*.patch | sha256sum | cut -d' ' -f1)
 want_orig=41dbfd68cd3b914ce440a5813f21058813b61a972600cc04fb8233a0d2d04fe4
 want_deb=1e5f56ab5592026dc5cd90302cfaa5a66b889f8959440e64dc0e373d18165ebb
 orig=civetweb_1.16+dfsg.orig.tar.xz
 deb=civetweb_1.16+dfsg-2+deb13u1.debian.tar.xz
 
-if [ -f "$dest/civetweb/.hookd-patched" ]; then exit 0; fi
+if [ "$(cat "$dest/civetweb/.hookd-patched" 2>/dev/null)" = "$ours" ]; then exit 0; fi
 mkdir -p "$dest/dl"
 cd "$dest/dl"
 
@@ -46,7 +50,10 @@ while read -r p; do
   case "$p" in ''|'#'*) continue;; esac
   patch -p1 -s < "debian/patches/$p"
 done < debian/patches/series
-touch .hookd-patched
+for p in "$repo"/hooks/civetweb/*.patch; do
+  patch -p1 -s --no-backup-if-mismatch < "$p"
+done
+echo "$ours" > .hookd-patched
 rm -rf "$dest/civetweb"
 mv "$dest/civetweb.tmp" "$dest/civetweb"
-echo "fetch-civetweb: civetweb 1.16+dfsg-2+deb13u1 ready in $dest/civetweb"
+echo "fetch-civetweb: civetweb 1.16+dfsg-2+deb13u1 with hookd's patches ready in $dest/civetweb"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# civetweb's worker threads start as connections need them (hooks/civetweb/on-demand-workers.patch):
+# at the default 4096 threads an idle hookd has 16 request threads, not 4096; 60 connections held
+# open at once are each served (a connection whose worker was never started would wait forever);
+# with threads = 20, 30 connections asked one after another start more workers than 16, never more
+# than 20, and all 30 are answered (the guard closes idle keep-alive connections while threads run
+# short, so the last worker may not be needed).
+. "$(dirname "$0")/../lib.sh"
+
+workers() { grep -lx 'civetweb-worker' /proc/"$1"/task/*/comm 2>/dev/null | wc -l; }
+
+# hold N ORDER: N TLS connections to hookd and GET /healthz on each, each answer awaited up to 10 s.
+# ORDER "reverse": all handshaken and open before the first request, the newest asked first;
+# "serial": each asked right after its handshake. Prints "answered K", keeps them open until stdin closes.
+hold() {
+	python3 - "$HOOKD_PORT" "$T_DIR/certs/ca.crt" "$1" "$2" <<'EOF'
+import socket, ssl, sys, time
+port, ca, n, order = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca)
+deadline = time.monotonic() + 30  # a worker never started would make each ask wait its 10 s
+def ask(c):
+    if time.monotonic() > deadline:
+        return False
+    try:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        return c.recv(4096).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+conns, answered = [], 0
+for _ in range(n):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        conns.append(ctx.wrap_socket(s, server_hostname="localhost"))
+    except OSError:
+        continue
+    if order == "serial":
+        answered += ask(conns[-1])
+if order == "reverse":
+    answered = sum(ask(c) for c in reversed(conns))
+print("answered", answered, flush=True)
+sys.stdin.read()
+EOF
+}
+
+port=$(free_port)
+T_THREADS= write_hookd_config "$port" </dev/null
+start_hookd || { fail "hookd starts with the default threads"; t_done; exit 1; }
+check_eq "idle at the default 4096 threads: 16 request threads started" "$(workers "$HOOKD_PID")" 16
+
+exec 3> >(hold 60 reverse >"$T_DIR/hold60.out")
+for _ in $(seq 100); do [ -s "$T_DIR/hold60.out" ] && break; sleep 0.1; done
+check_eq "60 connections open at once, the newest asked first: all answered" "$(cat "$T_DIR/hold60.out")" "answered 60"
+n=$(workers "$HOOKD_PID")
+check "...by a worker each: at least 60 started (got $n), far fewer than 4096" test "$n" -ge 60 -a "$n" -lt 200
+exec 3>&-
+check_eq "...and /healthz still answers after they close" \
+	"$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
+stop_hookd
+
+T_THREADS=20 write_hookd_config "$port" </dev/null
+start_hookd || { fail "hookd starts with threads = 20"; t_done; exit 1; }
+exec 3> >(hold 30 serial >"$T_DIR/hold30.out")
+for _ in $(seq 300); do [ -s "$T_DIR/hold30.out" ] && break; sleep 0.1; done
+check_eq "threads = 20 and 30 connections, one after another: all answered" "$(cat "$T_DIR/hold30.out")" "answered 30"
+n=$(workers "$HOOKD_PID")
+check "...by more workers than the 16 started at first, never more than 20 (got $n)" test "$n" -gt 16 -a "$n" -le 20
+exec 3>&-
+stop_hookd
+t_done
