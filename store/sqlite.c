@@ -1,6 +1,9 @@
 /* sqlite.c: the embedded journal backend: one SQLite file in WAL mode with synchronous=FULL. */
 #include "store/backend.h"
 
+#include "core/log.h"
+#include "core/metrics.h"
+
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -297,6 +300,31 @@ struct sq {
 	 * (journal_requests_known), so a long listing never delays a delivery either.
 	 */
 	struct sq *reader, *known;
+	struct sq_ckpt *ckpt; /* the writer's checkpoint thread (NULL on readers, and in memory) */
+};
+
+/*
+ * Checkpoints off the commit path. SQLite's automatic checkpoint runs inside the commit that takes
+ * the WAL past 1000 frames: that commit copies the frames into the database and fsyncs it while
+ * every delivery queued behind it waits. Here the writer's WAL hook wakes a thread, on a connection
+ * of its own, to run PASSIVE checkpoints, which never block the writer or a reader, whenever
+ * SQ_CKPT_FRAMES frames are not yet copied. SQLite rewinds the WAL to its start only when a write
+ * begins after a checkpoint copied every frame, which a steady stream of commits never allows (in
+ * test_checkpoints the WAL reached 16,470 frames without the next rule): at SQ_CKPT_WRITER_FRAMES the
+ * writer checkpoints in its own commit, as SQLite would have, but only what the thread has not
+ * copied yet. Measured in bench/PROFILE.md ("Checkpoints").
+ */
+#define SQ_CKPT_FRAMES 256	   /* frames not yet copied that wake the thread */
+#define SQ_CKPT_WRITER_FRAMES 4000 /* the writer checkpoints itself (16 MiB of 4 KiB pages) */
+
+struct sq_ckpt {
+	sqlite3 *db;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int want, stop;
+	int copied; /* frames the thread's last checkpoint copied; 0 once the WAL is rewound */
+	struct metric *by_thread, *by_writer, *failed, *wal_frames;
 };
 
 static void db_err(struct sq *s, char *err, size_t errlen, const char *what)
@@ -370,11 +398,130 @@ static int prepare_all(struct sq *s, char *err, size_t errlen)
 	return 0;
 }
 
+static void *ckpt_main(void *arg)
+{
+	struct sq_ckpt *c = arg;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->want && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->stop)
+			break;
+		c->want = 0;
+		pthread_mutex_unlock(&c->mu);
+		int log = 0, copied = 0;
+		int rc = sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+		if (rc == SQLITE_OK) {
+			metric_add(c->by_thread, 1);
+			pthread_mutex_lock(&c->mu);
+			c->copied = copied;
+			pthread_mutex_unlock(&c->mu);
+		} else if (rc != SQLITE_BUSY) { /* BUSY: the writer's own checkpoint is under way */
+			metric_add(c->failed, 1);
+			log_warn("journal checkpoint failed; the writer will checkpoint itself", "error",
+				 sqlite3_errmsg(c->db));
+		}
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* After every commit on the writer's connection (its write lock released, s->mu still held). */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct sq_ckpt *c = arg;
+	metric_set(c->wal_frames, frames);
+	if (frames >= SQ_CKPT_WRITER_FRAMES) {
+		int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc == SQLITE_OK)
+			metric_add(c->by_writer, 1);
+		else if (rc != SQLITE_BUSY)
+			metric_add(c->failed, 1);
+		return SQLITE_OK;
+	}
+	pthread_mutex_lock(&c->mu);
+	if (frames < c->copied) /* rewound */
+		c->copied = 0;
+	if (frames - c->copied >= SQ_CKPT_FRAMES) {
+		c->want = 1;
+		pthread_cond_signal(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return SQLITE_OK;
+}
+
+static void ckpt_stop(struct sq *s)
+{
+	struct sq_ckpt *c = s->ckpt;
+	if (!c)
+		return;
+	sqlite3_wal_hook(s->db, NULL, NULL);
+	pthread_mutex_lock(&c->mu);
+	c->stop = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	sqlite3_close_v2(c->db);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	s->ckpt = NULL;
+}
+
+/*
+ * Starts the writer's checkpoint thread; without one (in memory, or it cannot start) SQLite's own
+ * automatic checkpoint stays on. 0, or -1 with err.
+ */
+static int ckpt_start(struct sq *s, char *err, size_t errlen)
+{
+	const char *path = sqlite3_db_filename(s->db, "main");
+	if (!path || !path[0])
+		return 0;
+	struct sq_ckpt *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "sqlite: cannot open %s to checkpoint: %s", path,
+			 c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		goto fail;
+	}
+	const char *lb = "backend=\"sqlite\"";
+	c->by_thread = metrics_counter("hookd_journal_checkpoints_total", "backend=\"sqlite\",by=\"thread\"",
+				       "WAL checkpoints, by who ran them: the checkpoint thread, or the writer "
+				       "when the WAL outgrew the thread");
+	c->by_writer = metrics_counter("hookd_journal_checkpoints_total", "backend=\"sqlite\",by=\"writer\"",
+				       "WAL checkpoints, by who ran them: the checkpoint thread, or the writer "
+				       "when the WAL outgrew the thread");
+	c->failed = metrics_counter("hookd_journal_checkpoint_errors_total", lb, "WAL checkpoints that failed");
+	c->wal_frames = metrics_gauge("hookd_journal_wal_frames", lb,
+				      "Frames in the SQLite WAL after the last commit (4 KiB pages each)");
+	if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+		snprintf(err, errlen, "cannot start the journal's checkpoint thread");
+		goto fail;
+	}
+	s->ckpt = c;
+	sqlite3_wal_hook(s->db, on_wal_commit, c); /* replaces SQLite's automatic checkpoint */
+	return 0;
+fail:
+	sqlite3_close_v2(c->db);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+	return -1;
+}
+
 static void sq_close(void *b)
 {
 	struct sq *s = b;
 	if (!s)
 		return;
+	ckpt_stop(s);
 	sq_close(s->reader);
 	sq_close(s->known);
 	for (int i = 0; i < NSTMT; i++)
@@ -428,7 +575,8 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous=FULL", err, errlen) < 0 || exec(s, "PRAGMA foreign_keys=ON", err, errlen) < 0 ||
 	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0 ||
-	    !(s->reader = open_reader(o->path, err, errlen)) || !(s->known = open_reader(o->path, err, errlen)))
+	    !(s->reader = open_reader(o->path, err, errlen)) || !(s->known = open_reader(o->path, err, errlen)) ||
+	    ckpt_start(s, err, errlen) < 0)
 		goto fail;
 	return s;
 fail:
