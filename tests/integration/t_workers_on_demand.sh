@@ -2,6 +2,8 @@
 # civetweb's worker threads start as connections need them (hooks/civetweb/on-demand-workers.patch):
 # at the default 4096 threads an idle hookd has 16 request threads, not 4096; 60 connections held
 # open at once are each served (a connection whose worker was never started would wait forever);
+# when the kernel refuses new threads (a pids cgroup), the failure is logged at most once a second
+# and every connection is still answered once running workers free up;
 # with threads = 20, 30 connections asked one after another start more workers than 16, never more
 # than 20, and all 30 are answered (the guard closes idle keep-alive connections while threads run
 # short, so the last worker may not be needed).
@@ -56,6 +58,60 @@ exec 3>&-
 check_eq "...and /healthz still answers after they close" \
 	"$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
 stop_hookd
+
+# Threads run out (a pids cgroup caps hookd at 8 more tasks): 30 connections at once, each asking as
+# soon as its handshake is done. Workers that cannot start are logged (at most once a second), the
+# sockets wait for running workers, and when the first connections close every one is answered.
+pids_root=/sys/fs/cgroup/pids
+if [ -w "$pids_root" ] && mkdir "$pids_root/hookd-t-$$" 2>/dev/null; then
+	cg=$pids_root/hookd-t-$$
+	T_THREADS= write_hookd_config "$port" </dev/null
+	start_hookd || { fail "hookd starts for the thread limit"; t_done; exit 1; }
+	base=$(awk '/^Threads/ {print $2}' /proc/"$HOOKD_PID"/status)
+	echo $((base + 8)) >"$cg/pids.max"
+	echo "$HOOKD_PID" >"$cg/cgroup.procs"
+	python3 - "$HOOKD_PORT" "$T_DIR/certs/ca.crt" >"$T_DIR/limit.out" <<'EOF2'
+import socket, ssl, sys, threading, time
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+held, lock, answered = [], threading.Lock(), [0]
+def one():
+    try:
+        c = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20), server_hostname="localhost")
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        ok = c.recv(4096).startswith(b"HTTP/1.1 200")
+        with lock:
+            answered[0] += ok
+            held.append(c)
+    except OSError:
+        pass
+ts = [threading.Thread(target=one) for _ in range(30)]
+for t in ts:
+    t.start()
+time.sleep(3)
+with lock:
+    print("answered while held", answered[0])
+    for c in held:  # frees their workers for the sockets still queued
+        c.close()
+    held.clear()
+for t in ts:
+    t.join()
+print("answered", answered[0])
+EOF2
+	n=$(workers "$HOOKD_PID")
+	echo "  (workers $n, thread limit $((base + 8)); $(grep -c 'Cannot start worker thread' "$T_DIR/hookd.log") start failures logged)"
+	check "with 8 more threads allowed, fewer than 30 connections were answered while all were held" \
+		grep -q 'answered while held \([0-9]\|1[0-9]\|2[0-9]\)$' "$T_DIR/limit.out"
+	check "...the workers that could not start were logged" grep -q 'Cannot start worker thread' "$T_DIR/hookd.log"
+	check "...at most once a second, not once a connection" \
+		test "$(grep -c 'Cannot start worker thread' "$T_DIR/hookd.log")" -le 6
+	check_eq "...and once the first ones closed, all 30 were answered" "$(tail -1 "$T_DIR/limit.out")" "answered 30"
+	check_eq "...by a hookd still serving" "$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
+	stop_hookd
+	rmdir "$cg" 2>/dev/null || true
+else
+	echo "  SKIP: the thread-limit part needs a writable cgroup v1 pids hierarchy at $pids_root (root, not in a restricted container)"
+fi
 
 T_THREADS=20 write_hookd_config "$port" </dev/null
 start_hookd || { fail "hookd starts with threads = 20"; t_done; exit 1; }
