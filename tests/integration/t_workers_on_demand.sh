@@ -44,13 +44,18 @@ sys.stdin.read()
 EOF
 }
 
+# hold_bg N ORDER: hold in the background on fd 3 (closing fd 3 ends it); waits up to 30 s for its line.
+hold_bg() {
+	exec 3> >(hold "$1" "$2" >"$T_DIR/hold$1.out")
+	for _ in $(seq 300); do [ -s "$T_DIR/hold$1.out" ] && break; sleep 0.1; done
+}
+
 port=$(free_port)
 T_THREADS= write_hookd_config "$port" </dev/null
 start_hookd || { fail "hookd starts with the default threads"; t_done; exit 1; }
 check_eq "idle at the default 4096 threads: 16 request threads started" "$(workers "$HOOKD_PID")" 16
 
-exec 3> >(hold 60 reverse >"$T_DIR/hold60.out")
-for _ in $(seq 100); do [ -s "$T_DIR/hold60.out" ] && break; sleep 0.1; done
+hold_bg 60 reverse
 check_eq "60 connections open at once, the newest asked first: all answered" "$(cat "$T_DIR/hold60.out")" "answered 60"
 n=$(workers "$HOOKD_PID")
 check "...by a worker each: at least 60 started (got $n), far fewer than 4096" test "$n" -ge 60 -a "$n" -lt 200
@@ -115,8 +120,7 @@ fi
 
 T_THREADS=20 write_hookd_config "$port" </dev/null
 start_hookd || { fail "hookd starts with threads = 20"; t_done; exit 1; }
-exec 3> >(hold 30 serial >"$T_DIR/hold30.out")
-for _ in $(seq 300); do [ -s "$T_DIR/hold30.out" ] && break; sleep 0.1; done
+hold_bg 30 serial
 check_eq "threads = 20 and 30 connections, one after another: all answered" "$(cat "$T_DIR/hold30.out")" "answered 30"
 n=$(workers "$HOOKD_PID")
 check "...by more workers than the 16 started at first, never more than 20 (got $n)" test "$n" -gt 16 -a "$n" -le 20
