@@ -409,8 +409,8 @@ static void *ckpt_main(void *arg)
 			break;
 		c->want = 0;
 		pthread_mutex_unlock(&c->mu);
-		int log = 0, copied = 0;
-		int rc = sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+		int frames = 0, copied = 0;
+		int rc = sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
 		if (rc == SQLITE_OK) {
 			metric_add(c->by_thread, 1);
 			pthread_mutex_lock(&c->mu);
@@ -470,8 +470,8 @@ static void ckpt_stop(struct sq *s)
 }
 
 /*
- * Starts the writer's checkpoint thread; without one (in memory, or it cannot start) SQLite's own
- * automatic checkpoint stays on. 0, or -1 with err.
+ * Starts the writer's checkpoint thread: 0, or -1 with err. A journal in memory has no WAL to copy
+ * and gets none (0).
  */
 static int ckpt_start(struct sq *s, char *err, size_t errlen)
 {
@@ -492,12 +492,10 @@ static int ckpt_start(struct sq *s, char *err, size_t errlen)
 		goto fail;
 	}
 	const char *lb = "backend=\"sqlite\"";
-	c->by_thread = metrics_counter("hookd_journal_checkpoints_total", "backend=\"sqlite\",by=\"thread\"",
-				       "WAL checkpoints, by who ran them: the checkpoint thread, or the writer "
-				       "when the WAL outgrew the thread");
-	c->by_writer = metrics_counter("hookd_journal_checkpoints_total", "backend=\"sqlite\",by=\"writer\"",
-				       "WAL checkpoints, by who ran them: the checkpoint thread, or the writer "
-				       "when the WAL outgrew the thread");
+	const char *by = "WAL checkpoints, by who ran them: the checkpoint thread, or the writer when the WAL "
+			 "outgrew the thread";
+	c->by_thread = metrics_counter("hookd_journal_checkpoints_total", "backend=\"sqlite\",by=\"thread\"", by);
+	c->by_writer = metrics_counter("hookd_journal_checkpoints_total", "backend=\"sqlite\",by=\"writer\"", by);
 	c->failed = metrics_counter("hookd_journal_checkpoint_errors_total", lb, "WAL checkpoints that failed");
 	c->wal_frames = metrics_gauge("hookd_journal_wal_frames", lb,
 				      "Frames in the SQLite WAL after the last commit (4 KiB pages each)");
