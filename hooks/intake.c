@@ -186,6 +186,16 @@ void intake_refused(struct intake *in, const char *reason, int64_t now_ms)
 		note(in, &in->noted_refused_ms, reason ? reason : "refused", now_ms);
 }
 
+/* Events that are durable now (stored or duplicates): counted, copied to each, noted as accepted. */
+static void accepted(struct intake *in, const struct journal_event *ev, const enum journal_outcome *out, size_t n,
+		     enum journal_outcome *each, struct intake_result *res, int64_t now_ms)
+{
+	count(in, ev, out, n, res);
+	if (each)
+		memcpy(each, out, sizeof(*out) * n);
+	note(in, &in->noted_accepted_ms, NULL, now_ms);
+}
+
 enum intake_outcome intake_commit(struct intake *in, struct journal_event *ev, size_t n, int64_t now_ms,
 				  struct intake_result *res, char *err, size_t errlen)
 {
@@ -196,21 +206,17 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 				       enum journal_outcome *each, struct intake_result *res, char *err, size_t errlen)
 {
 	enum intake_outcome rc = INTAKE_STORED;
-	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
-	if (jobs && out && journal_answer_known(in->journal, ev, n, out)) {
+	if (out && journal_answer_known(in->journal, ev, n, out)) {
 		/*
 		 * A redelivery of events already durable: no echo lookup, no rules, no write. On a miss
 		 * journal_commit asks the cache once more (one hash probe), for a commit landed meanwhile.
 		 */
-		count(in, ev, out, n, res);
-		if (each)
-			memcpy(each, out, sizeof(*out) * n);
-		note(in, &in->noted_accepted_ms, NULL, now_ms);
-		free(jobs);
+		accepted(in, ev, out, n, each, res, now_ms);
 		free(out);
 		return INTAKE_STORED;
 	}
+	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	char eerr[256];
 	void *hold = NULL;
 	const struct rules *rules = in->src.acquire ? in->src.acquire(in->src.ctx, &hold) : in->rules;
@@ -232,12 +238,8 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 		if (crc < 0)
 			rc = INTAKE_JOURNAL_DOWN;
 	}
-	if (rc == INTAKE_STORED) {
-		count(in, ev, out, n, res);
-		if (each)
-			memcpy(each, out, sizeof(*out) * n);
-		note(in, &in->noted_accepted_ms, NULL, now_ms);
-	}
+	if (rc == INTAKE_STORED)
+		accepted(in, ev, out, n, each, res, now_ms);
 	for (size_t i = 0; jobs && i < n; i++) {
 		rule_jobs_free(&jobs[i]);
 		ev[i].jobs = NULL;

@@ -52,8 +52,9 @@ static void test_document_is_utf8(void)
 }
 
 /*
- * The scan passes plain string text and spaces 8 bytes at a time: whatever the offset of a quote,
- * backslash, control or non-ASCII byte within such a run, and whatever the run's length, it is seen.
+ * The scan passes plain bytes in a table-driven loop (core/json.c stops[]): whatever the offset of a
+ * quote, backslash, control or non-ASCII byte within a run of them, and whatever the run's length and
+ * the padding before it, it is seen.
  */
 static void test_scan_runs(void)
 {
