@@ -113,6 +113,8 @@ static void record(struct worker *w, const struct job *job, const struct action_
 		log_error("cannot record a job's outcome", "#job", id, "detail", err);
 	else if (rc == 1)
 		log_warn("job lease lost before its outcome was recorded", "#job", id);
+	if (job->subject && rc == 0)
+		journal_wake(p->journal); /* the subject's next job, held back while this one ran, may be due */
 	log_kv(oc == JOB_DEAD ? LOG_WARN : LOG_INFO, "job finished", "#job", id, "action", job->action, "subject",
 	       job->subject, "outcome", journal_job_outcome_name(oc), "#attempt", attempts, "result", res->text,
 	       (const char *)0);

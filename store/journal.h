@@ -99,8 +99,9 @@ void journal_close(struct journal *j);
  * Durably stores n events, each with its jobs, and returns only once they are on disk (several
  * callers' events share one transaction and one fsync). out[i] says whether event i was stored or
  * was a duplicate (same source and dedupe_key as a stored one; its jobs are then not added and its
- * duplicate count is raised). Returns 0, or -1 with err filled when nothing of the call was stored.
- * Thread-safe.
+ * duplicate count is raised). Jobs are numbered (job ids) in the order of ev[] and of each event's
+ * jobs, the order journal_claim keeps for one subject. Returns 0, or -1 with err filled when nothing
+ * of the call was stored. Thread-safe.
  */
 int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out, char *err,
 		   size_t errlen);
@@ -116,6 +117,11 @@ int journal_answer_known(struct journal *j, const struct journal_event *ev, size
 /*
  * Claims up to max due pending jobs (run_at <= now), or running jobs whose lease expired, for owner,
  * leasing them for lease_ms. *jobs is a malloc'd array of *n jobs (free with journal_jobs_free).
+ * One subject's jobs run one at a time, in the order they were added: a due job is passed over while
+ * another job of its subject is running, or while an earlier one is due or waiting for a retry
+ * (tried before, or deferred). An earlier job scheduled ahead and never tried (an activation on the
+ * start date) holds nothing back, nor does a dead one. Exact across instances (PostgreSQL claims
+ * take turns under an advisory lock).
  */
 int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		  char *err, size_t errlen);

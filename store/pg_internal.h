@@ -16,6 +16,7 @@
 /* Every statement hookd runs, prepared on each connection as it connects (table in postgres.c). */
 enum stmt {
 	ST_EVENT,
+	ST_JOB_IDS,
 	ST_JOB,
 	ST_NOTIFY,
 	ST_CLAIM,
@@ -124,6 +125,15 @@ void pg_conn_after_error(struct conn *k);
  */
 PGresult *pg_pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecStatusType want, int may_repeat,
 		       char *err, size_t errlen);
+
+/*
+ * Runs statement s like pg_pool_exec, inside a transaction that first takes pg_advisory_xact_lock(lock):
+ * statements under one key run one at a time across instances, each reading what the one before
+ * committed. NULL with err when any step failed; a COMMIT lost with its connection is reported as a
+ * failure although the server may have committed (a claim's lease then expires and frees its jobs).
+ */
+PGresult *pg_pool_exec_serial(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
+			      char *err, size_t errlen);
 
 /* Column col of row as a number; 0 when NULL. */
 static inline int64_t pg_val_i64(const PGresult *r, int row, int col)

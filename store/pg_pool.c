@@ -292,6 +292,47 @@ PGresult *pg_pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecS
 	return NULL;
 }
 
+/* BEGIN and the transaction's advisory lock on k, s, COMMIT: s's result, or NULL with err (rolled back). */
+static PGresult *run_serial(struct conn *k, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
+			    char *err, size_t errlen)
+{
+	char begin[96];
+	snprintf(begin, sizeof(begin), "BEGIN; SELECT pg_advisory_xact_lock(%lld)", lock);
+	if (pg_exec_ok(k->c, begin, pg_stmts[s].what, err, errlen) < 0) {
+		pg_conn_after_error(k);
+		return NULL;
+	}
+	PGresult *r = run(k, s, vals, NULL, NULL, want, err, errlen);
+	if (r && pg_exec_ok(k->c, "COMMIT", pg_stmts[s].what, err, errlen) < 0) {
+		PQclear(r);
+		r = NULL;
+		pg_conn_after_error(k);
+	}
+	return r;
+}
+
+/*
+ * Statement s in a transaction that first takes pg_advisory_xact_lock(lock), so statements under the
+ * same key, from every instance, run one at a time and each reads what the one before committed.
+ * Retried once when a connection that was not new broke before COMMIT (the server rolled back).
+ */
+PGresult *pg_pool_exec_serial(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
+			      char *err, size_t errlen)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct conn *k = pool_get(p, err, errlen);
+		if (!k)
+			return NULL;
+		int fresh = k->fresh;
+		PGresult *r = run_serial(k, s, lock, vals, want, err, errlen);
+		int lost = !k->c;
+		pool_put(p, k);
+		if (r || !lost || fresh)
+			return r;
+	}
+	return NULL;
+}
+
 /* One statement without parameters on c (BEGIN, COMMIT, LISTEN, migrations); the result is not kept. */
 int pg_exec_ok(PGconn *c, const char *sql, const char *what, char *err, size_t errlen)
 {

@@ -12,6 +12,8 @@
 #define PIPE_CHUNK 128		    /* statements per pipeline round trip (keeps both socket buffers small) */
 #define WRITE_TRIES 3		    /* a batch is retried after a deadlock or on a connection found stale */
 #define MIGRATE_LOCK 448345729892LL /* pg_advisory_lock key: "hookd" in hex */
+/* pg_advisory_xact_lock key claims take turns under: one subject's jobs never run at once */
+#define CLAIM_LOCK 448345729893LL
 
 /* ---- schema and statements ---- */
 
@@ -82,6 +84,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_received ON events (received_ms);"
 	"CREATE INDEX events_source ON events (source, id);"
 	"CREATE INDEX jobs_state ON jobs (state, id);",
+	/* 7: a subject's open jobs, which decide whether its next job may be claimed (pg_claim) */
+	"CREATE INDEX jobs_subject_open ON jobs (subject, id) WHERE state IN ('pending','running');",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -104,17 +108,28 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 		       " RETURNING id, duplicates",
 		       14 },
 	/* A keyed job moves the pending job of its key (the partial unique index) instead of adding one. */
+	/* Ids for a batch's jobs, handed out in arrival order while the rows go in lock order (claim order). */
+	[ST_JOB_IDS] = { "jobids", "reserve job ids",
+			 "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, $1::int)", 1 },
 	[ST_JOB] = { "job", "insert job",
-		     "INSERT INTO jobs (event_id, action, rule, subject, params, job_key, max_attempts, run_at_ms,"
-		     " created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
+		     "INSERT INTO jobs (id, event_id, action, rule, subject, params, job_key, max_attempts, run_at_ms,"
+		     " created_ms, updated_ms) VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
 		     " ON CONFLICT (job_key) WHERE job_key IS NOT NULL AND state = 'pending' DO UPDATE SET"
 		     " run_at_ms = excluded.run_at_ms, params = excluded.params, event_id = excluded.event_id,"
 		     " updated_ms = excluded.updated_ms",
-		     9 },
+		     10 },
 	[ST_NOTIFY] = { "notify", "notify", "SELECT pg_notify('" NOTIFY_CHANNEL "', '')", 0 },
-	/* Two index-ordered arms (due pending jobs, expired leases), so a claim never sorts the whole table. */
+	/*
+	 * Two index-ordered arms (due pending jobs, expired leases), so a claim never sorts the whole table.
+	 * A due job waits while its subject has a job running, or an earlier one due or waiting to be
+	 * tried again (jobs_subject_open).
+	 */
 	[ST_CLAIM] = { "claim", "claim jobs",
-		       "WITH due AS (SELECT id, run_at_ms FROM jobs WHERE state = 'pending' AND run_at_ms <= $2"
+		       "WITH due AS (SELECT id, run_at_ms FROM jobs j WHERE state = 'pending' AND run_at_ms <= $2"
+		       " AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.subject = j.subject"
+		       " AND k.state IN ('pending','running') AND k.id <> j.id"
+		       " AND (k.state = 'running' OR (k.id < j.id AND (k.run_at_ms <= $2 OR k.attempts > 0"
+		       " OR k.last_error IS NOT NULL))))"
 		       " ORDER BY run_at_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED),"
 		       " expired AS (SELECT id, run_at_ms FROM jobs WHERE state = 'running' AND lease_expires_ms < $2"
 		       " ORDER BY run_at_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED),"
@@ -486,13 +501,14 @@ struct job_ref {
 	const struct job_spec *js;
 	size_t ev_i, k; /* the event's index in the caller's array, the job's in the event */
 	int64_t event_id;
+	int64_t id; /* reserved for the row (a keyed job that moves a pending one keeps that one's) */
 };
 
 /* Bound parameters of one statement; numbers are printed into num. */
 struct params {
 	const char *vals[14];
 	int lens[14], fmts[14];
-	char num[4][24];
+	char num[5][24];
 };
 
 struct wctx {
@@ -523,6 +539,20 @@ static int ev_cmp(const void *x, const void *y)
 	if (!c)
 		c = cmp_str(a->e->dedupe_key, b->e->dedupe_key);
 	return c ? c : cmp_size(a->i, b->i);
+}
+
+/* Jobs in arrival order: the events' order in the caller's array, then each event's. */
+static int job_arrival_cmp(const void *x, const void *y)
+{
+	const struct job_ref *a = x, *b = y;
+	int c = cmp_size(a->ev_i, b->ev_i);
+	return c ? c : cmp_size(a->k, b->k);
+}
+
+static int id_cmp(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
 }
 
 /* Jobs in job_key order; the same key keeps the events' order, so the last one's run_at wins. */
@@ -559,8 +589,9 @@ static void fill_job(const struct wctx *w, size_t i, struct params *pr)
 	snprintf(pr->num[1], sizeof(pr->num[1]), "%d", js->max_attempts);
 	snprintf(pr->num[2], sizeof(pr->num[2]), "%lld", (long long)(js->run_at_ms ? js->run_at_ms : w->now_ms));
 	snprintf(pr->num[3], sizeof(pr->num[3]), "%lld", (long long)w->now_ms);
-	const char *v[9] = { pr->num[0],  js->action, js->rule,	  js->subject, js->params,
-			     js->job_key, pr->num[1], pr->num[2], pr->num[3] };
+	snprintf(pr->num[4], sizeof(pr->num[4]), "%lld", (long long)j->id);
+	const char *v[10] = { pr->num[0],  js->action, js->rule,   js->subject, js->params,
+			      js->job_key, pr->num[1], pr->num[2], pr->num[3],	pr->num[4] };
 	memcpy(pr->vals, v, sizeof(v));
 }
 
@@ -676,8 +707,41 @@ static int collect_write_jobs(struct wctx *w)
 	for (size_t i = 0; i < w->nev; i++) {
 		const struct ev_ref *e = &w->evs[i];
 		for (size_t k = 0; !e->dup && k < e->e->njobs; k++)
-			w->jobs[w->njobs++] = (struct job_ref){ &e->e->jobs[k], e->i, k, e->id };
+			w->jobs[w->njobs++] = (struct job_ref){ &e->e->jobs[k], e->i, k, e->id, 0 };
 	}
+	qsort(w->jobs, w->njobs, sizeof(*w->jobs), job_cmp);
+	return 0;
+}
+
+/*
+ * Reserves one id per job and gives them out in arrival order, so ids (the order claims keep for
+ * one subject) follow the deliveries although the rows are inserted in lock order. 0, or -1 with err
+ * (*retry as pipe_run's). w->jobs ends in lock order again.
+ */
+static int reserve_job_ids(PGconn *c, struct wctx *w, int *retry, char *err, size_t errlen)
+{
+	char count[24];
+	snprintf(count, sizeof(count), "%zu", w->njobs);
+	const char *vals[] = { count };
+	PGresult *r = PQexecPrepared(c, pg_stmts[ST_JOB_IDS].name, 1, vals, NULL, NULL, 0);
+	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && (size_t)PQntuples(r) == w->njobs;
+	int64_t *ids = ok ? malloc(w->njobs * sizeof(*ids)) : NULL;
+	if (!ok) {
+		*retry = pg_retryable(r);
+		pg_err(err, errlen, pg_stmts[ST_JOB_IDS].what, c, r);
+	} else if (!ids) {
+		snprintf(err, errlen, "postgres: out of memory");
+	}
+	for (size_t i = 0; ids && i < w->njobs; i++)
+		ids[i] = pg_val_i64(r, (int)i, 0);
+	PQclear(r);
+	if (!ids)
+		return -1;
+	qsort(ids, w->njobs, sizeof(*ids), id_cmp);
+	qsort(w->jobs, w->njobs, sizeof(*w->jobs), job_arrival_cmp);
+	for (size_t i = 0; i < w->njobs; i++)
+		w->jobs[i].id = ids[i];
+	free(ids);
 	qsort(w->jobs, w->njobs, sizeof(*w->jobs), job_cmp);
 	return 0;
 }
@@ -729,7 +793,8 @@ static enum wres write_txn(PGconn *c, struct wctx *w, int *jobs_added, char *err
 		snprintf(err, errlen, "postgres: out of memory");
 		return WR_FAIL;
 	}
-	if (w->njobs && (pipe_run(c, ST_JOB, PGRES_COMMAND_OK, w, w->njobs, &retry, err, errlen) < 0 ||
+	if (w->njobs && (reserve_job_ids(c, w, &retry, err, errlen) < 0 ||
+			 pipe_run(c, ST_JOB, PGRES_COMMAND_OK, w, w->njobs, &retry, err, errlen) < 0 ||
 			 pg_exec_ok(c, "NOTIFY " NOTIFY_CHANNEL, "notify", err, errlen) < 0))
 		return write_fail(c, retry);
 	enum wres res = write_commit(c, err, errlen);
@@ -870,7 +935,7 @@ static int pg_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms
 	snprintf(lease, sizeof(lease), "%lld", (long long)lease_ms);
 	snprintf(lim, sizeof(lim), "%d", max > 0 ? max : 1);
 	const char *vals[] = { owner, now, lease, lim };
-	PGresult *r = pg_pool_exec(b, ST_CLAIM, vals, PGRES_TUPLES_OK, 0, err, errlen);
+	PGresult *r = pg_pool_exec_serial(b, ST_CLAIM, CLAIM_LOCK, vals, PGRES_TUPLES_OK, err, errlen);
 	if (!r)
 		return -1;
 	int rc = rows_jobs(r, jobs, n, err, errlen);

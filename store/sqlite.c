@@ -78,6 +78,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_received ON events (received_ms);"
 	"CREATE INDEX events_source ON events (source, id);"
 	"CREATE INDEX jobs_state ON jobs (state, id);",
+	/* 7: a subject's open jobs, which decide whether its next job may be claimed (journal_claim) */
+	"CREATE INDEX jobs_subject_open ON jobs (subject) WHERE state IN ('pending','running');", /* ids ride along as rowids */
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -156,11 +158,19 @@ static const struct {
 				" WHERE job_key = ?5 AND state = 'pending'" },
 	[ST_JOB] = { "insert", "INSERT INTO jobs (event_id, action, rule, subject, params, job_key, max_attempts,"
 			       " run_at_ms, created_ms, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)" },
-	/* Two index walks (jobs_due gives due jobs in run_at order), not a sort of the whole table. */
+	/*
+	 * Two index walks (jobs_due gives due jobs in run_at order), not a sort of the whole table. A due
+	 * job waits while its subject has a job running, or an earlier one due or waiting to be tried
+	 * again (jobs_subject_open).
+	 */
 	[ST_CLAIM] = { "read jobs",
 		       "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_ms = ?2 + ?3,"
 		       " attempts = attempts + 1, updated_ms = ?2 WHERE id IN ("
-		       " SELECT id FROM (SELECT id FROM jobs WHERE state = 'pending' AND run_at_ms <= ?2"
+		       " SELECT id FROM (SELECT id FROM jobs j WHERE state = 'pending' AND run_at_ms <= ?2"
+		       " AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.subject = j.subject"
+		       " AND k.state IN ('pending','running') AND k.id <> j.id"
+		       " AND (k.state = 'running' OR (k.id < j.id AND (k.run_at_ms <= ?2 OR k.attempts > 0"
+		       " OR k.last_error IS NOT NULL))))"
 		       " ORDER BY run_at_ms LIMIT ?4)"
 		       " UNION ALL SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_ms < ?2"
 		       " LIMIT ?4) LIMIT ?4) RETURNING " JOB_COLUMNS },

@@ -136,29 +136,22 @@ static void contract_jobs(struct journal *j)
 
 	struct job *jobs = NULL;
 	size_t n = 0;
-	CHECK(journal_claim(j, "w1", 60000, 10, &jobs, &n, err, sizeof(err)) == 0);
-	CHECK(n == 2); /* the third is due in an hour */
-	CHECK(journal_job_stats(j, counts, &oldest, err, sizeof(err)) == 0 && oldest == now + 3600000);
+	/* ann's second job waits for her first; bob's is due in an hour */
+	CHECK(journal_claim(j, "w1", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
 	int64_t a = 0, b = 0;
-	for (size_t i = 0; i < n; i++) {
-		CHECK_STR(jobs[i].state, "running");
-		CHECK_STR(jobs[i].lease_owner, "w1");
-		CHECK(jobs[i].attempts == 1);
-		CHECK(jobs[i].lease_expires_ms >= now + 60000);
-		CHECK(jobs[i].event_id > 0);
-		if (strcmp(jobs[i].action, "create_user") == 0) {
-			a = jobs[i].id;
-			CHECK_STR(jobs[i].params, "{\"p\":1}");
-		} else {
-			b = jobs[i].id;
-			CHECK(jobs[i].max_attempts == 7);
-			CHECK(jobs[i].params == NULL);
-		}
+	if (n == 1) {
+		CHECK_STR(jobs[0].state, "running");
+		CHECK_STR(jobs[0].lease_owner, "w1");
+		CHECK_STR(jobs[0].action, "create_user");
+		CHECK_STR(jobs[0].params, "{\"p\":1}");
+		CHECK(jobs[0].attempts == 1);
+		CHECK(jobs[0].lease_expires_ms >= now + 60000);
+		CHECK(jobs[0].event_id > 0);
+		a = jobs[0].id;
 	}
 	journal_jobs_free(jobs, n);
-	CHECK(a && b);
 
-	/* Nothing more is due; a running job with a live lease is not claimed again. */
+	/* A running job with a live lease is not claimed again, and holds ann's next one back. */
 	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
 
 	CHECK(journal_job_finish(j, a, "w2", JOB_DONE, 0, "stolen", err, sizeof(err)) == 1);
@@ -168,6 +161,18 @@ static void contract_jobs(struct journal *j)
 	CHECK(row && strcmp(row->state, "done") == 0 && row->result && strcmp(row->result, "created 00u9") == 0);
 	CHECK(row && row->lease_owner == NULL);
 	journal_jobs_free(row, row ? 1 : 0);
+
+	/* ann's first done, her second is claimed */
+	CHECK(journal_claim(j, "w1", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	if (n == 1) {
+		CHECK_STR(jobs[0].action, "send_activation");
+		CHECK(jobs[0].max_attempts == 7 && jobs[0].params == NULL && jobs[0].attempts == 1);
+		b = jobs[0].id;
+	}
+	journal_jobs_free(jobs, n);
+	CHECK(a && b);
+	CHECK(journal_job_stats(j, counts, &oldest, err, sizeof(err)) == 0 && oldest == now + 3600000);
+	CHECK(journal_claim(j, "w2", 60000, 10, &jobs, &n, err, sizeof(err)) == 0 && n == 0);
 
 	/* Retry: back to pending at next_run_ms with its error; claimed again it counts attempt 2. */
 	CHECK(journal_job_finish(j, b, "w1", JOB_RETRY, now - 1, "429 from okta", err, sizeof(err)) == 0);
@@ -236,6 +241,131 @@ static void contract_jobs(struct journal *j)
 	q = (struct journal_query){ .limit = 2 };
 	CHECK(journal_list_jobs(j, &q, &jobs, &n, err, sizeof(err)) == 0 && n == 2);
 	journal_jobs_free(jobs, n);
+}
+
+static void sort_ids(int64_t *ids, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && ids[k - 1] > ids[k]; k--) {
+			int64_t t = ids[k];
+			ids[k] = ids[k - 1];
+			ids[k - 1] = t;
+		}
+}
+
+/* Ids of the jobs a claim by owner took, in ascending order, into ids[0..*n). */
+static void order_claim(struct journal *j, const char *owner, int64_t *ids, size_t *n)
+{
+	struct job *jobs = NULL;
+	char err[256];
+	*n = 0;
+	CHECK(journal_claim(j, owner, 60000, 10, &jobs, n, err, sizeof(err)) == 0);
+	for (size_t i = 0; i < *n; i++)
+		ids[i] = jobs[i].id;
+	journal_jobs_free(jobs, *n);
+	sort_ids(ids, *n);
+}
+
+/*
+ * One subject's jobs run one at a time, in the order they were added: a running job holds back every
+ * other; an earlier due job, or one waiting for a retry (tried, or deferred), holds back the later
+ * ones. A job scheduled ahead and never tried, a dead one, and other subjects' jobs hold nothing back.
+ */
+static void contract_job_order(struct journal *j)
+{
+	int64_t now = clock_now_ms(), ids[10];
+	size_t n = 0;
+	char err[256];
+	enum journal_outcome out;
+	struct job_spec js[] = {
+		{ .action = "send_activation",
+		  .subject = "cy",
+		  .run_at_ms = now + 3600000,
+		  .job_key = "sa:cy" },								   /* 0 */
+		{ .action = "create_user", .subject = "cy" },					   /* 1 */
+		{ .action = "update_profile", .subject = "cy" },				   /* 2 */
+		{ .action = "update_profile", .subject = "cy" },				   /* 3 */
+		{ .action = "deactivate_user", .subject = "cy" },				   /* 4 */
+		{ .action = "create_user", .subject = "dee" },					   /* 5 */
+		{ .action = "follow_up_activation", .subject = "cy", .run_at_ms = now + 3600000 }, /* 6 */
+		{ .action = "create_user" },							   /* 7: no subject */
+		{ .action = "create_user" },							   /* 8: no subject */
+	};
+	static const char *const tag[] = { "{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}",
+					   "{\"n\":5}", "{\"n\":6}", "{\"n\":7}", "{\"n\":8}" };
+	for (int i = 0; i < 9; i++)
+		js[i].params = tag[i];
+	struct journal_event e = contract_ev("hr:x", "order-1", js, 9);
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_STORED);
+	struct journal_query q = { .state = "pending", .limit = 100 };
+	struct job *rows = NULL;
+	size_t nrows = 0;
+	int64_t id[9] = { 0 };
+	CHECK(journal_list_jobs(j, &q, &rows, &nrows, err, sizeof(err)) == 0 && nrows == 9);
+	for (size_t i = 0; i < nrows; i++) /* which job is which, by its params */
+		for (int t = 0; t < 9; t++)
+			if (rows[i].params && strcmp(rows[i].params, tag[t]) == 0)
+				id[t] = rows[i].id;
+	journal_jobs_free(rows, nrows);
+	for (int t = 1; t < 9; t++) /* ids in the order the jobs came, the keyed one too */
+		CHECK(id[t - 1] > 0 && id[t - 1] < id[t]);
+
+	order_claim(j, "w1", ids, &n); /* cy's first due job, dee's, both without a subject */
+	int64_t want[] = { id[1], id[5], id[7], id[8] };
+	sort_ids(want, 4);
+	CHECK(n == 4 && memcmp(ids, want, sizeof(want)) == 0);
+	order_claim(j, "w2", ids, &n);
+	CHECK(n == 0);
+	/* waiting for a retry holds the later ones back; dead, it lets them go */
+	CHECK(journal_job_finish(j, id[1], "w1", JOB_RETRY, now + 3600000, "okta 503", err, sizeof(err)) == 0);
+	order_claim(j, "w2", ids, &n);
+	CHECK(n == 0);
+	CHECK(journal_job_cancel(j, id[1], "given up", err, sizeof(err)) == 0);
+	order_claim(j, "w2", ids, &n);
+	CHECK(n == 1 && ids[0] == id[2]);
+	/* deferred (the attempt given back) holds them back too */
+	CHECK(journal_job_finish(j, id[2], "w2", JOB_DEFER, now + 3600000, "rate limit", err, sizeof(err)) == 0);
+	order_claim(j, "w2", ids, &n);
+	CHECK(n == 0);
+	CHECK(journal_job_cancel(j, id[2], "given up", err, sizeof(err)) == 0);
+	order_claim(j, "w2", ids, &n);
+	CHECK(n == 1 && ids[0] == id[3]);
+	/* done, the next in order; a running later job holds back an earlier one that falls due */
+	CHECK(journal_job_finish(j, id[3], "w2", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+	order_claim(j, "w2", ids, &n);
+	CHECK(n == 1 && ids[0] == id[4]);
+	struct job_spec now_due = js[0];
+	now_due.run_at_ms = now - 1;
+	struct journal_event moved = contract_ev("hr:x", "order-2", &now_due, 1); /* job 0 moved to now */
+	CHECK(contract_commit1(j, &moved, &out) == 0 && out == JOURNAL_STORED);
+	order_claim(j, "w3", ids, &n);
+	CHECK(n == 0);
+	CHECK(journal_job_finish(j, id[4], "w2", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+	order_claim(j, "w3", ids, &n);
+	CHECK(n == 1 && ids[0] == id[0]);
+	struct job *row = contract_job(j, id[6]);
+	CHECK(row && strcmp(row->state, "pending") == 0); /* the job an hour ahead waits for its hour */
+	journal_jobs_free(row, row ? 1 : 0);
+
+	/* One call's events, keys and job keys in reverse order: their jobs' ids follow the call's order. */
+	struct job_spec ks[3] = {
+		{ .action = "send_activation", .subject = "eve", .job_key = "z", .params = "{\"e\":0}" },
+		{ .action = "update_profile", .subject = "eve", .params = "{\"e\":1}" },
+		{ .action = "send_activation", .subject = "eve", .job_key = "a", .params = "{\"e\":2}" }
+	};
+	struct journal_event batch[3] = { contract_ev("hr:x", "order-z", &ks[0], 1),
+					  contract_ev("hr:x", "order-m", &ks[1], 1),
+					  contract_ev("hr:x", "order-a", &ks[2], 1) };
+	enum journal_outcome outs[3];
+	CHECK(journal_commit(j, batch, 3, outs, err, sizeof(err)) == 0);
+	int64_t eid[3] = { 0 };
+	q = (struct journal_query){ .subject = "eve", .limit = 10 };
+	CHECK(journal_list_jobs(j, &q, &rows, &nrows, err, sizeof(err)) == 0 && nrows == 3);
+	for (size_t i = 0; i < nrows; i++)
+		for (int t = 0; t < 3; t++)
+			eid[t] = rows[i].params && rows[i].params[5] == '0' + t ? rows[i].id : eid[t];
+	journal_jobs_free(rows, nrows);
+	CHECK(eid[0] > 0 && eid[0] < eid[1] && eid[1] < eid[2]);
 }
 
 /* A keyed job moves the pending job of its key; once that one runs, a new one is added. */
@@ -870,10 +1000,10 @@ static void contract_forget(struct journal *j)
 
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe,  contract_jobs,	 contract_job_key,
-						    contract_rate,    contract_requests, contract_race,
-						    contract_cursor,  contract_people,	 contract_retention,
-						    contract_filters, contract_forget };
+	void (*const parts[])(struct journal *) = { contract_dedupe,	contract_jobs,	  contract_job_order,
+						    contract_job_key,	contract_rate,	  contract_requests,
+						    contract_race,	contract_cursor,  contract_people,
+						    contract_retention, contract_filters, contract_forget };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

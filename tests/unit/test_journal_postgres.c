@@ -173,16 +173,18 @@ static void test_migrations(const char *admin)
 		CHECK(o[i].j != NULL);
 		journal_close(o[i].j);
 	}
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 6);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 6);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 7);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 7);
 	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 6);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 7);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
 	/* migration 6: the indexes of the admin API's filtered listings */
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 			   " ('events_received', 'events_source', 'jobs_state')") == 3);
+	/* migration 7: a subject's open jobs, which claims read */
+	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_subject_open'") == 1);
 
 	sql_int(url, "INSERT INTO hookd_schema (version) VALUES (99)");
 	struct journal_opts jo = { .backend = "postgres", .url = url };
@@ -355,6 +357,157 @@ static void *claim_thread(void *arg)
 		journal_jobs_free(jobs, n);
 	}
 	return NULL;
+}
+
+#define ORDER_SUBJECTS 4
+#define ORDER_EACH 40
+
+/* One claimer of test_subject_order; every claimer shares the per-subject state. */
+struct order_claimer {
+	struct journal *j;
+	char owner[16];
+	atomic_int *running; /* jobs of the subject held now, by subject */
+	atomic_llong *last;  /* id of the subject's last job claimed */
+	atomic_int *subj_of; /* subject of job id */
+	atomic_int *done;    /* jobs finished, over all claimers */
+	int claimed, overlaps, out_of_order, errors;
+};
+
+static void *order_thread(void *arg)
+{
+	struct order_claimer *c = arg;
+	int64_t deadline = clock_now_ms() + 20000;
+	while (atomic_load(c->done) < ORDER_SUBJECTS * ORDER_EACH && clock_now_ms() < deadline) {
+		struct job *jobs = NULL;
+		size_t n = 0;
+		char err[256];
+		if (journal_claim(c->j, c->owner, 60000, 5, &jobs, &n, err, sizeof(err)) < 0) {
+			fprintf(stderr, "claim: %s\n", err);
+			c->errors++;
+			break;
+		}
+		if (!n)
+			usleep(1000);
+		for (size_t i = 0; i < n; i++) {
+			int s = atomic_load(&c->subj_of[jobs[i].id]);
+			c->overlaps += atomic_fetch_add(&c->running[s], 1) != 0;
+			c->out_of_order += atomic_exchange(&c->last[s], jobs[i].id) > jobs[i].id;
+		}
+		for (size_t i = 0; i < n; i++) {
+			usleep(300); /* a job's call to Okta */
+			atomic_fetch_sub(&c->running[atomic_load(&c->subj_of[jobs[i].id])], 1);
+			if (journal_job_finish(c->j, jobs[i].id, c->owner, JOB_DONE, 0, "ok", err, sizeof(err)) != 0)
+				c->errors++;
+			c->claimed++;
+			atomic_fetch_add(c->done, 1);
+		}
+		journal_jobs_free(jobs, n);
+	}
+	return NULL;
+}
+
+struct bg_claim {
+	struct journal *j;
+	size_t n;
+	int rc;
+	atomic_int returned;
+};
+
+static void *bg_claim_main(void *arg)
+{
+	struct bg_claim *c = arg;
+	struct job *jobs = NULL;
+	char err[256];
+	c->rc = journal_claim(c->j, "late", 60000, 5, &jobs, &c->n, err, sizeof(err));
+	journal_jobs_free(jobs, c->n);
+	atomic_store(&c->returned, 1);
+	return NULL;
+}
+
+/*
+ * The race the claim lock closes: another instance's claim, still uncommitted, takes a subject's
+ * later job (its earlier one was not due yet on that instance's clock). A claim that read the
+ * table meanwhile would see the later job pending and take the earlier one as well. It waits for
+ * the lock instead, then sees the later job running and takes nothing.
+ */
+static void claim_waits_its_turn(const char *url, struct journal *j)
+{
+	enum journal_outcome out;
+	struct job_spec js[] = { { .action = "create_user", .subject = "race" },
+				 { .action = "update_profile", .subject = "race" } };
+	struct journal_event e = contract_ev("hr:x", "race-1", js, 2);
+	CHECK(contract_commit1(j, &e, &out) == 0);
+	PGconn *x = PQconnectdb(url);
+	PGresult *r = PQexec(x, "BEGIN; SELECT pg_advisory_xact_lock(448345729893);" /* CLAIM_LOCK in postgres.c */
+				" UPDATE jobs SET state = 'running', lease_owner = 'x', lease_expires_ms = 9e15"
+				" WHERE id = (SELECT max(id) FROM jobs WHERE subject = 'race')");
+	CHECK(PQresultStatus(r) == PGRES_COMMAND_OK && atoi(PQcmdTuples(r)) == 1);
+	PQclear(r);
+	struct bg_claim c = { .j = j };
+	pthread_t t;
+	pthread_create(&t, NULL, bg_claim_main, &c);
+	usleep(300000);
+	CHECK(atomic_load(&c.returned) == 0); /* waiting for the lock */
+	r = PQexec(x, "COMMIT");
+	CHECK(PQresultStatus(r) == PGRES_COMMAND_OK);
+	PQclear(r);
+	pthread_join(t, NULL);
+	CHECK(c.rc == 0 && c.n == 0);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs WHERE subject = 'race' AND state = 'running'") == 1);
+	PQfinish(x);
+}
+
+/*
+ * One subject's jobs never run at once, and run in the order they were added, while 6 workers on 2
+ * instances claim up to 5 at a time from a backlog of 4 subjects with 40 jobs each.
+ */
+static void test_subject_order(const char *admin)
+{
+	char url[512];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *a = open_url(url, 3), *b = open_url(url, 3);
+	CHECK(a && b);
+	if (!a || !b)
+		goto out;
+	enum journal_outcome out;
+	static atomic_int subj_of[ORDER_SUBJECTS * ORDER_EACH + 1], running[ORDER_SUBJECTS], done;
+	static atomic_llong last[ORDER_SUBJECTS];
+	for (int i = 0; i < ORDER_SUBJECTS * ORDER_EACH; i++) {
+		char key[16], subj[16];
+		snprintf(key, sizeof(key), "o-%d", i);
+		snprintf(subj, sizeof(subj), "s-%d", i % ORDER_SUBJECTS);
+		struct job_spec js = { .action = "update_profile", .subject = subj };
+		struct journal_event e = contract_ev("hr:x", key, &js, 1);
+		CHECK(contract_commit1(a, &e, &out) == 0);
+		atomic_store(&subj_of[i + 1], i % ORDER_SUBJECTS); /* ids start at 1 in a new database */
+	}
+	struct order_claimer c[6];
+	pthread_t t[6];
+	for (int i = 0; i < 6; i++) {
+		c[i] = (struct order_claimer){
+			.j = i % 2 ? b : a, .running = running, .last = last, .subj_of = subj_of, .done = &done
+		};
+		snprintf(c[i].owner, sizeof(c[i].owner), "w%d", i);
+		pthread_create(&t[i], NULL, order_thread, &c[i]);
+	}
+	int total = 0, overlaps = 0, disorder = 0, errors = 0;
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		total += c[i].claimed;
+		overlaps += c[i].overlaps;
+		disorder += c[i].out_of_order;
+		errors += c[i].errors;
+	}
+	CHECK(sql_int(url, "SELECT min(id) FROM jobs") == 1);
+	CHECK(errors == 0 && total == ORDER_SUBJECTS * ORDER_EACH);
+	CHECK(overlaps == 0 && disorder == 0);
+	printf("subject order: 6 workers on 2 instances ran %d jobs of %d subjects, %d at once for one subject,"
+	       " %d out of order\n",
+	       total, ORDER_SUBJECTS, overlaps, disorder);
+	claim_waits_its_turn(url, b);
+out:
+	journal_close(a);
+	journal_close(b);
 }
 
 static void test_skip_locked(const char *admin)
@@ -764,6 +917,7 @@ int main(void)
 	test_concurrent_dedupe(admin);
 	test_big_batch(admin);
 	test_skip_locked(admin);
+	test_subject_order(admin);
 	test_rate_shared(admin);
 	test_notify(admin);
 	test_connection_killed(admin);

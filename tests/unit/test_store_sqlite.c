@@ -275,7 +275,7 @@ static void test_cached_duplicates(void)
 	journal_close(j);
 }
 
-/* user_version of the file and how many of the listing indexes (migration 6) it has; -1 on error. */
+/* user_version of the file and how many of the indexes of migrations 6 and 7 it has; -1 on error. */
 static int listing_indexes(int *version)
 {
 	sqlite3 *db;
@@ -289,7 +289,7 @@ static int listing_indexes(int *version)
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
-			       " ('events_received', 'events_source', 'jobs_state')",
+			       " ('events_received', 'events_source', 'jobs_state', 'jobs_subject_open')",
 			       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
@@ -298,18 +298,19 @@ static int listing_indexes(int *version)
 	return n;
 }
 
-/* A version 5 journal gains the listing indexes when it opens; a new one has them. */
+/* A version 5 journal gains the listing and subject indexes when it opens; a new one has them. */
 static void test_listing_indexes(void)
 {
 	struct journal *j = open_j();
 	CHECK(j != NULL);
 	journal_close(j);
 	int v;
-	CHECK(listing_indexes(&v) == 3 && v == 6);
+	CHECK(listing_indexes(&v) == 4 && v == 7);
 	sqlite3 *db;
 	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db,
 			   "DROP INDEX events_received; DROP INDEX events_source; DROP INDEX jobs_state;"
+			   " DROP INDEX jobs_subject_open;"
 			   " PRAGMA user_version = 5;",
 			   NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
@@ -317,7 +318,7 @@ static void test_listing_indexes(void)
 	j = open_j();
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(listing_indexes(&v) == 3 && v == 6);
+	CHECK(listing_indexes(&v) == 4 && v == 7);
 }
 
 static long long wal_bytes(void)
