@@ -271,27 +271,6 @@ static PGresult *run(struct conn *k, enum stmt s, const char *const *vals, const
 	return NULL;
 }
 
-/*
- * One statement in autocommit on a pooled connection. A statement that only reads (or that may
- * run twice, as ping) is retried once when the connection broke under it and was not new.
- */
-PGresult *pg_pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecStatusType want, int may_repeat,
-		       char *err, size_t errlen)
-{
-	for (int attempt = 0; attempt < 2; attempt++) {
-		struct conn *k = pool_get(p, err, errlen);
-		if (!k)
-			return NULL;
-		int fresh = k->fresh;
-		PGresult *r = run(k, s, vals, NULL, NULL, want, err, errlen);
-		int lost = !k->c;
-		pool_put(p, k);
-		if (r || !lost || fresh || !may_repeat)
-			return r;
-	}
-	return NULL;
-}
-
 /* BEGIN and the transaction's advisory lock on k, s, COMMIT: s's result, or NULL with err (rolled back). */
 static PGresult *run_serial(struct conn *k, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
 			    char *err, size_t errlen)
@@ -312,25 +291,42 @@ static PGresult *run_serial(struct conn *k, enum stmt s, long long lock, const c
 }
 
 /*
- * Statement s in a transaction that first takes pg_advisory_xact_lock(lock), so statements under the
- * same key, from every instance, run one at a time and each reads what the one before committed.
- * Retried once when a connection that was not new broke before COMMIT (the server rolled back).
+ * Statement s on a pooled connection: in autocommit (lock 0) or in a transaction under
+ * pg_advisory_xact_lock(lock). Retried once when the connection broke under it and was not new,
+ * if may_repeat (a lost transaction was rolled back before COMMIT, so it may always repeat).
  */
-PGresult *pg_pool_exec_serial(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
-			      char *err, size_t errlen)
+static PGresult *pool_exec(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
+			   int may_repeat, char *err, size_t errlen)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct conn *k = pool_get(p, err, errlen);
 		if (!k)
 			return NULL;
 		int fresh = k->fresh;
-		PGresult *r = run_serial(k, s, lock, vals, want, err, errlen);
+		PGresult *r = lock ? run_serial(k, s, lock, vals, want, err, errlen)
+				   : run(k, s, vals, NULL, NULL, want, err, errlen);
 		int lost = !k->c;
 		pool_put(p, k);
-		if (r || !lost || fresh)
+		if (r || !lost || fresh || !may_repeat)
 			return r;
 	}
 	return NULL;
+}
+
+/*
+ * One statement in autocommit on a pooled connection. A statement that only reads (or that may
+ * run twice, as ping) is retried once when the connection broke under it and was not new.
+ */
+PGresult *pg_pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecStatusType want, int may_repeat,
+		       char *err, size_t errlen)
+{
+	return pool_exec(p, s, 0, vals, want, may_repeat, err, errlen);
+}
+
+PGresult *pg_pool_exec_serial(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
+			      char *err, size_t errlen)
+{
+	return pool_exec(p, s, lock, vals, want, 1, err, errlen);
 }
 
 /* One statement without parameters on c (BEGIN, COMMIT, LISTEN, migrations); the result is not kept. */

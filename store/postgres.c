@@ -107,10 +107,10 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 		       " ON CONFLICT (source, dedupe_key) DO UPDATE SET duplicates = events.duplicates + 1"
 		       " RETURNING id, duplicates",
 		       14 },
-	/* A keyed job moves the pending job of its key (the partial unique index) instead of adding one. */
 	/* Ids for a batch's jobs, handed out in arrival order while the rows go in lock order (claim order). */
 	[ST_JOB_IDS] = { "jobids", "reserve job ids",
 			 "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, $1::int)", 1 },
+	/* A keyed job moves the pending job of its key (the partial unique index) instead of adding one. */
 	[ST_JOB] = { "job", "insert job",
 		     "INSERT INTO jobs (id, event_id, action, rule, subject, params, job_key, max_attempts, run_at_ms,"
 		     " created_ms, updated_ms) VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
@@ -724,19 +724,20 @@ static int reserve_job_ids(PGconn *c, struct wctx *w, int *retry, char *err, siz
 	snprintf(count, sizeof(count), "%zu", w->njobs);
 	const char *vals[] = { count };
 	PGresult *r = PQexecPrepared(c, pg_stmts[ST_JOB_IDS].name, 1, vals, NULL, NULL, 0);
-	int ok = PQresultStatus(r) == PGRES_TUPLES_OK && (size_t)PQntuples(r) == w->njobs;
-	int64_t *ids = ok ? malloc(w->njobs * sizeof(*ids)) : NULL;
-	if (!ok) {
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || (size_t)PQntuples(r) != w->njobs) {
 		*retry = pg_retryable(r);
 		pg_err(err, errlen, pg_stmts[ST_JOB_IDS].what, c, r);
-	} else if (!ids) {
-		snprintf(err, errlen, "postgres: out of memory");
+		PQclear(r);
+		return -1;
 	}
+	int64_t *ids = malloc(w->njobs * sizeof(*ids));
 	for (size_t i = 0; ids && i < w->njobs; i++)
 		ids[i] = pg_val_i64(r, (int)i, 0);
 	PQclear(r);
-	if (!ids)
+	if (!ids) {
+		snprintf(err, errlen, "postgres: out of memory");
 		return -1;
+	}
 	qsort(ids, w->njobs, sizeof(*ids), id_cmp);
 	qsort(w->jobs, w->njobs, sizeof(*w->jobs), job_arrival_cmp);
 	for (size_t i = 0; i < w->njobs; i++)

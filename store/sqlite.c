@@ -78,8 +78,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_received ON events (received_ms);"
 	"CREATE INDEX events_source ON events (source, id);"
 	"CREATE INDEX jobs_state ON jobs (state, id);",
-	/* 7: a subject's open jobs, which decide whether its next job may be claimed (journal_claim) */
-	"CREATE INDEX jobs_subject_open ON jobs (subject) WHERE state IN ('pending','running');", /* ids ride along as rowids */
+	/* 7: a subject's open jobs, which decide whether its next job may be claimed (ids come as rowids) */
+	"CREATE INDEX jobs_subject_open ON jobs (subject) WHERE state IN ('pending','running');",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -359,6 +359,16 @@ static void *claim_thread(void *arg)
 	return NULL;
 }
 
+/* Two instances (journals with 3 pooled connections each) on a fresh database; -1 when one failed. */
+static int open_two(const char *admin, char *url, size_t n, struct journal **a, struct journal **b)
+{
+	CHECK(fresh_db(admin, url, n) == 0);
+	*a = open_url(url, 3);
+	*b = open_url(url, 3);
+	CHECK(*a && *b);
+	return *a && *b ? 0 : -1;
+}
+
 #define ORDER_SUBJECTS 4
 #define ORDER_EACH 40
 
@@ -464,10 +474,8 @@ static void claim_waits_its_turn(const char *url, struct journal *j)
 static void test_subject_order(const char *admin)
 {
 	char url[512];
-	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
-	struct journal *a = open_url(url, 3), *b = open_url(url, 3);
-	CHECK(a && b);
-	if (!a || !b)
+	struct journal *a, *b;
+	if (open_two(admin, url, sizeof(url), &a, &b) < 0)
 		goto out;
 	enum journal_outcome out;
 	static atomic_int subj_of[ORDER_SUBJECTS * ORDER_EACH + 1], running[ORDER_SUBJECTS], done;
@@ -513,10 +521,8 @@ out:
 static void test_skip_locked(const char *admin)
 {
 	char url[512];
-	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
-	struct journal *a = open_url(url, 3), *b = open_url(url, 3);
-	CHECK(a && b);
-	if (!a || !b)
+	struct journal *a, *b;
+	if (open_two(admin, url, sizeof(url), &a, &b) < 0)
 		goto out;
 	enum journal_outcome out;
 	for (int i = 0; i < CLAIM_JOBS; i++) {
@@ -598,10 +604,8 @@ static void *take_thread(void *arg)
 static void test_rate_shared(const char *admin)
 {
 	char url[512], err[256];
-	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
-	struct journal *a = open_url(url, 3), *b = open_url(url, 3);
-	CHECK(a && b);
-	if (!a || !b)
+	struct journal *a, *b;
+	if (open_two(admin, url, sizeof(url), &a, &b) < 0)
 		goto out;
 	struct rate_window w = { .limit = 600, .remaining = 103, .reset_s = 1700000060, .reset_ms = 1700000060000 };
 	CHECK(journal_rate_update(a, "users", &w, 1700000000000, err, sizeof(err)) == 0);
