@@ -167,6 +167,10 @@ static void job_json(struct jbuf *b, const struct job *j)
 	jbuf_key_int(b, "run_at_ms", j->run_at_ms);
 	jbuf_key_int(b, "created_ms", j->created_ms);
 	jbuf_key_int(b, "updated_ms", j->updated_ms);
+	if (j->held_by > 0)
+		jbuf_key_int(b, "held_by", j->held_by);
+	else
+		jbuf_key_raw(b, "held_by", "null", 4);
 	jbuf_key_str(b, "last_error", j->last_error);
 	jbuf_key_str(b, "result", j->result);
 	out_json_member(b, "params", j->params);

@@ -4,13 +4,17 @@
  * journal_job_finish (no Okta calls, no rate limits). Built and run by bench/journal_ingest.sh.
  *
  * Usage: journal_bench ingest|claim --backend sqlite|postgres (--path FILE | --url URL)
- *        [--threads T] [--events N] [--batch B] [--prefix P] [--start-at UNIX_MS]
+ *        [--threads T] [--events N] [--batch B] [--prefix P] [--start-at UNIX_MS] [--subjects S]
+ * --subjects S: ingest spreads the jobs over S subjects (default: one each), so that one subject's
+ * jobs queue behind each other; claim then runs until N jobs are done, and a worker that finds
+ * nothing due waits 1 ms and looks again (for a second at most) instead of stopping.
  * Prints one line: "<phase> <backend> threads=T n=N seconds=S rate=R/s p50_ms=.. p99_ms=..".
  */
 #include "core/clock.h"
 #include "store/journal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +23,11 @@
 
 struct opts {
 	const char *phase, *backend, *path, *url, *prefix;
-	int threads, events, batch;
+	int threads, events, batch, subjects;
 	int64_t start_at_ms;
 };
+
+static atomic_int claimed_total; /* jobs finished by all claim workers */
 
 struct worker {
 	struct journal *j;
@@ -43,7 +49,10 @@ static void *ingest_main(void *arg)
 	for (int i = 0; i < per; i++) {
 		char key[96], subject[64];
 		snprintf(key, sizeof(key), "%s-%d-%d", w->o->prefix, w->id, i);
-		snprintf(subject, sizeof(subject), "00u%d%d", w->id, i);
+		if (w->o->subjects > 0)
+			snprintf(subject, sizeof(subject), "00us%d", (i * w->o->threads + w->id) % w->o->subjects);
+		else
+			snprintf(subject, sizeof(subject), "00u%d%d", w->id, i);
 		struct job_spec js = { .action = "send_activation", .rule = "bench", .subject = subject };
 		struct journal_event e = { .source = "okta",
 					   .dedupe_key = key,
@@ -73,7 +82,8 @@ static void *claim_main(void *arg)
 	struct worker *w = arg;
 	char owner[64];
 	snprintf(owner, sizeof(owner), "%s-w%d", w->o->prefix, w->id);
-	for (int empty = 0; empty < 2;) {
+	int patience = w->o->subjects > 0 ? 1000 : 2; /* empty claims in a row before the worker stops */
+	for (int empty = 0; empty < patience && atomic_load(&claimed_total) < w->o->events;) {
 		struct job *jobs = NULL;
 		size_t n = 0;
 		char err[256];
@@ -84,11 +94,15 @@ static void *claim_main(void *arg)
 			break;
 		}
 		empty = n ? 0 : empty + 1;
+		if (!n && patience > 2)
+			usleep(1000);
 		for (size_t i = 0; i < n; i++)
-			if (journal_job_finish(w->j, jobs[i].id, owner, JOB_DONE, 0, "bench", err, sizeof(err)) == 0)
+			if (journal_job_finish(w->j, jobs[i].id, owner, JOB_DONE, 0, "bench", err, sizeof(err)) == 0) {
 				w->done++;
-			else
+				atomic_fetch_add(&claimed_total, 1);
+			} else {
 				w->errors++;
+			}
 		if (n && w->nlat < (size_t)w->o->events)
 			w->lat_ms[w->nlat++] = (double)(clock_mono_ns() - t0) / 1e6 / (double)n;
 		journal_jobs_free(jobs, n);
@@ -126,6 +140,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->prefix = v;
 		else if (!strcmp(k, "--start-at"))
 			o->start_at_ms = strtoll(v, NULL, 10);
+		else if (!strcmp(k, "--subjects"))
+			o->subjects = atoi(v);
 		else
 			return -1;
 	}
@@ -136,8 +152,9 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	if (parse(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: journal_bench ingest|claim --backend sqlite|postgres (--path FILE | --url URL)"
-				" [--threads T] [--events N] [--batch B] [--prefix P] [--start-at UNIX_MS]\n");
+		fprintf(stderr,
+			"usage: journal_bench ingest|claim --backend sqlite|postgres (--path FILE | --url URL)"
+			" [--threads T] [--events N] [--batch B] [--prefix P] [--start-at UNIX_MS] [--subjects S]\n");
 		return 2;
 	}
 	struct journal_opts jo = {

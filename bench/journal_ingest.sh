@@ -6,7 +6,8 @@
 # Usage: bench/journal_ingest.sh [BUILD_DIR]   (default build/release; needs libhookd_lib.a built there)
 # Environment: EVENTS (default 20000 per run), THREADS (committing threads per instance, default 16,
 # like request threads), WORKERS (claiming threads per instance, default 4), BATCH (jobs per claim: 1
-# like hookd's workers, and this one too; default 16).
+# like hookd's workers, and this one too; default 16), ONE_SUBJECT (default 2000; 0 skips): that many jobs
+# of one subject, which run one at a time in order while every other claim passes them over.
 # An "instance" is one process with its own journal (pool, committer, LISTEN connection), as a hookd.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,7 @@ EVENTS=${EVENTS:-20000}
 THREADS=${THREADS:-16}
 WORKERS=${WORKERS:-4}
 BATCH=${BATCH:-16}
+ONE_SUBJECT=${ONE_SUBJECT:-2000}
 for lib in libhookd_lib.a libcivetweb.a; do
 	[ -f "$build/$lib" ] || { echo "journal_ingest: $build/$lib missing: build first (scripts/build.sh $build)" >&2; exit 1; }
 done
@@ -70,6 +72,11 @@ run "sqlite claim, batch 1" "$B" claim --backend sqlite --path "$tmp/j.db" --thr
 run "sqlite ingest, again" "$B" ingest --backend sqlite --path "$tmp/j.db" --threads "$THREADS" --events "$EVENTS" --prefix again
 run "sqlite claim, batch $BATCH" "$B" claim --backend sqlite --path "$tmp/j.db" --threads "$WORKERS" --events "$EVENTS" --batch "$BATCH"
 
+if [ "$ONE_SUBJECT" -gt 0 ]; then
+	run "sqlite ingest, $ONE_SUBJECT jobs of 1 subject" "$B" ingest --backend sqlite --path "$tmp/s.db" --threads "$THREADS" --events "$ONE_SUBJECT" --subjects 1
+	run "sqlite claim, 1 subject, batch 1" "$B" claim --backend sqlite --path "$tmp/s.db" --threads "$WORKERS" --events "$ONE_SUBJECT" --batch 1 --subjects 1
+fi
+
 echo "PostgreSQL $(psql -XAt "$admin" -c 'SHOW server_version') (fsync on, synchronous_commit on) at $admin"
 db1=$(newdb bench1)
 run "postgres ingest, 1 instance" "$B" ingest --backend postgres --url "$db1" --threads "$THREADS" --events "$EVENTS"
@@ -79,6 +86,11 @@ run "postgres claim, 1 instance, batch $BATCH" "$B" claim --backend postgres --u
 db2=$(newdb bench2)
 run2 "postgres ingest, 2 instances" "$B" ingest --backend postgres --url "$db2" --threads "$THREADS" --events $((EVENTS / 2))
 run2 "postgres claim, 2 instances, batch 1" "$B" claim --backend postgres --url "$db2" --threads "$WORKERS" --events "$EVENTS" --batch 1
+if [ "$ONE_SUBJECT" -gt 0 ]; then
+	db3=$(newdb bench3)
+	run "postgres ingest, $ONE_SUBJECT jobs of 1 subject" "$B" ingest --backend postgres --url "$db3" --threads "$THREADS" --events "$ONE_SUBJECT" --subjects 1
+	run "postgres claim, 1 subject, batch 1" "$B" claim --backend postgres --url "$db3" --threads "$WORKERS" --events "$ONE_SUBJECT" --batch 1 --subjects 1
+fi
 check=$(psql -XAt "$db2" -c "SELECT count(*) || ' events, ' || (SELECT count(*) FROM jobs WHERE state = 'done') || ' jobs done' FROM events")
 echo "  check: the 2-instance database holds $check"
 

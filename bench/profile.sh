@@ -5,7 +5,7 @@
 # --perf, also a `perf record -e cpu-clock -g` profile of hookd (by library; the kernel's share in
 # futex, poll, fdatasync and pwrite; the top symbols). bench/PROFILE.md says what the figures meant.
 # Usage: bench/profile.sh [--perf] [unique|dup] [connections] [seconds]
-# Environment: BUILD (build dir, default build-bench).
+# Environment: BUILD (build dir, default build-bench); PERF_OUT (a path to keep perf.data at).
 # Not run in CI; compare only figures from the same run (these machines are noisy).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -76,6 +76,7 @@ if [ $PERF = 1 ]; then
 		grep -E '\] (__x64_sys_futex|__x64_sys_poll|__x64_sys_fdatasync|__x64_sys_pwrite64|__x64_sys_pread64|__GI___lll_lock_wait|finish_task_switch[.a-z0-9]*)$'
 	echo "== top symbols"
 	perf report -i "$T_DIR/perf.data" --no-children --sort dso,sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15
+	[ -n "${PERF_OUT:-}" ] && cp "$T_DIR/perf.data" "$PERF_OUT" && echo "== perf.data kept at $PERF_OUT"
 fi
 kill "$HOOKD_PID" 2>/dev/null
 wait "$HOOKD_PID" 2>/dev/null

@@ -236,6 +236,10 @@ static int job_json(const struct job *r)
 	when(r->run_at_ms, t, sizeof(t));
 	jbuf_key_str(&b, "run_at", t);
 	jbuf_key_str(&b, "job_key", r->job_key);
+	if (r->held_by > 0)
+		jbuf_key_int(&b, "held_by", r->held_by);
+	else
+		jbuf_key_raw(&b, "held_by", "null", 4);
 	jbuf_key_str(&b, "last_error", r->last_error);
 	jbuf_key_str(&b, "result", r->result);
 	if (r->params)
@@ -261,9 +265,12 @@ static int print_jobs(const struct job *r, size_t n, int json)
 		enum job_state st;
 		int done = journal_job_state_parse(r[i].state, &st) == 0 && st == JOB_STATE_DONE;
 		const char *note = done ? r[i].result : r[i].last_error;
-		char *login = job_login(&r[i]);
-		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s\n", (long long)r[i].id, out_safe(&o, r[i].action),
-		       out_safe(&o, r[i].state), r[i].attempts, t, out_safe(&o, login ? login : r[i].subject),
+		char *login = job_login(&r[i]), held[48] = "";
+		if (r[i].held_by > 0)
+			snprintf(held, sizeof(held), "held behind job %lld%s", (long long)r[i].held_by,
+				 note ? "; " : "");
+		printf("%-8lld %-18s %-8s %-3d %-24s %-32s %s%s\n", (long long)r[i].id, out_safe(&o, r[i].action),
+		       out_safe(&o, r[i].state), r[i].attempts, t, out_safe(&o, login ? login : r[i].subject), held,
 		       note ? out_safe(&o, note) : "");
 		free(login);
 		out_row_clear(&o);

@@ -4,6 +4,16 @@
 
 #include "store/journal.h"
 
+/*
+ * The ordering rule of one subject's jobs, in the SQL both backends speak (k, j: table aliases; now:
+ * a parameter): job k is in the way of pending job j when both are the subject's open jobs and k is
+ * running, or earlier than j and due, waiting for a retry (tried) or deferred (its error kept).
+ */
+#define JOB_BLOCKS(k, j, now)                                                                                      \
+	k ".subject = " j ".subject AND " k ".state IN ('pending','running') AND " k ".id <> " j ".id AND (" k     \
+	  ".state = 'running' OR (" k ".id < " j ".id AND (" k ".run_at_ms <= " now " OR " k ".attempts > 0 OR " k \
+	  ".last_error IS NOT NULL)))"
+
 /* Redeliveries answered from journal.c's cache, to be added to the events' duplicate counts. */
 struct journal_dup_count {
 	const char *source, *dedupe_key;

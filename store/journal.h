@@ -73,6 +73,12 @@ struct job {
 	char *action, *rule, *subject, *params, *state, *lease_owner, *last_error, *result, *job_key;
 	int attempts, max_attempts;
 	int64_t run_at_ms, created_ms, updated_ms, lease_expires_ms;
+	/*
+	 * A claim found this pending job waiting behind job held_by of its subject (0: not known to
+	 * wait, or not pending). Set when a claim passed it over; cleared when that job changes. It
+	 * informs; the ordering rule decides.
+	 */
+	int64_t held_by;
 };
 
 /* An event as stored, for inspection. Free with journal_events_free. */
@@ -121,7 +127,9 @@ int journal_answer_known(struct journal *j, const struct journal_event *ev, size
  * another job of its subject is running, or while an earlier one is due or waiting for a retry
  * (tried before, or deferred). An earlier job scheduled ahead and never tried (an activation on the
  * start date) holds nothing back, nor does a dead one. Exact across instances (PostgreSQL claims
- * take turns under an advisory lock).
+ * take turns under an advisory lock). A job passed over is marked held behind the job in its way
+ * (job.held_by) and skipped by later claims until that job changes, so how many jobs wait costs a
+ * claim nothing once they are marked. Returns with none only when no job is claimable.
  */
 int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		  char *err, size_t errlen);

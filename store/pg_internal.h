@@ -20,6 +20,7 @@ enum stmt {
 	ST_JOB,
 	ST_NOTIFY,
 	ST_CLAIM,
+	ST_HOLD,
 	ST_DONE,
 	ST_RETRY,
 	ST_DEAD,
@@ -127,13 +128,19 @@ PGresult *pg_pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecS
 		       char *err, size_t errlen);
 
 /*
- * Runs statement s like pg_pool_exec, inside a transaction that first takes pg_advisory_xact_lock(lock):
- * statements under one key run one at a time across instances, each reading what the one before
- * committed. NULL with err when any step failed; a COMMIT lost with its connection is reported as a
- * failure although the server may have committed (a claim's lease then expires and frees its jobs).
+ * A transaction that first takes pg_advisory_xact_lock(lock), then runs fn on a pooled connection
+ * (statements through pg_conn_exec), then commits: transactions under one key run one at a time
+ * across instances, each reading what the one before committed. 0, or -1 with err (rolled back).
+ * Run again once when the connection broke and was not new (a lost transaction was rolled back
+ * before COMMIT), so fn must start its results afresh. A COMMIT lost with its connection is
+ * reported as a failure although the server may have committed (a claim's lease then expires).
  */
-PGresult *pg_pool_exec_serial(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
-			      char *err, size_t errlen);
+typedef int (*pg_serial_fn)(struct conn *k, void *ud, char *err, size_t errlen);
+int pg_pool_serial(struct pg *p, long long lock, pg_serial_fn fn, void *ud, char *err, size_t errlen);
+
+/* Statement s on k (in fn of pg_pool_serial): like pg_pool_exec; on failure the transaction is rolled back. */
+PGresult *pg_conn_exec(struct conn *k, enum stmt s, const char *const *vals, ExecStatusType want, char *err,
+		       size_t errlen);
 
 /* Column col of row as a number; 0 when NULL. */
 static inline int64_t pg_val_i64(const PGresult *r, int row, int col)

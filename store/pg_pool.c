@@ -271,40 +271,46 @@ static PGresult *run(struct conn *k, enum stmt s, const char *const *vals, const
 	return NULL;
 }
 
-/* BEGIN and the transaction's advisory lock on k, s, COMMIT: s's result, or NULL with err (rolled back). */
-static PGresult *run_serial(struct conn *k, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
-			    char *err, size_t errlen)
+PGresult *pg_conn_exec(struct conn *k, enum stmt s, const char *const *vals, ExecStatusType want, char *err,
+		       size_t errlen)
+{
+	return run(k, s, vals, NULL, NULL, want, err, errlen);
+}
+
+/* BEGIN and the transaction's advisory lock on k, fn, COMMIT: 0, or -1 with err (rolled back). */
+static int run_serial(struct conn *k, long long lock, pg_serial_fn fn, void *ud, char *err, size_t errlen)
 {
 	char begin[96];
 	snprintf(begin, sizeof(begin), "BEGIN; SELECT pg_advisory_xact_lock(%lld)", lock);
-	if (pg_exec_ok(k->c, begin, pg_stmts[s].what, err, errlen) < 0) {
+	if (pg_exec_ok(k->c, begin, "take the claim lock", err, errlen) < 0) {
 		pg_conn_after_error(k);
-		return NULL;
+		return -1;
 	}
-	PGresult *r = run(k, s, vals, NULL, NULL, want, err, errlen);
-	if (r && pg_exec_ok(k->c, "COMMIT", pg_stmts[s].what, err, errlen) < 0) {
-		PQclear(r);
-		r = NULL;
+	if (fn(k, ud, err, errlen) < 0) {
+		if (k->c && PQtransactionStatus(k->c) != PQTRANS_IDLE)
+			pg_conn_after_error(k);
+		return -1;
+	}
+	if (pg_exec_ok(k->c, "COMMIT", "commit under the claim lock", err, errlen) < 0) {
 		pg_conn_after_error(k);
+		return -1;
 	}
-	return r;
+	return 0;
 }
 
 /*
- * Statement s on a pooled connection: in autocommit (lock 0) or in a transaction under
- * pg_advisory_xact_lock(lock). Retried once when the connection broke under it and was not new,
- * if may_repeat (a lost transaction was rolled back before COMMIT, so it may always repeat).
+ * Statement s on a pooled connection in autocommit. Retried once when the connection broke under it
+ * and was not new, if may_repeat.
  */
-static PGresult *pool_exec(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
-			   int may_repeat, char *err, size_t errlen)
+static PGresult *pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecStatusType want, int may_repeat,
+			   char *err, size_t errlen)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct conn *k = pool_get(p, err, errlen);
 		if (!k)
 			return NULL;
 		int fresh = k->fresh;
-		PGresult *r = lock ? run_serial(k, s, lock, vals, want, err, errlen)
-				   : run(k, s, vals, NULL, NULL, want, err, errlen);
+		PGresult *r = run(k, s, vals, NULL, NULL, want, err, errlen);
 		int lost = !k->c;
 		pool_put(p, k);
 		if (r || !lost || fresh || !may_repeat)
@@ -320,13 +326,23 @@ static PGresult *pool_exec(struct pg *p, enum stmt s, long long lock, const char
 PGresult *pg_pool_exec(struct pg *p, enum stmt s, const char *const *vals, ExecStatusType want, int may_repeat,
 		       char *err, size_t errlen)
 {
-	return pool_exec(p, s, 0, vals, want, may_repeat, err, errlen);
+	return pool_exec(p, s, vals, want, may_repeat, err, errlen);
 }
 
-PGresult *pg_pool_exec_serial(struct pg *p, enum stmt s, long long lock, const char *const *vals, ExecStatusType want,
-			      char *err, size_t errlen)
+int pg_pool_serial(struct pg *p, long long lock, pg_serial_fn fn, void *ud, char *err, size_t errlen)
 {
-	return pool_exec(p, s, lock, vals, want, 1, err, errlen);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct conn *k = pool_get(p, err, errlen);
+		if (!k)
+			return -1;
+		int fresh = k->fresh;
+		int rc = run_serial(k, lock, fn, ud, err, errlen);
+		int lost = !k->c;
+		pool_put(p, k);
+		if (rc == 0 || !lost || fresh)
+			return rc;
+	}
+	return -1;
 }
 
 /* One statement without parameters on c (BEGIN, COMMIT, LISTEN, migrations); the result is not kept. */

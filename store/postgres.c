@@ -86,14 +86,36 @@ static const char *const migrations[] = {
 	"CREATE INDEX jobs_state ON jobs (state, id);",
 	/* 7: a subject's open jobs, which decide whether its next job may be claimed (pg_claim) */
 	"CREATE INDEX jobs_subject_open ON jobs (subject, id) WHERE state IN ('pending','running');",
+	/*
+	 * 8: held jobs out of the claim's way (sqlite.c, "Held jobs"). held_by is the job a pending job
+	 * was found waiting behind; a change to that job's state, time, attempts or error, or its
+	 * deletion, clears it (ST_HOLD says why no mark is missed).
+	 */
+	"ALTER TABLE jobs ADD COLUMN held_by BIGINT;"
+	"CREATE INDEX jobs_held ON jobs (held_by) WHERE held_by IS NOT NULL;"
+	"CREATE INDEX jobs_claimable ON jobs (run_at_ms, id) WHERE state = 'pending' AND held_by IS NULL;"
+	"CREATE FUNCTION hookd_jobs_unhold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	" UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; RETURN NULL; END $$;"
+	"CREATE TRIGGER jobs_unhold AFTER UPDATE OF state, run_at_ms, attempts, last_error ON jobs FOR EACH ROW"
+	" WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.run_at_ms IS DISTINCT FROM NEW.run_at_ms"
+	" OR OLD.attempts IS DISTINCT FROM NEW.attempts OR OLD.last_error IS DISTINCT FROM NEW.last_error)"
+	" EXECUTE FUNCTION hookd_jobs_unhold();"
+	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION hookd_jobs_unhold();",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define JOB_COLUMNS                                                                                     \
 	"id, event_id, action, rule, subject, params, state, lease_owner, last_error, result, job_key," \
-	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
+	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0),"    \
+	" CASE WHEN state = 'pending' THEN coalesce(held_by, 0) ELSE 0 END"
 
-/* Every statement hookd runs, prepared on each connection as it connects. */
+/* The rule for the claim's window row w; for ST_HOLD's row j, and its window: the first $2 due jobs not held ($1 now). */
+#define CLAIM_BLOCKS_W JOB_BLOCKS("k", "w", "$2")
+#define HOLD_BLOCKS_J JOB_BLOCKS("k", "j", "$1")
+#define HOLD_WINDOW                                                                                      \
+	"SELECT run_at_ms, id FROM jobs WHERE state = 'pending' AND held_by IS NULL AND run_at_ms <= $1" \
+	" ORDER BY run_at_ms, id LIMIT $2"
+
 /*
  * Every statement hookd runs (enum stmt in pg_internal.h), prepared on each connection as it connects.
  * Subject filters match logins ignoring ASCII case, as SQLite's NOCASE does (Okta logins are
@@ -124,13 +146,16 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 	 * A due job waits while its subject has a job running, or an earlier one due or waiting to be
 	 * tried again (jobs_subject_open).
 	 */
+	/*
+	 * The claim reads the window of the first $5 due jobs not known to be held (jobs_claimable,
+	 * locked as they are read, and read only as far as needed), and takes the first $4 whose
+	 * subject has no job in their way (JOB_BLOCKS), and expired leases.
+	 */
 	[ST_CLAIM] = { "claim", "claim jobs",
-		       "WITH due AS (SELECT id, run_at_ms FROM jobs j WHERE state = 'pending' AND run_at_ms <= $2"
-		       " AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.subject = j.subject"
-		       " AND k.state IN ('pending','running') AND k.id <> j.id"
-		       " AND (k.state = 'running' OR (k.id < j.id AND (k.run_at_ms <= $2 OR k.attempts > 0"
-		       " OR k.last_error IS NOT NULL))))"
-		       " ORDER BY run_at_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED),"
+		       "WITH due AS (SELECT w.id, w.run_at_ms FROM (SELECT id, subject, run_at_ms FROM jobs"
+		       " WHERE state = 'pending' AND held_by IS NULL AND run_at_ms <= $2 ORDER BY run_at_ms, id"
+		       " LIMIT $5 FOR UPDATE SKIP LOCKED) w"
+		       " WHERE NOT EXISTS (SELECT 1 FROM jobs k WHERE " CLAIM_BLOCKS_W ") LIMIT $4),"
 		       " expired AS (SELECT id, run_at_ms FROM jobs WHERE state = 'running' AND lease_expires_ms < $2"
 		       " ORDER BY run_at_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED),"
 		       " c AS (SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) x"
@@ -138,7 +163,26 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 		       " u AS (UPDATE jobs j SET state = 'running', lease_owner = $1, lease_expires_ms = $2 + $3::bigint,"
 		       " attempts = j.attempts + 1, updated_ms = $2 FROM c WHERE j.id = c.id RETURNING j.*)"
 		       " SELECT " JOB_COLUMNS " FROM u ORDER BY run_at_ms, id",
-		       4 },
+		       5 },
+	/*
+	 * Marks the jobs of that window that wait as held, each by the nearest job in its way: the
+	 * latest earlier one, else the running one (sqlite.c, "Held jobs"). The job in the way is
+	 * locked FOR SHARE until the claim commits, and read again as it is when locked: a change to it
+	 * (migration 8's trigger) therefore either comes first, and the job is not marked, or waits for
+	 * the claim and then reads its marks. A row another transaction has locked is not marked now.
+	 */
+	[ST_HOLD] = { "hold", "claim jobs",
+		      "WITH h AS (SELECT j.id AS jid, coalesce("
+		      "(SELECT k.id FROM jobs k WHERE k.id < j.id AND " HOLD_BLOCKS_J " ORDER BY k.id DESC LIMIT 1),"
+		      " (SELECT k.id FROM jobs k WHERE k.subject = j.subject AND k.state = 'running' AND k.id <> j.id"
+		      " LIMIT 1)) AS bid FROM jobs j WHERE j.id IN (SELECT id FROM (" HOLD_WINDOW ") x)"
+		      " FOR UPDATE OF j SKIP LOCKED),"
+		      " lb AS (SELECT h.jid, b.id AS bid FROM h JOIN jobs b ON b.id = h.bid"
+		      " WHERE b.state IN ('pending','running') AND (b.state = 'running' OR (b.id < h.jid"
+		      " AND (b.run_at_ms <= $1 OR b.attempts > 0 OR b.last_error IS NOT NULL)))"
+		      " FOR SHARE OF b SKIP LOCKED)"
+		      " UPDATE jobs SET held_by = lb.bid FROM lb WHERE jobs.id = lb.jid",
+		      2 },
 	[ST_DONE] = { "done", "finish job",
 		      "UPDATE jobs SET state = 'done', result = $3, lease_owner = NULL, lease_expires_ms = NULL,"
 		      " updated_ms = $4 WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
@@ -896,6 +940,7 @@ static int rows_jobs(const PGresult *r, struct job **jobs, size_t *n, char *err,
 		j->created_ms = pg_val_i64(r, i, 14);
 		j->updated_ms = pg_val_i64(r, i, 15);
 		j->lease_expires_ms = pg_val_i64(r, i, 16);
+		j->held_by = pg_val_i64(r, i, 17);
 	}
 	*n = (size_t)rows;
 	return 0;
@@ -928,20 +973,96 @@ static int rows_events(const PGresult *r, struct event_row **rows, size_t *n, ch
 
 /* ---- jobs ---- */
 
+/* sqlite.c, "Held jobs": a claim reads a window of due jobs, and marks the waiting ones when it is short. */
+#define CLAIM_WINDOW 128
+#define CLAIM_ROUNDS 1024 /* windows one claim reads at most (a guard: each marks a whole window) */
+
+struct claim_ctx {
+	const char *vals[5]; /* owner, now, lease, max, window */
+	const char *hold_vals[2];
+	char lim[16];
+	int max;
+	struct job *jobs;
+	size_t n;
+	int64_t held;
+};
+
+/* Appends the rows of r to c->jobs. */
+static int claim_take(struct claim_ctx *c, PGresult *r, char *err, size_t errlen)
+{
+	struct job *got = NULL;
+	size_t k = 0;
+	int rc = rows_jobs(r, &got, &k, err, errlen);
+	PQclear(r);
+	if (rc < 0 || !k)
+		return rc;
+	if (!c->n) {
+		c->jobs = got;
+		c->n = k;
+		return 0;
+	}
+	struct job *all = realloc(c->jobs, (c->n + k) * sizeof(*all));
+	if (!all) {
+		journal_jobs_free(got, k);
+		snprintf(err, errlen, "postgres: out of memory");
+		return -1;
+	}
+	memcpy(all + c->n, got, k * sizeof(*got));
+	free(got);
+	c->jobs = all;
+	c->n += k;
+	return 0;
+}
+
+/* One window under the claim lock (pg_pool_serial's fn): claim; when short, mark and claim again. */
+static int claim_window(struct conn *k, void *ud, char *err, size_t errlen)
+{
+	struct claim_ctx *c = ud;
+	journal_jobs_free(c->jobs, c->n);
+	c->jobs = NULL;
+	c->n = 0;
+	c->held = 0;
+	for (int pass = 0; pass < 2 && c->n < (size_t)c->max; pass++) {
+		if (pass == 1) {
+			PGresult *h = pg_conn_exec(k, ST_HOLD, c->hold_vals, PGRES_COMMAND_OK, err, errlen);
+			if (!h)
+				return -1;
+			c->held = atoll(PQcmdTuples(h));
+			PQclear(h);
+			if (c->held == 0)
+				break;
+			snprintf(c->lim, sizeof(c->lim), "%d", c->max - (int)c->n);
+		}
+		PGresult *r = pg_conn_exec(k, ST_CLAIM, c->vals, PGRES_TUPLES_OK, err, errlen);
+		if (!r || claim_take(c, r, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int pg_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		    char *err, size_t errlen)
 {
-	char now[24], lease[24], lim[16];
+	char now[24], lease[24], win[16];
 	snprintf(now, sizeof(now), "%lld", (long long)now_ms);
 	snprintf(lease, sizeof(lease), "%lld", (long long)lease_ms);
-	snprintf(lim, sizeof(lim), "%d", max > 0 ? max : 1);
-	const char *vals[] = { owner, now, lease, lim };
-	PGresult *r = pg_pool_exec_serial(b, ST_CLAIM, CLAIM_LOCK, vals, PGRES_TUPLES_OK, err, errlen);
-	if (!r)
+	snprintf(win, sizeof(win), "%d", CLAIM_WINDOW);
+	struct claim_ctx c = { .vals = { owner, now, lease, NULL, win },
+			       .hold_vals = { now, win },
+			       .max = max > 0 ? max : 1 };
+	c.vals[3] = c.lim;
+	int rc, rounds = 0;
+	do {
+		snprintf(c.lim, sizeof(c.lim), "%d", c.max);
+		rc = pg_pool_serial(b, CLAIM_LOCK, claim_window, &c, err, errlen);
+	} while (rc == 0 && c.n == 0 && c.held > 0 && ++rounds < CLAIM_ROUNDS);
+	if (rc < 0) {
+		journal_jobs_free(c.jobs, c.n);
 		return -1;
-	int rc = rows_jobs(r, jobs, n, err, errlen);
-	PQclear(r);
-	return rc;
+	}
+	*jobs = c.jobs;
+	*n = c.n;
+	return 0;
 }
 
 static int pg_finish(void *b, int64_t id, const char *owner, enum job_outcome oc, int64_t now_ms, int64_t next_run_ms,

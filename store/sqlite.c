@@ -80,12 +80,35 @@ static const char *const migrations[] = {
 	"CREATE INDEX jobs_state ON jobs (state, id);",
 	/* 7: a subject's open jobs, which decide whether its next job may be claimed (ids come as rowids) */
 	"CREATE INDEX jobs_subject_open ON jobs (subject) WHERE state IN ('pending','running');",
+	/*
+	 * 8: held jobs out of the claim's way ("Held jobs" below). held_by is the job a pending job was
+	 * found waiting behind; any change to that job's state, time, attempts or error (or its
+	 * deletion) clears it, so a job is hidden only while what held it still does.
+	 */
+	"ALTER TABLE jobs ADD COLUMN held_by INTEGER;"
+	"CREATE INDEX jobs_held ON jobs (held_by) WHERE held_by IS NOT NULL;"
+	"CREATE INDEX jobs_claimable ON jobs (run_at_ms) WHERE state = 'pending' AND held_by IS NULL;"
+	"CREATE TRIGGER jobs_unhold AFTER UPDATE OF state, run_at_ms, attempts, last_error ON jobs"
+	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;"
+	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs"
+	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define JOB_COLUMNS                                                                                     \
 	"id, event_id, action, rule, subject, params, state, lease_owner, last_error, result, job_key," \
-	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0)"
+	" attempts, max_attempts, run_at_ms, created_ms, updated_ms, coalesce(lease_expires_ms, 0),"    \
+	" CASE WHEN state = 'pending' THEN coalesce(held_by, 0) ELSE 0 END"
+
+/*
+ * The claim's window: the first ?5 due pending jobs not known to be held (?2 is now). Named index:
+ * without statistics the planner would take jobs_due and read every held job to skip it.
+ */
+#define BLOCKS_J JOB_BLOCKS("k", "j", "?2")	  /* job k in the way of window row j */
+#define BLOCKS_JOBS JOB_BLOCKS("k", "jobs", "?2") /* of the row ST_HOLD updates */
+#define WINDOW_ROWS                                                                                          \
+	"SELECT id, subject FROM jobs INDEXED BY jobs_claimable WHERE state = 'pending' AND held_by IS NULL" \
+	" AND run_at_ms <= ?2 ORDER BY run_at_ms, id LIMIT ?5"
 
 /* Every statement hookd runs, prepared once when the journal opens (after the migrations). */
 enum stmt {
@@ -93,6 +116,7 @@ enum stmt {
 	ST_MOVE,
 	ST_JOB,
 	ST_CLAIM,
+	ST_HOLD,
 	ST_DONE,
 	ST_RETRY,
 	ST_DEAD,
@@ -159,21 +183,30 @@ static const struct {
 	[ST_JOB] = { "insert", "INSERT INTO jobs (event_id, action, rule, subject, params, job_key, max_attempts,"
 			       " run_at_ms, created_ms, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)" },
 	/*
-	 * Two index walks (jobs_due gives due jobs in run_at order), not a sort of the whole table. A due
-	 * job waits while its subject has a job running, or an earlier one due or waiting to be tried
-	 * again (jobs_subject_open).
+	 * The claim looks at the first ?5 pending jobs that are due and not known to be held
+	 * (jobs_claimable, in run_at order). A job there waits while its subject has a job running, or an
+	 * earlier one due or waiting to be tried again (JOB_BLOCKS, over jobs_subject_open). Expired
+	 * leases are taken back too.
 	 */
 	[ST_CLAIM] = { "read jobs",
 		       "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_ms = ?2 + ?3,"
 		       " attempts = attempts + 1, updated_ms = ?2 WHERE id IN ("
-		       " SELECT id FROM (SELECT id FROM jobs j WHERE state = 'pending' AND run_at_ms <= ?2"
-		       " AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.subject = j.subject"
-		       " AND k.state IN ('pending','running') AND k.id <> j.id"
-		       " AND (k.state = 'running' OR (k.id < j.id AND (k.run_at_ms <= ?2 OR k.attempts > 0"
-		       " OR k.last_error IS NOT NULL))))"
-		       " ORDER BY run_at_ms LIMIT ?4)"
+		       " SELECT id FROM (SELECT id FROM (" WINDOW_ROWS ") j"
+		       " WHERE NOT EXISTS (SELECT 1 FROM jobs k WHERE " BLOCKS_J ") LIMIT ?4)"
 		       " UNION ALL SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_ms < ?2"
 		       " LIMIT ?4) LIMIT ?4) RETURNING " JOB_COLUMNS },
+	/*
+	 * Marks the jobs of the same window that wait as held, each by the nearest job in its way: the
+	 * latest earlier one (walking jobs_subject_open back from it), else the running one. Marked jobs
+	 * leave jobs_claimable, so the next claim reads past them (see "Held jobs").
+	 */
+	[ST_HOLD] = { "read jobs",
+		      "UPDATE jobs SET held_by = coalesce("
+		      "(SELECT k.id FROM jobs k WHERE k.id < jobs.id AND " BLOCKS_JOBS " ORDER BY k.id DESC LIMIT 1),"
+		      " (SELECT k.id FROM jobs k WHERE k.subject = jobs.subject AND k.state = 'running'"
+		      " AND k.id <> jobs.id LIMIT 1))"
+		      " WHERE id IN (SELECT id FROM (" WINDOW_ROWS ") j"
+		      " WHERE EXISTS (SELECT 1 FROM jobs k WHERE " BLOCKS_J "))" },
 	[ST_DONE] = { "finish job",
 		      "UPDATE jobs SET state = 'done', result = ?3, lease_owner = NULL, lease_expires_ms = NULL,"
 		      " updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'" },
@@ -749,6 +782,7 @@ static void read_job(sqlite3_stmt *st, struct job *j)
 	j->created_ms = sqlite3_column_int64(st, 14);
 	j->updated_ms = sqlite3_column_int64(st, 15);
 	j->lease_expires_ms = sqlite3_column_int64(st, 16);
+	j->held_by = sqlite3_column_int64(st, 17);
 }
 
 static void read_event(sqlite3_stmt *st, struct event_row *r)
@@ -828,18 +862,81 @@ static int collect_events(struct sq *s, enum stmt i, struct event_row **rows, si
 
 /* ---- jobs ---- */
 
+/*
+ * Held jobs. The claim reads only the first CLAIM_WINDOW due jobs not known to be held, so that jobs
+ * waiting behind another of their subject's (one person's thousand updates, or every job behind a
+ * retry during an outage) are not read again by every claim. When that window yields fewer jobs
+ * than asked, the ones in it that wait are marked held (ST_HOLD) and the claim reads the next
+ * window, until a claim succeeds or nothing is left to mark. A marked job waits behind one job, the
+ * nearest in its way, so finishing a job releases one more of a long queue, not the whole queue.
+ * Each window is its own transaction: the writer's lock is given up between windows.
+ */
+#define CLAIM_WINDOW 128
+#define CLAIM_ROUNDS 1024 /* windows one claim reads at most (a guard: each marks a whole window) */
+
+/* One window: claims up to max jobs into *jobs (empty on entry); *held counts the jobs it marked. */
+static int claim_window(struct sq *s, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs,
+			size_t *n, int64_t *held, char *err, size_t errlen)
+{
+	*held = 0;
+	if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -1;
+	for (int pass = 0; pass < 2 && *n < (size_t)max; pass++) {
+		if (pass == 1) { /* the window gave too few: mark its waiting jobs, read the next one */
+			sqlite3_stmt *st = use(s, ST_HOLD);
+			sqlite3_bind_int64(st, 2, now_ms);
+			sqlite3_bind_int(st, 5, CLAIM_WINDOW);
+			if (run(s, ST_HOLD, err, errlen) < 0)
+				goto fail;
+			if ((*held = sqlite3_changes(s->db)) == 0)
+				break;
+		}
+		struct job *got = NULL;
+		size_t k = 0;
+		sqlite3_stmt *st = use(s, ST_CLAIM);
+		sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now_ms);
+		sqlite3_bind_int64(st, 3, lease_ms);
+		sqlite3_bind_int(st, 4, max - (int)*n);
+		sqlite3_bind_int(st, 5, CLAIM_WINDOW);
+		if (collect_jobs(s, ST_CLAIM, &got, &k, err, errlen) < 0)
+			goto fail;
+		if (k && !*n) {
+			*jobs = got;
+		} else if (k) {
+			struct job *all = realloc(*jobs, (*n + k) * sizeof(**jobs));
+			if (!all) {
+				journal_jobs_free(got, k);
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+			memcpy(all + *n, got, k * sizeof(*got));
+			free(got);
+			*jobs = all;
+		}
+		*n += k;
+	}
+	if (exec(s, "COMMIT", err, errlen) == 0)
+		return 0;
+fail:
+	exec(s, "ROLLBACK", NULL, 0);
+	journal_jobs_free(*jobs, *n);
+	*jobs = NULL;
+	*n = 0;
+	return -1;
+}
+
 static int sq_claim(void *b, const char *owner, int64_t now_ms, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		    char *err, size_t errlen)
 {
 	struct sq *s = b;
-	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *st = use(s, ST_CLAIM);
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_int64(st, 3, lease_ms);
-	sqlite3_bind_int(st, 4, max);
-	int rc = collect_jobs(s, ST_CLAIM, jobs, n, err, errlen);
-	pthread_mutex_unlock(&s->mu);
+	int64_t held = 0;
+	int rc = 0, rounds = 0;
+	do {
+		pthread_mutex_lock(&s->mu);
+		rc = claim_window(s, owner, now_ms, lease_ms, max, jobs, n, &held, err, errlen);
+		pthread_mutex_unlock(&s->mu);
+	} while (rc == 0 && *n == 0 && held > 0 && ++rounds < CLAIM_ROUNDS);
 	return rc;
 }
 

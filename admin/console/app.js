@@ -265,11 +265,17 @@ async function changeJob(j, what) {
   render(true);
 }
 
+// A job's result or last error, after the job it waits behind when a claim found it waiting.
+function jobNote(j) {
+  const note = j.state === 'done' ? (j.result || '') : (j.last_error || '');
+  return j.held_by ? 'held behind job ' + j.held_by + (note ? '; ' + note : '') : note;
+}
+
 function jobsTable(jobs) {
   const rows = jobs.map((j) => el('tr', { 'data-job': j.id }, [
     el('td', { class: 'mono' }, String(j.id)), el('td', {}, j.action), el('td', { class: 'wrap' }, j.subject),
     el('td', {}, badge(j.state)), el('td', {}, j.max_attempts ? j.attempts + ' / ' + j.max_attempts : String(j.attempts)), el('td', {}, when(j.run_at_ms)),
-    el('td', { class: 'wrap' }, j.state === 'done' ? (j.result || '') : (j.last_error || '')), el('td', {}, jobActions(j)),
+    el('td', { class: 'wrap' }, jobNote(j)), el('td', {}, jobActions(j)),
   ]));
   return el('table', { id: 'jobs-table' }, [
     el('thead', {}, el('tr', {}, ['ID', 'Action', 'Subject', 'State', 'Attempts', 'Run at', 'Result or last error', ''].map((h) => el('th', { scope: 'col' }, h)))),

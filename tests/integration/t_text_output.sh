@@ -92,6 +92,9 @@ db.execute(ins, ("hr:people", "rejected:old-2", "unmapped", b"\xc2\x9b31m", "rej
 db.execute("INSERT INTO jobs (action, subject, state, run_at_ms, last_error, created_ms, updated_ms, params) "
            "VALUES ('create_user', CAST(? AS TEXT), 'dead', 1, CAST(? AS TEXT), 1, 1, CAST(? AS TEXT))",
            (b"x\x1b[2J\n00 forged", b"E0000001: \x1b]0;t\x07\xff", b"{\"login\":\"a\"} junk"))
+# a pending job a claim found waiting behind another (far ahead, so the workers leave it)
+db.execute("INSERT INTO jobs (action, subject, state, run_at_ms, created_ms, updated_ms, held_by) "
+           "VALUES ('update_profile', 'held@example.com', 'pending', 9000000000000, 1, 1, 4242)")
 db.commit()
 EOF
 
@@ -126,7 +129,9 @@ check_eq "an old row crafted to look accepted stays rejected, its body a string"
 check_eq "an old row's bytes that are not UTF-8 come back as U+FFFD, its body that is no longer JSON as a string" \
 	"$(py_events "print(ascii(by['old-1']['subject_login']), ascii(by['old-1']['raw']))")" "'old\\ufffd\\x1b[2J\\r\\nrow' '{\"a\":\"\\ufffd\\x1b\"}'"
 check_eq "a job's stored params that are not JSON are a string" \
-	"$(python3 -c "import json; print([json.loads(l)['params'] for l in open('$T_DIR/jobs.jsonl')])")" "['{\"login\":\"a\"} junk']"
+	"$(python3 -c "import json; print([json.loads(l).get('params') for l in open('$T_DIR/jobs.jsonl')])")" "[None, '{\"login\":\"a\"} junk']"
+check_eq "a job found waiting says behind which job (held_by), the others null" \
+	"$(python3 -c "import json; print([json.loads(l)['held_by'] for l in open('$T_DIR/jobs.jsonl')])")" "[4242, None]"
 
 echo "# text tables escape control characters"
 "$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --limit 1000 >"$T_DIR/events.txt"
@@ -145,8 +150,9 @@ EOF
 }
 check "hookd events prints no raw control byte and one line per event" no_controls "$T_DIR/events.txt" 12
 check "... the login's escapes are visible instead" grep -qF 'evil\n99' "$T_DIR/events.txt"
-check "hookd jobs prints no raw control byte and one line per job" no_controls "$T_DIR/jobs.txt" 1
+check "hookd jobs prints no raw control byte and one line per job" no_controls "$T_DIR/jobs.txt" 2
 check "... the error's ESC is shown as \\x1b" grep -qF 'E0000001: \x1b]0;t\x07\xff' "$T_DIR/jobs.txt"
+check "... a job found waiting says behind which job" grep -qE 'held@example.com +held behind job 4242$' "$T_DIR/jobs.txt"
 check "hookd events --help documents JSON Lines" bash -c "'$HOOKD_BIN' events --help | grep -q 'JSON Lines'"
 
 t_done

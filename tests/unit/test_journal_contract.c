@@ -368,6 +368,103 @@ static void contract_job_order(struct journal *j)
 	CHECK(eid[0] > 0 && eid[0] < eid[1] && eid[1] < eid[2]);
 }
 
+/* The one job a claim by owner took (lease lease_ms), or 0 when it took none; more than one fails. */
+static int64_t held_claim(struct journal *j, const char *owner, int64_t lease_ms)
+{
+	struct job *jobs = NULL;
+	size_t n = 0;
+	char err[256];
+	CHECK(journal_claim(j, owner, lease_ms, 1, &jobs, &n, err, sizeof(err)) == 0 && n <= 1);
+	int64_t id = n == 1 ? jobs[0].id : 0;
+	journal_jobs_free(jobs, n);
+	return id;
+}
+
+/*
+ * Jobs waiting behind their subject's (held) do not stand in the claim's way, however many: with
+ * 300 of pat's jobs queued behind her first, a claim still finds quinn's, after them. Each job that
+ * ends (done, a retry, a deferral, dead, a lease lost) lets exactly the next one go, in order, until
+ * none is left pending.
+ */
+#define HELD_JOBS 300
+static void contract_held_jobs(struct journal *j)
+{
+	char err[256], key[32];
+	enum journal_outcome out;
+	struct job_spec pat[50];
+	for (int i = 0; i < 50; i++)
+		pat[i] = (struct job_spec){ .action = "update_profile", .subject = "pat" };
+	for (int e = 0; e < HELD_JOBS / 50; e++) {
+		snprintf(key, sizeof(key), "held-%d", e);
+		struct journal_event ev = contract_ev("hr:x", key, pat, 50);
+		CHECK(contract_commit1(j, &ev, &out) == 0 && out == JOURNAL_STORED);
+	}
+	struct job_spec quinn = { .action = "create_user", .subject = "quinn" };
+	struct journal_event ev = contract_ev("hr:x", "held-quinn", &quinn, 1);
+	CHECK(contract_commit1(j, &ev, &out) == 0 && out == JOURNAL_STORED);
+
+	int64_t first = held_claim(j, "w1", 60000);
+	int64_t q = held_claim(j, "w2", 60000);
+	struct job *row = contract_job(j, q);
+	CHECK(first > 0 && q > first && row && strcmp(row->subject, "quinn") == 0);
+	journal_jobs_free(row, row ? 1 : 0);
+	CHECK(held_claim(j, "w3", 60000) == 0);
+	CHECK(journal_job_finish(j, q, "w2", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+	/* each passed over behind the nearest job in its way: the running one, then the one before it */
+	int64_t behind[][2] = { { first + 1, first },
+				{ first + 2, first + 1 },
+				{ first + HELD_JOBS - 1, first + HELD_JOBS - 2 } };
+	for (size_t i = 0; i < sizeof(behind) / sizeof(behind[0]); i++) {
+		row = contract_job(j, behind[i][0]);
+		CHECK(row && strcmp(row->subject, "pat") == 0 && row->held_by == behind[i][1]);
+		journal_jobs_free(row, row ? 1 : 0);
+	}
+	row = contract_job(j, first);
+	CHECK(row && row->held_by == 0);
+	journal_jobs_free(row, row ? 1 : 0);
+
+	int64_t cur = first, settled = 0;
+	while (cur > 0 && settled < HELD_JOBS) {
+		int64_t now = clock_now_ms();
+		switch (settled % 5) {
+		case 0: CHECK(journal_job_finish(j, cur, "w1", JOB_DONE, 0, "ok", err, sizeof(err)) == 0); break;
+		case 1: /* due again at once: the same job comes back before the next */
+			CHECK(journal_job_finish(j, cur, "w1", JOB_RETRY, now - 1, "okta 503", err, sizeof(err)) == 0);
+			CHECK(held_claim(j, "w1", 60000) == cur);
+			CHECK(journal_job_finish(j, cur, "w1", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+			break;
+		case 2:
+			CHECK(journal_job_finish(j, cur, "w1", JOB_DEFER, now - 1, "rate limit", err, sizeof(err)) ==
+			      0);
+			CHECK(held_claim(j, "w1", 60000) == cur);
+			CHECK(journal_job_finish(j, cur, "w1", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+			break;
+		case 3: CHECK(journal_job_finish(j, cur, "w1", JOB_DEAD, 0, "okta 400", err, sizeof(err)) == 0); break;
+		default: /* a lease lost: taken back by another worker, then done */
+			CHECK(journal_job_finish(j, cur, "w1", JOB_RETRY, now - 1, "okta 503", err, sizeof(err)) == 0);
+			CHECK(held_claim(j, "w9", 1) == cur);
+			usleep(5000);
+			CHECK(held_claim(j, "w1", 60000) == cur);
+			CHECK(journal_job_finish(j, cur, "w1", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+			break;
+		}
+		settled++;
+		if (settled == 1) { /* the first done: the one behind it is no longer marked */
+			row = contract_job(j, first + 1);
+			CHECK(row && row->held_by == 0);
+			journal_jobs_free(row, row ? 1 : 0);
+		}
+		int64_t next = held_claim(j, "w1", 60000);
+		CHECK(next == 0 || next > cur);			     /* in the order they came */
+		CHECK(next == 0 || held_claim(j, "w3", 60000) == 0); /* and one at a time */
+		cur = next;
+	}
+	CHECK(settled == HELD_JOBS && cur == 0);
+	int64_t counts[JOB_STATE_COUNT] = { 0 }, oldest = 0;
+	CHECK(journal_job_stats(j, counts, &oldest, err, sizeof(err)) == 0 && counts[JOB_STATE_PENDING] == 0 &&
+	      counts[JOB_STATE_RUNNING] == 0 && counts[JOB_STATE_DEAD] == HELD_JOBS / 5);
+}
+
 /* A keyed job moves the pending job of its key; once that one runs, a new one is added. */
 static void contract_job_key(struct journal *j)
 {
@@ -1000,10 +1097,11 @@ static void contract_forget(struct journal *j)
 
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
-	void (*const parts[])(struct journal *) = { contract_dedupe,	contract_jobs,	  contract_job_order,
-						    contract_job_key,	contract_rate,	  contract_requests,
-						    contract_race,	contract_cursor,  contract_people,
-						    contract_retention, contract_filters, contract_forget };
+	void (*const parts[])(struct journal *) = { contract_dedupe,	contract_jobs,	    contract_job_order,
+						    contract_held_jobs, contract_job_key,   contract_rate,
+						    contract_requests,	contract_race,	    contract_cursor,
+						    contract_people,	contract_retention, contract_filters,
+						    contract_forget };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);

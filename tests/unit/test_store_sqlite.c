@@ -275,7 +275,10 @@ static void test_cached_duplicates(void)
 	journal_close(j);
 }
 
-/* user_version of the file and how many of the indexes of migrations 6 and 7 it has; -1 on error. */
+/*
+ * user_version of the file and how many of the indexes and triggers of migrations 6 to 8 it has (8
+ * of them); -1 on error.
+ */
 static int listing_indexes(int *version)
 {
 	sqlite3 *db;
@@ -288,8 +291,9 @@ static int listing_indexes(int *version)
 		*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db,
-			       "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN"
-			       " ('events_received', 'events_source', 'jobs_state', 'jobs_subject_open')",
+			       "SELECT count(*) FROM sqlite_master WHERE type IN ('index', 'trigger') AND name IN"
+			       " ('events_received', 'events_source', 'jobs_state', 'jobs_subject_open', 'jobs_held',"
+			       " 'jobs_claimable', 'jobs_unhold', 'jobs_unhold_gone')",
 			       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
@@ -298,19 +302,20 @@ static int listing_indexes(int *version)
 	return n;
 }
 
-/* A version 5 journal gains the listing and subject indexes when it opens; a new one has them. */
+/* A version 5 journal gains the listing, subject and held-job indexes when it opens; a new one has them. */
 static void test_listing_indexes(void)
 {
 	struct journal *j = open_j();
 	CHECK(j != NULL);
 	journal_close(j);
 	int v;
-	CHECK(listing_indexes(&v) == 4 && v == 7);
+	CHECK(listing_indexes(&v) == 8 && v == 8);
 	sqlite3 *db;
 	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db,
 			   "DROP INDEX events_received; DROP INDEX events_source; DROP INDEX jobs_state;"
-			   " DROP INDEX jobs_subject_open;"
+			   " DROP INDEX jobs_subject_open; DROP TRIGGER jobs_unhold; DROP TRIGGER jobs_unhold_gone;"
+			   " DROP INDEX jobs_held; DROP INDEX jobs_claimable; ALTER TABLE jobs DROP COLUMN held_by;"
 			   " PRAGMA user_version = 5;",
 			   NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
@@ -318,7 +323,7 @@ static void test_listing_indexes(void)
 	j = open_j();
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(listing_indexes(&v) == 4 && v == 7);
+	CHECK(listing_indexes(&v) == 8 && v == 8);
 }
 
 static long long wal_bytes(void)
