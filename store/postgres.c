@@ -142,14 +142,10 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 		     10 },
 	[ST_NOTIFY] = { "notify", "notify", "SELECT pg_notify('" NOTIFY_CHANNEL "', '')", 0 },
 	/*
-	 * Two index-ordered arms (due pending jobs, expired leases), so a claim never sorts the whole table.
-	 * A due job waits while its subject has a job running, or an earlier one due or waiting to be
-	 * tried again (jobs_subject_open).
-	 */
-	/*
 	 * The claim reads the window of the first $5 due jobs not known to be held (jobs_claimable,
 	 * locked as they are read, and read only as far as needed), and takes the first $4 whose
-	 * subject has no job in their way (JOB_BLOCKS), and expired leases.
+	 * subject has no job in their way (JOB_BLOCKS); and expired leases. Both arms are index-ordered:
+	 * a claim never sorts the table.
 	 */
 	[ST_CLAIM] = { "claim", "claim jobs",
 		       "WITH due AS (SELECT w.id, w.run_at_ms FROM (SELECT id, subject, run_at_ms FROM jobs"
