@@ -167,10 +167,7 @@ static void job_json(struct jbuf *b, const struct job *j)
 	jbuf_key_int(b, "run_at_ms", j->run_at_ms);
 	jbuf_key_int(b, "created_ms", j->created_ms);
 	jbuf_key_int(b, "updated_ms", j->updated_ms);
-	if (j->held_by > 0)
-		jbuf_key_int(b, "held_by", j->held_by);
-	else
-		jbuf_key_raw(b, "held_by", "null", 4);
+	jbuf_key_pos(b, "held_by", j->held_by);
 	jbuf_key_str(b, "last_error", j->last_error);
 	jbuf_key_str(b, "result", j->result);
 	out_json_member(b, "params", j->params);
@@ -180,10 +177,7 @@ static void job_json(struct jbuf *b, const struct job *j)
 static void page_end(struct jbuf *b, int64_t next)
 {
 	jbuf_arr_close(b);
-	if (next > 0)
-		jbuf_key_int(b, "next_cursor", next);
-	else
-		jbuf_key_raw(b, "next_cursor", "null", 4);
+	jbuf_key_pos(b, "next_cursor", next);
 	jbuf_obj_close(b);
 }
 
@@ -482,14 +476,6 @@ static void resend(struct admin *a, struct http_req *r, const struct admin_calle
 	free(params);
 }
 
-static void key_ms_or_null(struct jbuf *b, const char *key, int64_t ms)
-{
-	if (ms > 0)
-		jbuf_key_int(b, key, ms);
-	else
-		jbuf_key_raw(b, key, "null", 4);
-}
-
 static void person_json(struct jbuf *b, const struct person *p)
 {
 	jbuf_obj_open(b);
@@ -500,8 +486,8 @@ static void person_json(struct jbuf *b, const struct person *p)
 	jbuf_key_str(b, "origin", p->origin);
 	jbuf_key_str(b, "via", p->via);
 	jbuf_key_int(b, "resends", p->resends);
-	key_ms_or_null(b, "sent_ms", p->sent_ms);
-	key_ms_or_null(b, "next_follow_up_ms", p->next_follow_up_ms);
+	jbuf_key_pos(b, "sent_ms", p->sent_ms);
+	jbuf_key_pos(b, "next_follow_up_ms", p->next_follow_up_ms);
 	jbuf_key_int(b, "updated_ms", p->updated_ms);
 	jbuf_key_str(b, "reason", p->reason);
 	jbuf_key_str(b, "last_error", p->last_error);
@@ -642,10 +628,7 @@ static void source_json(struct admin *a, struct jbuf *b, const char *name, const
 	jbuf_obj_open(b);
 	jbuf_key_str(b, "source", name);
 	jbuf_key_str(b, "kind", kind);
-	if (t.last_accepted_ms)
-		jbuf_key_int(b, "last_accepted_ms", t.last_accepted_ms);
-	else
-		jbuf_key_raw(b, "last_accepted_ms", "null", 4);
+	jbuf_key_pos(b, "last_accepted_ms", t.last_accepted_ms);
 	jbuf_key(b, "last_24h");
 	jbuf_obj_open(b);
 	jbuf_key_int(b, "accepted", t.accepted);

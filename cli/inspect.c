@@ -236,10 +236,7 @@ static int job_json(const struct job *r)
 	when(r->run_at_ms, t, sizeof(t));
 	jbuf_key_str(&b, "run_at", t);
 	jbuf_key_str(&b, "job_key", r->job_key);
-	if (r->held_by > 0)
-		jbuf_key_int(&b, "held_by", r->held_by);
-	else
-		jbuf_key_raw(&b, "held_by", "null", 4);
+	jbuf_key_pos(&b, "held_by", r->held_by);
 	jbuf_key_str(&b, "last_error", r->last_error);
 	jbuf_key_str(&b, "result", r->result);
 	if (r->params)

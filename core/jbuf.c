@@ -205,6 +205,14 @@ void jbuf_key_int(struct jbuf *b, const char *key, int64_t val)
 	b->need_comma = 1;
 }
 
+void jbuf_key_pos(struct jbuf *b, const char *key, int64_t val)
+{
+	if (val > 0)
+		jbuf_key_int(b, key, val);
+	else
+		jbuf_key_raw(b, key, "null", 4);
+}
+
 void jbuf_key_bool(struct jbuf *b, const char *key, int val)
 {
 	jbuf_key(b, key);

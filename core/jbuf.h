@@ -42,6 +42,8 @@ void jbuf_key(struct jbuf *b, const char *key);
 void jbuf_key_str(struct jbuf *b, const char *key, const char *val);
 void jbuf_key_strn(struct jbuf *b, const char *key, const char *val, size_t n);
 void jbuf_key_int(struct jbuf *b, const char *key, int64_t val);
+/* "key": val when val > 0 (an id, a cursor, a time in ms), else "key": null. */
+void jbuf_key_pos(struct jbuf *b, const char *key, int64_t val);
 void jbuf_key_bool(struct jbuf *b, const char *key, int val);
 /* "key": followed by raw, already-valid JSON bytes. */
 void jbuf_key_raw(struct jbuf *b, const char *key, const char *json, size_t n);

@@ -253,10 +253,7 @@ static void record_json(const struct record *r, struct jbuf *b, int with_body)
 	jbuf_key_str(b, "queued_at", t);
 	clock_format_ms(r->finished_ms, t, sizeof(t));
 	jbuf_key_str(b, "finished_at", r->finished_ms ? t : NULL);
-	if (r->redelivery_of)
-		jbuf_key_int(b, "redelivery_of", r->redelivery_of);
-	else
-		jbuf_key_raw(b, "redelivery_of", "null", 4);
+	jbuf_key_pos(b, "redelivery_of", r->redelivery_of);
 	if (with_body)
 		jbuf_key_raw(b, "body", r->body, r->n);
 	jbuf_obj_close(b);

@@ -99,9 +99,25 @@ static void test_json_member(void)
 	free(m);
 }
 
+/* jbuf_key_pos: a positive number as itself, zero and below as null (the admin API's ids, cursors, times). */
+static void test_key_pos(void)
+{
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_obj_open(&b);
+	jbuf_key_pos(&b, "held_by", 42);
+	jbuf_key_pos(&b, "next_cursor", 0);
+	jbuf_key_pos(&b, "sent_ms", -1);
+	jbuf_obj_close(&b);
+	char *s = jbuf_take(&b, NULL);
+	CHECK_STR(s, "{\"held_by\":42,\"next_cursor\":null,\"sent_ms\":null}");
+	free(s);
+}
+
 int main(void)
 {
 	test_escape();
 	test_json_member();
+	test_key_pos();
 	return check_report("test_cli_out");
 }
