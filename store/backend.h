@@ -5,12 +5,22 @@
 #include "store/journal.h"
 
 /*
- * The ordering rule of one subject's jobs, in the SQL both backends speak (k, j: table aliases; now:
- * a parameter): job k is in the way of pending job j when both are the subject's open jobs and k is
+ * The person a job is for, which orders it: its event's login, else its subject, with ASCII letters
+ * folded (Okta logins are case-insensitive); NULL for a job without a subject. So an HR job (subject:
+ * the login) and an Okta one (subject: the user id, its event naming the login) for one person wait
+ * for each other. subject, login: SQL text expressions (login may be NULL); fold: what makes lower()
+ * fold ASCII only ("" in SQLite; COLLATE "C" in PostgreSQL, whatever the database's locale).
+ */
+#define JOB_PERSON(subject, login, fold) \
+	"CASE WHEN " subject " IS NULL THEN NULL ELSE lower(coalesce(nullif(" login ", ''), " subject ") " fold ") END"
+
+/*
+ * The ordering rule of one person's jobs, in the SQL both backends speak (k, j: table aliases; now:
+ * a parameter): job k is in the way of pending job j when both are the person's open jobs and k is
  * running, or earlier than j and due, waiting for a retry (tried) or deferred (its error kept).
  */
 #define JOB_BLOCKS(k, j, now)                                                                                      \
-	k ".subject = " j ".subject AND " k ".state IN ('pending','running') AND " k ".id <> " j ".id AND (" k     \
+	k ".person = " j ".person AND " k ".state IN ('pending','running') AND " k ".id <> " j ".id AND (" k       \
 	  ".state = 'running' OR (" k ".id < " j ".id AND (" k ".run_at_ms <= " now " OR " k ".attempts > 0 OR " k \
 	  ".last_error IS NOT NULL)))"
 

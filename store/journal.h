@@ -106,7 +106,7 @@ void journal_close(struct journal *j);
  * callers' events share one transaction and one fsync). out[i] says whether event i was stored or
  * was a duplicate (same source and dedupe_key as a stored one; its jobs are then not added and its
  * duplicate count is raised). Jobs are numbered (job ids) in the order of ev[] and of each event's
- * jobs, the order journal_claim keeps for one subject. Returns 0, or -1 with err filled when nothing
+ * jobs, the order journal_claim keeps for one person. Returns 0, or -1 with err filled when nothing
  * of the call was stored. Thread-safe.
  */
 int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out, char *err,
@@ -123,13 +123,15 @@ int journal_answer_known(struct journal *j, const struct journal_event *ev, size
 /*
  * Claims up to max due pending jobs (run_at <= now), or running jobs whose lease expired, for owner,
  * leasing them for lease_ms. *jobs is a malloc'd array of *n jobs (free with journal_jobs_free).
- * One subject's jobs run one at a time, in the order they were added: a due job is passed over while
- * another job of its subject is running, or while an earlier one is due or waiting for a retry
+ * One person's jobs run one at a time, in the order they were added: a due job is passed over while
+ * another job of its person is running, or while an earlier one is due or waiting for a retry
  * (tried before, or deferred). An earlier job scheduled ahead and never tried (an activation on the
  * start date) holds nothing back, nor does a dead one. Exact across instances (PostgreSQL claims
  * take turns under an advisory lock). A job passed over is marked held behind the job in its way
  * (job.held_by) and skipped by later claims until that job changes, so how many jobs wait costs a
- * claim nothing once they are marked. Returns with none only when no job is claimable.
+ * claim nothing once they are marked. A job's person is its event's login, else its subject, ASCII
+ * case folded (JOB_PERSON in store/backend.h), so an HR job by login and an Okta job by user id for
+ * one login are ordered. Returns with none only when no job is claimable.
  */
 int journal_claim(struct journal *j, const char *owner, int64_t lease_ms, int max, struct job **jobs, size_t *n,
 		  char *err, size_t errlen);
@@ -327,7 +329,7 @@ int journal_prune(struct journal *j, int64_t now_ms, int64_t retain_jobs_ms, int
  * events of one login are linked that way). Logins compare case-insensitively, ids exactly.
  * Their events (HR, Okta, operator, activation records) lose raw ('null'), subject_json, reason and
  * the subject fields; their jobs (by subject, or by belonging to one of those events) lose params,
- * subject, result, last_error and job_key. Rows, types, times and counts stay.
+ * subject, person, result, last_error and job_key. Rows, types, times and counts stay.
  * A running job, or a pending one without JOURNAL_FORGET_CANCEL_PENDING, refuses the whole erasure
  * (nothing changes: a job still needs its params, and a half-done erasure would lose the links a
  * second run needs). With the flag, pending jobs end dead ("cancelled: ...") and are erased too.

@@ -12,7 +12,7 @@
 #define PIPE_CHUNK 128		    /* statements per pipeline round trip (keeps both socket buffers small) */
 #define WRITE_TRIES 3		    /* a batch is retried after a deadlock or on a connection found stale */
 #define MIGRATE_LOCK 448345729892LL /* pg_advisory_lock key: "hookd" in hex */
-/* pg_advisory_xact_lock key claims take turns under: one subject's jobs never run at once */
+/* pg_advisory_xact_lock key claims take turns under: one person's jobs never run at once */
 #define CLAIM_LOCK 448345729893LL
 
 /* ---- schema and statements ---- */
@@ -101,6 +101,16 @@ static const char *const migrations[] = {
 	" OR OLD.attempts IS DISTINCT FROM NEW.attempts OR OLD.last_error IS DISTINCT FROM NEW.last_error)"
 	" EXECUTE FUNCTION hookd_jobs_unhold();"
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION hookd_jobs_unhold();",
+	/*
+	 * 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h); the jobs already
+	 * there take it from their event's login, else their subject. It replaces the subject's index.
+	 */
+	"ALTER TABLE jobs ADD COLUMN person TEXT;"
+	"UPDATE jobs SET person = " JOB_PERSON(
+		"subject", "(SELECT e.subject_login FROM events e WHERE e.id = jobs.event_id)",
+		"COLLATE \"C\"") ";"
+				 "DROP INDEX jobs_subject_open;"
+				 "CREATE INDEX jobs_person_open ON jobs (person, id) WHERE state IN ('pending','running');",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -135,20 +145,23 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 	/* A keyed job moves the pending job of its key (the partial unique index) instead of adding one. */
 	[ST_JOB] = { "job", "insert job",
 		     "INSERT INTO jobs (id, event_id, action, rule, subject, params, job_key, max_attempts, run_at_ms,"
-		     " created_ms, updated_ms) VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"
-		     " ON CONFLICT (job_key) WHERE job_key IS NOT NULL AND state = 'pending' DO UPDATE SET"
-		     " run_at_ms = excluded.run_at_ms, params = excluded.params, event_id = excluded.event_id,"
-		     " updated_ms = excluded.updated_ms",
-		     10 },
+		     " created_ms, updated_ms, person) VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, " JOB_PERSON(
+			     "$4::text", "$11::text",
+			     "COLLATE \"C\"") ")"
+					      " ON CONFLICT (job_key) WHERE job_key IS NOT NULL AND state = 'pending' DO UPDATE SET"
+					      " run_at_ms = excluded.run_at_ms, params = excluded.params, event_id = excluded.event_id,"
+					      " updated_ms = excluded.updated_ms, person = " JOB_PERSON(
+						      "jobs.subject", "$11::text", "COLLATE \"C\""),
+		     11 },
 	[ST_NOTIFY] = { "notify", "notify", "SELECT pg_notify('" NOTIFY_CHANNEL "', '')", 0 },
 	/*
 	 * The claim reads the window of the first $5 due jobs not known to be held (jobs_claimable,
 	 * locked as they are read, and read only as far as needed), and takes the first $4 whose
-	 * subject has no job in their way (JOB_BLOCKS); and expired leases. Both arms are index-ordered:
+	 * person has no job in their way (JOB_BLOCKS); and expired leases. Both arms are index-ordered:
 	 * a claim never sorts the table.
 	 */
 	[ST_CLAIM] = { "claim", "claim jobs",
-		       "WITH due AS (SELECT w.id, w.run_at_ms FROM (SELECT id, subject, run_at_ms FROM jobs"
+		       "WITH due AS (SELECT w.id, w.run_at_ms FROM (SELECT id, person, run_at_ms FROM jobs"
 		       " WHERE state = 'pending' AND held_by IS NULL AND run_at_ms <= $2 ORDER BY run_at_ms, id"
 		       " LIMIT $5 FOR UPDATE SKIP LOCKED) w"
 		       " WHERE NOT EXISTS (SELECT 1 FROM jobs k WHERE " CLAIM_BLOCKS_W ") LIMIT $4),"
@@ -170,7 +183,7 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 	[ST_HOLD] = { "hold", "claim jobs",
 		      "WITH h AS (SELECT j.id AS jid, coalesce("
 		      "(SELECT k.id FROM jobs k WHERE k.id < j.id AND " HOLD_BLOCKS_J " ORDER BY k.id DESC LIMIT 1),"
-		      " (SELECT k.id FROM jobs k WHERE k.subject = j.subject AND k.state = 'running' AND k.id <> j.id"
+		      " (SELECT k.id FROM jobs k WHERE k.person = j.person AND k.state = 'running' AND k.id <> j.id"
 		      " LIMIT 1)) AS bid FROM jobs j WHERE j.id IN (SELECT id FROM (" HOLD_WINDOW ") x)"
 		      " FOR UPDATE OF j SKIP LOCKED),"
 		      " lb AS (SELECT h.jid, b.id AS bid FROM h JOIN jobs b ON b.id = h.bid"
@@ -351,7 +364,7 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 			" c AS (SELECT count(*) FILTER (WHERE state = 'pending') AS pending,"
 			" count(*) FILTER (WHERE state = 'running') AS running FROM pj),"
 			" go AS (SELECT NOT $2::boolean AND running = 0 AND (pending = 0 OR $3::boolean) AS ok FROM c),"
-			" uj AS (UPDATE jobs SET params = NULL, subject = NULL, result = NULL, job_key = NULL,"
+			" uj AS (UPDATE jobs SET params = NULL, subject = NULL, person = NULL, result = NULL, job_key = NULL,"
 			" last_error = CASE state WHEN 'pending' THEN $4::text END,"
 			" updated_ms = CASE state WHEN 'pending' THEN $5::bigint ELSE updated_ms END,"
 			" state = CASE state WHEN 'pending' THEN 'dead' ELSE state END"
@@ -541,7 +554,8 @@ struct job_ref {
 	const struct job_spec *js;
 	size_t ev_i, k; /* the event's index in the caller's array, the job's in the event */
 	int64_t event_id;
-	int64_t id; /* reserved for the row (a keyed job that moves a pending one keeps that one's) */
+	int64_t id;	   /* reserved for the row (a keyed job that moves a pending one keeps that one's) */
+	const char *login; /* its event's subject_login, for the job's person (JOB_PERSON) */
 };
 
 /* Bound parameters of one statement; numbers are printed into num. */
@@ -630,8 +644,8 @@ static void fill_job(const struct wctx *w, size_t i, struct params *pr)
 	snprintf(pr->num[2], sizeof(pr->num[2]), "%lld", (long long)(js->run_at_ms ? js->run_at_ms : w->now_ms));
 	snprintf(pr->num[3], sizeof(pr->num[3]), "%lld", (long long)w->now_ms);
 	snprintf(pr->num[4], sizeof(pr->num[4]), "%lld", (long long)j->id);
-	const char *v[10] = { pr->num[0],  js->action, js->rule,   js->subject, js->params,
-			      js->job_key, pr->num[1], pr->num[2], pr->num[3],	pr->num[4] };
+	const char *v[11] = { pr->num[0], js->action, js->rule,	  js->subject, js->params, js->job_key,
+			      pr->num[1], pr->num[2], pr->num[3], pr->num[4],  j->login };
 	memcpy(pr->vals, v, sizeof(v));
 }
 
@@ -747,7 +761,8 @@ static int collect_write_jobs(struct wctx *w)
 	for (size_t i = 0; i < w->nev; i++) {
 		const struct ev_ref *e = &w->evs[i];
 		for (size_t k = 0; !e->dup && k < e->e->njobs; k++)
-			w->jobs[w->njobs++] = (struct job_ref){ &e->e->jobs[k], e->i, k, e->id, 0 };
+			w->jobs[w->njobs++] =
+				(struct job_ref){ &e->e->jobs[k], e->i, k, e->id, 0, e->e->subject_login };
 	}
 	qsort(w->jobs, w->njobs, sizeof(*w->jobs), job_cmp);
 	return 0;
@@ -755,7 +770,7 @@ static int collect_write_jobs(struct wctx *w)
 
 /*
  * Reserves one id per job and gives them out in arrival order, so ids (the order claims keep for
- * one subject) follow the deliveries although the rows are inserted in lock order. 0, or -1 with err
+ * one person) follow the deliveries although the rows are inserted in lock order. 0, or -1 with err
  * (*retry as pipe_run's). w->jobs ends in lock order again.
  */
 static int reserve_job_ids(PGconn *c, struct wctx *w, int *retry, char *err, size_t errlen)

@@ -92,6 +92,16 @@ static const char *const migrations[] = {
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;"
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs"
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;",
+	/*
+	 * 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h); the jobs already
+	 * there take it from their event's login, else their subject. It replaces the subject's index.
+	 */
+	"ALTER TABLE jobs ADD COLUMN person TEXT;"
+	"UPDATE jobs SET person = " JOB_PERSON(
+		"subject", "(SELECT e.subject_login FROM events e WHERE e.id = jobs.event_id)",
+		"") ";"
+		    "DROP INDEX jobs_subject_open;"
+		    "CREATE INDEX jobs_person_open ON jobs (person) WHERE state IN ('pending','running');",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -106,8 +116,8 @@ static const char *const migrations[] = {
  */
 #define BLOCKS_J JOB_BLOCKS("k", "j", "?2")	  /* job k in the way of window row j */
 #define BLOCKS_JOBS JOB_BLOCKS("k", "jobs", "?2") /* of the row ST_HOLD updates */
-#define WINDOW_ROWS                                                                                          \
-	"SELECT id, subject FROM jobs INDEXED BY jobs_claimable WHERE state = 'pending' AND held_by IS NULL" \
+#define WINDOW_ROWS                                                                                         \
+	"SELECT id, person FROM jobs INDEXED BY jobs_claimable WHERE state = 'pending' AND held_by IS NULL" \
 	" AND run_at_ms <= ?2 ORDER BY run_at_ms, id LIMIT ?5"
 
 /* Every statement hookd runs, prepared once when the journal opens (after the migrations). */
@@ -178,14 +188,16 @@ static const struct {
 		       " ON CONFLICT (source, dedupe_key) DO UPDATE SET duplicates = duplicates + 1"
 		       " RETURNING id, duplicates" },
 	/* A keyed job first moves the pending job of its key; ST_JOB adds one only when none moved. */
-	[ST_MOVE] = { "insert", "UPDATE jobs SET run_at_ms = ?1, params = ?2, event_id = ?3, updated_ms = ?4"
-				" WHERE job_key = ?5 AND state = 'pending'" },
+	[ST_MOVE] = { "insert",
+		      "UPDATE jobs SET run_at_ms = ?1, params = ?2, event_id = ?3, updated_ms = ?4,"
+		      " person = " JOB_PERSON("subject", "?6", "") " WHERE job_key = ?5 AND state = 'pending'" },
 	[ST_JOB] = { "insert", "INSERT INTO jobs (event_id, action, rule, subject, params, job_key, max_attempts,"
-			       " run_at_ms, created_ms, updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9)" },
+			       " run_at_ms, created_ms, updated_ms, person)"
+			       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?9," JOB_PERSON("?4", "?10", "") ")" },
 	/*
 	 * The claim looks at the first ?5 pending jobs that are due and not known to be held
-	 * (jobs_claimable, in run_at order). A job there waits while its subject has a job running, or an
-	 * earlier one due or waiting to be tried again (JOB_BLOCKS, over jobs_subject_open). Expired
+	 * (jobs_claimable, in run_at order). A job there waits while its person has a job running, or an
+	 * earlier one due or waiting to be tried again (JOB_BLOCKS, over jobs_person_open). Expired
 	 * leases are taken back too.
 	 */
 	[ST_CLAIM] = { "read jobs",
@@ -197,13 +209,13 @@ static const struct {
 		       " LIMIT ?4) LIMIT ?4) RETURNING " JOB_COLUMNS },
 	/*
 	 * Marks the jobs of the same window that wait as held, each by the nearest job in its way: the
-	 * latest earlier one (walking jobs_subject_open back from it), else the running one. Marked jobs
+	 * latest earlier one (walking jobs_person_open back from it), else the running one. Marked jobs
 	 * leave jobs_claimable, so the next claim reads past them (see "Held jobs").
 	 */
 	[ST_HOLD] = { "read jobs",
 		      "UPDATE jobs SET held_by = coalesce("
 		      "(SELECT k.id FROM jobs k WHERE k.id < jobs.id AND " BLOCKS_JOBS " ORDER BY k.id DESC LIMIT 1),"
-		      " (SELECT k.id FROM jobs k WHERE k.subject = jobs.subject AND k.state = 'running'"
+		      " (SELECT k.id FROM jobs k WHERE k.person = jobs.person AND k.state = 'running'"
 		      " AND k.id <> jobs.id LIMIT 1))"
 		      " WHERE id IN (SELECT id FROM (" WINDOW_ROWS ") j"
 		      " WHERE EXISTS (SELECT 1 FROM jobs k WHERE " BLOCKS_J "))" },
@@ -317,7 +329,7 @@ static const struct {
 						" (SELECT count(*) FROM pj WHERE state = 'running')" },
 	/* Every SET reads the row as it was: a pending job ends dead, cancelled, and is erased with the rest. */
 	[ST_FORGET_JOBS] = { "forget",
-			     FORGET_WITH "UPDATE jobs SET params = NULL, subject = NULL, result = NULL,"
+			     FORGET_WITH "UPDATE jobs SET params = NULL, subject = NULL, person = NULL, result = NULL,"
 					 " job_key = NULL, last_error = CASE state WHEN 'pending' THEN ?2 END,"
 					 " updated_ms = CASE state WHEN 'pending' THEN ?3 ELSE updated_ms END,"
 					 " state = CASE state WHEN 'pending' THEN 'dead' ELSE state END"
@@ -677,8 +689,8 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 /* ---- write: one transaction per group of events ---- */
 
 /* Moves the pending job of js's key, or adds js; 0, or -1 with err. */
-static int write_job(struct sq *s, int64_t event_id, const struct job_spec *js, int64_t now_ms, char *err,
-		     size_t errlen)
+static int write_job(struct sq *s, const struct journal_event *e, int64_t event_id, const struct job_spec *js,
+		     int64_t now_ms, char *err, size_t errlen)
 {
 	int64_t run_at = js->run_at_ms ? js->run_at_ms : now_ms;
 	if (js->job_key) {
@@ -688,6 +700,7 @@ static int write_job(struct sq *s, int64_t event_id, const struct job_spec *js, 
 		sqlite3_bind_int64(st, 3, event_id);
 		sqlite3_bind_int64(st, 4, now_ms);
 		bind_text(st, 5, js->job_key);
+		bind_text(st, 6, e->subject_login);
 		int moved = run_changed(s, ST_MOVE, err, errlen);
 		if (moved <= 0)
 			return moved;
@@ -700,6 +713,7 @@ static int write_job(struct sq *s, int64_t event_id, const struct job_spec *js, 
 	sqlite3_bind_int(st, 7, js->max_attempts);
 	sqlite3_bind_int64(st, 8, run_at);
 	sqlite3_bind_int64(st, 9, now_ms);
+	bind_text(st, 10, e->subject_login);
 	return run(s, ST_JOB, err, errlen);
 }
 
@@ -724,7 +738,7 @@ static int write_event(struct sq *s, const struct journal_event *e, int64_t now_
 		return -1;
 	*out = dup ? JOURNAL_DUPLICATE : JOURNAL_STORED;
 	for (size_t k = 0; !dup && k < e->njobs; k++) {
-		if (write_job(s, id, &e->jobs[k], now_ms, err, errlen) < 0)
+		if (write_job(s, e, id, &e->jobs[k], now_ms, err, errlen) < 0)
 			return -1;
 		(*jobs_added)++;
 	}

@@ -173,18 +173,36 @@ static void test_migrations(const char *admin)
 		CHECK(o[i].j != NULL);
 		journal_close(o[i].j);
 	}
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 8);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 8);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 9);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 9);
 	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 8);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 9);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
 	/* migration 6: the indexes of the admin API's filtered listings */
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 			   " ('events_received', 'events_source', 'jobs_state')") == 3);
-	/* migration 7: a subject's open jobs, which claims read */
-	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_subject_open'") == 1);
+	/* migration 9: a person's open jobs, which claims read, in place of migration 7's subject's */
+	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_person_open'") == 1);
+	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_subject_open'") == 0);
+	/* a version 8 journal's jobs get their person: the event's login, else the subject, folded */
+	CHECK(sql_int(url,
+		      "DELETE FROM hookd_schema WHERE version = 9; DROP INDEX jobs_person_open;"
+		      " ALTER TABLE jobs DROP COLUMN person;"
+		      " CREATE INDEX jobs_subject_open ON jobs (subject, id) WHERE state IN ('pending','running');"
+		      " INSERT INTO events (id, source, dedupe_key, type, received_ms, subject_id, subject_login, raw)"
+		      " VALUES (901, 'okta', 'mig-1', 't', 1, '00uMIG', 'Mig@Example.com', '{}'),"
+		      " (902, 'hr:x', 'mig-2', 't', 1, 'E9', NULL, '{}');"
+		      " INSERT INTO jobs (id, event_id, action, subject, run_at_ms, created_ms, updated_ms) VALUES"
+		      " (901, 901, 'send_activation', '00uMIG', 1, 1, 1), (902, 902, 'create_user', 'Nob@X.org', 1, 1, 1),"
+		      " (903, 902, 'create_user', NULL, 1, 1, 1), (904, NULL, 'update_profile', 'Zed', 1, 1, 1)") == 0);
+	j = open_url(url, 1);
+	CHECK(j != NULL);
+	journal_close(j);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 9);
+	CHECK(sql_int(url, "SELECT (string_agg(coalesce(person, '-'), ' ' ORDER BY id) ="
+			   " 'mig@example.com nob@x.org - zed')::int FROM jobs WHERE id > 900") == 1);
 
 	sql_int(url, "INSERT INTO hookd_schema (version) VALUES (99)");
 	struct journal_opts jo = { .backend = "postgres", .url = url };

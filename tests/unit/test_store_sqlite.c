@@ -276,7 +276,7 @@ static void test_cached_duplicates(void)
 }
 
 /*
- * user_version of the file and how many of the indexes and triggers of migrations 6 to 8 it has (8
+ * user_version of the file and how many of the indexes and triggers of migrations 6 to 9 it has (8
  * of them); -1 on error.
  */
 static int listing_indexes(int *version)
@@ -292,7 +292,7 @@ static int listing_indexes(int *version)
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT count(*) FROM sqlite_master WHERE type IN ('index', 'trigger') AND name IN"
-			       " ('events_received', 'events_source', 'jobs_state', 'jobs_subject_open', 'jobs_held',"
+			       " ('events_received', 'events_source', 'jobs_state', 'jobs_person_open', 'jobs_held',"
 			       " 'jobs_claimable', 'jobs_unhold', 'jobs_unhold_gone')",
 			       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
@@ -302,28 +302,59 @@ static int listing_indexes(int *version)
 	return n;
 }
 
-/* A version 5 journal gains the listing, subject and held-job indexes when it opens; a new one has them. */
+/* The text of one SQL answer (or "(null)", or "(error)") into out. */
+static void sql_text(const char *sql, char *out, size_t outlen)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	snprintf(out, outlen, "(error)");
+	if (sqlite3_open(dbpath, &db) != SQLITE_OK)
+		return;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		snprintf(out, outlen, "%s", t ? (const char *)t : "(null)");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/*
+ * A version 5 journal gains the listing, person and held-job indexes when it opens, and its jobs
+ * their person (the event's login, else the subject, folded); a new one has them.
+ */
 static void test_listing_indexes(void)
 {
 	struct journal *j = open_j();
 	CHECK(j != NULL);
 	journal_close(j);
 	int v;
-	CHECK(listing_indexes(&v) == 8 && v == 8);
+	CHECK(listing_indexes(&v) == 8 && v == 9);
 	sqlite3 *db;
 	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db,
-			   "DROP INDEX events_received; DROP INDEX events_source; DROP INDEX jobs_state;"
-			   " DROP INDEX jobs_subject_open; DROP TRIGGER jobs_unhold; DROP TRIGGER jobs_unhold_gone;"
-			   " DROP INDEX jobs_held; DROP INDEX jobs_claimable; ALTER TABLE jobs DROP COLUMN held_by;"
-			   " PRAGMA user_version = 5;",
-			   NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(
+		      db,
+		      "DROP INDEX events_received; DROP INDEX events_source; DROP INDEX jobs_state;"
+		      " DROP INDEX jobs_person_open; DROP TRIGGER jobs_unhold; DROP TRIGGER jobs_unhold_gone;"
+		      " DROP INDEX jobs_held; DROP INDEX jobs_claimable; ALTER TABLE jobs DROP COLUMN held_by;"
+		      " ALTER TABLE jobs DROP COLUMN person; PRAGMA user_version = 5;"
+		      " INSERT INTO events (id, source, dedupe_key, type, received_ms, subject_id, subject_login, raw)"
+		      " VALUES (901, 'okta', 'mig-1', 't', 1, '00uMIG', 'Mig@Example.com', '{}'),"
+		      " (902, 'hr:x', 'mig-2', 't', 1, 'E9', NULL, '{}');"
+		      " INSERT INTO jobs (id, event_id, action, subject, run_at_ms, created_ms, updated_ms) VALUES"
+		      " (901, 901, 'send_activation', '00uMIG', 1, 1, 1), (902, 902, 'create_user', 'Nob@X.org', 1, 1, 1),"
+		      " (903, 902, 'create_user', NULL, 1, 1, 1), (904, NULL, 'update_profile', 'Zed', 1, 1, 1);",
+		      NULL, NULL, NULL) == SQLITE_OK);
 	sqlite3_close(db);
 	CHECK(listing_indexes(&v) == 0 && v == 5);
 	j = open_j();
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(listing_indexes(&v) == 8 && v == 8);
+	CHECK(listing_indexes(&v) == 8 && v == 9);
+	char got[200];
+	sql_text("SELECT group_concat(coalesce(person, '-'), ' ') FROM (SELECT person FROM jobs WHERE id > 900"
+		 " ORDER BY id)",
+		 got, sizeof(got));
+	CHECK_STR(got, "mig@example.com nob@x.org - zed");
 }
 
 static long long wal_bytes(void)
