@@ -47,19 +47,20 @@ static void *ingest_main(void *arg)
 		"{\"uuid\":\"bench\",\"eventType\":\"user.lifecycle.create\",\"published\":\"2026-11-27T05:00:00Z\","
 		"\"target\":[{\"id\":\"00ubench\",\"type\":\"User\",\"alternateId\":\"bench@example.com\"}]}");
 	for (int i = 0; i < per; i++) {
-		char key[96], subject[64];
+		char key[96], subject[64], login[96];
 		snprintf(key, sizeof(key), "%s-%d-%d", w->o->prefix, w->id, i);
 		if (w->o->subjects > 0)
 			snprintf(subject, sizeof(subject), "00us%d", (i * w->o->threads + w->id) % w->o->subjects);
 		else
 			snprintf(subject, sizeof(subject), "00u%d%d", w->id, i);
+		snprintf(login, sizeof(login), "%s@example.com", subject); /* a person per subject (JOB_PERSON) */
 		struct job_spec js = { .action = "send_activation", .rule = "bench", .subject = subject };
 		struct journal_event e = { .source = "okta",
 					   .dedupe_key = key,
 					   .delivery_id = key,
 					   .type = "user.lifecycle.create",
 					   .subject_id = subject,
-					   .subject_login = "bench@example.com",
+					   .subject_login = login,
 					   .raw = { raw, (size_t)rawn },
 					   .jobs = &js,
 					   .njobs = 1 };
