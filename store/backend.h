@@ -15,6 +15,20 @@
 	"CASE WHEN " subject " IS NULL THEN NULL ELSE lower(coalesce(nullif(" login ", ''), " subject ") " fold ") END"
 
 /*
+ * Migration 9 of both backends: the person column, filled for the jobs already stored from their
+ * event's login (else their subject), and its index of open jobs in place of the subject's.
+ * fold: as JOB_PERSON's; cols: the index's columns.
+ */
+/* clang-format off */
+#define JOB_PERSON_MIGRATION(fold, cols)                                                              \
+	"ALTER TABLE jobs ADD COLUMN person TEXT;"                                                    \
+	"UPDATE jobs SET person = "                                                                   \
+	JOB_PERSON("subject", "(SELECT e.subject_login FROM events e WHERE e.id = jobs.event_id)", fold) \
+	";DROP INDEX jobs_subject_open;"                                                              \
+	"CREATE INDEX jobs_person_open ON jobs (" cols ") WHERE state IN ('pending','running');"
+/* clang-format on */
+
+/*
  * The ordering rule of one person's jobs, in the SQL both backends speak (k, j: table aliases; now:
  * a parameter): job k is in the way of pending job j when both are the person's open jobs and k is
  * running, or earlier than j and due, waiting for a retry (tried) or deferred (its error kept).

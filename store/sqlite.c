@@ -92,16 +92,8 @@ static const char *const migrations[] = {
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;"
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs"
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;",
-	/*
-	 * 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h); the jobs already
-	 * there take it from their event's login, else their subject. It replaces the subject's index.
-	 */
-	"ALTER TABLE jobs ADD COLUMN person TEXT;"
-	"UPDATE jobs SET person = " JOB_PERSON(
-		"subject", "(SELECT e.subject_login FROM events e WHERE e.id = jobs.event_id)",
-		"") ";"
-		    "DROP INDEX jobs_subject_open;"
-		    "CREATE INDEX jobs_person_open ON jobs (person) WHERE state IN ('pending','running');",
+	/* 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h) */
+	JOB_PERSON_MIGRATION("", "person"),
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
