@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
 # backlog.sh: a journaled backlog drained through okta-sim by hookd's job workers.
-# Usage: bench/backlog.sh [--events N] [--quick] [--limit-minutes M]
+# Usage: bench/backlog.sh [--events N] [--quick] [--limit-minutes M] [--users U]
 #   1. drain: N events (default 1,000,000; --quick 20,000) are journaled with the workers off
 #      ([worker] threads = 0), then hookd restarts with 4 workers against okta-sim with rate limits
 #      off; jobs/s and hookd's RSS are sampled every 5 s until no job is pending (RSS must stay flat).
 #   2. limits: okta-sim with Okta's default buckets (600/min writes, 2000/min user reads); a fresh
 #      backlog is drained for M minutes (default 3; --quick 1.5); from okta-sim's request log: calls
 #      per 60 s window against each bucket's limit (share used) and 429s received.
-# Every job is send_activation for user.lifecycle.create of one STAGED okta-sim user: the first job
-# activates it (GET + POST), every later one reads it, finds it PROVISIONED and is done (one GET).
-# Results are appended to bench/RESULTS.md (after the <!-- backlog --> marker). Not run in CI.
+# Every job is send_activation for user.lifecycle.create of a STAGED okta-sim user: the first job of
+# a user activates it (GET + POST), every later one reads it, finds it PROVISIONED and is done (one
+# GET). --users U (default 1) spreads the events evenly over U users, journaled at once (16
+# connections shared): one person's jobs run one at a time in order, so with one user the drain
+# measures one worker's serial rate, and with U >= 4 what the 4 workers do side by side.
+# Results replace the block between bench/RESULTS.md's backlog markers. Not run in CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-N=1000000 MINUTES=3
+N=1000000 MINUTES=3 USERS=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--events) N=$2; shift ;;
 	--quick) N=20000 MINUTES=1.5 ;;
 	--limit-minutes) MINUTES=$2; shift ;;
-	*) echo "usage: bench/backlog.sh [--events N] [--quick] [--limit-minutes M]"; exit 2 ;;
+	--users) USERS=$2; shift ;;
+	*) echo "usage: bench/backlog.sh [--events N] [--quick] [--limit-minutes M] [--users U]"; exit 2 ;;
 	esac
 	shift
 done
+case $USERS in '' | *[!0-9]* | 0) echo "backlog: --users takes a positive number"; exit 2 ;; esac
 BUILD=${BUILD:-build-bench}
 [ -x "$BUILD/hookd" ] && [ -x "$BUILD/okta-sim" ] || scripts/build.sh "$BUILD" >/dev/null || exit 1
 export HOOKD_BIN=$ROOT/$BUILD/hookd
@@ -84,19 +89,37 @@ jobs_state() { # prints "pending running done dead" from /metrics
 		/^hookd_jobs\{state="done"\}/ {d=$2} /^hookd_jobs\{state="dead"\}/ {x=$2}
 		END {print p+0, r+0, d+0, x+0}'
 }
-journal() { # journal N: N deliveries, 16 connections, closed loop
-	local t0=$SECONDS
-	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$D/delivery.json" --connections 16 --requests "$1" \
-		--reconnect >"$D/journal.json"
-	echo "     journaled $1 events in $((SECONDS - t0)) s: $(python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); print(r["status"], "%.0f/s" % r["rate"])' "$D/journal.json")"
+users() { # users PREFIX: U STAGED users, a delivery template for each (delivery-K.json)
+	local k uid
+	for k in $(seq "$USERS"); do
+		uid=$(sim_user "$1-$k") || exit 1
+		template "$uid" >"$D/delivery-$k.json"
+	done
+}
+journal() { # journal N: N deliveries spread over the users, 16 connections in all, closed loop
+	local t0=$SECONDS k per conns pids=()
+	per=$(($1 / USERS)) conns=$((16 / USERS > 0 ? 16 / USERS : 1))
+	for k in $(seq "$USERS"); do
+		"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$D/delivery-$k.json" --connections "$conns" \
+			--requests $((k == 1 ? $1 - per * (USERS - 1) : per)) --reconnect >"$D/journal-$k.json" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	echo "     journaled $1 events for $USERS user(s) in $((SECONDS - t0)) s: $(python3 -c '
+import json, sys
+rs = [json.load(open(f)) for f in sys.argv[1:]]
+st = {}
+for r in rs:
+    for k, v in r["status"].items():
+        st[k] = st.get(k, 0) + v
+print(st, "%.0f/s" % sum(r["rate"] for r in rs))' "$D"/journal-*.json)"
 }
 OUTMD=$D/backlog.md
 : >"$OUTMD"
 
-echo "== drain: $N jobs, okta-sim rate limits off, 4 workers"
+echo "== drain: $N jobs of $USERS user(s), okta-sim rate limits off, 4 workers"
 sim_start off
-uid=$(sim_user backlog1) || exit 1
-template "$uid" >"$D/delivery.json"
+users backlog1
 config 0
 start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 journal "$N"
@@ -117,14 +140,14 @@ done
 "$HOOKD_BIN" jobs -c "$D/hookd.ini" --state dead --json --limit 5 >"$D/dead.json" 2>/dev/null
 stop_hookd TERM
 sim_stop
-python3 - "$D/drain.tsv" "$N" "$D/dead.json" >>"$OUTMD" <<'EOF'
+python3 - "$D/drain.tsv" "$N" "$D/dead.json" "$USERS" >>"$OUTMD" <<'EOF'
 import json, sys
 rows = [l.split("\t") for l in open(sys.argv[1]) if l.strip()]
-n = int(sys.argv[2])
+n, users = int(sys.argv[2]), int(sys.argv[4])
 t = float(rows[-1][0])
 done, dead = int(rows[-1][3]), int(rows[-1][4])
 rss = [int(r[5]) for r in rows]
-print("### Drain: %d jobs, okta-sim limits off, 4 workers\n" % n)
+print("### Drain: %d jobs of %d user(s), okta-sim limits off, 4 workers\n" % (n, users))
 print("- %d done, %d dead in %.0f s: **%.0f jobs/s**" % (done, dead, t, (done + dead) / t if t else 0))
 print("- hookd RSS: first sample %d KiB, min %d, max %d, last %d KiB (%s)" % (
     rss[0], min(rss), max(rss), rss[-1], "flat" if max(rss) <= 1.5 * min(rss) + 8192 else "GROWING"))
@@ -143,8 +166,8 @@ EOF
 echo "== limits: okta-sim with Okta's default buckets, drained for $MINUTES min"
 rm -f "$D/hookd.db" "$D/hookd.db-wal" "$D/hookd.db-shm"
 sim_start "users=600,user=2000,user_write=600,window=60"
-uid=$(sim_user backlog2) || exit 1
-template "$uid" >"$D/delivery.json"
+rm -f "$D"/journal-*.json
+users backlog2
 config 0
 start_hookd "$D/hookd.ini" "$D/hookd.log" || exit 1
 LN=$(python3 -c "print(int(float('$MINUTES') * 60 * 2000 * 1.5))") # more than the read bucket allows
@@ -156,7 +179,7 @@ sleep "$(python3 -c "print(float('$MINUTES') * 60)")"
 read -r p r d x < <(jobs_state)
 stop_hookd TERM
 sim_stop
-python3 - "$D/sim.log" "$MINUTES" "$p" "$d" "$x" >>"$OUTMD" <<'EOF'
+python3 - "$D/sim.log" "$MINUTES" "$p" "$d" "$x" "$USERS" >>"$OUTMD" <<'EOF'
 import collections, json, re, sys
 from datetime import datetime
 rows = []
@@ -172,7 +195,7 @@ for line in open(sys.argv[1]):
         "user" if j["method"] == "GET" and re.match(r"^/api/v1/users/[^/?]+$", j["path"]) else "users"
     rows.append((t, bucket, str(j["status"])))
 limits = {"users": 600, "user": 2000, "user_write": 600}
-print("### Rate limits: Okta's default buckets, %s min of draining, 4 workers\n" % sys.argv[2])
+print("### Rate limits: Okta's default buckets, %s min of draining, %s user(s), 4 workers\n" % (sys.argv[2], sys.argv[6]))
 if not rows:
     print("okta-sim logged no API calls.\n")
     sys.exit(0)
@@ -192,12 +215,24 @@ print("\n- %d API calls, %d answered 429 (%.2f%%); jobs at the end: %s pending, 
 print("- windows are 60 s slices from the first call, not okta-sim's own window boundaries (which the governor follows), so a slice may straddle two sim windows; share used counts calls that were not refused; the last slice is partial.\n")
 EOF
 cat "$OUTMD"
-# sed -i replaces the file: it must run before the append opens it, not inside the redirected block.
-grep -q '<!-- backlog -->' bench/RESULTS.md 2>/dev/null && sed -i '/<!-- backlog -->/,$d' bench/RESULTS.md
+# The run replaces what is between the markers (the rest of the file is other benchmarks' record).
 {
-	echo "<!-- backlog -->"
-	echo "Backlog run of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), \`bench/backlog.sh --events $N\`:"
+	echo "Backlog run of $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), \`bench/backlog.sh --events $N --users $USERS\`:"
 	echo
 	cat "$OUTMD"
-} >>bench/RESULTS.md
-echo "backlog: appended to bench/RESULTS.md"
+} >"$D/block.md"
+python3 - bench/RESULTS.md "$D/block.md" <<'EOF'
+import sys
+path, block = sys.argv[1], open(sys.argv[2]).read()
+try:
+    s = open(path).read()
+except OSError:
+    s = ""
+a, b = "<!-- backlog -->\n", "<!-- /backlog -->\n"
+if a in s and b in s and s.index(a) < s.index(b):
+    s = s[:s.index(a) + len(a)] + block + s[s.index(b):]
+else:
+    s += "\n" + a + block + b
+open(path, "w").write(s)
+EOF
+echo "backlog: written to bench/RESULTS.md (between its backlog markers)"

@@ -16,27 +16,45 @@
 
 /*
  * Migration 9 of both backends: the person column, filled for the jobs already stored from their
- * event's login (else their subject), and its index of open jobs in place of the subject's.
- * fold: as JOB_PERSON's; cols: the index's columns.
+ * event's login (else their subject), and two small indexes the ordering rule reads in place of the
+ * subject's: a person's pending jobs by id, and their running ones. fold: as JOB_PERSON's; id: the
+ * id column for the first index ("id" in PostgreSQL; in SQLite the rowid, which every index ends with).
  */
 /* clang-format off */
-#define JOB_PERSON_MIGRATION(fold, cols)                                                              \
+#define JOB_PERSON_MIGRATION(fold, id)                                                                \
 	"ALTER TABLE jobs ADD COLUMN person TEXT;"                                                    \
 	"UPDATE jobs SET person = "                                                                   \
 	JOB_PERSON("subject", "(SELECT e.subject_login FROM events e WHERE e.id = jobs.event_id)", fold) \
 	";DROP INDEX jobs_subject_open;"                                                              \
-	"CREATE INDEX jobs_person_open ON jobs (" cols ") WHERE state IN ('pending','running');"
+	"CREATE INDEX jobs_person_pending ON jobs (person" id ") WHERE state = 'pending';"            \
+	"CREATE INDEX jobs_person_running ON jobs (person) WHERE state = 'running';"
 /* clang-format on */
 
 /*
  * The ordering rule of one person's jobs, in the SQL both backends speak (k, j: table aliases; now:
- * a parameter): job k is in the way of pending job j when both are the person's open jobs and k is
- * running, or earlier than j and due, waiting for a retry (tried) or deferred (its error kept).
+ * a parameter). Job k is in the way of pending job j when both are the person's and k is running,
+ * or k is earlier, pending and due, waiting for a retry (tried) or deferred (its error kept). Each
+ * half reads one of migration 9's indexes, so proving that nothing is in a job's way costs two
+ * index probes however many jobs the person has queued.
  */
-#define JOB_BLOCKS(k, j, now)                                                                                      \
-	k ".person = " j ".person AND " k ".state IN ('pending','running') AND " k ".id <> " j ".id AND (" k       \
-	  ".state = 'running' OR (" k ".id < " j ".id AND (" k ".run_at_ms <= " now " OR " k ".attempts > 0 OR " k \
-	  ".last_error IS NOT NULL)))"
+#define JOB_RUNNING_BLOCKER(k, j) k ".person = " j ".person AND " k ".state = 'running' AND " k ".id <> " j ".id"
+#define JOB_EARLIER_BLOCKER(k, j, now)                                                                              \
+	k ".person = " j ".person AND " k ".state = 'pending' AND " k ".id < " j ".id AND (" k ".run_at_ms <= " now \
+	  " OR " k ".attempts > 0 OR " k ".last_error IS NOT NULL)"
+/* True when pending job j has a job in its way. */
+#define JOB_BLOCKED(j, now)                                                                                      \
+	"(EXISTS (SELECT 1 FROM jobs k WHERE " JOB_RUNNING_BLOCKER("k", j) ") OR EXISTS (SELECT 1 FROM jobs k"   \
+									   " WHERE " JOB_EARLIER_BLOCKER("k", j, \
+													 now) "))"
+/*
+ * The job j is marked held behind (held_by): the latest earlier one in its way, else the running
+ * one. Any job in its way will do: j cannot become free while that job stays as it is, and any
+ * change to it clears the mark (migration 8's triggers).
+ */
+#define JOB_HOLDER(j, now)                                              \
+	"coalesce((SELECT k.id FROM jobs k WHERE " JOB_EARLIER_BLOCKER( \
+		"k", j, now) " ORDER BY k.id DESC LIMIT 1),"            \
+			     " (SELECT k.id FROM jobs k WHERE " JOB_RUNNING_BLOCKER("k", j) " LIMIT 1))"
 
 /* Redeliveries answered from journal.c's cache, to be added to the events' duplicate counts. */
 struct journal_dup_count {

@@ -107,7 +107,7 @@ static const char *const migrations[] = {
 	" EXECUTE FUNCTION hookd_jobs_unhold();"
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION hookd_jobs_unhold();",
 	/* 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h) */
-	JOB_PERSON_MIGRATION(PG_FOLD, "person, id"),
+	JOB_PERSON_MIGRATION(PG_FOLD, ", id"),
 	/*
 	 * 10: raw bodies compressed with lz4 instead of pglz where the server has it (PostgreSQL 14+
 	 * built with lz4, as Debian's is; elsewhere nothing changes). pglz_compress was 16% of the
@@ -124,8 +124,8 @@ static const char *const migrations[] = {
 	" CASE WHEN state = 'pending' THEN coalesce(held_by, 0) ELSE 0 END"
 
 /* The rule for the claim's window row w; for ST_HOLD's row j, and its window: the first $2 due jobs not held ($1 now). */
-#define CLAIM_BLOCKS_W JOB_BLOCKS("k", "w", "$2")
-#define HOLD_BLOCKS_J JOB_BLOCKS("k", "j", "$1")
+#define BLOCKED_W JOB_BLOCKED("w", "$2") /* the claim's window row w has a job in its way ($2: now) */
+#define HOLDER_J JOB_HOLDER("j", "$1")	 /* the job ST_HOLD's row j is held behind ($1: now) */
 #define HOLD_WINDOW                                                                                      \
 	"SELECT run_at_ms, id FROM jobs WHERE state = 'pending' AND held_by IS NULL AND run_at_ms <= $1" \
 	" ORDER BY run_at_ms, id LIMIT $2"
@@ -159,14 +159,13 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 	/*
 	 * The claim reads the window of the first $5 due jobs not known to be held (jobs_claimable,
 	 * locked as they are read, and read only as far as needed), and takes the first $4 whose
-	 * person has no job in their way (JOB_BLOCKS); and expired leases. Both arms are index-ordered:
+	 * person has no job in their way (JOB_BLOCKED); and expired leases. Both arms are index-ordered:
 	 * a claim never sorts the table.
 	 */
 	[ST_CLAIM] = { "claim", "claim jobs",
 		       "WITH due AS (SELECT w.id, w.run_at_ms FROM (SELECT id, person, run_at_ms FROM jobs"
 		       " WHERE state = 'pending' AND held_by IS NULL AND run_at_ms <= $2 ORDER BY run_at_ms, id"
-		       " LIMIT $5 FOR UPDATE SKIP LOCKED) w"
-		       " WHERE NOT EXISTS (SELECT 1 FROM jobs k WHERE " CLAIM_BLOCKS_W ") LIMIT $4),"
+		       " LIMIT $5 FOR UPDATE SKIP LOCKED) w WHERE NOT " BLOCKED_W " LIMIT $4),"
 		       " expired AS (SELECT id, run_at_ms FROM jobs WHERE state = 'running' AND lease_expires_ms < $2"
 		       " ORDER BY run_at_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED),"
 		       " c AS (SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM expired) x"
@@ -183,11 +182,8 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 	 * the claim and then reads its marks. A row another transaction has locked is not marked now.
 	 */
 	[ST_HOLD] = { "hold", "claim jobs",
-		      "WITH h AS (SELECT j.id AS jid, coalesce("
-		      "(SELECT k.id FROM jobs k WHERE k.id < j.id AND " HOLD_BLOCKS_J " ORDER BY k.id DESC LIMIT 1),"
-		      " (SELECT k.id FROM jobs k WHERE k.person = j.person AND k.state = 'running' AND k.id <> j.id"
-		      " LIMIT 1)) AS bid FROM jobs j WHERE j.id IN (SELECT id FROM (" HOLD_WINDOW ") x)"
-		      " FOR UPDATE OF j SKIP LOCKED),"
+		      "WITH h AS (SELECT j.id AS jid, " HOLDER_J " AS bid FROM jobs j"
+		      " WHERE j.id IN (SELECT id FROM (" HOLD_WINDOW ") x) FOR UPDATE OF j SKIP LOCKED),"
 		      " lb AS (SELECT h.jid, b.id AS bid FROM h JOIN jobs b ON b.id = h.bid"
 		      " WHERE b.state IN ('pending','running') AND (b.state = 'running' OR (b.id < h.jid"
 		      " AND (b.run_at_ms <= $1 OR b.attempts > 0 OR b.last_error IS NOT NULL)))"

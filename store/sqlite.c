@@ -93,7 +93,7 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs"
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;",
 	/* 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h) */
-	JOB_PERSON_MIGRATION("", "person"),
+	JOB_PERSON_MIGRATION("", ""),
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -106,8 +106,8 @@ static const char *const migrations[] = {
  * The claim's window: the first ?5 due pending jobs not known to be held (?2 is now). Named index:
  * without statistics the planner would take jobs_due and read every held job to skip it.
  */
-#define BLOCKS_J JOB_BLOCKS("k", "j", "?2")	  /* job k in the way of window row j */
-#define BLOCKS_JOBS JOB_BLOCKS("k", "jobs", "?2") /* of the row ST_HOLD updates */
+#define BLOCKED_J JOB_BLOCKED("j", "?2")     /* window row j has a job in its way (?2 is now) */
+#define HOLDER_JOBS JOB_HOLDER("jobs", "?2") /* the job ST_HOLD's row is held behind */
 #define WINDOW_ROWS                                                                                         \
 	"SELECT id, person FROM jobs INDEXED BY jobs_claimable WHERE state = 'pending' AND held_by IS NULL" \
 	" AND run_at_ms <= ?2 ORDER BY run_at_ms, id LIMIT ?5"
@@ -189,28 +189,22 @@ static const struct {
 	/*
 	 * The claim looks at the first ?5 pending jobs that are due and not known to be held
 	 * (jobs_claimable, in run_at order). A job there waits while its person has a job running, or an
-	 * earlier one due or waiting to be tried again (JOB_BLOCKS, over jobs_person_open). Expired
+	 * earlier one due or waiting to be tried again (JOB_BLOCKED: two index probes). Expired
 	 * leases are taken back too.
 	 */
 	[ST_CLAIM] = { "read jobs",
 		       "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_ms = ?2 + ?3,"
 		       " attempts = attempts + 1, updated_ms = ?2 WHERE id IN ("
-		       " SELECT id FROM (SELECT id FROM (" WINDOW_ROWS ") j"
-		       " WHERE NOT EXISTS (SELECT 1 FROM jobs k WHERE " BLOCKS_J ") LIMIT ?4)"
+		       " SELECT id FROM (SELECT id FROM (" WINDOW_ROWS ") j WHERE NOT " BLOCKED_J " LIMIT ?4)"
 		       " UNION ALL SELECT id FROM (SELECT id FROM jobs WHERE state = 'running' AND lease_expires_ms < ?2"
 		       " LIMIT ?4) LIMIT ?4) RETURNING " JOB_COLUMNS },
 	/*
 	 * Marks the jobs of the same window that wait as held, each by the nearest job in its way: the
-	 * latest earlier one (walking jobs_person_open back from it), else the running one. Marked jobs
-	 * leave jobs_claimable, so the next claim reads past them (see "Held jobs").
+	 * latest earlier one, else the running one (JOB_HOLDER). Marked jobs leave jobs_claimable, so
+	 * the next claim reads past them (see "Held jobs").
 	 */
-	[ST_HOLD] = { "read jobs",
-		      "UPDATE jobs SET held_by = coalesce("
-		      "(SELECT k.id FROM jobs k WHERE k.id < jobs.id AND " BLOCKS_JOBS " ORDER BY k.id DESC LIMIT 1),"
-		      " (SELECT k.id FROM jobs k WHERE k.person = jobs.person AND k.state = 'running'"
-		      " AND k.id <> jobs.id LIMIT 1))"
-		      " WHERE id IN (SELECT id FROM (" WINDOW_ROWS ") j"
-		      " WHERE EXISTS (SELECT 1 FROM jobs k WHERE " BLOCKS_J "))" },
+	[ST_HOLD] = { "read jobs", "UPDATE jobs SET held_by = " HOLDER_JOBS " WHERE id IN (SELECT id FROM (" WINDOW_ROWS
+				   ") j WHERE " BLOCKED_J ")" },
 	[ST_DONE] = { "finish job",
 		      "UPDATE jobs SET state = 'done', result = ?3, lease_owner = NULL, lease_expires_ms = NULL,"
 		      " updated_ms = ?4 WHERE id = ?1 AND lease_owner = ?2 AND state = 'running'" },
@@ -870,12 +864,14 @@ static int collect_events(struct sq *s, enum stmt i, struct event_row **rows, si
 
 /*
  * Held jobs. The claim reads only the first CLAIM_WINDOW due jobs not known to be held, so that jobs
- * waiting behind another of their subject's (one person's thousand updates, or every job behind a
+ * waiting behind another of their person's (one person's thousand updates, or every job behind a
  * retry during an outage) are not read again by every claim. When that window yields fewer jobs
  * than asked, the ones in it that wait are marked held (ST_HOLD) and the claim reads the next
  * window, until a claim succeeds or nothing is left to mark. A marked job waits behind one job, the
  * nearest in its way, so finishing a job releases one more of a long queue, not the whole queue.
- * Each window is its own transaction: the writer's lock is given up between windows.
+ * Each window is its own transaction: the writer's lock is given up between windows. Whether a
+ * window's job waits is two index probes (JOB_BLOCKED), so a window costs the same however long
+ * its people's queues are.
  */
 #define CLAIM_WINDOW 128
 #define CLAIM_ROUNDS 1024 /* windows one claim reads at most (a guard: each marks a whole window) */

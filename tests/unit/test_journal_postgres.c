@@ -183,8 +183,9 @@ static void test_migrations(const char *admin)
 	/* migration 6: the indexes of the admin API's filtered listings */
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
 			   " ('events_received', 'events_source', 'jobs_state')") == 3);
-	/* migration 9: a person's open jobs, which claims read, in place of migration 7's subject's */
-	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_person_open'") == 1);
+	/* migration 9: a person's pending and running jobs, which claims read, in place of migration 7's index */
+	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
+			   " ('jobs_person_pending', 'jobs_person_running')") == 2);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_subject_open'") == 0);
 	/* migration 10: raw bodies compressed with lz4 where the server has it (Debian's has) */
 	CHECK(sql_int(url, "SELECT (attcompression = CASE WHEN (SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE"
@@ -192,7 +193,7 @@ static void test_migrations(const char *admin)
 			   " attrelid = 'events'::regclass AND attname = 'raw'") == 1);
 	/* a version 8 journal's jobs get their person: the event's login, else the subject, folded */
 	CHECK(sql_int(url,
-		      "DELETE FROM hookd_schema WHERE version >= 9; DROP INDEX jobs_person_open;"
+		      "DELETE FROM hookd_schema WHERE version >= 9; DROP INDEX jobs_person_pending; DROP INDEX jobs_person_running;"
 		      " ALTER TABLE jobs DROP COLUMN person;"
 		      " CREATE INDEX jobs_subject_open ON jobs (subject, id) WHERE state IN ('pending','running');"
 		      " INSERT INTO events (id, source, dedupe_key, type, received_ms, subject_id, subject_login, raw)"
