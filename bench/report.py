@@ -204,7 +204,7 @@ for r in hs:
 w("")
 w("## Backlog drain and rate-limit use")
 w("")
-w("See `bench/backlog.sh` (needs okta-sim and the job workers); its results are appended below when it has run.")
+w("See `bench/backlog.sh` (needs okta-sim and the job workers); each run replaces its block below (between the backlog markers).")
 w("")
 try:
     prev = open(os.path.join(os.path.dirname(__file__), "RESULTS.md")).read()
