@@ -37,24 +37,25 @@
  * half reads one of migration 9's indexes, so proving that nothing is in a job's way costs two
  * index probes however many jobs the person has queued.
  */
-#define JOB_RUNNING_BLOCKER(k, j) k ".person = " j ".person AND " k ".state = 'running' AND " k ".id <> " j ".id"
-#define JOB_EARLIER_BLOCKER(k, j, now)                                                                              \
-	k ".person = " j ".person AND " k ".state = 'pending' AND " k ".id < " j ".id AND (" k ".run_at_ms <= " now \
-	  " OR " k ".attempts > 0 OR " k ".last_error IS NOT NULL)"
+/* clang-format off */
+#define JOB_RUNNING_BLOCKER(k, j) \
+	k ".person = " j ".person AND " k ".state = 'running' AND " k ".id <> " j ".id"
+#define JOB_EARLIER_BLOCKER(k, j, now) \
+	k ".person = " j ".person AND " k ".state = 'pending' AND " k ".id < " j ".id" \
+	" AND (" k ".run_at_ms <= " now " OR " k ".attempts > 0 OR " k ".last_error IS NOT NULL)"
 /* True when pending job j has a job in its way. */
-#define JOB_BLOCKED(j, now)                                                                                      \
-	"(EXISTS (SELECT 1 FROM jobs k WHERE " JOB_RUNNING_BLOCKER("k", j) ") OR EXISTS (SELECT 1 FROM jobs k"   \
-									   " WHERE " JOB_EARLIER_BLOCKER("k", j, \
-													 now) "))"
+#define JOB_BLOCKED(j, now) \
+	"(EXISTS (SELECT 1 FROM jobs k WHERE " JOB_RUNNING_BLOCKER("k", j) ")" \
+	" OR EXISTS (SELECT 1 FROM jobs k WHERE " JOB_EARLIER_BLOCKER("k", j, now) "))"
 /*
- * The job j is marked held behind (held_by): the latest earlier one in its way, else the running
- * one. Any job in its way will do: j cannot become free while that job stays as it is, and any
- * change to it clears the mark (migration 8's triggers).
+ * The job j is marked held behind (held_by): the latest earlier pending one in its way, else the
+ * running one. Any job in its way will do: j cannot become free while that job stays as it is, and
+ * any change to it clears the mark (migration 8's triggers).
  */
-#define JOB_HOLDER(j, now)                                              \
-	"coalesce((SELECT k.id FROM jobs k WHERE " JOB_EARLIER_BLOCKER( \
-		"k", j, now) " ORDER BY k.id DESC LIMIT 1),"            \
-			     " (SELECT k.id FROM jobs k WHERE " JOB_RUNNING_BLOCKER("k", j) " LIMIT 1))"
+#define JOB_HOLDER(j, now) \
+	"coalesce((SELECT k.id FROM jobs k WHERE " JOB_EARLIER_BLOCKER("k", j, now) " ORDER BY k.id DESC LIMIT 1)," \
+	" (SELECT k.id FROM jobs k WHERE " JOB_RUNNING_BLOCKER("k", j) " LIMIT 1))"
+/* clang-format on */
 
 /* Redeliveries answered from journal.c's cache, to be added to the events' duplicate counts. */
 struct journal_dup_count {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_admin_console.sh: the admin console in Debian's chromium (headless, puppeteer-core, axe-core):
-# sign-in, a delivery appearing, its detail, a dead job retried to done, the people list, resend, hostile text, CSP,
+# sign-in, a delivery appearing, its detail, a dead job retried to done (a job held behind it shown, then
+# released), the people list, resend, hostile text, CSP,
 # accessibility, sign-out (tests/sdk-node/console-check.js). Screenshots go to build/.../admin-console/.
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -49,9 +50,23 @@ tls_curl -o /dev/null -H "Authorization: $HOOK_SECRET" -H 'Content-Type: applica
 tls_curl -o /dev/null -H 'Authorization: wrong-secret' -H 'Content-Type: application/json' "$HOOKD_URL/hooks/okta" -d '{}'
 dead() { "$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | grep -q deactivate_user; }
 check "the leaver's job dies under the faults" eventually dead 15
+# a pending job a claim found waiting behind the dead one (far ahead, so the worker leaves it): the
+# console says so, and retrying the dead job changes it, which clears the mark (migration 8's trigger)
+DEAD_ID=$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state dead --json | jsonl_py 'd[0]["id"]')
+HELD_ID=$(python3 - "$T_DIR/hookd.db" "$DEAD_ID" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+c = db.execute("INSERT INTO jobs (action, subject, person, state, run_at_ms, created_ms, updated_ms, held_by, params)"
+               " VALUES ('update_profile', 'carol@example.com', 'carol@example.com', 'pending', 9000000000000, 1, 1, ?,"
+               " '{}')", (int(sys.argv[2]),))
+db.commit()
+print(c.lastrowid)
+EOF
+)
+check "a held job is added behind the dead one" test -n "$HELD_ID" -a -n "$DEAD_ID"
 
 SHOT_DIR=${HOOKD_BUILD:-$T_SRC/build/release}/admin-console
-out=$(cd "$NODE_DIR" && PERSON_LOGIN=$PERSON_LOGIN ADMIN_URL=$ADMIN_URL ADMIN_TOKEN=$ADMIN_TOKEN HOOK_URL=$HOOKD_URL/hooks/okta HOOK_SECRET=$HOOK_SECRET \
+out=$(cd "$NODE_DIR" && HELD_ID=$HELD_ID PERSON_LOGIN=$PERSON_LOGIN ADMIN_URL=$ADMIN_URL ADMIN_TOKEN=$ADMIN_TOKEN HOOK_URL=$HOOKD_URL/hooks/okta HOOK_SECRET=$HOOK_SECRET \
 	SIM_URL=$SIM_URL SHOT_DIR=$SHOT_DIR CHROMIUM=$CHROMIUM NODE_EXTRA_CA_CERTS=$T_DIR/certs/ca.crt \
 	timeout 180 node console-check.js 2>&1)
 rc=$?

@@ -113,6 +113,8 @@ async function main() {
   await fetch(env.SIM_URL + '/sim/faults', { method: 'DELETE' });
   if (deadId) {
     await go(page, '#/jobs', `#jobs-table tr[data-job="${deadId}"]`);
+    const heldNote = (jid) => page.$eval(`#jobs-table tr[data-job="${jid}"]`, (tr) => tr.textContent).catch(() => '');
+    expect((await heldNote(env.HELD_ID)).includes('held behind job ' + deadId), 'a job held behind the dead one says so');
     await page.click(`#jobs-table button[data-action="retry"][data-job="${deadId}"]`);
     await page.waitForSelector('#confirm[open]');
     expect(await page.$eval('#confirm-text', (e, jid) => e.textContent.includes('Retry job ' + jid), deadId), 'retry asks for confirmation');
@@ -122,6 +124,11 @@ async function main() {
       return tr && tr.querySelector('.badge').textContent === 'done';
     }, { timeout: 20000 }, deadId).catch(() => null);
     expect(done !== null, 'the retried job finishes (done) on the page');
+    const released = await page.waitForFunction((jid) => {
+      const tr = document.querySelector(`#jobs-table tr[data-job="${jid}"]`);
+      return tr && !tr.textContent.includes('held behind');
+    }, { timeout: 10000 }, env.HELD_ID).catch(() => null);
+    expect(released !== null, 'once the dead job changed, the held job is no longer marked');
   }
 
   const person = env.PERSON_LOGIN;
