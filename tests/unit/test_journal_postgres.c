@@ -289,6 +289,30 @@ out:
 		CHECK(sql_int(url, "SELECT sum(duplicates) FROM events") == 5 * DEDUPE_KEYS);
 }
 
+/* A job's person is its event's login, folded, and an erasure (journal_forget) clears it with the rest. */
+static void test_person_forgotten(const char *admin)
+{
+	char url[512], err[256];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *j = open_url(url, 1);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	enum journal_outcome out;
+	struct job_spec js = { .action = "send_activation",
+			       .subject = "00uGIL",
+			       .run_at_ms = clock_now_ms() + 86400000 };
+	struct journal_event e = contract_ev("okta", "person-gil", &js, 1);
+	e.subject_id = "00uGIL", e.subject_login = "Gil@Example.com";
+	CHECK(contract_commit1(j, &e, &out) == 0 && out == JOURNAL_STORED);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs WHERE subject = '00uGIL' AND person = 'gil@example.com'") == 1);
+	struct journal_forget_result r;
+	CHECK(journal_forget(j, "gil@example.com", JOURNAL_FORGET_CANCEL_PENDING, &r, err, sizeof(err)) == 0 &&
+	      !r.refused && r.pending == 1);
+	journal_close(j);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs WHERE person IS NOT NULL OR subject IS NOT NULL") == 0);
+}
+
 /* One call larger than a pipeline chunk, then the same again: all duplicates, no new jobs. */
 static void test_big_batch(const char *admin)
 {
@@ -953,6 +977,7 @@ int main(void)
 
 	contract_run(contract_open_pg, admin);
 	test_migrations(admin);
+	test_person_forgotten(admin);
 	test_concurrent_dedupe(admin);
 	test_big_batch(admin);
 	test_skip_locked(admin);

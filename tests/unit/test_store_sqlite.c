@@ -389,6 +389,31 @@ static void test_blocked_plan(void)
 		fprintf(stderr, "plan:\n%s", plan);
 }
 
+/* A job's person is its event's login, folded, and an erasure (journal_forget) clears it with the rest. */
+static void test_person_forgotten(void)
+{
+	struct journal *j = open_j();
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	char err[256], got[200];
+	enum journal_outcome out;
+	struct job_spec js = { .action = "send_activation",
+			       .subject = "00uGIL",
+			       .run_at_ms = clock_now_ms() + 86400000 };
+	struct journal_event e = ev_of("person-gil", &js, 1);
+	e.subject_id = "00uGIL", e.subject_login = "Gil@Example.com";
+	CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == 0 && out == JOURNAL_STORED);
+	sql_text("SELECT person FROM jobs WHERE subject = '00uGIL'", got, sizeof(got));
+	CHECK_STR(got, "gil@example.com");
+	struct journal_forget_result r;
+	CHECK(journal_forget(j, "gil@example.com", JOURNAL_FORGET_CANCEL_PENDING, &r, err, sizeof(err)) == 0 &&
+	      !r.refused && r.pending == 1);
+	journal_close(j);
+	sql_text("SELECT count(*) FROM jobs WHERE person = 'gil@example.com' OR subject = '00uGIL'", got, sizeof(got));
+	CHECK_STR(got, "0");
+}
+
 static long long wal_bytes(void)
 {
 	char p[80];
@@ -462,6 +487,7 @@ int main(void)
 	test_open_failure();
 	test_listing_indexes();
 	test_blocked_plan();
+	test_person_forgotten();
 	test_checkpoints();
 	char p[80];
 	unlink(dbpath);
