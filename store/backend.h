@@ -16,16 +16,16 @@
 
 /*
  * Migration 9 of both backends: the person column, filled for the jobs already stored from their
- * event's login (else their subject), and two small indexes the ordering rule reads in place of the
- * subject's: a person's pending jobs by id, and their running ones. fold: as JOB_PERSON's; id: the
- * id column for the first index ("id" in PostgreSQL; in SQLite the rowid, which every index ends with).
+ * event's login (else their subject), and two small indexes the ordering rule reads: a person's
+ * pending jobs by id, and their running ones. fold: as JOB_PERSON's; id: the id column for the
+ * first index ("id" in PostgreSQL; in SQLite the rowid, which every index ends with).
  */
 /* clang-format off */
 #define JOB_PERSON_MIGRATION(fold, id)                                                                \
 	"ALTER TABLE jobs ADD COLUMN person TEXT;"                                                    \
 	"UPDATE jobs SET person = "                                                                   \
 	JOB_PERSON("subject", "(SELECT e.subject_login FROM events e WHERE e.id = jobs.event_id)", fold) \
-	";DROP INDEX jobs_subject_open;"                                                              \
+	";"                                                                                           \
 	"CREATE INDEX jobs_person_pending ON jobs (person" id ") WHERE state = 'pending';"            \
 	"CREATE INDEX jobs_person_running ON jobs (person) WHERE state = 'running';"
 /* clang-format on */

@@ -22,6 +22,16 @@
 #define NEW_PERSON JOB_PERSON("$4::text", "$11::text", PG_FOLD)
 #define MOVED_PERSON JOB_PERSON("jobs.subject", "$11::text", PG_FOLD)
 
+/* Migration 9's trigger: the person of a job an older hookd inserted without one (JOB_PERSON). */
+/* clang-format off */
+#define PERSON_TRIGGER                                                                                   \
+	"CREATE FUNCTION hookd_jobs_person() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.person := " \
+	JOB_PERSON("NEW.subject", "(SELECT e.subject_login FROM events e WHERE e.id = NEW.event_id)", PG_FOLD) \
+	"; RETURN NEW; END $$;"                                                                          \
+	"CREATE TRIGGER jobs_person BEFORE INSERT ON jobs FOR EACH ROW"                                   \
+	" WHEN (NEW.person IS NULL AND NEW.subject IS NOT NULL) EXECUTE FUNCTION hookd_jobs_person();"
+/* clang-format on */
+
 /* Migrations, numbered from 1 (the same tables and meaning as sqlite.c's); each runs once, in order. */
 static const char *const migrations[] = {
 	/* 1: events and jobs */
@@ -106,8 +116,13 @@ static const char *const migrations[] = {
 	" OR OLD.attempts IS DISTINCT FROM NEW.attempts OR OLD.last_error IS DISTINCT FROM NEW.last_error)"
 	" EXECUTE FUNCTION hookd_jobs_unhold();"
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs FOR EACH ROW EXECUTE FUNCTION hookd_jobs_unhold();",
-	/* 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h) */
-	JOB_PERSON_MIGRATION(PG_FOLD, ", id"),
+	/*
+	 * 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h). Instances of an
+	 * older hookd still running during a rolling update insert jobs without it: a trigger fills it
+	 * in for them (the WHEN costs this hookd's inserts nothing), and jobs_subject_open stays for
+	 * their claims.
+	 */
+	JOB_PERSON_MIGRATION(PG_FOLD, ", id") PERSON_TRIGGER,
 	/*
 	 * 10: raw bodies compressed with lz4 instead of pglz where the server has it (PostgreSQL 14+
 	 * built with lz4, as Debian's is; elsewhere nothing changes). pglz_compress was 16% of the

@@ -92,8 +92,8 @@ static const char *const migrations[] = {
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;"
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs"
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;",
-	/* 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h) */
-	JOB_PERSON_MIGRATION("", ""),
+	/* 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h), in place of the subject */
+	JOB_PERSON_MIGRATION("", "") "DROP INDEX jobs_subject_open;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
