@@ -120,9 +120,15 @@ static const char *const migrations[] = {
 	 * 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h). Instances of an
 	 * older hookd still running during a rolling update insert jobs without it: a trigger fills it
 	 * in for them (the WHEN costs this hookd's inserts nothing), and jobs_subject_open stays for
-	 * their claims.
+	 * their claims. A job whose person changes (a keyed job moved by a renamed person's event) no
+	 * longer holds the jobs marked behind it.
 	 */
-	JOB_PERSON_MIGRATION(PG_FOLD, ", id") PERSON_TRIGGER,
+	JOB_PERSON_MIGRATION(PG_FOLD, ", id") PERSON_TRIGGER
+	"DROP TRIGGER jobs_unhold ON jobs;"
+	"CREATE TRIGGER jobs_unhold AFTER UPDATE OF state, run_at_ms, attempts, last_error, person ON jobs"
+	" FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.run_at_ms IS DISTINCT FROM NEW.run_at_ms"
+	" OR OLD.attempts IS DISTINCT FROM NEW.attempts OR OLD.last_error IS DISTINCT FROM NEW.last_error"
+	" OR OLD.person IS DISTINCT FROM NEW.person) EXECUTE FUNCTION hookd_jobs_unhold();",
 	/*
 	 * 10: raw bodies compressed with lz4 instead of pglz where the server has it (PostgreSQL 14+
 	 * built with lz4, as Debian's is; elsewhere nothing changes). pglz_compress was 16% of the
@@ -161,14 +167,17 @@ const struct pg_stmt pg_stmts[NSTMT] = {
 	/* Ids for a batch's jobs, handed out in arrival order while the rows go in lock order (claim order). */
 	[ST_JOB_IDS] = { "jobids", "reserve job ids",
 			 "SELECT nextval(pg_get_serial_sequence('jobs', 'id')) FROM generate_series(1, $1::int)", 1 },
-	/* A keyed job moves the pending job of its key (the partial unique index) instead of adding one. */
+	/*
+	 * A keyed job moves the pending job of its key (the partial unique index) instead of adding one;
+	 * the next claim looks at the moved job afresh.
+	 */
 	[ST_JOB] = { "job", "insert job",
 		     "INSERT INTO jobs (id, event_id, action, rule, subject, params, job_key, max_attempts, run_at_ms,"
 		     " created_ms, updated_ms, person) VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, " NEW_PERSON
 		     ")"
 		     " ON CONFLICT (job_key) WHERE job_key IS NOT NULL AND state = 'pending' DO UPDATE SET"
 		     " run_at_ms = excluded.run_at_ms, params = excluded.params, event_id = excluded.event_id,"
-		     " updated_ms = excluded.updated_ms, person = " MOVED_PERSON,
+		     " updated_ms = excluded.updated_ms, held_by = NULL, person = " MOVED_PERSON,
 		     11 },
 	[ST_NOTIFY] = { "notify", "notify", "SELECT pg_notify('" NOTIFY_CHANNEL "', '')", 0 },
 	/*

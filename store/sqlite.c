@@ -92,8 +92,16 @@ static const char *const migrations[] = {
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;"
 	"CREATE TRIGGER jobs_unhold_gone AFTER DELETE ON jobs"
 	" BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;",
-	/* 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h), in place of the subject */
-	JOB_PERSON_MIGRATION("", "") "DROP INDEX jobs_subject_open;",
+	/*
+	 * 9: the person a job is for, which orders it (JOB_PERSON in store/backend.h), in place of the
+	 * subject; a job whose person changes (a keyed job moved by a renamed person's event) no longer
+	 * holds the jobs marked behind it.
+	 */
+	JOB_PERSON_MIGRATION(
+		"",
+		"") "DROP INDEX jobs_subject_open; DROP TRIGGER jobs_unhold;"
+		    "CREATE TRIGGER jobs_unhold AFTER UPDATE OF state, run_at_ms, attempts, last_error, person ON jobs"
+		    " BEGIN UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id; END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -179,9 +187,12 @@ static const struct {
 		       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,coalesce(?11,'accepted'),?12,?13,?14)"
 		       " ON CONFLICT (source, dedupe_key) DO UPDATE SET duplicates = duplicates + 1"
 		       " RETURNING id, duplicates" },
-	/* A keyed job first moves the pending job of its key; ST_JOB adds one only when none moved. */
+	/*
+	 * A keyed job first moves the pending job of its key (which the next claim looks at afresh);
+	 * ST_JOB adds one only when none moved.
+	 */
 	[ST_MOVE] = { "insert",
-		      "UPDATE jobs SET run_at_ms = ?1, params = ?2, event_id = ?3, updated_ms = ?4,"
+		      "UPDATE jobs SET run_at_ms = ?1, params = ?2, event_id = ?3, updated_ms = ?4, held_by = NULL,"
 		      " person = " JOB_PERSON("subject", "?6", "") " WHERE job_key = ?5 AND state = 'pending'" },
 	[ST_JOB] = { "insert", "INSERT INTO jobs (event_id, action, rule, subject, params, job_key, max_attempts,"
 			       " run_at_ms, created_ms, updated_ms, person)"

@@ -431,6 +431,26 @@ static void contract_person_order(struct journal *j)
 	CHECK(n == 1 && ids[0] == id[1]);
 	for (int i = 1; i < 4; i++)
 		CHECK(journal_job_finish(j, id[i], i == 1 ? "w2" : "w1", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+
+	/* A keyed job held behind its person's running one, moved by the renamed person's event: free. */
+	struct job_spec upd = { .action = "update_profile", .subject = "amy@x.org" };
+	struct job_spec keyed = { .action = "send_activation", .subject = "amy@x.org", .job_key = "sa:E8" };
+	struct journal_event ka[] = { contract_ev("hr:x", "amy-1", &upd, 1), contract_ev("hr:x", "amy-2", &keyed, 1),
+				      contract_ev("hr:x", "amy-3", &keyed, 1) };
+	ka[0].subject_login = ka[1].subject_login = "amy@x.org";
+	ka[2].subject_login = "amy.new@x.org";
+	CHECK(contract_commit1(j, &ka[0], &out) == 0 && contract_commit1(j, &ka[1], &out) == 0);
+	order_claim(j, "w1", ids, &n); /* the update runs; the keyed job is marked behind it */
+	CHECK(n == 1);
+	int64_t upd_id = n ? ids[0] : 0;
+	order_claim(j, "w2", ids, &n);
+	CHECK(n == 0);
+	CHECK(contract_commit1(j, &ka[2], &out) == 0 && out == JOURNAL_STORED);
+	order_claim(j, "w2", ids, &n);
+	row = n ? contract_job(j, ids[0]) : NULL;
+	CHECK(n == 1 && row && row->job_key && strcmp(row->job_key, "sa:E8") == 0);
+	journal_jobs_free(row, row ? 1 : 0);
+	CHECK(journal_job_finish(j, upd_id, "w1", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
 }
 
 /*

@@ -193,7 +193,9 @@ static void test_migrations(const char *admin)
 	/* a version 8 journal's jobs get their person: the event's login, else the subject, folded */
 	CHECK(sql_int(url,
 		      "DELETE FROM hookd_schema WHERE version >= 9; DROP INDEX jobs_person_pending; DROP INDEX jobs_person_running;"
-		      " DROP TRIGGER jobs_person ON jobs; DROP FUNCTION hookd_jobs_person(); ALTER TABLE jobs DROP COLUMN person;"
+		      " DROP TRIGGER jobs_person ON jobs; DROP FUNCTION hookd_jobs_person(); DROP TRIGGER jobs_unhold ON jobs;"
+		      " CREATE TRIGGER jobs_unhold AFTER UPDATE OF state, run_at_ms, attempts, last_error ON jobs FOR EACH ROW"
+		      " EXECUTE FUNCTION hookd_jobs_unhold(); ALTER TABLE jobs DROP COLUMN person;"
 		      " INSERT INTO events (id, source, dedupe_key, type, received_ms, subject_id, subject_login, raw)"
 		      " VALUES (901, 'okta', 'mig-1', 't', 1, '00uMIG', 'Mig@Example.com', '{}'),"
 		      " (902, 'hr:x', 'mig-2', 't', 1, 'E9', NULL, '{}');"
