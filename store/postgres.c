@@ -134,8 +134,8 @@ static const char *const migrations[] = {
 	 * built with lz4, as Debian's is; elsewhere nothing changes). pglz_compress was 16% of the
 	 * server's CPU under ingest, lz4 about 1%, for rows about 13% bigger (bench/RESULTS.md).
 	 */
-	"DO $$ BEGIN EXECUTE 'ALTER TABLE events ALTER COLUMN raw SET COMPRESSION lz4';"
-	" EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL; END $$;",
+	("DO $$ BEGIN EXECUTE 'ALTER TABLE events ALTER COLUMN raw SET COMPRESSION lz4';"
+	 " EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL; END $$;"),
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
