@@ -91,30 +91,13 @@ static const char *by_identity(const struct echo *e, const struct journal_event 
 	return NULL;
 }
 
-int echo_mark(const struct echo *e, struct journal *j, struct journal_event *ev, size_t n, char *err, size_t errlen)
+void echo_mark(const struct echo *e, struct journal_event *ev, size_t n)
 {
-	const char **ids = calloc(n ? 2 * n : 1, sizeof(*ids));
-	unsigned char *known = calloc(n ? 2 * n : 1, 1);
-	int rc = 0;
-	if (!ids || !known) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
-	}
 	for (size_t i = 0; i < n; i++) {
-		ev[i].echo = is_okta(&ev[i]) ? by_identity(e, &ev[i]) : NULL;
-		if (ids && is_okta(&ev[i])) {
-			ids[2 * i] = ev[i].request_id;
-			ids[2 * i + 1] = same(ev[i].request_id, ev[i].debug_request_id) ? NULL : ev[i].debug_request_id;
-		}
+		int okta = is_okta(&ev[i]);
+		ev[i].echo = okta ? by_identity(e, &ev[i]) : NULL;
+		ev[i].echo_lookup = okta && !ev[i].echo && (ev[i].request_id || ev[i].debug_request_id);
 	}
-	if (rc == 0 && n && j && journal_requests_known(j, ids, 2 * n, known, err, errlen) < 0)
-		rc = -1;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		if (known[2 * i] || known[2 * i + 1])
-			ev[i].echo = ECHO_REQUEST;
-	free(ids);
-	free(known);
-	return rc;
 }
 
 void echo_describe(const struct echo *e, char *out, size_t outlen)

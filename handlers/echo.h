@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 struct config;
-struct journal;
 struct journal_event;
 
 /*
@@ -32,13 +31,13 @@ void echo_free(struct echo *e);
 
 /*
  * Sets ev[i].echo to one of the reasons above for each Okta event (source "okta") that hookd's
- * own calls caused, NULL for the others. The request ids recorded by the workers are looked up in
- * j in one query for the n events (no network call). e may be NULL (only request ids count).
- * Returns 0, or -1 with err filled when the lookup failed: the events are then marked by token and
- * app only, and the caller goes on (an unmarked echo fires a rule whose action reads the user's
- * status first, so it does nothing twice).
+ * token or app caused, NULL for the others, and ev[i].echo_lookup for the Okta events not told so
+ * that carry a request id: journal_commit looks those up among the request ids the workers
+ * recorded, once for its whole group commit (no network call), and answers JOURNAL_STORED_ECHO
+ * (ECHO_REQUEST) for each it finds; the rules' jobs marked unless_echo are then not added. e may be
+ * NULL (only request ids count).
  */
-int echo_mark(const struct echo *e, struct journal *j, struct journal_event *ev, size_t n, char *err, size_t errlen);
+void echo_mark(const struct echo *e, struct journal_event *ev, size_t n);
 
 /* How echoes are recognised with this identity, one line for logs and `hookd doctor`. */
 void echo_describe(const struct echo *e, char *out, size_t outlen);

@@ -380,6 +380,7 @@ static int add_job(struct rule_jobs *out, const struct rule *r, const struct jou
 	memset(js, 0, sizeof(*js));
 	js->action = r->action;
 	js->rule = r->name;
+	js->unless_echo = !r->include_self;
 	const char *subj = strcmp(ev->source, "okta") == 0 && ev->subject_id ? ev->subject_id
 			   : ev->subject_login				     ? ev->subject_login
 									     : ev->subject_id;

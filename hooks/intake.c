@@ -209,7 +209,7 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 	enum journal_outcome *out = calloc(n ? n : 1, sizeof(*out));
 	if (out && journal_answer_known(in->journal, ev, n, out)) {
 		/*
-		 * A redelivery of events already durable: no echo lookup, no rules, no write. On a miss
+		 * A redelivery of events already durable: no echo marks, no rules, no write. On a miss
 		 * journal_commit asks the cache once more (one hash probe), for a commit landed meanwhile.
 		 */
 		accepted(in, ev, out, n, each, res, now_ms);
@@ -217,12 +217,10 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 		return INTAKE_STORED;
 	}
 	struct rule_jobs *jobs = calloc(n ? n : 1, sizeof(*jobs));
-	char eerr[256];
 	void *hold = NULL;
 	const struct rules *rules = in->src.acquire ? in->src.acquire(in->src.ctx, &hold) : in->rules;
-	if (echo_mark(rules_echo(rules), in->journal, ev, n, eerr, sizeof(eerr)) < 0)
-		log_warn("cannot look up hookd's own request ids; these events fire rules as anyone's would", "source",
-			 in->source, "detail", eerr);
+	/* by token and app here; by request id in the commit, which drops the echoes' unless_echo jobs */
+	echo_mark(rules_echo(rules), ev, n);
 	/* held until the commit is done: the job specs point at their rule's name */
 	if (!jobs || !out || apply_rules(rules, ev, jobs, n, now_ms) < 0) {
 		snprintf(err, errlen, "out of memory while applying the rules");
@@ -237,6 +235,11 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 		free(keep);
 		if (crc < 0)
 			rc = INTAKE_JOURNAL_DOWN;
+		for (size_t i = 0; crc == 0 && i < n; i++)
+			if (out[i] == JOURNAL_STORED_ECHO) {
+				ev[i].echo = ECHO_REQUEST;
+				out[i] = JOURNAL_STORED;
+			}
 	}
 	if (rc == INTAKE_STORED)
 		accepted(in, ev, out, n, each, res, now_ms);
@@ -245,6 +248,7 @@ enum intake_outcome intake_commit_each(struct intake *in, struct journal_event *
 		ev[i].jobs = NULL;
 		ev[i].njobs = 0;
 		ev[i].echo = NULL;
+		ev[i].echo_lookup = 0;
 	}
 	free(jobs);
 	free(out);

@@ -76,6 +76,9 @@ struct journal_backend {
 	/*
 	 * Stores ev[0..n) with their jobs in ONE transaction, durable when it returns 0. out[i] is
 	 * STORED or DUPLICATE; *jobs_added counts jobs inserted or moved. On -1 nothing is stored.
+	 * The request ids of the events that ask (journal_echo_ids) are looked up among okta_requests in
+	 * the same transaction, in one query: a stored event with one of them is hookd's echo, its jobs
+	 * marked unless_echo are not added and out[i] is STORED_ECHO.
 	 */
 	int (*write)(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms,
 		     enum journal_outcome *out, int *jobs_added, char *err, size_t errlen);
@@ -130,6 +133,15 @@ struct journal_backend {
 	 */
 	int (*add_duplicates)(void *b, const struct journal_dup_count *c, size_t n, char *err, size_t errlen);
 };
+
+/*
+ * The echo lookup of a write (journal_event.echo_lookup): the request ids of ev[0..n) to look up as a
+ * JSON array of strings, malloc'd; NULL when no event asks (or out of memory: *oom is then 1, and
+ * the events are written as anyone's).
+ */
+char *journal_echo_ids(const struct journal_event *const *ev, size_t n, int *oom);
+/* Sets echo[i] to 1 for each event of ev[0..n) that asked and has id (a row the lookup found). */
+void journal_echo_found(const struct journal_event *const *ev, size_t n, const char *id, unsigned char *echo);
 
 /* 1 when counts in res refuse the erasure under flags (journal_forget: running, or pending without the flag). */
 int journal_forget_refuses(const struct journal_forget_result *res, int flags);

@@ -808,6 +808,58 @@ int journal_requests_known(struct journal *j, const char *const *ids, size_t n, 
 	return rc;
 }
 
+static int echo_asks(const struct journal_event *e)
+{
+	return e->echo_lookup && !e->echo;
+}
+
+/* Visible ASCII, as every id hookd records is (okta/http.c): anything else cannot be one of its requests. */
+static int echo_id_ok(const char *id)
+{
+	if (!usable_request_id(id))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return 0;
+	return 1;
+}
+
+char *journal_echo_ids(const struct journal_event *const *ev, size_t n, int *oom)
+{
+	*oom = 0;
+	struct jbuf b;
+	jbuf_init(&b);
+	jbuf_arr_open(&b);
+	size_t asked = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *ids[2] = { ev[i]->request_id, ev[i]->debug_request_id };
+		for (int k = 0; echo_asks(ev[i]) && k < 2; k++) {
+			if (!echo_id_ok(ids[k]) || (k == 1 && ids[0] && strcmp(ids[0], ids[1]) == 0))
+				continue;
+			jbuf_elem(&b);
+			jbuf_str(&b, ids[k]);
+			asked++;
+		}
+	}
+	jbuf_arr_close(&b);
+	char *arr = jbuf_take(&b, NULL);
+	if (!arr)
+		*oom = asked > 0;
+	if (!asked) {
+		free(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+void journal_echo_found(const struct journal_event *const *ev, size_t n, const char *id, unsigned char *echo)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (echo_asks(ev[i]) && ((ev[i]->request_id && strcmp(ev[i]->request_id, id) == 0) ||
+					 (ev[i]->debug_request_id && strcmp(ev[i]->debug_request_id, id) == 0)))
+			echo[i] = 1;
+}
+
 int64_t journal_requests_prune(struct journal *j, int64_t before_ms, char *err, size_t errlen)
 {
 	if (!j->be->requests_prune)

@@ -34,6 +34,11 @@ struct job_spec {
 	 * When a pending job with the same key exists, it is moved (run_at, params) instead of adding one.
 	 */
 	const char *job_key;
+	/*
+	 * 1: not added when the commit finds the event is hookd's own echo by its request ids
+	 * (journal_event.echo_lookup): the rule that made it does not set include_self.
+	 */
+	int unless_echo;
 };
 
 /* One normalized event. Every string is borrowed; NULL means unknown. */
@@ -58,6 +63,12 @@ struct journal_event {
 	const char *actor_type;	      /* actor.type */
 	/* Set by the intake (handlers/echo.h): why this is hookd's own echo, NULL when it is not. */
 	const char *echo;
+	/*
+	 * 1: journal_commit looks request_id and debug_request_id up among hookd's recorded requests
+	 * (journal_request_record), once for its whole group commit; when one is known and the event is
+	 * stored, its jobs marked unless_echo are not added and its outcome is JOURNAL_STORED_ECHO.
+	 */
+	int echo_lookup;
 	const struct job_spec *jobs;
 	size_t njobs;
 };
@@ -65,6 +76,7 @@ struct journal_event {
 enum journal_outcome {
 	JOURNAL_STORED = 0,
 	JOURNAL_DUPLICATE = 1,
+	JOURNAL_STORED_ECHO = 2, /* stored, and hookd's own echo by request id (only with echo_lookup) */
 };
 
 /* A job as stored. Strings are owned by the row; free with journal_jobs_free. */
@@ -106,8 +118,10 @@ void journal_close(struct journal *j);
  * callers' events share one transaction and one fsync). out[i] says whether event i was stored or
  * was a duplicate (same source and dedupe_key as a stored one; its jobs are then not added and its
  * duplicate count is raised). Jobs are numbered (job ids) in the order of ev[] and of each event's
- * jobs, the order journal_claim keeps for one person. Returns 0, or -1 with err filled when nothing
- * of the call was stored. Thread-safe.
+ * jobs, the order journal_claim keeps for one person. Events with echo_lookup are looked up in one
+ * query for the whole group (JOURNAL_STORED_ECHO); when that lookup fails they are stored as anyone's,
+ * with a warning logged. Returns 0, or -1 with err filled when nothing of the call was stored.
+ * Thread-safe.
  */
 int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out, char *err,
 		   size_t errlen);

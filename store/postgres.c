@@ -560,6 +560,8 @@ static void *pg_open(const struct journal_opts *o, char *err, size_t errlen)
  * - The connection p->writer.c belongs to struct pg and is used by this thread only. After a failed
  *   attempt pg_conn_after_error rolls it back to idle or closes it and sets it to NULL; pg_conn_ready
  *   connects again on the next attempt. A PGconn pointer read before either call is invalid after it.
+ * - wctx also owns echo_ids (the lookup's JSON text, journal_echo_ids) and echo (one mark per event
+ *   by the caller's index, set afresh by begin_write on each attempt); w->ev is the caller's array.
  * - The results: out[] and *jobs_added are set only when COMMIT answered "COMMIT". On -1 out[] is
  *   untouched, *jobs_added is 0 and nothing is stored, except that a connection lost during COMMIT
  *   leaves the outcome unknown: it is reported as not stored and the dedupe key absorbs the retry.
@@ -592,7 +594,10 @@ struct wctx {
 	struct job_ref *jobs;
 	size_t nev, njobs;
 	int64_t now_ms;
-	struct pg_owned owned; /* cleaned copies (pg_text_fix_event) freed after the write */
+	struct pg_owned owned;		       /* cleaned copies (pg_text_fix_event) freed after the write */
+	const struct journal_event *const *ev; /* the caller's, in its order */
+	char *echo_ids;			       /* journal_echo_ids, or NULL when no event asks */
+	unsigned char *echo;		       /* by the caller's index: hookd's echo (begin_write) */
 };
 
 static int cmp_str(const char *a, const char *b)
@@ -783,8 +788,9 @@ static int collect_write_jobs(struct wctx *w)
 	for (size_t i = 0; i < w->nev; i++) {
 		const struct ev_ref *e = &w->evs[i];
 		for (size_t k = 0; !e->dup && k < e->e->njobs; k++)
-			w->jobs[w->njobs++] =
-				(struct job_ref){ &e->e->jobs[k], e->i, k, e->id, 0, e->e->subject_login };
+			if (!(w->echo[e->i] && e->e->jobs[k].unless_echo))
+				w->jobs[w->njobs++] =
+					(struct job_ref){ &e->e->jobs[k], e->i, k, e->id, 0, e->e->subject_login };
 	}
 	qsort(w->jobs, w->njobs, sizeof(*w->jobs), job_cmp);
 	return 0;
@@ -860,11 +866,56 @@ static enum wres write_commit(PGconn *c, char *err, size_t errlen)
 	return PQstatus(c) == CONNECTION_OK && retry ? WR_RETRY : WR_FAIL;
 }
 
+/*
+ * BEGIN, and with it in one round trip the write's echo lookup (backend.h) when an event asks: sets
+ * w->echo. 0, or -1 with err (*retry as pipe_run's; c may still be in pipeline mode).
+ */
+static int begin_write(PGconn *c, struct wctx *w, int *retry, char *err, size_t errlen)
+{
+	memset(w->echo, 0, w->nev ? w->nev : 1);
+	if (!w->echo_ids)
+		return pg_exec_ok(c, "BEGIN", "begin", err, errlen);
+	const char *vals[] = { w->echo_ids };
+	if (!PQenterPipelineMode(c) || !PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQsendQueryPrepared(c, pg_stmts[ST_REQ_KNOWN].name, 1, vals, NULL, NULL, 0) || !PQpipelineSync(c)) {
+		pg_err(err, errlen, "begin", c, NULL);
+		return -1;
+	}
+	int failed = 0;
+	for (int q = 0; q < 2; q++) {
+		PGresult *r = PQgetResult(c);
+		if (!r) {
+			pg_err(err, errlen, q ? pg_stmts[ST_REQ_KNOWN].what : "begin", c, NULL);
+			return -1;
+		}
+		if (PQresultStatus(r) == (q ? PGRES_TUPLES_OK : PGRES_COMMAND_OK)) {
+			for (int row = 0; q && row < PQntuples(r); row++)
+				journal_echo_found(w->ev, w->nev, PQgetvalue(r, row, 0), w->echo);
+		} else if (!failed) {
+			failed = 1;
+			*retry = pg_retryable(r);
+			pg_err(err, errlen, q ? pg_stmts[ST_REQ_KNOWN].what : "begin", c, r);
+		}
+		PQclear(r);
+		while ((r = PQgetResult(c)) != NULL)
+			PQclear(r);
+	}
+	PGresult *r = PQgetResult(c);
+	int synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+	PQclear(r);
+	if (!synced || !PQexitPipelineMode(c)) {
+		if (!failed)
+			pg_err(err, errlen, "pipeline sync", c, NULL);
+		return -1;
+	}
+	return failed ? -1 : 0;
+}
+
 static enum wres write_txn(PGconn *c, struct wctx *w, int *jobs_added, char *err, size_t errlen)
 {
 	int retry = 0;
 	*jobs_added = 0;
-	if (pg_exec_ok(c, "BEGIN", "begin", err, errlen) < 0 ||
+	if (begin_write(c, w, &retry, err, errlen) < 0 ||
 	    pipe_run(c, ST_EVENT, PGRES_TUPLES_OK, w, w->nev, &retry, err, errlen) < 0)
 		return write_fail(c, retry);
 	if (collect_write_jobs(w) < 0) {
@@ -887,8 +938,14 @@ static enum wres write_txn(PGconn *c, struct wctx *w, int *jobs_added, char *err
  */
 static int wctx_init(struct wctx *w, const struct journal_event *const *ev, size_t n, int64_t now_ms)
 {
-	*w = (struct wctx){ .evs = calloc(n ? n : 1, sizeof(*w->evs)), .nev = n, .now_ms = now_ms };
-	if (!w->evs)
+	*w = (struct wctx){ .evs = calloc(n ? n : 1, sizeof(*w->evs)),
+			    .nev = n,
+			    .now_ms = now_ms,
+			    .ev = ev,
+			    .echo = calloc(n ? n : 1, 1) };
+	int oom;
+	w->echo_ids = journal_echo_ids(ev, n, &oom);
+	if (!w->evs || !w->echo || oom)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		w->evs[i] = (struct ev_ref){ .e = pg_text_fix_event(&w->owned, ev[i]), .i = i };
@@ -902,6 +959,8 @@ static void wctx_free(struct wctx *w)
 	pg_owned_free(&w->owned);
 	free(w->evs);
 	free(w->jobs);
+	free(w->echo_ids);
+	free(w->echo);
 }
 
 /*
@@ -929,7 +988,9 @@ static int pg_write(void *b, const struct journal_event *const *ev, size_t n, in
 		enum wres res = write_txn(p->writer.c, &w, jobs_added, err, errlen);
 		if (res == WR_OK) {
 			for (size_t i = 0; i < n; i++)
-				out[w.evs[i].i] = w.evs[i].dup ? JOURNAL_DUPLICATE : JOURNAL_STORED;
+				out[w.evs[i].i] = w.evs[i].dup	       ? JOURNAL_DUPLICATE
+						  : w.echo[w.evs[i].i] ? JOURNAL_STORED_ECHO
+								       : JOURNAL_STORED;
 			rc = 0;
 			break;
 		}

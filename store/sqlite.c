@@ -345,13 +345,12 @@ struct sq {
 	pthread_mutex_t mu;
 	sqlite3_stmt *st[NSTMT];
 	/*
-	 * Two read-only connections (NULL on themselves), each under its own lock, for reads that must
-	 * not wait for mu, which the writer holds through a group commit's fsync: WAL lets them read the
-	 * last commit meanwhile. reader serves the listings (admin API, `hookd events`: a filter that
-	 * matches nothing in a large journal scans it), known the echo lookup every delivery makes
-	 * (journal_requests_known), so a long listing never delays a delivery either.
+	 * A read-only connection (NULL on itself), under its own lock, for the listings (admin API,
+	 * `hookd events`: a filter that matches nothing in a large journal scans it), which must not wait
+	 * for mu, held by the writer through a group commit's fsync: WAL lets it read the last commit
+	 * meanwhile, and a long listing never delays a delivery.
 	 */
-	struct sq *reader, *known;
+	struct sq *reader;
 	struct sq_ckpt *ckpt; /* the writer's checkpoint thread (NULL on readers, and in memory) */
 };
 
@@ -573,7 +572,6 @@ static void sq_close(void *b)
 		return;
 	ckpt_stop(s);
 	sq_close(s->reader);
-	sq_close(s->known);
 	for (int i = 0; i < NSTMT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close_v2(s->db);
@@ -625,8 +623,7 @@ static void *sq_open(const struct journal_opts *o, char *err, size_t errlen)
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
 	    exec(s, "PRAGMA synchronous=FULL", err, errlen) < 0 || exec(s, "PRAGMA foreign_keys=ON", err, errlen) < 0 ||
 	    migrate(s, err, errlen) < 0 || prepare_all(s, err, errlen) < 0 ||
-	    !(s->reader = open_reader(o->path, err, errlen)) || !(s->known = open_reader(o->path, err, errlen)) ||
-	    ckpt_start(s, err, errlen) < 0)
+	    !(s->reader = open_reader(o->path, err, errlen)) || ckpt_start(s, err, errlen) < 0)
 		goto fail;
 	return s;
 fail:
@@ -715,7 +712,7 @@ static int write_job(struct sq *s, const struct journal_event *e, int64_t event_
 }
 
 /* Inserts e (or counts it as a duplicate) and, when new, its jobs; 0, or -1 with err. */
-static int write_event(struct sq *s, const struct journal_event *e, int64_t now_ms, enum journal_outcome *out,
+static int write_event(struct sq *s, const struct journal_event *e, int echo, int64_t now_ms, enum journal_outcome *out,
 		       int *jobs_added, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = use(s, ST_EVENT);
@@ -733,8 +730,10 @@ static int write_event(struct sq *s, const struct journal_event *e, int64_t now_
 		rc = sqlite3_step(st);
 	if (done(s, ST_EVENT, rc, err, errlen) < 0)
 		return -1;
-	*out = dup ? JOURNAL_DUPLICATE : JOURNAL_STORED;
+	*out = dup ? JOURNAL_DUPLICATE : echo ? JOURNAL_STORED_ECHO : JOURNAL_STORED;
 	for (size_t k = 0; !dup && k < e->njobs; k++) {
+		if (echo && e->jobs[k].unless_echo)
+			continue;
 		if (write_job(s, e, id, &e->jobs[k], now_ms, err, errlen) < 0)
 			return -1;
 		(*jobs_added)++;
@@ -742,21 +741,60 @@ static int write_event(struct sq *s, const struct journal_event *e, int64_t now_
 	return 0;
 }
 
+/*
+ * The echo lookup of a write (backend.h), in its transaction on the writer's connection, whose page
+ * cache is never stale. A failed lookup leaves echo[] 0 (the events are written as anyone's).
+ */
+static void find_echoes(struct sq *s, const struct journal_event *const *ev, size_t n, unsigned char *echo)
+{
+	int failed;
+	char *ids = journal_echo_ids(ev, n, &failed), err[256] = "out of memory";
+	if (ids) {
+		sqlite3_stmt *st = use(s, ST_REQ_KNOWN);
+		sqlite3_bind_text(st, 1, ids, -1, SQLITE_STATIC);
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
+			journal_echo_found(ev, n, (const char *)sqlite3_column_text(st, 0), echo);
+		failed = done(s, ST_REQ_KNOWN, step, err, sizeof(err)) < 0;
+		if (failed)
+			memset(echo, 0, n);
+	}
+	if (failed)
+		log_warn("cannot look up hookd's own request ids; these events fire rules as anyone's would", "detail",
+			 err);
+	free(ids);
+}
+
+#define STACK_EVENTS 64 /* writes up to this size need no allocation for their echo marks */
+
 /* Inserts ev[0..n) and their jobs in one IMMEDIATE transaction; 0, or -1 with err and all rolled back. */
 static int write_all(struct sq *s, const struct journal_event *const *ev, size_t n, int64_t now_ms,
 		     enum journal_outcome *out, int *jobs_added, char *err, size_t errlen)
 {
-	if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+	unsigned char stack[STACK_EVENTS] = { 0 };
+	unsigned char *echo = n <= STACK_EVENTS ? stack : calloc(n, 1);
+	if (!echo) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	int rc = -1;
+	if (exec(s, "BEGIN IMMEDIATE", err, errlen) < 0)
+		goto out;
+	find_echoes(s, ev, n, echo);
 	for (size_t i = 0; i < n; i++)
-		if (write_event(s, ev[i], now_ms, &out[i], jobs_added, err, errlen) < 0)
+		if (write_event(s, ev[i], echo[i], now_ms, &out[i], jobs_added, err, errlen) < 0)
 			goto fail;
-	if (exec(s, "COMMIT", err, errlen) == 0)
-		return 0;
+	if (exec(s, "COMMIT", err, errlen) == 0) {
+		rc = 0;
+		goto out;
+	}
 fail:
 	exec(s, "ROLLBACK", NULL, 0);
 	*jobs_added = 0;
-	return -1;
+out:
+	if (echo != stack)
+		free(echo);
+	return rc;
 }
 
 static int sq_write(void *b, const struct journal_event *const *ev, size_t n, int64_t now_ms, enum journal_outcome *out,
@@ -1244,7 +1282,8 @@ static int sq_request_record(void *b, const char *request_id, int64_t now_ms, ch
 static int sq_requests_known(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
 			     char *err, size_t errlen)
 {
-	struct sq *s = ((struct sq *)b)->known;
+	/* On the writer's connection, as find_echoes in every write (nothing else asks on the hot path). */
+	struct sq *s = b;
 	pthread_mutex_lock(&s->mu);
 	sqlite3_stmt *st = use(s, ST_REQ_KNOWN);
 	sqlite3_bind_text(st, 1, ids_json, -1, SQLITE_STATIC);

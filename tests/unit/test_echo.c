@@ -52,7 +52,7 @@ static void test_config(void)
 	echo_free(NULL);
 }
 
-static void test_marks_without_journal(void)
+static void test_marks(void)
 {
 	struct config *c;
 	struct echo *e = from("[okta]\napi_token_id = 00Tmine\n", "0oaAPP", &c);
@@ -62,16 +62,23 @@ static void test_marks_without_journal(void)
 		{ .source = "okta", .actor_id = "0oaAPP", .actor_type = "PublicClientApp" },
 		{ .source = "okta", .actor_id = "0oaAPP" }, /* no actor type: not told as the app */
 		{ .source = "hr:x", .api_token_id = "00Tmine" },
-		{ .source = "okta", .request_id = "REQ" }, /* no journal: request ids are not looked up */
+		{ .source = "okta", .request_id = "REQ" }, /* the commit looks it up */
+		{ .source = "hr:x", .request_id = "REQ" }, /* never an Okta echo */
+		{ .source = "okta", .debug_request_id = "DBG" },
+		{ .source = "okta", .api_token_id = "00Tmine", .request_id = "REQ" }, /* told already */
 	};
-	char err[128];
-	CHECK(echo_mark(e, NULL, ev, 6, err, sizeof(err)) == 0);
+	echo_mark(e, ev, 9);
 	CHECK(ev[0].echo && strcmp(ev[0].echo, ECHO_API_TOKEN) == 0);
 	CHECK(ev[1].echo == NULL);
 	CHECK(ev[2].echo && strcmp(ev[2].echo, ECHO_SERVICE_APP) == 0);
 	CHECK(ev[3].echo == NULL && ev[4].echo == NULL && ev[5].echo == NULL);
-	CHECK(echo_mark(NULL, NULL, ev, 6, err, sizeof(err)) == 0 && ev[0].echo == NULL && ev[2].echo == NULL);
-	CHECK(echo_mark(e, NULL, NULL, 0, err, sizeof(err)) == 0);
+	/* a lookup only for Okta events with a request id that token and app did not tell */
+	CHECK(!ev[0].echo_lookup && ev[1].echo_lookup == 0 && !ev[2].echo_lookup && !ev[4].echo_lookup);
+	CHECK(ev[5].echo_lookup && !ev[6].echo_lookup && ev[7].echo_lookup && !ev[8].echo_lookup);
+	echo_mark(NULL, ev, 9);
+	CHECK(ev[0].echo == NULL && ev[2].echo == NULL && ev[5].echo_lookup && !ev[0].echo_lookup);
+	CHECK(ev[8].echo == NULL && ev[8].echo_lookup);
+	echo_mark(e, NULL, 0);
 	echo_free(e);
 	config_free(c);
 }
@@ -79,6 +86,6 @@ static void test_marks_without_journal(void)
 int main(void)
 {
 	test_config();
-	test_marks_without_journal();
+	test_marks();
 	return check_report("test_echo");
 }

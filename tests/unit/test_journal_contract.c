@@ -1173,13 +1173,104 @@ static void contract_forget(struct journal *j)
 	any_event(j, NULL, NULL); /* frees the last listing */
 }
 
+static size_t jobs_of(struct journal *j, const char *subject, const char *rule)
+{
+	struct journal_query q = { .subject = subject, .limit = 500 };
+	struct job *rows = NULL;
+	size_t n = 0, hits = 0;
+	char err[256];
+	if (journal_list_jobs(j, &q, &rows, &n, err, sizeof(err)) < 0)
+		return (size_t)-1;
+	for (size_t i = 0; i < n; i++)
+		hits += !rule || (rows[i].rule && strcmp(rows[i].rule, rule) == 0);
+	journal_jobs_free(rows, n);
+	return hits;
+}
+
+/*
+ * hookd's echoes told in the commit (echo_lookup): one lookup for the group, by transaction.id or
+ * debugData.requestId; an echo keeps only its jobs not marked unless_echo, and a redelivery of it is
+ * a duplicate. An event that did not ask is not looked up, whatever it carries.
+ */
+static void contract_echo_commit(struct journal *j)
+{
+	char err[256];
+	CHECK(journal_request_record(j, "reqECHO1", 1700000000000LL, err, sizeof(err)) == 0);
+	const char *subj[] = { "00uEchoA", "00uEchoB", "00uEchoC", "00uEchoD" };
+	struct job_spec js[4][2];
+	struct journal_event ev[4];
+	char key[4][16];
+	for (int i = 0; i < 4; i++) {
+		js[i][0] = (struct job_spec){
+			.action = "send_activation", .rule = "plain", .subject = subj[i], .unless_echo = 1
+		};
+		js[i][1] = (struct job_spec){ .action = "send_activation", .rule = "selfish", .subject = subj[i] };
+		snprintf(key[i], sizeof(key[i]), "echo-%d", i);
+		ev[i] = contract_ev("okta", key[i], js[i], 2);
+		ev[i].echo_lookup = i < 3;
+	}
+	ev[0].request_id = "reqECHO1";
+	ev[1].request_id = "reqNOPE";
+	ev[1].debug_request_id = "reqECHO1";
+	ev[2].request_id = "reqOTHER";
+	ev[3].request_id = "reqECHO1"; /* did not ask */
+	enum journal_outcome out[4];
+	CHECK(journal_commit(j, ev, 4, out, err, sizeof(err)) == 0);
+	CHECK(out[0] == JOURNAL_STORED_ECHO && out[1] == JOURNAL_STORED_ECHO);
+	CHECK(out[2] == JOURNAL_STORED && out[3] == JOURNAL_STORED);
+	CHECK(jobs_of(j, subj[0], NULL) == 1 && jobs_of(j, subj[0], "selfish") == 1);
+	CHECK(jobs_of(j, subj[1], NULL) == 1 && jobs_of(j, subj[1], "selfish") == 1);
+	CHECK(jobs_of(j, subj[2], NULL) == 2 && jobs_of(j, subj[3], NULL) == 2);
+	/* the caller's events are as they were */
+	CHECK(ev[0].njobs == 2 && ev[0].jobs == js[0] && ev[0].echo == NULL);
+	CHECK(contract_commit1(j, &ev[0], &out[0]) == 0 && out[0] == JOURNAL_DUPLICATE);
+	CHECK(jobs_of(j, subj[0], NULL) == 1);
+	/* an echo alone in its call, and an echo whose jobs all go */
+	struct journal_event solo = contract_ev("okta", "echo-solo", js[0], 1);
+	solo.echo_lookup = 1;
+	solo.request_id = "reqECHO1";
+	CHECK(contract_commit1(j, &solo, &out[0]) == 0 && out[0] == JOURNAL_STORED_ECHO);
+	CHECK(jobs_of(j, subj[0], NULL) == 1);
+	/* ids hookd never records (not visible ASCII: okta/http.c) are not looked up, and break nothing */
+	CHECK(journal_request_record(j, "req\"q", 1700000000000LL, err, sizeof(err)) == 0);
+	const char *odd[] = { "req\xc3", "req\xff\xfe", "req id", "req\"q" };
+	for (int i = 0; i < 4; i++) {
+		char k[24];
+		snprintf(k, sizeof(k), "echo-odd-%d", i);
+		struct journal_event e = contract_ev("okta", k, js[3], 2);
+		e.echo_lookup = 1;
+		e.request_id = odd[i];
+		CHECK(contract_commit1(j, &e, &out[0]) == 0 &&
+		      out[0] == (i == 3 ? JOURNAL_STORED_ECHO : JOURNAL_STORED));
+	}
+	CHECK(jobs_of(j, subj[3], NULL) == 2 + 3 * 2 + 1);
+	/* a write larger than the backends' stack arrays: every tenth of 70 events is an echo */
+	struct journal_event many[70];
+	enum journal_outcome mout[70];
+	char mkey[70][24];
+	for (int i = 0; i < 70; i++) {
+		snprintf(mkey[i], sizeof(mkey[i]), "echo-many-%d", i);
+		many[i] = contract_ev("okta", mkey[i], js[2], 2);
+		many[i].echo_lookup = 1;
+		many[i].request_id = i % 10 ? "reqOTHER" : "reqECHO1";
+	}
+	CHECK(journal_commit(j, many, 70, mout, err, sizeof(err)) == 0);
+	int echoes = 0, stored = 0;
+	for (int i = 0; i < 70; i++) {
+		echoes += mout[i] == JOURNAL_STORED_ECHO && i % 10 == 0;
+		stored += mout[i] == JOURNAL_STORED && i % 10;
+	}
+	CHECK(echoes == 7 && stored == 63);
+	CHECK(jobs_of(j, subj[2], NULL) == 2 + 63 * 2 + 7);
+}
+
 static void contract_run(contract_open_fn open_fn, void *ctx)
 {
 	void (*const parts[])(struct journal *) = { contract_dedupe,	   contract_jobs,      contract_job_order,
 						    contract_person_order, contract_held_jobs, contract_job_key,
 						    contract_rate,	   contract_requests,  contract_race,
 						    contract_cursor,	   contract_people,    contract_retention,
-						    contract_filters,	   contract_forget };
+						    contract_filters,	   contract_forget,    contract_echo_commit };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		struct journal *j = open_fn(ctx);
 		CHECK(j != NULL);
