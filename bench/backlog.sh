@@ -96,7 +96,7 @@ users() { # users PREFIX: U STAGED users, a delivery template for each (delivery
 		template "$uid" >"$D/delivery-$k.json"
 	done
 }
-journal() { # journal N: N deliveries spread over the users, 16 connections in all, closed loop
+journal() { # journal N: N deliveries spread over the users, closed loop, 16 connections in all (one per user past 16)
 	local t0=$SECONDS k per conns pids=()
 	per=$(($1 / USERS)) conns=$((16 / USERS > 0 ? 16 / USERS : 1))
 	for k in $(seq "$USERS"); do

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# cpu_at_rate.sh: two hookd builds, alternated, under the same open-loop load (tests/drills/loadgen.c,
+# 16 connections, Okta's sample delivery with a fresh event each): hookd's CPU per delivery (and
+# PostgreSQL's, with PGDATA), p50 and p99 from each request's due time. At a fixed rate the batch
+# sizes and the queueing are the same for both builds, so the CPU figure moves far less with the
+# machine's noise than a closed-loop rate does; compare only rows of one run.
+# Usage: bench/cpu_at_rate.sh BUILD_A BUILD_B [rate] [seconds] [rounds]
+# Environment: HOOKD_TEST_PG_URL: journal on PostgreSQL (a database per run, dropped after); PGDATA:
+# that cluster's data directory, to count its processes' CPU too. Not run in CI.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+[ $# -ge 2 ] || { echo "usage: bench/cpu_at_rate.sh BUILD_A BUILD_B [rate] [seconds] [rounds]"; exit 2; }
+A=$1 B=$2 RATE=${3:-4000} SECS=${4:-8} ROUNDS=${5:-5}
+for b in "$A" "$B"; do
+	[ -x "$b/hookd" ] || { echo "cpu_at_rate: no hookd in $b"; exit 1; }
+done
+export HOOKD_BIN=$ROOT/$A/hookd
+. tests/drills/lib.sh
+LG=$(drill_loadgen) || exit 1
+DELIVERY=$ROOT/tests/fuzz/corpus/okta_delivery/docs-sample.json
+PGURL=${HOOKD_TEST_PG_URL:-}
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() { # every process of the cluster in PGDATA, 0 without it
+	local pm
+	[ -n "${PGDATA:-}" ] && [ -s "$PGDATA/postmaster.pid" ] || { echo 0; return; }
+	pm=$(head -1 "$PGDATA/postmaster.pid")
+	for p in $pm $(pgrep -P "$pm"); do ticks "$p"; done | awk '{s += $1} END {print s + 0}'
+}
+db_url() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$1" "$2"; }
+
+one() { # one BUILD ROUND: a fresh hookd and journal, a 2 s warm-up, then the measured run
+	local build=$1 d=$T_DIR/r$2-$(basename "$1") db=""
+	mkdir -p "$d/certs"
+	make_certs "$d/certs" ec >/dev/null 2>&1 || make_certs "$d/certs" >/dev/null || return 1
+	export HOOKD_BIN=$ROOT/$build/hookd
+	unset T_STORE
+	if [ -n "$PGURL" ]; then
+		db=hookd_rate_$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+		psql -q "$PGURL" -c "create database $db" >/dev/null || return 1
+		export T_STORE
+		T_STORE=$(printf 'backend = postgres\nurl = %s' "$(db_url "$PGURL" "$db")")
+	fi
+	write_hookd_config "$(free_port)" "$d" </dev/null
+	T_LOG_LEVEL=warn start_hookd "$d/hookd.ini" "$d/hookd.log" || return 1
+	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$RATE" \
+		--duration 2 >/dev/null
+	local t0 p0 t1 p1 res
+	t0=$(ticks "$HOOKD_PID") p0=$(pg_ticks)
+	res=$("$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$RATE" \
+		--duration "$SECS")
+	t1=$(ticks "$HOOKD_PID") p1=$(pg_ticks)
+	kill "$HOOKD_PID" 2>/dev/null
+	wait "$HOOKD_PID" 2>/dev/null
+	[ -n "$db" ] && psql -q "$PGURL" -c "drop database $db" >/dev/null
+	python3 - "$res" "$((t1 - t0))" "$((p1 - p0))" "$(getconf CLK_TCK)" "$build" "${PGDATA:+1}" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[1])
+ticks, pg, tck = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+n = r.get("ok_2xx", 0)
+line = "%-24s %6d 2xx, %d not  hookd %.4f ms CPU per delivery" % (sys.argv[5], n, r.get("requests", 0) - n, ticks / tck * 1000 / max(n, 1))
+if sys.argv[6]:
+    line += ", postgres %.4f" % (pg / tck * 1000 / max(n, 1))
+print(line + "  p50 %s ms  p99 %s ms" % (r.get("p50_ms"), r.get("p99_ms")))
+EOF
+}
+
+echo "# $RATE deliveries/s for $SECS s on 16 connections, $ROUNDS rounds, journal: $([ -n "$PGURL" ] && echo PostgreSQL || echo SQLite)"
+for r in $(seq "$ROUNDS"); do
+	one "$A" "$r" || exit 1
+	one "$B" "$r" || exit 1
+done
