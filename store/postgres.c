@@ -561,7 +561,7 @@ static void *pg_open(const struct journal_opts *o, char *err, size_t errlen)
  *   attempt pg_conn_after_error rolls it back to idle or closes it and sets it to NULL; pg_conn_ready
  *   connects again on the next attempt. A PGconn pointer read before either call is invalid after it.
  * - wctx also owns echo_ids (the lookup's JSON text, journal_echo_ids) and echo (one mark per event
- *   by the caller's index, set afresh by begin_write on each attempt); w->ev is the caller's array.
+ *   by the caller's index, set afresh by each attempt's first pipeline); w->ev is the caller's array.
  * - The results: out[] and *jobs_added are set only when COMMIT answered "COMMIT". On -1 out[] is
  *   untouched, *jobs_added is 0 and nothing is stored, except that a connection lost during COMMIT
  *   leaves the outcome unknown: it is reported as not stored and the dedupe key absorbs the retry.
@@ -597,7 +597,7 @@ struct wctx {
 	struct pg_owned owned;		       /* cleaned copies (pg_text_fix_event) freed after the write */
 	const struct journal_event *const *ev; /* the caller's, in its order */
 	char *echo_ids;			       /* journal_echo_ids, or NULL when no event asks */
-	unsigned char *echo;		       /* by the caller's index: hookd's echo (begin_write) */
+	unsigned char *echo;		       /* by the caller's index: hookd's echo (pipe_collect) */
 };
 
 static int cmp_str(const char *a, const char *b)
@@ -694,6 +694,8 @@ static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx 
 	if (PQresultStatus(r) == want) {
 		if (s == ST_EVENT)
 			take_event(w, i, r);
+		for (int row = 0; s == ST_REQ_KNOWN && row < PQntuples(r); row++)
+			journal_echo_found(w->ev, w->nev, PQgetvalue(r, row, 0), w->echo);
 	} else if (!*failed) {
 		*failed = 1;
 		*retry = pg_retryable(r);
@@ -706,14 +708,23 @@ static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx 
 }
 
 /*
- * Sends statement s for items [at, at + m) and a sync in pipeline mode; 0, or -1 with err. Each
- * struct params lives for one PQsendQueryPrepared call only: libpq copies the values into its output
- * buffer, so what they point to (the event, the job, pr.num) need not outlive the call.
+ * Sends statement s for items [at, at + m) and a sync in pipeline mode; 0, or -1 with err. With
+ * begin, BEGIN and the write's echo lookup (backend.h; when an event asks) go first, in the same
+ * round trip. Each struct params lives for one PQsendQueryPrepared call only: libpq copies the
+ * values into its output buffer, so what they point to (the event, the job, pr.num) need not outlive
+ * the call.
  */
-static int pipe_send(PGconn *c, enum stmt s, const struct wctx *w, size_t at, size_t m, char *err, size_t errlen)
+static int pipe_send(PGconn *c, enum stmt s, const struct wctx *w, int begin, size_t at, size_t m, char *err,
+		     size_t errlen)
 {
 	if (!PQenterPipelineMode(c)) {
 		pg_err(err, errlen, "enter pipeline mode", c, NULL);
+		return -1;
+	}
+	const char *ids[] = { w->echo_ids };
+	if (begin && (!PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
+		      (w->echo_ids && !PQsendQueryPrepared(c, pg_stmts[ST_REQ_KNOWN].name, 1, ids, NULL, NULL, 0)))) {
+		pg_err(err, errlen, "begin", c, NULL);
 		return -1;
 	}
 	for (size_t i = 0; i < m; i++) {
@@ -734,17 +745,9 @@ static int pipe_send(PGconn *c, enum stmt s, const struct wctx *w, size_t at, si
 	return 0;
 }
 
-/*
- * Reads the m results pipe_send asked for, then the sync, and leaves pipeline mode; 0, or -1 with err
- * (the first failed statement's; *retry: it may succeed when run again). Every result is cleared here.
- */
-static int pipe_collect(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t at, size_t m, int *retry,
-			char *err, size_t errlen)
+/* Reads a pipeline's sync and leaves pipeline mode; 0, or -1 (failed: a statement before it did, err says why). */
+static int pipe_end(PGconn *c, int failed, char *err, size_t errlen)
 {
-	int failed = 0;
-	for (size_t i = 0; i < m; i++)
-		if (pipe_result(c, s, want, w, at + i, &failed, retry, err, errlen) < 0)
-			return -1;
 	PGresult *r = PQgetResult(c);
 	int synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
 	PQclear(r);
@@ -756,17 +759,60 @@ static int pipe_collect(PGconn *c, enum stmt s, ExecStatusType want, struct wctx
 	return failed ? -1 : 0;
 }
 
-/*
- * Runs statement s for items [0, n) in chunks of PIPE_CHUNK, one round trip each; 0, or -1 with err
- * (*retry: deadlock). On -1 c may still be in pipeline mode: the caller hands it to pg_conn_after_error.
- */
-static int pipe_run(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t n, int *retry, char *err,
-		    size_t errlen)
+/* Reads BEGIN's result as pipe_result reads a statement's; 0, or -1 with err when there is none. */
+static int begin_result(PGconn *c, int *failed, int *retry, char *err, size_t errlen)
 {
-	for (size_t at = 0; at < n; at += PIPE_CHUNK) {
+	PGresult *r = PQgetResult(c);
+	if (!r) {
+		pg_err(err, errlen, "begin", c, NULL);
+		return -1;
+	}
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && !*failed) {
+		*failed = 1;
+		*retry = pg_retryable(r);
+		pg_err(err, errlen, "begin", c, r);
+	}
+	PQclear(r);
+	while ((r = PQgetResult(c)) != NULL)
+		PQclear(r);
+	return 0;
+}
+
+/*
+ * Reads the results pipe_send asked for (with begin: BEGIN's, then the echo lookup's, which sets
+ * w->echo afresh), then the sync, and leaves pipeline mode; 0, or -1 with err (the first failed
+ * statement's; *retry: it may succeed when run again). Every result is cleared here.
+ */
+static int pipe_collect(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, int begin, size_t at, size_t m,
+			int *retry, char *err, size_t errlen)
+{
+	int failed = 0;
+	if (begin) {
+		memset(w->echo, 0, w->nev ? w->nev : 1);
+		if (begin_result(c, &failed, retry, err, errlen) < 0 ||
+		    (w->echo_ids &&
+		     pipe_result(c, ST_REQ_KNOWN, PGRES_TUPLES_OK, w, 0, &failed, retry, err, errlen) < 0))
+			return -1;
+	}
+	for (size_t i = 0; i < m; i++)
+		if (pipe_result(c, s, want, w, at + i, &failed, retry, err, errlen) < 0)
+			return -1;
+	return pipe_end(c, failed, err, errlen);
+}
+
+/*
+ * Runs statement s for items [0, n) in chunks of PIPE_CHUNK, one round trip each, the first one
+ * opening the transaction when begin is set; 0, or -1 with err (*retry: deadlock). On -1 c may still
+ * be in pipeline mode: the caller hands it to pg_conn_after_error.
+ */
+static int pipe_run(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, int begin, size_t n, int *retry,
+		    char *err, size_t errlen)
+{
+	for (size_t at = 0; at < n || (begin && at == 0); at += PIPE_CHUNK) {
 		size_t m = n - at < PIPE_CHUNK ? n - at : PIPE_CHUNK;
-		if (pipe_send(c, s, w, at, m, err, errlen) < 0 ||
-		    pipe_collect(c, s, want, w, at, m, retry, err, errlen) < 0)
+		int first = begin && at == 0;
+		if (pipe_send(c, s, w, first, at, m, err, errlen) < 0 ||
+		    pipe_collect(c, s, want, w, first, at, m, retry, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
@@ -866,64 +912,18 @@ static enum wres write_commit(PGconn *c, char *err, size_t errlen)
 	return PQstatus(c) == CONNECTION_OK && retry ? WR_RETRY : WR_FAIL;
 }
 
-/*
- * BEGIN, and with it in one round trip the write's echo lookup (backend.h) when an event asks: sets
- * w->echo. 0, or -1 with err (*retry as pipe_run's; c may still be in pipeline mode).
- */
-static int begin_write(PGconn *c, struct wctx *w, int *retry, char *err, size_t errlen)
-{
-	memset(w->echo, 0, w->nev ? w->nev : 1);
-	if (!w->echo_ids)
-		return pg_exec_ok(c, "BEGIN", "begin", err, errlen);
-	const char *vals[] = { w->echo_ids };
-	if (!PQenterPipelineMode(c) || !PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
-	    !PQsendQueryPrepared(c, pg_stmts[ST_REQ_KNOWN].name, 1, vals, NULL, NULL, 0) || !PQpipelineSync(c)) {
-		pg_err(err, errlen, "begin", c, NULL);
-		return -1;
-	}
-	int failed = 0;
-	for (int q = 0; q < 2; q++) {
-		PGresult *r = PQgetResult(c);
-		if (!r) {
-			pg_err(err, errlen, q ? pg_stmts[ST_REQ_KNOWN].what : "begin", c, NULL);
-			return -1;
-		}
-		if (PQresultStatus(r) == (q ? PGRES_TUPLES_OK : PGRES_COMMAND_OK)) {
-			for (int row = 0; q && row < PQntuples(r); row++)
-				journal_echo_found(w->ev, w->nev, PQgetvalue(r, row, 0), w->echo);
-		} else if (!failed) {
-			failed = 1;
-			*retry = pg_retryable(r);
-			pg_err(err, errlen, q ? pg_stmts[ST_REQ_KNOWN].what : "begin", c, r);
-		}
-		PQclear(r);
-		while ((r = PQgetResult(c)) != NULL)
-			PQclear(r);
-	}
-	PGresult *r = PQgetResult(c);
-	int synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-	PQclear(r);
-	if (!synced || !PQexitPipelineMode(c)) {
-		if (!failed)
-			pg_err(err, errlen, "pipeline sync", c, NULL);
-		return -1;
-	}
-	return failed ? -1 : 0;
-}
-
 static enum wres write_txn(PGconn *c, struct wctx *w, int *jobs_added, char *err, size_t errlen)
 {
 	int retry = 0;
 	*jobs_added = 0;
-	if (begin_write(c, w, &retry, err, errlen) < 0 ||
-	    pipe_run(c, ST_EVENT, PGRES_TUPLES_OK, w, w->nev, &retry, err, errlen) < 0)
+	if (pipe_run(c, ST_EVENT, PGRES_TUPLES_OK, w, 1, w->nev, &retry, err, errlen) < 0)
 		return write_fail(c, retry);
 	if (collect_write_jobs(w) < 0) {
 		snprintf(err, errlen, "postgres: out of memory");
 		return WR_FAIL;
 	}
 	if (w->njobs && (reserve_job_ids(c, w, &retry, err, errlen) < 0 ||
-			 pipe_run(c, ST_JOB, PGRES_COMMAND_OK, w, w->njobs, &retry, err, errlen) < 0 ||
+			 pipe_run(c, ST_JOB, PGRES_COMMAND_OK, w, 0, w->njobs, &retry, err, errlen) < 0 ||
 			 pg_exec_ok(c, "NOTIFY " NOTIFY_CHANNEL, "notify", err, errlen) < 0))
 		return write_fail(c, retry);
 	enum wres res = write_commit(c, err, errlen);
