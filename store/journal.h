@@ -119,9 +119,9 @@ void journal_close(struct journal *j);
  * was a duplicate (same source and dedupe_key as a stored one; its jobs are then not added and its
  * duplicate count is raised). Jobs are numbered (job ids) in the order of ev[] and of each event's
  * jobs, the order journal_claim keeps for one person. Events with echo_lookup are looked up in one
- * query for the whole group (JOURNAL_STORED_ECHO); when that lookup fails they are stored as anyone's,
- * with a warning logged. Returns 0, or -1 with err filled when nothing of the call was stored.
- * Thread-safe.
+ * query for the whole group (JOURNAL_STORED_ECHO). When that lookup fails, SQLite stores them as
+ * anyone's, with a warning logged; on PostgreSQL the commit fails, as for any of its statements.
+ * Returns 0, or -1 with err filled when nothing of the call was stored. Thread-safe.
  */
 int journal_commit(struct journal *j, const struct journal_event *ev, size_t n, enum journal_outcome *out, char *err,
 		   size_t errlen);
