@@ -682,28 +682,48 @@ static void take_event(struct wctx *w, size_t i, const PGresult *r)
 	w->evs[i].dup = atoi(PQgetvalue(r, 0, 1)) > 0;
 }
 
-/* Reads one pipelined statement's result and its terminating NULL; 0, or -1 with err. */
-static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t i, int *failed, int *retry,
-		       char *err, size_t errlen)
+/*
+ * Reads one pipelined statement's result (what names it in err) and its terminating NULL; 0, or -1
+ * with err when there is none. *ok is the result when its status is want (the caller clears it),
+ * else NULL, and a status other than want is the first failure (*failed, *retry, err) unless one
+ * came before.
+ */
+static int pipe_read(PGconn *c, const char *what, ExecStatusType want, PGresult **ok, int *failed, int *retry,
+		     char *err, size_t errlen)
 {
 	PGresult *r = PQgetResult(c);
+	*ok = NULL;
 	if (!r) {
-		pg_err(err, errlen, pg_stmts[s].what, c, NULL);
+		pg_err(err, errlen, what, c, NULL);
 		return -1;
 	}
 	if (PQresultStatus(r) == want) {
-		if (s == ST_EVENT)
-			take_event(w, i, r);
-		for (int row = 0; s == ST_REQ_KNOWN && row < PQntuples(r); row++)
-			journal_echo_found(w->ev, w->nev, PQgetvalue(r, row, 0), w->echo);
-	} else if (!*failed) {
-		*failed = 1;
-		*retry = pg_retryable(r);
-		pg_err(err, errlen, pg_stmts[s].what, c, r);
+		*ok = r;
+	} else {
+		if (!*failed) {
+			*failed = 1;
+			*retry = pg_retryable(r);
+			pg_err(err, errlen, what, c, r);
+		}
+		PQclear(r);
 	}
-	PQclear(r);
 	while ((r = PQgetResult(c)) != NULL)
 		PQclear(r);
+	return 0;
+}
+
+/* pipe_read for statement s, item i: an event's row is taken, an echo lookup's rows are marked. */
+static int pipe_result(PGconn *c, enum stmt s, ExecStatusType want, struct wctx *w, size_t i, int *failed, int *retry,
+		       char *err, size_t errlen)
+{
+	PGresult *r;
+	if (pipe_read(c, pg_stmts[s].what, want, &r, failed, retry, err, errlen) < 0)
+		return -1;
+	if (r && s == ST_EVENT)
+		take_event(w, i, r);
+	for (int row = 0; r && s == ST_REQ_KNOWN && row < PQntuples(r); row++)
+		journal_echo_found(w->ev, w->nev, PQgetvalue(r, row, 0), w->echo);
+	PQclear(r);
 	return 0;
 }
 
@@ -759,25 +779,6 @@ static int pipe_end(PGconn *c, int failed, char *err, size_t errlen)
 	return failed ? -1 : 0;
 }
 
-/* Reads BEGIN's result as pipe_result reads a statement's; 0, or -1 with err when there is none. */
-static int begin_result(PGconn *c, int *failed, int *retry, char *err, size_t errlen)
-{
-	PGresult *r = PQgetResult(c);
-	if (!r) {
-		pg_err(err, errlen, "begin", c, NULL);
-		return -1;
-	}
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && !*failed) {
-		*failed = 1;
-		*retry = pg_retryable(r);
-		pg_err(err, errlen, "begin", c, r);
-	}
-	PQclear(r);
-	while ((r = PQgetResult(c)) != NULL)
-		PQclear(r);
-	return 0;
-}
-
 /*
  * Reads the results pipe_send asked for (with begin: BEGIN's, then the echo lookup's, which sets
  * w->echo afresh), then the sync, and leaves pipeline mode; 0, or -1 with err (the first failed
@@ -789,9 +790,11 @@ static int pipe_collect(PGconn *c, enum stmt s, ExecStatusType want, struct wctx
 	int failed = 0;
 	if (begin) {
 		memset(w->echo, 0, w->nev ? w->nev : 1);
-		if (begin_result(c, &failed, retry, err, errlen) < 0 ||
-		    (w->echo_ids &&
-		     pipe_result(c, ST_REQ_KNOWN, PGRES_TUPLES_OK, w, 0, &failed, retry, err, errlen) < 0))
+		PGresult *r;
+		if (pipe_read(c, "begin", PGRES_COMMAND_OK, &r, &failed, retry, err, errlen) < 0)
+			return -1;
+		PQclear(r);
+		if (w->echo_ids && pipe_result(c, ST_REQ_KNOWN, PGRES_TUPLES_OK, w, 0, &failed, retry, err, errlen) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < m; i++)
