@@ -26,5 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < k; i++)
 		if (rs.request_id[i] <= ' ' || rs.request_id[i] > '~')
 			__builtin_trap();
+	okta_http_resp_free(&rs); /* the Link header's next URL, strdup'ed */
 	return 0;
 }
