@@ -111,11 +111,11 @@ struct journal_backend {
 	int (*cursor_advance)(void *b, const char *name, const char *owner, int64_t cursor_ms, int64_t found,
 			      int64_t now_ms, char *err, size_t errlen);
 	int (*cursor_read)(void *b, const char *name, struct journal_cursor *c, char *err, size_t errlen);
-	/* hookd's own requests; same contracts as journal_request_record/requests_known/requests_prune. */
+	/*
+	 * hookd's own requests; same contracts as journal_request_record/requests_prune. They are looked
+	 * up only inside write (events marked echo_lookup): journal_echo_ids.
+	 */
 	int (*request_record)(void *b, const char *request_id, int64_t now_ms, char *err, size_t errlen);
-	/* ids_json: a JSON array of the ids; known(ud, id) is called for each recorded one. */
-	int (*requests_known)(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
-			      char *err, size_t errlen);
 	int64_t (*requests_prune)(void *b, int64_t before_ms, char *err, size_t errlen);
 	/* One batch of retention (journal_prune): at most limit rows of step; dry_run counts them all. */
 	int64_t (*prune)(void *b, enum journal_prune_step step, int dry_run, int64_t before_ms, int limit, char *err,

@@ -762,52 +762,6 @@ int journal_request_record(struct journal *j, const char *request_id, int64_t no
 	return j->be->request_record(j->b, request_id, now_ms, err, errlen);
 }
 
-struct known_ctx {
-	const char *const *ids;
-	size_t n;
-	unsigned char *known;
-};
-
-static void mark_known(void *ud, const char *id)
-{
-	struct known_ctx *k = ud;
-	for (size_t i = 0; i < k->n; i++)
-		if (k->ids[i] && strcmp(k->ids[i], id) == 0)
-			k->known[i] = 1;
-}
-
-int journal_requests_known(struct journal *j, const char *const *ids, size_t n, unsigned char *known, char *err,
-			   size_t errlen)
-{
-	memset(known, 0, n);
-	struct jbuf b;
-	jbuf_init(&b);
-	jbuf_arr_open(&b);
-	size_t asked = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!usable_request_id(ids[i]))
-			continue;
-		jbuf_elem(&b);
-		jbuf_str(&b, ids[i]);
-		asked++;
-	}
-	jbuf_arr_close(&b);
-	char *arr = jbuf_take(&b, NULL);
-	int rc = 0;
-	if (!arr)
-		rc = -1, set_err(err, errlen, "out of memory");
-	else if (asked && !j->be->requests_known)
-		rc = no_backend(err, errlen, "look up requests");
-	else if (asked) {
-		struct known_ctx k = { ids, n, known };
-		rc = j->be->requests_known(j->b, arr, mark_known, &k, err, errlen);
-		if (rc < 0)
-			memset(known, 0, n);
-	}
-	free(arr);
-	return rc;
-}
-
 static int echo_asks(const struct journal_event *e)
 {
 	return e->echo_lookup && !e->echo;

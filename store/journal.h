@@ -305,12 +305,6 @@ int journal_cursor_read(struct journal *j, const char *name, struct journal_curs
 #define JOURNAL_REQUEST_ID_MAX 128
 int journal_request_record(struct journal *j, const char *request_id, int64_t now_ms, char *err, size_t errlen);
 /*
- * Sets known[i] to 1 when ids[i] was recorded, else 0 (NULL, empty and over-long ids are never
- * known). One indexed query for all n. Returns 0, or -1 with err filled (known all 0). Thread-safe.
- */
-int journal_requests_known(struct journal *j, const char *const *ids, size_t n, unsigned char *known, char *err,
-			   size_t errlen);
-/*
  * Retention (docs/data.md). A dedupe key outlives its event's content: an event's row (with its
  * dedupe key) stays JOURNAL_DEDUPE_KEEP_MS after it was received even when retain_events is
  * shorter, so that a sender's late redelivery is still told from a new event; only its raw body

@@ -1305,19 +1305,6 @@ static int pg_request_record(void *b, const char *request_id, int64_t now_ms, ch
 	return r ? 0 : -1;
 }
 
-static int pg_requests_known(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
-			     char *err, size_t errlen)
-{
-	const char *vals[] = { ids_json };
-	PGresult *r = pg_pool_exec(b, ST_REQ_KNOWN, vals, PGRES_TUPLES_OK, 1, err, errlen);
-	if (!r)
-		return -1;
-	for (int i = 0; i < PQntuples(r); i++)
-		known(ud, PQgetvalue(r, i, 0));
-	PQclear(r);
-	return 0;
-}
-
 static int64_t pg_requests_prune(void *b, int64_t before_ms, char *err, size_t errlen)
 {
 	char before[24];
@@ -1449,7 +1436,6 @@ const struct journal_backend journal_backend_postgres = {
 	.cursor_advance = pg_cursor_advance,
 	.cursor_read = pg_cursor_read,
 	.request_record = pg_request_record,
-	.requests_known = pg_requests_known,
 	.requests_prune = pg_requests_prune,
 	.prune = pg_prune,
 	.source_note = pg_source_note,

@@ -1279,22 +1279,6 @@ static int sq_request_record(void *b, const char *request_id, int64_t now_ms, ch
 	return rc;
 }
 
-static int sq_requests_known(void *b, const char *ids_json, void (*known)(void *ud, const char *id), void *ud,
-			     char *err, size_t errlen)
-{
-	/* On the writer's connection, as find_echoes in every write (nothing else asks on the hot path). */
-	struct sq *s = b;
-	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *st = use(s, ST_REQ_KNOWN);
-	sqlite3_bind_text(st, 1, ids_json, -1, SQLITE_STATIC);
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		known(ud, (const char *)sqlite3_column_text(st, 0));
-	int rc = done(s, ST_REQ_KNOWN, step, err, errlen); /* the reset ends the read: the WAL is not pinned */
-	pthread_mutex_unlock(&s->mu);
-	return rc;
-}
-
 static int64_t sq_requests_prune(void *b, int64_t before_ms, char *err, size_t errlen)
 {
 	struct sq *s = b;
@@ -1459,7 +1443,6 @@ const struct journal_backend journal_backend_sqlite = {
 	.cursor_advance = sq_cursor_advance,
 	.cursor_read = sq_cursor_read,
 	.request_record = sq_request_record,
-	.requests_known = sq_requests_known,
 	.requests_prune = sq_requests_prune,
 	.prune = sq_prune,
 	.source_note = sq_source_note,

@@ -320,6 +320,38 @@ static void test_person_forgotten(const char *admin)
 	CHECK(sql_int(url, "SELECT count(*) FROM jobs WHERE person IS NOT NULL OR subject IS NOT NULL") == 0);
 }
 
+/*
+ * The echo lookup is a statement of the write's transaction: when it fails (here its table is
+ * renamed away), the commit fails and writes nothing, a write that asks for no lookup still
+ * commits, and once the table is back the same event is stored and told as hookd's echo.
+ */
+static void test_echo_lookup_fails(const char *admin)
+{
+	char url[512], err[256];
+	CHECK(fresh_db(admin, url, sizeof(url)) == 0);
+	struct journal *j = open_url(url, 2);
+	CHECK(j != NULL);
+	if (!j)
+		return;
+	CHECK(journal_request_record(j, "reqMINE", clock_now_ms(), err, sizeof(err)) == 0);
+	struct job_spec js = { .action = "send_activation", .rule = "plain", .subject = "00uLook", .unless_echo = 1 };
+	struct journal_event e = contract_ev("okta", "lookup-fails", &js, 1);
+	e.echo_lookup = 1;
+	e.request_id = "reqMINE";
+	enum journal_outcome out;
+	CHECK(sql_int(url, "ALTER TABLE okta_requests RENAME TO okta_requests_away") == 0);
+	err[0] = '\0';
+	CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == -1 && err[0] != '\0');
+	CHECK(sql_int(url, "SELECT count(*) FROM events") == 0 && sql_int(url, "SELECT count(*) FROM jobs") == 0);
+	struct journal_event plain = contract_ev("okta", "lookup-none", &js, 1);
+	CHECK(journal_commit(j, &plain, 1, &out, err, sizeof(err)) == 0 && out == JOURNAL_STORED);
+	CHECK(sql_int(url, "ALTER TABLE okta_requests_away RENAME TO okta_requests") == 0);
+	CHECK(journal_commit(j, &e, 1, &out, err, sizeof(err)) == 0 && out == JOURNAL_STORED_ECHO);
+	CHECK(sql_int(url, "SELECT count(*) FROM events") == 2);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs WHERE subject = '00uLook'") == 1); /* the echo's went */
+	journal_close(j);
+}
+
 /* One call larger than a pipeline chunk, then the same again: all duplicates, no new jobs. */
 static void test_big_batch(const char *admin)
 {
@@ -993,6 +1025,7 @@ int main(void)
 	contract_run(contract_open_pg, admin);
 	test_migrations(admin);
 	test_person_forgotten(admin);
+	test_echo_lookup_fails(admin);
 	test_concurrent_dedupe(admin);
 	test_big_batch(admin);
 	test_skip_locked(admin);
