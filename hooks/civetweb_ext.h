@@ -5,6 +5,7 @@
 #include "core/slice.h"
 
 struct mg_connection;
+struct mg_context;
 struct mg_request_info;
 
 /*
@@ -20,5 +21,13 @@ struct slice civetweb_ext_head(const struct mg_connection *conn);
  * returns the head as civetweb_ext_head would; {NULL, 0} when civetweb would refuse the request.
  */
 struct slice civetweb_ext_parse(char *buf, size_t n, struct mg_request_info *ri);
+
+/*
+ * Workers (hooks/civetweb/on-demand-workers.patch): one idle for idle_ms exits while more than the
+ * 16 started with the server run (0: none exits, as civetweb). A worker already waiting takes the
+ * new value at its next wait. civetweb_ext_workers tells how many run and how many have retired.
+ */
+void civetweb_ext_retire_idle_workers(struct mg_context *ctx, long idle_ms);
+void civetweb_ext_workers(struct mg_context *ctx, unsigned *alive, unsigned *retired);
 
 #endif

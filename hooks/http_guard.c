@@ -50,6 +50,9 @@ static struct {
 	struct slot *slot;
 	int nslots, threads, reserve, per_address;
 	atomic_int next, active, running;
+	/* slots of request threads that ended (idle workers retire), taken before new ones */
+	pthread_mutex_t free_mu;
+	int *free_slot, nfree;
 	pthread_t thread;
 	struct metric *shed[NPHASES], *capped;
 } g;
@@ -57,12 +60,21 @@ static struct {
 static _Thread_local struct slot *mine;
 static _Thread_local int mine_tried;
 
-/* This thread's slot, taken at its first connection; NULL past the table (then it is not guarded). */
+/*
+ * This thread's slot, taken at its first connection: one an ended thread left, else the next
+ * never used; NULL past the table (then it is not guarded).
+ */
 static struct slot *my_slot(void)
 {
 	if (!mine && !mine_tried && g.slot) {
 		mine_tried = 1;
-		int i = atomic_fetch_add(&g.next, 1);
+		int i = -1;
+		pthread_mutex_lock(&g.free_mu);
+		if (g.nfree > 0)
+			i = g.free_slot[--g.nfree];
+		pthread_mutex_unlock(&g.free_mu);
+		if (i < 0)
+			i = atomic_fetch_add(&g.next, 1);
 		if (i < g.nslots)
 			mine = &g.slot[i];
 	}
@@ -76,6 +88,18 @@ static void enter(enum phase p)
 		return;
 	atomic_store(&s->since_ns, clock_mono_ns());
 	atomic_store(&s->phase, p);
+}
+
+void http_guard_thread_end(void)
+{
+	if (!mine)
+		return;
+	http_guard_closing();
+	pthread_mutex_lock(&g.free_mu);
+	g.free_slot[g.nfree++] = (int)(mine - g.slot);
+	pthread_mutex_unlock(&g.free_mu);
+	mine = NULL;
+	mine_tried = 0;
 }
 
 void http_guard_exempt_thread(void)
@@ -265,8 +289,16 @@ int http_guard_start(const struct http_guard_opts *o)
 	g.per_address = o->max_per_address;
 	g.nslots = o->threads + 64;
 	g.slot = calloc((size_t)g.nslots, sizeof(*g.slot));
-	if (!g.slot)
+	g.free_slot = calloc((size_t)g.nslots, sizeof(*g.free_slot));
+	if (!g.slot || !g.free_slot) {
+		free(g.slot);
+		free(g.free_slot);
+		g.slot = NULL;
+		g.free_slot = NULL;
 		return -1;
+	}
+	g.nfree = 0;
+	pthread_mutex_init(&g.free_mu, NULL);
 	for (int i = 0; i < g.nslots; i++) {
 		pthread_mutex_init(&g.slot[i].mu, NULL);
 		g.slot[i].fd = -1;
@@ -294,8 +326,12 @@ void http_guard_stop(void)
 		pthread_join(g.thread, NULL);
 	for (int i = 0; g.slot && i < g.nslots; i++)
 		pthread_mutex_destroy(&g.slot[i].mu);
+	if (g.slot)
+		pthread_mutex_destroy(&g.free_mu);
 	free(g.slot);
+	free(g.free_slot);
 	g.slot = NULL;
+	g.free_slot = NULL;
 	g.nslots = 0;
 }
 

@@ -29,6 +29,8 @@ void http_guard_body_start(void);
 void http_guard_body_end(void);
 void http_guard_request_end(void);
 void http_guard_closing(void);
+/* The request thread ends (an idle worker retires): its slot is free for the next thread. */
+void http_guard_thread_end(void);
 /* Called on a request thread of another listener: the guard ignores this thread from now on. */
 void http_guard_exempt_thread(void);
 

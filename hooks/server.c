@@ -182,6 +182,11 @@ int server_opts_from_config(struct config *c, struct server_opts *o)
 		rc = -1;
 	}
 	config_ms(c, "server", NULL, "keep_alive_timeout", &o->keep_alive_ms);
+	if (config_ms(c, "server", NULL, "thread_idle_timeout", &o->thread_idle_ms) == 0 &&
+	    (o->thread_idle_ms < 0 || o->thread_idle_ms > 86400000)) {
+		config_report(c, "server", NULL, "thread_idle_timeout", "must be between 0 (never) and 1d");
+		rc = -1;
+	}
 	if (config_int(c, "server", NULL, "max_conns_per_address", &v) == 0) {
 		if (v < 0 || v > 16384) {
 			config_report(c, "server", NULL, "max_conns_per_address",
@@ -367,6 +372,15 @@ static void on_connection_closed(const struct mg_connection *conn)
 {
 	(void)conn;
 	stack_trim();
+}
+
+/* A request thread ends (an idle worker retires, or the server stops): its guard slot is freed. */
+static void on_exit_thread(const struct mg_context *ctx, int thread_type, void *user_ptr)
+{
+	(void)user_ptr;
+	const struct server *s = mg_get_user_data(ctx);
+	if (thread_type == 1 && s && !s->o.unguarded)
+		http_guard_thread_end();
 }
 
 static void *on_init_thread(const struct mg_context *ctx, int thread_type)
@@ -601,6 +615,14 @@ static void h_metrics(struct http_req *r, void *arg)
 	metric_set(
 		metrics_gauge("hookd_http_body_bytes", NULL, "Request body bytes being buffered (against body_memory)"),
 		(int64_t)http_body_bytes());
+	unsigned alive, retired;
+	civetweb_ext_workers(s->ctx, &alive, &retired);
+	metric_set(metrics_gauge("hookd_http_threads", NULL,
+				 "Request threads running (started as connections need them, up to [server] threads)"),
+		   alive);
+	metric_set(metrics_counter("hookd_http_threads_retired_total", NULL,
+				   "Request threads that ended after [server] thread_idle_timeout idle"),
+		   retired);
 	struct jbuf b;
 	jbuf_init(&b);
 	metrics_render(&b);
@@ -854,6 +876,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 	cb.connection_close = on_connection_close;
 	cb.http_error = on_http_error;
 	cb.init_thread = on_init_thread;
+	cb.exit_thread = on_exit_thread;
 	struct mg_init_data init = { .callbacks = &cb, .user_data = s, .configuration_options = opts };
 	struct mg_error_data ed;
 	char ebuf[256] = "";
@@ -868,6 +891,7 @@ int server_start(struct server *s, char *err, size_t errlen)
 			 ebuf[0] ? ebuf : "unknown error");
 		return -1;
 	}
+	civetweb_ext_retire_idle_workers(s->ctx, (long)s->o.thread_idle_ms);
 	add_routes(s);
 	note_ports(s);
 	return 0;

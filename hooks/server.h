@@ -21,9 +21,10 @@ struct server_opts {
 	int64_t body_memory; /* all bodies being buffered at once */
 	int64_t request_timeout_ms;
 	int64_t keep_alive_ms;
-	char *admin_token;   /* owned; NULL: /metrics open only when every listener is on loopback */
-	int max_per_address; /* connections one client address may hold at once; 0: no cap */
-	const char *allow;   /* CIDR[,CIDR...] admitted at accept; NULL or "": every address */
+	int64_t thread_idle_ms; /* a request thread idle this long ends, down to 16 (0: none ends) */
+	char *admin_token;	/* owned; NULL: /metrics open only when every listener is on loopback */
+	int max_per_address;	/* connections one client address may hold at once; 0: no cap */
+	const char *allow;	/* CIDR[,CIDR...] admitted at accept; NULL or "": every address */
 	/*
 	 * 1 for a second listener in the process (the admin API): the connection guard, the body
 	 * watchdog and the body budget are process-wide and belong to the hook listener; this one's

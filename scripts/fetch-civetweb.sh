@@ -5,6 +5,7 @@
 # Usage: scripts/fetch-civetweb.sh DESTDIR   (DESTDIR/civetweb holds the patched tree; nothing enters git)
 set -euo pipefail
 dest=${1:?usage: fetch-civetweb.sh DESTDIR}
+mkdir -p "$dest" && dest=$(cd "$dest" && pwd) # the steps below change directory
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ours=$(cat "$repo"/hooks/civetweb/*.patch | sha256sum | cut -d' ' -f1)
 want_orig=41dbfd68cd3b914ce440a5813f21058813b61a972600cc04fb8233a0d2d04fe4

@@ -22,3 +22,25 @@ struct slice civetweb_ext_parse(char *buf, size_t n, struct mg_request_info *ri)
 		return (struct slice){ NULL, 0 };
 	return (struct slice){ buf, (size_t)len };
 }
+
+/* Sets the idle time after which a worker past the first MG_PRESTARTED_WORKERS exits (0: never). */
+void civetweb_ext_retire_idle_workers(struct mg_context *ctx, long idle_ms)
+{
+	if (!ctx)
+		return;
+	(void)pthread_mutex_lock(&ctx->thread_mutex);
+	ctx->workers_retire_ms = idle_ms > 0 ? idle_ms : 0;
+	(void)pthread_mutex_unlock(&ctx->thread_mutex);
+}
+
+/* The context's workers running now, and those that retired since it started. */
+void civetweb_ext_workers(struct mg_context *ctx, unsigned *alive, unsigned *retired)
+{
+	*alive = *retired = 0;
+	if (!ctx)
+		return;
+	(void)pthread_mutex_lock(&ctx->thread_mutex);
+	*alive = ctx->workers_alive;
+	*retired = ctx->workers_retired;
+	(void)pthread_mutex_unlock(&ctx->thread_mutex);
+}

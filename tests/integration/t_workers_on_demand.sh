@@ -4,6 +4,7 @@
 # open at once are each served (a connection whose worker was never started would wait forever);
 # when the kernel refuses new threads (a pids cgroup), the failure is logged at most once a second
 # and every connection is still answered once running workers free up;
+# with thread_idle_timeout, the workers past 16 end once idle and their slots serve again;
 # with threads = 20, 30 connections asked one after another start more workers than 16, never more
 # than 20, and all 30 are answered (the guard closes idle keep-alive connections while threads run
 # short, so the last worker may not be needed).
@@ -117,6 +118,31 @@ EOF2
 else
 	echo "  SKIP: the thread-limit part needs a writable cgroup v1 pids hierarchy at $pids_root (root, not in a restricted container)"
 fi
+
+# Idle workers end ([server] thread_idle_timeout): after 60 connections close, the workers past the
+# 16 started first end within the timeout (the master thread joins them within its 2 s poll), the
+# metrics count them, and 60 connections held again are all answered in the slots they left.
+T_THREADS= T_SERVER_EXTRA="thread_idle_timeout = 500ms" write_hookd_config "$port" </dev/null
+start_hookd || { fail "hookd starts with thread_idle_timeout = 500ms"; t_done; exit 1; }
+rm -f "$T_DIR/hold60.out"
+hold_bg 60 reverse
+check_eq "thread_idle_timeout = 500ms: 60 connections open at once, all answered" "$(cat "$T_DIR/hold60.out")" "answered 60"
+n=$(workers "$HOOKD_PID")
+check "...by at least 60 workers (got $n)" test "$n" -ge 60
+exec 3>&-
+for _ in $(seq 100); do [ "$(workers "$HOOKD_PID")" -le 16 ] && break; sleep 0.1; done
+check_eq "...and once they closed, the idle workers ended: 16 run again" "$(workers "$HOOKD_PID")" 16
+metrics=$(tls_curl "$HOOKD_URL/metrics")
+check "...hookd_http_threads says 16" grep -qx 'hookd_http_threads 16' <<<"$metrics"
+retired=$(sed -n 's/^hookd_http_threads_retired_total //p' <<<"$metrics")
+check "...hookd_http_threads_retired_total counts the rest (got ${retired:-none}, want >= 44)" test "${retired:-0}" -ge 44
+rm -f "$T_DIR/hold60.out"
+hold_bg 60 reverse
+check_eq "...60 connections held again: all answered, by workers in the slots the others left" \
+	"$(cat "$T_DIR/hold60.out")" "answered 60"
+exec 3>&-
+check_eq "...and hookd still serves" "$(tls_curl "$HOOKD_URL/healthz" -o /dev/null -w '%{http_code}')" 200
+stop_hookd
 
 T_THREADS=20 write_hookd_config "$port" </dev/null
 start_hookd || { fail "hookd starts with threads = 20"; t_done; exit 1; }
