@@ -132,6 +132,12 @@ check "...by at least 60 workers (got $n)" test "$n" -ge 60
 exec 3>&-
 for _ in $(seq 100); do [ "$(workers "$HOOKD_PID")" -le 16 ] && break; sleep 0.1; done
 check_eq "...and once they closed, the idle workers ended: 16 run again" "$(workers "$HOOKD_PID")" 16
+# the 16 left wait period after period; none spins on a deadline already past (a spin of 16 threads
+# takes both cores: ~400 ticks in 2 s; idle hookd takes a few)
+t0=$(awk '{print $14 + $15}' /proc/"$HOOKD_PID"/stat)
+sleep 2
+t1=$(awk '{print $14 + $15}' /proc/"$HOOKD_PID"/stat)
+check "...and they wait without spinning: $((t1 - t0)) ticks of CPU in 2 s idle (at most 50)" test $((t1 - t0)) -le 50
 metrics=$(tls_curl "$HOOKD_URL/metrics")
 check "...hookd_http_threads says 16" grep -qx 'hookd_http_threads 16' <<<"$metrics"
 retired=$(sed -n 's/^hookd_http_threads_retired_total //p' <<<"$metrics")
