@@ -136,6 +136,15 @@ static const char *const migrations[] = {
 	 */
 	("DO $$ BEGIN EXECUTE 'ALTER TABLE events ALTER COLUMN raw SET COMPRESSION lz4';"
 	 " EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL; END $$;"),
+	/*
+	 * 11: a job that frees the jobs held behind it (it finished, failed, moved or went) tells every
+	 * instance, as a commit that adds jobs does: an idle worker elsewhere claims the next job of
+	 * that person at once, not at its next poll. Only when a job was held: finishing one that held
+	 * none notifies no one. An older hookd still running gets the same wake-ups.
+	 */
+	"CREATE OR REPLACE FUNCTION hookd_jobs_unhold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	" UPDATE jobs SET held_by = NULL WHERE held_by = OLD.id;"
+	" IF FOUND THEN PERFORM pg_notify('" NOTIFY_CHANNEL "', ''); END IF; RETURN NULL; END $$;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -173,12 +173,12 @@ static void test_migrations(const char *admin)
 		CHECK(o[i].j != NULL);
 		journal_close(o[i].j);
 	}
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 10);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 10);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 11);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 11);
 	struct journal *j = open_url(url, 1); /* a second start migrates nothing */
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 10);
+	CHECK(sql_int(url, "SELECT count(*) FROM hookd_schema") == 11);
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname = 'jobs_pending_key'") == 1);
 	/* migration 6: the indexes of the admin API's filtered listings */
 	CHECK(sql_int(url, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
@@ -190,6 +190,9 @@ static void test_migrations(const char *admin)
 	CHECK(sql_int(url, "SELECT (attcompression = CASE WHEN (SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE"
 			   " name = 'default_toast_compression') THEN 'l' ELSE '' END)::int FROM pg_attribute WHERE"
 			   " attrelid = 'events'::regclass AND attname = 'raw'") == 1);
+	/* migration 11: freeing held jobs notifies */
+	CHECK(sql_int(url,
+		      "SELECT (prosrc LIKE '%pg_notify%')::int FROM pg_proc WHERE proname = 'hookd_jobs_unhold'") == 1);
 	/* a version 8 journal's jobs get their person: the event's login, else the subject, folded */
 	CHECK(sql_int(url,
 		      "DELETE FROM hookd_schema WHERE version >= 9; DROP INDEX jobs_person_pending; DROP INDEX jobs_person_running;"
@@ -205,7 +208,7 @@ static void test_migrations(const char *admin)
 	j = open_url(url, 1);
 	CHECK(j != NULL);
 	journal_close(j);
-	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 10);
+	CHECK(sql_int(url, "SELECT max(version) FROM hookd_schema") == 11);
 	CHECK(sql_int(url, "SELECT (string_agg(coalesce(person, '-'), ' ' ORDER BY id) ="
 			   " 'mig@example.com nob@x.org - zed')::int FROM jobs WHERE id > 900") == 1);
 	/* jobs an older hookd inserts without a person (a rolling update) get theirs from the trigger */
@@ -799,6 +802,65 @@ static int cmp_double(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+struct finish_act {
+	struct journal *j;
+	int64_t id;
+};
+
+static void act_finish(void *ctx)
+{
+	struct finish_act *f = ctx;
+	char err[256];
+	CHECK(journal_job_finish(f->j, f->id, "wa", JOB_DONE, 0, "ok", err, sizeof(err)) == 0);
+}
+
+/*
+ * A person's next job is held behind the one an instance runs; when that one finishes, an idle
+ * worker on the other instance is woken (the unhold trigger's NOTIFY) and claims the next at once,
+ * not at its next poll. Woken within the 5 s wait is what counts: without the NOTIFY it times out.
+ */
+static void test_unhold_wakes(const char *admin)
+{
+	char url[512], err[256];
+	struct journal *a, *b;
+	if (open_two(admin, url, sizeof(url), &a, &b) < 0)
+		goto out;
+	journal_wait_jobs(b, 300); /* b's listener connected (its first connect wakes waiters once) */
+	struct job_spec js[2] = { { .action = "update_profile", .rule = "first", .subject = "held-1" },
+				  { .action = "update_profile", .rule = "second", .subject = "held-1" } };
+	struct journal_event e = contract_ev("hr:x", "held-ev", js, 2);
+	enum journal_outcome out;
+	CHECK(contract_commit1(a, &e, &out) == 0 && out == JOURNAL_STORED);
+	struct job *jobs = NULL;
+	size_t n = 0;
+	CHECK(journal_claim(a, "wa", 60000, 5, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	int64_t first = n == 1 ? jobs[0].id : 0;
+	journal_jobs_free(jobs, n);
+	CHECK(journal_claim(b, "wb", 60000, 5, &jobs, &n, err, sizeof(err)) == 0 && n == 0); /* held, now marked */
+	journal_jobs_free(jobs, n);
+	CHECK(sql_int(url, "SELECT count(*) FROM jobs WHERE held_by IS NOT NULL") == 1);
+	/* a finish that frees no held job wakes no one */
+	struct job_spec lone = { .action = "update_profile", .subject = "alone-1" };
+	struct journal_event le = contract_ev("hr:x", "lone-ev", &lone, 1);
+	le.subject_login = "lone@example.com"; /* another person */
+	CHECK(contract_commit1(a, &le, &out) == 0);
+	journal_wait_jobs(b, 300); /* the commit's own NOTIFY */
+	CHECK(journal_claim(a, "wa", 60000, 1, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
+	struct finish_act lf = { .j = a, .id = n == 1 ? jobs[0].id : 0 };
+	journal_jobs_free(jobs, n);
+	CHECK(wake_latency(b, 600, act_finish, &lf) < 0);
+	struct finish_act f = { .j = a, .id = first };
+	double ms = wake_latency(b, 5000, act_finish, &f);
+	CHECK(ms >= 0);
+	CHECK(journal_claim(b, "wb", 60000, 5, &jobs, &n, err, sizeof(err)) == 0 && n == 1 &&
+	      strcmp(jobs[0].rule, "second") == 0);
+	journal_jobs_free(jobs, n);
+	printf("held job freed on instance a: b woken in %.2f ms\n", ms);
+out:
+	journal_close(a);
+	journal_close(b);
+}
+
 static void test_notify(const char *admin)
 {
 	char url[512];
@@ -1032,6 +1094,7 @@ int main(void)
 	test_subject_order(admin);
 	test_rate_shared(admin);
 	test_notify(admin);
+	test_unhold_wakes(admin);
 	test_connection_killed(admin);
 	test_restart();
 
