@@ -182,11 +182,7 @@ int server_opts_from_config(struct config *c, struct server_opts *o)
 		rc = -1;
 	}
 	config_ms(c, "server", NULL, "keep_alive_timeout", &o->keep_alive_ms);
-	if (config_ms(c, "server", NULL, "thread_idle_timeout", &o->thread_idle_ms) == 0 &&
-	    (o->thread_idle_ms < 0 || o->thread_idle_ms > 86400000)) {
-		config_report(c, "server", NULL, "thread_idle_timeout", "must be between 0 (never) and 1d");
-		rc = -1;
-	}
+	config_ms(c, "server", NULL, "thread_idle_timeout", &o->thread_idle_ms); /* the schema's range: 0 to 1d */
 	if (config_int(c, "server", NULL, "max_conns_per_address", &v) == 0) {
 		if (v < 0 || v > 16384) {
 			config_report(c, "server", NULL, "max_conns_per_address",

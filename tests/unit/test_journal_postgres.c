@@ -844,7 +844,7 @@ static void test_unhold_wakes(const char *admin)
 	struct journal_event le = contract_ev("hr:x", "lone-ev", &lone, 1);
 	le.subject_login = "lone@example.com"; /* another person */
 	CHECK(contract_commit1(a, &le, &out) == 0);
-	journal_wait_jobs(b, 300); /* the commit's own NOTIFY */
+	journal_wait_jobs(b, 5000); /* the commit's own NOTIFY, so it cannot end the next wait */
 	CHECK(journal_claim(a, "wa", 60000, 1, &jobs, &n, err, sizeof(err)) == 0 && n == 1);
 	struct finish_act lf = { .j = a, .id = n == 1 ? jobs[0].id : 0 };
 	journal_jobs_free(jobs, n);
