@@ -100,6 +100,8 @@ struct journal {
 	struct seen_count *dupbuf;	/* DUPS_BATCH of them, for flush_dups (under flush_mu) */
 	struct journal_dup_count *dupc; /* the same, as the backend takes them */
 	struct metric *commit_seconds, *batch_events, *commit_errors, *cached_dups, *lost_dups;
+	int64_t fail_logged_ns; /* the committer's last "group commit failed" line, and those since */
+	long fail_quiet;
 };
 
 static void set_err(char *err, size_t errlen, const char *msg)
@@ -225,6 +227,25 @@ done:
 	return rc;
 }
 
+/*
+ * Says that a group's transaction failed (its callers are then retried alone and may never see
+ * the failure): at most one line every 10 s, with the count of failures it did not report.
+ */
+static void commit_failed(struct journal *j, const char *err)
+{
+	int64_t now = clock_mono_ns();
+	if (j->fail_logged_ns && now - j->fail_logged_ns < 10 * 1000000000LL) {
+		j->fail_quiet++;
+		return;
+	}
+	char quiet[24];
+	snprintf(quiet, sizeof(quiet), "%ld", j->fail_quiet);
+	log_warn("journal: a group commit failed; its requests are retried one by one", "detail", err,
+		 "#unreported_since_last", quiet);
+	j->fail_logged_ns = now;
+	j->fail_quiet = 0;
+}
+
 static void commit_batch(struct journal *j, struct commit_req *reqs, size_t events, int *jobs_added)
 {
 	char err[256] = "";
@@ -240,6 +261,7 @@ static void commit_batch(struct journal *j, struct commit_req *reqs, size_t even
 		return;
 	}
 	/* One caller's bad event must not fail the others: retry each caller alone. */
+	commit_failed(j, err);
 	for (struct commit_req *r = reqs; r;) {
 		struct commit_req *next = r->next;
 		r->next = NULL;
