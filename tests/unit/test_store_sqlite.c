@@ -6,12 +6,12 @@
 #include "store/backend.h"
 #include "store/journal.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,10 +170,6 @@ static void *echo_committer(void *p)
 	return NULL;
 }
 
-/*
- * Echo lookups inside group commits from 10 threads at once, beside commits that ask for none:
- * every event is told right, none fails (events of several threads share each commit's lookup).
- */
 struct one_commit {
 	struct journal *j;
 	struct journal_event ev;
@@ -225,7 +221,7 @@ static void test_bad_caller_in_group(void)
 	usleep(200 * 1000);
 	for (int i = 1; i < 6; i++)
 		pthread_create(&t[i], NULL, commit_one, &c[i]);
-	usleep(200 * 1000);
+	usleep(500 * 1000); /* time for all five to queue, even on a loaded machine */
 	CHECK(sqlite3_exec(lock, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
 	for (int i = 0; i < 6; i++)
 		pthread_join(t[i], NULL);
@@ -249,6 +245,10 @@ static void test_bad_caller_in_group(void)
 	journal_close(j);
 }
 
+/*
+ * Echo lookups inside group commits from 10 threads at once, beside commits that ask for none:
+ * every event is told right, none fails (events of several threads share each commit's lookup).
+ */
 static void test_concurrent_lookups(void)
 {
 	struct journal *j = open_j();
