@@ -37,7 +37,7 @@ static int was_shut(int cli)
 }
 
 struct conn_arg {
-	int srv, cli, shut, hold;
+	int srv, cli, shut, hold, started;
 	pthread_mutex_t *mu;
 	pthread_cond_t *cv;
 	int *release;
@@ -51,6 +51,8 @@ static void *request_thread(void *p)
 	a->shut = was_shut(a->cli);
 	if (a->hold) { /* the first connection stays open until told */
 		pthread_mutex_lock(a->mu);
+		a->started = 1; /* its handshake is counted: the others may come */
+		pthread_cond_broadcast(a->cv);
 		while (!*a->release)
 			pthread_cond_wait(a->cv, a->mu);
 		pthread_mutex_unlock(a->mu);
@@ -78,6 +80,11 @@ int main(void)
 	pthread_t t0;
 	CHECK(tcp_pair(&first.srv, &first.cli) == 0);
 	CHECK(pthread_create(&t0, NULL, request_thread, &first) == 0);
+	/* the first must be counted before the others start: two at once would both be over the cap */
+	pthread_mutex_lock(&mu);
+	while (!first.started)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
 
 	/* 300 threads one after another, each while the first holds 127.0.0.1's one connection: every one is capped */
 	int capped = 0, failed = 0;
