@@ -348,10 +348,10 @@ def p99_bound(d):  # the histogram's bucket that holds the 99th percentile, as "
             return "<= " + ms(le)
     return ""
 
-def slowest(d):  # the bucket of the slowest one, as "A-B"
+def slowest(d):  # the bucket of the slowest one, as "A-B"; "" when there was none
     prev = 0.0
     for le, n in d:
-        if d and n >= d[-1][1]:
+        if d[-1][1] > 0 and n >= d[-1][1]:
             return "%s-%s" % (ms(prev), ms(le))
         prev = le
     return ""
