@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # cpu_at_rate.sh: two hookd builds, alternated, under the same open-loop load (tests/drills/loadgen.c,
 # 16 connections, Okta's sample delivery with a fresh event each): hookd's CPU per delivery (and
-# PostgreSQL's, with PGDATA), p50 and p99 from each request's due time. At a fixed rate the batch
-# sizes and the queueing are the same for both builds, so the CPU figure moves far less with the
-# machine's noise than a closed-loop rate does; compare only rows of one run.
+# PostgreSQL's, with PGDATA), p50 and p99 from each request's due time, hookd's context switches
+# per delivery and the journal's events per group commit. At a fixed rate both builds get the same
+# offered load, so the CPU figure moves far less with the machine's noise than a closed-loop rate
+# does; the groups can still differ between builds (printed); compare only rows of one run.
 # Usage: bench/cpu_at_rate.sh BUILD_A BUILD_B [rate] [seconds] [rounds]
 # Environment: HOOKD_TEST_PG_URL: journal on PostgreSQL (a database per run, dropped after); PGDATA:
 # that cluster's data directory, to count its processes' CPU too. Not run in CI.
@@ -21,6 +22,9 @@ LG=$(drill_loadgen) || exit 1
 DELIVERY=$ROOT/tests/fuzz/corpus/okta_delivery/docs-sample.json
 PGURL=${HOOKD_TEST_PG_URL:-}
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
+metric() { curl -sk "https://127.0.0.1:$HOOKD_PORT/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {v = $2} END {print v + 0}'; }
+commits() { echo "$(metric hookd_journal_commit_seconds_count) $(metric hookd_journal_committed_events_total)"; }
 pg_ticks() { # every process of the cluster in PGDATA, 0 without it
 	local pm
 	[ -n "${PGDATA:-}" ] && [ -s "$PGDATA/postmaster.pid" ] || { echo 0; return; }
@@ -45,23 +49,29 @@ one() { # one BUILD ROUND: a fresh hookd and journal, a 2 s warm-up, then the me
 	T_LOG_LEVEL=warn start_hookd "$d/hookd.ini" "$d/hookd.log" || return 1
 	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$RATE" \
 		--duration 2 >/dev/null
-	local t0 p0 t1 p1 res
-	t0=$(ticks "$HOOKD_PID") p0=$(pg_ticks)
+	local t0 p0 t1 p1 s0 s1 c0 c1 res
+	t0=$(ticks "$HOOKD_PID") p0=$(pg_ticks) s0=$(switches "$HOOKD_PID") c0=$(commits)
 	res=$("$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$RATE" \
 		--duration "$SECS")
-	t1=$(ticks "$HOOKD_PID") p1=$(pg_ticks)
+	t1=$(ticks "$HOOKD_PID") p1=$(pg_ticks) s1=$(switches "$HOOKD_PID") c1=$(commits)
 	kill "$HOOKD_PID" 2>/dev/null
 	wait "$HOOKD_PID" 2>/dev/null
 	[ -n "$db" ] && psql -q "$PGURL" -c "drop database $db" >/dev/null
-	python3 - "$res" "$((t1 - t0))" "$((p1 - p0))" "$(getconf CLK_TCK)" "$build" "${PGDATA:+1}" <<'EOF'
+	python3 - "$res" "$((t1 - t0))" "$((p1 - p0))" "$(getconf CLK_TCK)" "$build" "${PGDATA:+1}" \
+		"$((s1 - s0))" $c0 $c1 <<'EOF'
 import json, sys
 r = json.loads(sys.argv[1])
+sw, g0, e0, g1, e1 = (float(x) for x in sys.argv[7:12])
 ticks, pg, tck = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 n = r.get("ok_2xx", 0)
 line = "%-24s %6d 2xx, %d not  hookd %.4f ms CPU per delivery" % (sys.argv[5], n, r.get("requests", 0) - n, ticks / tck * 1000 / max(n, 1))
 if sys.argv[6]:
     line += ", postgres %.4f" % (pg / tck * 1000 / max(n, 1))
-print(line + "  p50 %s ms  p99 %s ms" % (r.get("p50_ms"), r.get("p99_ms")))
+line += "  p50 %s ms  p99 %s ms" % (r.get("p50_ms"), r.get("p99_ms"))
+line += "  %.2f switches per delivery" % (sw / max(n, 1))
+if g1 > g0:
+    line += ", %.1f events per commit" % ((e1 - e0) / (g1 - g0))
+print(line)
 EOF
 }
 
