@@ -415,9 +415,11 @@ async function render(quiet) {
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.page === route[2]) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  const seq = ++renderSeq;
-  // a poll must not wipe what someone is typing into a filter
+  // a poll must not wipe what someone is typing into a filter; a poll that stands aside takes no
+  // sequence number, or it would void a navigation whose fetch is still in flight (the page would
+  // stay on the form the person just submitted)
   if (quiet && document.activeElement && ['INPUT', 'SELECT'].includes(document.activeElement.tagName)) return;
+  const seq = ++renderSeq;
   try {
     const nodes = await route[1](m[1]);
     if (seq !== renderSeq || !state.csrf) return;
