@@ -21,15 +21,12 @@ export HOOKD_BIN=$ROOT/$A/hookd
 LG=$(drill_loadgen) || exit 1
 DELIVERY=$ROOT/tests/fuzz/corpus/okta_delivery/docs-sample.json
 PGURL=${HOOKD_TEST_PG_URL:-}
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
-metric() { curl -sk "https://127.0.0.1:$HOOKD_PORT/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {v = $2} END {print v + 0}'; }
-commits() { echo "$(metric hookd_journal_commit_seconds_count) $(metric hookd_journal_committed_events_total)"; }
+commits() { echo "$(hookd_metric hookd_journal_commit_seconds_count) $(hookd_metric hookd_journal_committed_events_total)"; }
 pg_ticks() { # every process of the cluster in PGDATA, 0 without it
 	local pm
 	[ -n "${PGDATA:-}" ] && [ -s "$PGDATA/postmaster.pid" ] || { echo 0; return; }
 	pm=$(head -1 "$PGDATA/postmaster.pid")
-	for p in $pm $(pgrep -P "$pm"); do ticks "$p"; done | awk '{s += $1} END {print s + 0}'
+	for p in $pm $(pgrep -P "$pm"); do proc_cpu_ticks "$p"; done | awk '{s += $1} END {print s + 0}'
 }
 db_url() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$1" "$2"; }
 
@@ -50,10 +47,10 @@ one() { # one BUILD ROUND: a fresh hookd and journal, a 2 s warm-up, then the me
 	"$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$RATE" \
 		--duration 2 >/dev/null
 	local t0 p0 t1 p1 s0 s1 c0 c1 res
-	t0=$(ticks "$HOOKD_PID") p0=$(pg_ticks) s0=$(switches "$HOOKD_PID") c0=$(commits)
+	t0=$(proc_cpu_ticks "$HOOKD_PID") p0=$(pg_ticks) s0=$(proc_ctxt_switches "$HOOKD_PID") c0=$(commits)
 	res=$("$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$RATE" \
 		--duration "$SECS")
-	t1=$(ticks "$HOOKD_PID") p1=$(pg_ticks) s1=$(switches "$HOOKD_PID") c1=$(commits)
+	t1=$(proc_cpu_ticks "$HOOKD_PID") p1=$(pg_ticks) s1=$(proc_ctxt_switches "$HOOKD_PID") c1=$(commits)
 	kill "$HOOKD_PID" 2>/dev/null
 	wait "$HOOKD_PID" 2>/dev/null
 	[ -n "$db" ] && psql -q "$PGURL" -c "drop database $db" >/dev/null

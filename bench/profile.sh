@@ -36,20 +36,17 @@ wrk_run() { # seconds, extra wrk options
 	DELIVERY=$DELIVERY SECRET=$HOOK_SECRET MODE=$MODE RUN_ID=$(run_id) wrk -t2 -c"$CONNS" -d"$1s" \
 		"${@:2}" -s bench/wrk-delivery.lua "https://127.0.0.1:$HOOKD_PORT/hooks/okta"
 }
-ticks() { awk '{print $14 + $15}' "/proc/$HOOKD_PID/stat"; }
-switches() { cat /proc/"$HOOKD_PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
-metric() { curl -sk "https://127.0.0.1:$HOOKD_PORT/metrics" | awk -v m="$1" '$1 ~ "^"m"[{ ]" || $1 == m {print $2; exit}'; }
 wrk_run 2 >/dev/null 2>&1 # warm-up (for dup: makes the events durable)
-t0=$(ticks) s0=$(switches) c0=$(metric hookd_journal_commit_seconds_count) e0=$(metric hookd_journal_committed_events_total)
-w0=$(metric hookd_journal_commit_seconds_sum)
+t0=$(proc_cpu_ticks "$HOOKD_PID") s0=$(proc_ctxt_switches "$HOOKD_PID") c0=$(hookd_metric hookd_journal_commit_seconds_count) e0=$(hookd_metric hookd_journal_committed_events_total)
+w0=$(hookd_metric hookd_journal_commit_seconds_sum)
 if [ $PERF = 1 ]; then
 	perf record -e cpu-clock -g -F 999 -p "$HOOKD_PID" -o "$T_DIR/perf.data" -- sleep $((SECS - 1)) >/dev/null 2>&1 &
 	pp=$!
 fi
 wrk_run "$SECS" --latency >"$T_DIR/wrk.txt" 2>&1
 [ $PERF = 1 ] && wait $pp
-t1=$(ticks) s1=$(switches) c1=$(metric hookd_journal_commit_seconds_count) e1=$(metric hookd_journal_committed_events_total)
-w1=$(metric hookd_journal_commit_seconds_sum)
+t1=$(proc_cpu_ticks "$HOOKD_PID") s1=$(proc_ctxt_switches "$HOOKD_PID") c1=$(hookd_metric hookd_journal_commit_seconds_count) e1=$(hookd_metric hookd_journal_committed_events_total)
+w1=$(hookd_metric hookd_journal_commit_seconds_sum)
 js=$(sed -n 's/^WRKJSON //p' "$T_DIR/wrk.txt")
 [ -n "$js" ] || { echo "profile: wrk failed:"; cat "$T_DIR/wrk.txt"; exit 1; }
 python3 - "$js" "$((t1 - t0))" "$(getconf CLK_TCK)" "$((s1 - s0))" "$(awk '/VmHWM/ {print $2}' /proc/$HOOKD_PID/status)" \

@@ -45,3 +45,10 @@ PY
 proc_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 proc_hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 proc_rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# context switches, voluntary and not, summed over the threads of PID alive now
+proc_ctxt_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
+# NAME: the first sample of that series in the /metrics of the hookd on HOOKD_PORT (labelled or not), 0 if absent
+hookd_metric() {
+	curl -sk "https://127.0.0.1:$HOOKD_PORT/metrics" |
+		awk -v m="$1" '$1 == m || index($1, m "{") == 1 {print $2; f = 1; exit} END {if (!f) print 0}'
+}
