@@ -169,6 +169,7 @@ static void maybe_prune(struct workers *p)
 
 static void *worker_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-worker");
 	struct worker *w = arg;
 	struct workers *p = w->pool;
 	struct okta_error e;

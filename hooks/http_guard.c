@@ -265,6 +265,7 @@ static void cut_idle(int n, int need, int64_t now)
 
 static void *guard_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-guard");
 	(void)arg;
 	struct timespec tick = { 0, 10 * 1000000L };
 	while (atomic_load(&g.running)) {

@@ -100,6 +100,7 @@ static void release_slot(int i)
 
 static void *watchdog_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-watchdog");
 	(void)arg;
 	struct watch *due = calloc((size_t)wd.nslots, sizeof(*due));
 	int *shut = calloc((size_t)wd.nslots, sizeof(*shut));

@@ -469,6 +469,7 @@ static void run_once(struct reconciler *r, struct okta_client *cl)
 
 static void *loop(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-reconcile");
 	struct reconciler *r = arg;
 	struct okta_error e;
 	struct okta_client *cl = okta_client_new(r->org, &e);

@@ -286,6 +286,7 @@ static void jobs_bump(struct journal *j)
 /* Takes batches off the queue, writes each, wakes its callers; sleeps only when the queue is empty. */
 static void *committer_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-commit");
 	struct journal *j = arg;
 	pthread_mutex_lock(&j->mu);
 	for (;;) {
@@ -399,6 +400,7 @@ static void dups_sleep(struct journal *j, int64_t ms, int kickable)
  */
 static void *dups_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-dups");
 	struct journal *j = arg;
 	pthread_mutex_lock(&j->jobs_mu);
 	while (!j->dups_stop) {

@@ -62,6 +62,7 @@ static int listener_read(struct pg *p, PGconn *c)
 /* The thread: owns its connection (none from the pool), reconnects with backoff, runs until p->stopping. */
 static void *listener_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-pglisten");
 	struct pg *p = arg;
 	PGconn *c = NULL;
 	int64_t delay_ms = 0;

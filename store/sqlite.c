@@ -451,6 +451,7 @@ static int prepare_all(struct sq *s, char *err, size_t errlen)
 
 static void *ckpt_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "hookd-ckpt");
 	struct sq_ckpt *c = arg;
 	pthread_mutex_lock(&c->mu);
 	for (;;) {

@@ -87,6 +87,9 @@ check "one instance holds the reconciler's lease" eventually '[ -n "$(holder)" ]
 first=$(holder)
 if [ "$first" = "$PID_A" ]; then other=$PID_B other_port=$port_b kill_port=$port_a; else other=$PID_A other_port=$port_a kill_port=$port_b; fi
 check "the holder is one of the two" test "$first" = "$PID_A" -o "$first" = "$PID_B"
+check_eq "its reconciler, job workers and PostgreSQL listener run in threads named for them" \
+	"$(grep -hxE 'hookd-(reconcile|worker|pglisten)' /proc/"$first"/task/*/comm | sort -u | paste -sd ' ')" \
+	"hookd-pglisten hookd-reconcile hookd-worker"
 u=()
 for i in 1 2 3 4 5; do u+=("$(create "pg.a$i.$RANDOM@example.com")"); done
 check "the first five joiners get their email from the System Log" eventually "all_one_email ${u[*]}" 15

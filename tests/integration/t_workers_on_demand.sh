@@ -7,7 +7,7 @@
 # with thread_idle_timeout, the workers past 16 end once idle and their slots serve again;
 # with threads = 20, 30 connections asked one after another start more workers than 16, never more
 # than 20, and all 30 are answered (the guard closes idle keep-alive connections while threads run
-# short, so the last worker may not be needed).
+# short, so the last worker may not be needed). hookd's own threads are named (hookd-commit, ...).
 . "$(dirname "$0")/../lib.sh"
 
 workers() { grep -lx 'civetweb-worker' /proc/"$1"/task/*/comm 2>/dev/null | wc -l; }
@@ -55,6 +55,10 @@ port=$(free_port)
 T_THREADS= write_hookd_config "$port" </dev/null
 start_hookd || { fail "hookd starts with the default threads"; t_done; exit 1; }
 check_eq "idle at the default 4096 threads: 16 request threads started" "$(workers "$HOOKD_PID")" 16
+# hookd names its own threads (top -H, ps -L, perf --sort comm, gdb): one each, beside civetweb's
+check_eq "hookd's own threads carry their names" \
+	"$(grep -h '^hookd-' /proc/"$HOOKD_PID"/task/*/comm | sort | uniq -c | awk '{printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1}')" \
+	"hookd-ckpt=1 hookd-commit=1 hookd-dups=1 hookd-guard=1 hookd-watchdog=1"
 
 hold_bg 60 reverse
 check_eq "60 connections open at once, the newest asked first: all answered" "$(cat "$T_DIR/hold60.out")" "answered 60"
