@@ -47,6 +47,10 @@ proc_hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 
 proc_rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # context switches, voluntary and not, summed over the threads of PID alive now
 proc_ctxt_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
+# PID NAME: the ID of PID's first thread named NAME (hookd names its own: hookd-commit, ...), empty if none
+proc_thread() { grep -lx "$2" /proc/"$1"/task/*/comm 2>/dev/null | head -1 | awk -F/ '{print $5}'; }
+# PID TID: nanoseconds that thread ran and waited runnable for a CPU (/proc schedstat), "0 0" if gone
+proc_thread_sched() { awk '{print $1, $2}' /proc/"$1"/task/"$2"/schedstat 2>/dev/null || echo 0 0; }
 # NAME: the first sample of that series in the /metrics of the hookd on HOOKD_PORT (labelled or not), 0 if absent
 hookd_metric() {
 	curl -sk "https://127.0.0.1:$HOOKD_PORT/metrics" |
