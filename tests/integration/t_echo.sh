@@ -49,7 +49,7 @@ journaled() { # login, event type: 1 when hookd journaled it
 	"$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --source okta --limit 1000 |
 		python3 -c "import json,sys; print(sum(1 for e in map(json.loads, sys.stdin) if e['subject_login']=='$1' and e['type']=='$2'))"
 }
-echo_count() { tls_curl "$HOOKD_URL/metrics" | awk -v r="reason=\"$1\"" 'index($0, "hookd_events_echo_total{" r "}") == 1 {print $2}' | grep . || echo 0; }
+echo_count() { metric_at "$HOOKD_URL" "hookd_events_echo_total{reason=\"$1\"}"; }
 
 # 1. The admin in the Admin Console, with the same user as the token's owner: the rule fires.
 login1=console.$RANDOM@example.com

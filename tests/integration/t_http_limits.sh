@@ -123,8 +123,8 @@ PY
 read -r third st refusals < <(python3 "$T_DIR/cap.py" "$port" "$T_DIR/certs/ca.crt" "$HOOK_SECRET")
 check_eq "with two connections held, a third from the same address is closed" "$third" refused
 check_eq "once one is freed, an honest delivery is served" "$st" 200
-cap_metric() { tls_curl "$HOOKD_URL/metrics" | sed -n 's/^hookd_http_address_cap_total \([0-9]*\).*/\1/p'; }
-check_eq "hookd_http_address_cap_total counts each connection closed at the cap" "$(cap_metric)" "$refusals"
+check_eq "hookd_http_address_cap_total counts each connection closed at the cap" \
+	"$(metric_at "$HOOKD_URL" hookd_http_address_cap_total)" "$refusals"
 stop_hookd
 T_SERVER_EXTRA="max_body = 65536
 body_memory = 4096" write_hookd_config "$port" </dev/null

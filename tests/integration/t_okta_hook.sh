@@ -37,7 +37,7 @@ EOF
 }
 events_json() { "$HOOKD_BIN" events -c "$CFG" --json --source okta --limit 100000; }
 event_count() { events_json | wc -l; }
-metric() { tls_curl "$URL/metrics" | awk -v m="$1" 'index($0, m) == 1 {print $NF}' | head -1; }
+metric() { metric_at "$URL" "$1"; }
 
 # A delivery with N events, uuids PREFIX-0..N-1, targets User 00uTEST<i>.
 mkdelivery() {

@@ -38,9 +38,7 @@ stored() { # stored UID: journal events of user.lifecycle.create about UID
 	"$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --source okta --limit 1000 |
 		jsonl_py "sum(1 for e in d if e['type']=='user.lifecycle.create' and e['subject_id']=='$1')"
 }
-metric() { # metric NAME_WITH_LABELS: its value in hookd's /metrics (0 when absent)
-	tls_curl "$HOOKD_URL/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'
-}
+metric() { metric_at "$HOOKD_URL" "$1"; }
 all_one_email() { for u in "$@"; do [ "$(emails_to "$u")" = 1 ] || return 1; done; }
 RC='hookd_events_reconciled_total{type="user.lifecycle.create"}'
 

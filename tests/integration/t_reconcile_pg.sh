@@ -61,7 +61,7 @@ create() {
 }
 emails_to() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$1' and m['kind']=='activation'))"; }
 all_one_email() { for u in "$@"; do [ "$(emails_to "$u")" = 1 ] || return 1; done; }
-seen() { tls_curl "https://127.0.0.1:$1/metrics" | awk '$1 == "hookd_reconcile_events_seen_total" { v = $2 } END { print v + 0 }'; }
+seen() { metric_at "https://127.0.0.1:$1" hookd_reconcile_events_seen_total; }
 # cursor_sound: every System Log event published before the cursor is in the journal.
 VIOLATIONS=0
 SAMPLES=0

@@ -23,7 +23,7 @@ served_fp() {
 		openssl x509 -noout -fingerprint -sha256 | cut -d= -f2
 }
 file_fp() { openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2; }
-metric() { tls_curl "$URL/metrics" | awk -v m="$1" 'index($0, m) == 1 {print $NF}' | head -1; }
+metric() { metric_at "$URL" "$1"; }
 # post_one UUID [SECRET]: one delivery with a fresh event; prints the status code.
 post_one() {
 	sed -e "s/\"uuid\":\"[^\"]*\"/\"uuid\":\"$1\"/" "$DRILL_SAMPLE" >"$D/one.json"
