@@ -102,9 +102,13 @@ make_certs "$T_DIR/certs"
 
 # curl over TLS to a local service, trusting the test CA. Usage: tls_curl URL [curl args...]
 tls_curl() { curl -sS --cacert "$T_DIR/certs/ca.crt" --max-time 20 "$@"; }
-# metric_at BASE_URL SERIES: one series' value in the /metrics of the hookd at BASE_URL, SERIES
-# written as /metrics prints it (labels included: 'hookd_events_echo_total{reason="api_token"}'); 0 when absent
-metric_at() { tls_curl "$1/metrics" | awk -v m="$2" '$1 == m { v = $2 } END { print (v == "" ? 0 : v) }'; }
+# metric_at BASE_URL SERIES [curl args...]: a value in the /metrics of the hookd at BASE_URL, 0 when
+# absent. A SERIES with labels is matched exactly as /metrics prints it
+# ('hookd_events_echo_total{reason="api_token"}'); a bare name gives its first sample, labelled or not.
+metric_at() {
+	tls_curl "$1/metrics" "${@:3}" | awk -v m="$2" '!f && ($1 == m || (index(m, "{") == 0 && index($1, m "{") == 1)) {
+		v = $2; f = 1 } END { print f ? v : 0 }'
+}
 
 # JSON field from stdin with a Python expression over `d`, e.g. jq_py 'd["status"]'.
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"; }
