@@ -277,6 +277,26 @@ INI
 	check_eq "event hook verified" $? 0
 }
 
+# okta-sim's outbox, the emails Okta would have sent. sim_mails FIELD=VALUE...: how many match every
+# pair given (fields: user_id, login, to, kind); the values are passed as arguments, not as code.
+sim_mails() {
+	tls_curl "$SIM_URL/sim/outbox" | python3 -c '
+import json, sys
+want = [a.split("=", 1) for a in sys.argv[1:]]
+print(sum(1 for m in json.load(sys.stdin) if all(str(m.get(k)) == v for k, v in want)))' "$@"
+}
+# sim_one_activation_each USER_ID...: true when each user has exactly one activation email.
+sim_one_activation_each() {
+	local u
+	for u in "$@"; do [ "$(sim_mails user_id="$u" kind=activation)" = 1 ] || return 1; done
+}
+# sim_last_token USER_ID: the activation token of the user's newest email (for POST /sim/activate/TOKEN).
+sim_last_token() {
+	tls_curl "$SIM_URL/sim/outbox" | python3 -c '
+import json, sys
+print([m["token"] for m in json.load(sys.stdin) if m["user_id"] == sys.argv[1]][-1])' "$1"
+}
+
 # okta-sim API call with the SSWS token: sim_api METHOD PATH [JSON]
 sim_api() {
 	if [ $# -ge 3 ]; then

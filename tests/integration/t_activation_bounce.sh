@@ -30,7 +30,7 @@ mk() { # login [secondEmail]
 	sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$1\",\"email\":\"$1\",\"firstName\":\"N\",\"lastName\":\"H\"$second}}" | jq_py 'd["id"]'
 }
 status_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd["status"]'; }
-okta_mails() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$1' and m['to']=='$2'))"; }
+okta_mails() { sim_mails user_id="$1" to="$2"; }
 smtp_to() { grep -c "^RCPT $1\$" "$T_DIR/mail.txt" 2>/dev/null || echo 0; }
 state_of() { "$HOOKD_BIN" people -c "$HOOKD_CONFIG" --json | python3 -c "import json,sys; print(([p['state'] for p in [json.loads(l) for l in sys.stdin if l.strip()] if p['login']=='$1'] or ['-'])[0])"; }
 bounce() { sim_api POST /sim/email/bounce "{\"address\":\"$1\",\"reason\":\"Bounce\"}" | jq_py 'd["eventType"]'; }
@@ -62,7 +62,7 @@ sim_api POST "/api/v1/users/$uc" "{\"profile\":{\"firstName\":\"Cyrus\"}}" >/dev
 sleep 2
 check_eq "a change of another attribute sends nothing" "$(okta_mails "$uc" "$new")" 1
 check_eq "one email at the old address, one at the new" "$(okta_mails "$uc" "$c")" 1
-tls_curl "$SIM_URL/sim/activate/$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print([m['token'] for m in json.load(sys.stdin) if m['user_id']=='$uc'][-1])")" -X POST >/dev/null
+tls_curl "$SIM_URL/sim/activate/$(sim_last_token "$uc")" -X POST >/dev/null
 newer=cy.newer.$RANDOM@example.org
 sim_api POST "/api/v1/users/$uc" "{\"profile\":{\"email\":\"$newer\"}}" >/dev/null
 sleep 2

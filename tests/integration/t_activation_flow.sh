@@ -35,7 +35,7 @@ uid=$(jq_py 'd["id"]' <<<"$user")
 check_eq "okta-sim created the user STAGED" "$(jq_py 'd["status"]' <<<"$user")" STAGED
 
 status_of() { sim_api GET "/api/v1/users/$uid" | jq_py 'd["status"]'; }
-emails() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$uid' and m['kind']=='$1'))"; }
+emails() { sim_mails user_id="$uid" kind="$1"; }
 check "the user becomes PROVISIONED within 10 s" eventually '[ "$(status_of)" = PROVISIONED ]' 10
 check_eq "one activation email in the outbox" "$(emails activation)" 1
 check_eq "the user is not ACTIVE" "$(status_of)" PROVISIONED
@@ -59,13 +59,13 @@ check_eq "a reactivation email was sent" "$(emails reactivation)" 1
 check_eq "the user is still PROVISIONED" "$(status_of)" PROVISIONED
 
 # The person clicks the newest link: ACTIVE.
-token=$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print([m['token'] for m in json.load(sys.stdin) if m['user_id']=='$uid'][-1])")
+token=$(sim_last_token "$uid")
 tls_curl "$SIM_URL/sim/activate/$token" -X POST >/dev/null
 check_eq "after the click the user is ACTIVE" "$(status_of)" ACTIVE
 out=$("$HOOKD_BIN" user resend "$login" -c "$T_DIR/hookd.ini" --wait 20)
 echo "    $out"
 check "a resend to an ACTIVE user does nothing, and says so" grep -q "nothing to do" <<<"$out"
-check_eq "no further email" "$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$uid'))")" 2
+check_eq "no further email" "$(sim_mails user_id="$uid")" 2
 
 # Operator create + activate through the journal: STAGED, then PROVISIONED.
 login2=bo.$RANDOM@example.com

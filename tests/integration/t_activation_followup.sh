@@ -67,8 +67,7 @@ at() {
 
 mk() { sim_api POST "/api/v1/users?activate=false" "{\"profile\":{\"login\":\"$1\",\"email\":\"$1\",\"firstName\":\"N\",\"lastName\":\"H\"}}" | jq_py 'd["id"]'; }
 status_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd["status"]'; }
-mails() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$1'))"; }
-last_token() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print([m['token'] for m in json.load(sys.stdin) if m['user_id']=='$1'][-1])"; }
+mails() { sim_mails user_id="$1"; }
 people() { "$HOOKD_BIN" people -c "$HOOKD_CONFIG" --json "$@"; }
 field() { people | python3 -c "import json,sys; print([p.get('$2') for p in [json.loads(l) for l in sys.stdin if l.strip()] if p['login']=='$1'][0])"; }
 
@@ -86,7 +85,7 @@ check_eq "the follow-up is due 6 days after the email (link_ttl 7d - resend_befo
 	"$(python3 -c "from datetime import datetime as D; f=lambda s: D.fromisoformat(s.replace('Z','+00:00')); print(round((f('$next')-f('$sent')).total_seconds()/3600))")" 144
 check_eq "one pending follow-up job for the new hire" \
 	"$("$HOOKD_BIN" jobs -c "$HOOKD_CONFIG" --state pending --action follow_up_activation --subject "$login" --json | jsonl_py 'len(d)')" 1
-tls_curl "$SIM_URL/sim/activate/$(last_token "$uid2")" -X POST >/dev/null
+tls_curl "$SIM_URL/sim/activate/$(sim_last_token "$uid2")" -X POST >/dev/null
 check_eq "the early bird clicks at once: ACTIVE" "$(status_of "$uid2")" ACTIVE
 
 at 6
@@ -126,7 +125,7 @@ PY
 )
 check_eq "both POSTs are signed (Standard Webhooks v1), one message id, the body names the person" "$verdict" ok
 
-tls_curl "$SIM_URL/sim/activate/$(last_token "$uid")" -X POST >/dev/null
+tls_curl "$SIM_URL/sim/activate/$(sim_last_token "$uid")" -X POST >/dev/null
 check_eq "a click on the last link makes the user ACTIVE" "$(status_of "$uid")" ACTIVE
 at 20
 check "day 20: the last follow-up finds the user ACTIVE" eventually '[ "$(field "$login" state)" = active ]' 15

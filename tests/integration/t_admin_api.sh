@@ -88,7 +88,7 @@ mk_user "$STUCK_LOGIN" >/dev/null
 check "an activated person who never clicks is stuck at the first follow-up" eventually '[ "$(person_state "$STUCK_LOGIN")" = stuck ]' 15
 fresh_id=$(mk_user "$FRESH_LOGIN")
 "$HOOKD_BIN" user activate "$FRESH_LOGIN" -c "$HOOKD_CONFIG" --wait 20 >/dev/null
-token=$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print([m['token'] for m in json.load(sys.stdin) if m['user_id']=='$fresh_id'][-1])")
+token=$(sim_last_token "$fresh_id")
 tls_curl "$SIM_URL/sim/activate/$token" -X POST >/dev/null
 check "the later person is listed, not stuck" grep -Eqx 'pending|active' <<<"$(person_state "$FRESH_LOGIN")"
 

@@ -40,7 +40,7 @@ console_create() {
 }
 id_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd.get("id","")'; }
 status_of() { sim_api GET "/api/v1/users/$1" | jq_py 'd["status"]'; }
-emails() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['login']=='$1'))"; }
+emails() { sim_mails login="$1"; }
 rule_jobs() {
 	"$HOOKD_BIN" jobs -c "$T_DIR/hookd.ini" --json --limit 1000 |
 		python3 -c "import json,sys; print(sum(1 for j in map(json.loads, sys.stdin) if j['rule']=='okta-created' and j['subject']=='$1'))"

@@ -80,7 +80,7 @@ OFFSET=$(($(date -u -d "$start 10:00" +%s) - $(date +%s)))
 HOOKD_CLOCK_OFFSET=$OFFSET start_hookd || fail "hookd restarts with its clock on the start date"
 export -n HOOKD_CLOCK_OFFSET
 check "on the start date the user becomes PROVISIONED" eventually '[ "$(user_json | jq_py "d[\"status\"]")" = PROVISIONED ]' 15
-check_eq "with exactly one activation email" "$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['login']=='$login' and m['kind']=='activation'))")" 1
+check_eq "with exactly one activation email" "$(sim_mails login="$login" kind=activation)" 1
 
 # The leaver (an offer withdrawn): Status Inactive, a termination date that has passed (18:00 the day
 # before, by hookd's clock): deactivated at once.
@@ -90,7 +90,7 @@ check "the user is deactivated" eventually '[ "$(user_json | jq_py "d[\"status\"
 # The rehire: Active again. The login is reused (no second user) and activated again.
 check_eq "the rehire delivery is accepted" "$(post_bamboo "$(hire Active "")")" 200
 check "the rehired user is PROVISIONED again" eventually '[ "$(user_json | jq_py "d[\"status\"]")" = PROVISIONED ]' 15
-check_eq "with a second activation email" "$(tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['login']=='$login' and m['kind']=='activation'))")" 2
+check_eq "with a second activation email" "$(sim_mails login="$login" kind=activation)" 2
 check_eq "and still one user with that login" "$(sim_api GET "/api/v1/users?limit=200" | python3 -c "import json,sys; print(sum(1 for u in json.load(sys.stdin) if u['profile']['login']=='$login'))")" 1
 
 # A payload the mapping cannot read: 422, kept as rejected, no job.

@@ -33,18 +33,16 @@ create() { # create LOGIN: prints the new user's id
 	sim_api POST "/api/v1/users?activate=false" \
 		"{\"profile\":{\"login\":\"$1\",\"email\":\"$1\",\"firstName\":\"R\",\"lastName\":\"C\"}}" | jq_py 'd["id"]'
 }
-emails_to() { tls_curl "$SIM_URL/sim/outbox" | python3 -c "import json,sys; print(sum(1 for m in json.load(sys.stdin) if m['user_id']=='$1' and m['kind']=='activation'))"; }
 stored() { # stored UID: journal events of user.lifecycle.create about UID
 	"$HOOKD_BIN" events -c "$T_DIR/hookd.ini" --json --source okta --limit 1000 |
 		jsonl_py "sum(1 for e in d if e['type']=='user.lifecycle.create' and e['subject_id']=='$1')"
 }
 metric() { metric_at "$HOOKD_URL" "$1"; }
-all_one_email() { for u in "$@"; do [ "$(emails_to "$u")" = 1 ] || return 1; done; }
 RC='hookd_events_reconciled_total{type="user.lifecycle.create"}'
 
 echo "# hook working: the reconciler sees the event and stores nothing twice"
 a=$(create "rc.a.$RANDOM@example.com")
-check "the joiner gets an activation email" eventually "all_one_email $a" 10
+check "the joiner gets an activation email" eventually "sim_one_activation_each $a" 10
 check "the reconciler has read the event from the System Log too" \
 	eventually '[ "$(metric hookd_reconcile_events_seen_total)" -ge 1 ]' 10
 check_eq "the event is stored once" "$(stored "$a")" 1
@@ -60,9 +58,9 @@ for i in 1 2 3; do b+=("$(create "rc.b$i.$RANDOM@example.com")"); done
 failed() { tls_curl "$SIM_URL/sim/deliveries" | python3 -c "import json,sys; print(sum(1 for d in json.load(sys.stdin) if d['state']=='failed'))"; }
 check "okta-sim gives up delivering the three creations" eventually '[ "$(failed)" = 3 ]' 10
 start_hookd || { fail "hookd restarts"; t_done; exit 1; }
-check "each of them gets its activation email within a few reconcile intervals" eventually "all_one_email ${b[*]}" 15
+check "each of them gets its activation email within a few reconcile intervals" eventually "sim_one_activation_each ${b[*]}" 15
 sleep 2
-check "still exactly one email each" all_one_email "${b[@]}" "$a"
+check "still exactly one email each" sim_one_activation_each "${b[@]}" "$a"
 check_eq "the reconciler found the 3 creations the hook missed" "$(metric "$RC")" 3
 for u in "${b[@]}"; do check_eq "user $u: its event is stored once" "$(stored "$u")" 1; done
 check "each is logged with its lateness" grep -q '"lateness_ms"' "$T_DIR/hookd.log"
@@ -79,7 +77,7 @@ before=$(tls_curl "$SIM_URL/sim/deliveries" | jq_py 'max([d["seq"] for d in d])'
 start_hookd || { fail "hookd restarts"; t_done; exit 1; }
 c=()
 for i in 1 2; do c+=("$(create "rc.c$i.$RANDOM@example.com")"); done
-check "those joiners get their email too" eventually "all_one_email ${c[*]}" 15
+check "those joiners get their email too" eventually "sim_one_activation_each ${c[*]}" 15
 missed() {
 	tls_curl "$SIM_URL/sim/deliveries" | python3 -c "import json,sys
 print(sum(len(d['event_types']) for d in json.load(sys.stdin) if d['seq'] > $before and d['state']=='failed'))"
@@ -109,7 +107,7 @@ check "a second backfill journals nothing" grep -q ": 0 journaled, " <<<"$out"
 "$HOOKD_BIN" okta backfill -c "$T_DIR/hookd.ini" --since yesterday >/dev/null 2>&1
 check_eq "a bad --since is a usage error" "$?" 2
 start_hookd || { fail "hookd restarts"; t_done; exit 1; }
-check "the backfilled joiner gets one activation email" eventually "all_one_email $d" 10
+check "the backfilled joiner gets one activation email" eventually "sim_one_activation_each $d" 10
 
 echo "# a reload's rules reach the reconciler: its filter and its rules"
 # the same reload changes the hook's secret, so every delivery is refused: events come through the System Log
