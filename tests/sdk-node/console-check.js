@@ -141,11 +141,15 @@ async function main() {
   await shot(page, 'people');
   await accessibility(page, 'the people list');
   await go(page, '#/people', '#f-login');
-  // the timeline's fetch is held past a poll tick (the console polls every 3 s) while the login
-  // field keeps the focus: the poll stands aside, and must not void the navigation in flight
+  // the timeline's fetch is held past a poll tick while the login field keeps the focus: the poll
+  // stands aside, and must not void the navigation in flight. The hold is the console's own POLL_MS
+  // (read from the app.js hookd serves) plus half a second, so a longer interval cannot outgrow it.
+  const appJs = await (await fetch(env.ADMIN_URL + '/ui/app.js')).text();
+  const pollMs = Number((/const POLL_MS = (\d+);/.exec(appJs) || [])[1]);
+  expect(pollMs > 0, `the console's poll interval is read from its app.js (${pollMs} ms)`);
   const hold = async (req) => {
     if (req.isInterceptResolutionHandled()) return;
-    if (req.method() === 'GET' && req.url().endsWith('/api/people/dave%40example.com')) await new Promise((r) => setTimeout(r, 3500));
+    if (req.method() === 'GET' && req.url().endsWith('/api/people/dave%40example.com')) await new Promise((r) => setTimeout(r, (pollMs || 3000) + 500));
     await req.continue();
   };
   await page.setRequestInterception(true);
