@@ -10,7 +10,9 @@
 # one run.
 # Usage: bench/cpu_at_rate.sh BUILD_A BUILD_B [rate] [seconds] [rounds]
 # Environment: HOOKD_TEST_PG_URL: journal on PostgreSQL (a database per run, dropped after); PGDATA:
-# that cluster's data directory, to count its processes' CPU too. Not run in CI.
+# that cluster's data directory, to count its processes' CPU too; PERF_DIR: keep a `perf record -F 999`
+# profile of each measured run there and print it by thread (bench/perf_threads.py); its sampling
+# adds to the CPU figures of those rounds. Not run in CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -33,8 +35,8 @@ pg_ticks() { # every process of the cluster in PGDATA, 0 without it
 }
 db_url() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$1" "$2"; }
 
-one() { # one BUILD ROUND: a fresh hookd and journal, a 2 s warm-up, then the measured run
-	local build=$1 d=$T_DIR/r$2-$(basename "$1") db=""
+one() { # one BUILD ROUND a|b: a fresh hookd and journal, a 2 s warm-up, then the measured run
+	local build=$1 d=$T_DIR/r$2$3-$(basename "$1") db=""
 	mkdir -p "$d/certs"
 	make_certs "$d/certs" ec >/dev/null 2>&1 || make_certs "$d/certs" >/dev/null || return 1
 	export HOOKD_BIN=$ROOT/$build/hookd
@@ -53,8 +55,18 @@ one() { # one BUILD ROUND: a fresh hookd and journal, a 2 s warm-up, then the me
 	ct=$(proc_thread "$HOOKD_PID" hookd-commit)
 	t0=$(proc_cpu_ticks "$HOOKD_PID") p0=$(pg_ticks) s0=$(proc_ctxt_switches "$HOOKD_PID") c0=$(commits)
 	k0=$(proc_thread_sched "$HOOKD_PID" "$ct") m0=$(date +%s%N)
+	local perf_pid="" perf_out=""
+	if [ -n "${PERF_DIR:-}" ]; then
+		perf_out=$PERF_DIR/r$2-$3-$(basename "$build").data
+		perf record -q -e cpu-clock -g -F 999 -p "$HOOKD_PID" -o "$perf_out" 2>/dev/null &
+		perf_pid=$!
+	fi
 	res=$("$LG" --port "$HOOKD_PORT" --auth "$HOOK_SECRET" --body "$DELIVERY" --connections 16 --rate "$RATE" \
 		--duration "$SECS")
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid" 2>/dev/null
+		wait "$perf_pid" 2>/dev/null
+	fi
 	t1=$(proc_cpu_ticks "$HOOKD_PID") p1=$(pg_ticks) s1=$(proc_ctxt_switches "$HOOKD_PID") c1=$(commits)
 	k1=$(proc_thread_sched "$HOOKD_PID" "$ct") m1=$(date +%s%N)
 	kill "$HOOKD_PID" 2>/dev/null
@@ -84,10 +96,14 @@ if g1 > g0:
             "", run / max(n, 1), (w1 - w0) * 1000 / g, run / g, rq / g, (wall - run - rq) / g)
 print(line)
 EOF
+	if [ -n "$perf_out" ] && [ -s "$perf_out" ]; then
+		echo "  profile kept at $perf_out; by thread:"
+		perf script -i "$perf_out" -F comm,ip,sym,dso 2>/dev/null | bench/perf_threads.py | sed 's/^/  /'
+	fi
 }
 
 echo "# $RATE deliveries/s for $SECS s on 16 connections, $ROUNDS rounds, journal: $([ -n "$PGURL" ] && echo PostgreSQL || echo SQLite)"
 for r in $(seq "$ROUNDS"); do
-	one "$A" "$r" || exit 1
-	one "$B" "$r" || exit 1
+	one "$A" "$r" a || exit 1
+	one "$B" "$r" b || exit 1
 done

@@ -2,7 +2,7 @@
 # profile.sh: one hookd (SQLite journal, default thread count) under wrk -t2 with Okta's sample
 # delivery, and what each delivery cost it. Prints the rate, p99, hookd's CPU and context switches
 # per delivery, its peak RSS, the journal's events per group commit and time per commit; with
-# --perf, also a `perf record -e cpu-clock -g` profile of hookd (by library; the kernel's share in
+# --perf, also a `perf record -e cpu-clock -g` profile of hookd (by library, by thread; the kernel's share in
 # futex, poll, fdatasync and pwrite; the top symbols). bench/PROFILE.md says what the figures meant.
 # Usage: bench/profile.sh [--perf] [unique|dup] [connections] [seconds]
 # Environment: BUILD (build dir, default build-bench); PERF_OUT (a path to keep perf.data at).
@@ -71,6 +71,8 @@ if [ $PERF = 1 ]; then
 	echo "== kernel paths (time inside them, callees included)"
 	perf report -i "$T_DIR/perf.data" --children --sort sym -g none 2>/dev/null |
 		grep -E '\] (__x64_sys_futex|__x64_sys_poll|__x64_sys_fdatasync|__x64_sys_pwrite64|__x64_sys_pread64|__GI___lll_lock_wait|finish_task_switch[.a-z0-9]*)$'
+	echo "== by thread: shares of each thread's own samples (bench/perf_threads.py)"
+	perf script -i "$T_DIR/perf.data" -F comm,ip,sym,dso 2>/dev/null | bench/perf_threads.py
 	echo "== top symbols"
 	perf report -i "$T_DIR/perf.data" --no-children --sort dso,sym -g none 2>/dev/null | grep -E '^ +[0-9]' | head -15
 	[ -n "${PERF_OUT:-}" ] && cp "$T_DIR/perf.data" "$PERF_OUT" && echo "== perf.data kept at $PERF_OUT"
