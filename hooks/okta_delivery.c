@@ -284,6 +284,31 @@ static int events_array(struct okta_delivery *d, char *err, size_t errlen)
 	return events;
 }
 
+/*
+ * The events of the array at token arr into d->ev, d->n counting those begun (okta_delivery_free
+ * frees them): 0; -2 with err when there are more than max_events; -1 with err when one is refused.
+ */
+static int parse_events(struct okta_delivery *d, int arr, const char *what, size_t max_events, char *err, size_t errlen)
+{
+	size_t n = (size_t)json_size(&d->doc, arr);
+	if (n > max_events) {
+		snprintf(err, errlen, "%s has %zu events, more than the limit of %zu", what, n, max_events);
+		return -2;
+	}
+	d->ev = calloc(n ? n : 1, sizeof(*d->ev));
+	if (!d->ev) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int t = arr + 1;
+	for (size_t i = 0; i < n; i++, t = json_next(&d->doc, t)) {
+		d->n = i + 1;
+		if (parse_event(d, t, i, &d->ev[i], err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
 			size_t errlen)
 {
@@ -293,35 +318,16 @@ int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct 
 		snprintf(err, errlen, "body is not valid JSON: %s", jerr);
 		return -1;
 	}
-	const struct json *j = &d->doc;
-	if (!json_is_object(j, 0)) {
+	int rc = -1;
+	if (!json_is_object(&d->doc, 0)) {
 		snprintf(err, errlen, "body is not a JSON object");
-		goto fail;
+	} else {
+		int events = events_array(d, err, errlen);
+		if (events >= 0 && (rc = parse_events(d, events, "delivery", max_events, err, errlen)) == 0)
+			return 0;
 	}
-	int events = events_array(d, err, errlen);
-	if (events < 0)
-		goto fail;
-	size_t n = (size_t)json_size(j, events);
-	if (n > max_events) {
-		snprintf(err, errlen, "delivery has %zu events, more than the limit of %zu", n, max_events);
-		okta_delivery_free(d);
-		return -2;
-	}
-	d->ev = calloc(n ? n : 1, sizeof(*d->ev));
-	if (!d->ev) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	int t = events + 1;
-	for (size_t i = 0; i < n; i++, t = json_next(j, t)) {
-		d->n = i + 1;
-		if (parse_event(d, t, i, &d->ev[i], err, errlen) < 0)
-			goto fail;
-	}
-	return 0;
-fail:
 	okta_delivery_free(d);
-	return -1;
+	return rc;
 }
 
 int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
@@ -333,31 +339,13 @@ int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct o
 		snprintf(err, errlen, "page is not valid JSON: %s", jerr);
 		return -1;
 	}
-	if (!json_is_array(&d->doc, 0)) {
+	int rc = -1;
+	if (!json_is_array(&d->doc, 0))
 		snprintf(err, errlen, "page is not a JSON array of LogEvents");
-		goto fail;
-	}
-	size_t n = (size_t)json_size(&d->doc, 0);
-	if (n > max_events) {
-		snprintf(err, errlen, "page has %zu events, more than the limit of %zu", n, max_events);
-		okta_delivery_free(d);
-		return -2;
-	}
-	d->ev = calloc(n ? n : 1, sizeof(*d->ev));
-	if (!d->ev) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	int t = 1;
-	for (size_t i = 0; i < n; i++, t = json_next(&d->doc, t)) {
-		d->n = i + 1;
-		if (parse_event(d, t, i, &d->ev[i], err, errlen) < 0)
-			goto fail;
-	}
-	return 0;
-fail:
+	else if ((rc = parse_events(d, 0, "page", max_events, err, errlen)) == 0)
+		return 0;
 	okta_delivery_free(d);
-	return -1;
+	return rc;
 }
 
 void okta_delivery_to_journal(const struct okta_delivery *d, const char *delivery_id, struct journal_event *ev)
