@@ -219,27 +219,6 @@ static int scan_events(struct admin *a, const struct filter *f, struct jbuf *b, 
 	return 0;
 }
 
-static void get_events(struct admin *a, struct http_req *r)
-{
-	struct filter f;
-	if (read_filter(r, &f) < 0)
-		return;
-	struct jbuf b;
-	jbuf_init(&b);
-	jbuf_obj_open(&b);
-	jbuf_key(&b, "events");
-	jbuf_arr_open(&b);
-	int64_t next;
-	char err[256];
-	if (scan_events(a, &f, &b, &next, err, sizeof(err)) < 0)
-		store_fail(r, err);
-	else {
-		page_end(&b, next);
-		admin_reply_json(r, 200, &b);
-	}
-	jbuf_free(&b);
-}
-
 /* scan_events for jobs; event_id nonzero: that event's jobs only. */
 static int scan_jobs(struct admin *a, const struct filter *f, int64_t event_id, struct jbuf *b, int64_t *next,
 		     char *err, size_t errlen)
@@ -260,7 +239,8 @@ static int scan_jobs(struct admin *a, const struct filter *f, int64_t event_id, 
 	return 0;
 }
 
-static void get_jobs(struct admin *a, struct http_req *r)
+/* GET /api/events and GET /api/jobs (jobs nonzero): one page of the list the query's filter asks for. */
+static void get_list(struct admin *a, struct http_req *r, int jobs)
 {
 	struct filter f;
 	if (read_filter(r, &f) < 0)
@@ -268,11 +248,13 @@ static void get_jobs(struct admin *a, struct http_req *r)
 	struct jbuf b;
 	jbuf_init(&b);
 	jbuf_obj_open(&b);
-	jbuf_key(&b, "jobs");
+	jbuf_key(&b, jobs ? "jobs" : "events");
 	jbuf_arr_open(&b);
 	int64_t next;
 	char err[256];
-	if (scan_jobs(a, &f, 0, &b, &next, err, sizeof(err)) < 0)
+	int rc = jobs ? scan_jobs(a, &f, 0, &b, &next, err, sizeof(err))
+		      : scan_events(a, &f, &b, &next, err, sizeof(err));
+	if (rc < 0)
 		store_fail(r, err);
 	else {
 		page_end(&b, next);
@@ -826,7 +808,7 @@ void admin_api_handle(struct admin *a, struct http_req *r, const struct admin_ca
 			get_overview(a, r);
 	} else if (strcmp(p, "events") == 0) {
 		if (want(r, "GET"))
-			get_events(a, r);
+			get_list(a, r, 0);
 	} else if (strncmp(p, "events/", 7) == 0) {
 		int64_t id = path_id(p + 7, &rest);
 		if (id < 0 || *rest)
@@ -835,7 +817,7 @@ void admin_api_handle(struct admin *a, struct http_req *r, const struct admin_ca
 			get_event(a, r, id);
 	} else if (strcmp(p, "jobs") == 0) {
 		if (want(r, "GET"))
-			get_jobs(a, r);
+			get_list(a, r, 1);
 	} else if (strncmp(p, "jobs/", 5) == 0) {
 		jobs_route(a, r, c, p + 5);
 	} else if (strcmp(p, "sources") == 0) {
