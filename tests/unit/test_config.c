@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "core/config.h"
+#include "core/str.h"
 #include "hooks/okta_hook.h"
 
 #include <fcntl.h>
@@ -257,8 +258,45 @@ static void test_nul_bytes(void)
 	unlink(path);
 }
 
+/*
+ * The "did you mean" pick skips names whose length alone rules them out; it must pick what comparing
+ * every name picks (the first name at the least distance, within the limit), for any input.
+ */
+static void test_closest(void)
+{
+	static const char *const names[] = {
+		"tls_key",     "tls_cert", "threads", "max_body", "listen", "a", "thread_idle_timeout",
+		"tls_ciphers", "ab",	   "abc"
+	};
+	const size_t n = sizeof(names) / sizeof(names[0]);
+	CHECK_STR(str_closest("tls_kye", names, n), "tls_key");
+	CHECK_STR(str_closest("thread_idle_timeot", names, n), "thread_idle_timeout");
+	CHECK(str_closest("completely_unrelated", names, n) == NULL);
+	const char alphabet[] = "abcdehilmorstx_";
+	unsigned seed = 1, same = 0, tries = 5000;
+	for (unsigned t = 0; t < tries; t++) {
+		char s[24];
+		size_t len = (seed = seed * 1103515245u + 12345u) >> 16 & 15;
+		for (size_t i = 0; i < len; i++)
+			s[i] = alphabet[((seed = seed * 1103515245u + 12345u) >> 16) % (sizeof(alphabet) - 1)];
+		s[len] = '\0';
+		unsigned limit = (unsigned)(len / 3 > 2 ? len / 3 : 2), best = limit + 1;
+		const char *want = NULL;
+		for (size_t i = 0; i < n; i++) {
+			unsigned d = str_distance(s, names[i]);
+			if (d < best) {
+				best = d;
+				want = names[i];
+			}
+		}
+		same += str_closest(s, names, n) == want;
+	}
+	CHECK(same == tries);
+}
+
 int main(void)
 {
+	test_closest();
 	test_one_pass();
 	test_ranges();
 	test_okta_hook_range();
