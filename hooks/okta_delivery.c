@@ -309,43 +309,39 @@ static int parse_events(struct okta_delivery *d, int arr, const char *what, size
 	return 0;
 }
 
-int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
-			size_t errlen)
+/* An Event Hook delivery (page 0: {"data": {"events": [...]}}) or a System Log page (page 1: [...]). */
+static int parse_body(const char *body, size_t len, size_t max_events, int page, struct okta_delivery *d, char *err,
+		      size_t errlen)
 {
+	const char *what = page ? "page" : "body";
 	memset(d, 0, sizeof(*d));
 	char jerr[128];
 	if (json_parse(&d->doc, body, len, MAX_TOKENS, jerr, sizeof(jerr)) < 0) {
-		snprintf(err, errlen, "body is not valid JSON: %s", jerr);
+		snprintf(err, errlen, "%s is not valid JSON: %s", what, jerr);
 		return -1;
 	}
-	int rc = -1;
-	if (!json_is_object(&d->doc, 0)) {
+	int rc = -1, events = -1;
+	if (page && !json_is_array(&d->doc, 0))
+		snprintf(err, errlen, "page is not a JSON array of LogEvents");
+	else if (!page && !json_is_object(&d->doc, 0))
 		snprintf(err, errlen, "body is not a JSON object");
-	} else {
-		int events = events_array(d, err, errlen);
-		if (events >= 0 && (rc = parse_events(d, events, "delivery", max_events, err, errlen)) == 0)
-			return 0;
-	}
+	else if ((events = page ? 0 : events_array(d, err, errlen)) >= 0 &&
+		 (rc = parse_events(d, events, page ? "page" : "delivery", max_events, err, errlen)) == 0)
+		return 0;
 	okta_delivery_free(d);
 	return rc;
+}
+
+int okta_delivery_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
+			size_t errlen)
+{
+	return parse_body(body, len, max_events, 0, d, err, errlen);
 }
 
 int okta_logpage_parse(const char *body, size_t len, size_t max_events, struct okta_delivery *d, char *err,
 		       size_t errlen)
 {
-	memset(d, 0, sizeof(*d));
-	char jerr[128];
-	if (json_parse(&d->doc, body, len, MAX_TOKENS, jerr, sizeof(jerr)) < 0) {
-		snprintf(err, errlen, "page is not valid JSON: %s", jerr);
-		return -1;
-	}
-	int rc = -1;
-	if (!json_is_array(&d->doc, 0))
-		snprintf(err, errlen, "page is not a JSON array of LogEvents");
-	else if ((rc = parse_events(d, 0, "page", max_events, err, errlen)) == 0)
-		return 0;
-	okta_delivery_free(d);
-	return rc;
+	return parse_body(body, len, max_events, 1, d, err, errlen);
 }
 
 void okta_delivery_to_journal(const struct okta_delivery *d, const char *delivery_id, struct journal_event *ev)
