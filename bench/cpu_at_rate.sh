@@ -56,7 +56,7 @@ one() { # one BUILD ROUND a|b: a fresh hookd and journal, a 2 s warm-up, then th
 	t0=$(proc_cpu_ticks "$HOOKD_PID") p0=$(pg_ticks) s0=$(proc_ctxt_switches "$HOOKD_PID") c0=$(commits)
 	k0=$(proc_thread_sched "$HOOKD_PID" "$ct") m0=$(date +%s%N)
 	local perf_pid="" perf_out=""
-	if [ -n "${PERF_DIR:-}" ]; then
+	if [ -n "${PERF_DIR:-}" ] && mkdir -p "$PERF_DIR"; then
 		perf_out=$PERF_DIR/r$2-$3-$(basename "$build").data
 		perf record -q -e cpu-clock -g -F 999 -p "$HOOKD_PID" -o "$perf_out" 2>/dev/null &
 		perf_pid=$!

@@ -3,7 +3,8 @@
 
 Reads `perf script -F comm,ip,sym,dso` on stdin and prints, for each thread name, its share of the
 samples; then, as shares of that thread's own samples, the samples whose stack passes through each
-kernel path below (callees included) and the library each sample's leaf frame is in.
+path below (kernel functions, and hookd's own json_parse; callees included) and the library each
+sample's leaf frame is in.
 
 It counts stacks itself because `perf report --comm X --children` gave shares above 100% on this
 machine's perf. Debian's SQLite has no frame pointers, so user-space stacks that pass through it

@@ -45,8 +45,7 @@ static unsigned distance_within(const char *a, size_t na, const char *b, size_t 
 
 unsigned str_distance(const char *a, const char *b)
 {
-	size_t na = strlen(a), nb = strlen(b);
-	return na > 127 || nb > 127 ? 1000 : distance_within(a, na, b, nb, 999);
+	return distance_within(a, strlen(a), b, strlen(b), 999); /* 1000 for a string past 127 bytes */
 }
 
 const char *str_closest(const char *s, const char *const *names, size_t n)
